@@ -1,0 +1,223 @@
+//! The load generator: the four request mixes of issue #2 and a run of N concurrent workers,
+//! each on its own keep-alive connection, that together send at most `requests` requests and stop
+//! at the time cap, whichever comes first.
+
+use crate::client::{Call, Conn};
+use crate::process::{RssSampler, cpu_ms};
+use crate::stats::{Latencies, RunFigures, ServerUse, Tally};
+use anyhow::{Context, Result};
+use bytes::Bytes;
+use hyper::{Method, StatusCode};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio::task::JoinSet;
+
+/// The filtered first page every `list` request asks for.
+pub const LIST_QUERY: &str = "/api/v1/incidents?status=investigating&severity=SEV2&limit=50";
+
+/// One request mix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scenario {
+    /// `POST /api/v1/incidents` (a new SEV2 incident each time).
+    Declare,
+    /// `POST /api/v1/incidents/INC-n/timeline` (a note on a random seeded incident).
+    Timeline,
+    /// `GET /api/v1/incidents/INC-n` (a random seeded incident).
+    Get,
+    /// `GET /api/v1/incidents?status=investigating&severity=SEV2&limit=50`.
+    List,
+}
+
+impl Scenario {
+    /// Every scenario, in the order they run: reads first, so `list` and `get` see exactly the
+    /// seeded incidents (the declare runs add thousands of new SEV2 incidents on top, which
+    /// would change what the filtered list has to skip).
+    pub const RUN_ORDER: [Scenario; 4] = [
+        Scenario::Get,
+        Scenario::List,
+        Scenario::Timeline,
+        Scenario::Declare,
+    ];
+
+    /// Every scenario, in the order of the report (the issue's order).
+    pub const ALL: [Scenario; 4] = [
+        Scenario::Declare,
+        Scenario::Timeline,
+        Scenario::Get,
+        Scenario::List,
+    ];
+
+    /// The name in the report.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::Declare => "declare",
+            Scenario::Timeline => "add timeline event",
+            Scenario::Get => "get incident",
+            Scenario::List => "list (filtered, first page)",
+        }
+    }
+
+    /// The `n`-th request of worker `worker`; `incidents` is how many seeded incidents there are
+    /// (numbered 1 to `incidents`).
+    fn call(self, rng: &mut Rng, worker: usize, n: u64, incidents: u64) -> Call {
+        let json = |v: serde_json::Value| Bytes::from(v.to_string());
+        match self {
+            Scenario::Declare => Call {
+                method: Method::POST,
+                path: "/api/v1/incidents".into(),
+                body: json(serde_json::json!({
+                    "title": format!("Checkout errors above 2% (bench worker {worker}, request {n})"),
+                    "severity": "SEV2",
+                })),
+                expect: StatusCode::CREATED,
+            },
+            Scenario::Timeline => Call {
+                method: Method::POST,
+                path: format!(
+                    "/api/v1/incidents/INC-{}/timeline",
+                    rng.below(incidents) + 1
+                ),
+                body: json(serde_json::json!({
+                    "kind": "note",
+                    "body": format!("Rolled back the canary; error rate back under 0.1% (bench {worker}/{n})"),
+                })),
+                expect: StatusCode::CREATED,
+            },
+            Scenario::Get => Call {
+                method: Method::GET,
+                path: format!("/api/v1/incidents/INC-{}", rng.below(incidents) + 1),
+                body: Bytes::new(),
+                expect: StatusCode::OK,
+            },
+            Scenario::List => Call {
+                method: Method::GET,
+                path: LIST_QUERY.into(),
+                body: Bytes::new(),
+                expect: StatusCode::OK,
+            },
+        }
+    }
+}
+
+/// A small deterministic generator (xorshift64*), one per worker, so runs pick the same incidents.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Self {
+        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    /// A number in `0..n` (`n` ≥ 1).
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n.max(1)
+    }
+}
+
+/// How long one request may take before the run counts it failed and stops that worker, so a
+/// stuck server cannot hold a run past its time cap for long.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How much load to send.
+#[derive(Debug, Clone, Copy)]
+pub struct Plan {
+    /// Concurrent workers, one connection each.
+    pub concurrency: usize,
+    /// Most requests in the run (shared by all workers).
+    pub requests: u64,
+    /// Time cap: workers send nothing new after this.
+    pub max: Duration,
+    /// Seeded incidents (INC-1 … INC-n) that `get` and `timeline` pick from.
+    pub incidents: u64,
+}
+
+/// The server a run targets.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    /// Its loopback address.
+    pub addr: SocketAddr,
+    /// Its process id, for RSS and CPU figures (none: those figures stay 0).
+    pub pid: Option<u32>,
+    /// The API token to send, if any.
+    pub token: Option<&'a str>,
+}
+
+/// Runs one scenario against a server and measures it.
+pub async fn run(target: Target<'_>, scenario: Scenario, plan: Plan) -> Result<RunFigures> {
+    let mut conns = Vec::with_capacity(plan.concurrency);
+    for _ in 0..plan.concurrency {
+        conns.push(Conn::open(target.addr, target.token).await?);
+    }
+    let sent = Arc::new(AtomicU64::new(0));
+    let sampler = target.pid.map(RssSampler::start);
+    let cpu_before = target.pid.map(cpu_ms).transpose()?;
+    let started = Instant::now();
+    let deadline = started + plan.max;
+    let mut workers = JoinSet::new();
+    for (worker, mut conn) in conns.into_iter().enumerate() {
+        let sent = sent.clone();
+        workers.spawn(async move {
+            let mut rng = Rng::new(worker as u64 + 1);
+            let mut latencies = Latencies::with_capacity(1024);
+            let mut tally = Tally::default();
+            while Instant::now() < deadline {
+                let n = sent.fetch_add(1, Ordering::Relaxed);
+                if n >= plan.requests {
+                    break;
+                }
+                let call = scenario.call(&mut rng, worker, n, plan.incidents);
+                let t0 = Instant::now();
+                let outcome = match tokio::time::timeout(REQUEST_TIMEOUT, conn.expect(&call)).await
+                {
+                    Ok(outcome) => outcome,
+                    Err(_) => {
+                        tally.errors += 1;
+                        tally.first_error.get_or_insert_with(|| {
+                            format!(
+                                "{} {}: no answer within {REQUEST_TIMEOUT:?}",
+                                call.method, call.path
+                            )
+                        });
+                        break;
+                    }
+                };
+                let took = t0.elapsed();
+                match outcome {
+                    Ok(body) => {
+                        latencies.record(took);
+                        tally.body_bytes += body.len() as u64;
+                    }
+                    Err(e) => {
+                        tally.errors += 1;
+                        tally.first_error.get_or_insert_with(|| format!("{e:#}"));
+                        if conn.closed() {
+                            break;
+                        }
+                    }
+                }
+            }
+            (latencies, tally)
+        });
+    }
+    let mut latencies = Latencies::with_capacity(plan.requests.min(1 << 20) as usize);
+    let mut tally = Tally::default();
+    while let Some(done) = workers.join_next().await {
+        let (l, t) = done.context("A load worker panicked")?;
+        latencies.merge(l);
+        tally.merge(t);
+    }
+    let elapsed = started.elapsed();
+    let cpu_ms = match (target.pid, cpu_before) {
+        (Some(pid), Some(before)) => cpu_ms(pid)? - before,
+        _ => 0.0,
+    };
+    let server = ServerUse {
+        peak_rss_kb: sampler.map_or(0, RssSampler::finish),
+        cpu_ms,
+    };
+    Ok(RunFigures::from_samples(latencies, tally, elapsed, server))
+}

@@ -1,0 +1,93 @@
+//! `debrief serve`: the server on SQLite (default `./debrief.db`) or PostgreSQL.
+
+use crate::admin::{DbArgs, open_store};
+use anyhow::Context;
+use debrief_server::{AppState, ServerConfig};
+use std::net::SocketAddr;
+use tracing_subscriber::EnvFilter;
+
+/// Options of `debrief serve`.
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Address to listen on.
+    #[arg(long, env = "DEBRIEF_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// The URL people use to reach this server (used in links; default: from --listen).
+    #[arg(long, env = "DEBRIEF_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Log format: `pretty` for people, `json` for log collectors.
+    #[arg(long, env = "DEBRIEF_LOG_FORMAT", default_value = "pretty", value_parser = ["pretty", "json"])]
+    log_format: String,
+}
+
+fn init_tracing(format: &str) {
+    let filter =
+        EnvFilter::try_from_env("DEBRIEF_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// Runs the server until Ctrl-C or SIGTERM.
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    init_tracing(&args.log_format);
+    let store = open_store(&args.db).await?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| {
+            format!(
+                "Failed to listen on {} (is another server running there? use --listen)",
+                args.listen
+            )
+        })?;
+    let local = listener.local_addr()?;
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{local}"));
+    let state = AppState::new(
+        store.clone(),
+        ServerConfig {
+            public_url: public_url.clone(),
+            ..Default::default()
+        },
+    );
+    if let Some(token) = debrief_server::actions::account::prepare_setup(&state).await? {
+        // Printed, not logged: the link is a one-time secret for the person starting the server.
+        eprintln!(
+            "\nNo users yet. Create the first admin by opening this one-time link:\n\n    {public_url}/setup?token={token}\n"
+        );
+    }
+    tracing::info!(listen = %local, "Debrief is listening on {public_url}");
+    debrief_server::run(listener, state, shutdown_signal())
+        .await
+        .context("The HTTP server failed")?;
+    store.close().await;
+    tracing::info!("Stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

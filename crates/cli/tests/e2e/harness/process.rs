@@ -1,0 +1,131 @@
+//! The real `debrief` binary: admin commands run to completion, and `debrief serve` as a child
+//! process that can be killed like a crash would.
+
+use super::http_client;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tokio::process::{Child, Command};
+
+/// The `debrief` binary with quiet logs (or the test's stderr with `TEST_LOG=1`).
+pub fn debrief() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_debrief"));
+    for var in [
+        "DEBRIEF_DATABASE_URL",
+        "DEBRIEF_SERVER",
+        "DEBRIEF_TOKEN",
+        "DEBRIEF_LISTEN",
+        "DEBRIEF_PUBLIC_URL",
+    ] {
+        c.env_remove(var);
+    }
+    c.env("DEBRIEF_LOG", "warn")
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+    if std::env::var_os("TEST_LOG").is_none() {
+        c.stderr(Stdio::null());
+    }
+    c
+}
+
+/// Runs a `debrief` command to completion and returns its stdout; fails the test if it fails.
+pub async fn run_ok(args: &[&str]) -> String {
+    let out = debrief()
+        .args(args)
+        .stderr(Stdio::piped())
+        .output()
+        .await
+        .expect("run debrief");
+    assert!(
+        out.status.success(),
+        "debrief {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
+/// Creates an admin and an admin token with the binary's own commands; returns the token.
+pub async fn prepare_admin(database: &str) -> String {
+    run_ok(&[
+        "user",
+        "create",
+        "--database",
+        database,
+        "--email",
+        "ops@example.com",
+        "--name",
+        "Ops",
+        "--role",
+        "admin",
+        "--password",
+        "correct horse battery",
+    ])
+    .await;
+    let token = run_ok(&[
+        "token",
+        "create",
+        "--database",
+        database,
+        "--email",
+        "ops@example.com",
+        "--scope",
+        "admin",
+    ])
+    .await;
+    token.trim().to_string()
+}
+
+/// A `debrief serve` process.
+pub struct ServerProcess {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+}
+
+impl ServerProcess {
+    /// Starts `debrief serve` on a free port and waits until it answers `/healthz`. A port taken
+    /// between choosing and binding it makes the server exit; then another port is tried.
+    pub async fn start(database: &str) -> ServerProcess {
+        let client = http_client();
+        for _ in 0..5 {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .expect("bind")
+                .local_addr()
+                .expect("addr")
+                .port();
+            let listen = format!("127.0.0.1:{port}");
+            let mut child = debrief()
+                .args(["serve", "--database", database, "--listen", &listen])
+                .spawn()
+                .expect("start debrief serve");
+            let address = format!("http://{listen}");
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                if let Some(status) = child.try_wait().expect("poll the server") {
+                    eprintln!(
+                        "debrief serve exited with {status} on port {port}; trying another port"
+                    );
+                    break;
+                }
+                let ready = client
+                    .get(format!("{address}/healthz"))
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status() == 200);
+                if ready {
+                    return ServerProcess { child, address };
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "debrief serve did not answer within 30 s"
+                );
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+        }
+        panic!("debrief serve could not start on any of 5 ports");
+    }
+
+    /// Kills the process with SIGKILL (what `kill -9` sends) and reaps it.
+    pub async fn kill_9(mut self) {
+        self.child.kill().await.expect("SIGKILL the server");
+    }
+}

@@ -1,0 +1,44 @@
+//! End-to-end tests: the real server (in-process, or the real binary) on a random loopback port,
+//! over real SQLite files and a real PostgreSQL server, driven over HTTP.
+//!
+//! Every test runs on both backends (see [`harness::e2e_test!`]). PostgreSQL needs
+//! `DEBRIEF_TEST_DATABASE_URL` (`scripts/test` sets it); without it those tests fail, never skip.
+//!
+//! # Layout
+//! - [`harness`]: `spawn_app`, `TestApp` and its helpers, problem checks, the `e2e_test!` macro.
+//! - [`sse`]: a client for the live event streams; [`schema`]: a JSON Schema validator.
+//! - [`scripted_run`]: an incident run with given times, and its metrics worked out by hand.
+//! - [`bad_input`], [`refusals`], [`unknown_and_stale`]: every refused request is a problem
+//!   document and changes nothing.
+//! - [`concurrency`]: unique references (gap-free on SQLite), no lost updates.
+//! - [`privacy`]: private incidents stay invisible to outsiders everywhere.
+//! - [`live`]: live streams catch up after a reconnect.
+//! - [`incident_ops`]: timeline edits and stars, merges, roles.
+//! - [`durability`]: `kill -9` of the real binary loses no acknowledged write.
+//! - [`cli`]: the binary's client commands against a server.
+//! - [`openapi`], [`openapi_answers`]: the OpenAPI document lists every route, answers match it.
+//! - [`accounts`], [`export`]: set-up, sign-in limits, incident export.
+//! - [`browser`], [`ui`]: the web UI in headless Chromium (chromedriver).
+//! - [`multi_instance`]: two servers sharing one PostgreSQL database.
+
+mod accounts;
+mod bad_input;
+mod browser;
+mod cli;
+mod concurrency;
+mod durability;
+mod export;
+mod harness;
+mod incident_ops;
+mod live;
+mod multi_instance;
+mod openapi;
+mod openapi_answers;
+mod policy;
+mod privacy;
+mod refusals;
+mod schema;
+mod scripted_run;
+mod sse;
+mod ui;
+mod unknown_and_stale;

@@ -1,0 +1,248 @@
+//! The OpenAPI document at `/api/v1/openapi.json`: it parses, it lists exactly the routes the
+//! server answers (with exactly the methods each path accepts), and real answers conform to the
+//! schemas it gives for them.
+
+use crate::harness::{Raw, TestApp};
+use crate::schema::Validator;
+use reqwest::header::HeaderMap;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+
+/// Every route of the server that the document must describe, as (method, path template).
+const ROUTES: &[(&str, &str)] = &[
+    ("get", "/api/v1/incidents"),
+    ("post", "/api/v1/incidents"),
+    ("get", "/api/v1/incidents/stats"),
+    ("get", "/api/v1/incidents/export"),
+    ("get", "/api/v1/incidents/{reference}"),
+    ("patch", "/api/v1/incidents/{reference}"),
+    ("post", "/api/v1/incidents/{reference}/transitions"),
+    ("post", "/api/v1/incidents/{reference}/roles"),
+    ("post", "/api/v1/incidents/{reference}/merge"),
+    ("get", "/api/v1/incidents/{reference}/participants"),
+    ("post", "/api/v1/incidents/{reference}/participants"),
+    ("get", "/api/v1/incidents/{reference}/timestamps"),
+    ("patch", "/api/v1/incidents/{reference}/timestamps"),
+    ("get", "/api/v1/incidents/{reference}/metrics"),
+    ("get", "/api/v1/incidents/{reference}/timeline"),
+    ("post", "/api/v1/incidents/{reference}/timeline"),
+    ("get", "/api/v1/incidents/{reference}/timeline/{event_id}"),
+    ("patch", "/api/v1/incidents/{reference}/timeline/{event_id}"),
+    (
+        "put",
+        "/api/v1/incidents/{reference}/timeline/{event_id}/star",
+    ),
+    (
+        "delete",
+        "/api/v1/incidents/{reference}/timeline/{event_id}/star",
+    ),
+    (
+        "get",
+        "/api/v1/incidents/{reference}/timeline/{event_id}/revisions",
+    ),
+    ("get", "/api/v1/incidents/{reference}/stream"),
+    ("get", "/api/v1/stream"),
+    ("get", "/api/v1/severities"),
+    ("put", "/api/v1/severities/{key}"),
+    ("delete", "/api/v1/severities/{key}"),
+    ("get", "/api/v1/services"),
+    ("post", "/api/v1/services"),
+    ("get", "/api/v1/teams"),
+    ("post", "/api/v1/teams"),
+    ("get", "/api/v1/users"),
+    ("post", "/api/v1/users"),
+    ("get", "/api/v1/users/me"),
+    ("patch", "/api/v1/users/{id}"),
+    ("get", "/api/v1/tokens"),
+    ("post", "/api/v1/tokens"),
+    ("delete", "/api/v1/tokens/{id}"),
+    ("get", "/api/v1/postmortem-policy"),
+    ("put", "/api/v1/postmortem-policy"),
+    ("post", "/api/v1/postmortem-policy/evaluate"),
+    ("get", "/api/v1/openapi.json"),
+    ("get", "/healthz"),
+];
+
+const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
+
+/// Fetches the document without credentials (it is public).
+pub async fn document(app: &TestApp) -> Value {
+    let res = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .expect("the document");
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/json")
+    );
+    res.json().await.expect("the document is JSON")
+}
+
+/// Every `$ref` in `v`, wherever it is.
+fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(r) = m.get("$ref").and_then(Value::as_str) {
+                out.push(r);
+            }
+            m.values().for_each(|x| refs(x, out));
+        }
+        Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+        _ => {}
+    }
+}
+
+/// Checks that an answer is documented for the operation and conforms to its schema.
+pub fn conforms(
+    doc: &Value,
+    method: &str,
+    template: &str,
+    answer: &(StatusCode, HeaderMap, Value),
+) {
+    let v = Validator::new(doc);
+    let op = &doc["paths"][template][method];
+    assert!(op.is_object(), "{method} {template} is not in the document");
+    let code = answer.0.as_str();
+    let mut response = op["responses"]
+        .get(code)
+        .unwrap_or_else(|| panic!("{method} {template} does not document {code}: {}", answer.2));
+    if let Some(r) = response.get("$ref").and_then(Value::as_str) {
+        response = v.resolve(r);
+    }
+    body_conforms(&v, response, &format!("{method} {template} {code}"), answer);
+}
+
+fn body_conforms(
+    v: &Validator<'_>,
+    response: &Value,
+    what: &str,
+    answer: &(StatusCode, HeaderMap, Value),
+) {
+    let Some(content) = response.get("content") else {
+        assert!(
+            answer.2.is_null(),
+            "{what}: documented without a body, but answered {}",
+            answer.2
+        );
+        return;
+    };
+    let content_type = answer
+        .1
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let media = content_type.split(';').next().unwrap_or("").trim();
+    let schema = &content
+        .get(media)
+        .unwrap_or_else(|| panic!("{what}: {media} is not documented"))["schema"];
+    let errors = v.errors(schema, &answer.2);
+    assert!(
+        errors.is_empty(),
+        "{what} does not match its schema: {errors:#?}\n{}",
+        answer.2
+    );
+}
+
+/// The document is OpenAPI 3.1, its references resolve, and it lists exactly the routes the
+/// server answers, each with exactly the methods the server accepts on it.
+async fn the_openapi_document_lists_exactly_the_routes_the_server_answers(app: &TestApp) {
+    // Arrange: one of each thing the routes name.
+    let t = app.admin_token.as_str();
+    let incident = app.declare(t, &json!({"title": "Routes"})).await;
+    let event = app
+        .add_event(t, "INC-1", &json!({"kind": "note", "body": "x"}))
+        .await;
+    let (_, _, token) = app
+        .post("/api/v1/tokens", t, &json!({"name": "routes"}))
+        .await;
+
+    // Act
+    let doc = document(app).await;
+
+    // Assert: the document's shape and references.
+    assert!(
+        doc["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.1.")),
+        "{}",
+        doc["openapi"]
+    );
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    let v = Validator::new(&doc);
+    all.iter().for_each(|r| {
+        v.resolve(r);
+    });
+    let mut operation_ids = BTreeSet::new();
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in METHODS.iter().filter(|m| item.get(**m).is_some()) {
+            documented.insert((method.to_string(), path.clone()));
+            let id = item[*method]["operationId"]
+                .as_str()
+                .expect("an operationId");
+            assert!(
+                operation_ids.insert(id.to_string()),
+                "operationId {id} twice"
+            );
+        }
+    }
+    let expected: BTreeSet<(String, String)> = ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    let missing: Vec<_> = expected.difference(&documented).collect();
+    let unknown: Vec<_> = documented.difference(&expected).collect();
+    assert!(
+        missing.is_empty() && unknown.is_empty(),
+        "not documented: {missing:?}; not routes: {unknown:?}"
+    );
+
+    // Assert: for each path, the server allows exactly the documented methods (HEAD with GET).
+    for path in doc["paths"].as_object().expect("paths").keys() {
+        let concrete = path
+            .replace("{reference}", incident["reference"].as_str().expect("ref"))
+            .replace("{event_id}", &event["id"].to_string())
+            .replace("{key}", "SEV1")
+            .replace(
+                "{id}",
+                &if path.contains("tokens") {
+                    token["id"].to_string()
+                } else {
+                    app.admin.id.to_string()
+                },
+            );
+        let answer = app.raw(Raw::new(Method::TRACE, &concrete).token(t)).await;
+        assert_eq!(answer.0, StatusCode::METHOD_NOT_ALLOWED, "TRACE {concrete}");
+        let allow = answer
+            .1
+            .get("allow")
+            .and_then(|v| v.to_str().ok())
+            .expect("an Allow header");
+        let allowed: BTreeSet<String> = allow
+            .split(',')
+            .map(|m| m.trim().to_ascii_lowercase())
+            .filter(|m| m != "head")
+            .collect();
+        let listed: BTreeSet<String> = METHODS
+            .iter()
+            .filter(|m| doc["paths"][path].get(**m).is_some())
+            .map(|m| m.to_string())
+            .collect();
+        assert_eq!(allowed, listed, "{path}");
+        body_conforms(
+            &v,
+            v.resolve("#/components/responses/MethodNotAllowed"),
+            &format!("TRACE {path}"),
+            &answer,
+        );
+    }
+}
+
+crate::e2e_test!(the_openapi_document_lists_exactly_the_routes_the_server_answers);

@@ -1,0 +1,75 @@
+//! Debrief's domain: the words of `shared/DESIGN.md` as types and pure rules.
+//!
+//! Nothing here does I/O or reads the clock: every function that needs "now" takes it as a
+//! parameter, so every rule is testable with fixed times.
+//!
+//! # Layout
+//! - [`validation`]: field-level validation errors, shared by every parser.
+//! - [`status`]: the incident lifecycle and its allowed transitions.
+//! - [`severity`], [`role`]: configurable severities and incident roles.
+//! - [`incident`]: incident references (`INC-42`), declaration input and its validation.
+//! - [`timeline`]: timeline event kinds, sources and new-event validation.
+//! - [`timestamps`]: key timestamps derived from the timeline, with overrides.
+//! - [`metrics`]: per-incident metrics computed from key timestamps.
+//! - [`policy`]: whether a postmortem is owed, and why (issue #3).
+
+pub mod access;
+pub mod incident;
+pub mod metrics;
+pub mod policy;
+pub mod role;
+pub mod severity;
+pub mod status;
+pub mod timeline;
+pub mod timestamps;
+pub mod validation;
+
+pub use jiff::Timestamp;
+
+/// Truncates a timestamp to whole milliseconds, the precision Debrief stores and shows.
+pub fn to_millis(ts: Timestamp) -> Timestamp {
+    Timestamp::from_millisecond(ts.as_millisecond()).expect("a truncated timestamp is in range")
+}
+
+/// Formats a timestamp as RFC 3339 in UTC with exactly three fractional digits.
+pub fn format_utc(ts: Timestamp) -> String {
+    format!("{:.3}", to_millis(ts))
+}
+
+/// Serde for a [`Timestamp`] as RFC 3339 UTC with millisecond precision.
+pub mod ts {
+    use super::{Timestamp, format_utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Serializes as `2026-11-21T09:30:00.000Z`.
+    pub fn serialize<S: Serializer>(ts: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format_utc(*ts))
+    }
+
+    /// Deserializes any RFC 3339 time.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Serde for an optional [`Timestamp`]; `None` is `null`.
+pub mod ts_opt {
+    use super::{Timestamp, format_utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Serializes as `2026-11-21T09:30:00.000Z` or `null`.
+    pub fn serialize<S: Serializer>(ts: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
+        match ts {
+            Some(ts) => s.serialize_str(&format_utc(*ts)),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Deserializes an RFC 3339 time or `null`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+        let s = Option::<String>::deserialize(d)?;
+        s.map(|s| s.parse().map_err(serde::de::Error::custom))
+            .transpose()
+    }
+}

@@ -1,0 +1,118 @@
+//! Validation errors that name each field that is wrong, so the API can list them.
+
+use serde::Serialize;
+
+/// One problem with one input field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// The field's name as the API spells it (`title`, `services[2]`).
+    pub field: String,
+    /// What is wrong, in words a person can act on.
+    pub message: String,
+}
+
+/// Every problem found with an input; never empty when returned as an error.
+#[derive(Debug, Clone, Default, PartialEq, Eq, thiserror::Error)]
+#[error("invalid input: {}", .fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; "))]
+pub struct ValidationError {
+    /// The fields that are wrong.
+    pub fields: Vec<FieldError>,
+}
+
+impl ValidationError {
+    /// An error about a single field.
+    pub fn one(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let mut e = Self::default();
+        e.push(field, message);
+        e
+    }
+
+    /// Records one more problem.
+    pub fn push(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.fields.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    /// `Ok(value)` when nothing was recorded, the error otherwise.
+    pub fn into_result<T>(self, value: T) -> Result<T, Self> {
+        if self.fields.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
+    }
+}
+
+/// Checks a required free-text field: trimmed, non-empty, at most `max` characters.
+pub fn required_text(errors: &mut ValidationError, field: &str, value: &str, max: usize) -> String {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        errors.push(field, "must not be empty");
+    } else if trimmed.chars().count() > max {
+        errors.push(field, format!("must be at most {max} characters"));
+    } else if trimmed
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    {
+        errors.push(field, "must not contain control characters");
+    }
+    trimmed.to_string()
+}
+
+/// Checks an optional free-text field; an empty string becomes `None`.
+pub fn optional_text(
+    errors: &mut ValidationError,
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+) -> Option<String> {
+    let trimmed = value?.trim();
+    if trimmed.is_empty() {
+        return None;
+    }
+    if trimmed.chars().count() > max {
+        errors.push(field, format!("must be at most {max} characters"));
+    }
+    Some(trimmed.to_string())
+}
+
+/// Checks a slug: 1 to 64 of lowercase ASCII letters, digits, `-` and `_`, starting with a letter.
+pub fn slug(errors: &mut ValidationError, field: &str, value: &str) -> String {
+    let v = value.trim().to_ascii_lowercase();
+    let ok = !v.is_empty()
+        && v.len() <= 64
+        && v.starts_with(|c: char| c.is_ascii_lowercase())
+        && v.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if !ok {
+        errors.push(
+            field,
+            "must be 1 to 64 lowercase letters, digits, '-' or '_', starting with a letter",
+        );
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blank_required_text_is_rejected_with_its_field_name() {
+        let mut e = ValidationError::default();
+        required_text(&mut e, "title", "   ", 10);
+        assert_eq!(e.fields[0].field, "title");
+    }
+
+    #[test]
+    fn slugs_are_lowercased_and_checked() {
+        let mut e = ValidationError::default();
+        assert_eq!(slug(&mut e, "name", "Payments-API"), "payments-api");
+        assert!(e.fields.is_empty());
+        slug(&mut e, "name", "9lives");
+        slug(&mut e, "name", "has space");
+        assert_eq!(e.fields.len(), 2);
+    }
+}

@@ -1,0 +1,132 @@
+//! Incident commands: declare, update, transition, roles, merge, timestamp overrides.
+//!
+//! # Layout
+//! - this module: the retry loop every change goes through ([`change`]) and shared helpers.
+//! - [`declare`], [`update`] (fields and status transitions), [`roles`], [`merge`],
+//!   [`key_times`] (derived key timestamps and their overrides).
+
+mod declare;
+use declare::check_catalog;
+mod key_times;
+mod merge;
+mod roles;
+mod update;
+
+pub use declare::declare_incident;
+pub use key_times::{event_facts, key_timestamps, override_timestamps};
+pub use merge::merge_incident;
+pub use roles::{RoleInput, assign_role};
+pub use update::{TransitionInput, transition_incident, update_incident};
+
+use super::now;
+use crate::auth::Actor;
+use crate::{AppError, AppState};
+use debrief_core::Timestamp;
+use debrief_core::access::AccountRole;
+use debrief_core::incident::{
+    DeclareInput, Incident, IncidentChanges, IncidentRef, RoleAssignment, UpdateInput, parse_time,
+};
+use debrief_core::role::parse_role;
+use debrief_core::severity;
+use debrief_core::status::Status;
+use debrief_core::timeline::{EventKind, Source, TimelineEvent};
+use debrief_core::timestamps::{self, EventFact, KeyTimestamps};
+use debrief_core::validation::{ValidationError, optional_text, slug};
+use debrief_store::StoreError;
+use debrief_store::incident::{IncidentWrite, NewIncident, RoleOp};
+use debrief_store::timeline::EventDraft;
+use serde_json::json;
+
+/// How many times a change is re-decided when it loses a race with another change. Every lost
+/// race means another change to the incident landed, so this is about how many changes may
+/// arrive at the same moment before one gives up with 409; five was too few for a busy incident
+/// (twenty people changing one incident at once got 409s).
+const RETRIES: usize = 64;
+
+/// Waits before deciding again after a lost race: longer after each loss (up to about 32 ms)
+/// and jittered, so requests that raced spread out instead of colliding again.
+async fn back_off(attempt: usize) {
+    let max_us = 1000u64 << attempt.min(5);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let jitter_us = u64::from(nanos / 1000) % max_us;
+    tokio::time::sleep(std::time::Duration::from_micros(max_us / 4 + jitter_us)).await;
+}
+
+fn draft(
+    actor: &Actor,
+    source: Source,
+    kind: EventKind,
+    at: Timestamp,
+    body: String,
+    data: serde_json::Value,
+) -> EventDraft {
+    EventDraft {
+        kind,
+        at,
+        source,
+        author_id: Some(actor.user.id),
+        author_name: Some(actor.user.name.clone()),
+        body,
+        links: Vec::new(),
+        data,
+        starred: false,
+        created_at: now(),
+    }
+}
+
+/// Reads an incident the actor may see.
+pub async fn get_incident(
+    state: &AppState,
+    actor: &Actor,
+    r: IncidentRef,
+) -> Result<Incident, AppError> {
+    Ok(state.store.incident(r.0, actor.viewer()).await?)
+}
+
+/// Runs `decide` on fresh state until its write wins, so concurrent changes never lose an update.
+/// When the caller named the version it saw (`expected`), a mismatch fails instead of retrying.
+async fn change<F>(
+    state: &AppState,
+    actor: &Actor,
+    r: IncidentRef,
+    expected: Option<i64>,
+    mut decide: F,
+) -> Result<(Incident, Vec<TimelineEvent>), AppError>
+where
+    F: FnMut(&Incident, &[TimelineEvent]) -> Result<Option<IncidentWrite>, AppError>,
+{
+    actor.require(AccountRole::Responder)?;
+    for attempt in 0..RETRIES {
+        if attempt > 0 {
+            back_off(attempt).await;
+        }
+        let current = state.store.incident(r.0, actor.viewer()).await?;
+        if let Some(v) = expected.filter(|v| *v != current.version) {
+            return Err(AppError::PreconditionFailed(format!(
+                "{} is at version {}, not {v}: someone changed it; reload it and try again",
+                current.reference, current.version
+            )));
+        }
+        let events = state.store.list_events(r.0).await?;
+        let Some(write) = decide(&current, &events)? else {
+            return Ok((current, Vec::new()));
+        };
+        match state.store.apply(std::slice::from_ref(&write), now()).await {
+            Ok(written) => {
+                let incident = state.store.incident(r.0, actor.viewer()).await?;
+                state
+                    .live
+                    .publish(incident.id, incident.private || current.private, &written);
+                return Ok((incident, written));
+            }
+            Err(StoreError::Conflict(_)) if expected.is_none() => continue,
+            Err(StoreError::Conflict(why)) => return Err(AppError::PreconditionFailed(why)),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AppError::Conflict(format!(
+        "{r} is being changed by many people at once; try again"
+    )))
+}

@@ -1,0 +1,207 @@
+//! Changing an incident: its fields, and its status through the lifecycle.
+
+use super::*;
+
+/// Updates an incident's fields; severity changes and other changes are timeline events.
+pub async fn update_incident(
+    state: &AppState,
+    actor: &Actor,
+    r: IncidentRef,
+    input: &UpdateInput,
+    if_match: Option<i64>,
+    source: Source,
+) -> Result<Incident, AppError> {
+    // Who may change comes before what the change is: a viewer gets 403, never a 422.
+    actor.require(AccountRole::Responder)?;
+    let probe = state.store.incident(r.0, actor.viewer()).await?;
+    let mut e = input.validate(&probe).err().unwrap_or_default();
+    let services = input.services.as_deref().unwrap_or_default();
+    check_catalog(state, &mut e, input.severity.as_deref(), services).await?;
+    e.into_result(())?;
+    let expected = if_match.or(input.version);
+    let (incident, _) = change(state, actor, r, expected, |current, _| {
+        let c = input.validate(current)?;
+        if c.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(update_write(actor, source, current, &c)))
+    })
+    .await?;
+    Ok(incident)
+}
+
+fn update_write(
+    actor: &Actor,
+    source: Source,
+    current: &Incident,
+    c: &IncidentChanges,
+) -> IncidentWrite {
+    let now = now();
+    let mut next = current.clone();
+    let mut w_events = Vec::new();
+    let mut notes = Vec::new();
+    let mut data = serde_json::Map::new();
+    if let Some(s) = &c.severity {
+        next.severity = s.clone();
+        w_events.push(draft(
+            actor,
+            source,
+            EventKind::SeverityChange,
+            now,
+            format!("Severity changed from {} to {s}", current.severity),
+            json!({"from": current.severity, "to": s}),
+        ));
+    }
+    if let Some(t) = &c.title {
+        notes.push(format!("title to \"{t}\""));
+        data.insert("title".into(), json!({"from": current.title, "to": t}));
+        next.title = t.clone();
+    }
+    if let Some(s) = &c.summary {
+        notes.push("the summary".to_string());
+        data.insert("summary".into(), json!({"from": current.summary, "to": s}));
+        next.summary = s.clone();
+    }
+    if let Some(t) = &c.incident_type {
+        notes.push(format!("type to {t}"));
+        data.insert(
+            "type".into(),
+            json!({"from": current.incident_type, "to": t}),
+        );
+        next.incident_type = t.clone();
+    }
+    if let Some(s) = &c.services {
+        notes.push(format!("services to [{}]", s.join(", ")));
+        data.insert(
+            "services".into(),
+            json!({"from": current.services, "to": s}),
+        );
+        next.services = s.clone();
+    }
+    if let Some(v) = c.customer_impact {
+        notes.push(format!(
+            "customer impact to {}",
+            if v { "yes" } else { "no" }
+        ));
+        data.insert(
+            "customer_impact".into(),
+            json!({"from": current.customer_impact, "to": v}),
+        );
+        next.customer_impact = v;
+    }
+    if let Some(v) = c.private {
+        notes.push(if v {
+            "the incident to private".to_string()
+        } else {
+            "the incident to public".to_string()
+        });
+        data.insert("private".into(), json!({"from": current.private, "to": v}));
+        next.private = v;
+    }
+    if !notes.is_empty() {
+        w_events.push(draft(
+            actor,
+            source,
+            EventKind::IncidentUpdate,
+            now,
+            format!("{} changed {}", actor.user.name, notes.join(", ")),
+            serde_json::Value::Object(data),
+        ));
+    }
+    IncidentWrite {
+        services_changed: c.services.is_some(),
+        events: w_events,
+        participants: vec![actor.user.id],
+        ..IncidentWrite::new(next)
+    }
+}
+
+/// Input of a status transition.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionInput {
+    /// The status to move to.
+    pub to: String,
+    /// When it happened (RFC 3339); now when absent.
+    pub at: Option<String>,
+    /// A note for the timeline.
+    pub message: Option<String>,
+    /// The version the client last saw.
+    pub version: Option<i64>,
+}
+
+/// Moves an incident to another status, if the lifecycle allows it.
+pub async fn transition_incident(
+    state: &AppState,
+    actor: &Actor,
+    r: IncidentRef,
+    input: &TransitionInput,
+    if_match: Option<i64>,
+    source: Source,
+) -> Result<Incident, AppError> {
+    actor.require(AccountRole::Responder)?;
+    let now = now();
+    let mut e = ValidationError::default();
+    let to = match input.to.parse::<Status>() {
+        Ok(s) => Some(s),
+        Err(m) => {
+            e.push("to", m);
+            None
+        }
+    };
+    let at = input
+        .at
+        .as_deref()
+        .and_then(|s| parse_time(&mut e, "at", s, now));
+    let message = optional_text(&mut e, "message", input.message.as_deref(), 5000);
+    let to = e.into_result(to)?.expect("validated");
+    let (incident, _) = change(
+        state,
+        actor,
+        r,
+        if_match.or(input.version),
+        |current, events| {
+            current.status.check_transition(to)?;
+            let at = at.unwrap_or(now);
+            // Status changes must stay in time order, so the lifecycle read back from the
+            // timeline is the one that happened. A change may be dated before the declaration
+            // (an incident recorded after the fact).
+            if let Some(last) = events
+                .iter()
+                .filter(|e| e.kind == EventKind::StatusChange)
+                .map(|e| e.at)
+                .max()
+                .filter(|last| at < *last)
+            {
+                return Err(ValidationError::one(
+                    "at",
+                    format!(
+                        "must not be before the previous status change ({})",
+                        debrief_core::format_utc(last)
+                    ),
+                )
+                .into());
+            }
+            let mut next = current.clone();
+            next.status = to;
+            let body = match &message {
+                Some(m) => format!("Status changed from {} to {to}: {m}", current.status),
+                None => format!("Status changed from {} to {to}", current.status),
+            };
+            Ok(Some(IncidentWrite {
+                events: vec![draft(
+                    actor,
+                    source,
+                    EventKind::StatusChange,
+                    at,
+                    body,
+                    json!({"from": current.status, "to": to}),
+                )],
+                participants: vec![actor.user.id],
+                ..IncidentWrite::new(next)
+            }))
+        },
+    )
+    .await?;
+    Ok(incident)
+}

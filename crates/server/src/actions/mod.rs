@@ -1,0 +1,17 @@
+//! One function per domain command, shared by the API, the UI and (later) Slack and intake.
+//!
+//! Each loads what it needs, lets `debrief-core` decide, persists the change and its timeline
+//! events with one store call, and publishes the events to the live hub.
+
+pub mod account;
+pub mod catalog;
+pub mod incident;
+pub mod policy;
+pub mod timeline;
+
+use debrief_core::Timestamp;
+
+/// Now, truncated to the millisecond precision Debrief stores.
+pub fn now() -> Timestamp {
+    debrief_core::to_millis(Timestamp::now())
+}

@@ -1,0 +1,121 @@
+//! The `/api/v1` JSON API.
+//!
+//! Every error is an RFC 9457 problem document, including the ones axum would answer by itself
+//! (unknown path, wrong method with its `Allow` header, unparsable body). The OpenAPI document
+//! at `/api/v1/openapi.json` describes every route here.
+
+pub mod accounts;
+pub mod catalog;
+pub mod export;
+pub mod incidents;
+pub mod input;
+pub mod policy;
+pub mod stream;
+pub mod timeline;
+
+use crate::{AppError, AppState};
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+/// A page of a list, serialized straight from the items (no intermediate `serde_json::Value`).
+#[derive(Debug, serde::Serialize)]
+pub struct Page<T> {
+    /// The items.
+    pub items: Vec<T>,
+    /// The cursor of the next page, when there is one (incident list only).
+    #[serde(skip_serializing_if = "Skip::skip")]
+    pub next_cursor: Skip<String>,
+}
+
+/// A field that is either left out or present (possibly `null`).
+#[derive(Debug)]
+pub enum Skip<T> {
+    /// Left out of the JSON.
+    Absent,
+    /// Present, `null` when `None`.
+    Present(Option<T>),
+}
+
+impl<T> Skip<T> {
+    fn skip(&self) -> bool {
+        matches!(self, Skip::Absent)
+    }
+}
+
+impl<T: serde::Serialize> serde::Serialize for Skip<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Skip::Absent => s.serialize_none(),
+            Skip::Present(v) => v.serialize(s),
+        }
+    }
+}
+
+impl<T> Page<T> {
+    /// A complete list (no further pages).
+    pub fn all(items: Vec<T>) -> Self {
+        Self {
+            items,
+            next_cursor: Skip::Absent,
+        }
+    }
+}
+
+/// The OpenAPI document, kept beside the handlers it describes.
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+/// The API's routes.
+pub fn router() -> Router<AppState> {
+    let v1 = Router::new()
+        .merge(incidents::router())
+        .merge(export::router())
+        .merge(policy::router())
+        .merge(timeline::router())
+        .merge(catalog::router())
+        .merge(accounts::router())
+        .merge(stream::router())
+        .route("/openapi.json", get(openapi))
+        .fallback(not_found);
+    Router::new()
+        .nest("/api/v1", v1)
+        .route("/healthz", get(|| async { "ok" }))
+        .layer(axum::middleware::map_response(
+            method_not_allowed_as_problem,
+        ))
+}
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
+async fn not_found(uri: axum::http::Uri) -> AppError {
+    AppError::NotFound(format!("no API route {}", uri.path()))
+}
+
+/// Turns axum's bare 405 into a problem document, keeping its `Allow` header.
+async fn method_not_allowed_as_problem(res: Response) -> Response {
+    if res.status() != StatusCode::METHOD_NOT_ALLOWED {
+        return res;
+    }
+    let (mut parts, _) = res.into_parts();
+    let problem = crate::error::Problem {
+        r#type: "/problems/method-not-allowed".into(),
+        title: "Method Not Allowed".into(),
+        status: 405,
+        detail: "this path does not accept that method; the Allow header lists the ones it does"
+            .into(),
+        errors: None,
+    };
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(
+        parts,
+        Body::from(serde_json::to_vec(&problem).expect("serializes")),
+    )
+}

@@ -1,0 +1,267 @@
+//! Who is asking: web sessions (cookie) and API tokens (bearer), passwords and secrets.
+//!
+//! Secrets (session ids, API tokens, the set-up token) are 32 random bytes shown to their holder
+//! once; the database keeps only their SHA-256. Passwords are Argon2id PHC strings.
+
+use crate::{AppError, AppState};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{Method, header};
+use debrief_core::Timestamp;
+use debrief_core::access::{AccountRole, Viewer};
+use debrief_store::account::User;
+use sha2::{Digest, Sha256};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "debrief_session";
+/// The pre-session CSRF cookie used by the sign-in and set-up forms.
+pub const LOGIN_CSRF_COOKIE: &str = "debrief_csrf";
+
+/// How the caller authenticated.
+#[derive(Debug, Clone)]
+pub enum Via {
+    /// A web session; unsafe requests must carry this CSRF token.
+    Session {
+        /// The session's CSRF token.
+        csrf_token: String,
+        /// The session secret's hash (to end it).
+        token_hash: String,
+    },
+    /// An API token.
+    Token {
+        /// The token's id.
+        token_id: i64,
+    },
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// The user.
+    pub user: User,
+    /// What the caller may do: the user's role, limited by a token's scope.
+    pub role: AccountRole,
+    /// How they authenticated.
+    pub via: Via,
+}
+
+impl Actor {
+    /// The visibility filter for this caller.
+    pub fn viewer(&self) -> Viewer {
+        Viewer {
+            user_id: self.user.id,
+            sees_all: self.role == AccountRole::Admin,
+        }
+    }
+
+    /// Fails with 403 unless the caller has at least `role`.
+    pub fn require(&self, role: AccountRole) -> Result<(), AppError> {
+        if self.role >= role {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!(
+                "this needs the {role} role; you act as {} (ask an admin, or use a token with a wider scope)",
+                self.role
+            )))
+        }
+    }
+
+    /// The CSRF token of a session caller.
+    pub fn csrf_token(&self) -> Option<&str> {
+        match &self.via {
+            Via::Session { csrf_token, .. } => Some(csrf_token),
+            Via::Token { .. } => None,
+        }
+    }
+}
+
+/// Makes a new random secret, as 64 hex characters.
+pub fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the OS random source works");
+    hex(&bytes)
+}
+
+/// The SHA-256 of a secret, as hex: what the database keeps.
+pub fn hash_secret(secret: &str) -> String {
+    hex(&Sha256::digest(secret.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Compares two strings in time independent of where they differ.
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// Hashes a password with Argon2id (off the async threads: it takes tens of milliseconds).
+pub async fn hash_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || {
+        use argon2::PasswordHasher;
+        argon2::Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| AppError::Internal(e.to_string().into()))
+    })
+    .await
+    .map_err(AppError::internal)?
+}
+
+/// Checks a password against a PHC string.
+pub async fn verify_password(password: String, phc: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        use argon2::PasswordVerifier;
+        match argon2::password_hash::phc::PasswordHash::new(&phc) {
+            Ok(parsed) => argon2::Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok(),
+            Err(_) => false,
+        }
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A cookie's value from the request.
+pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|h| {
+            h.split(';').find_map(|c| {
+                let (k, v) = c.trim().split_once('=')?;
+                (k == name).then_some(v)
+            })
+        })
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, `Secure` when configured.
+pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_seconds: i64) -> String {
+    let secure = if state.config.cookies_secure() {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{secure}")
+}
+
+/// Authenticates a request, if it carries credentials.
+pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Actor>, AppError> {
+    let now = Timestamp::now();
+    if let Some(h) = parts.headers.get(header::AUTHORIZATION) {
+        let value = h.to_str().map_err(|_| {
+            AppError::Unauthorized("the Authorization header is not valid text".into())
+        })?;
+        let token = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+            .ok_or_else(|| AppError::Unauthorized("use 'Authorization: Bearer <token>'".into()))?
+            .trim();
+        let hash = hash_secret(token);
+        let (user, mut token) = match state.caches.token(&hash) {
+            Some(found) => found,
+            None => state.store.token_user(&hash).await?.ok_or_else(|| {
+                AppError::Unauthorized(
+                    "the API token is unknown or revoked; create one with 'debrief token create'"
+                        .into(),
+                )
+            })?,
+        };
+        if token
+            .last_used_at
+            .is_none_or(|t| now.as_second() - t.as_second() > 60)
+        {
+            token.last_used_at = Some(now);
+            let store = state.store.clone();
+            tokio::spawn(async move {
+                if let Err(e) = store.touch_token(token.id, now).await {
+                    tracing::warn!(error = %e, "Could not record a token's last use");
+                }
+            });
+        }
+        state.caches.put_token(&hash, (user.clone(), token.clone()));
+        let role = token.scope.limit(user.role);
+        return Ok(Some(Actor {
+            user,
+            role,
+            via: Via::Token { token_id: token.id },
+        }));
+    }
+    if let Some(secret) = cookie(parts, SESSION_COOKIE) {
+        let token_hash = hash_secret(secret);
+        if let Some(session) = state.store.session(&token_hash, now).await? {
+            let role = session.user.role;
+            return Ok(Some(Actor {
+                user: session.user,
+                role,
+                via: Via::Session {
+                    csrf_token: session.csrf_token,
+                    token_hash,
+                },
+            }));
+        }
+    }
+    Ok(None)
+}
+
+impl FromRequestParts<AppState> for Actor {
+    type Rejection = AppError;
+
+    /// Requires credentials; a session caller's unsafe API requests must send `X-CSRF-Token`.
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let actor = authenticate(parts, state).await?.ok_or_else(|| {
+            AppError::Unauthorized("sign in, or send 'Authorization: Bearer <token>' (create a token with 'debrief token create')".into())
+        })?;
+        if let Via::Session { csrf_token, .. } = &actor.via {
+            let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+            if !safe && parts.uri.path().starts_with("/api/") {
+                let sent = parts
+                    .headers
+                    .get("x-csrf-token")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                if !constant_time_eq(sent, csrf_token) {
+                    return Err(AppError::Forbidden(
+                        "missing or wrong X-CSRF-Token header for a cookie-authenticated request"
+                            .into(),
+                    ));
+                }
+            }
+        }
+        Ok(actor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_random_and_hashes_are_stable() {
+        let (a, b) = (new_secret(), new_secret());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 64);
+        assert_eq!(
+            hash_secret("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn constant_time_comparison_matches_equality() {
+        assert!(constant_time_eq("abc", "abc"));
+        assert!(!constant_time_eq("abc", "abd"));
+        assert!(!constant_time_eq("abc", "ab"));
+    }
+}

@@ -1,0 +1,75 @@
+//! A small in-memory limiter of failed sign-ins, per email, so passwords cannot be guessed at
+//! speed. Per server: with several servers the limit multiplies, which still bounds guessing.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Failed attempts allowed per window.
+pub const MAX_FAILURES: usize = 10;
+/// The sliding window.
+pub const WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// Failed sign-ins per key within the window.
+#[derive(Debug, Default)]
+pub struct LoginLimiter {
+    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+}
+
+impl LoginLimiter {
+    /// `Err(wait)` when `key` has used up its attempts.
+    pub fn check(&self, key: &str, now: Instant) -> Result<(), Duration> {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(q) = map.get_mut(key) else {
+            return Ok(());
+        };
+        while q.front().is_some_and(|t| now.duration_since(*t) > WINDOW) {
+            q.pop_front();
+        }
+        if q.len() >= MAX_FAILURES {
+            let oldest = *q.front().expect("non-empty");
+            return Err(WINDOW.saturating_sub(now.duration_since(oldest)));
+        }
+        Ok(())
+    }
+
+    /// Records a failed attempt.
+    pub fn fail(&self, key: &str, now: Instant) {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() > 100_000 {
+            map.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) <= WINDOW));
+        }
+        map.entry(key.to_string()).or_default().push_back(now);
+    }
+
+    /// Forgets the failures of a key after a successful sign-in.
+    pub fn succeed(&self, key: &str) {
+        self.failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_eleventh_failure_within_the_window_is_refused_until_it_slides() {
+        let l = LoginLimiter::default();
+        let t0 = Instant::now();
+        for i in 0..MAX_FAILURES {
+            assert!(l.check("a@b.c", t0).is_ok(), "attempt {i}");
+            l.fail("a@b.c", t0);
+        }
+        assert!(l.check("a@b.c", t0).is_err());
+        assert!(l.check("other@b.c", t0).is_ok(), "limits are per email");
+        assert!(
+            l.check("a@b.c", t0 + WINDOW + Duration::from_secs(1))
+                .is_ok()
+        );
+        l.succeed("a@b.c");
+        assert!(l.check("a@b.c", t0).is_ok());
+    }
+}

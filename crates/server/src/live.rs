@@ -1,0 +1,150 @@
+//! The live hub: committed timeline events, pushed to server-sent-event streams.
+//!
+//! Actions publish each committed event here; every stream subscribes and filters what its
+//! viewer may see. On SQLite (one server) the hub is an in-process broadcast channel. On
+//! PostgreSQL several servers may share the database, so publishing announces the event with
+//! `NOTIFY`, and every server (the publishing one included) listens, loads the event and
+//! broadcasts it to its own streams. A slow stream that falls behind is told to reload.
+
+use debrief_core::timeline::TimelineEvent;
+use debrief_store::Store;
+use debrief_store::postgres::EventNotice;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+use tokio::sync::broadcast;
+
+/// A committed event and the facts a stream needs to filter it.
+#[derive(Debug, Clone)]
+pub struct LiveEvent {
+    /// The incident's number.
+    pub incident_id: i64,
+    /// Whether the incident was private when the event was written.
+    pub private: bool,
+    /// The event.
+    pub event: TimelineEvent,
+}
+
+#[derive(Debug)]
+struct Inner {
+    sender: broadcast::Sender<LiveEvent>,
+    /// Set when events travel through PostgreSQL `NOTIFY`.
+    shared: Option<Store>,
+}
+
+/// A broadcast channel of committed events, shared across servers on PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct LiveHub(Arc<Inner>);
+
+impl Default for LiveHub {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LiveHub {
+    /// An in-process hub with room for a burst of 1024 events per slow subscriber.
+    pub fn new() -> Self {
+        Self(Arc::new(Inner {
+            sender: broadcast::channel(1024).0,
+            shared: None,
+        }))
+    }
+
+    /// A hub for `store`: in-process on SQLite; on PostgreSQL, fed by a listener task that runs
+    /// as long as the hub lives. Must be called inside a Tokio runtime.
+    pub fn for_store(store: &Store) -> Self {
+        if store.backend() != debrief_store::Backend::Postgres {
+            return Self::new();
+        }
+        let hub = Self(Arc::new(Inner {
+            sender: broadcast::channel(1024).0,
+            shared: Some(store.clone()),
+        }));
+        tokio::spawn(listen(Arc::downgrade(&hub.0), store.clone()));
+        hub
+    }
+
+    /// Publishes committed events (nobody listening is fine).
+    pub fn publish(&self, incident_id: i64, private: bool, events: &[TimelineEvent]) {
+        match &self.0.shared {
+            None => {
+                for e in events {
+                    let _ = self.0.sender.send(LiveEvent {
+                        incident_id,
+                        private,
+                        event: e.clone(),
+                    });
+                }
+            }
+            Some(store) => {
+                let store = store.clone();
+                let notices: Vec<EventNotice> = events
+                    .iter()
+                    .map(|e| EventNotice {
+                        incident_id,
+                        event_id: e.id,
+                        private,
+                    })
+                    .collect();
+                tokio::spawn(async move {
+                    for n in notices {
+                        if let Err(e) = store.notify_event(n).await {
+                            tracing::warn!(error = %e, event.id = n.event_id, "Could not announce a timeline event");
+                        }
+                    }
+                });
+            }
+        }
+    }
+
+    /// A new subscription.
+    pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
+        self.0.sender.subscribe()
+    }
+}
+
+/// Relays announced events to this server's streams until the hub is dropped.
+async fn listen(hub: Weak<Inner>, store: Store) {
+    let mut backoff = Duration::from_millis(200);
+    loop {
+        if hub.strong_count() == 0 {
+            return;
+        }
+        let mut listener = match store.listen_events().await {
+            Ok(Some(l)) => l,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, "Could not listen for timeline events; retrying");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(10));
+                continue;
+            }
+        };
+        backoff = Duration::from_millis(200);
+        loop {
+            // Not raced against a timer: `recv` is not documented as cancel-safe. A dropped hub
+            // is noticed at the next notice or connection error.
+            let notice = listener.recv().await;
+            let Some(inner) = hub.upgrade() else { return };
+            match notice {
+                Ok(n) => match store.event(n.incident_id, n.event_id).await {
+                    Ok(event) => {
+                        let _ = inner.sender.send(LiveEvent {
+                            incident_id: n.incident_id,
+                            private: n.private,
+                            event,
+                        });
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, event.id = n.event_id, "Could not load an announced event")
+                    }
+                },
+                Err(e) => {
+                    tracing::warn!(error = %e, "Lost the timeline event listener; reconnecting");
+                    tokio::time::sleep(backoff).await;
+                    break;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! What every handler can reach.
+
+use crate::cache::Caches;
+use crate::limiter::LoginLimiter;
+use crate::live::LiveHub;
+use debrief_store::Store;
+use std::sync::Arc;
+
+/// Server settings that handlers need.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// The URL people use to reach this server (links in messages, the set-up link).
+    pub public_url: String,
+    /// Whether cookies carry the `Secure` attribute. `None`: when `public_url` is `https`.
+    pub secure_cookies: Option<bool>,
+    /// How long a web session lasts, in hours.
+    pub session_hours: i64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            public_url: "http://127.0.0.1:8080".into(),
+            secure_cookies: None,
+            session_hours: 24 * 14,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// Whether to mark cookies `Secure`.
+    pub fn cookies_secure(&self) -> bool {
+        self.secure_cookies
+            .unwrap_or_else(|| self.public_url.starts_with("https://"))
+    }
+}
+
+/// Shared state: the store, the live hub and the configuration.
+#[derive(Clone)]
+pub struct AppState {
+    /// Persistence.
+    pub store: Store,
+    /// Live timeline updates.
+    pub live: LiveHub,
+    /// Settings.
+    pub config: Arc<ServerConfig>,
+    /// Failed sign-ins, to slow down password guessing.
+    pub logins: Arc<LoginLimiter>,
+    /// Tokens and catalogue, read by almost every request.
+    pub caches: Arc<Caches>,
+}
+
+impl AppState {
+    /// Builds the state around a connected, migrated store (inside a Tokio runtime: on
+    /// PostgreSQL it starts listening for other servers' timeline events).
+    pub fn new(store: Store, config: ServerConfig) -> Self {
+        Self {
+            live: LiveHub::for_store(&store),
+            store,
+            config: Arc::new(config),
+            logins: Arc::default(),
+            caches: Arc::default(),
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! Set-up of the first admin, sign in and sign out.
+
+use super::session::{UiActor, UiError, safe_next};
+use crate::actions::account as act;
+use crate::auth::{
+    LOGIN_CSRF_COOKIE, SESSION_COOKIE, constant_time_eq, cookie, new_secret, set_cookie,
+};
+use crate::{AppError, AppState};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Form, FromRequestParts, Query, State};
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use debrief_core::access::NewUserInput;
+use serde::Deserialize;
+
+/// The account routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/setup", get(setup_page).post(setup))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+}
+
+/// The pre-session CSRF token (double-submit cookie) for sign-in and set-up forms.
+struct LoginCsrf(Option<String>);
+
+impl FromRequestParts<AppState> for LoginCsrf {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(LoginCsrf(
+            cookie(parts, LOGIN_CSRF_COOKIE).map(String::from),
+        ))
+    }
+}
+
+fn with_login_csrf(state: &AppState, page: impl IntoResponse, token: &str) -> Response {
+    let mut res = page.into_response();
+    if let Ok(v) = set_cookie(state, LOGIN_CSRF_COOKIE, token, 3600).parse() {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+fn check_login_csrf(cookie: &LoginCsrf, sent: &str) -> Result<(), AppError> {
+    match &cookie.0 {
+        Some(c) if constant_time_eq(c, sent) => Ok(()),
+        _ => Err(AppError::Forbidden(
+            "the form has expired; reload the page and try again".into(),
+        )),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "setup.html")]
+struct SetupPage {
+    token: String,
+    csrf: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+}
+
+async fn setup_page(
+    State(state): State<AppState>,
+    Query(q): Query<TokenQuery>,
+) -> Result<Response, UiError> {
+    let token = q.token.unwrap_or_default();
+    if !act::setup_token_valid(&state, &token).await? {
+        return Err(AppError::Forbidden(
+            "this set-up link is used or wrong; the server prints a new one on an empty database"
+                .into(),
+        )
+        .into());
+    }
+    let csrf = new_secret();
+    Ok(with_login_csrf(
+        &state,
+        SetupPage {
+            token,
+            csrf: csrf.clone(),
+            error: None,
+        },
+        &csrf,
+    ))
+}
+
+#[derive(Deserialize)]
+struct SetupForm {
+    token: String,
+    csrf: String,
+    email: String,
+    name: String,
+    password: String,
+}
+
+async fn setup(
+    State(state): State<AppState>,
+    c: LoginCsrf,
+    Form(f): Form<SetupForm>,
+) -> Result<Response, UiError> {
+    check_login_csrf(&c, &f.csrf)?;
+    let input = NewUserInput {
+        email: f.email,
+        name: f.name,
+        role: None,
+        password: Some(f.password),
+    };
+    match act::complete_setup(&state, &f.token, &input).await {
+        Ok(user) => signed_in(&state, &user, "/").await,
+        Err(AppError::Validation(v)) => {
+            let csrf = new_secret();
+            let error = v
+                .fields
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("; ");
+            Ok(with_login_csrf(
+                &state,
+                SetupPage {
+                    token: f.token,
+                    csrf: csrf.clone(),
+                    error: Some(error),
+                },
+                &csrf,
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login.html")]
+struct LoginPage {
+    next: String,
+    csrf: String,
+    error: Option<String>,
+    email: String,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+async fn login_page(
+    State(state): State<AppState>,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, UiError> {
+    let csrf = new_secret();
+    let next = safe_next(q.next.as_deref());
+    Ok(with_login_csrf(
+        &state,
+        LoginPage {
+            next,
+            csrf: csrf.clone(),
+            error: None,
+            email: String::new(),
+        },
+        &csrf,
+    ))
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    csrf: String,
+    email: String,
+    password: String,
+    next: Option<String>,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    c: LoginCsrf,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, UiError> {
+    check_login_csrf(&c, &f.csrf)?;
+    let next = safe_next(f.next.as_deref());
+    match act::check_password(&state, &f.email, &f.password).await {
+        Ok(user) => signed_in(&state, &user, &next).await,
+        Err(e @ (AppError::Unauthorized(_) | AppError::TooManyRequests(_))) => {
+            let csrf = new_secret();
+            let page = LoginPage {
+                next,
+                csrf: csrf.clone(),
+                error: Some(e.detail()),
+                email: f.email,
+            };
+            let mut res = with_login_csrf(&state, page, &csrf);
+            *res.status_mut() = e.status();
+            Ok(res)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn signed_in(
+    state: &AppState,
+    user: &debrief_store::account::User,
+    next: &str,
+) -> Result<Response, UiError> {
+    let secret = act::start_session(state, user).await?;
+    let mut res = Redirect::to(next).into_response();
+    let max_age = state.config.session_hours * 3600;
+    if let Ok(v) = set_cookie(state, SESSION_COOKIE, &secret, max_age).parse() {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    actor: UiActor,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, UiError> {
+    actor.check_csrf(&f.csrf)?;
+    if let crate::auth::Via::Session { token_hash, .. } = &actor.0.via {
+        state.store.delete_session(token_hash).await?;
+    }
+    let mut res = Redirect::to("/login").into_response();
+    if let Ok(v) = set_cookie(&state, SESSION_COOKIE, "", 0).parse() {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}

@@ -1,0 +1,485 @@
+//! Incident pages: the list with filters, the declare form, and the incident page with its forms.
+
+use super::picture;
+use super::session::{UiActor, UiError, urlencode};
+use super::view::{EventView, IncidentRow, MetricRow, TimeView, TimestampRow, duration};
+use crate::AppState;
+use crate::actions::incident::{self as act, RoleInput, TransitionInput, key_timestamps};
+use crate::actions::{now, timeline as tl};
+use crate::api::incidents::parse_filter;
+use crate::api::input::RefPath;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use debrief_core::incident::{DeclareInput, IncidentRef, UpdateInput};
+use debrief_core::metrics;
+use debrief_core::status::{ALL_STATUSES, Status};
+use debrief_core::timeline::{EventKind, NewEventInput, Source};
+use debrief_core::timestamps::FIELDS;
+use debrief_store::incident::IncidentFilter;
+
+/// The incident page routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(list_page))
+        .route("/incidents", post(declare))
+        .route("/incidents/new", get(declare_page))
+        .route("/incidents/{reference}", get(incident_page))
+        .route("/incidents/{reference}/status", post(change_status))
+        .route("/incidents/{reference}/severity", post(change_severity))
+        .route("/incidents/{reference}/roles", post(change_role))
+        .route("/incidents/{reference}/timeline", post(add_event))
+        .route(
+            "/incidents/{reference}/timeline/{event_id}/edit",
+            post(edit_event),
+        )
+        .route(
+            "/incidents/{reference}/timeline/{event_id}/star",
+            post(star_event),
+        )
+        .route(
+            "/incidents/{reference}/timestamps",
+            post(override_timestamp),
+        )
+}
+
+type Pairs = Vec<(String, String)>;
+
+fn field<'a>(pairs: &'a Pairs, name: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+fn opt(pairs: &Pairs, name: &str) -> Option<String> {
+    Some(field(pairs, name).trim().to_string()).filter(|s| !s.is_empty())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "list.html")]
+struct ListPage {
+    user: String,
+    csrf: String,
+    rows: Vec<IncidentRow>,
+    statuses: Vec<&'static str>,
+    severities: Vec<String>,
+    services: Vec<String>,
+    f_status: String,
+    f_severity: String,
+    f_service: String,
+    f_q: String,
+    next: Option<String>,
+    total: i64,
+    open: i64,
+}
+
+async fn list_page(
+    State(state): State<AppState>,
+    actor: UiActor,
+    Query(pairs): Query<Pairs>,
+) -> Result<Response, UiError> {
+    let viewer = actor.0.viewer();
+    let f = parse_filter(&pairs)?;
+    let mut items = state
+        .store
+        .list_incidents(
+            &IncidentFilter {
+                limit: f.limit + 1,
+                ..f.clone()
+            },
+            viewer,
+        )
+        .await?;
+    let next = if items.len() as i64 > f.limit {
+        items.truncate(f.limit as usize);
+        let mut q: Vec<String> = pairs
+            .iter()
+            .filter(|(k, _)| k != "cursor")
+            .map(|(k, v)| format!("{k}={}", urlencode(v)))
+            .collect();
+        q.push(format!(
+            "cursor={}",
+            items.last().map(|i| i.id).unwrap_or(0)
+        ));
+        Some(format!("/?{}", q.join("&")))
+    } else {
+        None
+    };
+    let counts = state
+        .store
+        .count_incidents(&IncidentFilter::default(), viewer)
+        .await?;
+    let page = ListPage {
+        user: actor.0.user.name.clone(),
+        csrf: actor.csrf(),
+        rows: items.iter().map(IncidentRow::from).collect(),
+        statuses: ALL_STATUSES.iter().map(|s| s.as_str()).collect(),
+        severities: state
+            .store
+            .list_severities()
+            .await?
+            .into_iter()
+            .map(|s| s.key)
+            .collect(),
+        services: state
+            .store
+            .list_services()
+            .await?
+            .into_iter()
+            .map(|s| s.slug)
+            .collect(),
+        f_status: field(&pairs, "status").into(),
+        f_severity: field(&pairs, "severity").into(),
+        f_service: field(&pairs, "service").into(),
+        f_q: field(&pairs, "q").into(),
+        next,
+        total: counts.iter().map(|(_, n)| n).sum(),
+        open: counts
+            .iter()
+            .filter(|(s, _)| s.is_active())
+            .map(|(_, n)| n)
+            .sum(),
+    };
+    Ok(page.into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "declare.html")]
+struct DeclarePage {
+    user: String,
+    csrf: String,
+    severities: Vec<(String, String)>,
+    services: Vec<(String, String)>,
+    types: Vec<&'static str>,
+}
+
+async fn declare_page(State(state): State<AppState>, actor: UiActor) -> Result<Response, UiError> {
+    Ok(DeclarePage {
+        user: actor.0.user.name.clone(),
+        csrf: actor.csrf(),
+        severities: state
+            .store
+            .list_severities()
+            .await?
+            .into_iter()
+            .map(|s| (s.key.clone(), format!("{} — {}", s.key, s.name)))
+            .collect(),
+        services: state
+            .store
+            .list_services()
+            .await?
+            .into_iter()
+            .map(|s| (s.slug, s.name))
+            .collect(),
+        types: debrief_core::incident::KNOWN_TYPES.to_vec(),
+    }
+    .into_response())
+}
+
+async fn declare(
+    State(state): State<AppState>,
+    actor: UiActor,
+    Form(pairs): Form<Pairs>,
+) -> Result<Response, UiError> {
+    actor.check_csrf(field(&pairs, "csrf"))?;
+    let input = DeclareInput {
+        title: field(&pairs, "title").into(),
+        severity: opt(&pairs, "severity"),
+        summary: opt(&pairs, "summary"),
+        incident_type: opt(&pairs, "type"),
+        services: pairs
+            .iter()
+            .filter(|(k, v)| k == "services" && !v.is_empty())
+            .map(|(_, v)| v.clone())
+            .collect(),
+        customer_impact: field(&pairs, "customer_impact") == "on",
+        private: field(&pairs, "private") == "on",
+        started_at: opt(&pairs, "started_at"),
+        status: opt(&pairs, "status"),
+    };
+    let incident = act::declare_incident(&state, &actor.0, &input, Source::Web).await?;
+    Ok(Redirect::to(&format!("/incidents/{}", incident.reference)).into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "incident.html")]
+struct IncidentPage {
+    user: String,
+    csrf: String,
+    reference: String,
+    title: String,
+    summary: String,
+    severity: String,
+    status: String,
+    incident_type: String,
+    services: String,
+    private: bool,
+    customer_impact: bool,
+    merged_into: Option<String>,
+    roles: Vec<(String, String)>,
+    next_statuses: Vec<&'static str>,
+    severities: Vec<String>,
+    users: Vec<(String, String)>,
+    timestamps: Vec<TimestampRow>,
+    metrics: Vec<MetricRow>,
+    downtime: String,
+    events: Vec<EventView>,
+    kinds: Vec<&'static str>,
+    picture: String,
+    can_write: bool,
+}
+
+fn label(field: &str) -> String {
+    let s = field.trim_end_matches("_at").replace('_', " ");
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+async fn incident_page(
+    State(state): State<AppState>,
+    actor: UiActor,
+    RefPath(r): RefPath,
+) -> Result<Response, UiError> {
+    let incident = state.store.incident(r.0, actor.0.viewer()).await?;
+    let events = state.store.list_events(r.0).await?;
+    let k = key_timestamps(&incident, &events);
+    let m = metrics::compute(&k, &incident.services);
+    let declared_status = events
+        .iter()
+        .find(|e| e.kind == EventKind::Declared)
+        .and_then(|e| {
+            e.data
+                .get("status")
+                .and_then(|v| v.as_str())
+                .and_then(|s| s.parse().ok())
+        })
+        .unwrap_or(Status::Triage);
+    let picture = picture::render(declared_status, &k, &events, now());
+    let page = IncidentPage {
+        user: actor.0.user.name.clone(),
+        csrf: actor.csrf(),
+        reference: incident.reference.clone(),
+        title: incident.title.clone(),
+        summary: incident.summary.clone().unwrap_or_default(),
+        severity: incident.severity.clone(),
+        status: incident.status.as_str().into(),
+        incident_type: incident.incident_type.clone(),
+        services: if incident.services.is_empty() {
+            "—".into()
+        } else {
+            incident.services.join(", ")
+        },
+        private: incident.private,
+        customer_impact: incident.customer_impact,
+        merged_into: incident.merged_into.clone(),
+        roles: incident
+            .roles
+            .iter()
+            .map(|a| (a.role.clone(), a.user_name.clone()))
+            .collect(),
+        next_statuses: ALL_STATUSES
+            .iter()
+            .filter(|s| incident.status.check_transition(**s).is_ok())
+            .map(|s| s.as_str())
+            .collect(),
+        severities: state
+            .store
+            .list_severities()
+            .await?
+            .into_iter()
+            .map(|s| s.key)
+            .collect(),
+        users: state
+            .store
+            .list_users()
+            .await?
+            .into_iter()
+            .filter(|u| !u.disabled)
+            .map(|u| (u.email, u.name))
+            .collect(),
+        timestamps: FIELDS
+            .iter()
+            .map(|f| TimestampRow {
+                field: f.to_string(),
+                label: label(f),
+                time: k.get(f).map(TimeView::new),
+                origin: format!("{:?}", k.origin(f)).to_lowercase(),
+            })
+            .collect(),
+        metrics: vec![
+            MetricRow {
+                label: "Time to detect".into(),
+                value: duration(m.time_to_detect_seconds),
+                definition: "detected − started".into(),
+            },
+            MetricRow {
+                label: "Time to acknowledge".into(),
+                value: duration(m.time_to_acknowledge_seconds),
+                definition: "acknowledged − detected".into(),
+            },
+            MetricRow {
+                label: "Time to communicate".into(),
+                value: duration(m.time_to_communicate_seconds),
+                definition: "first external comms − detected".into(),
+            },
+            MetricRow {
+                label: "Time to mitigate".into(),
+                value: duration(m.time_to_mitigate_seconds),
+                definition: "mitigated − started".into(),
+            },
+            MetricRow {
+                label: "Time to resolve".into(),
+                value: duration(m.time_to_resolve_seconds),
+                definition: "resolved − detected".into(),
+            },
+        ],
+        downtime: m
+            .downtime_minutes
+            .map(|d| format!("{d:.1} min"))
+            .unwrap_or_else(|| "—".into()),
+        events: events.iter().map(EventView::from).collect(),
+        kinds: EventKind::ALL
+            .iter()
+            .filter(|k| k.is_addable())
+            .map(|k| k.as_str())
+            .collect(),
+        picture,
+        can_write: actor.0.role >= debrief_core::access::AccountRole::Responder,
+    };
+    Ok(page.into_response())
+}
+
+fn back(r: IncidentRef) -> Response {
+    Redirect::to(&format!("/incidents/{r}")).into_response()
+}
+
+async fn change_status(
+    State(state): State<AppState>,
+    actor: UiActor,
+    RefPath(r): RefPath,
+    Form(p): Form<Pairs>,
+) -> Result<Response, UiError> {
+    actor.check_csrf(field(&p, "csrf"))?;
+    let input = TransitionInput {
+        to: field(&p, "to").into(),
+        at: opt(&p, "at"),
+        message: opt(&p, "message"),
+        version: None,
+    };
+    act::transition_incident(&state, &actor.0, r, &input, None, Source::Web).await?;
+    Ok(back(r))
+}
+
+async fn change_severity(
+    State(state): State<AppState>,
+    actor: UiActor,
+    RefPath(r): RefPath,
+    Form(p): Form<Pairs>,
+) -> Result<Response, UiError> {
+    actor.check_csrf(field(&p, "csrf"))?;
+    let input = UpdateInput {
+        severity: opt(&p, "severity"),
+        ..Default::default()
+    };
+    act::update_incident(&state, &actor.0, r, &input, None, Source::Web).await?;
+    Ok(back(r))
+}
+
+async fn change_role(
+    State(state): State<AppState>,
+    actor: UiActor,
+    RefPath(r): RefPath,
+    Form(p): Form<Pairs>,
+) -> Result<Response, UiError> {
+    actor.check_csrf(field(&p, "csrf"))?;
+    let role = opt(&p, "custom_role")
+        .or_else(|| opt(&p, "role"))
+        .unwrap_or_default();
+    let input = RoleInput {
+        role,
+        user_id: None,
+        email: opt(&p, "email"),
+    };
+    act::assign_role(&state, &actor.0, r, &input, Source::Web).await?;
+    Ok(back(r))
+}
+
+async fn add_event(
+    State(state): State<AppState>,
+    actor: UiActor,
+    RefPath(r): RefPath,
+    Form(p): Form<Pairs>,
+) -> Result<Response, UiError> {
+    actor.check_csrf(field(&p, "csrf"))?;
+    let links = opt(&p, "link")
+        .map(|url| vec![debrief_core::timeline::Link { url, title: None }])
+        .unwrap_or_default();
+    let input = NewEventInput {
+        kind: field(&p, "kind").into(),
+        at: opt(&p, "at"),
+        body: field(&p, "body").into(),
+        links,
+        source: None,
+        starred: field(&p, "starred") == "on",
+    };
+    tl::add_event(&state, &actor.0, r, &input, Source::Web).await?;
+    Ok(back(r))
+}
+
+async fn star_event(
+    State(state): State<AppState>,
+    actor: UiActor,
+    RefPath(r): RefPath,
+    Path((_, id)): Path<(String, String)>,
+    Form(p): Form<Pairs>,
+) -> Result<Response, UiError> {
+    actor.check_csrf(field(&p, "csrf"))?;
+    let id = crate::api::timeline::event_id(&id)?;
+    tl::star_event(&state, &actor.0, r, id, field(&p, "starred") == "1").await?;
+    Ok(back(r))
+}
+
+async fn override_timestamp(
+    State(state): State<AppState>,
+    actor: UiActor,
+    RefPath(r): RefPath,
+    Form(p): Form<Pairs>,
+) -> Result<Response, UiError> {
+    actor.check_csrf(field(&p, "csrf"))?;
+    let mut body = serde_json::Map::new();
+    body.insert(
+        field(&p, "field").into(),
+        opt(&p, "value").map_or(serde_json::Value::Null, serde_json::Value::String),
+    );
+    body.insert(
+        "reason".into(),
+        serde_json::Value::String(field(&p, "reason").into()),
+    );
+    act::override_timestamps(&state, &actor.0, r, &body, Source::Web).await?;
+    Ok(back(r))
+}
+
+async fn edit_event(
+    State(state): State<AppState>,
+    actor: UiActor,
+    RefPath(r): RefPath,
+    Path((_, id)): Path<(String, String)>,
+    Form(p): Form<Pairs>,
+) -> Result<Response, UiError> {
+    actor.check_csrf(field(&p, "csrf"))?;
+    let id = crate::api::timeline::event_id(&id)?;
+    let input = debrief_core::timeline::EditEventInput {
+        body: opt(&p, "body"),
+        at: opt(&p, "at"),
+        links: None,
+    };
+    tl::edit_event(&state, &actor.0, r, id, &input).await?;
+    Ok(back(r))
+}

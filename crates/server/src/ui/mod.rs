@@ -1,0 +1,65 @@
+//! The web UI: server-rendered HTML (askama templates in `templates/`), forms that POST and
+//! answer `303 See Other`, and a little hand-written JS for live timelines and local times.
+//!
+//! # Layout
+//! - [`session`]: the UI's caller (a signed-in session, else a redirect to sign in), CSRF checks.
+//! - [`account`]: set-up of the first admin, sign in, sign out.
+//! - [`incidents`]: incident list, declare form, incident page and its forms.
+//! - [`view`]: view models and time formatting shared by the templates.
+//! - [`picture`]: the SVG picture of an incident's phases and key moments.
+
+pub mod account;
+pub mod incidents;
+pub mod picture;
+pub mod session;
+pub mod view;
+
+use crate::AppState;
+use axum::Router;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+
+const APP_JS: &str = include_str!("../../static/app.js");
+const APP_CSS: &str = include_str!("../../static/app.css");
+
+/// The UI routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(account::router())
+        .merge(incidents::router())
+        .fallback(not_found)
+        .route(
+            "/static/app.js",
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                        (header::CACHE_CONTROL, "public, max-age=300"),
+                    ],
+                    APP_JS,
+                )
+                    .into_response()
+            }),
+        )
+        .route(
+            "/static/app.css",
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+                        (header::CACHE_CONTROL, "public, max-age=300"),
+                    ],
+                    APP_CSS,
+                )
+                    .into_response()
+            }),
+        )
+}
+
+async fn not_found(uri: axum::http::Uri) -> session::UiError {
+    session::UiError(crate::AppError::NotFound(format!(
+        "the page {}",
+        uri.path()
+    )))
+}

@@ -1,0 +1,179 @@
+//! View models for the templates: everything pre-formatted, so templates stay simple.
+
+use debrief_core::Timestamp;
+use debrief_core::incident::Incident;
+use debrief_core::timeline::TimelineEvent;
+
+/// A time shown with its date in UTC; `app.js` adds the viewer's zone beside it.
+#[derive(Debug, Clone)]
+pub struct TimeView {
+    /// RFC 3339 UTC with milliseconds, for `<time datetime>`.
+    pub iso: String,
+    /// `2026-11-21 10:00:00.000 UTC`.
+    pub utc: String,
+}
+
+impl TimeView {
+    /// Formats a timestamp.
+    pub fn new(ts: Timestamp) -> Self {
+        let iso = debrief_core::format_utc(ts);
+        let utc = format!(
+            "{} UTC",
+            ts.to_zoned(jiff::tz::TimeZone::UTC)
+                .strftime("%Y-%m-%d %H:%M:%S%.3f")
+        );
+        Self { iso, utc }
+    }
+}
+
+/// One row of the incident list.
+pub struct IncidentRow {
+    /// `INC-42`.
+    pub reference: String,
+    /// Title.
+    pub title: String,
+    /// Severity key.
+    pub severity: String,
+    /// Status.
+    pub status: String,
+    /// Commander's name.
+    pub commander: String,
+    /// Declared.
+    pub declared: TimeView,
+    /// Private flag.
+    pub private: bool,
+    /// Services, comma-separated.
+    pub services: String,
+}
+
+impl From<&Incident> for IncidentRow {
+    fn from(i: &Incident) -> Self {
+        Self {
+            reference: i.reference.clone(),
+            title: i.title.clone(),
+            severity: i.severity.clone(),
+            status: i.status.as_str().to_string(),
+            commander: i
+                .roles
+                .iter()
+                .find(|r| r.role == "commander")
+                .map(|r| r.user_name.clone())
+                .unwrap_or_default(),
+            declared: TimeView::new(i.declared_at),
+            private: i.private,
+            services: i.services.join(", "),
+        }
+    }
+}
+
+/// One timeline entry.
+pub struct EventView {
+    /// Event id.
+    pub id: i64,
+    /// Kind.
+    pub kind: String,
+    /// When.
+    pub at: TimeView,
+    /// Author name.
+    pub author: String,
+    /// Source.
+    pub source: String,
+    /// Text.
+    pub body: String,
+    /// Links (url, label).
+    pub links: Vec<(String, String)>,
+    /// Starred.
+    pub starred: bool,
+    /// Edited (revision > 1).
+    pub edited: bool,
+    /// A person's event, which can be edited (Debrief's own cannot).
+    pub editable: bool,
+    /// The time as typed in the edit form (`2026-11-21T09:30:00.000Z`).
+    pub at_input: String,
+}
+
+impl From<&TimelineEvent> for EventView {
+    fn from(e: &TimelineEvent) -> Self {
+        Self {
+            id: e.id,
+            kind: e.kind.as_str().to_string(),
+            at: TimeView::new(e.at),
+            author: e.author_name.clone().unwrap_or_else(|| "Debrief".into()),
+            source: e.source.as_str().to_string(),
+            body: e.body.clone(),
+            links: e
+                .links
+                .iter()
+                .map(|l| {
+                    (
+                        l.url.clone(),
+                        l.title.clone().unwrap_or_else(|| l.url.clone()),
+                    )
+                })
+                .collect(),
+            starred: e.starred,
+            edited: e.revision > 1,
+            editable: e.kind.is_addable(),
+            at_input: debrief_core::format_utc(e.at),
+        }
+    }
+}
+
+/// A key timestamp row.
+pub struct TimestampRow {
+    /// Field name, e.g. `detected_at`.
+    pub field: String,
+    /// Label, e.g. "Detected".
+    pub label: String,
+    /// The time, if known.
+    pub time: Option<TimeView>,
+    /// `derived`, `given` or `override`.
+    pub origin: String,
+}
+
+/// A metric row.
+pub struct MetricRow {
+    /// Label.
+    pub label: String,
+    /// Value, formatted, or a dash.
+    pub value: String,
+    /// Definition.
+    pub definition: String,
+}
+
+/// Formats seconds as `1h 02m 03s`.
+pub fn duration(secs: Option<f64>) -> String {
+    let Some(secs) = secs else {
+        return "—".into();
+    };
+    let sign = if secs < 0.0 { "-" } else { "" };
+    let total_ms = (secs.abs() * 1000.0).round() as i64;
+    let (s, ms) = (total_ms / 1000, total_ms % 1000);
+    let (h, m, s) = (s / 3600, (s % 3600) / 60, s % 60);
+    match (h, m) {
+        (0, 0) if ms > 0 => format!("{sign}{s}.{ms:03}s"),
+        (0, 0) => format!("{sign}{s}s"),
+        (0, _) => format!("{sign}{m}m {s:02}s"),
+        _ => format!("{sign}{h}h {m:02}m {s:02}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_readable() {
+        assert_eq!(duration(Some(3723.0)), "1h 02m 03s");
+        assert_eq!(duration(Some(90.0)), "1m 30s");
+        assert_eq!(duration(Some(1.5)), "1.500s");
+        assert_eq!(duration(None), "—");
+    }
+
+    #[test]
+    fn times_show_the_date_in_utc() {
+        let t = TimeView::new("2026-11-21T10:00:00.5+01:00".parse().unwrap());
+        assert_eq!(t.utc, "2026-11-21 09:00:00.500 UTC");
+        assert_eq!(t.iso, "2026-11-21T09:00:00.500Z");
+    }
+}

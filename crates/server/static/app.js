@@ -1,0 +1,99 @@
+// Debrief's only script: local times beside UTC, and the live timeline (server-sent events).
+// Everything works without it; it only adds the viewer's zone and live updates.
+"use strict";
+
+function pad(n, w) { return String(n).padStart(w || 2, "0"); }
+
+function localize(el) {
+  const iso = el.getAttribute("datetime");
+  const d = new Date(iso);
+  if (isNaN(d)) return;
+  const utc = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)} UTC`;
+  el.title = utc;
+  if (d.getTimezoneOffset() === 0) { el.textContent = utc; return; }
+  const zone = new Intl.DateTimeFormat(undefined, { timeZoneName: "short" }).formatToParts(d).find(p => p.type === "timeZoneName");
+  const local = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)} ${zone ? zone.value : ""}`;
+  el.textContent = `${local} (${utc.slice(11)})`;
+}
+
+function localizeAll(root) { root.querySelectorAll("time[datetime]").forEach(localize); }
+
+function eventItem(ev, reference, csrf) {
+  const li = document.createElement("li");
+  li.dataset.eventId = ev.id;
+  li.dataset.kind = ev.kind;
+  li.dataset.at = ev.at;
+  if (ev.starred) li.classList.add("starred");
+  const t = document.createElement("time");
+  t.setAttribute("datetime", ev.at);
+  t.textContent = ev.at;
+  localize(t);
+  const kind = document.createElement("span");
+  kind.className = `kind kind-${ev.kind}`;
+  kind.textContent = ev.kind;
+  const body = document.createElement("span");
+  body.className = "body";
+  body.textContent = ev.body;
+  li.append(t, " ", kind, " ", body, " ");
+  for (const l of ev.links || []) {
+    if (!/^https?:\/\//i.test(l.url)) continue;
+    const a = document.createElement("a");
+    a.href = l.url; a.rel = "noopener noreferrer"; a.target = "_blank";
+    a.textContent = l.title || l.url;
+    li.append(a, " ");
+  }
+  const by = document.createElement("span");
+  by.className = "by";
+  by.textContent = `— ${ev.author_name || "Debrief"} via ${ev.source}${ev.revision > 1 ? " (edited)" : ""}`;
+  li.append(by);
+  if (csrf && document.getElementById("event-form")) {
+    const f = document.createElement("form");
+    f.method = "post"; f.className = "inline star-form";
+    f.action = `/incidents/${reference}/timeline/${ev.id}/star`;
+    f.innerHTML = `<input type="hidden" name="csrf"><input type="hidden" name="starred"><button type="submit" class="star"></button>`;
+    f.elements.csrf.value = csrf;
+    f.elements.starred.value = ev.starred ? "0" : "1";
+    f.querySelector("button").textContent = ev.starred ? "★" : "☆";
+    li.append(" ", f);
+  }
+  return li;
+}
+
+function placeEvent(list, li) {
+  const at = Date.parse(li.dataset.at), id = Number(li.dataset.eventId);
+  for (const other of list.children) {
+    const oat = Date.parse(other.dataset.at || other.querySelector("time").getAttribute("datetime"));
+    if (oat > at || (oat === at && Number(other.dataset.eventId) > id)) { list.insertBefore(li, other); return; }
+  }
+  list.appendChild(li);
+}
+
+function liveTimeline() {
+  const head = document.querySelector(".incident-head");
+  const list = document.getElementById("timeline");
+  if (!head || !list || !window.EventSource) return;
+  const reference = head.dataset.reference, csrf = head.dataset.csrf;
+  const state = document.getElementById("live-state");
+  const source = new EventSource(`/api/v1/incidents/${encodeURIComponent(reference)}/stream`);
+  source.onopen = () => { if (state) state.classList.add("on"); document.body.dataset.live = "on"; };
+  source.onerror = () => { if (state) state.classList.remove("on"); };
+  source.addEventListener("timeline", (msg) => {
+    const ev = JSON.parse(msg.data);
+    const li = eventItem(ev, reference, csrf);
+    const existing = list.querySelector(`li[data-event-id="${ev.id}"]`);
+    if (existing) existing.remove();
+    placeEvent(list, li);
+    li.classList.add("fresh");
+    if (ev.kind === "status_change" && ev.data && ev.data.to) {
+      const s = document.getElementById("incident-status");
+      if (s) { s.textContent = ev.data.to; s.className = `status status-${ev.data.to}`; }
+    }
+    if (ev.kind === "severity_change" && ev.data && ev.data.to) {
+      const s = document.getElementById("incident-severity");
+      if (s) { s.textContent = ev.data.to; s.className = `sev sev-${ev.data.to}`; }
+    }
+  });
+  source.addEventListener("reload", () => location.reload());
+}
+
+document.addEventListener("DOMContentLoaded", () => { localizeAll(document); liveTimeline(); });

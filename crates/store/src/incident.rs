@@ -1,0 +1,476 @@
+//! Declaring, reading, listing and changing incidents.
+//!
+//! A change is written by [`Store::apply`]: the incident's new state (guarded by the version the
+//! caller read), its roles and participants, and the timeline events the change caused, in one
+//! transaction. A stale version is a [`StoreError::Conflict`], so concurrent edits never lose an
+//! update: the caller re-reads and decides again.
+
+use crate::read::Row;
+use crate::timeline::{EventDraft, insert_event, insert_event_row};
+use crate::write::{Arg, WriteTx};
+use crate::{Store, StoreError, StoreResult, flag, ms, ts};
+use debrief_core::Timestamp;
+use debrief_core::access::Viewer;
+use debrief_core::incident::{Incident, RoleAssignment};
+use debrief_core::status::Status;
+use debrief_core::timeline::TimelineEvent;
+
+/// The visibility rule for private incidents, with the viewer's id as `$1` and admin flag as `$2`.
+///
+/// The participant test is a scalar subquery, not `EXISTS`: PostgreSQL turns an `EXISTS` under
+/// `OR` into a hashed subplan that reads every participation of the viewer on every list, while
+/// a scalar subquery is one index probe per candidate row.
+pub use crate::list::IncidentFilter;
+
+pub(crate) const VISIBLE: &str = "(i.private = 0 OR $2 = 1 OR (SELECT 1 FROM incident_participants p \
+     WHERE p.incident_id = i.id AND p.user_id = $1) = 1)";
+
+pub(crate) const INCIDENT_COLUMNS: &str = "i.id, i.title, i.summary, i.severity, i.status, i.incident_type, i.services, \
+     i.customer_impact, i.private, i.started_at, i.declared_at, i.declared_by, i.merged_into, i.version, i.updated_at";
+
+pub(crate) struct IncidentRow {
+    pub(crate) id: i64,
+    title: String,
+    summary: Option<String>,
+    severity: String,
+    status: String,
+    incident_type: String,
+    services: String,
+    customer_impact: i64,
+    private: i64,
+    started_at: Option<i64>,
+    declared_at: i64,
+    declared_by: Option<i64>,
+    merged_into: Option<i64>,
+    version: i64,
+    updated_at: i64,
+}
+
+impl From<&Row> for IncidentRow {
+    /// Reads the columns of [`INCIDENT_COLUMNS`], in order.
+    fn from(r: &Row) -> Self {
+        IncidentRow {
+            id: r.i(0),
+            title: r.s(1),
+            summary: r.os(2),
+            severity: r.s(3),
+            status: r.s(4),
+            incident_type: r.s(5),
+            services: r.s(6),
+            customer_impact: r.i(7),
+            private: r.i(8),
+            started_at: r.oi(9),
+            declared_at: r.i(10),
+            declared_by: r.oi(11),
+            merged_into: r.oi(12),
+            version: r.i(13),
+            updated_at: r.i(14),
+        }
+    }
+}
+
+impl From<IncidentRow> for Incident {
+    fn from(r: IncidentRow) -> Self {
+        Incident {
+            reference: format!("INC-{}", r.id),
+            id: r.id,
+            title: r.title,
+            summary: r.summary,
+            severity: r.severity,
+            status: r.status.parse().unwrap_or(Status::Triage),
+            incident_type: r.incident_type,
+            services: serde_json::from_str(&r.services).unwrap_or_default(),
+            customer_impact: flag(r.customer_impact),
+            private: flag(r.private),
+            started_at: r.started_at.map(ts),
+            declared_at: ts(r.declared_at),
+            declared_by: r.declared_by,
+            merged_into: r.merged_into.map(|m| format!("INC-{m}")),
+            version: r.version,
+            updated_at: ts(r.updated_at),
+            roles: Vec::new(),
+        }
+    }
+}
+
+/// A role change to write with an incident change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoleOp {
+    /// Give the role to a user (handing it over if someone held it).
+    Assign {
+        /// Role name.
+        role: String,
+        /// New holder.
+        user_id: i64,
+    },
+    /// Leave the role unheld.
+    Release {
+        /// Role name.
+        role: String,
+    },
+}
+
+/// One incident's part of a change: its new state and what comes with it.
+#[derive(Debug, Clone)]
+pub struct IncidentWrite {
+    /// The incident's new state; `version` is the version the decision was based on.
+    pub incident: Incident,
+    /// Whether `incident.services` changed (the service index is rewritten).
+    pub services_changed: bool,
+    /// Role changes.
+    pub roles: Vec<RoleOp>,
+    /// Users who become participants.
+    pub participants: Vec<i64>,
+    /// Timeline events the change caused.
+    pub events: Vec<EventDraft>,
+}
+
+impl IncidentWrite {
+    /// A write of `incident` as it is, with no side effects yet.
+    pub fn new(incident: Incident) -> Self {
+        Self {
+            incident,
+            services_changed: false,
+            roles: Vec::new(),
+            participants: Vec::new(),
+            events: Vec::new(),
+        }
+    }
+}
+
+/// A new incident to store.
+#[derive(Debug, Clone)]
+pub struct NewIncident {
+    /// Title.
+    pub title: String,
+    /// Summary.
+    pub summary: Option<String>,
+    /// Severity key (must exist).
+    pub severity: String,
+    /// Initial status.
+    pub status: Status,
+    /// Type slug.
+    pub incident_type: String,
+    /// Service slugs (must exist).
+    pub services: Vec<String>,
+    /// Customer impact.
+    pub customer_impact: bool,
+    /// Private.
+    pub private: bool,
+    /// Back-dated start of impact.
+    pub started_at: Option<Timestamp>,
+    /// Declaring user.
+    pub declared_by: Option<i64>,
+}
+
+fn search_text(title: &str, summary: Option<&str>) -> String {
+    format!("{}\n{}", title, summary.unwrap_or("")).to_lowercase()
+}
+
+impl Store {
+    /// Declares an incident: takes the next `INC-` number and writes the incident, its services,
+    /// its declarer as participant and commander, and its `declared` (and `role_change`) events.
+    pub async fn declare_incident(
+        &self,
+        new: &NewIncident,
+        declared_event: EventDraft,
+        commander: Option<(RoleAssignment, EventDraft)>,
+        now: Timestamp,
+    ) -> StoreResult<(Incident, Vec<TimelineEvent>)> {
+        let mut tx = self.begin_write().await?;
+        // Each declaration gets its own number: on SQLite from a counter row updated under the one
+        // write lock, on PostgreSQL from a sequence, which does not hold a lock until commit.
+        let next = match self.backend() {
+            crate::Backend::Sqlite => crate::sqlite::NEXT_INCIDENT_NUMBER,
+            crate::Backend::Postgres => crate::postgres::NEXT_INCIDENT_NUMBER,
+        };
+        let id = tx
+            .int(next, &[])
+            .await?
+            .ok_or_else(|| StoreError::Other("the incident counter is missing".into()))?;
+        let services = serde_json::to_string(&new.services).expect("strings serialize");
+        let search = search_text(&new.title, new.summary.as_deref());
+        tx.exec(
+            "INSERT INTO incidents (id, title, summary, severity, status, incident_type, services, customer_impact, \
+             private, started_at, declared_at, declared_by, merged_into, version, updated_at, search) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, 1, $11, $13)",
+            &[
+                Arg::I(id),
+                Arg::S(&new.title),
+                Arg::OS(new.summary.as_deref()),
+                Arg::S(&new.severity),
+                Arg::S(new.status.as_str()),
+                Arg::S(&new.incident_type),
+                Arg::S(&services),
+                Arg::I(i64::from(new.customer_impact)),
+                Arg::I(i64::from(new.private)),
+                Arg::OI(new.started_at.map(ms)),
+                Arg::I(ms(now)),
+                Arg::OI(new.declared_by),
+                Arg::S(&search),
+            ],
+        )
+        .await?;
+        for s in &new.services {
+            tx.exec(
+                "INSERT INTO incident_services (incident_id, service) VALUES ($1, $2)",
+                &[Arg::I(id), Arg::S(s)],
+            )
+            .await?;
+        }
+        // A new incident has no participants yet: add each person once, then write the events
+        // without re-adding their authors.
+        let mut people: Vec<i64> = new.declared_by.into_iter().collect();
+        people.extend(
+            commander
+                .as_ref()
+                .map(|(a, _)| a.user_id)
+                .filter(|u| Some(*u) != new.declared_by),
+        );
+        for user in &people {
+            add_participant(&mut tx, id, *user).await?;
+        }
+        let mut events = vec![insert_event_row(&mut tx, id, &declared_event).await?];
+        if let Some((assignment, ev)) = &commander {
+            tx.exec(
+                "INSERT INTO incident_roles (incident_id, role, user_id, assigned_at) VALUES ($1, $2, $3, $4)",
+                &[Arg::I(id), Arg::S(&assignment.role), Arg::I(assignment.user_id), Arg::I(ms(now))],
+            )
+            .await?;
+            events.push(insert_event_row(&mut tx, id, ev).await?);
+        }
+        tx.commit().await?;
+        // Everything about the new incident is known: answer without reading it back.
+        let incident = Incident {
+            reference: format!("INC-{id}"),
+            id,
+            title: new.title.clone(),
+            summary: new.summary.clone(),
+            severity: new.severity.clone(),
+            status: new.status,
+            incident_type: new.incident_type.clone(),
+            services: new.services.clone(),
+            customer_impact: new.customer_impact,
+            private: new.private,
+            started_at: new.started_at,
+            declared_at: now,
+            declared_by: new.declared_by,
+            merged_into: None,
+            version: 1,
+            updated_at: now,
+            roles: commander.map(|(a, _)| a).into_iter().collect(),
+        };
+        Ok((incident, events))
+    }
+
+    /// Writes a change to one or more incidents, each guarded by its version, in one transaction.
+    pub async fn apply(
+        &self,
+        writes: &[IncidentWrite],
+        now: Timestamp,
+    ) -> StoreResult<Vec<TimelineEvent>> {
+        let mut tx = self.begin_write().await?;
+        let mut events = Vec::new();
+        for w in writes {
+            let i = &w.incident;
+            let services = serde_json::to_string(&i.services).expect("strings serialize");
+            let search = search_text(&i.title, i.summary.as_deref());
+            let merged_into = i
+                .merged_into
+                .as_deref()
+                .and_then(|r| r.trim_start_matches("INC-").parse::<i64>().ok());
+            let n = tx
+                .exec(
+                    "UPDATE incidents SET title = $1, summary = $2, severity = $3, status = $4, incident_type = $5, \
+                     services = $6, customer_impact = $7, private = $8, merged_into = $9, search = $10, \
+                     version = version + 1, updated_at = $11 WHERE id = $12 AND version = $13",
+                    &[
+                        Arg::S(&i.title),
+                        Arg::OS(i.summary.as_deref()),
+                        Arg::S(&i.severity),
+                        Arg::S(i.status.as_str()),
+                        Arg::S(&i.incident_type),
+                        Arg::S(&services),
+                        Arg::I(i64::from(i.customer_impact)),
+                        Arg::I(i64::from(i.private)),
+                        Arg::OI(merged_into),
+                        Arg::S(&search),
+                        Arg::I(ms(now)),
+                        Arg::I(i.id),
+                        Arg::I(i.version),
+                    ],
+                )
+                .await?;
+            if n == 0 {
+                return Err(StoreError::Conflict(format!(
+                    "{} was changed by someone else since version {}; reload it and try again",
+                    i.reference, i.version
+                )));
+            }
+            if w.services_changed {
+                tx.exec(
+                    "DELETE FROM incident_services WHERE incident_id = $1",
+                    &[Arg::I(i.id)],
+                )
+                .await?;
+                for s in &i.services {
+                    tx.exec(
+                        "INSERT INTO incident_services (incident_id, service) VALUES ($1, $2)",
+                        &[Arg::I(i.id), Arg::S(s)],
+                    )
+                    .await?;
+                }
+            }
+            for op in &w.roles {
+                set_role(&mut tx, i.id, op, now).await?;
+            }
+            for user in &w.participants {
+                add_participant(&mut tx, i.id, *user).await?;
+            }
+            for ev in &w.events {
+                events.push(insert_event(&mut tx, i.id, ev).await?);
+            }
+        }
+        tx.commit().await?;
+        Ok(events)
+    }
+
+    /// An incident the viewer may see, with its roles; `NotFound` when it does not exist or is
+    /// private to others (so its existence does not leak).
+    pub async fn incident(&self, id: i64, viewer: Viewer) -> StoreResult<Incident> {
+        let sql =
+            format!("SELECT {INCIDENT_COLUMNS} FROM incidents i WHERE i.id = $3 AND {VISIBLE}");
+        let rows = self
+            .read_rows(
+                &sql,
+                &[
+                    Arg::I(viewer.user_id),
+                    Arg::I(i64::from(viewer.sees_all)),
+                    Arg::I(id),
+                ],
+            )
+            .await?;
+        let row = rows
+            .first()
+            .ok_or_else(|| StoreError::NotFound(format!("INC-{id}")))?;
+        let mut incident: Incident = IncidentRow::from(row).into();
+        incident.roles = self
+            .roles_of(&[id])
+            .await?
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect();
+        Ok(incident)
+    }
+
+    /// Whether an incident the viewer may see is private; `NotFound` when it does not exist or
+    /// is private to others. Cheaper than [`Store::incident`] when only access matters.
+    pub async fn incident_private(&self, id: i64, viewer: Viewer) -> StoreResult<bool> {
+        let sql = format!("SELECT i.private FROM incidents i WHERE i.id = $3 AND {VISIBLE}");
+        let rows = self
+            .read_rows(
+                &sql,
+                &[
+                    Arg::I(viewer.user_id),
+                    Arg::I(i64::from(viewer.sees_all)),
+                    Arg::I(id),
+                ],
+            )
+            .await?;
+        rows.first()
+            .map(|r| flag(r.i(0)))
+            .ok_or_else(|| StoreError::NotFound(format!("INC-{id}")))
+    }
+
+    /// Whether a user takes part in an incident.
+    pub async fn is_participant(&self, id: i64, user_id: i64) -> StoreResult<bool> {
+        let row: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM incident_participants WHERE incident_id = $1 AND user_id = $2",
+        )
+        .bind(id)
+        .bind(user_id)
+        .fetch_optional(self.reader())
+        .await?;
+        Ok(row.is_some())
+    }
+
+    /// The ids of an incident's participants.
+    pub async fn participants(&self, id: i64) -> StoreResult<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT user_id FROM incident_participants WHERE incident_id = $1 ORDER BY user_id",
+        )
+        .bind(id)
+        .fetch_all(self.reader())
+        .await?)
+    }
+
+    pub(crate) async fn roles_of(&self, ids: &[i64]) -> StoreResult<Vec<(i64, RoleAssignment)>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // A few fixed list lengths, padded with the last id, so each length is one prepared
+        // statement that both databases reuse (a text per page would fill their caches).
+        let slots = [1, 8, 64, 256, 1024]
+            .into_iter()
+            .find(|n| *n >= ids.len())
+            .unwrap_or(ids.len());
+        let args: Vec<Arg<'_>> = (0..slots)
+            .map(|k| Arg::I(ids[k.min(ids.len() - 1)]))
+            .collect();
+        let list = (1..=slots)
+            .map(|k| format!("${k}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!(
+            "SELECT r.incident_id, r.role, u.id, u.name, u.email FROM incident_roles r \
+             JOIN users u ON u.id = r.user_id WHERE r.incident_id IN ({list}) ORDER BY r.incident_id, r.role"
+        );
+        Ok(self
+            .read_rows(&sql, &args)
+            .await?
+            .iter()
+            .map(|r| {
+                (
+                    r.i(0),
+                    RoleAssignment {
+                        role: r.s(1),
+                        user_id: r.i(2),
+                        user_name: r.s(3),
+                        user_email: r.s(4),
+                    },
+                )
+            })
+            .collect())
+    }
+}
+
+pub(crate) async fn add_participant(tx: &mut WriteTx, id: i64, user: i64) -> StoreResult<()> {
+    tx.exec(
+        "INSERT INTO incident_participants (incident_id, user_id) VALUES ($1, $2) ON CONFLICT (incident_id, user_id) DO NOTHING",
+        &[Arg::I(id), Arg::I(user)],
+    )
+    .await?;
+    Ok(())
+}
+
+async fn set_role(tx: &mut WriteTx, id: i64, op: &RoleOp, now: Timestamp) -> StoreResult<()> {
+    match op {
+        RoleOp::Assign { role, user_id } => {
+            tx.exec(
+                "INSERT INTO incident_roles (incident_id, role, user_id, assigned_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (incident_id, role) DO UPDATE SET user_id = excluded.user_id, assigned_at = excluded.assigned_at",
+                &[Arg::I(id), Arg::S(role), Arg::I(*user_id), Arg::I(ms(now))],
+            )
+            .await?;
+            add_participant(tx, id, *user_id).await?;
+        }
+        RoleOp::Release { role } => {
+            tx.exec(
+                "DELETE FROM incident_roles WHERE incident_id = $1 AND role = $2",
+                &[Arg::I(id), Arg::S(role)],
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,234 @@
+//! Debrief's persistence: one [`Store`] with SQLite and PostgreSQL behind it.
+//!
+//! Every method is one operation in one transaction: a domain change and the timeline events it
+//! causes commit together or not at all. Queries are written once, in SQL both databases accept
+//! (`$1` placeholders, `RETURNING`), and run through sqlx's `Any` driver; what differs between the
+//! two databases (connection set-up, pool shape, migrations) lives in [`sqlite`] and
+//! [`postgres`].
+//!
+//! # Layout
+//! - [`error`]: [`StoreError`], the one error type of this crate.
+//! - [`sqlite`], [`postgres`]: per-backend connection and migration set-up.
+//! - [`account`]: users, web sessions, API tokens, settings.
+//! - [`catalog`]: severities, services, teams.
+//! - [`incident`]: declaring, reading and changing incidents.
+//! - [`list`]: listing and counting incidents with filters.
+//! - [`timeline`]: timeline events and their revisions.
+//! - [`policy`]: the postmortem policy and the history it reads.
+
+pub mod account;
+pub mod catalog;
+pub mod error;
+pub mod incident;
+pub mod list;
+pub mod policy;
+pub mod postgres;
+pub(crate) mod read;
+pub mod sqlite;
+pub mod timeline;
+pub(crate) mod write;
+
+pub use error::StoreError;
+
+use debrief_core::Timestamp;
+use sqlx::AnyPool;
+use std::fmt;
+
+/// A result of a store operation.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Which database is behind the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// An embedded SQLite file (single server).
+    Sqlite,
+    /// A PostgreSQL server (one or many servers).
+    Postgres,
+}
+
+/// A database URL whose `Debug` and `Display` hide the password.
+#[derive(Clone)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    /// Parses a URL or a bare SQLite path (`./debrief.db`).
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        if s.starts_with("postgres://")
+            || s.starts_with("postgresql://")
+            || s.starts_with("sqlite:")
+        {
+            Ok(Self(s.to_string()))
+        } else if s.contains("://") {
+            Err(format!(
+                "unsupported database URL scheme in '{}'; use sqlite://PATH or postgres://…",
+                Self(s.to_string())
+            ))
+        } else if s.is_empty() {
+            Err("the database URL is empty".into())
+        } else {
+            Ok(Self(format!("sqlite://{s}")))
+        }
+    }
+
+    /// Which backend the URL names.
+    pub fn backend(&self) -> Backend {
+        if self.0.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        }
+    }
+
+    /// The URL itself, password included: pass it to the driver, never to a log.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // postgres://user:secret@host/db → postgres://user:***@host/db
+        match (self.0.find("://"), self.0.rfind('@')) {
+            (Some(scheme_end), Some(at)) if at > scheme_end => {
+                let userinfo = &self.0[scheme_end + 3..at];
+                match userinfo.find(':') {
+                    Some(colon) => write!(
+                        f,
+                        "{}{}:***{}",
+                        &self.0[..scheme_end + 3],
+                        &userinfo[..colon],
+                        &self.0[at..]
+                    ),
+                    None => f.write_str(&self.0),
+                }
+            }
+            _ => f.write_str(&self.0),
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({self})")
+    }
+}
+
+/// The store: pools for reading and writing, and the backend behind them.
+///
+/// On SQLite writes go through a pool of one connection, so writers queue in the process instead
+/// of failing with `SQLITE_BUSY`, and reads run in parallel on their own pool (WAL mode). On
+/// PostgreSQL both are the same pool.
+#[derive(Clone, Debug)]
+pub struct Store {
+    backend: Backend,
+    url: DatabaseUrl,
+    /// SQLite only: the one writer connection (see [`write`]).
+    lite: Option<write::LiteWriter>,
+    /// SQLite only: read-only connections for the hot reads (see [`read`]).
+    lite_readers: Option<read::LiteReaders>,
+    read: AnyPool,
+    write: AnyPool,
+}
+
+impl Store {
+    /// Connects to the database, creating a SQLite file if needed. Does not migrate.
+    pub async fn connect(url: &DatabaseUrl) -> StoreResult<Self> {
+        sqlx::any::install_default_drivers();
+        let (read, write) = match url.backend() {
+            Backend::Sqlite => sqlite::pools(url).await?,
+            Backend::Postgres => postgres::pools(url).await?,
+        };
+        let (lite, lite_readers) = match url.backend() {
+            Backend::Sqlite => {
+                let path = sqlite::file_path(url);
+                (
+                    Some(write::LiteWriter::open(&path)?),
+                    Some(read::LiteReaders::open(&path, 4)?),
+                )
+            }
+            Backend::Postgres => (None, None),
+        };
+        Ok(Self {
+            backend: url.backend(),
+            url: url.clone(),
+            lite,
+            lite_readers,
+            read,
+            write,
+        })
+    }
+
+    /// Applies the migrations that have not run yet.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        match self.backend {
+            Backend::Sqlite => sqlite::migrate(&self.write).await,
+            Backend::Postgres => postgres::migrate(&self.write).await,
+        }
+    }
+
+    /// Which database is behind the store.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes the pools, waiting for queries under way.
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+
+    /// The pool for reads.
+    pub(crate) fn reader(&self) -> &AnyPool {
+        &self.read
+    }
+
+    /// The pool for writes that are not transactions of the store (migrations, `NOTIFY`).
+    pub(crate) fn writer(&self) -> &AnyPool {
+        &self.write
+    }
+
+    /// Begins a write transaction.
+    pub(crate) async fn begin_write(&self) -> StoreResult<write::WriteTx> {
+        match &self.lite {
+            Some(w) => write::WriteTx::begin_lite(w).await,
+            None => Ok(write::WriteTx::Any(Some(self.write.begin().await?))),
+        }
+    }
+}
+
+/// Milliseconds since the epoch, as stored.
+pub(crate) fn ms(ts: Timestamp) -> i64 {
+    ts.as_millisecond()
+}
+
+/// A stored time back as a timestamp.
+pub(crate) fn ts(ms: i64) -> Timestamp {
+    Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// A stored 0/1 flag as a bool.
+pub(crate) fn flag(v: i64) -> bool {
+    v != 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls_hide_their_password() {
+        let u = DatabaseUrl::parse("postgres://app:s3cret@db:5432/debrief").unwrap();
+        assert_eq!(u.to_string(), "postgres://app:***@db:5432/debrief");
+        assert!(!format!("{u:?}").contains("s3cret"));
+        assert_eq!(u.backend(), Backend::Postgres);
+    }
+
+    #[test]
+    fn a_bare_path_is_a_sqlite_file() {
+        let u = DatabaseUrl::parse("./debrief.db").unwrap();
+        assert_eq!(u.expose(), "sqlite://./debrief.db");
+        assert_eq!(u.backend(), Backend::Sqlite);
+        assert!(DatabaseUrl::parse("mysql://x").is_err());
+    }
+}

@@ -1,0 +1,58 @@
+//! The postmortem policy's settings and the history its repeated rule looks at.
+
+use crate::write::Arg;
+use crate::{Store, StoreResult, ms, ts};
+use debrief_core::Timestamp;
+use debrief_core::policy::{PastIncident, PolicyConfig};
+
+/// The settings key that holds the policy as JSON.
+const KEY: &str = "postmortem_policy";
+
+impl Store {
+    /// The saved policy, or the defaults when none was saved.
+    pub async fn postmortem_policy(&self) -> StoreResult<PolicyConfig> {
+        Ok(self
+            .setting(KEY)
+            .await?
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default())
+    }
+
+    /// Saves the policy.
+    pub async fn put_postmortem_policy(&self, policy: &PolicyConfig) -> StoreResult<()> {
+        self.set_setting(
+            KEY,
+            &serde_json::to_string(policy).expect("a policy serializes"),
+        )
+        .await
+    }
+
+    /// Incidents resolved between `from` and `to` (both inclusive), with their titles and
+    /// services. The resolution time is the latest move into `resolved` of an incident that has
+    /// not been reopened since (its status is resolved or later).
+    pub async fn resolved_between(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> StoreResult<Vec<PastIncident>> {
+        let rows = self
+            .read_rows(
+                "SELECT i.id, i.title, i.services, MAX(e.at) FROM incidents i \
+                 JOIN timeline_events e ON e.incident_id = i.id \
+                 WHERE e.kind = 'status_change' AND e.data LIKE '%\"to\":\"resolved\"%' \
+                 AND i.status IN ('resolved', 'postmortem', 'follow_up', 'closed') \
+                 GROUP BY i.id, i.title, i.services HAVING MAX(e.at) BETWEEN $1 AND $2",
+                &[Arg::I(ms(from)), Arg::I(ms(to))],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| PastIncident {
+                reference: Some(format!("INC-{}", r.i(0))),
+                title: r.s(1),
+                services: serde_json::from_str(&r.s(2)).unwrap_or_default(),
+                resolved_at: ts(r.i(3)),
+            })
+            .collect())
+    }
+}

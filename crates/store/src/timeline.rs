@@ -1,0 +1,329 @@
+//! Timeline events and their revisions.
+
+use crate::incident::VISIBLE;
+use crate::read::Row;
+use crate::write::{Arg, WriteTx};
+use crate::{Store, StoreError, StoreResult, flag, ms, ts};
+use debrief_core::Timestamp;
+use debrief_core::access::Viewer;
+use debrief_core::timeline::{EventEdit, EventKind, EventRevision, Link, Source, TimelineEvent};
+
+/// An event about to be written.
+#[derive(Debug, Clone)]
+pub struct EventDraft {
+    /// Kind.
+    pub kind: EventKind,
+    /// When it happened.
+    pub at: Timestamp,
+    /// Where it came from.
+    pub source: Source,
+    /// Who wrote it.
+    pub author_id: Option<i64>,
+    /// The author's display name (not stored: it is read from the user; echoed back).
+    pub author_name: Option<String>,
+    /// Text.
+    pub body: String,
+    /// Links.
+    pub links: Vec<Link>,
+    /// Structured detail.
+    pub data: serde_json::Value,
+    /// Key moment.
+    pub starred: bool,
+    /// When it is recorded.
+    pub created_at: Timestamp,
+}
+
+const EVENT_COLUMNS: &str = "e.id, e.incident_id, e.kind, e.at, e.source, e.author_id, u.name, e.body, e.links, \
+     e.data, e.starred, e.revision, e.created_at";
+
+struct EventRow {
+    id: i64,
+    incident_id: i64,
+    kind: String,
+    at: i64,
+    source: String,
+    author_id: Option<i64>,
+    name: Option<String>,
+    body: String,
+    links: String,
+    data: String,
+    starred: i64,
+    revision: i64,
+    created_at: i64,
+}
+
+impl From<&Row> for EventRow {
+    /// Reads the columns of [`EVENT_COLUMNS`], in order.
+    fn from(r: &Row) -> Self {
+        EventRow {
+            id: r.i(0),
+            incident_id: r.i(1),
+            kind: r.s(2),
+            at: r.i(3),
+            source: r.s(4),
+            author_id: r.oi(5),
+            name: r.os(6),
+            body: r.s(7),
+            links: r.s(8),
+            data: r.s(9),
+            starred: r.i(10),
+            revision: r.i(11),
+            created_at: r.i(12),
+        }
+    }
+}
+
+fn events(rows: &[Row]) -> Vec<TimelineEvent> {
+    rows.iter().map(|r| EventRow::from(r).into()).collect()
+}
+
+impl From<EventRow> for TimelineEvent {
+    fn from(r: EventRow) -> Self {
+        TimelineEvent {
+            id: r.id,
+            incident: format!("INC-{}", r.incident_id),
+            kind: r.kind.parse().unwrap_or(EventKind::Note),
+            at: ts(r.at),
+            source: r.source.parse().unwrap_or(Source::System),
+            author_id: r.author_id,
+            author_name: r.name,
+            body: r.body,
+            links: serde_json::from_str(&r.links).unwrap_or_default(),
+            data: serde_json::from_str(&r.data).unwrap_or(serde_json::Value::Null),
+            starred: flag(r.starred),
+            revision: r.revision,
+            created_at: ts(r.created_at),
+        }
+    }
+}
+
+/// Inserts one event in a transaction, making its author a participant, and returns it.
+pub(crate) async fn insert_event(
+    tx: &mut WriteTx,
+    incident_id: i64,
+    e: &EventDraft,
+) -> StoreResult<TimelineEvent> {
+    let event = insert_event_row(tx, incident_id, e).await?;
+    if let Some(author) = e.author_id {
+        crate::incident::add_participant(tx, incident_id, author).await?;
+    }
+    Ok(event)
+}
+
+/// Inserts one event in a transaction and returns it; the caller sees to participants.
+pub(crate) async fn insert_event_row(
+    tx: &mut WriteTx,
+    incident_id: i64,
+    e: &EventDraft,
+) -> StoreResult<TimelineEvent> {
+    let links = serde_json::to_string(&e.links).expect("links serialize");
+    let data = e.data.to_string();
+    let id = tx
+        .int(
+            "INSERT INTO timeline_events (incident_id, kind, at, source, author_id, body, links, data, starred, revision, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10) RETURNING id",
+            &[
+                Arg::I(incident_id),
+                Arg::S(e.kind.as_str()),
+                Arg::I(ms(e.at)),
+                Arg::S(e.source.as_str()),
+                Arg::OI(e.author_id),
+                Arg::S(&e.body),
+                Arg::S(&links),
+                Arg::S(&data),
+                Arg::I(i64::from(e.starred)),
+                Arg::I(ms(e.created_at)),
+            ],
+        )
+        .await?
+        .ok_or_else(|| StoreError::Other("an insert returned no id".into()))?;
+    Ok(TimelineEvent {
+        id,
+        incident: format!("INC-{incident_id}"),
+        kind: e.kind,
+        at: e.at,
+        source: e.source,
+        author_id: e.author_id,
+        author_name: e.author_name.clone(),
+        body: e.body.clone(),
+        links: e.links.clone(),
+        data: e.data.clone(),
+        starred: e.starred,
+        revision: 1,
+        created_at: e.created_at,
+    })
+}
+
+impl Store {
+    /// Adds events to an incident the viewer may see, without changing its state.
+    pub async fn add_events(
+        &self,
+        incident_id: i64,
+        events: &[EventDraft],
+    ) -> StoreResult<Vec<TimelineEvent>> {
+        let mut tx = self.begin_write().await?;
+        let exists = tx
+            .int(
+                "SELECT 1 FROM incidents WHERE id = $1",
+                &[Arg::I(incident_id)],
+            )
+            .await?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound(format!("INC-{incident_id}")));
+        }
+        let mut out = Vec::with_capacity(events.len());
+        for e in events {
+            out.push(insert_event(&mut tx, incident_id, e).await?);
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Every event of an incident, in time order (ties by id).
+    pub async fn list_events(&self, incident_id: i64) -> StoreResult<Vec<TimelineEvent>> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM timeline_events e LEFT JOIN users u ON u.id = e.author_id \
+             WHERE e.incident_id = $1 ORDER BY e.at, e.id"
+        );
+        Ok(events(&self.read_rows(&sql, &[Arg::I(incident_id)]).await?))
+    }
+
+    /// One event of an incident.
+    pub async fn event(&self, incident_id: i64, event_id: i64) -> StoreResult<TimelineEvent> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM timeline_events e LEFT JOIN users u ON u.id = e.author_id \
+             WHERE e.incident_id = $1 AND e.id = $2"
+        );
+        events(
+            &self
+                .read_rows(&sql, &[Arg::I(incident_id), Arg::I(event_id)])
+                .await?,
+        )
+        .pop()
+        .ok_or_else(|| StoreError::NotFound(format!("event {event_id} of INC-{incident_id}")))
+    }
+
+    /// Events the viewer may see that were recorded after event `after_id`, across incidents
+    /// (for live streams catching up after a reconnect).
+    pub async fn events_after(
+        &self,
+        after_id: i64,
+        viewer: Viewer,
+        limit: i64,
+    ) -> StoreResult<Vec<TimelineEvent>> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM timeline_events e LEFT JOIN users u ON u.id = e.author_id \
+             JOIN incidents i ON i.id = e.incident_id WHERE e.id > $3 AND {VISIBLE} ORDER BY e.id LIMIT {}",
+            limit.clamp(1, 1000)
+        );
+        let args = [
+            Arg::I(viewer.user_id),
+            Arg::I(i64::from(viewer.sees_all)),
+            Arg::I(after_id),
+        ];
+        Ok(events(&self.read_rows(&sql, &args).await?))
+    }
+
+    /// Edits an event, keeping the version it replaces as a revision. `expected_revision` guards
+    /// against two people editing at once.
+    pub async fn edit_event(
+        &self,
+        current: &TimelineEvent,
+        incident_id: i64,
+        edit: &EventEdit,
+        editor: i64,
+        now: Timestamp,
+    ) -> StoreResult<TimelineEvent> {
+        let mut tx = self.begin_write().await?;
+        let links = serde_json::to_string(&edit.links).expect("links serialize");
+        let n = tx
+            .exec(
+                "UPDATE timeline_events SET body = $1, at = $2, links = $3, revision = revision + 1 \
+                 WHERE id = $4 AND incident_id = $5 AND revision = $6",
+                &[
+                    Arg::S(&edit.body),
+                    Arg::I(ms(edit.at)),
+                    Arg::S(&links),
+                    Arg::I(current.id),
+                    Arg::I(incident_id),
+                    Arg::I(current.revision),
+                ],
+            )
+            .await?;
+        if n == 0 {
+            return Err(StoreError::Conflict(format!(
+                "event {} was edited by someone else since revision {}; reload it and try again",
+                current.id, current.revision
+            )));
+        }
+        let old_links = serde_json::to_string(&current.links).expect("links serialize");
+        tx.exec(
+            "INSERT INTO event_revisions (event_id, revision, at, body, links, edited_by, replaced_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[
+                Arg::I(current.id),
+                Arg::I(current.revision),
+                Arg::I(ms(current.at)),
+                Arg::S(&current.body),
+                Arg::S(&old_links),
+                Arg::I(editor),
+                Arg::I(ms(now)),
+            ],
+        )
+        .await?;
+        crate::incident::add_participant(&mut tx, incident_id, editor).await?;
+        tx.commit().await?;
+        self.event(incident_id, current.id).await
+    }
+
+    /// Stars or unstars an event as a key moment.
+    pub async fn star_event(
+        &self,
+        incident_id: i64,
+        event_id: i64,
+        starred: bool,
+    ) -> StoreResult<TimelineEvent> {
+        let mut tx = self.begin_write().await?;
+        let n = tx
+            .exec(
+                "UPDATE timeline_events SET starred = $1 WHERE id = $2 AND incident_id = $3",
+                &[
+                    Arg::I(i64::from(starred)),
+                    Arg::I(event_id),
+                    Arg::I(incident_id),
+                ],
+            )
+            .await?;
+        tx.commit().await?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!(
+                "event {event_id} of INC-{incident_id}"
+            )));
+        }
+        self.event(incident_id, event_id).await
+    }
+
+    /// The earlier versions of an event, oldest first.
+    pub async fn event_revisions(&self, event_id: i64) -> StoreResult<Vec<EventRevision>> {
+        let rows: Vec<(i64, i64, String, String, Option<i64>, i64)> = sqlx::query_as(
+            "SELECT revision, at, body, links, edited_by, replaced_at FROM event_revisions \
+             WHERE event_id = $1 ORDER BY revision",
+        )
+        .bind(event_id)
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(revision, at, body, links, edited_by, replaced_at)| EventRevision {
+                    revision,
+                    at: ts(at),
+                    body,
+                    links: serde_json::from_str(&links).unwrap_or_default(),
+                    edited_by,
+                    replaced_at: ts(replaced_at),
+                },
+            )
+            .collect())
+    }
+}

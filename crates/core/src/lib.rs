@@ -12,11 +12,23 @@
 //! - [`timestamps`]: key timestamps derived from the timeline, with overrides.
 //! - [`metrics`]: per-incident metrics computed from key timestamps.
 //! - [`policy`]: whether a postmortem is owed, and why (issue #3).
+//! - [`postmortem`]: the postmortem's workflow, templates, sections and reviews.
+//! - [`action_item`]: follow-up work and its statuses.
+//! - [`blameless`]: the blameless check over postmortem writing.
+//! - [`deadline`]: business-day deadlines on an organisation's working calendar.
+//! - [`recurrence`]: a subset of RFC 5545 recurrence rules, expanded in wall-clock time.
+//! - [`ics`]: a strict RFC 5545 iCalendar writer (events, attendees, time zones).
 
 pub mod access;
+pub mod action_item;
+pub mod blameless;
+pub mod deadline;
+pub mod ics;
 pub mod incident;
 pub mod metrics;
 pub mod policy;
+pub mod postmortem;
+pub mod recurrence;
 pub mod role;
 pub mod severity;
 pub mod status;

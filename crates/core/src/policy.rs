@@ -28,6 +28,12 @@ pub struct PolicyConfig {
     pub exempt_unless_severity: String,
     /// Types whose postmortem cannot be waived.
     pub unwaivable_types: Vec<String>,
+    /// The draft is due this many hours after resolution.
+    pub draft_due_hours: i64,
+    /// The review meeting is held within this many business days of resolution.
+    pub review_business_days: i64,
+    /// How many reviewers must approve before the postmortem can be published.
+    pub approvals_required: i64,
 }
 
 impl Default for PolicyConfig {
@@ -46,6 +52,9 @@ impl Default for PolicyConfig {
             exempt_types: v(&["minor_problem", "proactive_maintenance", "scheduled_work"]),
             exempt_unless_severity: "SEV2".into(),
             unwaivable_types: v(&["security_breach", "data_loss"]),
+            draft_due_hours: 48,
+            review_business_days: 5,
+            approvals_required: 1,
         }
     }
 }
@@ -91,7 +100,7 @@ pub struct PastIncident {
 }
 
 /// The decision, with a tag and a sentence for every rule that applied.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decision {
     /// Whether a postmortem is owed.
     pub required: bool,

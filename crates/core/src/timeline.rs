@@ -79,8 +79,12 @@ string_enum! {
         Note = "note",
         /// A chat message.
         Chat = "chat",
-        /// Follow-up work was noted.
+        /// Follow-up work was noted, or an action item was created or changed.
         ActionItem = "action_item",
+        /// The postmortem policy decided whether a postmortem is owed.
+        PostmortemDecision = "postmortem_decision",
+        /// A step of the postmortem: request, waiver, draft, review, publication, owners.
+        Postmortem = "postmortem",
     }
 }
 

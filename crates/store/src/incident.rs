@@ -123,6 +123,12 @@ pub struct IncidentWrite {
     pub participants: Vec<i64>,
     /// Timeline events the change caused.
     pub events: Vec<EventDraft>,
+    /// The incident's postmortem after the change, when it changed.
+    pub postmortem: Option<debrief_core::postmortem::Postmortem>,
+    /// Reviews given with the change.
+    pub reviews: Vec<crate::postmortem::NewReview>,
+    /// Action items created or changed.
+    pub items: Vec<crate::action_item::ItemWrite>,
 }
 
 impl IncidentWrite {
@@ -134,6 +140,9 @@ impl IncidentWrite {
             roles: Vec::new(),
             participants: Vec::new(),
             events: Vec::new(),
+            postmortem: None,
+            reviews: Vec::new(),
+            items: Vec::new(),
         }
     }
 }
@@ -326,6 +335,20 @@ impl Store {
             }
             for user in &w.participants {
                 add_participant(&mut tx, i.id, *user).await?;
+            }
+            if let Some(p) = &w.postmortem {
+                crate::postmortem::write_postmortem(&mut tx, p, &w.reviews, now).await?;
+            }
+            for item in &w.items {
+                let id = crate::action_item::write_item(&mut tx, i.id, item, now).await?;
+                if let Some(ev) = &item.event {
+                    let mut ev = ev.clone();
+                    ev.body = ev.body.replace("#{id}", &format!("#{id}"));
+                    if let Some(data) = ev.data.as_object_mut() {
+                        data.insert("item_id".into(), id.into());
+                    }
+                    events.push(insert_event(&mut tx, i.id, &ev).await?);
+                }
             }
             for ev in &w.events {
                 events.push(insert_event(&mut tx, i.id, ev).await?);

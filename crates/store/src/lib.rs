@@ -15,14 +15,18 @@
 //! - [`list`]: listing and counting incidents with filters.
 //! - [`timeline`]: timeline events and their revisions.
 //! - [`policy`]: the postmortem policy and the history it reads.
+//! - [`postmortem`]: postmortems, reviews, templates, attachments.
+//! - [`action_item`]: action items.
 
 pub mod account;
+pub mod action_item;
 pub mod catalog;
 pub mod error;
 pub mod incident;
 pub mod list;
 pub mod policy;
 pub mod postgres;
+pub mod postmortem;
 pub(crate) mod read;
 pub mod sqlite;
 pub mod timeline;

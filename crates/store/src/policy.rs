@@ -7,6 +7,8 @@ use debrief_core::policy::{PastIncident, PolicyConfig};
 
 /// The settings key that holds the policy as JSON.
 const KEY: &str = "postmortem_policy";
+/// The settings key that holds the working calendar as JSON.
+const CALENDAR_KEY: &str = "work_calendar";
 
 impl Store {
     /// The saved policy, or the defaults when none was saved.
@@ -23,6 +25,27 @@ impl Store {
         self.set_setting(
             KEY,
             &serde_json::to_string(policy).expect("a policy serializes"),
+        )
+        .await
+    }
+
+    /// The organisation's working calendar (time zone, workdays, holidays), or the default.
+    pub async fn work_calendar(&self) -> StoreResult<debrief_core::deadline::WorkCalendar> {
+        Ok(self
+            .setting(CALENDAR_KEY)
+            .await?
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default())
+    }
+
+    /// Saves the working calendar.
+    pub async fn put_work_calendar(
+        &self,
+        calendar: &debrief_core::deadline::WorkCalendar,
+    ) -> StoreResult<()> {
+        self.set_setting(
+            CALENDAR_KEY,
+            &serde_json::to_string(calendar).expect("a calendar serializes"),
         )
         .await
     }

@@ -20,6 +20,8 @@ pub(crate) enum Val {
     I(i64),
     /// Text.
     S(String),
+    /// Bytes.
+    B(Vec<u8>),
 }
 
 /// One row.
@@ -44,6 +46,15 @@ impl Row {
     /// A text column (NULL reads as empty).
     pub(crate) fn s(&self, n: usize) -> String {
         self.os(n).unwrap_or_default()
+    }
+
+    /// A bytes column (NULL and text read as their bytes).
+    pub(crate) fn bytes(&self, n: usize) -> Vec<u8> {
+        match self.0.get(n) {
+            Some(Val::B(b)) => b.clone(),
+            Some(Val::S(s)) => s.clone().into_bytes(),
+            _ => Vec::new(),
+        }
     }
 
     /// A text column that may be NULL.
@@ -117,9 +128,7 @@ impl LiteReaders {
                     rusqlite::types::ValueRef::Text(t) => {
                         Val::S(String::from_utf8_lossy(t).into_owned())
                     }
-                    rusqlite::types::ValueRef::Blob(b) => {
-                        Val::S(String::from_utf8_lossy(b).into_owned())
-                    }
+                    rusqlite::types::ValueRef::Blob(b) => Val::B(b.to_vec()),
                 });
             }
             out.push(Row(vals));
@@ -142,6 +151,9 @@ fn any_row(row: &sqlx::any::AnyRow) -> StoreResult<Row> {
             K::Text => row
                 .try_get::<Option<String>, _>(n)?
                 .map_or(Val::Null, Val::S),
+            K::Blob => row
+                .try_get::<Option<Vec<u8>>, _>(n)?
+                .map_or(Val::Null, Val::B),
             other => {
                 return Err(StoreError::Other(
                     format!(
@@ -171,6 +183,7 @@ impl Store {
                 Arg::OI(v) => q.bind(v),
                 Arg::S(v) => q.bind(v),
                 Arg::OS(v) => q.bind(v),
+                Arg::B(v) => q.bind(v.to_vec()),
             };
         }
         q.fetch_all(self.reader())

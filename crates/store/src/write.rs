@@ -22,6 +22,8 @@ pub(crate) enum Arg<'a> {
     S(&'a str),
     /// Text or NULL.
     OS(Option<&'a str>),
+    /// Bytes (attachments).
+    B(&'a [u8]),
 }
 
 /// The SQLite writer connection, shared by every write transaction in turn.
@@ -127,6 +129,7 @@ pub(crate) fn bind(stmt: &mut rusqlite::CachedStatement<'_>, args: &[Arg<'_>]) -
             Arg::OI(v) => stmt.raw_bind_parameter(i, v),
             Arg::S(v) => stmt.raw_bind_parameter(i, v),
             Arg::OS(v) => stmt.raw_bind_parameter(i, v),
+            Arg::B(v) => stmt.raw_bind_parameter(i, v),
         };
         r.map_err(lite_error)?;
     }
@@ -144,6 +147,7 @@ fn any_query<'q>(
             Arg::OI(v) => q.bind(v),
             Arg::S(v) => q.bind(v),
             Arg::OS(v) => q.bind(v),
+            Arg::B(v) => q.bind(v.to_vec()),
         };
     }
     q

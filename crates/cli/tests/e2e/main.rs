@@ -35,6 +35,7 @@ mod multi_instance;
 mod openapi;
 mod openapi_answers;
 mod policy;
+mod postmortem;
 mod privacy;
 mod refusals;
 mod schema;

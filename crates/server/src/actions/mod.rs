@@ -7,6 +7,7 @@ pub mod account;
 pub mod catalog;
 pub mod incident;
 pub mod policy;
+pub mod postmortem;
 pub mod timeline;
 
 use debrief_core::Timestamp;

@@ -31,6 +31,21 @@ async fn validate_policy(state: &AppState, p: &PolicyConfig, prefix: &str) -> Re
     if !(1..=24 * 365).contains(&p.long_open_hours) {
         e.push(format!("{prefix}long_open_hours"), "must be from 1 to 8760");
     }
+    if !(1..=24 * 90).contains(&p.draft_due_hours) {
+        e.push(format!("{prefix}draft_due_hours"), "must be from 1 to 2160");
+    }
+    if !(1..=60).contains(&p.review_business_days) {
+        e.push(
+            format!("{prefix}review_business_days"),
+            "must be from 1 to 60",
+        );
+    }
+    if !(0..=10).contains(&p.approvals_required) {
+        e.push(
+            format!("{prefix}approvals_required"),
+            "must be from 0 to 10",
+        );
+    }
     for (field, list) in [
         ("always_types", &p.always_types),
         ("exempt_types", &p.exempt_types),

@@ -10,6 +10,7 @@ pub mod export;
 pub mod incidents;
 pub mod input;
 pub mod policy;
+pub mod postmortems;
 pub mod stream;
 pub mod timeline;
 
@@ -73,6 +74,7 @@ pub fn router() -> Router<AppState> {
         .merge(incidents::router())
         .merge(export::router())
         .merge(policy::router())
+        .merge(postmortems::router())
         .merge(timeline::router())
         .merge(catalog::router())
         .merge(accounts::router())

@@ -108,7 +108,7 @@ pub async fn declare_incident(
         started_at: d.started_at,
         declared_by: Some(actor.user.id),
     };
-    let declared = draft(
+    let declared = draft_event(
         actor,
         source,
         EventKind::Declared,
@@ -123,7 +123,7 @@ pub async fn declare_incident(
             "started_at": d.started_at.map(debrief_core::format_utc),
         }),
     );
-    let commander = draft(
+    let commander = draft_event(
         actor,
         source,
         EventKind::RoleChange,

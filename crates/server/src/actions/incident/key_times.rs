@@ -104,7 +104,7 @@ pub async fn override_timestamps(
                 Some(v) => format!("{field} overridden to {}: {reason}", debrief_core::format_utc(*v)),
                 None => format!("{field} override removed: {reason}"),
             };
-            draft(
+            draft_event(
                 actor,
                 source,
                 EventKind::TimestampOverride,

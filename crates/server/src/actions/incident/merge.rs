@@ -56,7 +56,7 @@ pub async fn merge_incident(
         let writes = [
             IncidentWrite {
                 participants: vec![actor.user.id],
-                events: vec![draft(
+                events: vec![draft_event(
                     actor,
                     source,
                     EventKind::Merge,
@@ -67,7 +67,7 @@ pub async fn merge_incident(
                 ..IncidentWrite::new(merged)
             },
             IncidentWrite {
-                events: vec![draft(
+                events: vec![draft_event(
                     actor,
                     source,
                     EventKind::Merge,

@@ -26,6 +26,7 @@ use debrief_core::access::AccountRole;
 use debrief_core::incident::{
     DeclareInput, Incident, IncidentChanges, IncidentRef, RoleAssignment, UpdateInput, parse_time,
 };
+use debrief_core::postmortem::Postmortem;
 use debrief_core::role::parse_role;
 use debrief_core::severity;
 use debrief_core::status::Status;
@@ -54,7 +55,7 @@ async fn back_off(attempt: usize) {
     tokio::time::sleep(std::time::Duration::from_micros(max_us / 4 + jitter_us)).await;
 }
 
-fn draft(
+pub(crate) fn draft_event(
     actor: &Actor,
     source: Source,
     kind: EventKind,
@@ -97,6 +98,22 @@ async fn change<F>(
 where
     F: FnMut(&Incident, &[TimelineEvent]) -> Result<Option<IncidentWrite>, AppError>,
 {
+    change_with(state, actor, r, expected, false, |c, e, _| decide(c, e)).await
+}
+
+/// [`change`], with the incident's postmortem read too (when `with_postmortem`) and given to
+/// `decide` (an empty record when the incident has none yet).
+pub(crate) async fn change_with<F>(
+    state: &AppState,
+    actor: &Actor,
+    r: IncidentRef,
+    expected: Option<i64>,
+    with_postmortem: bool,
+    mut decide: F,
+) -> Result<(Incident, Vec<TimelineEvent>), AppError>
+where
+    F: FnMut(&Incident, &[TimelineEvent], &Postmortem) -> Result<Option<IncidentWrite>, AppError>,
+{
     actor.require(AccountRole::Responder)?;
     for attempt in 0..RETRIES {
         if attempt > 0 {
@@ -110,7 +127,12 @@ where
             )));
         }
         let events = state.store.list_events(r.0).await?;
-        let Some(write) = decide(&current, &events)? else {
+        let pm = match with_postmortem {
+            true => state.store.postmortem(r.0).await?,
+            false => None,
+        }
+        .unwrap_or_else(|| Postmortem::empty(r.0, now()));
+        let Some(write) = decide(&current, &events, &pm)? else {
             return Ok((current, Vec::new()));
         };
         match state.store.apply(std::slice::from_ref(&write), now()).await {

@@ -83,7 +83,7 @@ pub async fn assign_role(
         Ok(Some(IncidentWrite {
             roles: vec![op],
             participants: vec![actor.user.id],
-            events: vec![draft(
+            events: vec![draft_event(
                 actor,
                 source,
                 EventKind::RoleChange,

@@ -1,6 +1,8 @@
 //! Changing an incident: its fields, and its status through the lifecycle.
 
 use super::*;
+use crate::actions::postmortem::decide::{PolicyInputs, redecide};
+use crate::actions::postmortem::resolved_at;
 
 /// Updates an incident's fields; severity changes and other changes are timeline events.
 pub async fn update_incident(
@@ -19,12 +21,30 @@ pub async fn update_incident(
     check_catalog(state, &mut e, input.severity.as_deref(), services).await?;
     e.into_result(())?;
     let expected = if_match.or(input.version);
-    let (incident, _) = change(state, actor, r, expected, |current, _| {
+    let policy_fields =
+        input.severity.is_some() || input.incident_type.is_some() || input.services.is_some();
+    let inputs = match policy_fields {
+        true => Some(PolicyInputs::load(state, &probe).await?),
+        false => None,
+    };
+    let (incident, _) = change_with(state, actor, r, expected, true, |current, events, pm| {
         let c = input.validate(current)?;
         if c.is_empty() {
             return Ok(None);
         }
-        Ok(Some(update_write(actor, source, current, &c)))
+        let mut write = update_write(actor, source, current, &c);
+        // A resolved incident whose severity, type or services change is decided again.
+        if let Some(inputs) = &inputs
+            && (c.severity.is_some() || c.incident_type.is_some() || c.services.is_some())
+            && let Some(at) = resolved_at(current, events)
+        {
+            let mut pm = pm.clone();
+            if let Some(ev) = redecide(inputs, &write.incident, &mut pm, at, now()) {
+                write.events.push(ev);
+                write.postmortem = Some(pm);
+            }
+        }
+        Ok(Some(write))
     })
     .await?;
     Ok(incident)
@@ -43,7 +63,7 @@ fn update_write(
     let mut data = serde_json::Map::new();
     if let Some(s) = &c.severity {
         next.severity = s.clone();
-        w_events.push(draft(
+        w_events.push(draft_event(
             actor,
             source,
             EventKind::SeverityChange,
@@ -99,7 +119,7 @@ fn update_write(
         next.private = v;
     }
     if !notes.is_empty() {
-        w_events.push(draft(
+        w_events.push(draft_event(
             actor,
             source,
             EventKind::IncidentUpdate,
@@ -155,12 +175,26 @@ pub async fn transition_incident(
         .and_then(|s| parse_time(&mut e, "at", s, now));
     let message = optional_text(&mut e, "message", input.message.as_deref(), 5000);
     let to = e.into_result(to)?.expect("validated");
-    let (incident, _) = change(
+    let probe = state.store.incident(r.0, actor.viewer()).await?;
+    if to == Status::Closed
+        && let Some(why) = crate::actions::postmortem::close_blocker(state, r.0).await?
+    {
+        return Err(AppError::Conflict(format!(
+            "{} cannot be closed yet: {why}",
+            probe.reference
+        )));
+    }
+    let inputs = match to {
+        Status::Resolved => Some(PolicyInputs::load(state, &probe).await?),
+        _ => None,
+    };
+    let (incident, _) = change_with(
         state,
         actor,
         r,
         if_match.or(input.version),
-        |current, events| {
+        true,
+        |current, events, pm| {
             current.status.check_transition(to)?;
             let at = at.unwrap_or(now);
             // Status changes must stay in time order, so the lifecycle read back from the
@@ -188,8 +222,8 @@ pub async fn transition_incident(
                 Some(m) => format!("Status changed from {} to {to}: {m}", current.status),
                 None => format!("Status changed from {} to {to}", current.status),
             };
-            Ok(Some(IncidentWrite {
-                events: vec![draft(
+            let mut write = IncidentWrite {
+                events: vec![draft_event(
                     actor,
                     source,
                     EventKind::StatusChange,
@@ -199,7 +233,15 @@ pub async fn transition_incident(
                 )],
                 participants: vec![actor.user.id],
                 ..IncidentWrite::new(next)
-            }))
+            };
+            if let Some(inputs) = &inputs {
+                let mut pm = pm.clone();
+                if let Some(ev) = redecide(inputs, &write.incident, &mut pm, at, now) {
+                    write.events.push(ev);
+                    write.postmortem = Some(pm);
+                }
+            }
+            Ok(Some(write))
         },
     )
     .await?;

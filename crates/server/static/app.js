@@ -97,3 +97,61 @@ function liveTimeline() {
 }
 
 document.addEventListener("DOMContentLoaded", () => { localizeAll(document); liveTimeline(); });
+
+// The postmortem editor: each section is checked for blame and previewed as you type (the
+// server renders the Markdown, so the preview is exactly what will be published).
+function setupPostmortem() {
+  const head = document.getElementById("postmortem");
+  if (!head) return;
+  const csrf = head.dataset.csrf, reference = head.dataset.reference;
+  const check = async (box) => {
+    const input = box.querySelector("textarea");
+    const res = await fetch("/api/v1/blameless-check", {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify({ text: input.value, render: true }),
+    });
+    if (!res.ok) return;
+    const answer = await res.json();
+    const lint = box.querySelector(".lint");
+    lint.replaceChildren();
+    const chars = Array.from(input.value);
+    for (const f of answer.findings) {
+      const p = document.createElement("p");
+      p.className = "finding";
+      const mark = document.createElement("mark");
+      mark.textContent = chars.slice(f.start, f.end).join("");
+      const why = document.createElement("span");
+      why.textContent = ` — ${f.why} `;
+      const tip = document.createElement("em");
+      tip.textContent = f.suggestion;
+      p.append(mark, why, tip);
+      lint.append(p);
+    }
+    const preview = box.querySelector(".preview");
+    if (preview) preview.innerHTML = answer.html; // safe HTML rendered by the server
+  };
+  document.querySelectorAll("#pm-form .pm-section").forEach((box) => {
+    let timer = null;
+    box.querySelector("textarea").addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => check(box), 300);
+    });
+    check(box);
+  });
+  const button = document.getElementById("attach-button");
+  if (button) button.addEventListener("click", async () => {
+    const file = document.getElementById("attach-file").files[0];
+    const status = document.getElementById("attach-status");
+    if (!file) { status.textContent = "Choose a file first."; return; }
+    const res = await fetch(`/api/v1/incidents/${reference}/attachments?filename=${encodeURIComponent(file.name)}`, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": file.type || "application/octet-stream", "X-CSRF-Token": csrf },
+      body: file,
+    });
+    if (res.ok) { location.reload(); return; }
+    const problem = await res.json().catch(() => ({}));
+    status.textContent = problem.detail || `Upload failed (${res.status})`;
+  });
+}
+document.addEventListener("DOMContentLoaded", setupPostmortem);

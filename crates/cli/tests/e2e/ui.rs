@@ -11,7 +11,7 @@ use serde_json::json;
 
 const PASSWORD: &str = "correct horse battery staple";
 
-async fn user_with_password(app: &TestApp, email: &str, name: &str, role: &str) {
+pub(crate) async fn user_with_password(app: &TestApp, email: &str, name: &str, role: &str) {
     let input = NewUserInput {
         email: email.into(),
         name: name.into(),
@@ -23,7 +23,7 @@ async fn user_with_password(app: &TestApp, email: &str, name: &str, role: &str) 
         .expect("create a user with a password");
 }
 
-async fn sign_in(b: &Browser, app: &TestApp, email: &str, then: &str) {
+pub(crate) async fn sign_in(b: &Browser, app: &TestApp, email: &str, then: &str) {
     b.client.goto(&app.url(then)).await.expect("open a page");
     // Not signed in: the page sends us to sign in, remembering where we were going.
     if b.client
@@ -67,7 +67,7 @@ async fn sign_in(b: &Browser, app: &TestApp, email: &str, then: &str) {
     );
 }
 
-async fn text_of(b: &Browser, css: &str) -> String {
+pub(crate) async fn text_of(b: &Browser, css: &str) -> String {
     b.wait_for(css).await.text().await.expect("element text")
 }
 

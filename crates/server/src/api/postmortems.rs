@@ -513,6 +513,9 @@ async fn put_calendar(
 #[serde(deny_unknown_fields)]
 struct LintInput {
     text: String,
+    /// Also answer the text rendered from Markdown to safe HTML (the editor's preview).
+    #[serde(default)]
+    render: bool,
 }
 
 async fn blameless_check(
@@ -526,5 +529,9 @@ async fn blameless_check(
     let users = state.store.list_users().await?;
     let names: Vec<&str> = users.iter().map(|u| u.name.as_str()).collect();
     let findings = debrief_core::blameless::check(&input.text, &names);
-    Ok(Json(json!({"findings": findings, "count": findings.len()})))
+    let mut answer = json!({"findings": findings, "count": findings.len()});
+    if input.render {
+        answer["html"] = json!(crate::actions::postmortem::view::markdown(&input.text));
+    }
+    Ok(Json(answer))
 }

@@ -232,6 +232,7 @@ struct IncidentPage {
     kinds: Vec<&'static str>,
     picture: String,
     can_write: bool,
+    pm_status: String,
 }
 
 fn label(field: &str) -> String {
@@ -262,7 +263,16 @@ async fn incident_page(
         })
         .unwrap_or(Status::Triage);
     let picture = picture::render(declared_status, &k, &events, now());
+    let pm_status = state
+        .store
+        .postmortem(r.0)
+        .await?
+        .filter(|p| p.decision.is_some() || p.status.has_document())
+        .map_or("not decided yet".to_string(), |p| {
+            p.status.as_str().replace('_', " ")
+        });
     let page = IncidentPage {
+        pm_status,
         user: actor.0.user.name.clone(),
         csrf: actor.csrf(),
         reference: incident.reference.clone(),

@@ -5,12 +5,14 @@
 //! - [`session`]: the UI's caller (a signed-in session, else a redirect to sign in), CSRF checks.
 //! - [`account`]: set-up of the first admin, sign in, sign out.
 //! - [`incidents`]: incident list, declare form, incident page and its forms.
+//! - [`postmortem`]: the postmortem page (editor, workflow, action items) and the action items board.
 //! - [`view`]: view models and time formatting shared by the templates.
 //! - [`picture`]: the SVG picture of an incident's phases and key moments.
 
 pub mod account;
 pub mod incidents;
 pub mod picture;
+pub mod postmortem;
 pub mod session;
 pub mod view;
 
@@ -28,6 +30,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(account::router())
         .merge(incidents::router())
+        .merge(postmortem::router())
         .fallback(not_found)
         .route(
             "/static/app.js",

@@ -1,0 +1,157 @@
+//! The postmortem flow in a real browser: the policy's decision is shown, a section is written
+//! with the blameless check and the preview updating as one types, reviewers are chosen, the
+//! review is approved, the postmortem published, an action item added and done on the board,
+//! and only then can the incident be closed.
+
+use crate::browser::Browser;
+use crate::e2e_test;
+use crate::harness::TestApp;
+use crate::ui::{sign_in, text_of, user_with_password};
+use fantoccini::Locator;
+use serde_json::json;
+
+async fn click(b: &Browser, css: &str) {
+    b.wait_for(css).await.click().await.expect("click");
+}
+
+async fn submit(b: &Browser, id: &str) {
+    b.client
+        .form(Locator::Id(id))
+        .await
+        .expect("the form")
+        .submit()
+        .await
+        .expect("submit");
+}
+
+async fn a_postmortem_is_written_reviewed_and_published_in_the_browser(app: &TestApp) {
+    // Arrange: a SEV1 resolved over the API; a lead who signs in with a password.
+    user_with_password(app, "lena@example.com", "Lena Lead", "admin").await;
+    let lena = app
+        .state
+        .store
+        .user_by_email("lena@example.com")
+        .await
+        .expect("Lena");
+    let inc = app
+        .declare(
+            &app.admin_token,
+            &json!({"title": "Payments time out", "severity": "SEV1"}),
+        )
+        .await;
+    let r = inc["reference"].as_str().unwrap().to_string();
+    app.transition(&app.admin_token, &r, &json!({"to": "investigating"}))
+        .await;
+    app.transition(&app.admin_token, &r, &json!({"to": "resolved"}))
+        .await;
+    let b = Browser::start().await;
+    let page = format!("/incidents/{r}/postmortem");
+
+    // Act + assert: the decision and the owed document are shown.
+    sign_in(&b, app, "lena@example.com", &page).await;
+    assert_eq!(text_of(&b, "#pm-status").await, "required");
+    assert!(
+        text_of(&b, "#pm-decision")
+            .await
+            .contains("severity SEV1 at or above SEV2")
+    );
+
+    // Writing: the blameless check and the preview follow the typing.
+    let area = b.wait_for("#section-what_happened").await;
+    area.send_keys("The **deploy script** ran twice. Human error by the on-call engineer.")
+        .await
+        .expect("type");
+    let finding = text_of(&b, ".pm-section[data-key=what_happened] .lint .finding").await;
+    assert!(finding.contains("on-call engineer"), "{finding}");
+    click(&b, ".pm-section[data-key=what_happened] .preview-box summary").await;
+    let strong = text_of(&b, ".pm-section[data-key=what_happened] .preview strong").await;
+    assert_eq!(strong, "deploy script");
+    submit(&b, "pm-form").await;
+    b.wait_for("#pm-status.pm-draft").await;
+
+    // People: Lena reviews.
+    click(&b, "#people details summary").await;
+    click(
+        &b,
+        &format!("#people-form input[name=reviewer_ids][value='{}']", lena.id),
+    )
+    .await;
+    submit(&b, "people-form").await;
+    b.wait_for("#people").await;
+    assert!(
+        text_of(&b, "#people")
+            .await
+            .contains("Reviewers: Lena Lead")
+    );
+
+    // Review: submit, approve, publish (acknowledging the finding).
+    submit(&b, "submit-form").await;
+    b.wait_for("#pm-status.pm-in_review").await;
+    click(&b, "#review-form button[value=approved]").await;
+    b.wait_for("#reviews li").await;
+    assert!(text_of(&b, "#reviews").await.contains("Lena Lead approved"));
+    click(&b, "#publish-form input[name=acknowledge_findings]").await;
+    submit(&b, "publish-form").await;
+    b.wait_for("#pm-status.pm-published").await;
+
+    // An action item, done from the board.
+    let form = b
+        .client
+        .form(Locator::Id("item-form"))
+        .await
+        .expect("item form");
+    form.set_by_name("title", "Make the deploy script idempotent")
+        .await
+        .expect("title");
+    b.client
+        .find(Locator::Css("#item-form select[name=owner_id]"))
+        .await
+        .expect("owner")
+        .select_by_value(&lena.id.to_string())
+        .await
+        .expect("pick owner");
+    form.submit().await.expect("add");
+    b.wait_for("#action-items tr[data-item]").await;
+    b.client
+        .goto(&app.url("/action-items?mine=true"))
+        .await
+        .expect("board");
+    let row = text_of(&b, "#board tr[data-item]").await;
+    assert!(row.contains("Make the deploy script idempotent"), "{row}");
+    b.client
+        .find(Locator::Css("#board tr[data-item] select[name=status]"))
+        .await
+        .expect("status")
+        .select_by_value("done")
+        .await
+        .expect("done");
+    click(&b, "#board tr[data-item] button").await;
+    b.wait_for("#board").await;
+    let status = b
+        .wait_for("#board tr[data-item] select[name=status] option[selected]")
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(status, "done");
+
+    // Now the incident can be closed from its page.
+    b.client
+        .goto(&app.url(&format!("/incidents/{r}")))
+        .await
+        .expect("incident");
+    assert!(text_of(&b, "#postmortem-link").await.contains("published"));
+    b.client
+        .find(Locator::Css("#status-form select[name=to]"))
+        .await
+        .expect("status")
+        .select_by_value("closed")
+        .await
+        .expect("closed");
+    submit(&b, "status-form").await;
+    b.wait_for("#incident-status.status-closed").await;
+    b.screenshot(&format!("postmortem-{:?}", app.backend)).await;
+    b.close().await;
+}
+
+e2e_test!(a_postmortem_is_written_reviewed_and_published_in_the_browser);

@@ -34,6 +34,8 @@ pub struct PolicyConfig {
     pub review_business_days: i64,
     /// How many reviewers must approve before the postmortem can be published.
     pub approvals_required: i64,
+    /// Who is told when a postmortem or action item is overdue (user id); every admin if none.
+    pub process_owner_id: Option<i64>,
 }
 
 impl Default for PolicyConfig {
@@ -55,6 +57,7 @@ impl Default for PolicyConfig {
             draft_due_hours: 48,
             review_business_days: 5,
             approvals_required: 1,
+            process_owner_id: None,
         }
     }
 }

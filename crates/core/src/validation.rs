@@ -95,6 +95,27 @@ pub fn slug(errors: &mut ValidationError, field: &str, value: &str) -> String {
     v
 }
 
+/// Parses a comma-separated list of values (`open,in_progress`), naming each bad one under `field`.
+pub fn parse_list<T: std::str::FromStr<Err = String>>(
+    errors: &mut ValidationError,
+    field: &str,
+    value: Option<&str>,
+) -> Vec<T> {
+    let mut out = Vec::new();
+    for s in value
+        .into_iter()
+        .flat_map(|s| s.split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        match s.parse::<T>() {
+            Ok(v) => out.push(v),
+            Err(m) => errors.push(field, m),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,25 +136,4 @@ mod tests {
         slug(&mut e, "name", "has space");
         assert_eq!(e.fields.len(), 2);
     }
-}
-
-/// Parses a comma-separated list of values (`open,in_progress`), naming each bad one under `field`.
-pub fn parse_list<T: std::str::FromStr<Err = String>>(
-    errors: &mut ValidationError,
-    field: &str,
-    value: Option<&str>,
-) -> Vec<T> {
-    let mut out = Vec::new();
-    for s in value
-        .into_iter()
-        .flat_map(|s| s.split(','))
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        match s.parse::<T>() {
-            Ok(v) => out.push(v),
-            Err(m) => errors.push(field, m),
-        }
-    }
-    out
 }

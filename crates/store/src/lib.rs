@@ -17,13 +17,17 @@
 //! - [`policy`]: the postmortem policy and the history it reads.
 //! - [`postmortem`]: postmortems, reviews, templates, attachments.
 //! - [`action_item`]: action items.
+//! - [`insight`]: reads over many incidents for the learning metrics.
+//! - [`meeting`]: postmortem meetings, the recurring review, calendar feeds.
 
 pub mod account;
 pub mod action_item;
 pub mod catalog;
 pub mod error;
 pub mod incident;
+pub mod insight;
 pub mod list;
+pub mod meeting;
 pub mod policy;
 pub mod postgres;
 pub mod postmortem;

@@ -483,6 +483,64 @@ async fn requests_waivers_and_changes_decide_again(app: &TestApp) {
     assert_eq!(s, StatusCode::CONFLICT, "{body}");
 }
 
+async fn a_changed_policy_is_replayed_over_the_last_90_days_before_saving(app: &TestApp) {
+    // Arrange: a SEV2 and a SEV3 resolved today.
+    for (title, sev) in [("Search down", "SEV2"), ("Slow reports", "SEV3")] {
+        let i = app
+            .declare(&app.admin_token, &json!({"title": title, "severity": sev}))
+            .await;
+        app.transition(
+            &app.admin_token,
+            i["reference"].as_str().unwrap(),
+            &json!({"to": "resolved"}),
+        )
+        .await;
+    }
+    let (_, _, mut policy) = app.get("/api/v1/postmortem-policy", &app.admin_token).await;
+    policy["severity_threshold"] = json!("SEV3");
+
+    // Act
+    let (s, _, replay) = app
+        .post(
+            "/api/v1/postmortem-policy/replay",
+            &app.admin_token,
+            &json!({"policy": policy}),
+        )
+        .await;
+    let (_, _, saved) = app.get("/api/v1/postmortem-policy", &app.admin_token).await;
+    let (_, responder) = app.create_user(AccountRole::Responder).await;
+    let (forbidden, _, _) = app
+        .post(
+            "/api/v1/postmortem-policy/replay",
+            &responder,
+            &json!({"policy": policy}),
+        )
+        .await;
+
+    // Assert: one more would be required; nothing was saved.
+    assert_eq!(s, StatusCode::OK, "{replay}");
+    assert_eq!(replay["incidents"], 2);
+    assert_eq!(
+        (
+            replay["required_now"].as_i64(),
+            replay["required_proposed"].as_i64()
+        ),
+        (Some(1), Some(2))
+    );
+    assert_eq!(replay["newly_required"], 1);
+    let changed: Vec<&Value> = replay["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["changed"] == true)
+        .collect();
+    assert_eq!(changed.len(), 1);
+    assert_eq!(changed[0]["title"], "Slow reports");
+    assert_eq!(saved["severity_threshold"], "SEV2");
+    assert_eq!(forbidden, StatusCode::FORBIDDEN);
+}
+
+e2e_test!(a_changed_policy_is_replayed_over_the_last_90_days_before_saving);
 e2e_test!(a_resolved_sev1_gets_its_postmortem_with_owner_deadlines_and_facts);
 e2e_test!(the_workflow_gates_publication_and_closing);
 e2e_test!(requests_waivers_and_changes_decide_again);

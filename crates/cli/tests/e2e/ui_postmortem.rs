@@ -14,6 +14,26 @@ async fn click(b: &Browser, css: &str) {
     b.wait_for(css).await.click().await.expect("click");
 }
 
+/// Waits until the element's text contains `needle` (pages reload after each form, so an
+/// element found early may belong to the page being replaced).
+async fn wait_text(b: &Browser, css: &str, needle: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let text = match b.client.find(Locator::Css(css)).await {
+            Ok(el) => el.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if text.contains(needle) {
+            return text;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "'{needle}' never appeared in {css}: last text '{text}'"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 async fn submit(b: &Browser, id: &str) {
     b.client
         .form(Locator::Id(id))
@@ -63,7 +83,11 @@ async fn a_postmortem_is_written_reviewed_and_published_in_the_browser(app: &Tes
         .expect("type");
     let finding = text_of(&b, ".pm-section[data-key=what_happened] .lint .finding").await;
     assert!(finding.contains("on-call engineer"), "{finding}");
-    click(&b, ".pm-section[data-key=what_happened] .preview-box summary").await;
+    click(
+        &b,
+        ".pm-section[data-key=what_happened] .preview-box summary",
+    )
+    .await;
     let strong = text_of(&b, ".pm-section[data-key=what_happened] .preview strong").await;
     assert_eq!(strong, "deploy script");
     submit(&b, "pm-form").await;
@@ -77,19 +101,13 @@ async fn a_postmortem_is_written_reviewed_and_published_in_the_browser(app: &Tes
     )
     .await;
     submit(&b, "people-form").await;
-    b.wait_for("#people").await;
-    assert!(
-        text_of(&b, "#people")
-            .await
-            .contains("Reviewers: Lena Lead")
-    );
+    wait_text(&b, "#people", "Reviewers: Lena Lead").await;
 
     // Review: submit, approve, publish (acknowledging the finding).
     submit(&b, "submit-form").await;
     b.wait_for("#pm-status.pm-in_review").await;
     click(&b, "#review-form button[value=approved]").await;
-    b.wait_for("#reviews li").await;
-    assert!(text_of(&b, "#reviews").await.contains("Lena Lead approved"));
+    wait_text(&b, "#reviews", "Lena Lead approved").await;
     click(&b, "#publish-form input[name=acknowledge_findings]").await;
     submit(&b, "publish-form").await;
     b.wait_for("#pm-status.pm-published").await;
@@ -111,13 +129,12 @@ async fn a_postmortem_is_written_reviewed_and_published_in_the_browser(app: &Tes
         .await
         .expect("pick owner");
     form.submit().await.expect("add");
-    b.wait_for("#action-items tr[data-item]").await;
+    wait_text(&b, "#action-items", "Make the deploy script idempotent").await;
     b.client
         .goto(&app.url("/action-items?mine=true"))
         .await
         .expect("board");
-    let row = text_of(&b, "#board tr[data-item]").await;
-    assert!(row.contains("Make the deploy script idempotent"), "{row}");
+    wait_text(&b, "#board", "Make the deploy script idempotent").await;
     b.client
         .find(Locator::Css("#board tr[data-item] select[name=status]"))
         .await
@@ -126,21 +143,19 @@ async fn a_postmortem_is_written_reviewed_and_published_in_the_browser(app: &Tes
         .await
         .expect("done");
     click(&b, "#board tr[data-item] button").await;
-    b.wait_for("#board").await;
-    let status = b
-        .wait_for("#board tr[data-item] select[name=status] option[selected]")
-        .await
-        .text()
-        .await
-        .expect("text");
-    assert_eq!(status, "done");
+    wait_text(
+        &b,
+        "#board tr[data-item] select[name=status] option[selected]",
+        "done",
+    )
+    .await;
 
     // Now the incident can be closed from its page.
     b.client
         .goto(&app.url(&format!("/incidents/{r}")))
         .await
         .expect("incident");
-    assert!(text_of(&b, "#postmortem-link").await.contains("published"));
+    wait_text(&b, "#postmortem-link", "published").await;
     b.client
         .find(Locator::Css("#status-form select[name=to]"))
         .await

@@ -172,3 +172,127 @@ pub async fn evaluate(
     };
     Ok(policy::decide(&policy, &rank_of, &incident, &past))
 }
+
+/// How one incident was decided, and how a proposed policy would decide it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReplayRow {
+    /// `INC-42`.
+    pub incident: String,
+    /// Title.
+    pub title: String,
+    /// Severity.
+    pub severity: String,
+    /// Type.
+    #[serde(rename = "type")]
+    pub incident_type: String,
+    /// When it was resolved.
+    #[serde(with = "debrief_core::ts")]
+    pub resolved_at: jiff::Timestamp,
+    /// Whether the saved policy requires one (as decided now, from the same inputs).
+    pub current: Decision,
+    /// What the proposed policy decides.
+    pub proposed: Decision,
+    /// Whether the answer differs.
+    pub changed: bool,
+}
+
+/// What a proposed policy would have decided over the incidents resolved in the last `days`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Replay {
+    /// How many days back.
+    pub days: i64,
+    /// Incidents looked at.
+    pub incidents: usize,
+    /// Required under the saved policy.
+    pub required_now: usize,
+    /// Required under the proposed policy.
+    pub required_proposed: usize,
+    /// Newly required.
+    pub newly_required: usize,
+    /// No longer required.
+    pub no_longer_required: usize,
+    /// Every incident, newest first.
+    pub rows: Vec<ReplayRow>,
+}
+
+/// Replays a proposed policy over the incidents resolved in the last `days` (admins only),
+/// writing nothing. Requests and waivers recorded on the incidents count as they were.
+pub async fn replay(
+    state: &AppState,
+    actor: &Actor,
+    proposed: &PolicyConfig,
+    days: i64,
+) -> Result<Replay, AppError> {
+    actor.require(AccountRole::Admin)?;
+    validate_policy(state, proposed, "policy.").await?;
+    if !(1..=366).contains(&days) {
+        return Err(ValidationError::one("days", "must be from 1 to 366").into());
+    }
+    let saved = state.store.postmortem_policy().await?;
+    let now = crate::actions::now();
+    let from = now
+        .checked_sub(jiff::SignedDuration::from_hours(24 * days))
+        .unwrap_or(jiff::Timestamp::MIN);
+    let resolved = state.store.resolved_between(from, now).await?;
+    let severities = state.store.list_severities().await?;
+    let rank_of = |key: &str| severities.iter().find(|s| s.key == key).map(|s| s.rank);
+    let mut rows = Vec::new();
+    for p in resolved.iter().rev() {
+        let Some(id) = p
+            .reference
+            .as_deref()
+            .and_then(|r| r.trim_start_matches("INC-").parse::<i64>().ok())
+        else {
+            continue;
+        };
+        let Ok(incident) = state.store.incident(id, actor.viewer()).await else {
+            continue;
+        };
+        let pm = state.store.postmortem(id).await?;
+        let window = saved.repeat_window_days.max(proposed.repeat_window_days);
+        let history_from = incident
+            .declared_at
+            .checked_sub(jiff::SignedDuration::from_hours(24 * window))
+            .unwrap_or(jiff::Timestamp::MIN);
+        let past: Vec<PastIncident> = state
+            .store
+            .resolved_between(history_from, incident.declared_at)
+            .await?
+            .into_iter()
+            .filter(|x| x.reference != p.reference)
+            .collect();
+        let described = PolicyIncident {
+            severity: incident.severity.clone(),
+            incident_type: incident.incident_type.clone(),
+            services: incident.services.clone(),
+            title: incident.title.clone(),
+            declared_at: incident.declared_at,
+            resolved_at: Some(p.resolved_at),
+            customer_impact: incident.customer_impact,
+            requested: pm.as_ref().is_some_and(|x| x.requested),
+            waiver_reason: pm.as_ref().and_then(|x| x.waiver_reason.clone()),
+        };
+        let current = policy::decide(&saved, &rank_of, &described, &past);
+        let next = policy::decide(proposed, &rank_of, &described, &past);
+        rows.push(ReplayRow {
+            incident: incident.reference.clone(),
+            title: incident.title.clone(),
+            severity: incident.severity.clone(),
+            incident_type: incident.incident_type.clone(),
+            resolved_at: p.resolved_at,
+            changed: current.required != next.required,
+            current,
+            proposed: next,
+        });
+    }
+    let count = |f: &dyn Fn(&ReplayRow) -> bool| rows.iter().filter(|r| f(r)).count();
+    Ok(Replay {
+        days,
+        incidents: rows.len(),
+        required_now: count(&|r| r.current.required),
+        required_proposed: count(&|r| r.proposed.required),
+        newly_required: count(&|r| !r.current.required && r.proposed.required),
+        no_longer_required: count(&|r| r.current.required && !r.proposed.required),
+        rows,
+    })
+}

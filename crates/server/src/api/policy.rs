@@ -16,6 +16,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/postmortem-policy", get(get_policy).put(put_policy))
         .route("/postmortem-policy/evaluate", post(evaluate))
+        .route("/postmortem-policy/replay", post(replay))
 }
 
 async fn get_policy(
@@ -41,5 +42,26 @@ async fn evaluate(
     let d = act::evaluate(&state, &actor, &input).await?;
     Ok(Json(
         json!({"required": d.required, "tags": d.tags, "reasons": d.reasons, "summary": d.summary()}),
+    ))
+}
+
+/// The body of `POST /api/v1/postmortem-policy/replay`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplayInput {
+    /// The proposed policy.
+    policy: PolicyConfig,
+    /// How many days back (default 90).
+    #[serde(default)]
+    days: Option<i64>,
+}
+
+async fn replay(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiJson(input): ApiJson<ReplayInput>,
+) -> Result<Json<act::Replay>, AppError> {
+    Ok(Json(
+        act::replay(&state, &actor, &input.policy, input.days.unwrap_or(90)).await?,
     ))
 }

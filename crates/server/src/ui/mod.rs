@@ -6,6 +6,7 @@
 //! - [`account`]: set-up of the first admin, sign in, sign out.
 //! - [`incidents`]: incident list, declare form, incident page and its forms.
 //! - [`postmortem`]: the postmortem page (editor, workflow, action items) and the action items board.
+//! - [`settings`]: postmortem settings (policy with a 90-day replay, templates, calendar).
 //! - [`view`]: view models and time formatting shared by the templates.
 //! - [`picture`]: the SVG picture of an incident's phases and key moments.
 
@@ -14,6 +15,7 @@ pub mod incidents;
 pub mod picture;
 pub mod postmortem;
 pub mod session;
+pub mod settings;
 pub mod view;
 
 use crate::AppState;
@@ -31,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .merge(account::router())
         .merge(incidents::router())
         .merge(postmortem::router())
+        .merge(settings::router())
         .fallback(not_found)
         .route(
             "/static/app.js",

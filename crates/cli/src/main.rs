@@ -4,7 +4,8 @@
 //! # Layout
 //! - [`serve`]: start the server (HTTP API, web UI) on SQLite or PostgreSQL.
 //! - [`admin`]: commands that work on the database directly (`migrate`, `user`, `token`).
-//! - [`client`]: commands that call a server's `/api/v1` with a token (`incident`, `timeline`).
+//! - [`client`]: commands that call a server's `/api/v1` with a token (`incident`, `timeline`,
+//!   `postmortem`, `action-item`).
 
 mod admin;
 mod client;
@@ -39,9 +40,17 @@ enum Command {
     /// Work with incident timelines on a running server.
     #[command(subcommand)]
     Timeline(client::timeline::TimelineCommand),
+    /// Work with postmortems on a running server: show, export, lint.
+    #[command(subcommand)]
+    Postmortem(client::postmortem::PostmortemCommand),
+    /// Work with action items on a running server.
+    #[command(subcommand)]
+    ActionItem(client::action_item::ActionItemCommand),
 }
 
 fn main() -> ExitCode {
+    // Before any TLS client is built: ring is the one rustls provider of the binary.
+    debrief_server::install_crypto_provider();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -54,17 +63,21 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
-        match cli.command {
+        let done = match cli.command {
             Command::Serve(args) => serve::run(args).await,
             Command::Migrate(args) => admin::migrate(args).await,
             Command::User(cmd) => admin::user(cmd).await,
             Command::Token(cmd) => admin::token(cmd).await,
             Command::Incident(cmd) => client::incident::run(cmd).await,
             Command::Timeline(cmd) => client::timeline::run(cmd).await,
-        }
+            // `postmortem lint` exits 1 for findings, so it chooses its own code.
+            Command::Postmortem(cmd) => return client::postmortem::run(cmd).await,
+            Command::ActionItem(cmd) => client::action_item::run(cmd).await,
+        };
+        done.map(|()| ExitCode::SUCCESS)
     });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE

@@ -2,6 +2,7 @@
 
 use crate::admin::{DbArgs, open_store};
 use anyhow::Context;
+use debrief_server::jobs::SmtpConfig;
 use debrief_server::{AppState, ServerConfig};
 use std::net::SocketAddr;
 use tracing_subscriber::EnvFilter;
@@ -17,6 +18,14 @@ pub struct ServeArgs {
     /// The URL people use to reach this server (used in links; default: from --listen).
     #[arg(long, env = "DEBRIEF_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Where e-mail goes: smtp://host:port (no encryption; loopback only),
+    /// smtp+starttls://user:password@host:587 or smtps://user:password@host:465 (percent-encode
+    /// reserved characters). Without it, e-mail deliveries fail with a reason saying so.
+    #[arg(long, env = "DEBRIEF_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// The sender of e-mail, e.g. "Debrief <debrief@example.com>" (needed with --smtp-url).
+    #[arg(long, env = "DEBRIEF_SMTP_FROM")]
+    smtp_from: Option<String>,
     /// Log format: `pretty` for people, `json` for log collectors.
     #[arg(long, env = "DEBRIEF_LOG_FORMAT", default_value = "pretty", value_parser = ["pretty", "json"])]
     log_format: String,
@@ -38,6 +47,19 @@ fn init_tracing(format: &str) {
 /// Runs the server until Ctrl-C or SIGTERM.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     init_tracing(&args.log_format);
+    let smtp = match (&args.smtp_url, &args.smtp_from) {
+        (Some(url), Some(from)) => Some(SmtpConfig::parse(url, from).map_err(anyhow::Error::msg)?),
+        (Some(_), None) => anyhow::bail!(
+            "--smtp-url needs --smtp-from (DEBRIEF_SMTP_FROM), the sender of e-mail, e.g. \"Debrief <debrief@example.com>\""
+        ),
+        (None, _) => None,
+    };
+    match &smtp {
+        Some(s) => tracing::info!(smtp = %s.redacted(), "E-mail goes through {}", s.redacted()),
+        None => tracing::info!(
+            "No SMTP server is configured (--smtp-url): e-mail deliveries will fail until one is"
+        ),
+    }
     let store = open_store(&args.db).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -56,6 +78,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         store.clone(),
         ServerConfig {
             public_url: public_url.clone(),
+            smtp,
             ..Default::default()
         },
     );

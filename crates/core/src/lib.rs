@@ -11,6 +11,7 @@
 //! - [`timeline`]: timeline event kinds, sources and new-event validation.
 //! - [`timestamps`]: key timestamps derived from the timeline, with overrides.
 //! - [`metrics`]: per-incident metrics computed from key timestamps.
+//! - [`learning`]: learning metrics over a period: postmortems on time, action items, repeats.
 //! - [`policy`]: whether a postmortem is owed, and why (issue #3).
 //! - [`postmortem`]: the postmortem's workflow, templates, sections and reviews.
 //! - [`action_item`]: follow-up work and its statuses.
@@ -25,6 +26,7 @@ pub mod blameless;
 pub mod deadline;
 pub mod ics;
 pub mod incident;
+pub mod learning;
 pub mod metrics;
 pub mod policy;
 pub mod postmortem;

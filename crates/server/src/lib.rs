@@ -12,12 +12,14 @@
 //! - [`actions`]: one function per domain command, shared by the API and the UI.
 //! - [`live`]: the hub that pushes new timeline events to server-sent-event streams.
 //! - [`api`], [`ui`]: the two faces of the server.
+//! - [`jobs`]: the job runner (e-mail, outgoing webhooks) and the functions that enqueue jobs.
 
 pub mod actions;
 pub mod api;
 pub mod auth;
 pub mod cache;
 pub mod error;
+pub mod jobs;
 pub mod limiter;
 pub mod live;
 pub mod state;
@@ -35,6 +37,7 @@ use tokio::net::TcpListener;
 pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(api::router())
+        .merge(api::meetings::feed_router())
         .merge(ui::router())
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
@@ -54,13 +57,34 @@ async fn security_headers(mut res: axum::response::Response) -> axum::response::
     res
 }
 
-/// Serves the application on a bound listener until `shutdown` completes.
+/// Serves the application on a bound listener, and runs the job worker beside it, until
+/// `shutdown` completes. The worker stops at the same signal (or when this future is dropped),
+/// after finishing the jobs under way.
 pub async fn run(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let (stop, stopped) = tokio::sync::watch::channel(());
+    let reminders = tokio::spawn(actions::notify::run_reminders(
+        state.clone(),
+        stopped.clone(),
+    ));
+    let worker = tokio::spawn(jobs::run_worker(state.clone(), stopped));
+    let served = axum::serve(listener, app(state))
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            drop(stop);
+        })
+        .await;
+    let _ = worker.await;
+    let _ = reminders.await;
+    served
+}
+
+/// Makes ring the process's TLS crypto provider (webhooks over HTTPS, SMTP with TLS). Call it
+/// first thing in `main` and in test set-up; calling it again does nothing.
+pub fn install_crypto_provider() {
+    // Err means a provider is installed already, which is all this wants.
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }

@@ -1,6 +1,7 @@
 //! What every handler can reach.
 
 use crate::cache::Caches;
+use crate::jobs::{Jobs, JobsConfig, SmtpConfig};
 use crate::limiter::LoginLimiter;
 use crate::live::LiveHub;
 use debrief_store::Store;
@@ -15,6 +16,10 @@ pub struct ServerConfig {
     pub secure_cookies: Option<bool>,
     /// How long a web session lasts, in hours.
     pub session_hours: i64,
+    /// Where e-mail goes; `None`: e-mail jobs fail with a reason saying so.
+    pub smtp: Option<SmtpConfig>,
+    /// The job runner's polling, retries and timeouts.
+    pub jobs: JobsConfig,
 }
 
 impl Default for ServerConfig {
@@ -23,6 +28,8 @@ impl Default for ServerConfig {
             public_url: "http://127.0.0.1:8080".into(),
             secure_cookies: None,
             session_hours: 24 * 14,
+            smtp: None,
+            jobs: JobsConfig::default(),
         }
     }
 }
@@ -48,6 +55,8 @@ pub struct AppState {
     pub logins: Arc<LoginLimiter>,
     /// Tokens and catalogue, read by almost every request.
     pub caches: Arc<Caches>,
+    /// The job runner's wake-up signal and clients (the worker itself runs in [`crate::run`]).
+    pub jobs: Arc<Jobs>,
 }
 
 impl AppState {
@@ -55,6 +64,7 @@ impl AppState {
     /// PostgreSQL it starts listening for other servers' timeline events).
     pub fn new(store: Store, config: ServerConfig) -> Self {
         Self {
+            jobs: Arc::new(Jobs::new(&config)),
             live: LiveHub::for_store(&store),
             store,
             config: Arc::new(config),

@@ -15,6 +15,7 @@
 //! - [`list`]: listing and counting incidents with filters.
 //! - [`timeline`]: timeline events and their revisions.
 //! - [`policy`]: the postmortem policy and the history it reads.
+//! - [`jobs`]: the durable job queue and outgoing webhook endpoints.
 //! - [`postmortem`]: postmortems, reviews, templates, attachments.
 //! - [`action_item`]: action items.
 //! - [`insight`]: reads over many incidents for the learning metrics.
@@ -26,6 +27,7 @@ pub mod catalog;
 pub mod error;
 pub mod incident;
 pub mod insight;
+pub mod jobs;
 pub mod list;
 pub mod meeting;
 pub mod policy;

@@ -9,6 +9,17 @@ use std::time::Duration;
 /// each commit's fsync and serialize every declaration. A failed declaration leaves a gap.
 pub(crate) const NEXT_INCIDENT_NUMBER: &str = "SELECT nextval('incident_number')";
 
+/// Claims due jobs (`$1` now, `$2` the lease's end, `$3` how many). `FOR UPDATE SKIP LOCKED`
+/// makes servers sharing the database pass over rows another claim has locked, and a row
+/// claimed and committed meanwhile is re-checked against the `WHERE` (it is `running` now), so
+/// no job is handed out twice.
+pub(crate) const CLAIM_JOBS: &str = "UPDATE jobs SET status = 'running', attempts = attempts + 1, \
+     locked_until = $2, updated_at = $1 WHERE id IN (SELECT id FROM jobs \
+     WHERE (status IN ('queued', 'failed') AND run_at <= $1) OR (status = 'running' AND locked_until <= $1) \
+     ORDER BY run_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) \
+     RETURNING id, kind, dedupe_key, payload, status, attempts, max_attempts, run_at, \
+     locked_until, last_error, created_at, updated_at, done_at";
+
 /// Opens the pool; the same pool serves reads and writes.
 pub(crate) async fn pools(url: &DatabaseUrl) -> StoreResult<(AnyPool, AnyPool)> {
     let pool = AnyPoolOptions::new()

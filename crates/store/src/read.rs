@@ -113,31 +113,41 @@ impl LiteReaders {
                     .await
             }
         };
-        let mut stmt = conn.prepare_cached(sql).map_err(lite_error)?;
-        crate::write::bind(&mut stmt, args)?;
-        let columns = stmt.column_count();
-        let mut rows = stmt.raw_query();
-        let mut out = Vec::new();
-        while let Some(r) = rows.next().map_err(lite_error)? {
-            let mut vals = Vec::with_capacity(columns);
-            for c in 0..columns {
-                vals.push(match r.get_ref(c).map_err(lite_error)? {
-                    rusqlite::types::ValueRef::Null => Val::Null,
-                    rusqlite::types::ValueRef::Integer(v) => Val::I(v),
-                    rusqlite::types::ValueRef::Real(v) => Val::I(v as i64),
-                    rusqlite::types::ValueRef::Text(t) => {
-                        Val::S(String::from_utf8_lossy(t).into_owned())
-                    }
-                    rusqlite::types::ValueRef::Blob(b) => Val::B(b.to_vec()),
-                });
-            }
-            out.push(Row(vals));
-        }
-        Ok(out)
+        lite_rows(&conn, sql, args)
     }
 }
 
-fn any_row(row: &sqlx::any::AnyRow) -> StoreResult<Row> {
+/// Runs a statement on a SQLite connection and collects its rows (reads, and `RETURNING`).
+pub(crate) fn lite_rows(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    args: &[Arg<'_>],
+) -> StoreResult<Vec<Row>> {
+    let mut stmt = conn.prepare_cached(sql).map_err(lite_error)?;
+    crate::write::bind(&mut stmt, args)?;
+    let columns = stmt.column_count();
+    let mut rows = stmt.raw_query();
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().map_err(lite_error)? {
+        let mut vals = Vec::with_capacity(columns);
+        for c in 0..columns {
+            vals.push(match r.get_ref(c).map_err(lite_error)? {
+                rusqlite::types::ValueRef::Null => Val::Null,
+                rusqlite::types::ValueRef::Integer(v) => Val::I(v),
+                rusqlite::types::ValueRef::Real(v) => Val::I(v as i64),
+                rusqlite::types::ValueRef::Text(t) => {
+                    Val::S(String::from_utf8_lossy(t).into_owned())
+                }
+                rusqlite::types::ValueRef::Blob(b) => Val::B(b.to_vec()),
+            });
+        }
+        out.push(Row(vals));
+    }
+    Ok(out)
+}
+
+/// Converts a sqlx row to a [`Row`].
+pub(crate) fn any_row(row: &sqlx::any::AnyRow) -> StoreResult<Row> {
     use sqlx::any::AnyTypeInfoKind as K;
     use sqlx::{Column, Row as _, TypeInfo as _};
     let mut vals = Vec::with_capacity(row.len());

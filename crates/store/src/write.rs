@@ -211,6 +211,23 @@ impl WriteTx {
         }
     }
 
+    /// Runs a statement and returns all its rows (for `UPDATE … RETURNING` of several rows).
+    pub(crate) async fn rows(
+        &mut self,
+        sql: &'static str,
+        args: &[Arg<'_>],
+    ) -> StoreResult<Vec<crate::read::Row>> {
+        match self {
+            WriteTx::Any(tx) => any_query(sql, args)
+                .fetch_all(&mut **any_tx(tx)?)
+                .await?
+                .iter()
+                .map(crate::read::any_row)
+                .collect(),
+            WriteTx::Lite(conn, _) => crate::read::lite_rows(conn, sql, args),
+        }
+    }
+
     /// Commits.
     pub(crate) async fn commit(mut self) -> StoreResult<()> {
         match &mut self {

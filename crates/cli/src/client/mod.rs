@@ -1,7 +1,9 @@
 //! Client commands: they call a running server's `/api/v1` with an API token.
 
+pub mod action_item;
 pub mod incident;
 pub mod output;
+pub mod postmortem;
 pub mod timeline;
 
 use anyhow::{Context, bail};
@@ -56,6 +58,27 @@ impl Api {
         path: &str,
         body: Option<&Value>,
     ) -> anyhow::Result<Value> {
+        let (status, text) = self.send(method, path, body).await?;
+        if status == StatusCode::NO_CONTENT || text.is_empty() {
+            return Ok(Value::Null);
+        }
+        serde_json::from_str(&text).context("the server answered with something that is not JSON")
+    }
+
+    /// Sends a `GET` and returns the answer as text (an export), or an error made from the
+    /// problem document.
+    pub async fn get_text(&self, path: &str) -> anyhow::Result<String> {
+        Ok(self.send(Method::GET, path, None).await?.1)
+    }
+
+    /// Sends a request; a success answers its status and body, a failure is an error made from
+    /// the problem document.
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> anyhow::Result<(StatusCode, String)> {
         let url = format!("{}/api/v1{path}", self.base);
         let mut req = self
             .http
@@ -71,11 +94,7 @@ impl Api {
         let status = res.status();
         let text = res.text().await.unwrap_or_default();
         if status.is_success() {
-            if status == StatusCode::NO_CONTENT || text.is_empty() {
-                return Ok(Value::Null);
-            }
-            return serde_json::from_str(&text)
-                .context("the server answered with something that is not JSON");
+            return Ok((status, text));
         }
         let problem: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
         let detail = problem["detail"].as_str().unwrap_or(text.as_str());

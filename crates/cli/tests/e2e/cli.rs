@@ -7,14 +7,19 @@ use serde_json::{Value, json};
 use std::process::Stdio;
 
 /// What a finished command left behind.
-struct Run {
-    ok: bool,
-    stdout: String,
-    stderr: String,
+pub struct Run {
+    /// It exited 0.
+    pub ok: bool,
+    /// Its exit code (`None` when a signal ended it).
+    pub code: Option<i32>,
+    /// What it printed.
+    pub stdout: String,
+    /// What it printed as errors.
+    pub stderr: String,
 }
 
 /// Runs the binary as a client of `app` with `token` (none when `None`).
-async fn client(app: &TestApp, token: Option<&str>, args: &[&str]) -> Run {
+pub async fn client(app: &TestApp, token: Option<&str>, args: &[&str]) -> Run {
     let mut c = debrief();
     c.args(args)
         .env("DEBRIEF_SERVER", &app.address)
@@ -37,13 +42,14 @@ async fn client(app: &TestApp, token: Option<&str>, args: &[&str]) -> Run {
     let out = c.output().await.expect("run debrief");
     Run {
         ok: out.status.success(),
+        code: out.status.code(),
         stdout: String::from_utf8_lossy(&out.stdout).into(),
         stderr: String::from_utf8_lossy(&out.stderr).into(),
     }
 }
 
 /// Runs a command that must succeed and returns its stdout.
-async fn ok(app: &TestApp, token: &str, args: &[&str]) -> String {
+pub async fn ok(app: &TestApp, token: &str, args: &[&str]) -> String {
     let run = client(app, Some(token), args).await;
     assert!(run.ok, "debrief {args:?} failed: {}", run.stderr);
     run.stdout

@@ -12,10 +12,12 @@
 mod db;
 mod process;
 mod requests;
+mod sinks;
 
 pub use db::{Backend, TestDb};
 pub use process::{ServerProcess, debrief, prepare_admin};
 pub use requests::{Raw, assert_problem, expect_problem, send};
+pub use sinks::{Hit, SmtpSink, WebhookReceiver, header};
 
 use debrief_core::access::{AccountRole, NewUserInput, Scope};
 use debrief_server::actions::account::{create_token, create_user};
@@ -71,6 +73,7 @@ pub struct TestApp {
 
 /// An HTTP client that never goes through a proxy.
 pub fn http_client() -> reqwest::Client {
+    debrief_server::install_crypto_provider();
     reqwest::Client::builder()
         .no_proxy()
         .build()
@@ -89,6 +92,14 @@ pub async fn open_store(url: &str) -> Store {
 
 /// Starts the real server in-process on a fresh database, with an admin and their token.
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// [`spawn_app`] with settings changed by `configure` (SMTP, job retry delays, …).
+pub async fn spawn_app_with(
+    backend: Backend,
+    configure: impl FnOnce(&mut ServerConfig),
+) -> TestApp {
     init_logs();
     let db = TestDb::create(backend).await;
     let store = open_store(db.url()).await;
@@ -97,13 +108,12 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         .expect("bind a loopback port");
     let addr = listener.local_addr().expect("a local address");
     let address = format!("http://{addr}");
-    let state = AppState::new(
-        store,
-        ServerConfig {
-            public_url: address.clone(),
-            ..Default::default()
-        },
-    );
+    let mut config = ServerConfig {
+        public_url: address.clone(),
+        ..Default::default()
+    };
+    configure(&mut config);
+    let state = AppState::new(store, config);
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(debrief_server::run(listener, state.clone(), async move {
         let _ = rx.await;

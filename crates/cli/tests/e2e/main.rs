@@ -15,21 +15,26 @@
 //! - [`live`]: live streams catch up after a reconnect.
 //! - [`incident_ops`]: timeline edits and stars, merges, roles.
 //! - [`durability`]: `kill -9` of the real binary loses no acknowledged write.
-//! - [`cli`]: the binary's client commands against a server.
+//! - [`cli`], [`cli_postmortem`]: the binary's client commands against a server.
 //! - [`openapi`], [`openapi_answers`]: the OpenAPI document lists every route, answers match it.
 //! - [`accounts`], [`export`]: set-up, sign-in limits, incident export.
 //! - [`browser`], [`ui`]: the web UI in headless Chromium (chromedriver).
 //! - [`multi_instance`]: two servers sharing one PostgreSQL database.
+//! - [`jobs`]: the job queue: e-mail to a real SMTP server, signed webhooks, retries, dead
+//!   deliveries, dedupe keys, a restart, two servers on one PostgreSQL database.
 
 mod accounts;
 mod bad_input;
 mod browser;
 mod cli;
+mod cli_postmortem;
 mod concurrency;
 mod durability;
 mod export;
 mod harness;
 mod incident_ops;
+mod insights;
+mod jobs;
 mod live;
 mod multi_instance;
 mod openapi;
@@ -42,4 +47,5 @@ mod schema;
 mod scripted_run;
 mod sse;
 mod ui;
+mod ui_postmortem;
 mod unknown_and_stale;

@@ -5,7 +5,11 @@
 
 pub mod account;
 pub mod catalog;
+pub mod delivery;
 pub mod incident;
+pub mod insights;
+pub mod meetings;
+pub mod notify;
 pub mod policy;
 pub mod postmortem;
 pub mod timeline;

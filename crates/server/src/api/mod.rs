@@ -6,13 +6,17 @@
 
 pub mod accounts;
 pub mod catalog;
+pub mod deliveries;
 pub mod export;
 pub mod incidents;
 pub mod input;
+pub mod insights;
+pub mod meetings;
 pub mod policy;
 pub mod postmortems;
 pub mod stream;
 pub mod timeline;
+pub mod webhooks;
 
 use crate::{AppError, AppState};
 use axum::Router;
@@ -74,11 +78,15 @@ pub fn router() -> Router<AppState> {
         .merge(incidents::router())
         .merge(export::router())
         .merge(policy::router())
+        .merge(insights::router())
         .merge(postmortems::router())
         .merge(timeline::router())
         .merge(catalog::router())
         .merge(accounts::router())
         .merge(stream::router())
+        .merge(deliveries::router())
+        .merge(webhooks::router())
+        .merge(meetings::router())
         .route("/openapi.json", get(openapi))
         .fallback(not_found);
     Router::new()

@@ -12,6 +12,7 @@ use crate::{AppError, AppState};
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -203,9 +204,17 @@ async fn upload(
     RefPath(r): RefPath,
     ApiQuery(q): ApiQuery<UploadQuery>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, AppError> {
     actor.require(AccountRole::Responder)?;
+    // A body over the limit is a field error like every other, not axum's plain-text 413.
+    let body = body.map_err(|r| match r.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => AppError::from(ValidationError::one(
+            "body",
+            "the file is larger than 10 MiB",
+        )),
+        _ => AppError::BadRequest(r.body_text()),
+    })?;
     let incident = state.store.incident(r.0, actor.viewer()).await?;
     let mut e = ValidationError::default();
     let filename = q.filename.as_deref().map(str::trim).unwrap_or("");

@@ -9,9 +9,12 @@
 //! - [`settings`]: postmortem settings (policy with a 90-day replay, templates, calendar).
 //! - [`view`]: view models and time formatting shared by the templates.
 //! - [`picture`]: the SVG picture of an incident's phases and key moments.
+//! - [`insights`], [`chart`]: the learning metrics page and its hand-written SVG charts.
 
 pub mod account;
+pub mod chart;
 pub mod incidents;
+pub mod insights;
 pub mod picture;
 pub mod postmortem;
 pub mod session;
@@ -33,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(account::router())
         .merge(incidents::router())
         .merge(postmortem::router())
+        .merge(insights::router())
         .merge(settings::router())
         .fallback(not_found)
         .route(

@@ -15,6 +15,8 @@ pub fn debrief() -> Command {
         "DEBRIEF_TOKEN",
         "DEBRIEF_LISTEN",
         "DEBRIEF_PUBLIC_URL",
+        "DEBRIEF_SMTP_URL",
+        "DEBRIEF_SMTP_FROM",
     ] {
         c.env_remove(var);
     }
@@ -85,6 +87,11 @@ impl ServerProcess {
     /// Starts `debrief serve` on a free port and waits until it answers `/healthz`. A port taken
     /// between choosing and binding it makes the server exit; then another port is tried.
     pub async fn start(database: &str) -> ServerProcess {
+        Self::start_with(database, &[]).await
+    }
+
+    /// [`ServerProcess::start`] with more `debrief serve` arguments (e.g. `--smtp-url`).
+    pub async fn start_with(database: &str, extra: &[&str]) -> ServerProcess {
         let client = http_client();
         for _ in 0..5 {
             let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -95,6 +102,7 @@ impl ServerProcess {
             let listen = format!("127.0.0.1:{port}");
             let mut child = debrief()
                 .args(["serve", "--database", database, "--listen", &listen])
+                .args(extra)
                 .spawn()
                 .expect("start debrief serve");
             let address = format!("http://{listen}");

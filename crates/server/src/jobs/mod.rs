@@ -1,0 +1,389 @@
+//! The job runner: e-mail and outgoing webhooks, delivered from the durable job table.
+//!
+//! Code that wants something sent enqueues a job, and the worker started by [`crate::run`] does
+//! the sending, so a slow SMTP server or a dead webhook receiver never slows a request, and
+//! nothing is lost when a server restarts: jobs are rows (see `debrief_store::jobs`).
+//!
+//! Enqueue outside a transaction with [`send_email`] and [`emit_webhook`]. To enqueue in the same
+//! transaction as a domain change, build the job with [`email_job`] or [`webhook_event_job`],
+//! hand it to the store operation (which calls `debrief_store::jobs::enqueue_in`), and call
+//! [`Jobs::wake`] after the commit. Every job has a dedupe key: a second job with the same key
+//! (and kind) is not stored, so a reminder enqueued again after a restart is sent once.
+//!
+//! The worker polls every [`JobsConfig::poll_interval`] (and at once when woken), claims due
+//! jobs with a lease, runs them concurrently, and records the outcome. A failure is retried with
+//! exponential back-off and jitter until `max_attempts`, then the job is dead; failures that
+//! retrying cannot fix (no SMTP configured, a permanent SMTP refusal, a deleted endpoint) are
+//! dead at once. Each failure is logged once, with the job's id, kind, attempt and reason, never
+//! a secret or a body.
+//!
+//! # Layout
+//! - [`mail`]: `email` jobs over SMTP (lettre), [`SmtpConfig`], [`EmailMessage`].
+//! - [`webhook`]: `webhook_event` (fan-out) and `webhook` (one signed POST) jobs.
+
+pub mod mail;
+pub mod webhook;
+
+pub use mail::{Attachment, EmailMessage, SmtpConfig, SmtpSecurity};
+
+use crate::{AppError, AppState, ServerConfig};
+use debrief_core::Timestamp;
+use debrief_core::validation::ValidationError;
+use debrief_store::jobs::{Job, JobStatus, NewJob};
+use std::time::Duration;
+use tokio::sync::{Notify, watch};
+
+/// The job kind of an e-mail.
+pub const EMAIL_KIND: &str = "email";
+
+/// Settings of the job runner.
+#[derive(Debug, Clone)]
+pub struct JobsConfig {
+    /// How often an idle worker looks for due jobs.
+    pub poll_interval: Duration,
+    /// The first retry's delay; each next one is 4 times longer (30 s, 2 min, 8 min, 32 min, …).
+    pub retry_base: Duration,
+    /// The longest delay between two attempts.
+    pub retry_cap: Duration,
+    /// How many attempts a new job gets before it is dead.
+    pub max_attempts: i64,
+    /// How long a claimed job is reserved; a worker that died is replaced after it. Longer than
+    /// any job runs (webhooks time out after `webhook_timeout`, e-mail after 2 min).
+    pub lease: Duration,
+    /// How long a webhook receiver has to answer.
+    pub webhook_timeout: Duration,
+    /// How many jobs a worker runs at once.
+    pub batch: i64,
+    /// How often the reminder scan looks for deadlines to remind people of.
+    pub reminder_interval: Duration,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        Self {
+            poll_interval: Duration::from_secs(1),
+            retry_base: Duration::from_secs(30),
+            retry_cap: Duration::from_secs(6 * 3600),
+            max_attempts: 8,
+            lease: Duration::from_secs(5 * 60),
+            webhook_timeout: Duration::from_secs(10),
+            batch: 8,
+            reminder_interval: Duration::from_secs(60),
+        }
+    }
+}
+
+/// The runner's shared parts, kept in [`AppState`]: the wake-up signal and the clients.
+pub struct Jobs {
+    wake: Notify,
+    /// The client webhooks are POSTed with (no redirects, a user agent naming Debrief).
+    pub(crate) http: reqwest::Client,
+    mailer: Option<mail::Mailer>,
+}
+
+impl std::fmt::Debug for Jobs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Jobs")
+            .field("smtp", &self.mailer.is_some())
+            .finish()
+    }
+}
+
+impl Jobs {
+    /// Builds the clients from the configuration.
+    pub(crate) fn new(config: &ServerConfig) -> Self {
+        crate::install_crypto_provider();
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("Debrief/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(config.jobs.webhook_timeout)
+            .build()
+            .expect("the webhook HTTP client builds");
+        Self {
+            wake: Notify::new(),
+            http,
+            mailer: config.smtp.clone().map(mail::Mailer::new),
+        }
+    }
+
+    /// Makes the worker look for due jobs now instead of at its next poll (call it after
+    /// committing a transaction that enqueued jobs).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+}
+
+/// What running a job came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// It is done.
+    Done,
+    /// It failed, for a reason that may pass: try again later.
+    Retry(String),
+    /// It failed, and trying again would fail the same way.
+    GiveUp(String),
+}
+
+/// The e-mail job for `message`, to enqueue with a domain change. Its dedupe key is
+/// `email:{dedupe_key}`. Fails (422) when the message could not be sent.
+pub fn email_job(
+    state: &AppState,
+    dedupe_key: &str,
+    message: &EmailMessage,
+    run_at: Timestamp,
+) -> Result<NewJob, AppError> {
+    mail::check(message)?;
+    Ok(NewJob {
+        kind: EMAIL_KIND.into(),
+        dedupe_key: format!("{EMAIL_KIND}:{}", key(dedupe_key)?),
+        run_at,
+        payload: serde_json::to_value(message).expect("a message serializes"),
+        max_attempts: state.config.jobs.max_attempts,
+    })
+}
+
+/// The webhook job for an event, to enqueue with a domain change: when it runs, every active
+/// endpoint subscribed to `event` gets its own delivery. Its dedupe key is
+/// `webhook_event:{dedupe_key}`. Event names are lowercase words joined by `.` `_` `-`
+/// (`postmortem.reminder`).
+pub fn webhook_event_job(
+    state: &AppState,
+    event: &str,
+    dedupe_key: &str,
+    data: serde_json::Value,
+    run_at: Timestamp,
+) -> Result<NewJob, AppError> {
+    check_event(event, false)?;
+    Ok(NewJob {
+        kind: webhook::EVENT_KIND.into(),
+        dedupe_key: format!("{}:{}", webhook::EVENT_KIND, key(dedupe_key)?),
+        run_at,
+        payload: serde_json::to_value(webhook::EventPayload {
+            event: event.into(),
+            data,
+        })
+        .expect("a payload serializes"),
+        max_attempts: state.config.jobs.max_attempts,
+    })
+}
+
+/// Enqueues an e-mail, sent at `run_at` or as soon as possible after; `None` when a job with this
+/// dedupe key exists (it was sent, or will be, once).
+pub async fn send_email(
+    state: &AppState,
+    dedupe_key: &str,
+    message: &EmailMessage,
+    run_at: Timestamp,
+) -> Result<Option<i64>, AppError> {
+    let job = email_job(state, dedupe_key, message, run_at)?;
+    enqueue(state, &job).await
+}
+
+/// Enqueues a webhook event for every subscribed endpoint; `None` when an event with this dedupe
+/// key exists.
+pub async fn emit_webhook(
+    state: &AppState,
+    event: &str,
+    dedupe_key: &str,
+    data: serde_json::Value,
+    run_at: Timestamp,
+) -> Result<Option<i64>, AppError> {
+    let job = webhook_event_job(state, event, dedupe_key, data, run_at)?;
+    enqueue(state, &job).await
+}
+
+/// Enqueues a job and wakes the worker.
+pub(crate) async fn enqueue(state: &AppState, job: &NewJob) -> Result<Option<i64>, AppError> {
+    let id = state.store.enqueue_job(job, crate::actions::now()).await?;
+    state.jobs.wake();
+    Ok(id)
+}
+
+fn key(dedupe_key: &str) -> Result<&str, AppError> {
+    let k = dedupe_key.trim();
+    if k.is_empty() || k.len() > 400 {
+        return Err(ValidationError::one("dedupe_key", "must be 1 to 400 characters").into());
+    }
+    Ok(k)
+}
+
+/// Checks an event name (`*`, every event, only where `wildcard` allows it).
+pub(crate) fn check_event(event: &str, wildcard: bool) -> Result<(), AppError> {
+    let ok = !event.is_empty()
+        && event.len() <= 100
+        && event
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+    if ok || (wildcard && event == "*") {
+        Ok(())
+    } else {
+        Err(ValidationError::one(
+            "event",
+            format!("'{event}' is not an event name like postmortem.reminder"),
+        )
+        .into())
+    }
+}
+
+/// The delay before attempt `attempt + 1`, after `attempt` failed: `retry_base × 4^(attempt-1)`,
+/// at most `retry_cap`, then ±20 % jitter so jobs that failed together do not retry together.
+pub(crate) fn backoff(config: &JobsConfig, attempt: i64) -> Duration {
+    let exponent = u32::try_from(attempt.clamp(1, 16) - 1).unwrap_or(0);
+    let delay = config
+        .retry_base
+        .saturating_mul(4u32.saturating_pow(exponent))
+        .min(config.retry_cap);
+    let mut r = [0u8; 2];
+    let _ = getrandom::fill(&mut r);
+    let jitter = 0.8 + 0.4 * f64::from(u16::from_le_bytes(r)) / f64::from(u16::MAX);
+    delay.mul_f64(jitter)
+}
+
+/// The worker: claims due jobs and runs them until `stop` closes (its sender is dropped); the
+/// jobs under way are finished first.
+pub(crate) async fn run_worker(state: AppState, mut stop: watch::Receiver<()>) {
+    let config = state.config.jobs.clone();
+    loop {
+        match run_due(&state, &config).await {
+            // A full batch: more may be due.
+            Ok(n) if n >= config.batch as usize => {
+                if stop.has_changed().is_err() {
+                    return;
+                }
+                continue;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "The job worker could not read the queue; it tries again")
+            }
+        }
+        tokio::select! {
+            _ = stop.changed() => return,
+            _ = state.jobs.wake.notified() => {}
+            _ = tokio::time::sleep(config.poll_interval) => {}
+        }
+    }
+}
+
+/// Claims and runs one batch of due jobs; returns how many ran.
+async fn run_due(state: &AppState, config: &JobsConfig) -> Result<usize, AppError> {
+    let now = crate::actions::now();
+    if !state.store.has_due_jobs(now).await? {
+        return Ok(0);
+    }
+    let jobs = state
+        .store
+        .claim_jobs(now, config.lease, config.batch)
+        .await?;
+    futures_util::future::join_all(jobs.iter().map(|job| run_one(state, job))).await;
+    Ok(jobs.len())
+}
+
+/// Runs one claimed job and records how it went.
+async fn run_one(state: &AppState, job: &Job) {
+    let now = crate::actions::now();
+    let outcome = match job.kind.as_str() {
+        EMAIL_KIND => mail::deliver(state.jobs.mailer.as_ref(), job).await,
+        webhook::EVENT_KIND => webhook::fan_out(state, job, now).await,
+        webhook::DELIVERY_KIND => webhook::deliver(state, job, now).await,
+        other => Outcome::GiveUp(format!("no worker runs jobs of kind '{other}'")),
+    };
+    let done = crate::actions::now();
+    let recorded = match &outcome {
+        Outcome::Done => state
+            .store
+            .complete_job(job.id, job.attempts, done)
+            .await
+            .map(|held| held.then_some(JobStatus::Done)),
+        Outcome::Retry(reason) => {
+            let delay = backoff(&state.config.jobs, job.attempts);
+            let retry_at = done
+                .checked_add(jiff::SignedDuration::try_from(delay).unwrap_or_default())
+                .unwrap_or(done);
+            state
+                .store
+                .fail_job(job.id, job.attempts, reason, Some(retry_at), done)
+                .await
+        }
+        Outcome::GiveUp(reason) => {
+            state
+                .store
+                .fail_job(job.id, job.attempts, reason, None, done)
+                .await
+        }
+    };
+    let reason = match &outcome {
+        Outcome::Done => "",
+        Outcome::Retry(r) | Outcome::GiveUp(r) => r,
+    };
+    let reason = mask_addresses(reason);
+    match recorded {
+        Ok(Some(JobStatus::Done)) => tracing::debug!(
+            job.id = job.id, job.kind = %job.kind, job.attempt = job.attempts,
+            "Job {} ({}) done", job.id, job.kind
+        ),
+        Ok(Some(JobStatus::Dead)) => tracing::error!(
+            job.id = job.id, job.kind = %job.kind, job.attempt = job.attempts, reason = %reason,
+            "Job {} ({}) is dead after attempt {}: {reason}; retry it from /api/v1/deliveries",
+            job.id, job.kind, job.attempts
+        ),
+        Ok(Some(_)) => tracing::warn!(
+            job.id = job.id, job.kind = %job.kind, job.attempt = job.attempts, reason = %reason,
+            "Job {} ({}) failed on attempt {}: {reason}; it will be retried",
+            job.id, job.kind, job.attempts
+        ),
+        Ok(None) => tracing::warn!(
+            job.id = job.id, job.kind = %job.kind, job.attempt = job.attempts,
+            "Job {} ({}) outlived its lease and was claimed again; its outcome is dropped",
+            job.id, job.kind
+        ),
+        Err(e) => tracing::warn!(
+            job.id = job.id, job.kind = %job.kind, job.attempt = job.attempts, error = %e,
+            "Job {} ({}) ran, but its outcome could not be recorded; it runs again after its lease",
+            job.id, job.kind
+        ),
+    }
+}
+
+/// Replaces words that look like e-mail addresses (SMTP servers quote recipients in refusals):
+/// logs carry no addresses. The stored reason, shown to admins, keeps them.
+fn mask_addresses(s: &str) -> String {
+    s.split(' ')
+        .map(|w| if w.contains('@') { "<address>" } else { w })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn back_off_grows_fourfold_with_jitter_and_stops_at_the_cap() {
+        let c = JobsConfig::default();
+        for (attempt, base) in [(1, 30.0), (2, 120.0), (3, 480.0), (4, 1920.0)] {
+            let d = backoff(&c, attempt).as_secs_f64();
+            assert!(
+                (base * 0.8..=base * 1.2).contains(&d),
+                "attempt {attempt}: {d}"
+            );
+        }
+        assert!(backoff(&c, 30).as_secs_f64() <= 6.0 * 3600.0 * 1.2);
+    }
+
+    #[test]
+    fn log_reasons_carry_no_addresses() {
+        assert_eq!(
+            mask_addresses("550 5.1.1 <ada@example.com>: rejected"),
+            "550 5.1.1 <address> rejected"
+        );
+    }
+
+    #[test]
+    fn event_names_are_lowercase_words() {
+        assert!(check_event("postmortem.reminder", false).is_ok());
+        assert!(check_event("Postmortem Reminder", false).is_err());
+        assert!(check_event("", false).is_err());
+        assert!(check_event("*", false).is_err() && check_event("*", true).is_ok());
+    }
+}

@@ -14,7 +14,7 @@ mod process;
 mod requests;
 mod sinks;
 
-pub use db::{Backend, TestDb};
+pub use db::{Backend, TestDb, unique_name};
 pub use process::{ServerProcess, debrief, prepare_admin};
 pub use requests::{Raw, assert_problem, expect_problem, send};
 pub use sinks::{Hit, SmtpSink, WebhookReceiver, header};
@@ -306,7 +306,8 @@ impl TestApp {
         }
     }
 
-    async fn stop(&mut self) {
+    /// Stops the server (the database stays, for a restart).
+    pub async fn stop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }

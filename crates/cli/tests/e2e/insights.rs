@@ -346,6 +346,7 @@ async fn the_insights_page_draws_the_numbers_as_charts(app: &TestApp) {
         assert!(source.contains(needle), "{needle} on the page");
     }
     assert!(!source.contains("NaN"));
+    b.screenshot(&format!("insights-{:?}", app.backend)).await;
     b.client
         .find(Locator::Css("a[href='/insights']"))
         .await

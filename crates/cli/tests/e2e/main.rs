@@ -43,6 +43,7 @@ mod policy;
 mod postmortem;
 mod privacy;
 mod refusals;
+mod reminders;
 mod schema;
 mod scripted_run;
 mod sse;

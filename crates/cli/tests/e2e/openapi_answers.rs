@@ -416,7 +416,7 @@ async fn postmortem_answers_conform_to_the_documented_schemas(app: &TestApp) {
             .await,
     );
     let one = format!("/api/v1/incidents/INC-2/action-items/{}", item.2["id"]);
-    c(&"get", &format!("{items}/{{id}}"), &app.get(&one, &t).await);
+    c("get", &format!("{items}/{{id}}"), &app.get(&one, &t).await);
     let done = app
         .patch(
             &format!("/api/v1/incidents/INC-2/action-items/{}", second.2["id"]),

@@ -37,7 +37,6 @@ use tokio::net::TcpListener;
 pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(api::router())
-        .merge(api::meetings::feed_router())
         .merge(ui::router())
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)

@@ -88,8 +88,9 @@ async fn a_review_meeting_is_invited_by_email_with_a_valid_ics_and_in_the_feed(b
         .await;
     let r = resolved_sev1(&app, "Checkout down", &ago(1)).await;
 
+    let doc = crate::openapi::document(&app).await;
     // Act: schedule the review with Bob.
-    let (status, _, meeting) = app
+    let scheduled = app
         .post(
             &format!("/api/v1/incidents/{r}/meetings"),
             &app.admin_token,
@@ -97,6 +98,13 @@ async fn a_review_meeting_is_invited_by_email_with_a_valid_ics_and_in_the_feed(b
                     "location": "Room 4; video: https://meet.example.com/abc", "attendee_ids": [bob.id]}),
         )
         .await;
+    crate::openapi::conforms(
+        &doc,
+        "post",
+        "/api/v1/incidents/{reference}/meetings",
+        &scheduled,
+    );
+    let (status, _, meeting) = scheduled;
     let (ics_status, headers, ics) = app
         .get(
             &format!("/api/v1/meetings/{}/invite.ics", meeting["id"]),
@@ -155,27 +163,29 @@ async fn a_review_meeting_is_invited_by_email_with_a_valid_ics_and_in_the_feed(b
     // A wrong feed token finds nothing.
     let wrong = app
         .client
-        .get(app.url("/calendar/dbr_nope.ics"))
+        .get(app.url("/api/v1/feeds/dbr_nope.ics"))
         .send()
         .await
         .expect("feed");
     assert_eq!(wrong.status(), StatusCode::NOT_FOUND);
 
     // The recurring review: monthly on the first Tuesday, with an agenda.
-    let (status, _, series) = app
+    let created = app
         .post(
             "/api/v1/review-meetings",
             &app.admin_token,
             &json!({"starts": "2030-01-01T10:00", "time_zone": "Europe/Berlin", "attendee_ids": [bob.id]}),
         )
         .await;
+    crate::openapi::conforms(&doc, "post", "/api/v1/review-meetings", &created);
+    let (status, _, series) = created;
     assert_eq!(status, StatusCode::CREATED, "{series}");
     assert_eq!(series["rrule"], "FREQ=MONTHLY;BYDAY=1TU");
     assert_eq!(
         series["starts_at"], "2030-01-01T09:00:00.000Z",
         "first Tuesday, 10:00 Berlin"
     );
-    let (_, _, occ) = app
+    let occurrences = app
         .get(
             &format!(
                 "/api/v1/review-meetings/{}/occurrences?count=3",
@@ -184,6 +194,13 @@ async fn a_review_meeting_is_invited_by_email_with_a_valid_ics_and_in_the_feed(b
             &app.admin_token,
         )
         .await;
+    crate::openapi::conforms(
+        &doc,
+        "get",
+        "/api/v1/review-meetings/{id}/occurrences",
+        &occurrences,
+    );
+    let occ = occurrences.2;
     let starts: Vec<&str> = occ["items"]
         .as_array()
         .unwrap()

@@ -489,7 +489,10 @@ pub async fn create_feed(state: &AppState, actor: &Actor) -> Result<String, AppE
         .store
         .set_calendar_feed(actor.user.id, &hash_secret(&token), now())
         .await?;
-    Ok(format!("{}/calendar/{token}.ics", state.config.public_url))
+    Ok(format!(
+        "{}/api/v1/feeds/{token}.ics",
+        state.config.public_url
+    ))
 }
 
 /// The calendar feed with this token: every meeting its user organises or attends.

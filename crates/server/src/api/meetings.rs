@@ -28,11 +28,8 @@ pub fn router() -> Router<AppState> {
         .route("/review-meetings", get(list_series).post(create_series))
         .route("/review-meetings/{id}/occurrences", get(occurrences))
         .route("/me/calendar-feed", post(create_feed))
-}
-
-/// The calendar feed route, outside the API (calendar apps fetch it without a token header).
-pub fn feed_router() -> Router<AppState> {
-    Router::new().route("/calendar/{file}", get(feed))
+        // Calendar apps fetch the feed with its secret in the URL, without other credentials.
+        .route("/feeds/{file}", get(feed))
 }
 
 fn meeting_id(raw: &str) -> Result<i64, AppError> {

@@ -178,6 +178,14 @@ fn finding(chars: &[char], tokens: &[text::Token], hit: &rules::Hit) -> Finding 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn forgetting_a_thing_suggests_it_was_not_handled() {
+        let f = super::check("Bob forgot the cert.", &["Bob Stone"]);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(!f[0].suggestion.contains("forgoted"), "{}", f[0].suggestion);
+        assert!(f[0].suggestion.contains("not handled"), "{}", f[0].suggestion);
+    }
+
     use super::*;
 
     const PEOPLE: &[&str] = &["Dana Whitfield", "Bob Okafor", "Sofía García"];

@@ -320,6 +320,11 @@ fn ends_in_ed(w: &str) -> bool {
 /// The past participle of a base verb, for suggestions: "run" → "run", "update" → "updated".
 pub(super) fn participle_of(verb: &str) -> String {
     const IRREGULAR: &[(&str, &str)] = &[
+        // "Bob forgot the cert": the cert was not handled (not "forgotten", which blames).
+        ("forgot", "handled"),
+        ("forget", "handled"),
+        ("forgets", "handled"),
+        ("forgotten", "handled"),
         ("run", "run"),
         ("read", "read"),
         ("set", "set"),

@@ -183,7 +183,11 @@ mod tests {
         let f = super::check("Bob forgot the cert.", &["Bob Stone"]);
         assert_eq!(f.len(), 1, "{f:?}");
         assert!(!f[0].suggestion.contains("forgoted"), "{}", f[0].suggestion);
-        assert!(f[0].suggestion.contains("not handled"), "{}", f[0].suggestion);
+        assert!(
+            f[0].suggestion.contains("not handled"),
+            "{}",
+            f[0].suggestion
+        );
     }
 
     use super::*;

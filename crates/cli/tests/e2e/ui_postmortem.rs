@@ -169,4 +169,52 @@ async fn a_postmortem_is_written_reviewed_and_published_in_the_browser(app: &Tes
     b.close().await;
 }
 
+async fn an_admin_previews_a_policy_change_and_sees_failed_deliveries(app: &TestApp) {
+    // Arrange: a SEV3 resolved today; an invitation that cannot be e-mailed (no SMTP here).
+    user_with_password(app, "lena@example.com", "Lena Lead", "admin").await;
+    let inc = app
+        .declare(
+            &app.admin_token,
+            &json!({"title": "Slow exports", "severity": "SEV3"}),
+        )
+        .await;
+    let r = inc["reference"].as_str().unwrap().to_string();
+    app.transition(&app.admin_token, &r, &json!({"to": "resolved"}))
+        .await;
+    let (s, _, _) = app
+        .post(
+            &format!("/api/v1/incidents/{r}/meetings"),
+            &app.admin_token,
+            &json!({"kind": "review", "starts_at": "2030-01-08T14:00:00Z"}),
+        )
+        .await;
+    assert_eq!(s, reqwest::StatusCode::CREATED);
+    let b = Browser::start().await;
+
+    // Act: preview the policy with SEV3 as the threshold.
+    sign_in(&b, app, "lena@example.com", "/settings/postmortems").await;
+    b.client
+        .find(Locator::Css("#policy-form select[name=severity_threshold]"))
+        .await
+        .expect("threshold")
+        .select_by_value("SEV3")
+        .await
+        .expect("pick SEV3");
+    click(&b, "#policy-form button[value=preview]").await;
+
+    // Assert: the replay shows the change, nothing is saved, the failed e-mail is listed.
+    let summary = wait_text(&b, "#replay-summary", "newly required").await;
+    assert!(summary.contains("1 newly required"), "{summary}");
+    wait_text(&b, "#replay-rows tr.changed", &r).await;
+    let (_, _, policy) = app.get("/api/v1/postmortem-policy", &app.admin_token).await;
+    assert_eq!(policy["severity_threshold"], "SEV2");
+    b.client
+        .goto(&app.url("/settings/postmortems"))
+        .await
+        .expect("settings");
+    wait_text(&b, "#deliveries", "SMTP is not configured").await;
+    b.close().await;
+}
+
 e2e_test!(a_postmortem_is_written_reviewed_and_published_in_the_browser);
+e2e_test!(an_admin_previews_a_policy_change_and_sees_failed_deliveries);

@@ -16,6 +16,7 @@ use debrief_core::deadline::WorkCalendar;
 use debrief_core::policy::PolicyConfig;
 use debrief_core::postmortem::Template as PmTemplate;
 use debrief_core::validation::ValidationError;
+use debrief_store::jobs::{JobFilter, JobStatus};
 
 /// The routes.
 pub fn router() -> Router<AppState> {
@@ -23,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/settings/postmortems", get(page).post(policy_form))
         .route("/settings/postmortems/templates", post(template_form))
         .route("/settings/postmortems/calendar", post(calendar_form))
+        .route("/settings/deliveries/{id}/retry", post(retry_form))
 }
 
 type Pairs = Vec<(String, String)>;
@@ -55,6 +57,9 @@ struct Page {
     weekdays: Vec<(&'static str, bool)>,
     holidays: String,
     severities: Vec<String>,
+    /// Deliveries that failed (retrying) or gave up, newest first: (id, kind, status, attempts,
+    /// reason, summary).
+    failures: Vec<(i64, String, &'static str, i64, String, String)>,
 }
 
 impl Page {
@@ -72,7 +77,38 @@ async fn render(
 ) -> Result<Response, UiError> {
     actor.0.require(AccountRole::Admin)?;
     let calendar = state.store.work_calendar().await?;
+    let mut failures = Vec::new();
+    for status in [JobStatus::Dead, JobStatus::Failed] {
+        let filter = JobFilter {
+            status: Some(status),
+            kind: None,
+            before: None,
+            limit: 50,
+        };
+        for j in crate::actions::delivery::list_deliveries(state, &actor.0, &filter).await? {
+            let summary = match j.kind.as_str() {
+                "email" => format!(
+                    "e-mail: {}",
+                    j.payload["subject"].as_str().unwrap_or_default()
+                ),
+                _ => format!(
+                    "{}: {}",
+                    j.kind,
+                    j.payload["event"].as_str().unwrap_or_default()
+                ),
+            };
+            failures.push((
+                j.id,
+                j.kind.clone(),
+                j.status.as_str(),
+                j.attempts,
+                j.last_error.clone().unwrap_or_default(),
+                summary,
+            ));
+        }
+    }
     Ok(Page {
+        failures,
         user: actor.0.user.name.clone(),
         csrf: actor.csrf(),
         policy: match policy {
@@ -215,4 +251,18 @@ async fn calendar_form(
     e.into_result(()).map_err(AppError::from)?;
     state.store.put_work_calendar(&c).await?;
     Ok(Redirect::to("/settings/postmortems#calendar").into_response())
+}
+
+async fn retry_form(
+    State(state): State<AppState>,
+    actor: UiActor,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Form(pairs): Form<Pairs>,
+) -> Result<Response, UiError> {
+    actor.check_csrf(field(&pairs, "csrf"))?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| AppError::NotFound(format!("delivery '{id}'")))?;
+    crate::actions::delivery::retry_delivery(&state, &actor.0, id).await?;
+    Ok(Redirect::to("/settings/postmortems#deliveries").into_response())
 }

@@ -166,12 +166,23 @@ impl Store {
         today: jiff::civil::Date,
     ) -> StoreResult<Vec<ActionItem>> {
         let today_s = today.to_string();
+        // Statuses are a closed set of fixed words, so they are spelled into the SQL.
+        let statuses = match filter.statuses.as_slice() {
+            [] => String::new(),
+            s => format!(
+                "AND a.status IN ({})",
+                s.iter()
+                    .map(|x| format!("'{}'", x.as_str()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
         let sql = format!(
             "SELECT {COLUMNS} FROM action_items a LEFT JOIN users u ON u.id = a.owner_id \
              WHERE ($1 = 0 OR a.incident_id = $2) AND ($3 = 0 OR a.owner_id = $4) \
              AND ($5 = 0 OR a.team = $6) \
              AND ($7 = 0 OR EXISTS (SELECT 1 FROM incident_services s WHERE s.incident_id = a.incident_id AND s.service = $8)) \
-             AND ($9 = 0 OR (a.due_on < $10 AND a.status IN ('open', 'in_progress'))) \
+             AND ($9 = 0 OR (a.due_on < $10 AND a.status IN ('open', 'in_progress'))) {statuses} \
              ORDER BY CASE WHEN a.due_on IS NULL THEN 1 ELSE 0 END, a.due_on, a.id"
         );
         let rows = self
@@ -197,10 +208,6 @@ impl Store {
                 ],
             )
             .await?;
-        Ok(rows
-            .iter()
-            .map(|r| from_row(r, today))
-            .filter(|i| filter.statuses.is_empty() || filter.statuses.contains(&i.status))
-            .collect())
+        Ok(rows.iter().map(|r| from_row(r, today)).collect())
     }
 }

@@ -200,13 +200,23 @@ impl Store {
 
     /// Postmortems in any of `statuses` (every one when empty), newest incident first.
     pub async fn postmortems(&self, statuses: &[PmStatus]) -> StoreResult<Vec<Postmortem>> {
-        let sql = format!("SELECT {COLUMNS} FROM postmortems ORDER BY incident_id DESC");
+        // Statuses are a closed set of fixed words, so they are spelled into the SQL.
+        let filter = match statuses {
+            [] => String::new(),
+            s => format!(
+                "WHERE status IN ({})",
+                s.iter()
+                    .map(|x| format!("'{}'", x.as_str()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        let sql = format!("SELECT {COLUMNS} FROM postmortems {filter} ORDER BY incident_id DESC");
         Ok(self
             .read_rows(&sql, &[])
             .await?
             .iter()
             .map(from_row)
-            .filter(|p| statuses.is_empty() || statuses.contains(&p.status))
             .collect())
     }
 

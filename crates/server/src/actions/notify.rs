@@ -149,7 +149,8 @@ pub async fn scan(state: &AppState, at: Timestamp) -> Result<usize, AppError> {
     let user = |id: Option<i64>| id.and_then(|id| users.iter().find(|u| u.id == id).cloned());
     let url = |r: &str| format!("{}/incidents/{r}/postmortem", state.config.public_url);
     let mut reminders = Vec::new();
-    for pm in state.store.postmortems(&[]).await? {
+    let pending = [PmStatus::Required, PmStatus::Draft, PmStatus::InReview];
+    for pm in state.store.postmortems(&pending).await? {
         if !pm.status.has_document() || pm.status == PmStatus::Published {
             continue;
         }
@@ -223,7 +224,16 @@ pub async fn scan(state: &AppState, at: Timestamp) -> Result<usize, AppError> {
     let today = at.to_zoned(tz.clone()).date();
     for item in state
         .store
-        .action_items(&ItemFilter::default(), today)
+        .action_items(
+            &ItemFilter {
+                statuses: vec![
+                    debrief_core::action_item::ItemStatus::Open,
+                    debrief_core::action_item::ItemStatus::InProgress,
+                ],
+                ..Default::default()
+            },
+            today,
+        )
         .await?
     {
         if item.status.is_settled() {

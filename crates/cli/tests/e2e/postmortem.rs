@@ -540,6 +540,63 @@ async fn a_changed_policy_is_replayed_over_the_last_90_days_before_saving(app: &
     assert_eq!(forbidden, StatusCode::FORBIDDEN);
 }
 
+async fn an_attachment_uploaded_through_one_server_is_served_by_another(app: &TestApp) {
+    // Arrange: a second server on the same database.
+    let inc = app
+        .declare(
+            &app.admin_token,
+            &json!({"title": "Graphs", "severity": "SEV2"}),
+        )
+        .await;
+    let r = inc["reference"].as_str().unwrap();
+    let other = crate::harness::ServerProcess::start(app.database_url()).await;
+    let png: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+
+    // Act: upload through this server, download through the other.
+    let up = app
+        .client
+        .post(app.url(&format!(
+            "/api/v1/incidents/{r}/attachments?filename=latency.png"
+        )))
+        .bearer_auth(&app.admin_token)
+        .header("content-type", "image/png")
+        .body(png.clone())
+        .send()
+        .await
+        .expect("upload");
+    let status = up.status();
+    let created: Value = up.json().await.expect("JSON");
+    let down = app
+        .client
+        .get(format!(
+            "{}{}",
+            other.address,
+            created["url"].as_str().unwrap()
+        ))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .expect("download");
+    let bad = app
+        .client
+        .post(app.url(&format!("/api/v1/incidents/{r}/attachments?filename=x.exe")))
+        .bearer_auth(&app.admin_token)
+        .header("content-type", "application/x-msdownload")
+        .body(vec![1u8, 2, 3])
+        .send()
+        .await
+        .expect("upload");
+
+    // Assert
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(down.status(), StatusCode::OK);
+    assert_eq!(down.headers()["content-type"], "image/png");
+    assert_eq!(down.bytes().await.expect("bytes").to_vec(), png);
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    other.kill_9().await;
+}
+
+e2e_test!(an_attachment_uploaded_through_one_server_is_served_by_another);
 e2e_test!(a_changed_policy_is_replayed_over_the_last_90_days_before_saving);
 e2e_test!(a_resolved_sev1_gets_its_postmortem_with_owner_deadlines_and_facts);
 e2e_test!(the_workflow_gates_publication_and_closing);

@@ -5,6 +5,7 @@
 //! - [`session`]: the UI's caller (a signed-in session, else a redirect to sign in), CSRF checks.
 //! - [`account`]: set-up of the first admin, sign in, sign out.
 //! - [`incidents`]: incident list, declare form, incident page and its forms.
+//! - [`meetings`]: meetings, the postmortem list, the recurring review, calendar feeds.
 //! - [`postmortem`]: the postmortem page (editor, workflow, action items) and the action items board.
 //! - [`settings`]: postmortem settings (policy with a 90-day replay, templates, calendar).
 //! - [`view`]: view models and time formatting shared by the templates.
@@ -15,6 +16,7 @@ pub mod account;
 pub mod chart;
 pub mod incidents;
 pub mod insights;
+pub mod meetings;
 pub mod picture;
 pub mod postmortem;
 pub mod session;
@@ -36,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .merge(account::router())
         .merge(incidents::router())
         .merge(postmortem::router())
+        .merge(meetings::router())
         .merge(insights::router())
         .merge(settings::router())
         .fallback(not_found)

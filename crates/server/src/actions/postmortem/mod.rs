@@ -9,11 +9,15 @@
 //! - [`view`]: the document as people read it, with what Debrief knows filled in.
 //! - [`items`]: action items.
 //! - [`export`]: Markdown and printable HTML.
+//! - `workflow`: submitting, reviewing, publishing and reopening.
 
 pub mod decide;
 pub mod export;
 pub mod items;
 pub mod view;
+mod workflow;
+
+pub use workflow::{ReviewInput, StepInput, review, step};
 
 use crate::actions::incident::change_with;
 use crate::actions::now;
@@ -21,12 +25,11 @@ use crate::auth::Actor;
 use crate::{AppError, AppState};
 use debrief_core::access::AccountRole;
 use debrief_core::incident::{Incident, IncidentRef};
-use debrief_core::postmortem::{PmStatus, Postmortem, Step, Verdict, approvals, check_step};
+use debrief_core::postmortem::{PmStatus, Postmortem};
 use debrief_core::status::Status;
 use debrief_core::timeline::{EventKind, Source};
 use debrief_core::validation::{ValidationError, optional_text, required_text};
 use debrief_store::incident::IncidentWrite;
-use debrief_store::postmortem::NewReview;
 use decide::{PolicyInputs, redecide, step_event};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -63,7 +66,7 @@ pub(crate) fn resolved_at(
 }
 
 /// Reads the document after a change.
-async fn reread(
+pub(crate) async fn reread(
     state: &AppState,
     actor: &Actor,
     r: IncidentRef,
@@ -72,7 +75,7 @@ async fn reread(
 }
 
 /// A 412 when the client based its change on another version of the postmortem.
-fn check_version(pm: &Postmortem, expected: Option<i64>) -> Result<(), AppError> {
+pub(crate) fn check_version(pm: &Postmortem, expected: Option<i64>) -> Result<(), AppError> {
     match expected.filter(|v| *v != pm.version) {
         Some(v) => Err(AppError::PreconditionFailed(format!(
             "the postmortem is at version {}, not {v}: someone changed it; reload it and try again",
@@ -373,7 +376,7 @@ fn name_of(users: &[debrief_store::account::User], id: i64) -> String {
 
 /// Moves the incident along with its postmortem (`resolved → postmortem`, `→ follow_up`) when
 /// the lifecycle allows it; a reopened or already further incident stays where it is.
-fn move_incident(
+pub(crate) fn move_incident(
     write: &mut IncidentWrite,
     actor: &Actor,
     source: Source,
@@ -397,220 +400,6 @@ fn move_incident(
             json!({"from": from, "to": to}),
         ));
     }
-}
-
-/// A workflow step.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StepInput {
-    /// `start_draft`, `submit`, `publish` or `reopen`.
-    pub step: String,
-    /// Publish although the blameless check has findings.
-    #[serde(default)]
-    pub acknowledge_findings: bool,
-    /// A note for the timeline.
-    pub message: Option<String>,
-    /// The postmortem version the client last saw.
-    pub version: Option<i64>,
-}
-
-/// Moves the postmortem through its workflow.
-pub async fn step(
-    state: &AppState,
-    actor: &Actor,
-    r: IncidentRef,
-    input: &StepInput,
-    source: Source,
-) -> Result<PostmortemView, AppError> {
-    actor.require(AccountRole::Responder)?;
-    let mut e = ValidationError::default();
-    let step = match input.step.as_str() {
-        "start_draft" => Some(Step::StartDraft),
-        "submit" => Some(Step::Submit),
-        "publish" => Some(Step::Publish),
-        "reopen" => Some(Step::Reopen),
-        other => {
-            e.push(
-                "step",
-                format!("unknown step '{other}' (use start_draft, submit, publish or reopen)"),
-            );
-            None
-        }
-    };
-    let message = optional_text(&mut e, "message", input.message.as_deref(), 5000);
-    let step = e.into_result(step)?.expect("validated");
-    let current = view::postmortem_view(state, actor, r).await?;
-    let findings = current.findings.len();
-    let approvals_now = current.approvals;
-    change_with(state, actor, r, None, true, |incident, _, pm| {
-        let now = now();
-        check_version(pm, input.version)?;
-        let to = check_step(pm.status, step).map_err(AppError::Conflict)?;
-        let mut pm: Postmortem = pm.clone();
-        let mut write = IncidentWrite::new(incident.clone());
-        let verb = match step {
-            Step::StartDraft => {
-                pm.drafted_at.get_or_insert(now);
-                move_incident(&mut write, actor, source, now, Status::Postmortem);
-                "started the postmortem draft"
-            }
-            Step::Submit => {
-                if pm.approvals_required > 0 && pm.reviewer_ids.len() < pm.approvals_required as usize {
-                    return Err(AppError::Conflict(format!(
-                        "choose at least {} reviewer(s) before submitting",
-                        pm.approvals_required
-                    )));
-                }
-                pm.drafted_at.get_or_insert(now);
-                pm.submitted_at = Some(now);
-                pm.review_round += 1;
-                move_incident(&mut write, actor, source, now, Status::Postmortem);
-                "submitted the postmortem for review"
-            }
-            Step::Publish => {
-                if (approvals_now as i64) < pm.approvals_required {
-                    return Err(AppError::Conflict(format!(
-                        "publishing needs {} approval(s); it has {approvals_now}",
-                        pm.approvals_required
-                    )));
-                }
-                if findings > 0 && !input.acknowledge_findings {
-                    return Err(AppError::Conflict(format!(
-                        "the blameless check has {findings} open finding(s); reword them or publish with acknowledge_findings: true"
-                    )));
-                }
-                pm.lint_acknowledged = findings > 0;
-                pm.published_at = Some(now);
-                move_incident(&mut write, actor, source, now, Status::FollowUp);
-                "published the postmortem"
-            }
-            Step::Reopen => {
-                pm.published_at = None;
-                "reopened the postmortem"
-            }
-            Step::RequestChanges => unreachable!("reviews go through review()"),
-        };
-        pm.status = to;
-        let body = match &message {
-            Some(m) => format!("{} {verb}: {m}", actor.user.name),
-            None => format!("{} {verb}", actor.user.name),
-        };
-        write.events.push(step_event(
-            actor,
-            source,
-            now,
-            body,
-            json!({"action": input.step, "status": to, "findings_acknowledged": pm.lint_acknowledged && step == Step::Publish}),
-        ));
-        write.participants.push(actor.user.id);
-        write.postmortem = Some(pm);
-        Ok(Some(write))
-    })
-    .await?;
-    reread(state, actor, r).await
-}
-
-/// A reviewer's verdict.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReviewInput {
-    /// `approved` or `changes_requested`.
-    pub verdict: String,
-    /// What the reviewer says (required when asking for changes).
-    #[serde(default)]
-    pub comment: Option<String>,
-}
-
-/// A reviewer approves the postmortem or asks for changes (which sends it back to draft).
-pub async fn review(
-    state: &AppState,
-    actor: &Actor,
-    r: IncidentRef,
-    input: &ReviewInput,
-    source: Source,
-) -> Result<PostmortemView, AppError> {
-    actor.require(AccountRole::Responder)?;
-    let mut e = ValidationError::default();
-    let verdict = match input.verdict.as_str() {
-        "approved" => Some(Verdict::Approved),
-        "changes_requested" => Some(Verdict::ChangesRequested),
-        other => {
-            e.push(
-                "verdict",
-                format!("unknown verdict '{other}' (use approved or changes_requested)"),
-            );
-            None
-        }
-    };
-    let comment = optional_text(&mut e, "comment", input.comment.as_deref(), 10_000);
-    if verdict == Some(Verdict::ChangesRequested) && comment.is_none() {
-        e.push("comment", "say what should change");
-    }
-    let verdict = e.into_result(verdict)?.expect("validated");
-    let reviews = state.store.reviews(r.0).await?;
-    change_with(state, actor, r, None, true, |incident, _, pm| {
-        let now = now();
-        if !pm.reviewer_ids.contains(&actor.user.id) {
-            return Err(AppError::Forbidden(format!(
-                "{} is not a reviewer of this postmortem",
-                actor.user.name
-            )));
-        }
-        if pm.status != PmStatus::InReview {
-            return Err(AppError::Conflict(format!(
-                "the postmortem is {}, not in review",
-                pm.status
-            )));
-        }
-        let mut pm = pm.clone();
-        let mut write = IncidentWrite::new(incident.clone());
-        let review = NewReview {
-            reviewer_id: actor.user.id,
-            verdict,
-            comment: comment.clone().unwrap_or_default(),
-            round: pm.review_round,
-            at: now,
-        };
-        let body = match verdict {
-            Verdict::Approved => {
-                let mut all = reviews.clone();
-                all.push(debrief_core::postmortem::Review {
-                    reviewer_id: review.reviewer_id,
-                    reviewer: actor.user.name.clone(),
-                    verdict,
-                    comment: review.comment.clone(),
-                    round: review.round,
-                    at: now,
-                });
-                format!(
-                    "{} approved the postmortem ({} of {} approvals)",
-                    actor.user.name,
-                    approvals(&all, pm.review_round),
-                    pm.approvals_required
-                )
-            }
-            Verdict::ChangesRequested => {
-                pm.status = PmStatus::Draft;
-                format!(
-                    "{} requested changes to the postmortem: {}",
-                    actor.user.name, review.comment
-                )
-            }
-        };
-        write.events.push(step_event(
-            actor,
-            source,
-            now,
-            body,
-            json!({"action": "review", "verdict": verdict.as_str(), "round": pm.review_round}),
-        ));
-        write.reviews.push(review);
-        write.participants.push(actor.user.id);
-        write.postmortem = Some(pm);
-        Ok(Some(write))
-    })
-    .await?;
-    reread(state, actor, r).await
 }
 
 /// Why an incident cannot be closed yet, if it cannot: its required postmortem is unpublished

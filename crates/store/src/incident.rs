@@ -129,6 +129,8 @@ pub struct IncidentWrite {
     pub reviews: Vec<crate::postmortem::NewReview>,
     /// Action items created or changed.
     pub items: Vec<crate::action_item::ItemWrite>,
+    /// Updates published on status pages.
+    pub page_updates: Vec<crate::status_page::PageUpdateWrite>,
 }
 
 impl IncidentWrite {
@@ -143,6 +145,7 @@ impl IncidentWrite {
             postmortem: None,
             reviews: Vec::new(),
             items: Vec::new(),
+            page_updates: Vec::new(),
         }
     }
 }
@@ -349,6 +352,9 @@ impl Store {
                     }
                     events.push(insert_event(&mut tx, i.id, &ev).await?);
                 }
+            }
+            for u in &w.page_updates {
+                crate::status_page::write_update(&mut tx, i.id, u).await?;
             }
             for ev in &w.events {
                 events.push(insert_event(&mut tx, i.id, ev).await?);

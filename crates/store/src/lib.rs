@@ -18,6 +18,7 @@
 //! - [`jobs`]: the durable job queue and outgoing webhook endpoints.
 //! - [`postmortem`]: postmortems, reviews, templates, attachments.
 //! - [`action_item`]: action items.
+//! - [`status_page`]: status pages, components and their history, published updates.
 //! - [`insight`]: reads over many incidents for the learning metrics.
 //! - [`meeting`]: postmortem meetings, the recurring review, calendar feeds.
 
@@ -35,6 +36,7 @@ pub mod postgres;
 pub mod postmortem;
 pub(crate) mod read;
 pub mod sqlite;
+pub mod status_page;
 pub mod timeline;
 pub(crate) mod write;
 

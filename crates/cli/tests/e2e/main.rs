@@ -49,6 +49,7 @@ mod reminders;
 mod schema;
 mod scripted_run;
 mod sse;
+mod status_pages;
 mod ui;
 mod ui_postmortem;
 mod unknown_and_stale;

@@ -12,6 +12,7 @@ pub mod meetings;
 pub mod notify;
 pub mod policy;
 pub mod postmortem;
+pub mod status_pages;
 pub mod timeline;
 
 use debrief_core::Timestamp;

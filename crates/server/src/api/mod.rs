@@ -14,6 +14,7 @@ pub mod insights;
 pub mod meetings;
 pub mod policy;
 pub mod postmortems;
+pub mod status_pages;
 pub mod stream;
 pub mod timeline;
 pub mod webhooks;
@@ -87,6 +88,7 @@ pub fn router() -> Router<AppState> {
         .merge(deliveries::router())
         .merge(webhooks::router())
         .merge(meetings::router())
+        .merge(status_pages::router())
         .route("/openapi.json", get(openapi))
         .fallback(not_found);
     Router::new()

@@ -1,0 +1,207 @@
+//! Status pages (issue #4, first part): pages and components, publishing an incident's public
+//! updates with component changes, and private incidents kept off the page.
+
+use crate::e2e_test;
+use crate::harness::TestApp;
+use debrief_core::access::AccountRole;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+async fn setup_page(app: &TestApp) -> (i64, i64) {
+    let t = &app.admin_token;
+    let (s, _, page) = app
+        .post(
+            "/api/v1/status-pages",
+            t,
+            &json!({"slug": "acme", "name": "Acme Cloud", "time_zone": "Europe/Berlin",
+                    "branding": {"accent_color": "#1f6feb", "header": "Live status"}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{page}");
+    let mut ids = Vec::new();
+    for name in ["API", "Dashboard"] {
+        let (s, _, c) = app
+            .post(
+                "/api/v1/status-pages/acme/components",
+                t,
+                &json!({"name": name, "group": "Core"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{c}");
+        ids.push(c["id"].as_i64().unwrap());
+    }
+    (ids[0], ids[1])
+}
+
+async fn a_published_update_changes_components_and_is_on_the_timeline(app: &TestApp) {
+    // Arrange
+    let (api, _dashboard) = setup_page(app).await;
+    let inc = app
+        .declare(
+            &app.admin_token,
+            &json!({"title": "API errors", "severity": "SEV2"}),
+        )
+        .await;
+    let r = inc["reference"].as_str().unwrap();
+    let path = format!("/api/v1/incidents/{r}/status-updates");
+
+    // Act
+    let (s, _, published) = app
+        .post(
+            &path,
+            &app.admin_token,
+            &json!({"page": "acme", "status": "investigating", "name": "Elevated API error rates",
+                    "body": "We are looking into errors on the API.",
+                    "components": [{"id": api, "state": "major_outage"}]}),
+        )
+        .await;
+    let (_, _, times) = app
+        .get(
+            &format!("/api/v1/incidents/{r}/timestamps"),
+            &app.admin_token,
+        )
+        .await;
+    let listed = app
+        .get("/api/v1/status-pages/acme/components", &app.admin_token)
+        .await;
+    let components = listed.2.clone();
+    let (_, _, history) = app
+        .get(
+            &format!("/api/v1/status-pages/acme/components/{api}/history"),
+            &app.admin_token,
+        )
+        .await;
+    let (bad, _, problem) = app
+        .post(
+            &path,
+            &app.admin_token,
+            &json!({"page": "acme", "status": "fixed", "body": "",
+                    "components": [{"id": 999, "state": "broken"}]}),
+        )
+        .await;
+
+    // Assert
+    let doc = crate::openapi::document(app).await;
+    crate::openapi::conforms(
+        &doc,
+        "get",
+        "/api/v1/status-pages/{slug}/components",
+        &listed,
+    );
+    assert_eq!(s, StatusCode::CREATED, "{published}");
+    assert_eq!(published["name"], "Elevated API error rates");
+    assert_eq!(published["impact"], "critical");
+    assert_eq!(
+        published["updates"][0]["components"][0]["old_state"],
+        "operational"
+    );
+    let event_at = published["updates"][0]["at"].clone();
+    assert_eq!(
+        times["timestamps"]["first_external_comms_at"]
+            .clone()
+            .max_or(&times["first_external_comms_at"]),
+        event_at,
+        "{times}"
+    );
+    let api_now = components["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == api)
+        .unwrap();
+    assert_eq!(api_now["state"], "major_outage");
+    let states: Vec<&str> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["operational", "major_outage"]);
+    assert_eq!(bad, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| e["field"].as_str()).collect())
+        .unwrap_or_default();
+    for f in ["status", "body", "components[0].state", "components[0].id"] {
+        assert!(fields.contains(&f), "{f} in {problem}");
+    }
+}
+
+trait MaxOr {
+    fn max_or(self, other: &Value) -> Value;
+}
+
+impl MaxOr for Value {
+    fn max_or(self, other: &Value) -> Value {
+        if self.is_null() { other.clone() } else { self }
+    }
+}
+
+async fn private_incidents_never_reach_a_page(app: &TestApp) {
+    // Arrange
+    let (api, _) = setup_page(app).await;
+    let secret = app
+        .declare(
+            &app.admin_token,
+            &json!({"title": "Key leak", "severity": "SEV1", "private": true}),
+        )
+        .await;
+    let open = app
+        .declare(
+            &app.admin_token,
+            &json!({"title": "Slow API", "severity": "SEV3"}),
+        )
+        .await;
+    let update = json!({"page": "acme", "status": "investigating", "body": "Looking into it.",
+                        "components": [{"id": api, "state": "degraded_performance"}]});
+
+    // Act
+    let (refused, _, _) = app
+        .post(
+            &format!(
+                "/api/v1/incidents/{}/status-updates",
+                secret["reference"].as_str().unwrap()
+            ),
+            &app.admin_token,
+            &update,
+        )
+        .await;
+    let o = open["reference"].as_str().unwrap();
+    let (s, _, _) = app
+        .post(
+            &format!("/api/v1/incidents/{o}/status-updates"),
+            &app.admin_token,
+            &update,
+        )
+        .await;
+    let (_, responder) = app.create_user(AccountRole::Responder).await;
+    let (forbidden, _, _) = app
+        .post(
+            "/api/v1/status-pages",
+            &responder,
+            &json!({"slug": "x", "name": "X"}),
+        )
+        .await;
+    // The published incident becomes private afterwards.
+    app.patch(
+        &format!("/api/v1/incidents/{o}"),
+        &app.admin_token,
+        &json!({"private": true}),
+    )
+    .await;
+    let (_, _, listed) = app
+        .get(
+            &format!("/api/v1/incidents/{o}/status-updates"),
+            &app.admin_token,
+        )
+        .await;
+
+    // Assert
+    assert_eq!(refused, StatusCode::CONFLICT);
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(forbidden, StatusCode::FORBIDDEN);
+    assert_eq!(listed["items"].as_array().unwrap().len(), 0, "{listed}");
+}
+
+e2e_test!(a_published_update_changes_components_and_is_on_the_timeline);
+e2e_test!(private_incidents_never_reach_a_page);

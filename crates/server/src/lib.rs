@@ -23,6 +23,7 @@ pub mod jobs;
 pub mod limiter;
 pub mod live;
 pub mod state;
+pub mod status;
 pub mod ui;
 
 pub use error::AppError;
@@ -37,6 +38,7 @@ use tokio::net::TcpListener;
 pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(api::router())
+        .merge(status::router())
         .merge(ui::router())
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)

@@ -57,6 +57,8 @@ pub struct AppState {
     pub caches: Arc<Caches>,
     /// The job runner's wake-up signal and clients (the worker itself runs in [`crate::run`]).
     pub jobs: Arc<Jobs>,
+    /// Status page snapshots, served to the public without rendering.
+    pub status: Arc<crate::status::Snapshots>,
 }
 
 impl AppState {
@@ -70,6 +72,7 @@ impl AppState {
             config: Arc::new(config),
             logins: Arc::default(),
             caches: Arc::default(),
+            status: Arc::default(),
         }
     }
 }

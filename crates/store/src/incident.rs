@@ -353,6 +353,16 @@ impl Store {
                     events.push(insert_event(&mut tx, i.id, &ev).await?);
                 }
             }
+            if i.private {
+                // A published incident that is (or became) private leaves its pages: their
+                // snapshots are rebuilt when their `updated_at` moves.
+                tx.exec(
+                    "UPDATE status_pages SET updated_at = $1 WHERE id IN \
+                     (SELECT page_id FROM page_incidents WHERE incident_id = $2)",
+                    &[Arg::I(ms(now)), Arg::I(i.id)],
+                )
+                .await?;
+            }
             for u in &w.page_updates {
                 crate::status_page::write_update(&mut tx, i.id, u).await?;
             }

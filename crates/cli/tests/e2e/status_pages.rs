@@ -203,5 +203,83 @@ async fn private_incidents_never_reach_a_page(app: &TestApp) {
     assert_eq!(listed["items"].as_array().unwrap().len(), 0, "{listed}");
 }
 
+async fn the_public_page_is_served_from_a_snapshot_with_validators(app: &TestApp) {
+    // Arrange: a page with an incident published on it.
+    let (api, _) = setup_page(app).await;
+    let inc = app
+        .declare(
+            &app.admin_token,
+            &json!({"title": "Internal title", "severity": "SEV2"}),
+        )
+        .await;
+    let r = inc["reference"].as_str().unwrap();
+    app.post(
+        &format!("/api/v1/incidents/{r}/status-updates"),
+        &app.admin_token,
+        &json!({"page": "acme", "status": "identified", "name": "Login failures",
+                "body": "A <b>bad</b> deploy; rolling back.", "components": [{"id": api, "state": "partial_outage"}]}),
+    )
+    .await;
+    let client = crate::harness::http_client();
+    let url = app.url("/status/acme");
+
+    // Act: no credentials at all, as the public.
+    let first = client.get(&url).send().await.expect("page");
+    let etag = first.headers()["etag"].to_str().unwrap().to_string();
+    let html = first.text().await.expect("html");
+    let again = client
+        .get(&url)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .expect("page");
+    let gz = client
+        .get(&url)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .expect("page");
+    let missing = client
+        .get(app.url("/status/nope"))
+        .send()
+        .await
+        .expect("404");
+    // The incident becomes private: it leaves the page at once.
+    app.patch(
+        &format!("/api/v1/incidents/{r}"),
+        &app.admin_token,
+        &json!({"private": true}),
+    )
+    .await;
+    let after = client
+        .get(&url)
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+
+    // Assert
+    assert!(
+        html.contains("Login failures") && html.contains("Partial outage"),
+        "{html}"
+    );
+    assert!(
+        html.contains("A &#60;b&#62;bad&#60;/b&#62; deploy") && !html.contains("<b>bad</b>"),
+        "escaped: {html}"
+    );
+    assert!(!html.contains("Internal title") && !html.contains("<script"));
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    assert_ne!(gz.headers()["etag"].to_str().unwrap(), etag);
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert!(
+        !after.contains("Login failures"),
+        "a private incident is gone: {after}"
+    );
+}
+
+e2e_test!(the_public_page_is_served_from_a_snapshot_with_validators);
 e2e_test!(a_published_update_changes_components_and_is_on_the_timeline);
 e2e_test!(private_incidents_never_reach_a_page);

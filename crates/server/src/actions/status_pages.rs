@@ -146,7 +146,9 @@ pub async fn update_page(
         page.branding = serde_json::to_value(b).expect("branding serializes");
     }
     e.into_result(())?;
-    Ok(state.store.update_page(&page, now()).await?)
+    let page = state.store.update_page(&page, now()).await?;
+    state.status.invalidate(&page.slug);
+    Ok(page)
 }
 
 /// A component as clients send it.
@@ -244,7 +246,9 @@ pub async fn add_component(
     apply_component(&mut e, &mut c, input);
     check_services(state, &mut e, &c.services).await?;
     e.into_result(())?;
-    Ok(state.store.add_component(&c).await?)
+    let c = state.store.add_component(&c).await?;
+    state.status.invalidate(page_slug);
+    Ok(c)
 }
 
 /// Changes a component; a new state goes into its history with the reason (responders).
@@ -271,7 +275,9 @@ pub async fn update_component(
     let reason = optional_text(&mut e, "reason", input.reason.as_deref(), 500);
     e.into_result(())?;
     let cause = reason.unwrap_or_else(|| format!("set by {}", actor.user.name));
-    Ok(state.store.update_component(&c, &cause, now()).await?)
+    let c = state.store.update_component(&c, &cause, now()).await?;
+    state.status.invalidate(page_slug);
+    Ok(c)
 }
 
 /// A public update of an incident, as clients send it.
@@ -432,6 +438,7 @@ pub async fn publish_update(
         Ok(Some(w))
     })
     .await?;
+    state.status.invalidate(&page.slug);
     state
         .store
         .page_incidents(page.id, 1_000)

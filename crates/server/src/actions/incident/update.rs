@@ -47,6 +47,9 @@ pub async fn update_incident(
         Ok(Some(write))
     })
     .await?;
+    if input.private.is_some() {
+        state.status.invalidate_all();
+    }
     Ok(incident)
 }
 

@@ -1,0 +1,240 @@
+//! Public status pages, served from in-memory snapshots.
+//!
+//! Status pages are read hardest exactly when things are on fire, so no public request renders
+//! anything or (usually) touches the database. Each page's files (its HTML pages and JSON
+//! documents) are rendered together into a [`PageSnapshot`]: every file compressed once, with its
+//! `ETag`. A change made through this server drops the page's snapshot at once
+//! ([`Snapshots::invalidate`]); a change made through another server sharing PostgreSQL is seen
+//! within [`RECHECK`]: after that long, one request (the others keep being served) reads the
+//! page's `updated_at` and rebuilds when it moved.
+//!
+//! # Layout
+//! - this module: the snapshot cache and the HTTP handler.
+//! - [`render`]: building a snapshot's files from the store.
+
+pub mod render;
+
+use crate::{AppError, AppState};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use debrief_core::Timestamp;
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+/// How long a snapshot is served before one request checks whether the page changed elsewhere.
+pub const RECHECK: Duration = Duration::from_secs(1);
+
+/// One rendered file of a page.
+#[derive(Debug)]
+pub struct File {
+    /// `Content-Type`.
+    pub content_type: &'static str,
+    /// The bytes.
+    pub body: Bytes,
+    /// The bytes, gzip-compressed.
+    pub gzip: Bytes,
+    /// Strong validator of `body` (the gzip variant appends `-gzip`).
+    pub etag: String,
+}
+
+impl File {
+    /// A file from its rendered bytes: compressed once, hashed once.
+    pub fn new(content_type: &'static str, body: Vec<u8>) -> Self {
+        use sha2::Digest;
+        let hash = sha2::Sha256::digest(&body);
+        let etag: String = hash[..12].iter().map(|b| format!("{b:02x}")).collect();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&body).expect("gzip into memory");
+        let gzip = gz.finish().expect("gzip into memory");
+        Self {
+            content_type,
+            body: Bytes::from(body),
+            gzip: Bytes::from(gzip),
+            etag,
+        }
+    }
+}
+
+/// Everything a page serves, rendered at one moment.
+#[derive(Debug)]
+pub struct PageSnapshot {
+    /// The page's `updated_at` when rendered.
+    pub updated_at: Timestamp,
+    /// Whether anyone may read it.
+    pub public: bool,
+    /// Files by path under the page (`index.html`, `api/v2/summary.json`, …).
+    pub files: HashMap<String, File>,
+}
+
+struct Entry {
+    snapshot: Arc<PageSnapshot>,
+    checked: Instant,
+}
+
+/// The snapshots of every page read so far, and a lock per page so one request rebuilds.
+#[derive(Default)]
+pub struct Snapshots {
+    entries: RwLock<HashMap<String, Entry>>,
+    rebuilding: tokio::sync::Mutex<()>,
+}
+
+impl Snapshots {
+    /// Drops every snapshot (after a change that may touch several pages).
+    pub fn invalidate_all(&self) {
+        self.entries.write().expect("not poisoned").clear();
+    }
+
+    /// Drops a page's snapshot (call after changing anything shown on it).
+    pub fn invalidate(&self, slug: &str) {
+        self.entries.write().expect("not poisoned").remove(slug);
+    }
+
+    fn fresh(&self, slug: &str) -> Option<(Arc<PageSnapshot>, bool)> {
+        let entries = self.entries.read().expect("not poisoned");
+        entries
+            .get(slug)
+            .map(|e| (e.snapshot.clone(), e.checked.elapsed() < RECHECK))
+    }
+
+    /// The page's snapshot: the cached one while fresh, else checked and rebuilt if it changed.
+    pub async fn get(&self, state: &AppState, slug: &str) -> Result<Arc<PageSnapshot>, AppError> {
+        if let Some((s, true)) = self.fresh(slug) {
+            return Ok(s);
+        }
+        let stale = self.fresh(slug).map(|(s, _)| s);
+        // One request at a time checks and rebuilds; if a snapshot exists, the others keep
+        // serving it meanwhile instead of waiting.
+        let guard = match (&stale, self.rebuilding.try_lock()) {
+            (_, Ok(g)) => g,
+            (Some(s), Err(_)) => return Ok(s.clone()),
+            (None, Err(_)) => self.rebuilding.lock().await,
+        };
+        if let Some((s, true)) = self.fresh(slug) {
+            return Ok(s);
+        }
+        let page = state.store.page_by_slug(slug).await?;
+        let snapshot = match stale.filter(|s| s.updated_at == page.updated_at) {
+            Some(s) => s,
+            None => Arc::new(render::snapshot(state, &page).await?),
+        };
+        self.entries.write().expect("not poisoned").insert(
+            slug.to_string(),
+            Entry {
+                snapshot: snapshot.clone(),
+                checked: Instant::now(),
+            },
+        );
+        drop(guard);
+        Ok(snapshot)
+    }
+}
+
+/// The public routes: `/status/{slug}/…`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/status/{slug}", get(serve_index))
+        .route("/status/{slug}/{*path}", get(serve_path))
+}
+
+async fn serve_index(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    parts: Parts,
+) -> Result<Response, AppError> {
+    serve(state, slug, "index.html".into(), parts).await
+}
+
+async fn serve_path(
+    State(state): State<AppState>,
+    Path((slug, path)): Path<(String, String)>,
+    parts: Parts,
+) -> Result<Response, AppError> {
+    serve(state, slug, path, parts).await
+}
+
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|e| {
+            let mut p = e.trim().split(';');
+            p.next()
+                .is_some_and(|n| n.trim().eq_ignore_ascii_case("gzip"))
+                && !p.any(|q| q.trim().replace(' ', "") == "q=0")
+        })
+}
+
+async fn serve(
+    state: AppState,
+    slug: String,
+    path: String,
+    mut parts: Parts,
+) -> Result<Response, AppError> {
+    let snapshots = state.status.clone();
+    let snap = snapshots.get(&state, &slug).await?;
+    if !snap.public {
+        // An internal page: signed-in users only; others learn nothing of it.
+        crate::auth::Actor::from_request_parts(&mut parts, &state)
+            .await
+            .map_err(|_| AppError::NotFound(format!("status page '{slug}'")))?;
+    }
+    let file = snap
+        .files
+        .get(path.trim_end_matches('/'))
+        .ok_or_else(|| AppError::NotFound(format!("'{path}' on status page '{slug}'")))?;
+    let gzip = accepts_gzip(&parts.headers);
+    let etag = if gzip {
+        format!("\"{}-gzip\"", file.etag)
+    } else {
+        format!("\"{}\"", file.etag)
+    };
+    let mut h = HeaderMap::new();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(file.content_type),
+    );
+    h.insert(
+        header::ETAG,
+        HeaderValue::from_str(&etag).expect("hex is a valid header"),
+    );
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(if snap.public {
+            "public, max-age=5, stale-while-revalidate=30"
+        } else {
+            "private, max-age=5"
+        }),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    let matches = parts
+        .headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim() == "*" || t.trim().trim_start_matches("W/") == etag)
+        });
+    if matches {
+        return Ok((StatusCode::NOT_MODIFIED, h).into_response());
+    }
+    let body = if gzip {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        file.gzip.clone()
+    } else {
+        file.body.clone()
+    };
+    Ok((h, body).into_response())
+}

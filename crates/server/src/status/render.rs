@@ -1,0 +1,214 @@
+//! Rendering a page's snapshot: its HTML pages (no script) and its documents.
+
+use super::{File, PageSnapshot};
+use crate::{AppError, AppState};
+use askama::Template;
+use debrief_core::Timestamp;
+use debrief_store::status_page::{Component, PageIncident, StatusPage};
+use std::collections::HashMap;
+
+/// A time shown in the page's zone, with UTC beside it.
+pub struct PageTime {
+    /// RFC 3339 UTC, for `<time datetime>`.
+    pub iso: String,
+    /// `Nov 21, 2026 09:30 CET`.
+    pub local: String,
+    /// `2026-11-21 08:30 UTC`.
+    pub utc: String,
+}
+
+impl PageTime {
+    fn new(t: Timestamp, tz: &jiff::tz::TimeZone) -> Self {
+        let z = t.to_zoned(tz.clone());
+        Self {
+            iso: debrief_core::format_utc(t),
+            local: z.strftime("%b %d, %Y %H:%M %Z").to_string(),
+            utc: t.strftime("%Y-%m-%d %H:%M UTC").to_string(),
+        }
+    }
+}
+
+/// A component row.
+pub struct ComponentView {
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// State (snake_case).
+    pub state: String,
+    /// State for people.
+    pub label: &'static str,
+}
+
+/// A group of components.
+pub struct GroupView {
+    /// Group name (empty for ungrouped).
+    pub name: String,
+    /// Its components.
+    pub components: Vec<ComponentView>,
+}
+
+/// An update as shown.
+pub struct UpdateView {
+    /// Status.
+    pub status: String,
+    /// Text.
+    pub body: String,
+    /// When.
+    pub at: PageTime,
+}
+
+/// An incident as shown.
+pub struct IncidentView {
+    /// Its id on the page.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Status.
+    pub status: String,
+    /// Impact.
+    pub impact: String,
+    /// First published.
+    pub created: PageTime,
+    /// Updates, newest first.
+    pub updates: Vec<UpdateView>,
+}
+
+/// The label of a component state.
+pub fn state_label(s: &str) -> &'static str {
+    match s {
+        "operational" => "Operational",
+        "degraded_performance" => "Degraded performance",
+        "partial_outage" => "Partial outage",
+        "major_outage" => "Major outage",
+        "under_maintenance" => "Under maintenance",
+        _ => "Unknown",
+    }
+}
+
+/// The page's overall state in words, and its CSS class.
+pub fn overall(components: &[Component], active: &[PageIncident]) -> (&'static str, &'static str) {
+    let worst = |s: &str| components.iter().any(|c| c.state == s);
+    if worst("major_outage") || active.iter().any(|i| i.impact == "critical") {
+        ("Major service outage", "major")
+    } else if worst("partial_outage") || active.iter().any(|i| i.impact == "major") {
+        ("Partial system outage", "partial")
+    } else if worst("degraded_performance") || !active.is_empty() {
+        ("Minor service outage", "minor")
+    } else if worst("under_maintenance") {
+        ("Service under maintenance", "maintenance")
+    } else {
+        ("All systems operational", "ok")
+    }
+}
+
+#[derive(Template)]
+#[template(path = "status/index.html")]
+struct IndexPage<'a> {
+    page: &'a StatusPage,
+    accent: String,
+    header: String,
+    logo: Option<String>,
+    overall: &'static str,
+    overall_class: &'static str,
+    groups: Vec<GroupView>,
+    active: Vec<IncidentView>,
+    history: Vec<IncidentView>,
+    updated: PageTime,
+}
+
+#[derive(Template)]
+#[template(path = "status/incident.html")]
+struct IncidentPage<'a> {
+    page: &'a StatusPage,
+    accent: String,
+    incident: &'a IncidentView,
+}
+
+fn view(i: &PageIncident, tz: &jiff::tz::TimeZone) -> IncidentView {
+    IncidentView {
+        id: i.incident_id,
+        name: i.name.clone(),
+        status: i.status.clone(),
+        impact: i.impact.clone(),
+        created: PageTime::new(i.created_at, tz),
+        updates: i
+            .updates
+            .iter()
+            .rev()
+            .map(|u| UpdateView {
+                status: u.status.clone(),
+                body: u.body.clone(),
+                at: PageTime::new(u.at, tz),
+            })
+            .collect(),
+    }
+}
+
+/// Renders every file of a page.
+pub async fn snapshot(state: &AppState, page: &StatusPage) -> Result<PageSnapshot, AppError> {
+    let tz = jiff::tz::TimeZone::get(&page.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let components = state.store.components(page.id).await?;
+    let incidents = state.store.page_incidents(page.id, 50).await?;
+    let (active, past): (Vec<&PageIncident>, Vec<&PageIncident>) =
+        incidents.iter().partition(|i| i.status != "resolved");
+    let active_owned: Vec<PageIncident> = active.iter().map(|i| (*i).clone()).collect();
+    let (overall, overall_class) = overall(&components, &active_owned);
+    let mut groups: Vec<GroupView> = Vec::new();
+    for c in &components {
+        let name = c.group.clone().unwrap_or_default();
+        let cv = ComponentView {
+            name: c.name.clone(),
+            description: c.description.clone().unwrap_or_default(),
+            state: c.state.clone(),
+            label: state_label(&c.state),
+        };
+        match groups.iter_mut().find(|g| g.name == name) {
+            Some(g) => g.components.push(cv),
+            None => groups.push(GroupView {
+                name,
+                components: vec![cv],
+            }),
+        }
+    }
+    let b = &page.branding;
+    let accent = b["accent_color"].as_str().unwrap_or("#1f6feb").to_string();
+    let all: Vec<IncidentView> = incidents.iter().map(|i| view(i, &tz)).collect();
+    let mut files = HashMap::new();
+    for i in &all {
+        let html = IncidentPage {
+            page,
+            accent: accent.clone(),
+            incident: i,
+        }
+        .render()
+        .map_err(|e| AppError::Internal(Box::new(e)))?;
+        files.insert(
+            format!("incidents/{}", i.id),
+            File::new("text/html; charset=utf-8", html.into_bytes()),
+        );
+    }
+    let index = IndexPage {
+        page,
+        accent,
+        header: b["header"].as_str().unwrap_or_default().to_string(),
+        logo: b["logo_url"].as_str().map(str::to_string),
+        overall,
+        overall_class,
+        groups,
+        active: active.iter().map(|i| view(i, &tz)).collect(),
+        history: past.iter().map(|i| view(i, &tz)).collect(),
+        updated: PageTime::new(page.updated_at, &tz),
+    }
+    .render()
+    .map_err(|e| AppError::Internal(Box::new(e)))?;
+    files.insert(
+        "index.html".into(),
+        File::new("text/html; charset=utf-8", index.into_bytes()),
+    );
+    Ok(PageSnapshot {
+        updated_at: page.updated_at,
+        public: page.public,
+        files,
+    })
+}

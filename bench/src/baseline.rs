@@ -2,6 +2,10 @@
 //! at once with a fixed JSON body shaped and sized like Debrief's answer (one incident, one event,
 //! a page of 50 incidents). POST handlers parse their JSON body, as any JSON API must.
 //!
+//! Given `--files MANIFEST` (the status suite), it also serves files at fixed paths: the exact
+//! bytes and `Content-Type` fetched from Debrief's status page, and their gzip variant (with
+//! `Content-Encoding: gzip`) to requests whose `Accept-Encoding` names gzip.
+//!
 //! It runs as its own process (`debrief-bench baseline-server`), on the same kind of tokio
 //! runtime as `debrief serve`, so its start-up, memory and latency are measured exactly as
 //! Debrief's are. The gap between the two is what Debrief adds: auth, validation, the database,
@@ -9,12 +13,13 @@
 
 use anyhow::{Context, Result};
 use axum::Router;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use bytes::Bytes;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
+use std::path::Path;
 
 /// An incident as the API shows it.
 fn incident(n: u64) -> Value {
@@ -86,8 +91,82 @@ fn router() -> Router {
         .route("/healthz", get(|| async { "ok" }))
 }
 
-/// Runs the baseline server on `listen` until killed.
-pub fn serve(listen: SocketAddr) -> Result<()> {
+/// A file served as is.
+#[derive(Clone)]
+struct StaticFile {
+    content_type: HeaderValue,
+    body: Bytes,
+    gzip: Option<Bytes>,
+}
+
+fn serve_static(file: &StaticFile, headers: &HeaderMap) -> Response {
+    let wants_gzip = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("gzip"));
+    match (&file.gzip, wants_gzip) {
+        (Some(gzip), true) => (
+            [
+                (header::CONTENT_TYPE, file.content_type.clone()),
+                (header::CONTENT_ENCODING, HeaderValue::from_static("gzip")),
+            ],
+            gzip.clone(),
+        )
+            .into_response(),
+        _ => (
+            [(header::CONTENT_TYPE, file.content_type.clone())],
+            file.body.clone(),
+        )
+            .into_response(),
+    }
+}
+
+/// Reads a manifest written by the status suite:
+/// `{"files": [{"path", "content_type", "body": FILE, "gzip": FILE or null}]}`.
+fn read_manifest(manifest: &Path) -> Result<Vec<(String, StaticFile)>> {
+    let text = std::fs::read_to_string(manifest)
+        .with_context(|| format!("Failed to read {}", manifest.display()))?;
+    let doc: Value = serde_json::from_str(&text).context("Failed to parse the manifest")?;
+    let read = |v: &Value| -> Result<Bytes> {
+        let f = v.as_str().context("a file name in the manifest")?;
+        Ok(Bytes::from(
+            std::fs::read(f).with_context(|| format!("Failed to read {f}"))?,
+        ))
+    };
+    let mut files = Vec::new();
+    for f in doc["files"]
+        .as_array()
+        .context("no files in the manifest")?
+    {
+        let path = f["path"].as_str().context("a path in the manifest")?;
+        let content_type = f["content_type"].as_str().unwrap_or("");
+        files.push((
+            path.to_string(),
+            StaticFile {
+                content_type: HeaderValue::from_str(content_type)
+                    .context("a content type in the manifest")?,
+                body: read(&f["body"])?,
+                gzip: if f["gzip"].is_null() {
+                    None
+                } else {
+                    Some(read(&f["gzip"])?)
+                },
+            },
+        ));
+    }
+    Ok(files)
+}
+
+/// Runs the baseline server on `listen` until killed; `files` names a manifest of files to
+/// serve too.
+pub fn serve(listen: SocketAddr, files: Option<&Path>) -> Result<()> {
+    let mut app = router();
+    for (path, file) in files.map(read_manifest).transpose()?.unwrap_or_default() {
+        app = app.route(
+            &path,
+            get(move |headers: HeaderMap| async move { serve_static(&file, &headers) }),
+        );
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -96,7 +175,7 @@ pub fn serve(listen: SocketAddr) -> Result<()> {
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("Failed to listen on {listen}"))?;
-        axum::serve(listener, router())
+        axum::serve(listener, app)
             .await
             .context("The baseline server failed")
     })

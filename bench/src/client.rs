@@ -5,14 +5,14 @@ use anyhow::{Context, Result, bail};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::SendRequest;
-use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
-use hyper::{Method, Request, StatusCode};
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderName, HeaderValue};
+use hyper::{HeaderMap, Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use std::net::SocketAddr;
 use tokio::net::TcpStream;
 
-/// One request of a load: what to send and what status counts as success.
-#[derive(Debug, Clone)]
+/// One request of a load: what to send and what counts as success.
+#[derive(Debug, Clone, Default)]
 pub struct Call {
     /// GET or POST.
     pub method: Method,
@@ -20,8 +20,34 @@ pub struct Call {
     pub path: String,
     /// JSON body (empty for GET).
     pub body: Bytes,
+    /// Request headers beyond `Host`, `Authorization` and `Content-Type`.
+    pub headers: Vec<(HeaderName, HeaderValue)>,
     /// The status of a successful answer.
     pub expect: StatusCode,
+    /// Answer headers a successful answer must carry with exactly this value (`None`: must not
+    /// carry at all), like `Content-Type`.
+    pub expect_headers: Vec<(HeaderName, Option<HeaderValue>)>,
+}
+
+impl Call {
+    /// A `GET` of `path` that expects `200 OK`.
+    pub fn get(path: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            ..Self::default()
+        }
+    }
+}
+
+/// A whole answer.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// Its status.
+    pub status: StatusCode,
+    /// Its headers.
+    pub headers: HeaderMap,
+    /// Its body, as sent (still compressed if it was).
+    pub body: Bytes,
 }
 
 /// One keep-alive connection to a server.
@@ -54,8 +80,8 @@ impl Conn {
         })
     }
 
-    /// Sends one request and reads the whole answer: its status and body.
-    pub async fn send(&mut self, call: &Call) -> Result<(StatusCode, Bytes)> {
+    /// Sends one request and reads the whole answer.
+    pub async fn send(&mut self, call: &Call) -> Result<Answer> {
         let mut req = Request::builder()
             .method(call.method.clone())
             .uri(&call.path)
@@ -66,6 +92,9 @@ impl Conn {
         if !call.body.is_empty() {
             req = req.header(CONTENT_TYPE, "application/json");
         }
+        for (name, value) in &call.headers {
+            req = req.header(name, value);
+        }
         let req = req
             .body(Full::new(call.body.clone()))
             .context("Failed to build a request")?;
@@ -75,14 +104,17 @@ impl Conn {
             .send_request(req)
             .await
             .context("Failed to send a request")?;
-        let status = res.status();
-        let body = res
-            .into_body()
+        let (parts, body) = res.into_parts();
+        let body = body
             .collect()
             .await
             .context("Failed to read an answer")?
             .to_bytes();
-        Ok((status, body))
+        Ok(Answer {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        })
     }
 
     /// Whether the connection is gone (the server closed it or it failed).
@@ -90,19 +122,32 @@ impl Conn {
         self.sender.is_closed()
     }
 
-    /// Sends one request and fails unless it gets the expected status; returns the body.
-    pub async fn expect(&mut self, call: &Call) -> Result<Bytes> {
-        let (status, body) = self.send(call).await?;
-        if status != call.expect {
+    /// Sends one request and fails unless it gets the expected status and headers; returns the
+    /// answer.
+    pub async fn expect(&mut self, call: &Call) -> Result<Answer> {
+        let answer = self.send(call).await?;
+        let body = &answer.body;
+        if answer.status != call.expect {
             bail!(
-                "{} {} answered {status}, expected {}: {}",
+                "{} {} answered {}, expected {}: {}",
                 call.method,
                 call.path,
+                answer.status,
                 call.expect,
                 String::from_utf8_lossy(&body[..body.len().min(300)])
             );
         }
-        Ok(body)
+        for (name, want) in &call.expect_headers {
+            let got = answer.headers.get(name);
+            if got != want.as_ref() {
+                bail!(
+                    "{} {} answered {name}: {got:?}, expected {want:?}",
+                    call.method,
+                    call.path,
+                );
+            }
+        }
+        Ok(answer)
     }
 }
 
@@ -120,11 +165,6 @@ async fn healthz_once(addr: SocketAddr) -> bool {
         Ok(c) => c,
         Err(_) => return false,
     };
-    let call = Call {
-        method: Method::GET,
-        path: "/healthz".into(),
-        body: Bytes::new(),
-        expect: StatusCode::OK,
-    };
-    matches!(conn.send(&call).await, Ok((StatusCode::OK, _)))
+    let call = Call::get("/healthz");
+    matches!(conn.send(&call).await, Ok(a) if a.status == StatusCode::OK)
 }

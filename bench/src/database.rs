@@ -113,9 +113,10 @@ impl BenchDb {
         Ok(())
     }
 
-    /// Creates the admin account (which also migrates the database) and an API token for it,
-    /// with `debrief user create` and `debrief token create`; returns the token.
-    pub async fn make_token(&self, debrief: &Path) -> Result<String> {
+    /// Creates the admin account (which also migrates the database) and an API token for it
+    /// with `scope` (`write` or `admin`), with `debrief user create` and `debrief token create`;
+    /// returns the token.
+    pub async fn make_token(&self, debrief: &Path, scope: &str) -> Result<String> {
         let db = ["--database", self.url.as_str()];
         let user = [
             "user",
@@ -130,12 +131,13 @@ impl BenchDb {
             PASSWORD,
         ];
         cli(debrief, &[&user[..], &db[..]].concat()).await?;
-        // A write-scoped token, as integrations use: it acts as a responder, so listing applies
-        // the private-incident visibility rule.
+        // The API suite uses a write-scoped token, as integrations do: it acts as a responder,
+        // so listing applies the private-incident visibility rule. The status suite needs an
+        // admin-scoped one to create the page and its components.
         let token = cli(
             debrief,
             &[
-                &["token", "create", "--email", EMAIL, "--scope", "write"][..],
+                &["token", "create", "--email", EMAIL, "--scope", scope][..],
                 &db[..],
             ]
             .concat(),

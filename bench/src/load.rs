@@ -7,7 +7,9 @@ use crate::process::{RssSampler, cpu_ms};
 use crate::stats::{Latencies, RunFigures, ServerUse, Tally};
 use anyhow::{Context, Result};
 use bytes::Bytes;
+use hyper::header::ETAG;
 use hyper::{Method, StatusCode};
+use std::borrow::Borrow;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -72,6 +74,7 @@ impl Scenario {
                     "severity": "SEV2",
                 })),
                 expect: StatusCode::CREATED,
+                ..Call::default()
             },
             Scenario::Timeline => Call {
                 method: Method::POST,
@@ -84,25 +87,19 @@ impl Scenario {
                     "body": format!("Rolled back the canary; error rate back under 0.1% (bench {worker}/{n})"),
                 })),
                 expect: StatusCode::CREATED,
+                ..Call::default()
             },
-            Scenario::Get => Call {
-                method: Method::GET,
-                path: format!("/api/v1/incidents/INC-{}", rng.below(incidents) + 1),
-                body: Bytes::new(),
-                expect: StatusCode::OK,
-            },
-            Scenario::List => Call {
-                method: Method::GET,
-                path: LIST_QUERY.into(),
-                body: Bytes::new(),
-                expect: StatusCode::OK,
-            },
+            Scenario::Get => Call::get(format!(
+                "/api/v1/incidents/INC-{}",
+                rng.below(incidents) + 1
+            )),
+            Scenario::List => Call::get(LIST_QUERY),
         }
     }
 }
 
 /// A small deterministic generator (xorshift64*), one per worker, so runs pick the same incidents.
-struct Rng(u64);
+pub struct Rng(u64);
 
 impl Rng {
     fn new(seed: u64) -> Self {
@@ -110,7 +107,7 @@ impl Rng {
     }
 
     /// A number in `0..n` (`n` ≥ 1).
-    fn below(&mut self, n: u64) -> u64 {
+    pub fn below(&mut self, n: u64) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -148,6 +145,20 @@ pub struct Target<'a> {
 
 /// Runs one scenario against a server and measures it.
 pub async fn run(target: Target<'_>, scenario: Scenario, plan: Plan) -> Result<RunFigures> {
+    let incidents = plan.incidents;
+    run_calls(target, plan, move |rng, worker, n| {
+        scenario.call(rng, worker, n, incidents)
+    })
+    .await
+}
+
+/// Runs a load whose `n`-th request (sent by worker `worker`) is `make(rng, worker, n)`, and
+/// measures it. `make` may hand out a shared request (`Arc<Call>`) rather than build one.
+pub async fn run_calls<F, C>(target: Target<'_>, plan: Plan, make: F) -> Result<RunFigures>
+where
+    F: Fn(&mut Rng, usize, u64) -> C + Clone + Send + 'static,
+    C: Borrow<Call> + Send,
+{
     let mut conns = Vec::with_capacity(plan.concurrency);
     for _ in 0..plan.concurrency {
         conns.push(Conn::open(target.addr, target.token).await?);
@@ -160,6 +171,7 @@ pub async fn run(target: Target<'_>, scenario: Scenario, plan: Plan) -> Result<R
     let mut workers = JoinSet::new();
     for (worker, mut conn) in conns.into_iter().enumerate() {
         let sent = sent.clone();
+        let make = make.clone();
         workers.spawn(async move {
             let mut rng = Rng::new(worker as u64 + 1);
             let mut latencies = Latencies::with_capacity(1024);
@@ -169,10 +181,10 @@ pub async fn run(target: Target<'_>, scenario: Scenario, plan: Plan) -> Result<R
                 if n >= plan.requests {
                     break;
                 }
-                let call = scenario.call(&mut rng, worker, n, plan.incidents);
+                let made = make(&mut rng, worker, n);
+                let call: &Call = made.borrow();
                 let t0 = Instant::now();
-                let outcome = match tokio::time::timeout(REQUEST_TIMEOUT, conn.expect(&call)).await
-                {
+                let outcome = match tokio::time::timeout(REQUEST_TIMEOUT, conn.expect(call)).await {
                     Ok(outcome) => outcome,
                     Err(_) => {
                         tally.errors += 1;
@@ -187,9 +199,12 @@ pub async fn run(target: Target<'_>, scenario: Scenario, plan: Plan) -> Result<R
                 };
                 let took = t0.elapsed();
                 match outcome {
-                    Ok(body) => {
+                    Ok(answer) => {
                         latencies.record(took);
-                        tally.body_bytes += body.len() as u64;
+                        tally.body_bytes += answer.body.len() as u64;
+                        if let Some(etag) = answer.headers.get(ETAG) {
+                            tally.saw_etag(etag);
+                        }
                     }
                     Err(e) => {
                         tally.errors += 1;

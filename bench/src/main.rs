@@ -1,12 +1,18 @@
-//! `debrief-bench`: the HTTP benchmark of issue #2, run by `bench/run`.
+//! `debrief-bench`: the HTTP benchmarks of issues #2 and #4, run by `bench/run`.
 //!
-//! It starts a bare axum baseline (this binary again, `baseline-server`), then for each backend
-//! (SQLite, PostgreSQL) seeds a fresh database, starts `debrief serve`, and measures declare, add
-//! timeline event, get incident and a filtered first page of the list at each concurrency, each
-//! right after the same load on the baseline. It prints throughput, p50 and p99, start-up and
-//! memory, each beside the baseline's with the ratio, and the issue's targets as PASS/MISS.
-//! It exits non-zero only when something failed (including any failed request), never for a
-//! missed target.
+//! The `api` suite (issue #2, the default) starts a bare axum baseline (this binary again,
+//! `baseline-server`), then for each backend (SQLite, PostgreSQL) seeds a fresh database, starts
+//! `debrief serve`, and measures declare, add timeline event, get incident and a filtered first
+//! page of the list at each concurrency, each right after the same load on the baseline. It
+//! prints throughput, p50 and p99, start-up and memory, each beside the baseline's with the
+//! ratio, and the issue's targets as PASS/MISS.
+//!
+//! The `status` suite (issue #4) builds a status page through the API, has the baseline serve
+//! the exact bytes of its public files, and measures both at 64 connections, then Debrief again
+//! while updates are being published (see [`status`]).
+//!
+//! Either exits non-zero only when something failed (including any failed request or check),
+//! never for a missed target.
 //!
 //! # Layout
 //! - [`client`]: a lean keep-alive HTTP/1.1 connection.
@@ -17,8 +23,9 @@
 //! - [`baseline`]: the bare axum server.
 //! - [`database`]: the per-run database and the CLI-made admin and token.
 //! - [`seed`]: bulk-inserting the incidents.
-//! - [`suite`]: one backend's run.
-//! - [`report`]: the printed tables.
+//! - [`suite`]: one backend's run of the `api` suite.
+//! - [`report`]: the `api` suite's printed tables.
+//! - [`status`]: the `status` suite: setup, publisher, runs and report.
 
 mod baseline;
 mod client;
@@ -29,6 +36,7 @@ mod process;
 mod report;
 mod seed;
 mod stats;
+mod status;
 mod suite;
 
 use anyhow::{Context, Result, bail};
@@ -39,7 +47,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
-use suite::{Config, ProcessFigures};
+use suite::{Config, ProcessFigures, Suite};
 
 /// HTTP benchmarks of the debrief server against a bare axum baseline.
 #[derive(Parser)]
@@ -62,6 +70,9 @@ enum Command {
         /// Loopback address to listen on.
         #[arg(long)]
         listen: SocketAddr,
+        /// A manifest of files to serve as well (written by the status suite).
+        #[arg(long)]
+        files: Option<PathBuf>,
     },
 }
 
@@ -77,27 +88,35 @@ struct RunArgs {
     /// The debrief binary to benchmark.
     #[arg(long, default_value = "target/release/debrief")]
     debrief: PathBuf,
+    /// What to measure: the incident API (issue #2) or the public status page (issue #4).
+    #[arg(long, value_enum, default_value = "api")]
+    suite: Suite,
     /// Which database(s) to run on.
     #[arg(long, value_enum, default_value = "both")]
     backend: Which,
-    /// A short smoke run: 5,000 incidents, 300 requests per run, 30 warm-up, 2 s cap.
+    /// A short smoke run: 5,000 incidents, 300 requests per run, 30 warm-up, 2 s cap (status
+    /// suite: 2,000 requests per run, 200 warm-up, 2 s cap).
     #[arg(long)]
     quick: bool,
-    /// Incidents to seed [default: 100000, quick 5000].
+    /// Incidents to seed (api suite) [default: 100000, quick 5000].
     #[arg(long)]
     incidents: Option<u64>,
-    /// Most requests per measured run [default: 5000, quick 300].
+    /// Most requests per measured run [default: 5000, quick 300; status: 50000, quick 2000].
     #[arg(long)]
     requests: Option<u64>,
-    /// Requests per unmeasured warm-up run [default: 200, quick 30].
+    /// Requests per unmeasured warm-up run [default: 200, quick 30; status: 2000, quick 200].
     #[arg(long)]
     warmup: Option<u64>,
     /// Time cap per run, in seconds [default: 5, quick 2].
     #[arg(long)]
     max_seconds: Option<f64>,
-    /// Concurrency levels.
-    #[arg(long, value_delimiter = ',', default_value = "1,8")]
+    /// Concurrency levels [default: 1,8; status: 64].
+    #[arg(long, value_delimiter = ',')]
     concurrency: Vec<usize>,
+    /// Status suite: the public paths to measure, under the page's `/status/SLUG` ("/" is the
+    /// HTML page itself). A path that does not answer 200 at setup is skipped, and reported so.
+    #[arg(long, value_delimiter = ',', default_value = "/,/api/v2/summary.json")]
+    status_paths: Vec<String>,
     /// PostgreSQL URL of a role that may create databases (a fresh one is made and dropped).
     #[arg(
         long,
@@ -113,7 +132,9 @@ struct RunArgs {
 
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
-        Command::BaselineServer { listen } => baseline::serve(listen).map(|()| true),
+        Command::BaselineServer { listen, files } => {
+            baseline::serve(listen, files.as_deref()).map(|()| true)
+        }
         Command::Run(args) => runtime().and_then(|rt| rt.block_on(run(args))),
         Command::Load(args) => runtime().and_then(|rt| rt.block_on(probe::run(args))),
     };
@@ -138,14 +159,30 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 fn config(args: &RunArgs, work_dir: PathBuf) -> Result<Config> {
     let pick =
         |v: Option<u64>, full: u64, quick: u64| v.unwrap_or(if args.quick { quick } else { full });
+    let status = args.suite == Suite::Status;
+    let (requests, warmup) = match status {
+        true => (
+            pick(args.requests, 50_000, 2_000),
+            pick(args.warmup, 2_000, 200),
+        ),
+        false => (pick(args.requests, 5_000, 300), pick(args.warmup, 200, 30)),
+    };
+    let concurrency = match (args.concurrency.is_empty(), status) {
+        (false, _) => args.concurrency.clone(),
+        (true, true) => vec![64],
+        (true, false) => vec![1, 8],
+    };
     let max = args
         .max_seconds
         .unwrap_or(if args.quick { 2.0 } else { 5.0 });
     if !(max > 0.0 && max <= 600.0) {
         bail!("--max-seconds must be between 0 and 600");
     }
-    if args.concurrency.is_empty() || args.concurrency.iter().any(|c| !(1..=256).contains(c)) {
+    if concurrency.iter().any(|c| !(1..=256).contains(c)) {
         bail!("--concurrency takes levels from 1 to 256, like 1,8");
+    }
+    if args.status_paths.iter().any(|p| !p.starts_with('/')) {
+        bail!("--status-paths takes paths that start with '/', like /,/api/v2/summary.json");
     }
     let debrief = std::path::absolute(&args.debrief).context("Failed to resolve --debrief")?;
     if !debrief.is_file() {
@@ -156,11 +193,13 @@ fn config(args: &RunArgs, work_dir: PathBuf) -> Result<Config> {
     }
     Ok(Config {
         debrief,
+        suite: args.suite,
         incidents: pick(args.incidents, 100_000, 5_000).max(1),
-        requests: pick(args.requests, 5_000, 300).max(1),
-        warmup: pick(args.warmup, 200, 30),
+        requests: requests.max(1),
+        warmup,
         max: Duration::from_secs_f64(max),
-        concurrency: args.concurrency.clone(),
+        concurrency,
+        status_paths: args.status_paths.clone(),
         postgres_url: args.postgres_url.clone(),
         keep: args.keep,
         loadavg: std::fs::read_to_string("/proc/loadavg")
@@ -196,6 +235,9 @@ async fn run_in(args: &RunArgs, work_dir: PathBuf) -> Result<bool> {
         Which::Postgres => vec![Backend::Postgres],
         Which::Both => vec![Backend::Sqlite, Backend::Postgres],
     };
+    if cfg.suite == Suite::Status {
+        return status::run(&cfg, &backends).await;
+    }
     let me =
         std::env::current_exe().context("Failed to find this program to start the baseline")?;
     let addr = process::free_port()?;

@@ -1,10 +1,14 @@
-//! `debrief-bench load`: one scenario's load against a Debrief server already running on
-//! loopback, with its figures printed on one line; for profiling a single request mix (run the
-//! server under `perf`, say) without the whole benchmark around it.
+//! `debrief-bench load`: one scenario's load (or a `GET` of one path, like a status page) against
+//! a Debrief server already running on loopback, with its figures printed on one line; for
+//! profiling a single request mix (run the server under `perf`, say) without the whole benchmark
+//! around it.
 
+use crate::client::Call;
 use crate::load;
 use anyhow::{Result, bail};
+use hyper::header::{ACCEPT_ENCODING, HeaderValue};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Options of `debrief-bench load`.
@@ -20,8 +24,14 @@ pub struct LoadArgs {
     #[arg(long)]
     pid: Option<u32>,
     /// The request mix.
-    #[arg(long, value_enum)]
-    scenario: load::Scenario,
+    #[arg(long, value_enum, required_unless_present = "path")]
+    scenario: Option<load::Scenario>,
+    /// Instead of a scenario, `GET` this path every time (a status page, say), expecting 200.
+    #[arg(long, conflicts_with = "scenario")]
+    path: Option<String>,
+    /// With `--path`: send `Accept-Encoding: gzip`.
+    #[arg(long, requires = "path")]
+    gzip: bool,
     /// Concurrent connections.
     #[arg(long, default_value_t = 8)]
     concurrency: usize,
@@ -56,11 +66,27 @@ pub async fn run(a: LoadArgs) -> Result<bool> {
         max: Duration::from_secs_f64(a.max_seconds),
         incidents: a.incidents.max(1),
     };
-    let f = load::run(target, a.scenario, plan).await?;
+    let (name, f) = match (a.scenario, &a.path) {
+        (Some(scenario), _) => (
+            scenario.name().to_string(),
+            load::run(target, scenario, plan).await?,
+        ),
+        (None, Some(path)) => {
+            let mut call = Call::get(path.as_str());
+            if a.gzip {
+                call.headers
+                    .push((ACCEPT_ENCODING, HeaderValue::from_static("gzip")));
+            }
+            let call = Arc::new(call);
+            let f = load::run_calls(target, plan, move |_, _, _| call.clone()).await?;
+            (format!("GET {path}"), f)
+        }
+        (None, None) => bail!("give --scenario or --path"),
+    };
     println!(
         "{} c={}: {} ok, {} errors in {:.2} s: {:.0} req/s, p50 {:.3} ms, p99 {:.3} ms, max {:.2} ms, \
          {:.0} us CPU/req, peak RSS {:.1} MiB",
-        a.scenario.name(),
+        name,
         a.concurrency,
         f.ok,
         f.errors,

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 const TARGET_INCIDENTS: u64 = 100_000;
 
 /// `12345.6` → `12,346`.
-fn thousands(v: f64) -> String {
+pub fn thousands(v: f64) -> String {
     let s = format!("{:.0}", v.max(0.0));
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
@@ -23,7 +23,8 @@ fn thousands(v: f64) -> String {
     out
 }
 
-fn ratio(a: f64, b: f64) -> String {
+/// `a / b` as `0.73x` (`-` when `b` is 0).
+pub fn ratio(a: f64, b: f64) -> String {
     if b <= 0.0 {
         return "-".into();
     }

@@ -3,6 +3,7 @@
 //! Every request's latency is kept (a run is bounded to a few thousand requests), so the
 //! percentiles are exact nearest-rank values rather than bucket estimates.
 
+use hyper::header::HeaderValue;
 use std::time::Duration;
 
 /// The latencies of one load run, in nanoseconds.
@@ -73,15 +74,28 @@ pub struct Tally {
     pub first_error: Option<String>,
     /// Total body bytes of the successful answers.
     pub body_bytes: u64,
+    /// The distinct `ETag`s of successful answers, in the order first seen: how many versions of
+    /// a changing document the run was served.
+    pub etags: Vec<HeaderValue>,
 }
 
 impl Tally {
+    /// Notes an answer's `ETag` (cheap when it is the last one seen, as it nearly always is).
+    pub fn saw_etag(&mut self, etag: &HeaderValue) {
+        if self.etags.last() != Some(etag) && !self.etags.contains(etag) {
+            self.etags.push(etag.clone());
+        }
+    }
+
     /// Adds another worker's counts.
     pub fn merge(&mut self, other: Tally) {
         self.errors += other.errors;
         self.body_bytes += other.body_bytes;
         if self.first_error.is_none() {
             self.first_error = other.first_error;
+        }
+        for e in &other.etags {
+            self.saw_etag(e);
         }
     }
 }
@@ -120,6 +134,9 @@ pub struct RunFigures {
     pub peak_rss_kb: u64,
     /// The server's CPU time (all threads) per successful request, in microseconds.
     pub cpu_us_per_req: f64,
+    /// Distinct `ETag`s among the answers (0 when the server sends none): the versions of the
+    /// document served during the run.
+    pub versions: u64,
 }
 
 impl RunFigures {
@@ -131,6 +148,7 @@ impl RunFigures {
         server: ServerUse,
     ) -> Self {
         let ok = lat.len() as u64;
+        let versions = tally.etags.len() as u64;
         let secs = elapsed.as_secs_f64();
         Self {
             ok,
@@ -148,6 +166,7 @@ impl RunFigures {
             } else {
                 0.0
             },
+            versions,
         }
     }
 }
@@ -178,6 +197,7 @@ mod tests {
             errors: 2,
             first_error: None,
             body_bytes: 1000,
+            etags: Vec::new(),
         };
         let f = RunFigures::from_samples(
             l,

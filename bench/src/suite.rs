@@ -8,19 +8,29 @@ use crate::load::{self, LIST_QUERY, Plan, Scenario, Target};
 use crate::process::Server;
 use crate::stats::RunFigures;
 use anyhow::{Context, Result};
-use bytes::Bytes;
-use hyper::{Method, StatusCode};
 use std::path::PathBuf;
 use std::time::Duration;
 
 /// How long a server sits after its first answer before its idle RSS is read.
 const SETTLE: Duration = Duration::from_millis(500);
 
+/// Which benchmark to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Suite {
+    /// The incident API (issue #2): declare, timeline, get, list.
+    Api,
+    /// The public status page (issue #4): its HTML and JSON at 64 connections, also while
+    /// updates are being published.
+    Status,
+}
+
 /// What the whole run was asked to do.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// The `debrief` binary.
     pub debrief: PathBuf,
+    /// Which benchmark.
+    pub suite: Suite,
     /// Incidents seeded before the server starts.
     pub incidents: u64,
     /// Most requests per measured run.
@@ -31,6 +41,8 @@ pub struct Config {
     pub max: Duration,
     /// The concurrency levels.
     pub concurrency: Vec<usize>,
+    /// Status suite: the public paths to measure, under `/status/SLUG` (`/` is the page).
+    pub status_paths: Vec<String>,
     /// A PostgreSQL URL of a role that may create databases.
     pub postgres_url: String,
     /// `/proc/loadavg`'s three averages when the run began (other work on the machine).
@@ -129,7 +141,7 @@ async fn run_on(
 ) -> Result<BackendReport> {
     let name = db.backend.name();
     eprintln!("[{name}] creating the admin and an API token with the debrief CLI");
-    let token = db.make_token(&cfg.debrief).await?;
+    let token = db.make_token(&cfg.debrief, "write").await?;
     eprintln!("[{name}] seeding {} incidents", cfg.incidents);
     let seed_time = crate::seed::seed(&db.url, cfg.incidents, EMAIL).await?;
     eprintln!(
@@ -196,12 +208,7 @@ async fn measure(
         debrief.idle_rss_kb as f64 / 1024.0
     );
     // One real request first, so a wrong token or a broken list fails here with its answer.
-    let probe = Call {
-        method: Method::GET,
-        path: LIST_QUERY.into(),
-        body: Bytes::new(),
-        expect: StatusCode::OK,
-    };
+    let probe = Call::get(LIST_QUERY);
     Conn::open(server.addr, Some(token))
         .await?
         .expect(&probe)

@@ -18,6 +18,8 @@
 //! - [`blameless`]: the blameless check over postmortem writing.
 //! - [`deadline`]: business-day deadlines on an organisation's working calendar.
 //! - [`recurrence`]: a subset of RFC 5545 recurrence rules, expanded in wall-clock time.
+//! - [`statuspage`]: public status pages: component states, uptime bars, Statuspage v2 JSON,
+//!   subscriber webhooks and the Atom feed (issue #4).
 //! - [`ics`]: a strict RFC 5545 iCalendar writer (events, attendees, time zones).
 
 pub mod access;
@@ -34,6 +36,7 @@ pub mod recurrence;
 pub mod role;
 pub mod severity;
 pub mod status;
+pub mod statuspage;
 pub mod timeline;
 pub mod timestamps;
 pub mod validation;

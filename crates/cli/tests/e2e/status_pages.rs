@@ -280,6 +280,91 @@ async fn the_public_page_is_served_from_a_snapshot_with_validators(app: &TestApp
     );
 }
 
+async fn maintenance_moves_on_time_and_puts_its_components_under_maintenance(
+    backend: crate::harness::Backend,
+) {
+    // Arrange: jobs polled every 100 ms; maintenance from 1.5 s to 3 s from now, verified 0 min.
+    let app = crate::harness::spawn_app_with(backend, |c| {
+        c.jobs.poll_interval = std::time::Duration::from_millis(100);
+    })
+    .await;
+    let (api, dashboard) = setup_page(&app).await;
+    let at = |ms: i64| {
+        debrief_core::format_utc(jiff::Timestamp::now() + jiff::SignedDuration::from_millis(ms))
+    };
+    let (s, _, m) = app
+        .post(
+            "/api/v1/status-pages/acme/maintenances",
+            &app.admin_token,
+            &json!({"title": "Database upgrade", "body": "We upgrade the database.",
+                    "starts_at": at(1500), "ends_at": at(3000), "verify_minutes": 0,
+                    "components": [api]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{m}");
+    let state_of = |items: &Value, id: i64| -> String {
+        items["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()["state"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+
+    // Act + assert: scheduled, then in progress with the component under maintenance, then
+    // completed with it operational again; the other component never moves.
+    assert_eq!(m["status"], "scheduled");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut seen = Vec::new();
+    loop {
+        let (_, _, list) = app
+            .get("/api/v1/status-pages/acme/maintenances", &app.admin_token)
+            .await;
+        let (_, _, comps) = app
+            .get("/api/v1/status-pages/acme/components", &app.admin_token)
+            .await;
+        let status = list["items"][0]["status"].as_str().unwrap().to_string();
+        let pair = (status.clone(), state_of(&comps, api));
+        if seen.last() != Some(&pair) {
+            seen.push(pair);
+        }
+        assert_eq!(state_of(&comps, dashboard), "operational");
+        if status == "completed" {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "stuck: {seen:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        seen.contains(&("in_progress".into(), "under_maintenance".into())),
+        "{seen:?}"
+    );
+    assert_eq!(
+        seen.last().unwrap(),
+        &("completed".to_string(), "operational".to_string()),
+        "{seen:?}"
+    );
+    let (_, _, list) = app
+        .get("/api/v1/status-pages/acme/maintenances", &app.admin_token)
+        .await;
+    let statuses: Vec<&str> = list["items"][0]["updates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["status"].as_str().unwrap())
+        .collect();
+    // With no verification time, the work goes straight from in progress to completed.
+    assert_eq!(statuses, ["scheduled", "in_progress", "completed"]);
+    app.close().await;
+}
+
+crate::e2e_test!(
+    maintenance_moves_on_time_and_puts_its_components_under_maintenance,
+    backend
+);
 e2e_test!(the_public_page_is_served_from_a_snapshot_with_validators);
 e2e_test!(a_published_update_changes_components_and_is_on_the_timeline);
 e2e_test!(private_incidents_never_reach_a_page);

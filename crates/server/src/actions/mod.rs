@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod delivery;
 pub mod incident;
 pub mod insights;
+pub mod maintenance;
 pub mod meetings;
 pub mod notify;
 pub mod policy;

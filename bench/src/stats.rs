@@ -213,4 +213,26 @@ mod tests {
         assert_eq!(f.cpu_us_per_req, 5000.0);
         assert_eq!(f.throughput, 5.0);
     }
+
+    #[test]
+    fn versions_count_distinct_etags_across_workers() {
+        let (a, b) = (
+            HeaderValue::from_static("\"a\""),
+            HeaderValue::from_static("\"b\""),
+        );
+        let mut one = Tally::default();
+        for e in [&a, &a, &b, &a] {
+            one.saw_etag(e);
+        }
+        let mut two = Tally::default();
+        two.saw_etag(&b);
+        two.merge(one);
+        let f = RunFigures::from_samples(
+            Latencies::default(),
+            two,
+            Duration::from_secs(1),
+            ServerUse::default(),
+        );
+        assert_eq!(f.versions, 2);
+    }
 }

@@ -108,6 +108,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/status-pages/{slug}/components"),
     ("patch", "/api/v1/status-pages/{slug}/components/{id}"),
     ("get", "/api/v1/status-pages/{slug}/components/{id}/history"),
+    ("get", "/api/v1/status-pages/{slug}/maintenances"),
+    ("post", "/api/v1/status-pages/{slug}/maintenances"),
     ("get", "/api/v1/incidents/{reference}/status-updates"),
     ("post", "/api/v1/incidents/{reference}/status-updates"),
     ("get", "/api/v1/openapi.json"),

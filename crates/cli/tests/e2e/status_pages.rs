@@ -365,6 +365,72 @@ crate::e2e_test!(
     maintenance_moves_on_time_and_puts_its_components_under_maintenance,
     backend
 );
+async fn a_real_statuspage_reader_reads_the_summary(app: &TestApp) {
+    // Arrange: a page with an open incident, as the reader's documentation shows one.
+    let (api, _) = setup_page(app).await;
+    let inc = app
+        .declare(&app.admin_token, &json!({"title": "x", "severity": "SEV2"}))
+        .await;
+    let r = inc["reference"].as_str().unwrap();
+    app.post(
+        &format!("/api/v1/incidents/{r}/status-updates"),
+        &app.admin_token,
+        &json!({"page": "acme", "status": "investigating", "name": "Elevated API error rates",
+                "body": "Looking into it.", "components": [{"id": api, "state": "major_outage"}]}),
+    )
+    .await;
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let exporter = format!("{root}/.tools/venv/bin/statuspage-prometheus-exporter");
+    assert!(
+        std::path::Path::new(&exporter).exists(),
+        "{exporter} is missing: run scripts/install-test-deps"
+    );
+    let dir = std::env::temp_dir().join(crate::harness::unique_name("debrief_exporter"));
+    std::fs::create_dir_all(dir.join("metrics")).expect("a temp dir");
+    std::fs::write(
+        dir.join("services.json"),
+        json!({"ours": {"url": app.url("/status/acme/api/v2/summary.json"), "name": "Acme"}})
+            .to_string(),
+    )
+    .expect("services.json");
+
+    // Act: one pass of the real reader.
+    let out = tokio::process::Command::new(&exporter)
+        .current_dir(&dir)
+        .env("RUN_MODE", "once")
+        .env("SERVICES_JSON_PATH", dir.join("services.json"))
+        .env("METRICS_TEXTFILE_PATH", dir.join("metrics/statuspage.prom"))
+        .env("CLEAR_CACHE", "true")
+        .env("NO_PROXY", "*")
+        .output()
+        .await
+        .expect("run the exporter");
+    let prom = std::fs::read_to_string(dir.join("metrics/statuspage.prom")).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // Assert: it understood the page: not operational, the incident, the component down.
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        prom.contains(r#"statuspage_service_status{service_name="Acme"} 0.0"#),
+        "{prom}"
+    );
+    assert!(
+        prom.contains(r#"incident_name="Elevated API error rates""#)
+            && prom.contains(r#"affected_components="API""#),
+        "{prom}"
+    );
+    assert!(
+        prom.contains(r#"statuspage_component_status{component_name="API""#),
+        "{prom}"
+    );
+}
+
+e2e_test!(a_real_statuspage_reader_reads_the_summary);
 e2e_test!(the_public_page_is_served_from_a_snapshot_with_validators);
 e2e_test!(a_published_update_changes_components_and_is_on_the_timeline);
 e2e_test!(private_incidents_never_reach_a_page);

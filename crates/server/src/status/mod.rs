@@ -10,8 +10,10 @@
 //!
 //! # Layout
 //! - this module: the snapshot cache and the HTTP handler.
+//! - [`documents`]: the Statuspage v2 documents and the Atom feed.
 //! - [`render`]: building a snapshot's files from the store.
 
+pub mod documents;
 pub mod render;
 
 use crate::{AppError, AppState};

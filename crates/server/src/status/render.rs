@@ -38,6 +38,10 @@ pub struct ComponentView {
     pub state: String,
     /// State for people.
     pub label: &'static str,
+    /// 90 daily bars: (CSS class, tooltip).
+    pub bars: Vec<(&'static str, String)>,
+    /// Uptime over the window, e.g. `99.93%`.
+    pub uptime: String,
 }
 
 /// A group of components.
@@ -72,6 +76,29 @@ pub struct IncidentView {
     pub created: PageTime,
     /// Updates, newest first.
     pub updates: Vec<UpdateView>,
+}
+
+fn bar(d: &debrief_core::statuspage::uptime::DayBar) -> (&'static str, String) {
+    use debrief_core::statuspage::ComponentState as S;
+    let class = match (d.uptime_percent, d.worst_state) {
+        (None, _) => "none",
+        (_, Some(S::MajorOutage)) => "major",
+        (_, Some(S::PartialOutage)) => "partial",
+        (_, Some(S::DegradedPerformance)) => "degraded",
+        (_, Some(S::UnderMaintenance)) => "maintenance",
+        _ => "ok",
+    };
+    let title = match d.uptime_percent {
+        None => format!("{}: no data", d.date),
+        Some(p) => format!(
+            "{}: {}% uptime; {} min major outage, {} min partial outage",
+            d.date,
+            debrief_core::statuspage::uptime::format_percent(p),
+            d.outage_minutes,
+            d.partial_minutes
+        ),
+    };
+    (class, title)
 }
 
 /// The label of a component state.
@@ -114,7 +141,22 @@ struct IndexPage<'a> {
     groups: Vec<GroupView>,
     active: Vec<IncidentView>,
     history: Vec<IncidentView>,
+    maintenances: Vec<MaintenanceView>,
     updated: PageTime,
+}
+
+/// Upcoming or running maintenance as shown.
+pub struct MaintenanceView {
+    /// Title.
+    pub title: String,
+    /// What will happen.
+    pub body: String,
+    /// `scheduled`, `in_progress`, `verifying`.
+    pub status: String,
+    /// Window start.
+    pub starts: PageTime,
+    /// Window end.
+    pub ends: PageTime,
 }
 
 #[derive(Template)]
@@ -149,6 +191,23 @@ fn view(i: &PageIncident, tz: &jiff::tz::TimeZone) -> IncidentView {
 pub async fn snapshot(state: &AppState, page: &StatusPage) -> Result<PageSnapshot, AppError> {
     let tz = jiff::tz::TimeZone::get(&page.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
     let components = state.store.components(page.id).await?;
+    let now = crate::actions::now();
+    let since = now
+        .checked_sub(jiff::SignedDuration::from_hours(24 * 92))
+        .unwrap_or(now);
+    let input = super::documents::page_input(state, page, since).await?;
+    let days = debrief_core::statuspage::uptime::DEFAULT_WINDOW_DAYS;
+    let uptime: HashMap<String, debrief_core::statuspage::uptime::Uptime> = input
+        .components
+        .iter()
+        .filter(|c| !c.is_group)
+        .map(|c| {
+            (
+                c.id.clone(),
+                debrief_core::statuspage::uptime::uptime_bars(&c.uptime_history(), &tz, days, now),
+            )
+        })
+        .collect();
     let incidents = state.store.page_incidents(page.id, 50).await?;
     let (active, past): (Vec<&PageIncident>, Vec<&PageIncident>) =
         incidents.iter().partition(|i| i.status != "resolved");
@@ -157,11 +216,17 @@ pub async fn snapshot(state: &AppState, page: &StatusPage) -> Result<PageSnapsho
     let mut groups: Vec<GroupView> = Vec::new();
     for c in &components {
         let name = c.group.clone().unwrap_or_default();
+        let u = uptime.get(&c.id.to_string());
         let cv = ComponentView {
             name: c.name.clone(),
             description: c.description.clone().unwrap_or_default(),
             state: c.state.clone(),
             label: state_label(&c.state),
+            bars: u.map_or_else(Vec::new, |u| u.days.iter().map(bar).collect()),
+            uptime: u.and_then(|u| u.uptime_percent).map_or_else(
+                || "no data".into(),
+                |p| format!("{}%", debrief_core::statuspage::uptime::format_percent(p)),
+            ),
         };
         match groups.iter_mut().find(|g| g.name == name) {
             Some(g) => g.components.push(cv),
@@ -198,6 +263,21 @@ pub async fn snapshot(state: &AppState, page: &StatusPage) -> Result<PageSnapsho
         groups,
         active: active.iter().map(|i| view(i, &tz)).collect(),
         history: past.iter().map(|i| view(i, &tz)).collect(),
+        maintenances: state
+            .store
+            .maintenances(page.id)
+            .await?
+            .into_iter()
+            .filter(|m| m.status != "completed")
+            .rev()
+            .map(|m| MaintenanceView {
+                title: m.title,
+                body: m.body,
+                status: m.status.replace('_', " "),
+                starts: PageTime::new(m.starts_at, &tz),
+                ends: PageTime::new(m.ends_at, &tz),
+            })
+            .collect(),
         updated: PageTime::new(page.updated_at, &tz),
     }
     .render()
@@ -206,6 +286,7 @@ pub async fn snapshot(state: &AppState, page: &StatusPage) -> Result<PageSnapsho
         "index.html".into(),
         File::new("text/html; charset=utf-8", index.into_bytes()),
     );
+    files.extend(super::documents::documents(&input, now));
     Ok(PageSnapshot {
         updated_at: page.updated_at,
         public: page.public,

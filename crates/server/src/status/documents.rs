@@ -1,0 +1,214 @@
+//! The page's data as the status page core wants it ([`PageInput`]), and the Statuspage v2
+//! documents and Atom feed made from it.
+
+use super::File;
+use crate::{AppError, AppState};
+use debrief_core::Timestamp;
+use debrief_core::statuspage::input::{
+    AffectedInput, ComponentInput, MaintenanceInput, PageIncidentInput, PageInput, UpdateInput,
+};
+use debrief_core::statuspage::uptime::StateChange;
+use debrief_core::statuspage::{ComponentState, MaintenanceStatus, UpdateStatus, atom, build};
+use debrief_store::status_page::StatusPage;
+use std::collections::HashMap;
+
+fn state(s: &str) -> ComponentState {
+    s.parse().unwrap_or(ComponentState::Operational)
+}
+
+fn group_id(name: &str) -> String {
+    let slug: String = name
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    format!("group-{slug}")
+}
+
+/// Reads everything shown on a page (uptime history back to `since`).
+pub async fn page_input(
+    state_: &AppState,
+    page: &StatusPage,
+    since: Timestamp,
+) -> Result<PageInput, AppError> {
+    let url = format!("{}/status/{}", state_.config.public_url, page.slug);
+    let mut components = Vec::new();
+    let mut groups: Vec<(String, i64, Timestamp)> = Vec::new();
+    for c in state_.store.components(page.id).await? {
+        let history = state_
+            .store
+            .component_history(c.id, since)
+            .await?
+            .into_iter()
+            .map(|h| StateChange {
+                at: h.at,
+                state: state(&h.state),
+            })
+            .collect();
+        if let Some(g) = &c.group
+            && !groups.iter().any(|(n, _, _)| n == g)
+        {
+            groups.push((g.clone(), c.position, c.created_at));
+        }
+        components.push(ComponentInput {
+            id: c.id.to_string(),
+            name: c.name.clone(),
+            description: c.description.clone(),
+            position: c.position,
+            is_group: false,
+            group_id: c.group.as_deref().map(group_id),
+            showcase: true,
+            only_show_if_degraded: false,
+            start_date: None,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+            state: state(&c.state),
+            history,
+        });
+    }
+    for (name, position, created_at) in groups {
+        components.push(ComponentInput {
+            id: group_id(&name),
+            name,
+            description: None,
+            position,
+            is_group: true,
+            group_id: None,
+            showcase: true,
+            only_show_if_degraded: false,
+            start_date: None,
+            created_at,
+            updated_at: page.updated_at,
+            state: ComponentState::Operational,
+            history: Vec::new(),
+        });
+    }
+    let affected = |changes: &[debrief_store::status_page::ComponentChange]| {
+        changes
+            .iter()
+            .map(|c| AffectedInput {
+                component_id: c.component_id.to_string(),
+                old_state: state(&c.old_state),
+                new_state: state(&c.new_state),
+            })
+            .collect::<Vec<_>>()
+    };
+    let incidents = state_
+        .store
+        .page_incidents(page.id, build::RECENT_INCIDENTS as i64)
+        .await?
+        .into_iter()
+        .map(|i| PageIncidentInput {
+            id: i.incident_id.to_string(),
+            name: i.name.clone(),
+            created_at: i.created_at,
+            updated_at: i.updated_at,
+            started_at: None,
+            impact_override: None,
+            updates: i
+                .updates
+                .iter()
+                .map(|u| UpdateInput {
+                    id: u.id.to_string(),
+                    status: u.status.parse().unwrap_or(UpdateStatus::Investigating),
+                    body: u.body.clone(),
+                    created_at: u.at,
+                    updated_at: u.at,
+                    display_at: u.at,
+                    affected: affected(&u.components),
+                    deliver_notifications: true,
+                })
+                .collect(),
+        })
+        .collect();
+    let maintenances = state_
+        .store
+        .maintenances(page.id)
+        .await?
+        .into_iter()
+        .map(|m| MaintenanceInput {
+            id: format!("m{}", m.id),
+            name: m.title.clone(),
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            scheduled_for: m.starts_at,
+            scheduled_until: m.ends_at,
+            verify_minutes: m.verify_minutes.clamp(0, 1440) as u32,
+            component_ids: m.components.iter().map(|c| c.to_string()).collect(),
+            updates: m
+                .updates
+                .iter()
+                .enumerate()
+                .map(|(n, u)| UpdateInput {
+                    id: format!("m{}-{n}", m.id),
+                    status: u.status.parse().unwrap_or(MaintenanceStatus::Scheduled),
+                    body: u.body.clone(),
+                    created_at: u.at,
+                    updated_at: u.at,
+                    display_at: u.at,
+                    affected: Vec::new(),
+                    deliver_notifications: true,
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(PageInput {
+        id: page.id.to_string(),
+        name: page.name.clone(),
+        url,
+        time_zone: page.time_zone.clone(),
+        updated_at: page.updated_at,
+        components,
+        incidents,
+        maintenances,
+    })
+}
+
+fn json<T: serde::Serialize>(doc: &T) -> File {
+    File::new(
+        "application/json",
+        serde_json::to_vec(doc).expect("documents serialize"),
+    )
+}
+
+/// The Statuspage v2 documents and the Atom feed, by path.
+pub fn documents(p: &PageInput, now: Timestamp) -> HashMap<String, File> {
+    let mut files = HashMap::new();
+    for (path, file) in [
+        ("api/v2/summary.json", json(&build::summary(p, now))),
+        ("api/v2/status.json", json(&build::status_doc(p))),
+        ("api/v2/components.json", json(&build::components_doc(p))),
+        ("api/v2/incidents.json", json(&build::incidents_doc(p))),
+        (
+            "api/v2/incidents/unresolved.json",
+            json(&build::unresolved_incidents_doc(p)),
+        ),
+        (
+            "api/v2/scheduled-maintenances.json",
+            json(&build::maintenances_doc(p, now)),
+        ),
+        (
+            "api/v2/scheduled-maintenances/upcoming.json",
+            json(&build::upcoming_maintenances_doc(p, now)),
+        ),
+        (
+            "api/v2/scheduled-maintenances/active.json",
+            json(&build::active_maintenances_doc(p, now)),
+        ),
+    ] {
+        files.insert(path.to_string(), file);
+    }
+    let feed = atom::page_feed(p, now).render();
+    files.insert(
+        "history.atom".into(),
+        File::new(
+            "application/atom+xml; charset=utf-8",
+            feed.clone().into_bytes(),
+        ),
+    );
+    files.insert(
+        "feed.atom".into(),
+        File::new("application/atom+xml; charset=utf-8", feed.into_bytes()),
+    );
+    files
+}

@@ -59,6 +59,8 @@ pub struct AppState {
     pub jobs: Arc<Jobs>,
     /// Status page snapshots, served to the public without rendering.
     pub status: Arc<crate::status::Snapshots>,
+    /// Subscription requests to status pages, to slow floods down.
+    pub subscribers: Arc<crate::status::subscribers::SubscribeLimiter>,
 }
 
 impl AppState {
@@ -73,6 +75,7 @@ impl AppState {
             logins: Arc::default(),
             caches: Arc::default(),
             status: Arc::default(),
+            subscribers: Arc::default(),
         }
     }
 }

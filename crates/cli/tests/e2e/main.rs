@@ -50,6 +50,7 @@ mod schema;
 mod scripted_run;
 mod sse;
 mod status_pages;
+mod subscribers;
 mod ui;
 mod ui_postmortem;
 mod unknown_and_stale;

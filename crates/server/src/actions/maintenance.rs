@@ -134,6 +134,16 @@ pub async fn schedule(
         .await?;
     state.jobs.wake();
     state.status.invalidate(&page.slug);
+    crate::status::subscribers::notify(
+        state,
+        &page,
+        crate::status::subscribers::Change::Update {
+            id: format!("m{}", m.id),
+            key: format!("status:{}:maintenance:{}:scheduled", page.id, m.id),
+            components: m.components.clone(),
+        },
+    )
+    .await?;
     Ok(m)
 }
 
@@ -202,10 +212,22 @@ pub(crate) async fn advance(state: &AppState, job: &Job, now: Timestamp) -> Outc
         .advance_maintenance(&next, &m.status, &states, &previous, now)
         .await
     {
-        Ok(_) => {
+        Ok(true) => {
             state.status.invalidate_all();
-            Outcome::Done
+            let change = crate::status::subscribers::Change::Update {
+                id: format!("m{}", m.id),
+                key: format!("status:{}:maintenance:{}:{target}", m.page_id, m.id),
+                components: m.components.clone(),
+            };
+            match state.store.page(m.page_id).await {
+                Ok(page) => match crate::status::subscribers::notify(state, &page, change).await {
+                    Ok(()) => Outcome::Done,
+                    Err(e) => Outcome::Retry(e.to_string()),
+                },
+                Err(e) => Outcome::Retry(e.to_string()),
+            }
         }
+        Ok(false) => Outcome::Done,
         Err(e) => Outcome::Retry(e.to_string()),
     }
 }

@@ -275,8 +275,29 @@ pub async fn update_component(
     let reason = optional_text(&mut e, "reason", input.reason.as_deref(), 500);
     e.into_result(())?;
     let cause = reason.unwrap_or_else(|| format!("set by {}", actor.user.name));
-    let c = state.store.update_component(&c, &cause, now()).await?;
+    let before = state.store.component(c.id).await?.state;
+    let at = now();
+    let c = state.store.update_component(&c, &cause, at).await?;
     state.status.invalidate(page_slug);
+    if before != c.state {
+        crate::status::subscribers::notify(
+            state,
+            &page,
+            crate::status::subscribers::Change::Component {
+                id: c.id,
+                key: format!(
+                    "status:{}:component:{}:{}",
+                    page.id,
+                    c.id,
+                    at.as_millisecond()
+                ),
+                old: before,
+                new: c.state.clone(),
+                at,
+            },
+        )
+        .await?;
+    }
     Ok(c)
 }
 
@@ -439,11 +460,24 @@ pub async fn publish_update(
     })
     .await?;
     state.status.invalidate(&page.slug);
-    state
+    let published = state
         .store
         .page_incidents(page.id, 1_000)
         .await?
         .into_iter()
         .find(|p| p.incident_id == probe.id)
-        .ok_or_else(|| AppError::Internal("the published incident is not on the page".into()))
+        .ok_or_else(|| AppError::Internal("the published incident is not on the page".into()))?;
+    if let Some(u) = published.updates.last() {
+        crate::status::subscribers::notify(
+            state,
+            &page,
+            crate::status::subscribers::Change::Update {
+                id: probe.id.to_string(),
+                key: format!("status:{}:update:{}", page.id, u.id),
+                components: changes.iter().map(|c| c.component_id).collect(),
+            },
+        )
+        .await?;
+    }
+    Ok(published)
 }

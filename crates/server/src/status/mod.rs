@@ -15,6 +15,7 @@
 
 pub mod documents;
 pub mod render;
+pub mod subscribers;
 
 use crate::{AppError, AppState};
 use axum::Router;
@@ -142,6 +143,15 @@ impl Snapshots {
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/status/{slug}", get(serve_index))
+        .route(
+            "/status/{slug}/subscribe",
+            axum::routing::post(subscribers::subscribe),
+        )
+        .route("/status/{slug}/confirm", get(subscribers::confirm))
+        .route(
+            "/status/{slug}/unsubscribe",
+            get(subscribers::unsubscribe_form).post(subscribers::unsubscribe),
+        )
         .route("/status/{slug}/{*path}", get(serve_path))
 }
 

@@ -1,0 +1,198 @@
+//! Status page subscribers: e-mail with double opt-in and one-click unsubscribe, webhooks in the
+//! Statuspage subscriber format, each notification delivered once through the job queue.
+
+use crate::harness::{Backend, SmtpSink, WebhookReceiver, header, spawn_app_with};
+use debrief_server::jobs::SmtpConfig;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+fn token_in(text: &str, marker: &str) -> String {
+    let i = text.find(marker).expect("a link") + marker.len();
+    text[i..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect()
+}
+
+async fn subscribers_get_each_change_once_and_can_leave_in_one_click(backend: Backend) {
+    // Arrange: SMTP, a webhook receiver, a page with two components.
+    let sink = SmtpSink::start(None).await;
+    let url = sink.url(None);
+    let receiver = WebhookReceiver::start().await;
+    let app = spawn_app_with(backend, |c| {
+        c.jobs.poll_interval = Duration::from_millis(100);
+        c.smtp = Some(SmtpConfig::parse(&url, "Debrief <debrief@example.com>").expect("SMTP"));
+    })
+    .await;
+    let t = &app.admin_token;
+    app.post(
+        "/api/v1/status-pages",
+        t,
+        &json!({"slug": "acme", "name": "Acme Cloud"}),
+    )
+    .await;
+    let (_, _, api) = app
+        .post(
+            "/api/v1/status-pages/acme/components",
+            t,
+            &json!({"name": "API"}),
+        )
+        .await;
+    let api = api["id"].as_i64().unwrap();
+    let client = crate::harness::http_client();
+    let subscribe = |body: Value| {
+        let client = client.clone();
+        let url = app.url("/status/acme/subscribe");
+        async move {
+            client
+                .post(url)
+                .json(&body)
+                .send()
+                .await
+                .expect("subscribe")
+        }
+    };
+
+    // Act: subscribe by e-mail (twice) and by webhook; a bad address.
+    let first = subscribe(json!({"email": "Carol@Example.com"})).await;
+    let first_status = first.status();
+    let first_body: Value = first.json().await.expect("JSON");
+    let again: Value = subscribe(json!({"email": "carol@example.com"}))
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    let bad = subscribe(json!({"email": "not-an-address"})).await.status();
+    let hook = subscribe(json!({"webhook_url": format!("{}/statuspage", receiver.address)}))
+        .await
+        .status();
+    let mails = sink.wait_for(1, Duration::from_secs(15)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        sink.messages().len(),
+        1,
+        "one confirmation, even when asked twice"
+    );
+    let confirm = token_in(
+        mails[0]["text"].as_str().unwrap_or_default(),
+        "confirm?token=",
+    );
+    let confirmed = client
+        .get(app.url(&format!("/status/acme/confirm?token={confirm}")))
+        .send()
+        .await
+        .expect("confirm")
+        .status();
+    // An incident update and a component change.
+    let inc = app
+        .declare(t, &json!({"title": "x", "severity": "SEV2"}))
+        .await;
+    let r = inc["reference"].as_str().unwrap();
+    app.post(
+        &format!("/api/v1/incidents/{r}/status-updates"),
+        t,
+        &json!({"page": "acme", "status": "investigating", "name": "API errors", "body": "Looking.",
+                "components": [{"id": api, "state": "partial_outage"}]}),
+    )
+    .await;
+    app.patch(
+        &format!("/api/v1/status-pages/acme/components/{api}"),
+        t,
+        &json!({"state": "operational"}),
+    )
+    .await;
+    let mails = sink.wait_for(3, Duration::from_secs(15)).await;
+    let hits = receiver
+        .wait_until(Duration::from_secs(15), |h| h.len() >= 2)
+        .await;
+    // One click out; the next update reaches nobody by e-mail.
+    let update_mail = mails
+        .iter()
+        .find(|m| header(m, "Subject").unwrap_or("").contains("API errors"))
+        .expect("the update mail");
+    let unsubscribe = token_in(
+        header(update_mail, "List-Unsubscribe").unwrap_or_default(),
+        "unsubscribe?token=",
+    );
+    let left = client
+        .post(app.url(&format!("/status/acme/unsubscribe?token={unsubscribe}")))
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .expect("unsubscribe")
+        .status();
+    app.post(
+        &format!("/api/v1/incidents/{r}/status-updates"),
+        t,
+        &json!({"page": "acme", "status": "resolved", "body": "Fixed."}),
+    )
+    .await;
+    receiver
+        .wait_until(Duration::from_secs(15), |h| h.len() >= 3)
+        .await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+
+    // Assert
+    assert_eq!(first_status, StatusCode::ACCEPTED);
+    assert_eq!(
+        first_body, again,
+        "the same answer whether or not already asked"
+    );
+    assert_eq!(bad, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(hook, StatusCode::ACCEPTED);
+    assert_eq!(confirmed, StatusCode::OK);
+    assert_eq!(left, StatusCode::OK);
+    let subjects: Vec<String> = sink
+        .messages()
+        .iter()
+        .map(|m| header(m, "Subject").unwrap_or("").to_string())
+        .collect();
+    assert_eq!(
+        subjects.len(),
+        3,
+        "confirmation, update, component change; nothing after leaving: {subjects:?}"
+    );
+    assert!(
+        header(update_mail, "List-Unsubscribe-Post")
+            .unwrap_or("")
+            .contains("One-Click")
+    );
+    let hits = receiver.hits();
+    assert_eq!(
+        hits.len(),
+        3,
+        "update, component change, resolution: {:?}",
+        hits.iter().map(|h| &h.body).collect::<Vec<_>>()
+    );
+    let incident = &hits
+        .iter()
+        .find(|h| h.body.get("incident").is_some())
+        .expect("an incident webhook")
+        .body;
+    assert_eq!(incident["incident"]["name"], "API errors");
+    assert!(
+        incident["meta"]["unsubscribe"]
+            .as_str()
+            .unwrap()
+            .contains("/status/acme/unsubscribe?token=")
+    );
+    assert!(incident["page"]["status_indicator"].is_string());
+    let component = &hits
+        .iter()
+        .find(|h| h.body.get("component_update").is_some())
+        .expect("a component webhook")
+        .body;
+    assert_eq!(
+        component["component_update"]["old_status"],
+        "partial_outage"
+    );
+    assert_eq!(component["component_update"]["new_status"], "operational");
+    let _ = hits;
+    app.close().await;
+}
+
+crate::e2e_test!(
+    subscribers_get_each_change_once_and_can_leave_in_one_click,
+    backend
+);

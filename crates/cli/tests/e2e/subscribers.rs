@@ -103,7 +103,7 @@ async fn subscribers_get_each_change_once_and_can_leave_in_one_click(backend: Ba
     )
     .await;
     let mails = sink.wait_for(3, Duration::from_secs(15)).await;
-    let hits = receiver
+    receiver
         .wait_until(Duration::from_secs(15), |h| h.len() >= 2)
         .await;
     // One click out; the next update reaches nobody by e-mail.
@@ -188,7 +188,6 @@ async fn subscribers_get_each_change_once_and_can_leave_in_one_click(backend: Ba
         "partial_outage"
     );
     assert_eq!(component["component_update"]["new_status"], "operational");
-    let _ = hits;
     app.close().await;
 }
 

@@ -284,6 +284,18 @@ pub(crate) async fn write_update(
 }
 
 impl Store {
+    /// Marks the pages an incident is published on as changed (their snapshots are rebuilt).
+    pub async fn touch_pages_of(&self, incident_id: i64, now: Timestamp) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        tx.exec(
+            "UPDATE status_pages SET updated_at = $1 WHERE id IN \
+             (SELECT page_id FROM page_incidents WHERE incident_id = $2)",
+            &[Arg::I(ms(now)), Arg::I(incident_id)],
+        )
+        .await?;
+        tx.commit().await
+    }
+
     /// Creates a page; a taken slug is a conflict.
     pub async fn create_page(&self, p: &StatusPage) -> StoreResult<StatusPage> {
         let branding = p.branding.to_string();

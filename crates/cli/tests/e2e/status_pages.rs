@@ -430,6 +430,70 @@ async fn a_real_statuspage_reader_reads_the_summary(app: &TestApp) {
     );
 }
 
+async fn the_published_postmortem_summary_shows_on_the_page(app: &TestApp) {
+    // Arrange: a SEV2 published on the page and resolved; its postmortem reviewed.
+    setup_page(app).await;
+    let t = &app.admin_token;
+    let inc = app
+        .declare(t, &json!({"title": "Queue stuck", "severity": "SEV2"}))
+        .await;
+    let r = inc["reference"].as_str().unwrap();
+    let id = r.trim_start_matches("INC-");
+    app.post(
+        &format!("/api/v1/incidents/{r}/status-updates"),
+        t,
+        &json!({"page": "acme", "status": "resolved", "name": "Delayed e-mails", "body": "Fixed."}),
+    )
+    .await;
+    app.transition(t, r, &json!({"to": "resolved"})).await;
+    let pm = format!("/api/v1/incidents/{r}/postmortem");
+    let (reviewer, reviewer_token) = app.create_user(AccountRole::Responder).await;
+    app.patch(
+        &pm,
+        t,
+        &json!({"customer_summary": "A **full disk** delayed e-mails for 20 minutes.",
+                              "reviewer_ids": [reviewer.id]}),
+    )
+    .await;
+    let page = app.url(&format!("/status/acme/incidents/{id}"));
+    let client = crate::harness::http_client();
+    let before = client
+        .get(&page)
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+
+    // Act: submit, approve, publish.
+    app.post(&format!("{pm}/steps"), t, &json!({"step": "submit"}))
+        .await;
+    app.post(
+        &format!("{pm}/reviews"),
+        &reviewer_token,
+        &json!({"verdict": "approved"}),
+    )
+    .await;
+    let (s, _, body) = app
+        .post(&format!("{pm}/steps"), t, &json!({"step": "publish"}))
+        .await;
+    let after = client
+        .get(&page)
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+
+    // Assert
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert!(!before.contains("full disk"), "not before publication");
+    assert!(after.contains("<strong>full disk</strong>"), "{after}");
+}
+
+e2e_test!(the_published_postmortem_summary_shows_on_the_page);
 e2e_test!(a_real_statuspage_reader_reads_the_summary);
 e2e_test!(the_public_page_is_served_from_a_snapshot_with_validators);
 e2e_test!(a_published_update_changes_components_and_is_on_the_timeline);

@@ -76,6 +76,8 @@ pub struct IncidentView {
     pub created: PageTime,
     /// Updates, newest first.
     pub updates: Vec<UpdateView>,
+    /// The published postmortem's customer-facing summary, as safe HTML.
+    pub postmortem: Option<String>,
 }
 
 fn bar(d: &debrief_core::statuspage::uptime::DayBar) -> (&'static str, String) {
@@ -184,6 +186,7 @@ fn view(i: &PageIncident, tz: &jiff::tz::TimeZone) -> IncidentView {
                 at: PageTime::new(u.at, tz),
             })
             .collect(),
+        postmortem: None,
     }
 }
 
@@ -238,7 +241,17 @@ pub async fn snapshot(state: &AppState, page: &StatusPage) -> Result<PageSnapsho
     }
     let b = &page.branding;
     let accent = b["accent_color"].as_str().unwrap_or("#1f6feb").to_string();
-    let all: Vec<IncidentView> = incidents.iter().map(|i| view(i, &tz)).collect();
+    let mut all: Vec<IncidentView> = incidents.iter().map(|i| view(i, &tz)).collect();
+    for v in &mut all {
+        if let Some(pm) = state.store.postmortem(v.id).await?
+            && pm.status == debrief_core::postmortem::PmStatus::Published
+            && !pm.customer_summary.trim().is_empty()
+        {
+            v.postmortem = Some(crate::actions::postmortem::view::markdown(
+                &pm.customer_summary,
+            ));
+        }
+    }
     let mut files = HashMap::new();
     for i in &all {
         let html = IncidentPage {

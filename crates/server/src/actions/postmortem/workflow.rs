@@ -126,6 +126,11 @@ pub async fn step(
         Ok(Some(write))
     })
     .await?;
+    if matches!(step, Step::Publish | Step::Reopen) {
+        // The customer-facing summary shows on the status pages once published.
+        state.store.touch_pages_of(r.0, now()).await?;
+        state.status.invalidate_all();
+    }
     reread(state, actor, r).await
 }
 

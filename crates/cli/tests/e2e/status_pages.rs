@@ -493,6 +493,61 @@ async fn the_published_postmortem_summary_shows_on_the_page(app: &TestApp) {
     assert!(after.contains("<strong>full disk</strong>"), "{after}");
 }
 
+async fn a_change_through_another_server_reaches_the_snapshot(app: &TestApp) {
+    // Arrange: the page is read (and snapshotted) here; another server shares the database.
+    setup_page(app).await;
+    let client = crate::harness::http_client();
+    let page = app.url("/status/acme");
+    let first = client
+        .get(&page)
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    let other = crate::harness::ServerProcess::start(app.database_url()).await;
+    let inc = app
+        .declare(&app.admin_token, &json!({"title": "x", "severity": "SEV3"}))
+        .await;
+
+    // Act: publish through the other server.
+    let res = client
+        .post(format!("{}/api/v1/incidents/{}/status-updates", other.address, inc["reference"].as_str().unwrap()))
+        .bearer_auth(&app.admin_token)
+        .json(&json!({"page": "acme", "status": "investigating", "name": "Slow search", "body": "Looking."}))
+        .send()
+        .await
+        .expect("publish");
+    let published = res.status();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let seen_after = loop {
+        let html = client
+            .get(&page)
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("html");
+        if html.contains("Slow search") {
+            break std::time::Instant::now();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the snapshot never saw the change"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    other.kill_9().await;
+
+    // Assert: it shows within about the recheck interval.
+    assert_eq!(published, StatusCode::CREATED);
+    assert!(!first.contains("Slow search"));
+    assert!(seen_after <= deadline);
+}
+
+e2e_test!(a_change_through_another_server_reaches_the_snapshot);
 e2e_test!(the_published_postmortem_summary_shows_on_the_page);
 e2e_test!(a_real_statuspage_reader_reads_the_summary);
 e2e_test!(the_public_page_is_served_from_a_snapshot_with_validators);

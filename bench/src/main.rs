@@ -95,16 +95,16 @@ struct RunArgs {
     #[arg(long, value_enum, default_value = "both")]
     backend: Which,
     /// A short smoke run: 5,000 incidents, 300 requests per run, 30 warm-up, 2 s cap (status
-    /// suite: 2,000 requests per run, 200 warm-up, 2 s cap).
+    /// suite: 30,000 requests per run, 1,000 warm-up, 2 s cap).
     #[arg(long)]
     quick: bool,
     /// Incidents to seed (api suite) [default: 100000, quick 5000].
     #[arg(long)]
     incidents: Option<u64>,
-    /// Most requests per measured run [default: 5000, quick 300; status: 50000, quick 2000].
+    /// Most requests per measured run [default: 5000, quick 300; status: 200000, quick 30000].
     #[arg(long)]
     requests: Option<u64>,
-    /// Requests per unmeasured warm-up run [default: 200, quick 30; status: 2000, quick 200].
+    /// Requests per unmeasured warm-up run [default: 200, quick 30; status: 5000, quick 1000].
     #[arg(long)]
     warmup: Option<u64>,
     /// Time cap per run, in seconds [default: 5, quick 2].

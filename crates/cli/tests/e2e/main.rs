@@ -53,4 +53,5 @@ mod status_pages;
 mod subscribers;
 mod ui;
 mod ui_postmortem;
+mod ui_status_pages;
 mod unknown_and_stale;

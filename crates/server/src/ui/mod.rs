@@ -8,6 +8,7 @@
 //! - [`meetings`]: meetings, the postmortem list, the recurring review, calendar feeds.
 //! - [`postmortem`]: the postmortem page (editor, workflow, action items) and the action items board.
 //! - [`settings`]: postmortem settings (policy with a 90-day replay, templates, calendar).
+//! - [`status_pages`]: status pages and publishing an incident's public updates.
 //! - [`view`]: view models and time formatting shared by the templates.
 //! - [`picture`]: the SVG picture of an incident's phases and key moments.
 //! - [`insights`], [`chart`]: the learning metrics page and its hand-written SVG charts.
@@ -21,6 +22,7 @@ pub mod picture;
 pub mod postmortem;
 pub mod session;
 pub mod settings;
+pub mod status_pages;
 pub mod view;
 
 use crate::AppState;
@@ -41,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .merge(meetings::router())
         .merge(insights::router())
         .merge(settings::router())
+        .merge(status_pages::router())
         .fallback(not_found)
         .route(
             "/static/app.js",

@@ -1,0 +1,175 @@
+//! Status pages in the web UI: managing pages and components (admins), and publishing an
+//! incident's public updates (responders).
+
+use super::postmortem::{Pairs, field, opt};
+use super::session::{UiActor, UiError};
+use crate::AppState;
+use crate::actions::status_pages::{
+    self as act, COMPONENT_STATES, ComponentInput, ComponentState, PageInput, PublishInput,
+    UPDATE_STATUSES,
+};
+use crate::api::input::RefPath;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Form, Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use debrief_core::timeline::Source;
+use debrief_store::status_page::{Component, PageIncident, StatusPage};
+
+/// The routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/status-pages", get(pages).post(create_page))
+        .route("/status-pages/{slug}/components", post(add_component))
+        .route(
+            "/incidents/{reference}/status-page",
+            get(incident_page).post(publish),
+        )
+}
+
+/// A page with its components.
+struct PageRow {
+    page: StatusPage,
+    components: Vec<Component>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "status_pages.html")]
+struct Pages {
+    user: String,
+    csrf: String,
+    pages: Vec<PageRow>,
+}
+
+async fn pages(State(state): State<AppState>, actor: UiActor) -> Result<Response, UiError> {
+    let mut rows = Vec::new();
+    for page in state.store.pages().await? {
+        rows.push(PageRow {
+            components: state.store.components(page.id).await?,
+            page,
+        });
+    }
+    Ok(Pages {
+        user: actor.0.user.name.clone(),
+        csrf: actor.csrf(),
+        pages: rows,
+    }
+    .into_response())
+}
+
+async fn create_page(
+    State(state): State<AppState>,
+    actor: UiActor,
+    Form(pairs): Form<Pairs>,
+) -> Result<Response, UiError> {
+    actor.check_csrf(field(&pairs, "csrf"))?;
+    let input = PageInput {
+        slug: opt(&pairs, "slug"),
+        name: opt(&pairs, "name"),
+        time_zone: opt(&pairs, "time_zone"),
+        public: Some(field(&pairs, "public") == "on"),
+        branding: None,
+    };
+    act::create_page(&state, &actor.0, &input).await?;
+    Ok(Redirect::to("/status-pages").into_response())
+}
+
+async fn add_component(
+    State(state): State<AppState>,
+    actor: UiActor,
+    Path(slug): Path<String>,
+    Form(pairs): Form<Pairs>,
+) -> Result<Response, UiError> {
+    actor.check_csrf(field(&pairs, "csrf"))?;
+    let input = ComponentInput {
+        name: opt(&pairs, "name"),
+        group: Some(opt(&pairs, "group")),
+        ..Default::default()
+    };
+    act::add_component(&state, &actor.0, &slug, &input).await?;
+    Ok(Redirect::to("/status-pages").into_response())
+}
+
+/// A page and what the incident shows on it.
+struct Target {
+    page: StatusPage,
+    components: Vec<Component>,
+    published: Option<PageIncident>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "incident_status_page.html")]
+struct IncidentStatus {
+    user: String,
+    csrf: String,
+    reference: String,
+    title: String,
+    private: bool,
+    targets: Vec<Target>,
+    statuses: Vec<&'static str>,
+    states: Vec<&'static str>,
+}
+
+async fn incident_page(
+    State(state): State<AppState>,
+    actor: UiActor,
+    RefPath(r): RefPath,
+) -> Result<Response, UiError> {
+    let incident = state.store.incident(r.0, actor.0.viewer()).await?;
+    let mut targets = Vec::new();
+    for page in state.store.pages().await? {
+        let published = state
+            .store
+            .page_incidents(page.id, 1_000)
+            .await?
+            .into_iter()
+            .find(|p| p.incident_id == incident.id);
+        targets.push(Target {
+            components: state.store.components(page.id).await?,
+            published,
+            page,
+        });
+    }
+    Ok(IncidentStatus {
+        user: actor.0.user.name.clone(),
+        csrf: actor.csrf(),
+        reference: incident.reference.clone(),
+        title: incident.title.clone(),
+        private: incident.private,
+        targets,
+        statuses: UPDATE_STATUSES.to_vec(),
+        states: COMPONENT_STATES.to_vec(),
+    }
+    .into_response())
+}
+
+async fn publish(
+    State(state): State<AppState>,
+    actor: UiActor,
+    RefPath(r): RefPath,
+    Form(pairs): Form<Pairs>,
+) -> Result<Response, UiError> {
+    actor.check_csrf(field(&pairs, "csrf"))?;
+    // Component fields are `state:<id>`; "unchanged" leaves a component alone.
+    let components = pairs
+        .iter()
+        .filter_map(|(k, v)| {
+            let id = k.strip_prefix("state:")?.parse().ok()?;
+            (v != "unchanged").then(|| ComponentState {
+                id,
+                state: v.clone(),
+            })
+        })
+        .collect();
+    let input = PublishInput {
+        page: field(&pairs, "page").into(),
+        status: field(&pairs, "status").into(),
+        body: field(&pairs, "body").into(),
+        name: opt(&pairs, "name"),
+        components,
+    };
+    act::publish_update(&state, &actor.0, r, &input, Source::Web).await?;
+    Ok(Redirect::to(&format!("/incidents/{r}/status-page")).into_response())
+}

@@ -46,6 +46,9 @@ enum Command {
     /// Work with action items on a running server.
     #[command(subcommand)]
     ActionItem(client::action_item::ActionItemCommand),
+    /// Work with status pages on a running server: list them, publish an incident's update.
+    #[command(subcommand)]
+    Status(client::status::StatusCommand),
 }
 
 fn main() -> ExitCode {
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
             // `postmortem lint` exits 1 for findings, so it chooses its own code.
             Command::Postmortem(cmd) => return client::postmortem::run(cmd).await,
             Command::ActionItem(cmd) => client::action_item::run(cmd).await,
+            Command::Status(cmd) => client::status::run(cmd).await,
         };
         done.map(|()| ExitCode::SUCCESS)
     });

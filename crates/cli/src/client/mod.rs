@@ -4,6 +4,7 @@ pub mod action_item;
 pub mod incident;
 pub mod output;
 pub mod postmortem;
+pub mod status;
 pub mod timeline;
 
 use anyhow::{Context, bail};

@@ -547,6 +547,60 @@ async fn a_change_through_another_server_reaches_the_snapshot(app: &TestApp) {
     assert!(seen_after <= deadline);
 }
 
+async fn the_cli_lists_pages_and_publishes_an_update(app: &TestApp) {
+    // Arrange
+    let (api, _) = setup_page(app).await;
+    let inc = app
+        .declare(&app.admin_token, &json!({"title": "x", "severity": "SEV3"}))
+        .await;
+    let r = inc["reference"].as_str().unwrap();
+    let component = format!("{api}=degraded_performance");
+
+    // Act
+    let published = crate::cli::ok(
+        app,
+        &app.admin_token,
+        &[
+            "status",
+            "publish",
+            r,
+            "--page",
+            "acme",
+            "--status",
+            "identified",
+            "--name",
+            "Slow API",
+            "--body",
+            "A slow query; fix coming.",
+            "--component",
+            &component,
+        ],
+    )
+    .await;
+    let pages = crate::cli::ok(app, &app.admin_token, &["status", "pages"]).await;
+    let bad = crate::cli::client(
+        app,
+        Some(&app.admin_token),
+        &[
+            "status", "publish", r, "--page", "acme", "--status", "fixed", "--body", "x",
+        ],
+    )
+    .await;
+
+    // Assert
+    assert!(
+        published.contains("Slow API is identified (impact minor)"),
+        "{published}"
+    );
+    assert!(
+        pages.contains("API") && pages.contains("degraded_performance"),
+        "{pages}"
+    );
+    assert!(!bad.ok, "a bad status fails");
+    assert!(bad.stderr.contains("status"), "{}", bad.stderr);
+}
+
+e2e_test!(the_cli_lists_pages_and_publishes_an_update);
 e2e_test!(a_change_through_another_server_reaches_the_snapshot);
 e2e_test!(the_published_postmortem_summary_shows_on_the_page);
 e2e_test!(a_real_statuspage_reader_reads_the_summary);

@@ -600,6 +600,49 @@ async fn the_cli_lists_pages_and_publishes_an_update(app: &TestApp) {
     assert!(bad.stderr.contains("status"), "{}", bad.stderr);
 }
 
+async fn the_public_page_subscribes_by_a_plain_form(app: &TestApp) {
+    // Arrange
+    setup_page(app).await;
+    let client = crate::harness::http_client();
+
+    // Act: the page's form, as a browser without script sends it.
+    let page = client
+        .get(app.url("/status/acme"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    let res = client
+        .post(app.url("/status/acme/subscribe-form"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("email=dave%40example.com")
+        .send()
+        .await
+        .expect("subscribe");
+    let status = res.status();
+    let html = res.text().await.expect("html");
+    let bad = client
+        .post(app.url("/status/acme/subscribe-form"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("email=nope")
+        .send()
+        .await
+        .expect("subscribe")
+        .status();
+
+    // Assert
+    assert!(
+        page.contains("action=\"/status/acme/subscribe-form\""),
+        "{page}"
+    );
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert!(html.contains("a confirmation link is on its way"), "{html}");
+    assert_eq!(bad, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+e2e_test!(the_public_page_subscribes_by_a_plain_form);
 e2e_test!(the_cli_lists_pages_and_publishes_an_update);
 e2e_test!(a_change_through_another_server_reaches_the_snapshot);
 e2e_test!(the_published_postmortem_summary_shows_on_the_page);

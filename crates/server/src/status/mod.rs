@@ -147,6 +147,10 @@ pub fn router() -> Router<AppState> {
             "/status/{slug}/subscribe",
             axum::routing::post(subscribers::subscribe),
         )
+        .route(
+            "/status/{slug}/subscribe-form",
+            axum::routing::post(subscribers::subscribe_form),
+        )
         .route("/status/{slug}/confirm", get(subscribers::confirm))
         .route(
             "/status/{slug}/unsubscribe",

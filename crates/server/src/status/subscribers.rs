@@ -98,6 +98,45 @@ pub async fn subscribe(
     Path(slug): Path<String>,
     crate::api::input::ApiJson(input): crate::api::input::ApiJson<SubscribeInput>,
 ) -> Result<Response, AppError> {
+    let message = accept(&state, &slug, &input).await?;
+    Ok((StatusCode::ACCEPTED, Json(json!({"message": message}))).into_response())
+}
+
+/// `POST /status/{slug}/subscribe-form`: the public page's form (no script needed).
+pub async fn subscribe_form(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    axum::extract::Form(pairs): axum::extract::Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let input = SubscribeInput {
+        email: get("email"),
+        webhook_url: get("webhook_url"),
+        components: pairs
+            .iter()
+            .filter(|(k, _)| k == "components")
+            .filter_map(|(_, v)| v.parse().ok())
+            .collect(),
+    };
+    let message = accept(&state, &slug, &input).await?;
+    Ok((StatusCode::ACCEPTED, page_html("Thank you", message, None)).into_response())
+}
+
+/// Checks a subscription and stores it (sending the confirmation); the answer is the same
+/// whatever the address's state.
+async fn accept(
+    state: &AppState,
+    slug: &str,
+    input: &SubscribeInput,
+) -> Result<&'static str, AppError> {
+    let slug = slug.to_string();
+    let state = state.clone();
     let page = state.store.page_by_slug(&slug).await?;
     if !page.public {
         return Err(AppError::NotFound(format!("status page '{slug}'")));
@@ -136,14 +175,10 @@ pub async fn subscribe(
             "too many subscriptions to this page just now; try again in a minute".into(),
         ));
     }
-    let answer = (
-        StatusCode::ACCEPTED,
-        Json(json!({"message": match kind {
-            "email" => "If this address can be subscribed, a confirmation link is on its way.",
-            _ => "If this URL can be subscribed, it will receive the page's notifications.",
-        }})),
-    )
-        .into_response();
+    let answer = match kind {
+        "email" => "If this address can be subscribed, a confirmation link is on its way.",
+        _ => "If this URL can be subscribed, it will receive the page's notifications.",
+    };
     if !state
         .subscribers
         .address_allows(&format!("{slug}:{kind}:{address}"))

@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/status-pages", get(pages).post(create_page))
         .route("/status-pages/{slug}/components", post(add_component))
+        .route("/status-pages/{slug}/maintenances", post(schedule_maintenance))
         .route(
             "/incidents/{reference}/status-page",
             get(incident_page).post(publish),
@@ -172,4 +173,37 @@ async fn publish(
     };
     act::publish_update(&state, &actor.0, r, &input, Source::Web).await?;
     Ok(Redirect::to(&format!("/incidents/{r}/status-page")).into_response())
+}
+
+async fn schedule_maintenance(
+    State(state): State<AppState>,
+    actor: UiActor,
+    Path(slug): Path<String>,
+    Form(pairs): Form<Pairs>,
+) -> Result<Response, UiError> {
+    actor.check_csrf(field(&pairs, "csrf"))?;
+    // The form's times are wall-clock times in the page's zone.
+    let page = state.store.page_by_slug(&slug).await?;
+    let tz = jiff::tz::TimeZone::get(&page.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let instant = |name: &str| {
+        let raw = field(&pairs, name);
+        raw.parse::<jiff::civil::DateTime>()
+            .ok()
+            .and_then(|d| d.to_zoned(tz.clone()).ok())
+            .map_or_else(|| raw.to_string(), |z| z.timestamp().to_string())
+    };
+    let input = crate::actions::maintenance::MaintenanceInput {
+        title: field(&pairs, "title").into(),
+        body: field(&pairs, "body").into(),
+        starts_at: instant("starts"),
+        ends_at: instant("ends"),
+        components: pairs
+            .iter()
+            .filter(|(k, _)| k == "components")
+            .filter_map(|(_, v)| v.parse().ok())
+            .collect(),
+        verify_minutes: field(&pairs, "verify_minutes").parse().ok(),
+    };
+    crate::actions::maintenance::schedule(&state, &actor.0, &slug, &input).await?;
+    Ok(Redirect::to("/status-pages").into_response())
 }

@@ -133,7 +133,7 @@ pub async fn schedule(
         .add_maintenance(&m, actor.user.id, &jobs)
         .await?;
     state.jobs.wake();
-    state.status.invalidate(&page.slug);
+    state.status.refresh(state, &page.slug).await?;
     crate::status::subscribers::notify(
         state,
         &page,
@@ -213,7 +213,9 @@ pub(crate) async fn advance(state: &AppState, job: &Job, now: Timestamp) -> Outc
         .await
     {
         Ok(true) => {
-            state.status.invalidate_all();
+            if let Ok(page) = state.store.page(m.page_id).await {
+                let _ = state.status.refresh(state, &page.slug).await;
+            }
             let change = crate::status::subscribers::Change::Update {
                 id: format!("m{}", m.id),
                 key: format!("status:{}:maintenance:{}:{target}", m.page_id, m.id),

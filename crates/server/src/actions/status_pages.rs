@@ -147,7 +147,7 @@ pub async fn update_page(
     }
     e.into_result(())?;
     let page = state.store.update_page(&page, now()).await?;
-    state.status.invalidate(&page.slug);
+    state.status.refresh(state, &page.slug).await?;
     Ok(page)
 }
 
@@ -247,7 +247,7 @@ pub async fn add_component(
     check_services(state, &mut e, &c.services).await?;
     e.into_result(())?;
     let c = state.store.add_component(&c).await?;
-    state.status.invalidate(page_slug);
+    state.status.refresh(state, page_slug).await?;
     Ok(c)
 }
 
@@ -278,7 +278,7 @@ pub async fn update_component(
     let before = state.store.component(c.id).await?.state;
     let at = now();
     let c = state.store.update_component(&c, &cause, at).await?;
-    state.status.invalidate(page_slug);
+    state.status.refresh(state, page_slug).await?;
     if before != c.state {
         crate::status::subscribers::notify(
             state,
@@ -459,7 +459,7 @@ pub async fn publish_update(
         Ok(Some(w))
     })
     .await?;
-    state.status.invalidate(&page.slug);
+    state.status.refresh(state, &page.slug).await?;
     let published = state
         .store
         .page_incidents(page.id, 1_000)

@@ -53,7 +53,7 @@ impl File {
         use sha2::Digest;
         let hash = sha2::Sha256::digest(&body);
         let etag: String = hash[..12].iter().map(|b| format!("{b:02x}")).collect();
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         gz.write_all(&body).expect("gzip into memory");
         let gzip = gz.finish().expect("gzip into memory");
         Self {
@@ -94,9 +94,29 @@ impl Snapshots {
         self.entries.write().expect("not poisoned").clear();
     }
 
-    /// Drops a page's snapshot (call after changing anything shown on it).
+    /// Drops a page's snapshot: the next request renders the page again and waits for it.
     pub fn invalidate(&self, slug: &str) {
         self.entries.write().expect("not poisoned").remove(slug);
+    }
+
+    /// Renders a changed page now and swaps the new snapshot in (call after committing a change
+    /// shown on it): readers keep getting the previous snapshot until the new one is ready, so a
+    /// change never makes the public wait. Only pages read since the server started are kept.
+    pub async fn refresh(&self, state: &AppState, slug: &str) -> Result<(), AppError> {
+        if !self.entries.read().expect("not poisoned").contains_key(slug) {
+            return Ok(());
+        }
+        let _guard = self.rebuilding.lock().await;
+        let page = state.store.page_by_slug(slug).await?;
+        let snapshot = Arc::new(render::snapshot(state, &page).await?);
+        self.entries.write().expect("not poisoned").insert(
+            slug.to_string(),
+            Entry {
+                snapshot,
+                checked: Instant::now(),
+            },
+        );
+        Ok(())
     }
 
     fn fresh(&self, slug: &str) -> Option<(Arc<PageSnapshot>, bool)> {

@@ -7,7 +7,8 @@ use debrief_core::access::AccountRole;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-async fn setup_page(app: &TestApp) -> (i64, i64) {
+/// A page `acme` with two components (`API` and `Dashboard` in group `Core`); their ids.
+pub(crate) async fn setup_page(app: &TestApp) -> (i64, i64) {
     let t = &app.admin_token;
     let (s, _, page) = app
         .post(
@@ -280,91 +281,6 @@ async fn the_public_page_is_served_from_a_snapshot_with_validators(app: &TestApp
     );
 }
 
-async fn maintenance_moves_on_time_and_puts_its_components_under_maintenance(
-    backend: crate::harness::Backend,
-) {
-    // Arrange: jobs polled every 100 ms; maintenance from 1.5 s to 3 s from now, verified 0 min.
-    let app = crate::harness::spawn_app_with(backend, |c| {
-        c.jobs.poll_interval = std::time::Duration::from_millis(100);
-    })
-    .await;
-    let (api, dashboard) = setup_page(&app).await;
-    let at = |ms: i64| {
-        debrief_core::format_utc(jiff::Timestamp::now() + jiff::SignedDuration::from_millis(ms))
-    };
-    let (s, _, m) = app
-        .post(
-            "/api/v1/status-pages/acme/maintenances",
-            &app.admin_token,
-            &json!({"title": "Database upgrade", "body": "We upgrade the database.",
-                    "starts_at": at(1500), "ends_at": at(3000), "verify_minutes": 0,
-                    "components": [api]}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{m}");
-    let state_of = |items: &Value, id: i64| -> String {
-        items["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["id"] == id)
-            .unwrap()["state"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    };
-
-    // Act + assert: scheduled, then in progress with the component under maintenance, then
-    // completed with it operational again; the other component never moves.
-    assert_eq!(m["status"], "scheduled");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    let mut seen = Vec::new();
-    loop {
-        let (_, _, list) = app
-            .get("/api/v1/status-pages/acme/maintenances", &app.admin_token)
-            .await;
-        let (_, _, comps) = app
-            .get("/api/v1/status-pages/acme/components", &app.admin_token)
-            .await;
-        let status = list["items"][0]["status"].as_str().unwrap().to_string();
-        let pair = (status.clone(), state_of(&comps, api));
-        if seen.last() != Some(&pair) {
-            seen.push(pair);
-        }
-        assert_eq!(state_of(&comps, dashboard), "operational");
-        if status == "completed" {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "stuck: {seen:?}");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert!(
-        seen.contains(&("in_progress".into(), "under_maintenance".into())),
-        "{seen:?}"
-    );
-    assert_eq!(
-        seen.last().unwrap(),
-        &("completed".to_string(), "operational".to_string()),
-        "{seen:?}"
-    );
-    let (_, _, list) = app
-        .get("/api/v1/status-pages/acme/maintenances", &app.admin_token)
-        .await;
-    let statuses: Vec<&str> = list["items"][0]["updates"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["status"].as_str().unwrap())
-        .collect();
-    // With no verification time, the work goes straight from in progress to completed.
-    assert_eq!(statuses, ["scheduled", "in_progress", "completed"]);
-    app.close().await;
-}
-
-crate::e2e_test!(
-    maintenance_moves_on_time_and_puts_its_components_under_maintenance,
-    backend
-);
 async fn a_real_statuspage_reader_reads_the_summary(app: &TestApp) {
     // Arrange: a page with an open incident, as the reader's documentation shows one.
     let (api, _) = setup_page(app).await;
@@ -547,103 +463,6 @@ async fn a_change_through_another_server_reaches_the_snapshot(app: &TestApp) {
     assert!(seen_after <= deadline);
 }
 
-async fn the_cli_lists_pages_and_publishes_an_update(app: &TestApp) {
-    // Arrange
-    let (api, _) = setup_page(app).await;
-    let inc = app
-        .declare(&app.admin_token, &json!({"title": "x", "severity": "SEV3"}))
-        .await;
-    let r = inc["reference"].as_str().unwrap();
-    let component = format!("{api}=degraded_performance");
-
-    // Act
-    let published = crate::cli::ok(
-        app,
-        &app.admin_token,
-        &[
-            "status",
-            "publish",
-            r,
-            "--page",
-            "acme",
-            "--status",
-            "identified",
-            "--name",
-            "Slow API",
-            "--body",
-            "A slow query; fix coming.",
-            "--component",
-            &component,
-        ],
-    )
-    .await;
-    let pages = crate::cli::ok(app, &app.admin_token, &["status", "pages"]).await;
-    let bad = crate::cli::client(
-        app,
-        Some(&app.admin_token),
-        &[
-            "status", "publish", r, "--page", "acme", "--status", "fixed", "--body", "x",
-        ],
-    )
-    .await;
-
-    // Assert
-    assert!(
-        published.contains("Slow API is identified (impact minor)"),
-        "{published}"
-    );
-    assert!(
-        pages.contains("API") && pages.contains("degraded_performance"),
-        "{pages}"
-    );
-    assert!(!bad.ok, "a bad status fails");
-    assert!(bad.stderr.contains("status"), "{}", bad.stderr);
-}
-
-async fn the_public_page_subscribes_by_a_plain_form(app: &TestApp) {
-    // Arrange
-    setup_page(app).await;
-    let client = crate::harness::http_client();
-
-    // Act: the page's form, as a browser without script sends it.
-    let page = client
-        .get(app.url("/status/acme"))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
-    let res = client
-        .post(app.url("/status/acme/subscribe-form"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("email=dave%40example.com")
-        .send()
-        .await
-        .expect("subscribe");
-    let status = res.status();
-    let html = res.text().await.expect("html");
-    let bad = client
-        .post(app.url("/status/acme/subscribe-form"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("email=nope")
-        .send()
-        .await
-        .expect("subscribe")
-        .status();
-
-    // Assert
-    assert!(
-        page.contains("action=\"/status/acme/subscribe-form\""),
-        "{page}"
-    );
-    assert_eq!(status, StatusCode::ACCEPTED);
-    assert!(html.contains("a confirmation link is on its way"), "{html}");
-    assert_eq!(bad, StatusCode::UNPROCESSABLE_ENTITY);
-}
-
-e2e_test!(the_public_page_subscribes_by_a_plain_form);
-e2e_test!(the_cli_lists_pages_and_publishes_an_update);
 e2e_test!(a_change_through_another_server_reaches_the_snapshot);
 e2e_test!(the_published_postmortem_summary_shows_on_the_page);
 e2e_test!(a_real_statuspage_reader_reads_the_summary);

@@ -103,7 +103,12 @@ impl Snapshots {
     /// shown on it): readers keep getting the previous snapshot until the new one is ready, so a
     /// change never makes the public wait. Only pages read since the server started are kept.
     pub async fn refresh(&self, state: &AppState, slug: &str) -> Result<(), AppError> {
-        if !self.entries.read().expect("not poisoned").contains_key(slug) {
+        if !self
+            .entries
+            .read()
+            .expect("not poisoned")
+            .contains_key(slug)
+        {
             return Ok(());
         }
         let _guard = self.rebuilding.lock().await;

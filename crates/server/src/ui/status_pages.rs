@@ -23,7 +23,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/status-pages", get(pages).post(create_page))
         .route("/status-pages/{slug}/components", post(add_component))
-        .route("/status-pages/{slug}/maintenances", post(schedule_maintenance))
+        .route(
+            "/status-pages/{slug}/maintenances",
+            post(schedule_maintenance),
+        )
         .route(
             "/incidents/{reference}/status-page",
             get(incident_page).post(publish),

@@ -1,0 +1,192 @@
+//! Status pages, operations: maintenance moved on time by jobs, the CLI, the public subscribe
+//! form.
+
+use crate::e2e_test;
+use crate::harness::TestApp;
+use crate::status_pages::setup_page;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+async fn maintenance_moves_on_time_and_puts_its_components_under_maintenance(
+    backend: crate::harness::Backend,
+) {
+    // Arrange: jobs polled every 100 ms; maintenance from 1.5 s to 3 s from now, verified 0 min.
+    let app = crate::harness::spawn_app_with(backend, |c| {
+        c.jobs.poll_interval = std::time::Duration::from_millis(100);
+    })
+    .await;
+    let (api, dashboard) = setup_page(&app).await;
+    let at = |ms: i64| {
+        debrief_core::format_utc(jiff::Timestamp::now() + jiff::SignedDuration::from_millis(ms))
+    };
+    let (s, _, m) = app
+        .post(
+            "/api/v1/status-pages/acme/maintenances",
+            &app.admin_token,
+            &json!({"title": "Database upgrade", "body": "We upgrade the database.",
+                    "starts_at": at(1500), "ends_at": at(3000), "verify_minutes": 0,
+                    "components": [api]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{m}");
+    let state_of = |items: &Value, id: i64| -> String {
+        items["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()["state"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+
+    // Act + assert: scheduled, then in progress with the component under maintenance, then
+    // completed with it operational again; the other component never moves.
+    assert_eq!(m["status"], "scheduled");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut seen = Vec::new();
+    loop {
+        let (_, _, list) = app
+            .get("/api/v1/status-pages/acme/maintenances", &app.admin_token)
+            .await;
+        let (_, _, comps) = app
+            .get("/api/v1/status-pages/acme/components", &app.admin_token)
+            .await;
+        let status = list["items"][0]["status"].as_str().unwrap().to_string();
+        let pair = (status.clone(), state_of(&comps, api));
+        if seen.last() != Some(&pair) {
+            seen.push(pair);
+        }
+        assert_eq!(state_of(&comps, dashboard), "operational");
+        if status == "completed" {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "stuck: {seen:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        seen.contains(&("in_progress".into(), "under_maintenance".into())),
+        "{seen:?}"
+    );
+    assert_eq!(
+        seen.last().unwrap(),
+        &("completed".to_string(), "operational".to_string()),
+        "{seen:?}"
+    );
+    let (_, _, list) = app
+        .get("/api/v1/status-pages/acme/maintenances", &app.admin_token)
+        .await;
+    let statuses: Vec<&str> = list["items"][0]["updates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["status"].as_str().unwrap())
+        .collect();
+    // With no verification time, the work goes straight from in progress to completed.
+    assert_eq!(statuses, ["scheduled", "in_progress", "completed"]);
+    app.close().await;
+}
+
+crate::e2e_test!(
+    maintenance_moves_on_time_and_puts_its_components_under_maintenance,
+    backend
+);
+
+async fn the_cli_lists_pages_and_publishes_an_update(app: &TestApp) {
+    // Arrange
+    let (api, _) = setup_page(app).await;
+    let inc = app
+        .declare(&app.admin_token, &json!({"title": "x", "severity": "SEV3"}))
+        .await;
+    let r = inc["reference"].as_str().unwrap();
+    let component = format!("{api}=degraded_performance");
+
+    // Act
+    let published = crate::cli::ok(
+        app,
+        &app.admin_token,
+        &[
+            "status",
+            "publish",
+            r,
+            "--page",
+            "acme",
+            "--status",
+            "identified",
+            "--name",
+            "Slow API",
+            "--body",
+            "A slow query; fix coming.",
+            "--component",
+            &component,
+        ],
+    )
+    .await;
+    let pages = crate::cli::ok(app, &app.admin_token, &["status", "pages"]).await;
+    let bad = crate::cli::client(
+        app,
+        Some(&app.admin_token),
+        &[
+            "status", "publish", r, "--page", "acme", "--status", "fixed", "--body", "x",
+        ],
+    )
+    .await;
+
+    // Assert
+    assert!(
+        published.contains("Slow API is identified (impact minor)"),
+        "{published}"
+    );
+    assert!(
+        pages.contains("API") && pages.contains("degraded_performance"),
+        "{pages}"
+    );
+    assert!(!bad.ok, "a bad status fails");
+    assert!(bad.stderr.contains("status"), "{}", bad.stderr);
+}
+
+async fn the_public_page_subscribes_by_a_plain_form(app: &TestApp) {
+    // Arrange
+    setup_page(app).await;
+    let client = crate::harness::http_client();
+
+    // Act: the page's form, as a browser without script sends it.
+    let page = client
+        .get(app.url("/status/acme"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    let res = client
+        .post(app.url("/status/acme/subscribe-form"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("email=dave%40example.com")
+        .send()
+        .await
+        .expect("subscribe");
+    let status = res.status();
+    let html = res.text().await.expect("html");
+    let bad = client
+        .post(app.url("/status/acme/subscribe-form"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("email=nope")
+        .send()
+        .await
+        .expect("subscribe")
+        .status();
+
+    // Assert
+    assert!(
+        page.contains("action=\"/status/acme/subscribe-form\""),
+        "{page}"
+    );
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert!(html.contains("a confirmation link is on its way"), "{html}");
+    assert_eq!(bad, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+e2e_test!(the_public_page_subscribes_by_a_plain_form);
+e2e_test!(the_cli_lists_pages_and_publishes_an_update);

@@ -1,0 +1,189 @@
+//! Scheduled maintenance: stored with the jobs that move it on time.
+
+use super::set_state;
+use crate::read::Row;
+use crate::write::Arg;
+use crate::{Store, StoreError, StoreResult, ms, ts};
+use debrief_core::Timestamp;
+use serde::Serialize;
+
+/// Scheduled maintenance on a page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Maintenance {
+    /// Its number.
+    pub id: i64,
+    /// The page.
+    pub page_id: i64,
+    /// Title.
+    pub title: String,
+    /// What will happen, for customers.
+    pub body: String,
+    /// Window start.
+    #[serde(with = "debrief_core::ts")]
+    pub starts_at: Timestamp,
+    /// Window end.
+    #[serde(with = "debrief_core::ts")]
+    pub ends_at: Timestamp,
+    /// How long it is verified after the window before it is completed.
+    pub verify_minutes: i64,
+    /// `scheduled`, `in_progress`, `verifying`, `completed`.
+    pub status: String,
+    /// Affected components.
+    pub components: Vec<i64>,
+    /// The states the components had when the work began (restored afterwards).
+    pub previous_states: Vec<(i64, String)>,
+    /// Its updates: each status it reached, with when.
+    pub updates: Vec<MaintenanceUpdate>,
+    /// When created.
+    #[serde(with = "debrief_core::ts")]
+    pub created_at: Timestamp,
+    /// When last changed.
+    #[serde(with = "debrief_core::ts")]
+    pub updated_at: Timestamp,
+}
+
+/// A status a maintenance reached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct MaintenanceUpdate {
+    /// The status.
+    pub status: String,
+    /// Text.
+    pub body: String,
+    /// When.
+    #[serde(with = "debrief_core::ts")]
+    pub at: Timestamp,
+}
+
+const MAINTENANCE_COLUMNS: &str = "id, page_id, title, body, starts_at, ends_at, verify_minutes, status, \
+     components, previous_states, updates, created_at, updated_at";
+
+fn maintenance_from(r: &Row) -> Maintenance {
+    Maintenance {
+        id: r.i(0),
+        page_id: r.i(1),
+        title: r.s(2),
+        body: r.s(3),
+        starts_at: ts(r.i(4)),
+        ends_at: ts(r.i(5)),
+        verify_minutes: r.i(6),
+        status: r.s(7),
+        components: serde_json::from_str(&r.s(8)).unwrap_or_default(),
+        previous_states: serde_json::from_str(&r.s(9)).unwrap_or_default(),
+        updates: serde_json::from_str(&r.s(10)).unwrap_or_default(),
+        created_at: ts(r.i(11)),
+        updated_at: ts(r.i(12)),
+    }
+}
+
+impl Store {
+    /// Stores new maintenance (with the jobs that move it on time, in the same transaction).
+    pub async fn add_maintenance(
+        &self,
+        m: &Maintenance,
+        by: i64,
+        jobs: &[crate::jobs::NewJob],
+    ) -> StoreResult<Maintenance> {
+        let components = serde_json::to_string(&m.components).expect("ids serialize");
+        let updates = serde_json::to_string(&m.updates).expect("updates serialize");
+        let mut tx = self.begin_write().await?;
+        let id = tx
+            .int(
+                "INSERT INTO maintenances (page_id, title, body, starts_at, ends_at, verify_minutes, status, \
+                 components, previous_states, updates, created_by, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '[]', $9, $10, $11, $11) RETURNING id",
+                &[
+                    Arg::I(m.page_id),
+                    Arg::S(&m.title),
+                    Arg::S(&m.body),
+                    Arg::I(ms(m.starts_at)),
+                    Arg::I(ms(m.ends_at)),
+                    Arg::I(m.verify_minutes),
+                    Arg::S(&m.status),
+                    Arg::S(&components),
+                    Arg::S(&updates),
+                    Arg::I(by),
+                    Arg::I(ms(m.created_at)),
+                ],
+            )
+            .await?
+            .ok_or_else(|| StoreError::Other("no id for the maintenance".into()))?;
+        for job in jobs {
+            let mut job = job.clone();
+            job.dedupe_key = job.dedupe_key.replace("{id}", &id.to_string());
+            job.payload = serde_json::json!({"maintenance_id": id});
+            crate::jobs::enqueue_in(&mut tx, &job, m.created_at).await?;
+        }
+        tx.exec(
+            "UPDATE status_pages SET updated_at = $1 WHERE id = $2",
+            &[Arg::I(ms(m.created_at)), Arg::I(m.page_id)],
+        )
+        .await?;
+        tx.commit().await?;
+        self.maintenance(id).await
+    }
+
+    /// One maintenance.
+    pub async fn maintenance(&self, id: i64) -> StoreResult<Maintenance> {
+        let sql = format!("SELECT {MAINTENANCE_COLUMNS} FROM maintenances WHERE id = $1");
+        self.read_rows(&sql, &[Arg::I(id)])
+            .await?
+            .first()
+            .map(maintenance_from)
+            .ok_or_else(|| StoreError::NotFound(format!("maintenance {id}")))
+    }
+
+    /// A page's maintenances, latest window first.
+    pub async fn maintenances(&self, page_id: i64) -> StoreResult<Vec<Maintenance>> {
+        let sql = format!(
+            "SELECT {MAINTENANCE_COLUMNS} FROM maintenances WHERE page_id = $1 ORDER BY starts_at DESC, id DESC"
+        );
+        Ok(self
+            .read_rows(&sql, &[Arg::I(page_id)])
+            .await?
+            .iter()
+            .map(maintenance_from)
+            .collect())
+    }
+
+    /// Moves a maintenance to `status` (if it is still at `from`), setting component states:
+    /// `(component, state)` pairs, with `previous` remembered for the restore.
+    pub async fn advance_maintenance(
+        &self,
+        m: &Maintenance,
+        from: &str,
+        states: &[(i64, String)],
+        previous: &[(i64, String)],
+        at: Timestamp,
+    ) -> StoreResult<bool> {
+        let updates = serde_json::to_string(&m.updates).expect("updates serialize");
+        let previous_json = serde_json::to_string(previous).expect("pairs serialize");
+        let mut tx = self.begin_write().await?;
+        let n = tx
+            .exec(
+                "UPDATE maintenances SET status = $1, updates = $2, previous_states = $3, updated_at = $4 \
+                 WHERE id = $5 AND status = $6",
+                &[
+                    Arg::S(&m.status),
+                    Arg::S(&updates),
+                    Arg::S(&previous_json),
+                    Arg::I(ms(at)),
+                    Arg::I(m.id),
+                    Arg::S(from),
+                ],
+            )
+            .await?;
+        if n == 0 {
+            return Ok(false);
+        }
+        for (id, state) in states {
+            set_state(&mut tx, *id, state, &format!("maintenance {}", m.id), at).await?;
+        }
+        tx.exec(
+            "UPDATE status_pages SET updated_at = $1 WHERE id = $2",
+            &[Arg::I(ms(at)), Arg::I(m.page_id)],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}

@@ -1,0 +1,153 @@
+//! Subscribers of status pages.
+
+use crate::read::Row;
+use crate::write::Arg;
+use crate::{Store, StoreError, StoreResult, ms, ts};
+use debrief_core::Timestamp;
+use serde::Serialize;
+
+/// A subscriber of a page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Subscriber {
+    /// Its number.
+    pub id: i64,
+    /// The page.
+    pub page_id: i64,
+    /// `email` or `webhook`.
+    pub kind: String,
+    /// The e-mail address or the webhook URL.
+    pub address: String,
+    /// The components it follows (all when empty).
+    pub components: Vec<i64>,
+    /// When it confirmed (webhooks: when created).
+    #[serde(with = "debrief_core::ts_opt")]
+    pub confirmed_at: Option<Timestamp>,
+    /// When it unsubscribed.
+    #[serde(with = "debrief_core::ts_opt")]
+    pub unsubscribed_at: Option<Timestamp>,
+    /// The token of its one-click unsubscribe link (it can only unsubscribe, so it is kept as
+    /// is, to be put in every notification).
+    #[serde(skip)]
+    pub unsubscribe_token: String,
+}
+
+const SUBSCRIBER_COLUMNS: &str =
+    "id, page_id, kind, address, components, confirmed_at, unsubscribed_at, unsubscribe_token";
+
+fn subscriber_from(r: &Row) -> Subscriber {
+    Subscriber {
+        id: r.i(0),
+        page_id: r.i(1),
+        kind: r.s(2),
+        address: r.s(3),
+        components: serde_json::from_str(&r.s(4)).unwrap_or_default(),
+        confirmed_at: r.oi(5).map(ts),
+        unsubscribed_at: r.oi(6).map(ts),
+        unsubscribe_token: r.s(7),
+    }
+}
+
+impl Store {
+    /// Adds a subscriber, or renews an unconfirmed or unsubscribed one with new tokens; `None`
+    /// when it is already subscribed and confirmed (nothing changes).
+    pub async fn subscribe(
+        &self,
+        s: &Subscriber,
+        confirm_token_hash: Option<&str>,
+        now: Timestamp,
+    ) -> StoreResult<Option<Subscriber>> {
+        let components = serde_json::to_string(&s.components).expect("ids serialize");
+        let mut tx = self.begin_write().await?;
+        let existing = tx
+            .int(
+                "SELECT id FROM subscribers WHERE page_id = $1 AND kind = $2 AND address = $3 \
+                 AND confirmed_at IS NOT NULL AND unsubscribed_at IS NULL",
+                &[Arg::I(s.page_id), Arg::S(&s.kind), Arg::S(&s.address)],
+            )
+            .await?;
+        if existing.is_some() {
+            tx.commit().await?;
+            return Ok(None);
+        }
+        tx.exec(
+            "DELETE FROM subscribers WHERE page_id = $1 AND kind = $2 AND address = $3",
+            &[Arg::I(s.page_id), Arg::S(&s.kind), Arg::S(&s.address)],
+        )
+        .await?;
+        let confirmed = s.confirmed_at.map(ms);
+        let id = tx
+            .int(
+                "INSERT INTO subscribers (page_id, kind, address, components, confirm_token_hash, \
+                 unsubscribe_token, confirmed_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                 RETURNING id",
+                &[
+                    Arg::I(s.page_id),
+                    Arg::S(&s.kind),
+                    Arg::S(&s.address),
+                    Arg::S(&components),
+                    Arg::OS(confirm_token_hash),
+                    Arg::S(&s.unsubscribe_token),
+                    Arg::OI(confirmed),
+                    Arg::I(ms(now)),
+                ],
+            )
+            .await?
+            .ok_or_else(|| StoreError::Other("no id for the subscriber".into()))?;
+        tx.commit().await?;
+        Ok(Some(Subscriber { id, ..s.clone() }))
+    }
+
+    /// Confirms the subscriber with this confirmation token hash; `false` when none matches.
+    pub async fn confirm_subscriber(&self, token_hash: &str, now: Timestamp) -> StoreResult<bool> {
+        let mut tx = self.begin_write().await?;
+        let n = tx
+            .exec(
+                "UPDATE subscribers SET confirmed_at = $1, confirm_token_hash = NULL \
+                 WHERE confirm_token_hash = $2 AND unsubscribed_at IS NULL",
+                &[Arg::I(ms(now)), Arg::S(token_hash)],
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(n > 0)
+    }
+
+    /// Unsubscribes the subscriber with this unsubscribe token; `false` when none matches.
+    pub async fn unsubscribe(&self, token: &str, now: Timestamp) -> StoreResult<bool> {
+        let mut tx = self.begin_write().await?;
+        let n = tx
+            .exec(
+                "UPDATE subscribers SET unsubscribed_at = COALESCE(unsubscribed_at, $1) \
+                 WHERE unsubscribe_token = $2",
+                &[Arg::I(ms(now)), Arg::S(token)],
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(n > 0)
+    }
+
+    /// A page's confirmed, subscribed subscribers.
+    pub async fn active_subscribers(&self, page_id: i64) -> StoreResult<Vec<Subscriber>> {
+        let sql = format!(
+            "SELECT {SUBSCRIBER_COLUMNS} FROM subscribers WHERE page_id = $1 \
+             AND confirmed_at IS NOT NULL AND unsubscribed_at IS NULL ORDER BY id"
+        );
+        Ok(self
+            .read_rows(&sql, &[Arg::I(page_id)])
+            .await?
+            .iter()
+            .map(subscriber_from)
+            .collect())
+    }
+
+    /// Every subscriber of a page (for admins).
+    pub async fn subscribers(&self, page_id: i64) -> StoreResult<Vec<Subscriber>> {
+        let sql =
+            format!("SELECT {SUBSCRIBER_COLUMNS} FROM subscribers WHERE page_id = $1 ORDER BY id");
+        Ok(self
+            .read_rows(&sql, &[Arg::I(page_id)])
+            .await?
+            .iter()
+            .map(subscriber_from)
+            .collect())
+    }
+}

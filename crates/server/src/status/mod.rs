@@ -28,7 +28,7 @@ use axum::routing::get;
 use debrief_core::Timestamp;
 use std::collections::HashMap;
 use std::io::Write;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 /// How long a snapshot is served before one request checks whether the page changed elsewhere.
@@ -73,7 +73,35 @@ pub struct PageSnapshot {
     /// Whether anyone may read it.
     pub public: bool,
     /// Files by path under the page (`index.html`, `api/v2/summary.json`, …).
-    pub files: HashMap<String, File>,
+    pub files: HashMap<String, Arc<File>>,
+    /// The incidents' pages are rendered on their first request (a change re-renders only the
+    /// page and its documents, not every incident's page): what they are made from…
+    pub incidents: HashMap<String, render::IncidentView>,
+    /// …the page…
+    pub page: debrief_store::status_page::StatusPage,
+    /// …its accent colour…
+    pub accent: String,
+    /// …and those rendered so far.
+    pub rendered: Mutex<HashMap<String, Arc<File>>>,
+}
+
+impl PageSnapshot {
+    /// The file at `path`, rendering an incident's page on its first request.
+    pub fn file(&self, path: &str) -> Result<Option<Arc<File>>, AppError> {
+        if let Some(f) = self.files.get(path) {
+            return Ok(Some(f.clone()));
+        }
+        let Some(incident) = self.incidents.get(path) else {
+            return Ok(None);
+        };
+        let mut rendered = self.rendered.lock().expect("not poisoned");
+        if let Some(f) = rendered.get(path) {
+            return Ok(Some(f.clone()));
+        }
+        let f = Arc::new(render::incident_file(&self.page, &self.accent, incident)?);
+        rendered.insert(path.to_string(), f.clone());
+        Ok(Some(f))
+    }
 }
 
 struct Entry {
@@ -229,8 +257,7 @@ async fn serve(
             .map_err(|_| AppError::NotFound(format!("status page '{slug}'")))?;
     }
     let file = snap
-        .files
-        .get(path.trim_end_matches('/'))
+        .file(path.trim_end_matches('/'))?
         .ok_or_else(|| AppError::NotFound(format!("'{path}' on status page '{slug}'")))?;
     let gzip = accepts_gzip(&parts.headers);
     let etag = if gzip {

@@ -6,8 +6,10 @@ use askama::Template;
 use debrief_core::Timestamp;
 use debrief_store::status_page::{Component, PageIncident, StatusPage};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A time shown in the page's zone, with UTC beside it.
+#[derive(Debug)]
 pub struct PageTime {
     /// RFC 3339 UTC, for `<time datetime>`.
     pub iso: String,
@@ -53,6 +55,7 @@ pub struct GroupView {
 }
 
 /// An update as shown.
+#[derive(Debug)]
 pub struct UpdateView {
     /// Status.
     pub status: String,
@@ -63,6 +66,7 @@ pub struct UpdateView {
 }
 
 /// An incident as shown.
+#[derive(Debug)]
 pub struct IncidentView {
     /// Its id on the page.
     pub id: i64,
@@ -253,22 +257,9 @@ pub async fn snapshot(state: &AppState, page: &StatusPage) -> Result<PageSnapsho
         }
     }
     let mut files = HashMap::new();
-    for i in &all {
-        let html = IncidentPage {
-            page,
-            accent: accent.clone(),
-            incident: i,
-        }
-        .render()
-        .map_err(|e| AppError::Internal(Box::new(e)))?;
-        files.insert(
-            format!("incidents/{}", i.id),
-            File::new("text/html; charset=utf-8", html.into_bytes()),
-        );
-    }
     let index = IndexPage {
         page,
-        accent,
+        accent: accent.clone(),
         header: b["header"].as_str().unwrap_or_default().to_string(),
         logo: b["logo_url"].as_str().map(str::to_string),
         overall,
@@ -297,12 +288,39 @@ pub async fn snapshot(state: &AppState, page: &StatusPage) -> Result<PageSnapsho
     .map_err(|e| AppError::Internal(Box::new(e)))?;
     files.insert(
         "index.html".into(),
-        File::new("text/html; charset=utf-8", index.into_bytes()),
+        Arc::new(File::new("text/html; charset=utf-8", index.into_bytes())),
     );
-    files.extend(super::documents::documents(&input, now));
+    files.extend(
+        super::documents::documents(&input, now)
+            .into_iter()
+            .map(|(k, v)| (k, Arc::new(v))),
+    );
     Ok(PageSnapshot {
         updated_at: page.updated_at,
         public: page.public,
         files,
+        incidents: all
+            .into_iter()
+            .map(|i| (format!("incidents/{}", i.id), i))
+            .collect(),
+        page: page.clone(),
+        accent,
+        rendered: Default::default(),
     })
+}
+
+/// Renders one incident's page (on its first request after a change, then kept).
+pub fn incident_file(
+    page: &StatusPage,
+    accent: &str,
+    incident: &IncidentView,
+) -> Result<File, AppError> {
+    let html = IncidentPage {
+        page,
+        accent: accent.to_string(),
+        incident,
+    }
+    .render()
+    .map_err(|e| AppError::Internal(Box::new(e)))?;
+    Ok(File::new("text/html; charset=utf-8", html.into_bytes()))
 }

@@ -3,8 +3,8 @@
 //! Status pages are read hardest exactly when things are on fire, so no public request renders
 //! anything or (usually) touches the database. Each page's files (its HTML pages and JSON
 //! documents) are rendered together into a [`PageSnapshot`]: every file compressed once, with its
-//! `ETag`. A change made through this server drops the page's snapshot at once
-//! ([`Snapshots::invalidate`]); a change made through another server sharing PostgreSQL is seen
+//! `ETag`. A change made through this server re-renders the page's snapshot and swaps it in
+//! ([`Snapshots::refresh`]); a change made through another server sharing PostgreSQL is seen
 //! within [`RECHECK`]: after that long, one request (the others keep being served) reads the
 //! page's `updated_at` and rebuilds when it moved.
 //!
@@ -120,11 +120,6 @@ impl Snapshots {
     /// Drops every snapshot (after a change that may touch several pages).
     pub fn invalidate_all(&self) {
         self.entries.write().expect("not poisoned").clear();
-    }
-
-    /// Drops a page's snapshot: the next request renders the page again and waits for it.
-    pub fn invalidate(&self, slug: &str) {
-        self.entries.write().expect("not poisoned").remove(slug);
     }
 
     /// Renders a changed page now and swaps the new snapshot in (call after committing a change

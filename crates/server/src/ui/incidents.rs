@@ -1,5 +1,6 @@
 //! Incident pages: the list with filters, the declare form, and the incident page with its forms.
 
+use super::form::{Pairs, field, opt};
 use super::picture;
 use super::session::{UiActor, UiError, urlencode};
 use super::view::{EventView, IncidentRow, MetricRow, TimeView, TimestampRow, duration};
@@ -44,20 +45,6 @@ pub fn router() -> Router<AppState> {
             "/incidents/{reference}/timestamps",
             post(override_timestamp),
         )
-}
-
-type Pairs = Vec<(String, String)>;
-
-fn field<'a>(pairs: &'a Pairs, name: &str) -> &'a str {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
-}
-
-fn opt(pairs: &Pairs, name: &str) -> Option<String> {
-    Some(field(pairs, name).trim().to_string()).filter(|s| !s.is_empty())
 }
 
 #[derive(Template, WebTemplate)]

@@ -1,6 +1,7 @@
 //! Meetings, the postmortem list, the recurring review with its agendas, and calendar feeds.
 
-use super::postmortem::{Pairs, back, field, opt};
+use super::form::{Pairs, field, opt};
+use super::postmortem::back;
 use super::session::{UiActor, UiError};
 use super::view::TimeView;
 use crate::AppState;

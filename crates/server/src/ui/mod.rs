@@ -3,6 +3,7 @@
 //!
 //! # Layout
 //! - [`session`]: the UI's caller (a signed-in session, else a redirect to sign in), CSRF checks.
+//! - [`form`]: reading form fields.
 //! - [`account`]: set-up of the first admin, sign in, sign out.
 //! - [`incidents`]: incident list, declare form, incident page and its forms.
 //! - [`meetings`]: meetings, the postmortem list, the recurring review, calendar feeds.
@@ -15,6 +16,7 @@
 
 pub mod account;
 pub mod chart;
+pub mod form;
 pub mod incidents;
 pub mod insights;
 pub mod meetings;

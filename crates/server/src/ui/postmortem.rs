@@ -1,6 +1,7 @@
 //! The postmortem page (editor with preview and the blameless check, people, workflow, facts,
 //! action items, attachments) and the action items board.
 
+use super::form::{Pairs, field, opt};
 use super::session::{UiActor, UiError};
 use super::view::TimeView;
 use crate::AppState;
@@ -37,20 +38,6 @@ pub fn router() -> Router<AppState> {
             post(change_item),
         )
         .route("/action-items", get(board))
-}
-
-pub(crate) type Pairs = Vec<(String, String)>;
-
-pub(crate) fn field<'a>(pairs: &'a Pairs, name: &str) -> &'a str {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
-}
-
-pub(crate) fn opt(pairs: &Pairs, name: &str) -> Option<String> {
-    Some(field(pairs, name).trim().to_string()).filter(|s| !s.is_empty())
 }
 
 pub(crate) fn back(r: IncidentRef, anchor: &str) -> Response {

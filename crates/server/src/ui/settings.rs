@@ -1,6 +1,7 @@
 //! The postmortem settings page (admins): the policy with a replay of a changed policy over the
 //! last 90 days before saving, templates, and the working calendar.
 
+use super::form::{Pairs, field};
 use super::session::{UiActor, UiError};
 use crate::AppError;
 use crate::AppState;
@@ -25,16 +26,6 @@ pub fn router() -> Router<AppState> {
         .route("/settings/postmortems/templates", post(template_form))
         .route("/settings/postmortems/calendar", post(calendar_form))
         .route("/settings/deliveries/{id}/retry", post(retry_form))
-}
-
-type Pairs = Vec<(String, String)>;
-
-fn field<'a>(pairs: &'a Pairs, name: &str) -> &'a str {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
 }
 
 fn list(s: &str) -> Vec<String> {

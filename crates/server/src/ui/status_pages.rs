@@ -1,7 +1,7 @@
 //! Status pages in the web UI: managing pages and components (admins), and publishing an
 //! incident's public updates (responders).
 
-use super::postmortem::{Pairs, field, opt};
+use super::form::{Pairs, field, opt};
 use super::session::{UiActor, UiError};
 use crate::AppState;
 use crate::actions::status_pages::{

@@ -178,7 +178,7 @@ pub async fn build(
             email: u.email.clone(),
         })
     };
-    let reviews = state.store.reviews(r_id(&incident)).await?;
+    let reviews = state.store.reviews(incident.id).await?;
     let today = super::today(state).await?;
     let action_items = state
         .store
@@ -242,8 +242,4 @@ pub async fn build(
         findings,
         record,
     })
-}
-
-fn r_id(i: &Incident) -> i64 {
-    i.id
 }

@@ -26,6 +26,11 @@ pub struct ServeArgs {
     /// The sender of e-mail, e.g. "Debrief <debrief@example.com>" (needed with --smtp-url).
     #[arg(long, env = "DEBRIEF_SMTP_FROM")]
     smtp_from: Option<String>,
+    /// How many seconds a public status page snapshot is served before a request checks the
+    /// database for changes it was not told of (on PostgreSQL, servers sharing the database
+    /// announce their changes at once; this is the safety net).
+    #[arg(long, env = "DEBRIEF_STATUS_RECHECK_SECS", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    status_recheck_secs: u64,
     /// Log format: `pretty` for people, `json` for log collectors.
     #[arg(long, env = "DEBRIEF_LOG_FORMAT", default_value = "pretty", value_parser = ["pretty", "json"])]
     log_format: String,
@@ -79,6 +84,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         ServerConfig {
             public_url: public_url.clone(),
             smtp,
+            status_recheck: std::time::Duration::from_secs(args.status_recheck_secs),
             ..Default::default()
         },
     );

@@ -8,7 +8,7 @@
 
 use debrief_core::timeline::TimelineEvent;
 use debrief_store::Store;
-use debrief_store::postgres::EventNotice;
+use debrief_store::postgres::{EventNotice, Listener};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 use tokio::sync::broadcast;
@@ -105,29 +105,15 @@ impl LiveHub {
 
 /// Relays announced events to this server's streams until the hub is dropped.
 async fn listen(hub: Weak<Inner>, store: Store) {
-    let mut backoff = Duration::from_millis(200);
-    loop {
-        if hub.strong_count() == 0 {
-            return;
-        }
-        let mut listener = match store.listen_events().await {
-            Ok(Some(l)) => l,
-            Ok(None) => return,
-            Err(e) => {
-                tracing::warn!(error = %e, "Could not listen for timeline events; retrying");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(10));
-                continue;
-            }
-        };
-        backoff = Duration::from_millis(200);
-        loop {
-            // Not raced against a timer: `recv` is not documented as cancel-safe. A dropped hub
-            // is noticed at the next notice or connection error.
-            let notice = listener.recv().await;
-            let Some(inner) = hub.upgrade() else { return };
-            match notice {
-                Ok(n) => match store.event(n.incident_id, n.event_id).await {
+    let loader = store.clone();
+    relay(
+        hub,
+        "timeline events",
+        || store.listen_events(),
+        move |inner: Arc<Inner>, n: EventNotice| {
+            let store = loader.clone();
+            async move {
+                match store.event(n.incident_id, n.event_id).await {
                     Ok(event) => {
                         let _ = inner.sender.send(LiveEvent {
                             incident_id: n.incident_id,
@@ -138,9 +124,53 @@ async fn listen(hub: Weak<Inner>, store: Store) {
                     Err(e) => {
                         tracing::warn!(error = %e, event.id = n.event_id, "Could not load an announced event")
                     }
-                },
+                }
+            }
+        },
+    )
+    .await;
+}
+
+/// Hands each notice a PostgreSQL listener receives to `on_notice` for as long as `owner`
+/// lives, reconnecting (with back-off) when the connection drops. `what` names the notices in
+/// logs.
+pub(crate) async fn relay<O, T, C, CF, H, HF>(
+    owner: Weak<O>,
+    what: &str,
+    connect: C,
+    mut on_notice: H,
+) where
+    T: serde::de::DeserializeOwned,
+    C: Fn() -> CF,
+    CF: Future<Output = debrief_store::StoreResult<Option<Listener<T>>>>,
+    H: FnMut(Arc<O>, T) -> HF,
+    HF: Future<Output = ()>,
+{
+    let mut backoff = Duration::from_millis(200);
+    loop {
+        if owner.strong_count() == 0 {
+            return;
+        }
+        let mut listener = match connect().await {
+            Ok(Some(l)) => l,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, "Could not listen for {what}; retrying");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(10));
+                continue;
+            }
+        };
+        backoff = Duration::from_millis(200);
+        loop {
+            // Not raced against a timer: `recv` is not documented as cancel-safe. A dropped
+            // owner is noticed at the next notice or connection error.
+            let notice = listener.recv().await;
+            let Some(o) = owner.upgrade() else { return };
+            match notice {
+                Ok(n) => on_notice(o, n).await,
                 Err(e) => {
-                    tracing::warn!(error = %e, "Lost the timeline event listener; reconnecting");
+                    tracing::warn!(error = %e, "Lost the listener for {what}; reconnecting");
                     tokio::time::sleep(backoff).await;
                     break;
                 }

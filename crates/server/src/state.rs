@@ -20,6 +20,9 @@ pub struct ServerConfig {
     pub smtp: Option<SmtpConfig>,
     /// The job runner's polling, retries and timeouts.
     pub jobs: JobsConfig,
+    /// How old a status page snapshot may grow before a request checks the database for
+    /// changes it was not told of (on PostgreSQL, other servers announce theirs at once).
+    pub status_recheck: std::time::Duration,
 }
 
 impl Default for ServerConfig {
@@ -30,6 +33,7 @@ impl Default for ServerConfig {
             session_hours: 24 * 14,
             smtp: None,
             jobs: JobsConfig::default(),
+            status_recheck: std::time::Duration::from_secs(1),
         }
     }
 }
@@ -69,12 +73,13 @@ impl AppState {
     pub fn new(store: Store, config: ServerConfig) -> Self {
         Self {
             jobs: Arc::new(Jobs::new(&config)),
+            status: crate::status::Snapshots::for_store(&store, config.status_recheck),
             live: LiveHub::for_store(&store),
             store,
             config: Arc::new(config),
             logins: Arc::default(),
             caches: Arc::default(),
-            status: Arc::default(),
+
             subscribers: Arc::default(),
         }
     }

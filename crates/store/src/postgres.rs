@@ -61,12 +61,31 @@ pub struct EventNotice {
     pub private: bool,
 }
 
-/// Receives [`EventNotice`]s from every server on the same PostgreSQL database.
-pub struct EventListener(sqlx::postgres::PgListener);
+/// The channel that tells servers sharing the database that a status page changed.
+const PAGES_CHANNEL: &str = "debrief_status_pages";
 
-impl EventListener {
-    /// The next notice; the listener reconnects by itself when the connection drops.
-    pub async fn recv(&mut self) -> StoreResult<EventNotice> {
+/// A status page changed through some server sharing the database.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PageNotice {
+    /// The announcing server (so it can pass over its own notices).
+    pub server: u64,
+    /// The page's slug; `None` when any page may have changed.
+    pub slug: Option<String>,
+}
+
+/// Receives announced notices of type `T` from every server on the same PostgreSQL database.
+pub struct Listener<T>(sqlx::postgres::PgListener, std::marker::PhantomData<T>);
+
+/// Receives [`EventNotice`]s.
+pub type EventListener = Listener<EventNotice>;
+
+/// Receives [`PageNotice`]s.
+pub type PageListener = Listener<PageNotice>;
+
+impl<T: serde::de::DeserializeOwned> Listener<T> {
+    /// The next notice; the listener reconnects by itself when the connection drops (notices
+    /// sent meanwhile are lost).
+    pub async fn recv(&mut self) -> StoreResult<T> {
         loop {
             let n = self.0.recv().await?;
             if let Ok(notice) = serde_json::from_str(n.payload()) {
@@ -77,25 +96,46 @@ impl EventListener {
 }
 
 impl crate::Store {
-    /// Announces a committed event to every server (PostgreSQL only; a no-op on SQLite).
-    pub async fn notify_event(&self, notice: EventNotice) -> StoreResult<()> {
+    async fn notify(&self, channel: &str, payload: String) -> StoreResult<()> {
         if self.backend() == crate::Backend::Postgres {
             sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(CHANNEL)
-                .bind(serde_json::to_string(&notice).expect("a notice serializes"))
+                .bind(channel)
+                .bind(payload)
                 .execute(self.writer())
                 .await?;
         }
         Ok(())
     }
 
-    /// Listens for announced events (PostgreSQL only; `None` on SQLite, where one server is all).
-    pub async fn listen_events(&self) -> StoreResult<Option<EventListener>> {
+    async fn listen<T>(&self, channel: &str) -> StoreResult<Option<Listener<T>>> {
         if self.backend() != crate::Backend::Postgres {
             return Ok(None);
         }
         let mut listener = sqlx::postgres::PgListener::connect(self.url.expose()).await?;
-        listener.listen(CHANNEL).await?;
-        Ok(Some(EventListener(listener)))
+        listener.listen(channel).await?;
+        Ok(Some(Listener(listener, std::marker::PhantomData)))
+    }
+
+    /// Announces a committed event to every server (PostgreSQL only; a no-op on SQLite).
+    pub async fn notify_event(&self, notice: EventNotice) -> StoreResult<()> {
+        let payload = serde_json::to_string(&notice).expect("a notice serializes");
+        self.notify(CHANNEL, payload).await
+    }
+
+    /// Listens for announced events (PostgreSQL only; `None` on SQLite, where one server is all).
+    pub async fn listen_events(&self) -> StoreResult<Option<EventListener>> {
+        self.listen(CHANNEL).await
+    }
+
+    /// Announces a committed change of a status page to every server (PostgreSQL only; a
+    /// no-op on SQLite).
+    pub async fn notify_page(&self, notice: &PageNotice) -> StoreResult<()> {
+        let payload = serde_json::to_string(notice).expect("a notice serializes");
+        self.notify(PAGES_CHANNEL, payload).await
+    }
+
+    /// Listens for announced page changes (PostgreSQL only; `None` on SQLite).
+    pub async fn listen_pages(&self) -> StoreResult<Option<PageListener>> {
+        self.listen(PAGES_CHANNEL).await
     }
 }

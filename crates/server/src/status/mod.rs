@@ -4,9 +4,11 @@
 //! anything or (usually) touches the database. Each page's files (its HTML pages and JSON
 //! documents) are rendered together into a [`PageSnapshot`]: every file compressed once, with its
 //! `ETag`. A change made through this server re-renders the page's snapshot and swaps it in
-//! ([`Snapshots::refresh`]); a change made through another server sharing PostgreSQL is seen
-//! within [`RECHECK`]: after that long, one request (the others keep being served) reads the
-//! page's `updated_at` and rebuilds when it moved.
+//! ([`Snapshots::refresh`]) and, on PostgreSQL, is announced to the other servers sharing the
+//! database (`NOTIFY`): they mark their snapshot of the page stale, so their next request for it
+//! (the others keep being served) reads the page's `updated_at` and rebuilds. As a safety net for
+//! notices lost while a listener reconnects, every snapshot is also rechecked that way once it is
+//! older than the configured recheck interval (`ServerConfig::status_recheck`, 1 s by default).
 //!
 //! # Layout
 //! - this module: the snapshot cache and the HTTP handler.
@@ -26,13 +28,12 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use debrief_core::Timestamp;
+use debrief_store::Store;
+use debrief_store::postgres::PageNotice;
 use std::collections::HashMap;
 use std::io::Write;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, Instant};
-
-/// How long a snapshot is served before one request checks whether the page changed elsewhere.
-pub const RECHECK: Duration = Duration::from_secs(1);
 
 /// One rendered file of a page.
 #[derive(Debug)]
@@ -107,25 +108,85 @@ impl PageSnapshot {
 struct Entry {
     snapshot: Arc<PageSnapshot>,
     checked: Instant,
+    /// Another server announced a change of the page.
+    stale: bool,
 }
 
-/// The snapshots of every page read so far, and a lock per page so one request rebuilds.
-#[derive(Default)]
+/// The snapshots of every page read so far, and a lock so one request rebuilds.
 pub struct Snapshots {
     entries: RwLock<HashMap<String, Entry>>,
     rebuilding: tokio::sync::Mutex<()>,
+    recheck: Duration,
+    /// This server's id in page notices.
+    server: u64,
+    /// Set on PostgreSQL, where changes are announced to the other servers.
+    shared: Option<Store>,
 }
 
 impl Snapshots {
-    /// Drops every snapshot (after a change that may touch several pages).
+    /// Snapshots for `store`, rechecked against the database once older than `recheck`. On
+    /// PostgreSQL changes are announced to and heard from other servers by a listener task that
+    /// runs as long as the snapshots live (so this must be called inside a Tokio runtime).
+    pub fn for_store(store: &Store, recheck: Duration) -> Arc<Self> {
+        let shared = (store.backend() == debrief_store::Backend::Postgres).then(|| store.clone());
+        let snapshots = Arc::new(Self {
+            entries: RwLock::default(),
+            rebuilding: tokio::sync::Mutex::default(),
+            recheck,
+            server: {
+                let mut b = [0u8; 8];
+                getrandom::fill(&mut b).expect("the OS random source works");
+                u64::from_le_bytes(b)
+            },
+            shared,
+        });
+        if snapshots.shared.is_some() {
+            tokio::spawn(listen(Arc::downgrade(&snapshots), store.clone()));
+        }
+        snapshots
+    }
+
+    /// Drops every snapshot (after a change that may touch several pages) and tells the other
+    /// servers.
     pub fn invalidate_all(&self) {
         self.entries.write().expect("not poisoned").clear();
+        self.announce(None);
+    }
+
+    /// Tells the other servers sharing the database that a page (`None`: any) changed.
+    fn announce(&self, slug: Option<&str>) {
+        let Some(store) = self.shared.clone() else {
+            return;
+        };
+        let notice = PageNotice {
+            server: self.server,
+            slug: slug.map(str::to_string),
+        };
+        tokio::spawn(async move {
+            if let Err(e) = store.notify_page(&notice).await {
+                tracing::warn!(error = %e, "Could not announce a status page change");
+            }
+        });
+    }
+
+    /// Marks a page's snapshot (or every one) stale after another server announced a change.
+    fn heard(&self, notice: &PageNotice) {
+        if notice.server == self.server {
+            return;
+        }
+        let mut entries = self.entries.write().expect("not poisoned");
+        for (slug, e) in entries.iter_mut() {
+            if notice.slug.as_deref().is_none_or(|s| s == slug) {
+                e.stale = true;
+            }
+        }
     }
 
     /// Renders a changed page now and swaps the new snapshot in (call after committing a change
     /// shown on it): readers keep getting the previous snapshot until the new one is ready, so a
     /// change never makes the public wait. Only pages read since the server started are kept.
     pub async fn refresh(&self, state: &AppState, slug: &str) -> Result<(), AppError> {
+        self.announce(Some(slug));
         if !self
             .entries
             .read()
@@ -142,6 +203,7 @@ impl Snapshots {
             Entry {
                 snapshot,
                 checked: Instant::now(),
+                stale: false,
             },
         );
         Ok(())
@@ -149,9 +211,12 @@ impl Snapshots {
 
     fn fresh(&self, slug: &str) -> Option<(Arc<PageSnapshot>, bool)> {
         let entries = self.entries.read().expect("not poisoned");
-        entries
-            .get(slug)
-            .map(|e| (e.snapshot.clone(), e.checked.elapsed() < RECHECK))
+        entries.get(slug).map(|e| {
+            (
+                e.snapshot.clone(),
+                !e.stale && e.checked.elapsed() < self.recheck,
+            )
+        })
     }
 
     /// The page's snapshot: the cached one while fresh, else checked and rebuilt if it changed.
@@ -180,11 +245,24 @@ impl Snapshots {
             Entry {
                 snapshot: snapshot.clone(),
                 checked: Instant::now(),
+                stale: false,
             },
         );
         drop(guard);
         Ok(snapshot)
     }
+}
+
+/// Marks snapshots stale as other servers announce changes, until the snapshots are dropped.
+/// Changes announced while the listener reconnects are caught by the recheck.
+async fn listen(snapshots: Weak<Snapshots>, store: Store) {
+    crate::live::relay(
+        snapshots,
+        "status page changes",
+        || store.listen_pages(),
+        |s: Arc<Snapshots>, n: PageNotice| async move { s.heard(&n) },
+    )
+    .await;
 }
 
 /// The public routes: `/status/{slug}/…`.

@@ -4,7 +4,12 @@ use super::{File, PageSnapshot};
 use crate::{AppError, AppState};
 use askama::Template;
 use debrief_core::Timestamp;
-use debrief_store::status_page::{Component, PageIncident, StatusPage};
+use debrief_core::statuspage::input::PageInput;
+use debrief_core::statuspage::v2::{self, Status};
+use debrief_core::statuspage::{
+    Indicator, MAINTENANCE_DESCRIPTION, MaintenanceStatus, build, uptime,
+};
+use debrief_store::status_page::StatusPage;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -32,6 +37,8 @@ impl PageTime {
 
 /// A component row.
 pub struct ComponentView {
+    /// Its id (the subscription form's choice).
+    pub id: String,
     /// Name.
     pub name: String,
     /// Description.
@@ -69,13 +76,15 @@ pub struct UpdateView {
 #[derive(Debug)]
 pub struct IncidentView {
     /// Its id on the page.
-    pub id: i64,
+    pub id: String,
     /// Name.
     pub name: String,
     /// Status.
     pub status: String,
     /// Impact.
     pub impact: String,
+    /// Whether it is unresolved.
+    pub active: bool,
     /// First published.
     pub created: PageTime,
     /// Updates, newest first.
@@ -119,19 +128,14 @@ pub fn state_label(s: &str) -> &'static str {
     }
 }
 
-/// The page's overall state in words, and its CSS class.
-pub fn overall(components: &[Component], active: &[PageIncident]) -> (&'static str, &'static str) {
-    let worst = |s: &str| components.iter().any(|c| c.state == s);
-    if worst("major_outage") || active.iter().any(|i| i.impact == "critical") {
-        ("Major service outage", "major")
-    } else if worst("partial_outage") || active.iter().any(|i| i.impact == "major") {
-        ("Partial system outage", "partial")
-    } else if worst("degraded_performance") || !active.is_empty() {
-        ("Minor service outage", "minor")
-    } else if worst("under_maintenance") {
-        ("Service under maintenance", "maintenance")
-    } else {
-        ("All systems operational", "ok")
+/// The CSS class of the page's overall status (the same rollup as `status.json`).
+fn overall_class(status: &Status) -> &'static str {
+    match status.indicator {
+        _ if status.description == MAINTENANCE_DESCRIPTION => "maintenance",
+        Indicator::None => "ok",
+        Indicator::Minor => "minor",
+        Indicator::Major => "partial",
+        Indicator::Critical => "major",
     }
 }
 
@@ -142,11 +146,11 @@ struct IndexPage<'a> {
     accent: String,
     header: String,
     logo: Option<String>,
-    overall: &'static str,
+    overall: &'a str,
     overall_class: &'static str,
     groups: Vec<GroupView>,
-    active: Vec<IncidentView>,
-    history: Vec<IncidentView>,
+    active: Vec<&'a IncidentView>,
+    history: Vec<&'a IncidentView>,
     maintenances: Vec<MaintenanceView>,
     updated: PageTime,
 }
@@ -157,8 +161,10 @@ pub struct MaintenanceView {
     pub title: String,
     /// What will happen.
     pub body: String,
-    /// `scheduled`, `in_progress`, `verifying`.
+    /// "Scheduled", "In progress", "Verifying".
     pub status: String,
+    /// Window start (to sort by).
+    pub starts_at: Timestamp,
     /// Window start.
     pub starts: PageTime,
     /// Window end.
@@ -173,69 +179,67 @@ struct IncidentPage<'a> {
     incident: &'a IncidentView,
 }
 
-fn view(i: &PageIncident, tz: &jiff::tz::TimeZone) -> IncidentView {
+fn incident_view(
+    i: &v2::Incident,
+    tz: &jiff::tz::TimeZone,
+    summaries: &HashMap<i64, String>,
+) -> IncidentView {
     IncidentView {
-        id: i.incident_id,
+        id: i.id.clone(),
         name: i.name.clone(),
-        status: i.status.clone(),
-        impact: i.impact.clone(),
+        status: i.status.as_str().to_string(),
+        impact: i.impact.as_str().to_string(),
+        active: i.status.is_unresolved(),
         created: PageTime::new(i.created_at, tz),
         updates: i
-            .updates
+            .incident_updates
             .iter()
-            .rev()
             .map(|u| UpdateView {
-                status: u.status.clone(),
+                status: u.status.as_str().to_string(),
                 body: u.body.clone(),
-                at: PageTime::new(u.at, tz),
+                at: PageTime::new(u.display_at, tz),
             })
             .collect(),
-        postmortem: None,
+        postmortem: i
+            .id
+            .parse()
+            .ok()
+            .and_then(|id: i64| summaries.get(&id))
+            .map(|s| crate::actions::postmortem::view::markdown(s)),
     }
 }
 
-/// Renders every file of a page.
-pub async fn snapshot(state: &AppState, page: &StatusPage) -> Result<PageSnapshot, AppError> {
-    let tz = jiff::tz::TimeZone::get(&page.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let components = state.store.components(page.id).await?;
-    let now = crate::actions::now();
-    let since = now
-        .checked_sub(jiff::SignedDuration::from_hours(24 * 92))
-        .unwrap_or(now);
-    let input = super::documents::page_input(state, page, since).await?;
-    let days = debrief_core::statuspage::uptime::DEFAULT_WINDOW_DAYS;
-    let uptime: HashMap<String, debrief_core::statuspage::uptime::Uptime> = input
-        .components
-        .iter()
-        .filter(|c| !c.is_group)
-        .map(|c| {
-            (
-                c.id.clone(),
-                debrief_core::statuspage::uptime::uptime_bars(&c.uptime_history(), &tz, days, now),
-            )
-        })
-        .collect();
-    let incidents = state.store.page_incidents(page.id, 50).await?;
-    let (active, past): (Vec<&PageIncident>, Vec<&PageIncident>) =
-        incidents.iter().partition(|i| i.status != "resolved");
-    let active_owned: Vec<PageIncident> = active.iter().map(|i| (*i).clone()).collect();
-    let (overall, overall_class) = overall(&components, &active_owned);
+fn component_views(input: &PageInput, tz: &jiff::tz::TimeZone, now: Timestamp) -> Vec<GroupView> {
+    let all = build::components(input);
+    let days = uptime::DEFAULT_WINDOW_DAYS;
     let mut groups: Vec<GroupView> = Vec::new();
-    for c in &components {
-        let name = c.group.clone().unwrap_or_default();
-        let u = uptime.get(&c.id.to_string());
+    for c in all.iter().filter(|c| !c.group) {
+        let name = c
+            .group_id
+            .as_ref()
+            .and_then(|g| all.iter().find(|x| &x.id == g))
+            .map(|g| g.name.clone())
+            .unwrap_or_default();
+        let u = input
+            .components
+            .iter()
+            .find(|i| i.id == c.id)
+            .map(|i| uptime::uptime_bars(&i.uptime_history(), tz, days, now));
         let cv = ComponentView {
+            id: c.id.clone(),
             name: c.name.clone(),
             description: c.description.clone().unwrap_or_default(),
-            state: c.state.clone(),
-            label: state_label(&c.state),
-            bars: u.map_or_else(Vec::new, |u| u.days.iter().map(bar).collect()),
+            state: c.status.as_str().to_string(),
+            label: state_label(c.status.as_str()),
+            bars: u
+                .as_ref()
+                .map_or_else(Vec::new, |u| u.days.iter().map(bar).collect()),
             uptime: u.and_then(|u| u.uptime_percent).map_or_else(
                 || "no data".into(),
-                |p| format!("{}%", debrief_core::statuspage::uptime::format_percent(p)),
+                |p| format!("{}%", uptime::format_percent(p)),
             ),
         };
-        match groups.iter_mut().find(|g| g.name == name) {
+        match groups.last_mut().filter(|g| g.name == name) {
             Some(g) => g.components.push(cv),
             None => groups.push(GroupView {
                 name,
@@ -243,67 +247,90 @@ pub async fn snapshot(state: &AppState, page: &StatusPage) -> Result<PageSnapsho
             }),
         }
     }
+    groups
+}
+
+/// Renders every file of a page. The data is read first; the rendering and compression (CPU
+/// work of several milliseconds) run on a blocking thread, so requests served meanwhile from
+/// the previous snapshot are not held up behind it.
+pub async fn snapshot(state: &AppState, page: &StatusPage) -> Result<PageSnapshot, AppError> {
+    let now = crate::actions::now();
+    let since = now
+        .checked_sub(jiff::SignedDuration::from_hours(24 * 92))
+        .unwrap_or(now);
+    let input = super::documents::page_input(state, page, since).await?;
+    let summaries = state.store.published_summaries(page.id).await?;
+    let page = page.clone();
+    tokio::task::spawn_blocking(move || render_snapshot(page, &input, &summaries, now))
+        .await
+        .map_err(|e| AppError::Internal(Box::new(e)))?
+}
+
+fn render_snapshot(
+    page: StatusPage,
+    input: &PageInput,
+    summaries: &HashMap<i64, String>,
+    now: Timestamp,
+) -> Result<PageSnapshot, AppError> {
+    let tz = jiff::tz::TimeZone::get(&page.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let incidents: Vec<IncidentView> = build::incidents_doc(input)
+        .incidents
+        .iter()
+        .map(|i| incident_view(i, &tz, summaries))
+        .collect();
+    let mut maintenances: Vec<MaintenanceView> = build::maintenances_doc(input, now)
+        .scheduled_maintenances
+        .into_iter()
+        .filter(|m| m.status != MaintenanceStatus::Completed)
+        .map(|m| MaintenanceView {
+            body: m
+                .incident_updates
+                .first()
+                .map(|u| u.body.clone())
+                .unwrap_or_default(),
+            title: m.name,
+            status: m.status.label().to_string(),
+            starts_at: m.scheduled_for,
+            starts: PageTime::new(m.scheduled_for, &tz),
+            ends: PageTime::new(m.scheduled_until, &tz),
+        })
+        .collect();
+    maintenances.sort_by_key(|m| m.starts_at);
+    let status = build::status(input);
     let b = &page.branding;
     let accent = b["accent_color"].as_str().unwrap_or("#1f6feb").to_string();
-    let mut all: Vec<IncidentView> = incidents.iter().map(|i| view(i, &tz)).collect();
-    for v in &mut all {
-        if let Some(pm) = state.store.postmortem(v.id).await?
-            && pm.status == debrief_core::postmortem::PmStatus::Published
-            && !pm.customer_summary.trim().is_empty()
-        {
-            v.postmortem = Some(crate::actions::postmortem::view::markdown(
-                &pm.customer_summary,
-            ));
-        }
-    }
-    let mut files = HashMap::new();
     let index = IndexPage {
-        page,
+        page: &page,
         accent: accent.clone(),
         header: b["header"].as_str().unwrap_or_default().to_string(),
         logo: b["logo_url"].as_str().map(str::to_string),
-        overall,
-        overall_class,
-        groups,
-        active: active.iter().map(|i| view(i, &tz)).collect(),
-        history: past.iter().map(|i| view(i, &tz)).collect(),
-        maintenances: state
-            .store
-            .maintenances(page.id)
-            .await?
-            .into_iter()
-            .filter(|m| m.status != "completed")
-            .rev()
-            .map(|m| MaintenanceView {
-                title: m.title,
-                body: m.body,
-                status: m.status.replace('_', " "),
-                starts: PageTime::new(m.starts_at, &tz),
-                ends: PageTime::new(m.ends_at, &tz),
-            })
-            .collect(),
+        overall: &status.description,
+        overall_class: overall_class(&status),
+        groups: component_views(input, &tz, now),
+        active: incidents.iter().filter(|i| i.active).collect(),
+        history: incidents.iter().filter(|i| !i.active).collect(),
+        maintenances,
         updated: PageTime::new(page.updated_at, &tz),
     }
     .render()
     .map_err(|e| AppError::Internal(Box::new(e)))?;
+    let mut files: HashMap<String, Arc<File>> = super::documents::documents(input, now)
+        .into_iter()
+        .map(|(k, v)| (k, Arc::new(v)))
+        .collect();
     files.insert(
         "index.html".into(),
         Arc::new(File::new("text/html; charset=utf-8", index.into_bytes())),
-    );
-    files.extend(
-        super::documents::documents(&input, now)
-            .into_iter()
-            .map(|(k, v)| (k, Arc::new(v))),
     );
     Ok(PageSnapshot {
         updated_at: page.updated_at,
         public: page.public,
         files,
-        incidents: all
+        incidents: incidents
             .into_iter()
             .map(|i| (format!("incidents/{}", i.id), i))
             .collect(),
-        page: page.clone(),
+        page,
         accent,
         rendered: Default::default(),
     })

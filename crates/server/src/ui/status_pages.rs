@@ -99,8 +99,18 @@ async fn add_component(
 /// A page and what the incident shows on it.
 struct Target {
     page: StatusPage,
-    components: Vec<Component>,
+    components: Vec<PickComponent>,
     published: Option<PageIncident>,
+}
+
+/// A component on the publish form.
+struct PickComponent {
+    id: i64,
+    name: String,
+    state: String,
+    /// The incident's services this component stands for ("" when none): a hint of what the
+    /// update probably affects.
+    serves: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -130,8 +140,23 @@ async fn incident_page(
             .await?
             .into_iter()
             .find(|p| p.incident_id == incident.id);
+        let components = state.store.components(page.id).await?;
         targets.push(Target {
-            components: state.store.components(page.id).await?,
+            components: components
+                .into_iter()
+                .map(|c| PickComponent {
+                    serves: c
+                        .services
+                        .iter()
+                        .filter(|s| incident.services.contains(s))
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    id: c.id,
+                    name: c.name,
+                    state: c.state,
+                })
+                .collect(),
             published,
             page,
         });

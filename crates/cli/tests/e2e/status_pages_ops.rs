@@ -148,7 +148,7 @@ async fn the_cli_lists_pages_and_publishes_an_update(app: &TestApp) {
 
 async fn the_public_page_subscribes_by_a_plain_form(app: &TestApp) {
     // Arrange
-    setup_page(app).await;
+    let (api, _) = setup_page(app).await;
     let client = crate::harness::http_client();
 
     // Act: the page's form, as a browser without script sends it.
@@ -163,7 +163,7 @@ async fn the_public_page_subscribes_by_a_plain_form(app: &TestApp) {
     let res = client
         .post(app.url("/status/acme/subscribe-form"))
         .header("content-type", "application/x-www-form-urlencoded")
-        .body("email=dave%40example.com")
+        .body(format!("email=dave%40example.com&components={api}"))
         .send()
         .await
         .expect("subscribe");
@@ -182,6 +182,10 @@ async fn the_public_page_subscribes_by_a_plain_form(app: &TestApp) {
     assert!(
         page.contains("action=\"/status/acme/subscribe-form\""),
         "{page}"
+    );
+    assert!(
+        page.contains(&format!("name=\"components\" value=\"{api}\"> Core / API")),
+        "the form offers each component: {page}"
     );
     assert_eq!(status, StatusCode::ACCEPTED);
     assert!(html.contains("a confirmation link is on its way"), "{html}");

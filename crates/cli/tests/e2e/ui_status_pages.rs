@@ -11,10 +11,19 @@ use serde_json::json;
 async fn an_update_published_in_the_browser_shows_on_the_public_page(app: &TestApp) {
     // Arrange
     user_with_password(app, "lena@example.com", "Lena Lead", "admin").await;
+    let t = &app.admin_token;
+    let (s, _, service) = app
+        .post(
+            "/api/v1/services",
+            t,
+            &json!({"slug": "payments", "name": "Payments"}),
+        )
+        .await;
+    assert_eq!(s, reqwest::StatusCode::CREATED, "{service}");
     let inc = app
         .declare(
-            &app.admin_token,
-            &json!({"title": "Checkout errors", "severity": "SEV2"}),
+            t,
+            &json!({"title": "Checkout errors", "severity": "SEV2", "services": ["payments"]}),
         )
         .await;
     let r = inc["reference"].as_str().unwrap().to_string();
@@ -39,6 +48,12 @@ async fn an_update_published_in_the_browser_shows_on_the_public_page(app: &TestA
     form.set_by_name("name", "Checkout").await.expect("name");
     form.submit().await.expect("add");
     b.wait_for("section[data-page=acme] li").await;
+    // The component stands for the incident's service (set through the API).
+    let (_, _, list) = app.get("/api/v1/status-pages/acme/components", t).await;
+    let id = list["items"][0]["id"].as_i64().expect("component id");
+    let path = format!("/api/v1/status-pages/acme/components/{id}");
+    app.patch(&path, t, &json!({"services": ["payments"]}))
+        .await;
     // Publish from the incident.
     b.client
         .goto(&app.url(&format!("/incidents/{r}/status-page")))
@@ -64,6 +79,7 @@ async fn an_update_published_in_the_browser_shows_on_the_public_page(app: &TestA
         .select_by_value("partial_outage")
         .await
         .expect("pick");
+    let hint = text_of(&b, "section[data-page=acme] .publish-form label.serves").await;
     form.submit().await.expect("publish");
     b.wait_for("section[data-page=acme] ol.updates li").await;
     b.client
@@ -76,6 +92,10 @@ async fn an_update_published_in_the_browser_shows_on_the_public_page(app: &TestA
     assert!(
         active.contains("Checkout is failing") && active.contains("Some payments fail"),
         "{active}"
+    );
+    assert!(
+        hint.contains("Checkout (runs payments, affected by this incident)"),
+        "{hint}"
     );
     let component = text_of(&b, "#components .component").await;
     assert!(component.contains("Partial outage"), "{component}");

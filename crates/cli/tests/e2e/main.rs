@@ -20,6 +20,9 @@
 //! - [`accounts`], [`export`]: set-up, sign-in limits, incident export.
 //! - [`browser`], [`ui`]: the web UI in headless Chromium (chromedriver).
 //! - [`multi_instance`]: two servers sharing one PostgreSQL database.
+//! - [`maintenance_ops`], [`maintenance_cancel`]: maintenance after scheduling: updates, early
+//!   completion, a new window, cancellation, refused moves.
+//! - [`subscriber_admin`]: admins list and remove a page's subscribers; the page's admin screen.
 //! - [`jobs`]: the job queue: e-mail to a real SMTP server, signed webhooks, retries, dead
 //!   deliveries, dedupe keys, a restart, two servers on one PostgreSQL database.
 
@@ -37,6 +40,8 @@ mod insights;
 mod jobs;
 mod jobs_queue;
 mod live;
+mod maintenance_cancel;
+mod maintenance_ops;
 mod multi_instance;
 mod openapi;
 mod openapi_answers;
@@ -52,6 +57,7 @@ mod scripted_run;
 mod sse;
 mod status_pages;
 mod status_pages_ops;
+mod subscriber_admin;
 mod subscribers;
 mod ui;
 mod ui_postmortem;

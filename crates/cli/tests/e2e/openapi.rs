@@ -110,6 +110,25 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/status-pages/{slug}/components/{id}/history"),
     ("get", "/api/v1/status-pages/{slug}/maintenances"),
     ("post", "/api/v1/status-pages/{slug}/maintenances"),
+    ("get", "/api/v1/status-pages/{slug}/maintenances/{id}"),
+    (
+        "post",
+        "/api/v1/status-pages/{slug}/maintenances/{id}/updates",
+    ),
+    (
+        "post",
+        "/api/v1/status-pages/{slug}/maintenances/{id}/complete",
+    ),
+    (
+        "post",
+        "/api/v1/status-pages/{slug}/maintenances/{id}/reschedule",
+    ),
+    (
+        "post",
+        "/api/v1/status-pages/{slug}/maintenances/{id}/cancel",
+    ),
+    ("get", "/api/v1/status-pages/{slug}/subscribers"),
+    ("delete", "/api/v1/status-pages/{slug}/subscribers/{id}"),
     ("get", "/api/v1/incidents/{reference}/status-updates"),
     ("post", "/api/v1/incidents/{reference}/status-updates"),
     ("get", "/api/v1/openapi.json"),

@@ -14,6 +14,7 @@ pub mod notify;
 pub mod policy;
 pub mod postmortem;
 pub mod status_pages;
+pub mod subscribers;
 pub mod timeline;
 
 use debrief_core::Timestamp;

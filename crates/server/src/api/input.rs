@@ -9,6 +9,22 @@ use debrief_core::incident::IncidentRef;
 use debrief_core::validation::ValidationError;
 use serde::de::DeserializeOwned;
 
+/// Whether the body is declared JSON (`application/json` or `…+json`).
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            let mime = v
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            mime == "application/json" || mime.ends_with("+json")
+        })
+}
+
 /// A JSON body, parsed with the path of the first bad field.
 pub struct ApiJson<T>(pub T);
 
@@ -16,20 +32,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| {
-                let mime = v
-                    .split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase();
-                mime == "application/json" || mime.ends_with("+json")
-            });
-        if !json {
+        if !is_json(req.headers()) {
             return Err(AppError::UnsupportedMediaType(
                 "send the body as JSON with 'Content-Type: application/json'".into(),
             ));
@@ -38,6 +41,30 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .await
             .map_err(|e| AppError::BadRequest(format!("could not read the body: {e}")))?;
         parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// A JSON body that may be left out (no body at all: `T::default()`), for commands whose fields
+/// are all optional (`POST …/complete`). A body that is sent is read as [`ApiJson`] reads it.
+pub struct OptionalJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let json = is_json(req.headers());
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| AppError::BadRequest(format!("could not read the body: {e}")))?;
+        if bytes.trim_ascii().is_empty() {
+            return Ok(OptionalJson(T::default()));
+        }
+        if !json {
+            return Err(AppError::UnsupportedMediaType(
+                "send the body as JSON with 'Content-Type: application/json'".into(),
+            ));
+        }
+        parse_json(&bytes).map(OptionalJson)
     }
 }
 

@@ -11,11 +11,13 @@ pub mod export;
 pub mod incidents;
 pub mod input;
 pub mod insights;
+pub mod maintenances;
 pub mod meetings;
 pub mod policy;
 pub mod postmortems;
 pub mod status_pages;
 pub mod stream;
+pub mod subscribers;
 pub mod timeline;
 pub mod webhooks;
 
@@ -89,6 +91,8 @@ pub fn router() -> Router<AppState> {
         .merge(webhooks::router())
         .merge(meetings::router())
         .merge(status_pages::router())
+        .merge(maintenances::router())
+        .merge(subscribers::router())
         .route("/openapi.json", get(openapi))
         .fallback(not_found);
     Router::new()

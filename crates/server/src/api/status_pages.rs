@@ -31,10 +31,6 @@ pub fn router() -> Router<AppState> {
             get(component_history),
         )
         .route(
-            "/status-pages/{slug}/maintenances",
-            get(list_maintenances).post(schedule_maintenance),
-        )
-        .route(
             "/incidents/{reference}/status-updates",
             post(publish).get(list_published),
         )
@@ -158,27 +154,4 @@ async fn list_published(
         }
     }
     Ok(Json(json!({"items": items})))
-}
-
-async fn list_maintenances(
-    State(state): State<AppState>,
-    _: Actor,
-    Path(slug): Path<String>,
-) -> Result<Json<Value>, AppError> {
-    let page = state.store.page_by_slug(&slug).await?;
-    Ok(Json(
-        json!({"items": state.store.maintenances(page.id).await?}),
-    ))
-}
-
-async fn schedule_maintenance(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(slug): Path<String>,
-    ApiJson(input): ApiJson<crate::actions::maintenance::MaintenanceInput>,
-) -> Result<(StatusCode, Json<debrief_store::status_page::Maintenance>), AppError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(crate::actions::maintenance::schedule(&state, &actor, &slug, &input).await?),
-    ))
 }

@@ -16,11 +16,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use debrief_core::Timestamp;
-use debrief_core::statuspage::ComponentState;
+use debrief_core::statuspage::input::{MaintenanceInput, UpdateInput};
 use debrief_core::statuspage::webhook::{Meta, component_webhook, incident_webhook};
+use debrief_core::statuspage::{ComponentState, MaintenanceStatus};
 use debrief_core::validation::ValidationError;
 use debrief_store::jobs::{Job, NewJob};
-use debrief_store::status_page::{StatusPage, Subscriber};
+use debrief_store::status_page::{Maintenance, StatusPage, Subscriber};
 use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -197,6 +198,7 @@ async fn accept(
         confirmed_at: (kind == "webhook").then_some(now),
         unsubscribed_at: None,
         unsubscribe_token: unsubscribe.clone(),
+        created_at: now,
     };
     let stored = state
         .store
@@ -326,6 +328,14 @@ pub enum Change {
         /// The components it touched.
         components: Vec<i64>,
     },
+    /// A maintenance was cancelled: it has left the page, so it is told as Statuspage would
+    /// tell a maintenance closed early (status `completed`, with the cancellation's text).
+    Cancelled {
+        /// The maintenance, with its cancellation as its last update.
+        maintenance: Maintenance,
+        /// A key naming this change, unique for ever.
+        key: String,
+    },
     /// A component changed state.
     Component {
         /// The component.
@@ -348,10 +358,14 @@ pub async fn notify(state: &AppState, page: &StatusPage, change: Change) -> Resu
         return Ok(());
     }
     let now = crate::actions::now();
-    let input = page_input(state, page, now).await?;
+    let mut input = page_input(state, page, now).await?;
+    if let Change::Cancelled { maintenance, .. } = &change {
+        input.maintenances.push(cancelled_input(maintenance));
+    }
     let b = base(state, page);
     let touched: Vec<i64> = match &change {
         Change::Update { components, .. } => components.clone(),
+        Change::Cancelled { maintenance, .. } => maintenance.components.clone(),
         Change::Component { id, .. } => vec![*id],
     };
     let mut jobs = Vec::new();
@@ -389,6 +403,25 @@ pub async fn notify(state: &AppState, page: &StatusPage, change: Change) -> Resu
                     body,
                     format!("[{}] {name}: {status}", page.name),
                     format!("{name}\n{status}: {latest}\n\n{b}/incidents/{id}\n"),
+                )
+            }
+            Change::Cancelled { maintenance, key } => {
+                let id = format!("m{}", maintenance.id);
+                let Some(w) = incident_webhook(&input, &id, meta, now) else {
+                    continue;
+                };
+                let body = serde_json::to_value(&w).expect("a webhook serializes");
+                let said = maintenance
+                    .updates
+                    .last()
+                    .map(|u| u.body.clone())
+                    .unwrap_or_default();
+                let name = &maintenance.title;
+                (
+                    key.clone(),
+                    body,
+                    format!("[{}] {name}: cancelled", page.name),
+                    format!("{name}\ncancelled: {said}\n\n{b}\n"),
                 )
             }
             Change::Component {
@@ -456,6 +489,36 @@ pub async fn notify(state: &AppState, page: &StatusPage, change: Change) -> Resu
     state.store.enqueue_jobs(&jobs, now).await?;
     state.jobs.wake();
     Ok(())
+}
+
+/// A cancelled maintenance as the status page core wants it (it is no longer in the page's
+/// input): its cancellation reads as `completed`, the closest status Statuspage has.
+fn cancelled_input(m: &Maintenance) -> MaintenanceInput {
+    MaintenanceInput {
+        id: format!("m{}", m.id),
+        name: m.title.clone(),
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+        scheduled_for: m.starts_at,
+        scheduled_until: m.ends_at,
+        verify_minutes: m.verify_minutes.clamp(0, 1440) as u32,
+        component_ids: m.components.iter().map(|c| c.to_string()).collect(),
+        updates: m
+            .updates
+            .iter()
+            .enumerate()
+            .map(|(n, u)| UpdateInput {
+                id: format!("m{}-{n}", m.id),
+                status: u.status.parse().unwrap_or(MaintenanceStatus::Completed),
+                body: u.body.clone(),
+                created_at: u.at,
+                updated_at: u.at,
+                display_at: u.at,
+                affected: Vec::new(),
+                deliver_notifications: true,
+            })
+            .collect(),
+    }
 }
 
 /// POSTs one subscriber webhook (the job of kind [`WEBHOOK_KIND`]); like Statuspage, only a 2xx

@@ -10,6 +10,8 @@
 //! - [`postmortem`]: the postmortem page (editor, workflow, action items) and the action items board.
 //! - [`settings`]: postmortem settings (policy with a 90-day replay, templates, calendar).
 //! - [`status_pages`]: status pages and publishing an incident's public updates.
+//! - [`status_page_admin`]: one page's maintenance (updates, early completion, a new window,
+//!   cancellation) and subscribers.
 //! - [`view`]: view models and time formatting shared by the templates.
 //! - [`picture`]: the SVG picture of an incident's phases and key moments.
 //! - [`insights`], [`chart`]: the learning metrics page and its hand-written SVG charts.
@@ -24,6 +26,7 @@ pub mod picture;
 pub mod postmortem;
 pub mod session;
 pub mod settings;
+pub mod status_page_admin;
 pub mod status_pages;
 pub mod view;
 
@@ -46,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .merge(insights::router())
         .merge(settings::router())
         .merge(status_pages::router())
+        .merge(status_page_admin::router())
         .fallback(not_found)
         .route(
             "/static/app.js",

@@ -203,6 +203,16 @@ async fn publish(
     Ok(Redirect::to(&format!("/incidents/{r}/status-page")).into_response())
 }
 
+/// A form's time, a wall-clock time in the page's zone (`2026-11-21T09:30`), as an RFC 3339
+/// instant; anything else is passed on as typed, for the action to refuse by name.
+pub(super) fn page_instant(page: &StatusPage, raw: &str) -> String {
+    let tz = jiff::tz::TimeZone::get(&page.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    raw.parse::<jiff::civil::DateTime>()
+        .ok()
+        .and_then(|d| d.to_zoned(tz).ok())
+        .map_or_else(|| raw.to_string(), |z| z.timestamp().to_string())
+}
+
 async fn schedule_maintenance(
     State(state): State<AppState>,
     actor: UiActor,
@@ -210,16 +220,8 @@ async fn schedule_maintenance(
     Form(pairs): Form<Pairs>,
 ) -> Result<Response, UiError> {
     actor.check_csrf(field(&pairs, "csrf"))?;
-    // The form's times are wall-clock times in the page's zone.
     let page = state.store.page_by_slug(&slug).await?;
-    let tz = jiff::tz::TimeZone::get(&page.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let instant = |name: &str| {
-        let raw = field(&pairs, name);
-        raw.parse::<jiff::civil::DateTime>()
-            .ok()
-            .and_then(|d| d.to_zoned(tz.clone()).ok())
-            .map_or_else(|| raw.to_string(), |z| z.timestamp().to_string())
-    };
+    let instant = |name: &str| page_instant(&page, field(&pairs, name));
     let input = crate::actions::maintenance::MaintenanceInput {
         title: field(&pairs, "title").into(),
         body: field(&pairs, "body").into(),

@@ -1,4 +1,7 @@
-//! Scheduled maintenance: stored with the jobs that move it on time.
+//! Scheduled maintenance: stored with the jobs that move it on time. Every change after
+//! scheduling (a time job's step, an operator's update, early completion, a new window, a
+//! cancellation) is written by [`Store::write_maintenance`] against the version it was decided
+//! on, so a job and an operator acting at once never lose each other's change.
 
 use super::set_state;
 use crate::read::Row;
@@ -26,7 +29,8 @@ pub struct Maintenance {
     pub ends_at: Timestamp,
     /// How long it is verified after the window before it is completed.
     pub verify_minutes: i64,
-    /// `scheduled`, `in_progress`, `verifying`, `completed`.
+    /// `scheduled`, `in_progress`, `verifying`, `completed`, or `cancelled` (kept for admins,
+    /// never shown publicly).
     pub status: String,
     /// Affected components.
     pub components: Vec<i64>,
@@ -40,9 +44,11 @@ pub struct Maintenance {
     /// When last changed.
     #[serde(with = "debrief_core::ts")]
     pub updated_at: Timestamp,
+    /// Counts its changes (1 when scheduled); a write names the version it was decided on.
+    pub version: i64,
 }
 
-/// A status a maintenance reached.
+/// A status a maintenance reached, or an operator's update at the status it had.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct MaintenanceUpdate {
     /// The status.
@@ -55,7 +61,7 @@ pub struct MaintenanceUpdate {
 }
 
 const MAINTENANCE_COLUMNS: &str = "id, page_id, title, body, starts_at, ends_at, verify_minutes, status, \
-     components, previous_states, updates, created_at, updated_at";
+     components, previous_states, updates, created_at, updated_at, version";
 
 fn maintenance_from(r: &Row) -> Maintenance {
     Maintenance {
@@ -72,6 +78,7 @@ fn maintenance_from(r: &Row) -> Maintenance {
         updates: serde_json::from_str(&r.s(10)).unwrap_or_default(),
         created_at: ts(r.i(11)),
         updated_at: ts(r.i(12)),
+        version: r.i(13),
     }
 }
 
@@ -110,7 +117,10 @@ impl Store {
         for job in jobs {
             let mut job = job.clone();
             job.dedupe_key = job.dedupe_key.replace("{id}", &id.to_string());
-            job.payload = serde_json::json!({"maintenance_id": id});
+            if !job.payload.is_object() {
+                job.payload = serde_json::json!({});
+            }
+            job.payload["maintenance_id"] = id.into();
             crate::jobs::enqueue_in(&mut tx, &job, m.created_at).await?;
         }
         tx.exec(
@@ -132,8 +142,23 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("maintenance {id}")))
     }
 
-    /// A page's maintenances, latest window first.
+    /// A page's maintenances as the public sees them (cancelled ones left out), latest window
+    /// first.
     pub async fn maintenances(&self, page_id: i64) -> StoreResult<Vec<Maintenance>> {
+        let sql = format!(
+            "SELECT {MAINTENANCE_COLUMNS} FROM maintenances WHERE page_id = $1 AND status <> 'cancelled' \
+             ORDER BY starts_at DESC, id DESC"
+        );
+        Ok(self
+            .read_rows(&sql, &[Arg::I(page_id)])
+            .await?
+            .iter()
+            .map(maintenance_from)
+            .collect())
+    }
+
+    /// Every maintenance of a page, cancelled ones too (for admins), latest window first.
+    pub async fn all_maintenances(&self, page_id: i64) -> StoreResult<Vec<Maintenance>> {
         let sql = format!(
             "SELECT {MAINTENANCE_COLUMNS} FROM maintenances WHERE page_id = $1 ORDER BY starts_at DESC, id DESC"
         );
@@ -145,30 +170,38 @@ impl Store {
             .collect())
     }
 
-    /// Moves a maintenance to `status` (if it is still at `from`), setting component states:
-    /// `(component, state)` pairs, with `previous` remembered for the restore.
-    pub async fn advance_maintenance(
+    /// Writes a changed maintenance (its texts, window, status, remembered states and updates)
+    /// if it is still at `next.version`, which it then passes; in the same transaction it sets
+    /// component states (`(component, state)` pairs, recorded with the maintenance as cause),
+    /// enqueues `jobs` and marks the page changed. `false` (nothing written) when someone
+    /// changed it meanwhile: decide again on a fresh read.
+    pub async fn write_maintenance(
         &self,
-        m: &Maintenance,
-        from: &str,
+        next: &Maintenance,
         states: &[(i64, String)],
-        previous: &[(i64, String)],
+        jobs: &[crate::jobs::NewJob],
         at: Timestamp,
     ) -> StoreResult<bool> {
-        let updates = serde_json::to_string(&m.updates).expect("updates serialize");
-        let previous_json = serde_json::to_string(previous).expect("pairs serialize");
+        let updates = serde_json::to_string(&next.updates).expect("updates serialize");
+        let previous = serde_json::to_string(&next.previous_states).expect("pairs serialize");
         let mut tx = self.begin_write().await?;
         let n = tx
             .exec(
-                "UPDATE maintenances SET status = $1, updates = $2, previous_states = $3, updated_at = $4 \
-                 WHERE id = $5 AND status = $6",
+                "UPDATE maintenances SET title = $1, body = $2, starts_at = $3, ends_at = $4, \
+                 verify_minutes = $5, status = $6, previous_states = $7, updates = $8, updated_at = $9, \
+                 version = version + 1 WHERE id = $10 AND version = $11",
                 &[
-                    Arg::S(&m.status),
+                    Arg::S(&next.title),
+                    Arg::S(&next.body),
+                    Arg::I(ms(next.starts_at)),
+                    Arg::I(ms(next.ends_at)),
+                    Arg::I(next.verify_minutes),
+                    Arg::S(&next.status),
+                    Arg::S(&previous),
                     Arg::S(&updates),
-                    Arg::S(&previous_json),
                     Arg::I(ms(at)),
-                    Arg::I(m.id),
-                    Arg::S(from),
+                    Arg::I(next.id),
+                    Arg::I(next.version),
                 ],
             )
             .await?;
@@ -176,11 +209,14 @@ impl Store {
             return Ok(false);
         }
         for (id, state) in states {
-            set_state(&mut tx, *id, state, &format!("maintenance {}", m.id), at).await?;
+            set_state(&mut tx, *id, state, &format!("maintenance {}", next.id), at).await?;
+        }
+        for job in jobs {
+            crate::jobs::enqueue_in(&mut tx, job, at).await?;
         }
         tx.exec(
             "UPDATE status_pages SET updated_at = $1 WHERE id = $2",
-            &[Arg::I(ms(at)), Arg::I(m.page_id)],
+            &[Arg::I(ms(at)), Arg::I(next.page_id)],
         )
         .await?;
         tx.commit().await?;

@@ -25,14 +25,17 @@ pub struct Subscriber {
     /// When it unsubscribed.
     #[serde(with = "debrief_core::ts_opt")]
     pub unsubscribed_at: Option<Timestamp>,
+    /// When it subscribed (or last asked again).
+    #[serde(with = "debrief_core::ts")]
+    pub created_at: Timestamp,
     /// The token of its one-click unsubscribe link (it can only unsubscribe, so it is kept as
     /// is, to be put in every notification).
     #[serde(skip)]
     pub unsubscribe_token: String,
 }
 
-const SUBSCRIBER_COLUMNS: &str =
-    "id, page_id, kind, address, components, confirmed_at, unsubscribed_at, unsubscribe_token";
+const SUBSCRIBER_COLUMNS: &str = "id, page_id, kind, address, components, confirmed_at, unsubscribed_at, \
+     unsubscribe_token, created_at";
 
 fn subscriber_from(r: &Row) -> Subscriber {
     Subscriber {
@@ -44,6 +47,7 @@ fn subscriber_from(r: &Row) -> Subscriber {
         confirmed_at: r.oi(5).map(ts),
         unsubscribed_at: r.oi(6).map(ts),
         unsubscribe_token: r.s(7),
+        created_at: ts(r.i(8)),
     }
 }
 
@@ -94,7 +98,11 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::Other("no id for the subscriber".into()))?;
         tx.commit().await?;
-        Ok(Some(Subscriber { id, ..s.clone() }))
+        Ok(Some(Subscriber {
+            id,
+            created_at: now,
+            ..s.clone()
+        }))
     }
 
     /// Confirms the subscriber with this confirmation token hash; `false` when none matches.
@@ -149,5 +157,56 @@ impl Store {
             .iter()
             .map(subscriber_from)
             .collect())
+    }
+
+    /// Removes a subscriber of a page (admins): it gets nothing more. Its deliveries not sent yet
+    /// (queued, or failed and waiting for a retry), the jobs whose keys match one of
+    /// `pending_keys` (SQL `LIKE` patterns), become `dead` with the reason, in the same
+    /// transaction. `NotFound` when the page has no such subscriber.
+    pub async fn remove_subscriber(
+        &self,
+        page_id: i64,
+        id: i64,
+        pending_keys: &[&str],
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        let n = tx
+            .exec(
+                "DELETE FROM subscribers WHERE id = $1 AND page_id = $2",
+                &[Arg::I(id), Arg::I(page_id)],
+            )
+            .await?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("subscriber {id}")));
+        }
+        for key in pending_keys {
+            tx.exec(
+                "UPDATE jobs SET status = 'dead', last_error = 'the subscriber was removed', \
+                 locked_until = NULL, updated_at = $1 \
+                 WHERE status IN ('queued', 'failed') AND dedupe_key LIKE $2",
+                &[Arg::I(ms(now)), Arg::S(key)],
+            )
+            .await?;
+        }
+        tx.commit().await
+    }
+
+    /// The keys and statuses of the jobs that failed (and wait for a retry) or are dead, among
+    /// those whose keys match one of `keys` (SQL `LIKE` patterns). Cheap: failing jobs are few,
+    /// and found through the jobs' status index.
+    pub async fn failing_jobs(&self, keys: &[&str]) -> StoreResult<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        for key in keys {
+            let rows = self
+                .read_rows(
+                    "SELECT dedupe_key, status FROM jobs WHERE status IN ('failed', 'dead') \
+                     AND dedupe_key LIKE $1",
+                    &[Arg::S(key)],
+                )
+                .await?;
+            out.extend(rows.iter().map(|r| (r.s(0), r.s(1))));
+        }
+        Ok(out)
     }
 }

@@ -1,0 +1,99 @@
+//! The time job (kind [`KIND`](super::KIND)): moves a maintenance to the status its times say.
+//!
+//! A job may be stale when it runs: the maintenance was cancelled, completed early, moved on by
+//! an operator's update, or given a new window (whose own jobs were enqueued then). So it
+//! re-reads the maintenance and does nothing unless the moment it was made for is still the
+//! maintenance's moment for that status, and the status still moves forward. Its write names the
+//! version it read: when an operator changed the maintenance meanwhile, it decides again.
+
+use super::{CANCELLED, component_moves, moment, rank, status_at, text_for};
+use crate::AppState;
+use crate::jobs::Outcome;
+use crate::status::subscribers::{Change, notify};
+use debrief_core::Timestamp;
+use debrief_store::StoreError;
+use debrief_store::jobs::Job;
+use debrief_store::status_page::MaintenanceUpdate;
+
+/// How often a step is decided again after losing a race with an operator's change.
+const TRIES: usize = 5;
+
+/// Moves a maintenance to the status its times say (the job of kind [`KIND`](super::KIND)).
+pub(crate) async fn advance(state: &AppState, job: &Job, now: Timestamp) -> Outcome {
+    let Some(id) = job.payload["maintenance_id"].as_i64() else {
+        return Outcome::GiveUp("the job names no maintenance".into());
+    };
+    // Jobs enqueued before windows could change name no moment; their times are checked below.
+    let made_for = job.payload["status"]
+        .as_str()
+        .zip(job.payload["at"].as_i64());
+    for _ in 0..TRIES {
+        let m = match state.store.maintenance(id).await {
+            Ok(m) => m,
+            Err(StoreError::NotFound(_)) => {
+                return Outcome::GiveUp(format!("maintenance {id} no longer exists"));
+            }
+            Err(e) => return Outcome::Retry(e.to_string()),
+        };
+        if m.status == CANCELLED {
+            return Outcome::Done;
+        }
+        if let Some((status, at)) = made_for
+            && moment(&m, status).as_millisecond() != at
+        {
+            // Rescheduled since: the new window's own job makes this move.
+            return Outcome::Done;
+        }
+        let target = status_at(&m, now);
+        if rank(target) <= rank(&m.status) {
+            return Outcome::Done;
+        }
+        let components = match state.store.components(m.page_id).await {
+            Ok(c) => c,
+            Err(e) => return Outcome::Retry(e.to_string()),
+        };
+        let (states, previous) = component_moves(&m, &components, target);
+        let mut next = m.clone();
+        next.status = target.to_string();
+        next.previous_states = previous;
+        next.updates.push(MaintenanceUpdate {
+            status: target.to_string(),
+            body: text_for(target).into(),
+            at: now,
+        });
+        match state
+            .store
+            .write_maintenance(&next, &states, &[], now)
+            .await
+        {
+            Ok(true) => return told(state, &next, target).await,
+            Ok(false) => continue,
+            Err(e) => return Outcome::Retry(e.to_string()),
+        }
+    }
+    Outcome::Retry(format!(
+        "maintenance {id} kept changing while its next step was decided"
+    ))
+}
+
+/// Rebuilds the page and tells its subscribers, once the move is committed.
+async fn told(
+    state: &AppState,
+    m: &debrief_store::status_page::Maintenance,
+    target: &str,
+) -> Outcome {
+    let page = match state.store.page(m.page_id).await {
+        Ok(page) => page,
+        Err(e) => return Outcome::Retry(e.to_string()),
+    };
+    let _ = state.status.refresh(state, &page.slug).await;
+    let change = Change::Update {
+        id: format!("m{}", m.id),
+        key: format!("status:{}:maintenance:{}:{target}", m.page_id, m.id),
+        components: m.components.clone(),
+    };
+    match notify(state, &page, change).await {
+        Ok(()) => Outcome::Done,
+        Err(e) => Outcome::Retry(e.to_string()),
+    }
+}

@@ -1,0 +1,253 @@
+//! One status page in the web UI, for its operators: its components, its maintenance with what
+//! can be done to each (an update, early completion, a new window, cancellation), and its
+//! subscribers (admins), each of which can be removed. Times are shown and entered in the page's
+//! zone.
+
+use super::form::{Pairs, field, opt};
+use super::session::{UiActor, UiError};
+use crate::AppState;
+use crate::actions::maintenance::{
+    self as act, CANCELLED, CancelInput, CompleteInput, MaintenanceUpdateInput, ORDER,
+    RescheduleInput,
+};
+use crate::actions::subscribers::{self as subs, SubscriberView};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Form, Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use debrief_core::Timestamp;
+use debrief_core::access::AccountRole;
+use debrief_store::status_page::{Component, Maintenance, StatusPage};
+
+/// The routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/status-pages/{slug}", get(page))
+        .route(
+            "/status-pages/{slug}/maintenances/{id}/updates",
+            post(post_update),
+        )
+        .route(
+            "/status-pages/{slug}/maintenances/{id}/complete",
+            post(complete),
+        )
+        .route(
+            "/status-pages/{slug}/maintenances/{id}/reschedule",
+            post(reschedule),
+        )
+        .route(
+            "/status-pages/{slug}/maintenances/{id}/cancel",
+            post(cancel),
+        )
+        .route(
+            "/status-pages/{slug}/subscribers/{id}/remove",
+            post(remove_subscriber),
+        )
+}
+
+/// A time in the page's zone, for reading and for a `datetime-local` input.
+struct Shown {
+    text: String,
+    input: String,
+}
+
+fn shown(at: Timestamp, tz: &jiff::tz::TimeZone) -> Shown {
+    let z = at.to_zoned(tz.clone());
+    Shown {
+        text: z.strftime("%Y-%m-%d %H:%M %Z").to_string(),
+        input: z.strftime("%Y-%m-%dT%H:%M").to_string(),
+    }
+}
+
+/// An update as shown.
+struct UpdateRow {
+    status: String,
+    body: String,
+    at: String,
+}
+
+/// A maintenance and what can be done to it now.
+struct MaintenanceRow {
+    m: Maintenance,
+    starts: Shown,
+    ends: Shown,
+    updates: Vec<UpdateRow>,
+    /// The statuses an update may move it to (its own first).
+    statuses: Vec<&'static str>,
+    can_complete: bool,
+    pending: bool,
+}
+
+/// A subscriber as shown.
+struct SubscriberRow {
+    s: SubscriberView,
+    created: String,
+    confirmed: String,
+    unsubscribed: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "status_page.html")]
+struct PageView {
+    user: String,
+    csrf: String,
+    page: StatusPage,
+    components: Vec<Component>,
+    maintenances: Vec<MaintenanceRow>,
+    /// `None` when the viewer is not an admin.
+    subscribers: Option<Vec<SubscriberRow>>,
+}
+
+fn maintenance_row(m: Maintenance, tz: &jiff::tz::TimeZone) -> MaintenanceRow {
+    let rank = ORDER.iter().position(|s| *s == m.status).unwrap_or(0);
+    let statuses = match m.status.as_str() {
+        "scheduled" => vec!["scheduled", "in_progress"],
+        CANCELLED => Vec::new(),
+        _ => ORDER[rank..].to_vec(),
+    };
+    MaintenanceRow {
+        starts: shown(m.starts_at, tz),
+        ends: shown(m.ends_at, tz),
+        updates: m
+            .updates
+            .iter()
+            .rev()
+            .map(|u| UpdateRow {
+                status: u.status.replace('_', " "),
+                body: u.body.clone(),
+                at: shown(u.at, tz).text,
+            })
+            .collect(),
+        statuses,
+        can_complete: m.status == "in_progress" || m.status == "verifying",
+        pending: m.status == "scheduled",
+        m,
+    }
+}
+
+async fn page(
+    State(state): State<AppState>,
+    actor: UiActor,
+    Path(slug): Path<String>,
+) -> Result<Response, UiError> {
+    let page = state.store.page_by_slug(&slug).await?;
+    let tz = jiff::tz::TimeZone::get(&page.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let maintenances = act::list_maintenances(&state, &actor.0, &slug)
+        .await?
+        .into_iter()
+        .map(|m| maintenance_row(m, &tz))
+        .collect();
+    let subscribers = match actor.0.role >= AccountRole::Admin {
+        true => Some(
+            subs::list_subscribers(&state, &actor.0, &slug)
+                .await?
+                .into_iter()
+                .map(|s| SubscriberRow {
+                    created: shown(s.created_at, &tz).text,
+                    confirmed: s.confirmed_at.map_or(String::new(), |t| shown(t, &tz).text),
+                    unsubscribed: s
+                        .unsubscribed_at
+                        .map_or(String::new(), |t| shown(t, &tz).text),
+                    s,
+                })
+                .collect(),
+        ),
+        false => None,
+    };
+    Ok(PageView {
+        user: actor.0.user.name.clone(),
+        csrf: actor.csrf(),
+        components: state.store.components(page.id).await?,
+        page,
+        maintenances,
+        subscribers,
+    }
+    .into_response())
+}
+
+fn id_of(raw: &str, what: &str) -> Result<i64, UiError> {
+    raw.parse()
+        .map_err(|_| UiError(crate::AppError::NotFound(format!("{what} '{raw}'"))))
+}
+
+fn back(slug: &str) -> Response {
+    Redirect::to(&format!("/status-pages/{slug}")).into_response()
+}
+
+async fn post_update(
+    State(state): State<AppState>,
+    actor: UiActor,
+    Path((slug, id)): Path<(String, String)>,
+    Form(pairs): Form<Pairs>,
+) -> Result<Response, UiError> {
+    actor.check_csrf(field(&pairs, "csrf"))?;
+    let input = MaintenanceUpdateInput {
+        body: field(&pairs, "body").into(),
+        status: opt(&pairs, "status"),
+        version: field(&pairs, "version").parse().ok(),
+    };
+    act::post_update(&state, &actor.0, &slug, id_of(&id, "maintenance")?, &input).await?;
+    Ok(back(&slug))
+}
+
+async fn complete(
+    State(state): State<AppState>,
+    actor: UiActor,
+    Path((slug, id)): Path<(String, String)>,
+    Form(pairs): Form<Pairs>,
+) -> Result<Response, UiError> {
+    actor.check_csrf(field(&pairs, "csrf"))?;
+    let input = CompleteInput {
+        body: opt(&pairs, "body"),
+        version: field(&pairs, "version").parse().ok(),
+    };
+    act::complete(&state, &actor.0, &slug, id_of(&id, "maintenance")?, &input).await?;
+    Ok(back(&slug))
+}
+
+async fn reschedule(
+    State(state): State<AppState>,
+    actor: UiActor,
+    Path((slug, id)): Path<(String, String)>,
+    Form(pairs): Form<Pairs>,
+) -> Result<Response, UiError> {
+    actor.check_csrf(field(&pairs, "csrf"))?;
+    let page = state.store.page_by_slug(&slug).await?;
+    let input = RescheduleInput {
+        starts_at: super::status_pages::page_instant(&page, field(&pairs, "starts")),
+        ends_at: super::status_pages::page_instant(&page, field(&pairs, "ends")),
+        verify_minutes: field(&pairs, "verify_minutes").parse().ok(),
+        body: opt(&pairs, "body"),
+        version: field(&pairs, "version").parse().ok(),
+    };
+    act::reschedule(&state, &actor.0, &slug, id_of(&id, "maintenance")?, &input).await?;
+    Ok(back(&slug))
+}
+
+async fn cancel(
+    State(state): State<AppState>,
+    actor: UiActor,
+    Path((slug, id)): Path<(String, String)>,
+    Form(pairs): Form<Pairs>,
+) -> Result<Response, UiError> {
+    actor.check_csrf(field(&pairs, "csrf"))?;
+    let input = CancelInput {
+        body: opt(&pairs, "body"),
+        version: field(&pairs, "version").parse().ok(),
+    };
+    act::cancel(&state, &actor.0, &slug, id_of(&id, "maintenance")?, &input).await?;
+    Ok(back(&slug))
+}
+
+async fn remove_subscriber(
+    State(state): State<AppState>,
+    actor: UiActor,
+    Path((slug, id)): Path<(String, String)>,
+    Form(pairs): Form<Pairs>,
+) -> Result<Response, UiError> {
+    actor.check_csrf(field(&pairs, "csrf"))?;
+    subs::remove_subscriber(&state, &actor.0, &slug, id_of(&id, "subscriber")?).await?;
+    Ok(back(&slug))
+}

@@ -212,8 +212,22 @@ async fn updates_on_maintenance_are_public_move_it_forward_and_reach_subscribers
     assert_eq!(all["incident_updates"].as_array().unwrap().len(), 4);
     let (_, html) = public(&app, "").await;
     assert!(
-        html.contains("Database upgrade") && html.contains("verifying"),
-        "{html}"
+        html.contains("Database upgrade")
+            && html.contains("Verifying")
+            && html.contains("We start with the replicas."),
+        "the page shows the maintenance with its updates: {html}"
+    );
+    let shortlink = all["shortlink"].as_str().expect("shortlink");
+    let own = crate::harness::http_client()
+        .get(shortlink)
+        .send()
+        .await
+        .expect("the maintenance's own page");
+    assert_eq!(own.status(), StatusCode::OK, "{shortlink}");
+    let own = own.text().await.expect("html");
+    assert!(
+        own.contains("id=\"window\"") && own.contains("The work is done; we watch it."),
+        "{own}"
     );
     tokio::time::sleep(Duration::from_millis(500)).await;
     let hits = receiver.hits();

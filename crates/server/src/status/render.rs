@@ -85,6 +85,10 @@ pub struct IncidentView {
     pub impact: String,
     /// Whether it is unresolved.
     pub active: bool,
+    /// When it was first published (to sort the history by).
+    pub created_at: Timestamp,
+    /// A maintenance's window.
+    pub window: Option<(PageTime, PageTime)>,
     /// First published.
     pub created: PageTime,
     /// Updates, newest first.
@@ -157,10 +161,10 @@ struct IndexPage<'a> {
 
 /// Upcoming or running maintenance as shown.
 pub struct MaintenanceView {
+    /// Its id on the page (`m7`).
+    pub id: String,
     /// Title.
     pub title: String,
-    /// What will happen.
-    pub body: String,
     /// "Scheduled", "In progress", "Verifying".
     pub status: String,
     /// Window start (to sort by).
@@ -169,6 +173,8 @@ pub struct MaintenanceView {
     pub starts: PageTime,
     /// Window end.
     pub ends: PageTime,
+    /// Its updates, newest first (the announcement last).
+    pub updates: Vec<UpdateView>,
 }
 
 #[derive(Template)]
@@ -190,22 +196,49 @@ fn incident_view(
         status: i.status.as_str().to_string(),
         impact: i.impact.as_str().to_string(),
         active: i.status.is_unresolved(),
+        created_at: i.created_at,
         created: PageTime::new(i.created_at, tz),
-        updates: i
-            .incident_updates
-            .iter()
-            .map(|u| UpdateView {
-                status: u.status.as_str().to_string(),
-                body: u.body.clone(),
-                at: PageTime::new(u.display_at, tz),
-            })
-            .collect(),
+        window: None,
+        updates: update_views(&i.incident_updates, tz),
         postmortem: i
             .id
             .parse()
             .ok()
             .and_then(|id: i64| summaries.get(&id))
             .map(|s| crate::actions::postmortem::view::markdown(s)),
+    }
+}
+
+fn update_views<S: Copy + std::fmt::Display>(
+    updates: &[v2::IncidentUpdate<S>],
+    tz: &jiff::tz::TimeZone,
+) -> Vec<UpdateView> {
+    updates
+        .iter()
+        .map(|u| UpdateView {
+            status: u.status.to_string().replace('_', " "),
+            body: u.body.clone(),
+            at: PageTime::new(u.display_at, tz),
+        })
+        .collect()
+}
+
+/// A maintenance's own page (`incidents/m7`, its shortlink), shown like an incident's.
+fn maintenance_page(m: &v2::ScheduledMaintenance, tz: &jiff::tz::TimeZone) -> IncidentView {
+    IncidentView {
+        id: m.id.clone(),
+        name: m.name.clone(),
+        status: m.status.label().to_lowercase(),
+        impact: "maintenance".into(),
+        active: m.status != MaintenanceStatus::Completed,
+        created_at: m.scheduled_for,
+        created: PageTime::new(m.scheduled_for, tz),
+        window: Some((
+            PageTime::new(m.scheduled_for, tz),
+            PageTime::new(m.scheduled_until, tz),
+        )),
+        updates: update_views(&m.incident_updates, tz),
+        postmortem: None,
     }
 }
 
@@ -278,24 +311,29 @@ fn render_snapshot(
         .iter()
         .map(|i| incident_view(i, &tz, summaries))
         .collect();
-    let mut maintenances: Vec<MaintenanceView> = build::maintenances_doc(input, now)
-        .scheduled_maintenances
-        .into_iter()
+    let all_maintenances = build::maintenances_doc(input, now).scheduled_maintenances;
+    let mut maintenances: Vec<MaintenanceView> = all_maintenances
+        .iter()
         .filter(|m| m.status != MaintenanceStatus::Completed)
         .map(|m| MaintenanceView {
-            body: m
-                .incident_updates
-                .first()
-                .map(|u| u.body.clone())
-                .unwrap_or_default(),
-            title: m.name,
+            id: m.id.clone(),
+            title: m.name.clone(),
             status: m.status.label().to_string(),
             starts_at: m.scheduled_for,
             starts: PageTime::new(m.scheduled_for, &tz),
             ends: PageTime::new(m.scheduled_until, &tz),
+            updates: update_views(&m.incident_updates, &tz),
         })
         .collect();
     maintenances.sort_by_key(|m| m.starts_at);
+    let mut pages = incidents;
+    pages.extend(all_maintenances.iter().map(|m| maintenance_page(m, &tz)));
+    // Past incidents and completed maintenance, newest first.
+    let mut history: Vec<&IncidentView> = pages
+        .iter()
+        .filter(|i| !i.active && (i.window.is_none() || i.status == "completed"))
+        .collect();
+    history.sort_by_key(|i| std::cmp::Reverse(i.created_at));
     let status = build::status(input);
     let b = &page.branding;
     let accent = b["accent_color"].as_str().unwrap_or("#1f6feb").to_string();
@@ -307,8 +345,11 @@ fn render_snapshot(
         overall: &status.description,
         overall_class: overall_class(&status),
         groups: component_views(input, &tz, now),
-        active: incidents.iter().filter(|i| i.active).collect(),
-        history: incidents.iter().filter(|i| !i.active).collect(),
+        active: pages
+            .iter()
+            .filter(|i| i.active && i.window.is_none())
+            .collect(),
+        history,
         maintenances,
         updated: PageTime::new(page.updated_at, &tz),
     }
@@ -326,7 +367,7 @@ fn render_snapshot(
         updated_at: page.updated_at,
         public: page.public,
         files,
-        incidents: incidents
+        incidents: pages
             .into_iter()
             .map(|i| (format!("incidents/{}", i.id), i))
             .collect(),

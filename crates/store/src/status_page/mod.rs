@@ -7,9 +7,9 @@ use crate::write::{Arg, WriteTx};
 use crate::{Store, StoreError, StoreResult, ms, ts};
 use debrief_core::Timestamp;
 use serde::Serialize;
-use std::collections::HashMap;
 
 mod maintenance;
+mod snapshot;
 mod subscribers;
 
 pub use maintenance::{Maintenance, MaintenanceUpdate};
@@ -493,74 +493,6 @@ impl Store {
                 at: ts(r.i(1)),
                 cause: r.s(2),
             })
-            .collect())
-    }
-
-    /// The incidents published on a page, newest first, with their updates (at most `limit`).
-    pub async fn page_incidents(&self, page_id: i64, limit: i64) -> StoreResult<Vec<PageIncident>> {
-        // A private incident never shows, even if it was published before it became private.
-        const LISTED: &str = "FROM page_incidents p JOIN incidents i ON i.id = p.incident_id \
-             WHERE p.page_id = $1 AND i.private = 0 ORDER BY p.created_at DESC, p.incident_id DESC LIMIT $2";
-        let args = [Arg::I(page_id), Arg::I(limit)];
-        let rows = self
-            .read_rows(
-                &format!(
-                    "SELECT p.page_id, p.incident_id, p.name, p.status, p.impact, p.created_at, \
-                     p.updated_at, p.monitoring_at, p.resolved_at {LISTED}"
-                ),
-                &args,
-            )
-            .await?;
-        // Every listed incident's updates in one read.
-        let mut updates: HashMap<i64, Vec<PageUpdate>> = HashMap::new();
-        for u in self
-            .read_rows(
-                &format!(
-                    "SELECT incident_id, id, status, body, components, at FROM page_updates \
-                     WHERE page_id = $1 AND incident_id IN (SELECT p.incident_id {LISTED}) ORDER BY at, id"
-                ),
-                &args,
-            )
-            .await?
-        {
-            updates.entry(u.i(0)).or_default().push(PageUpdate {
-                id: u.i(1),
-                status: u.s(2),
-                body: u.s(3),
-                components: serde_json::from_str(&u.s(4)).unwrap_or_default(),
-                at: ts(u.i(5)),
-            });
-        }
-        Ok(rows
-            .iter()
-            .map(|r| PageIncident {
-                page_id: r.i(0),
-                incident_id: r.i(1),
-                name: r.s(2),
-                status: r.s(3),
-                impact: r.s(4),
-                created_at: ts(r.i(5)),
-                updated_at: ts(r.i(6)),
-                monitoring_at: r.oi(7).map(ts),
-                resolved_at: r.oi(8).map(ts),
-                updates: updates.remove(&r.i(1)).unwrap_or_default(),
-            })
-            .collect())
-    }
-
-    /// The customer-facing summaries of the published postmortems of the incidents on a page,
-    /// by incident (empty summaries left out).
-    pub async fn published_summaries(&self, page_id: i64) -> StoreResult<HashMap<i64, String>> {
-        Ok(self
-            .read_rows(
-                "SELECT pm.incident_id, pm.customer_summary FROM postmortems pm \
-                 JOIN page_incidents p ON p.incident_id = pm.incident_id \
-                 WHERE p.page_id = $1 AND pm.status = 'published' AND pm.customer_summary <> ''",
-                &[Arg::I(page_id)],
-            )
-            .await?
-            .iter()
-            .map(|r| (r.i(0), r.s(1)))
             .collect())
     }
 }

@@ -1,0 +1,105 @@
+//! What a status page's snapshot reads: a few reads for the whole page, never one per row.
+
+use super::{PageIncident, PageUpdate, StateChange};
+use crate::write::Arg;
+use crate::{Store, StoreResult, ms, ts};
+use debrief_core::Timestamp;
+use std::collections::HashMap;
+
+impl Store {
+    /// The incidents published on a page, newest first, with their updates (at most `limit`).
+    pub async fn page_incidents(&self, page_id: i64, limit: i64) -> StoreResult<Vec<PageIncident>> {
+        // A private incident never shows, even if it was published before it became private.
+        const LISTED: &str = "FROM page_incidents p JOIN incidents i ON i.id = p.incident_id \
+             WHERE p.page_id = $1 AND i.private = 0 ORDER BY p.created_at DESC, p.incident_id DESC LIMIT $2";
+        let args = [Arg::I(page_id), Arg::I(limit)];
+        let rows = self
+            .read_rows(
+                &format!(
+                    "SELECT p.page_id, p.incident_id, p.name, p.status, p.impact, p.created_at, \
+                     p.updated_at, p.monitoring_at, p.resolved_at {LISTED}"
+                ),
+                &args,
+            )
+            .await?;
+        // Every listed incident's updates in one read.
+        let mut updates: HashMap<i64, Vec<PageUpdate>> = HashMap::new();
+        for u in self
+            .read_rows(
+                &format!(
+                    "SELECT incident_id, id, status, body, components, at FROM page_updates \
+                     WHERE page_id = $1 AND incident_id IN (SELECT p.incident_id {LISTED}) ORDER BY at, id"
+                ),
+                &args,
+            )
+            .await?
+        {
+            updates.entry(u.i(0)).or_default().push(PageUpdate {
+                id: u.i(1),
+                status: u.s(2),
+                body: u.s(3),
+                components: serde_json::from_str(&u.s(4)).unwrap_or_default(),
+                at: ts(u.i(5)),
+            });
+        }
+        Ok(rows
+            .iter()
+            .map(|r| PageIncident {
+                page_id: r.i(0),
+                incident_id: r.i(1),
+                name: r.s(2),
+                status: r.s(3),
+                impact: r.s(4),
+                created_at: ts(r.i(5)),
+                updated_at: ts(r.i(6)),
+                monitoring_at: r.oi(7).map(ts),
+                resolved_at: r.oi(8).map(ts),
+                updates: updates.remove(&r.i(1)).unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    /// The customer-facing summaries of the published postmortems of the incidents on a page,
+    /// by incident (empty summaries left out).
+    pub async fn published_summaries(&self, page_id: i64) -> StoreResult<HashMap<i64, String>> {
+        Ok(self
+            .read_rows(
+                "SELECT pm.incident_id, pm.customer_summary FROM postmortems pm \
+                 JOIN page_incidents p ON p.incident_id = pm.incident_id \
+                 WHERE p.page_id = $1 AND pm.status = 'published' AND pm.customer_summary <> ''",
+                &[Arg::I(page_id)],
+            )
+            .await?
+            .iter()
+            .map(|r| (r.i(0), r.s(1)))
+            .collect())
+    }
+
+    /// The state changes of every component of a page since `from` (and each one's last change
+    /// before it), oldest first, by component: one read for the whole page.
+    pub async fn component_histories(
+        &self,
+        page_id: i64,
+        from: Timestamp,
+    ) -> StoreResult<HashMap<i64, Vec<StateChange>>> {
+        let rows = self
+            .read_rows(
+                "SELECT s.component_id, s.state, s.at, s.cause FROM component_states s \
+                 JOIN status_components c ON c.id = s.component_id WHERE c.page_id = $1 AND \
+                 s.at >= COALESCE((SELECT MAX(x.at) FROM component_states x \
+                 WHERE x.component_id = s.component_id AND x.at <= $2), $2) \
+                 ORDER BY s.component_id, s.at, s.id",
+                &[Arg::I(page_id), Arg::I(ms(from))],
+            )
+            .await?;
+        let mut out: HashMap<i64, Vec<StateChange>> = HashMap::new();
+        for r in &rows {
+            out.entry(r.i(0)).or_default().push(StateChange {
+                state: r.s(1),
+                at: ts(r.i(2)),
+                cause: r.s(3),
+            });
+        }
+        Ok(out)
+    }
+}

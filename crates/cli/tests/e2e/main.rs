@@ -19,6 +19,8 @@
 //! - [`openapi`], [`openapi_answers`]: the OpenAPI document lists every route, answers match it.
 //! - [`accounts`], [`export`]: set-up, sign-in limits, incident export.
 //! - [`browser`], [`ui`]: the web UI in headless Chromium (chromedriver).
+//! - [`statuspage_v2`]: every Statuspage v2 document of a rich page, read by a strict reader
+//!   (`scripts/statuspage-v2-check`).
 //! - [`multi_instance`]: two servers sharing one PostgreSQL database.
 //! - [`jobs`]: the job queue: e-mail to a real SMTP server, signed webhooks, retries, dead
 //!   deliveries, dedupe keys, a restart, two servers on one PostgreSQL database.
@@ -52,6 +54,7 @@ mod scripted_run;
 mod sse;
 mod status_pages;
 mod status_pages_ops;
+mod statuspage_v2;
 mod subscribers;
 mod ui;
 mod ui_postmortem;

@@ -141,6 +141,8 @@ pub struct MaintenanceInput {
     pub verify_minutes: u32,
     /// The components it affects.
     pub component_ids: Vec<String>,
-    /// Its updates, in any order.
+    /// Its updates, in any order. Each status is reached once, so an update's id is
+    /// `{maintenance id}-{status}` (`m7-in_progress`): the update [`super::build`] shows before
+    /// the maintenance's job has written it keeps its id once written.
     pub updates: Vec<UpdateInput<MaintenanceStatus>>,
 }

@@ -10,6 +10,7 @@ use crate::{AppError, AppState};
 use debrief_core::Timestamp;
 use debrief_core::access::AccountRole;
 use debrief_core::incident::parse_time;
+use debrief_core::statuspage::MaintenanceStatus;
 use debrief_core::validation::{ValidationError, required_text};
 use debrief_store::jobs::{Job, NewJob};
 use debrief_store::status_page::{Maintenance, MaintenanceUpdate};
@@ -147,12 +148,12 @@ pub async fn schedule(
     Ok(m)
 }
 
+/// The text of the update written when a maintenance moves on time: the one the status page
+/// shows for the move until it is written (see `debrief_core::statuspage::build`).
 fn text_for(status: &str) -> &'static str {
-    match status {
-        "in_progress" => "The scheduled maintenance is in progress.",
-        "verifying" => "The maintenance work is done; we are verifying the results.",
-        _ => "The scheduled maintenance is completed.",
-    }
+    status
+        .parse::<MaintenanceStatus>()
+        .map_or("", MaintenanceStatus::default_body)
 }
 
 /// Moves a maintenance to the status its times say (the job of kind [`KIND`]).

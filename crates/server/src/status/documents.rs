@@ -1,15 +1,20 @@
 //! The page's data as the status page core wants it ([`PageInput`]), and the Statuspage v2
 //! documents and Atom feed made from it.
+//!
+//! A resolved incident whose postmortem is published (with a customer-facing summary) gets a
+//! newest update of status `postmortem` carrying that summary, so its status is `postmortem`
+//! as on Statuspage; `resolved_at` stays the resolution's time.
 
 use super::File;
 use crate::{AppError, AppState};
 use debrief_core::Timestamp;
+use debrief_core::postmortem::PmStatus;
 use debrief_core::statuspage::input::{
     AffectedInput, ComponentInput, MaintenanceInput, PageIncidentInput, PageInput, UpdateInput,
 };
 use debrief_core::statuspage::uptime::StateChange;
 use debrief_core::statuspage::{ComponentState, MaintenanceStatus, UpdateStatus, atom, build};
-use debrief_store::status_page::StatusPage;
+use debrief_store::status_page::{PageIncident, StatusPage};
 use std::collections::HashMap;
 
 fn state(s: &str) -> ComponentState {
@@ -93,34 +98,39 @@ pub async fn page_input(
             })
             .collect::<Vec<_>>()
     };
-    let incidents = state_
+    let mut incidents = Vec::new();
+    for i in state_
         .store
         .page_incidents(page.id, build::RECENT_INCIDENTS as i64)
         .await?
-        .into_iter()
-        .map(|i| PageIncidentInput {
+    {
+        let mut updates: Vec<UpdateInput<UpdateStatus>> = i
+            .updates
+            .iter()
+            .map(|u| UpdateInput {
+                id: u.id.to_string(),
+                status: u.status.parse().unwrap_or(UpdateStatus::Investigating),
+                body: u.body.clone(),
+                created_at: u.at,
+                updated_at: u.at,
+                display_at: u.at,
+                affected: affected(&u.components),
+                deliver_notifications: true,
+            })
+            .collect();
+        if i.status == "resolved" {
+            updates.extend(postmortem_update(state_, &i).await?);
+        }
+        incidents.push(PageIncidentInput {
             id: i.incident_id.to_string(),
             name: i.name.clone(),
             created_at: i.created_at,
             updated_at: i.updated_at,
             started_at: None,
             impact_override: None,
-            updates: i
-                .updates
-                .iter()
-                .map(|u| UpdateInput {
-                    id: u.id.to_string(),
-                    status: u.status.parse().unwrap_or(UpdateStatus::Investigating),
-                    body: u.body.clone(),
-                    created_at: u.at,
-                    updated_at: u.at,
-                    display_at: u.at,
-                    affected: affected(&u.components),
-                    deliver_notifications: true,
-                })
-                .collect(),
-        })
-        .collect();
+            updates,
+        });
+    }
     let maintenances = state_
         .store
         .maintenances(page.id)
@@ -138,16 +148,19 @@ pub async fn page_input(
             updates: m
                 .updates
                 .iter()
-                .enumerate()
-                .map(|(n, u)| UpdateInput {
-                    id: format!("m{}-{n}", m.id),
-                    status: u.status.parse().unwrap_or(MaintenanceStatus::Scheduled),
-                    body: u.body.clone(),
-                    created_at: u.at,
-                    updated_at: u.at,
-                    display_at: u.at,
-                    affected: Vec::new(),
-                    deliver_notifications: true,
+                .map(|u| {
+                    let status = u.status.parse().unwrap_or(MaintenanceStatus::Scheduled);
+                    UpdateInput {
+                        // Each status once; the id the core gives it before its job ran.
+                        id: format!("m{}-{status}", m.id),
+                        status,
+                        body: u.body.clone(),
+                        created_at: u.at,
+                        updated_at: u.at,
+                        display_at: u.at,
+                        affected: Vec::new(),
+                        deliver_notifications: true,
+                    }
                 })
                 .collect(),
         })
@@ -162,6 +175,35 @@ pub async fn page_input(
         incidents,
         maintenances,
     })
+}
+
+/// A resolved incident's published postmortem as its newest update, status `postmortem`, as
+/// Statuspage shows one: its body is the postmortem's customer-facing summary.
+async fn postmortem_update(
+    state: &AppState,
+    i: &PageIncident,
+) -> Result<Option<UpdateInput<UpdateStatus>>, AppError> {
+    let Some(pm) = state.store.postmortem(i.incident_id).await? else {
+        return Ok(None);
+    };
+    if pm.status != PmStatus::Published || pm.customer_summary.trim().is_empty() {
+        return Ok(None);
+    }
+    let resolved = i.updates.iter().map(|u| u.at).max();
+    let at = pm
+        .published_at
+        .unwrap_or(i.updated_at)
+        .max(resolved.unwrap_or(i.updated_at));
+    Ok(Some(UpdateInput {
+        id: format!("postmortem-{}", i.incident_id),
+        status: UpdateStatus::Postmortem,
+        body: pm.customer_summary.trim().to_string(),
+        created_at: at,
+        updated_at: at,
+        display_at: at,
+        affected: Vec::new(),
+        deliver_notifications: true,
+    }))
 }
 
 fn json<T: serde::Serialize>(doc: &T) -> File {

@@ -19,6 +19,8 @@
 //! - [`openapi`], [`openapi_answers`]: the OpenAPI document lists every route, answers match it.
 //! - [`accounts`], [`export`]: set-up, sign-in limits, incident export.
 //! - [`browser`], [`ui`]: the web UI in headless Chromium (chromedriver).
+//! - [`statuspage_v2`]: every Statuspage v2 document of a rich page, read by a strict reader
+//!   (`scripts/statuspage-v2-check`).
 //! - [`multi_instance`]: two servers sharing one PostgreSQL database.
 //! - [`maintenance_ops`], [`maintenance_cancel`]: maintenance after scheduling: updates, early
 //!   completion, a new window, cancellation, refused moves.
@@ -57,6 +59,7 @@ mod scripted_run;
 mod sse;
 mod status_pages;
 mod status_pages_ops;
+mod statuspage_v2;
 mod subscriber_admin;
 mod subscribers;
 mod ui;

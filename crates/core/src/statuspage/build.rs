@@ -19,7 +19,10 @@
 //!   set; `updated_at` is the latest of its own `created_at`/`updated_at` and its updates'.
 //! - A maintenance's status is the further along of [`maintenance_status_at`] (time) and its
 //!   latest update's status, so an operator can complete early but time always moves it on.
-//!   `resolved_at` is when it completed.
+//!   When time has moved it past its latest update (its job has not run yet), it gets the
+//!   update the job will write, so its first update's status is always its status, as readers
+//!   expect. `resolved_at` is when it completed (its first `completed` update); `started_at` is
+//!   when it was announced (`created_at`), as on Statuspage, where it never lies in the future.
 
 use super::input::{
     AffectedInput, ComponentInput, MaintenanceInput, PageIncidentInput, PageInput, UpdateInput,
@@ -210,27 +213,23 @@ pub fn incident(p: &PageInput, i: &PageIncidentInput) -> Incident {
     }
 }
 
-/// Scheduled maintenance as Statuspage shows it at `now`.
+/// Scheduled maintenance as Statuspage shows it at `now` (see the module docs).
 pub fn maintenance(p: &PageInput, m: &MaintenanceInput, now: Timestamp) -> ScheduledMaintenance {
-    let updates = updates_newest_first(p, &m.id, &m.updates);
+    let mut updates = updates_newest_first(p, &m.id, &m.updates);
     let by_time = maintenance_status_at(m.scheduled_for, m.scheduled_until, m.verify_minutes, now);
     let by_update = updates.first().map(|u| u.status);
     let status = by_time.max(by_update.unwrap_or(MaintenanceStatus::Scheduled));
-    let resolved_at = (status == MaintenanceStatus::Completed).then(|| {
-        let on_time = m
-            .scheduled_until
-            .saturating_add(SignedDuration::from_mins(i64::from(m.verify_minutes)))
-            .expect("a signed duration never fails to add");
-        let by_hand = updates
-            .iter()
-            .filter(|u| u.status == MaintenanceStatus::Completed)
-            .map(|u| u.display_at)
-            .min();
-        by_hand.map_or(on_time, |h| h.min(on_time))
-    });
+    if by_update != Some(status) {
+        let update = moved_on_time(m, status, updates.first().map(|u| u.display_at));
+        updates.insert(0, update);
+    }
+    let resolved_at = updates
+        .iter()
+        .filter(|u| u.status == MaintenanceStatus::Completed)
+        .map(|u| u.display_at)
+        .min();
     let ids: Vec<&str> = m.component_ids.iter().map(String::as_str).collect();
-    let updated_at = m
-        .updates
+    let updated_at = updates
         .iter()
         .map(|u| u.updated_at)
         .fold(m.updated_at.max(m.created_at), Timestamp::max);
@@ -244,12 +243,45 @@ pub fn maintenance(p: &PageInput, m: &MaintenanceInput, now: Timestamp) -> Sched
         resolved_at,
         impact: Impact::Maintenance,
         shortlink: shortlink(p, &m.id),
-        started_at: m.scheduled_for,
+        started_at: m.created_at,
         page_id: p.id.clone(),
         scheduled_for: m.scheduled_for,
         scheduled_until: m.scheduled_until,
         incident_updates: updates,
         components: components_named(p, &ids),
+    }
+}
+
+/// The update a maintenance gets when time moves it to `status` before its job has written
+/// one: dated when time moved it (never before the latest update, so the order holds), with
+/// the id the job's update will have (see [`MaintenanceInput::updates`]).
+fn moved_on_time(
+    m: &MaintenanceInput,
+    status: MaintenanceStatus,
+    latest: Option<Timestamp>,
+) -> IncidentUpdate<MaintenanceStatus> {
+    let moved = match status {
+        MaintenanceStatus::Scheduled => m.created_at,
+        MaintenanceStatus::InProgress => m.scheduled_for,
+        MaintenanceStatus::Verifying => m.scheduled_until,
+        MaintenanceStatus::Completed => m
+            .scheduled_until
+            .saturating_add(SignedDuration::from_mins(i64::from(m.verify_minutes)))
+            .expect("a signed duration never fails to add"),
+    };
+    let at = latest.map_or(moved, |l| l.max(moved));
+    IncidentUpdate {
+        id: format!("{}-{}", m.id, status.as_str()),
+        status,
+        body: status.default_body().to_string(),
+        incident_id: m.id.clone(),
+        created_at: at,
+        updated_at: at,
+        display_at: at,
+        affected_components: None,
+        deliver_notifications: true,
+        custom_tweet: None,
+        tweet_id: None,
     }
 }
 

@@ -377,6 +377,23 @@ impl MaintenanceStatus {
         }
     }
 
+    /// The update Statuspage posts when maintenance moves here on its own (its default
+    /// template texts); the `scheduled` one is only used when the announcement has no text.
+    pub fn default_body(self) -> &'static str {
+        match self {
+            MaintenanceStatus::Scheduled => {
+                "We will be undergoing scheduled maintenance during this time."
+            }
+            MaintenanceStatus::InProgress => {
+                "Scheduled maintenance is currently in progress. We will provide updates as necessary."
+            }
+            MaintenanceStatus::Verifying => {
+                "Verification is currently underway for the maintenance items."
+            }
+            MaintenanceStatus::Completed => "The scheduled maintenance has been completed.",
+        }
+    }
+
     /// Whether the window is open (`scheduled-maintenances/active.json`).
     pub fn is_active(self) -> bool {
         matches!(

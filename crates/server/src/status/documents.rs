@@ -1,5 +1,9 @@
 //! The page's data as the status page core wants it ([`PageInput`]), and the Statuspage v2
 //! documents and Atom feed made from it.
+//!
+//! A resolved incident whose postmortem is published (with a customer-facing summary) gets a
+//! newest update of status `postmortem` carrying that summary, so its status is `postmortem`
+//! as on Statuspage; `resolved_at` stays the resolution's time.
 
 use super::File;
 use crate::{AppError, AppState};
@@ -9,7 +13,7 @@ use debrief_core::statuspage::input::{
 };
 use debrief_core::statuspage::uptime::StateChange;
 use debrief_core::statuspage::{ComponentState, MaintenanceStatus, UpdateStatus, atom, build};
-use debrief_store::status_page::StatusPage;
+use debrief_store::status_page::{PageIncident, PublishedSummary, StatusPage};
 use std::collections::HashMap;
 
 fn state(s: &str) -> ComponentState {
@@ -34,11 +38,11 @@ pub async fn page_input(
     let url = format!("{}/status/{}", state_.config.public_url, page.slug);
     let mut components = Vec::new();
     let mut groups: Vec<(String, i64, Timestamp)> = Vec::new();
+    let mut histories = state_.store.component_histories(page.id, since).await?;
     for c in state_.store.components(page.id).await? {
-        let history = state_
-            .store
-            .component_history(c.id, since)
-            .await?
+        let history = histories
+            .remove(&c.id)
+            .unwrap_or_default()
             .into_iter()
             .map(|h| StateChange {
                 at: h.at,
@@ -93,64 +97,48 @@ pub async fn page_input(
             })
             .collect::<Vec<_>>()
     };
-    let incidents = state_
+    let mut summaries = state_.store.published_summaries(page.id).await?;
+    let mut incidents = Vec::new();
+    for i in state_
         .store
         .page_incidents(page.id, build::RECENT_INCIDENTS as i64)
         .await?
-        .into_iter()
-        .map(|i| PageIncidentInput {
+    {
+        let mut updates: Vec<UpdateInput<UpdateStatus>> = i
+            .updates
+            .iter()
+            .map(|u| UpdateInput {
+                id: u.id.to_string(),
+                status: u.status.parse().unwrap_or(UpdateStatus::Investigating),
+                body: u.body.clone(),
+                created_at: u.at,
+                updated_at: u.at,
+                display_at: u.at,
+                affected: affected(&u.components),
+                deliver_notifications: true,
+            })
+            .collect();
+        if i.status == "resolved"
+            && let Some(pm) = summaries.remove(&i.incident_id)
+        {
+            updates.push(postmortem_update(&i, pm));
+        }
+        incidents.push(PageIncidentInput {
             id: i.incident_id.to_string(),
             name: i.name.clone(),
             created_at: i.created_at,
             updated_at: i.updated_at,
             started_at: None,
             impact_override: None,
-            updates: i
-                .updates
-                .iter()
-                .map(|u| UpdateInput {
-                    id: u.id.to_string(),
-                    status: u.status.parse().unwrap_or(UpdateStatus::Investigating),
-                    body: u.body.clone(),
-                    created_at: u.at,
-                    updated_at: u.at,
-                    display_at: u.at,
-                    affected: affected(&u.components),
-                    deliver_notifications: true,
-                })
-                .collect(),
-        })
-        .collect();
+            updates,
+        });
+    }
     let maintenances = state_
         .store
         .maintenances(page.id)
         .await?
         .into_iter()
-        .map(|m| MaintenanceInput {
-            id: format!("m{}", m.id),
-            name: m.title.clone(),
-            created_at: m.created_at,
-            updated_at: m.updated_at,
-            scheduled_for: m.starts_at,
-            scheduled_until: m.ends_at,
-            verify_minutes: m.verify_minutes.clamp(0, 1440) as u32,
-            component_ids: m.components.iter().map(|c| c.to_string()).collect(),
-            updates: m
-                .updates
-                .iter()
-                .enumerate()
-                .map(|(n, u)| UpdateInput {
-                    id: format!("m{}-{n}", m.id),
-                    status: u.status.parse().unwrap_or(MaintenanceStatus::Scheduled),
-                    body: u.body.clone(),
-                    created_at: u.at,
-                    updated_at: u.at,
-                    display_at: u.at,
-                    affected: Vec::new(),
-                    deliver_notifications: true,
-                })
-                .collect(),
-        })
+        .map(|m| maintenance_input(&m))
         .collect();
     Ok(PageInput {
         id: page.id.to_string(),
@@ -162,6 +150,74 @@ pub async fn page_input(
         incidents,
         maintenances,
     })
+}
+
+/// A maintenance as the status page core wants it. A cancelled one (no longer in the page's
+/// input, only in the messages telling subscribers) reads as `completed`, the closest status
+/// Statuspage has.
+pub fn maintenance_input(m: &debrief_store::status_page::Maintenance) -> MaintenanceInput {
+    MaintenanceInput {
+        id: format!("m{}", m.id),
+        name: m.title.clone(),
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+        scheduled_for: m.starts_at,
+        scheduled_until: m.ends_at,
+        verify_minutes: m.verify_minutes.clamp(0, 1440) as u32,
+        component_ids: m.components.iter().map(|c| c.to_string()).collect(),
+        updates: m
+            .updates
+            .iter()
+            .enumerate()
+            .map(|(n, u)| UpdateInput {
+                id: maintenance_update_id(m, n),
+                status: u.status.parse().unwrap_or(MaintenanceStatus::Completed),
+                body: u.body.clone(),
+                created_at: u.at,
+                updated_at: u.at,
+                display_at: u.at,
+                affected: Vec::new(),
+                deliver_notifications: true,
+            })
+            .collect(),
+    }
+}
+
+/// The id of a maintenance's `n`th update: `m{id}-{status}` for the first update at its status
+/// (the id the core gives the update a time job is about to write, see
+/// [`MaintenanceInput::updates`]), `m{id}-{status}-{k}` for the `k`th (from 2) when operators
+/// posted more at that status.
+fn maintenance_update_id(m: &debrief_store::status_page::Maintenance, n: usize) -> String {
+    let status = &m.updates[n].status;
+    let k = m.updates[..=n]
+        .iter()
+        .filter(|u| &u.status == status)
+        .count();
+    if k == 1 {
+        format!("m{}-{status}", m.id)
+    } else {
+        format!("m{}-{status}-{k}", m.id)
+    }
+}
+
+/// A resolved incident's published postmortem as its newest update, status `postmortem`, as
+/// Statuspage shows one: its body is the postmortem's customer-facing summary.
+fn postmortem_update(i: &PageIncident, pm: PublishedSummary) -> UpdateInput<UpdateStatus> {
+    let resolved = i.updates.iter().map(|u| u.at).max();
+    let at = pm
+        .published_at
+        .unwrap_or(i.updated_at)
+        .max(resolved.unwrap_or(i.updated_at));
+    UpdateInput {
+        id: format!("postmortem-{}", i.incident_id),
+        status: UpdateStatus::Postmortem,
+        body: pm.summary.trim().to_string(),
+        created_at: at,
+        updated_at: at,
+        display_at: at,
+        affected: Vec::new(),
+        deliver_notifications: true,
+    }
 }
 
 fn json<T: serde::Serialize>(doc: &T) -> File {

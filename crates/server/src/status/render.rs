@@ -7,7 +7,7 @@ use debrief_core::Timestamp;
 use debrief_core::statuspage::input::PageInput;
 use debrief_core::statuspage::v2::{self, Status};
 use debrief_core::statuspage::{
-    Indicator, MAINTENANCE_DESCRIPTION, MaintenanceStatus, build, uptime,
+    Indicator, MAINTENANCE_DESCRIPTION, MaintenanceStatus, UpdateStatus, build, uptime,
 };
 use debrief_store::status_page::StatusPage;
 use std::collections::HashMap;
@@ -185,11 +185,14 @@ struct IncidentPage<'a> {
     incident: &'a IncidentView,
 }
 
-fn incident_view(
-    i: &v2::Incident,
-    tz: &jiff::tz::TimeZone,
-    summaries: &HashMap<i64, String>,
-) -> IncidentView {
+/// An incident as shown; its `postmortem` update (the published postmortem's customer-facing
+/// summary, see [`super::documents`]) is shown as its own section.
+fn incident_view(i: &v2::Incident, tz: &jiff::tz::TimeZone) -> IncidentView {
+    let (postmortem, updates): (Vec<_>, Vec<_>) = i
+        .incident_updates
+        .iter()
+        .cloned()
+        .partition(|u| u.status == UpdateStatus::Postmortem);
     IncidentView {
         id: i.id.clone(),
         name: i.name.clone(),
@@ -199,13 +202,10 @@ fn incident_view(
         created_at: i.created_at,
         created: PageTime::new(i.created_at, tz),
         window: None,
-        updates: update_views(&i.incident_updates, tz),
-        postmortem: i
-            .id
-            .parse()
-            .ok()
-            .and_then(|id: i64| summaries.get(&id))
-            .map(|s| crate::actions::postmortem::view::markdown(s)),
+        updates: update_views(&updates, tz),
+        postmortem: postmortem
+            .first()
+            .map(|u| crate::actions::postmortem::view::markdown(&u.body)),
     }
 }
 
@@ -292,9 +292,8 @@ pub async fn snapshot(state: &AppState, page: &StatusPage) -> Result<PageSnapsho
         .checked_sub(jiff::SignedDuration::from_hours(24 * 92))
         .unwrap_or(now);
     let input = super::documents::page_input(state, page, since).await?;
-    let summaries = state.store.published_summaries(page.id).await?;
     let page = page.clone();
-    tokio::task::spawn_blocking(move || render_snapshot(page, &input, &summaries, now))
+    tokio::task::spawn_blocking(move || render_snapshot(page, &input, now))
         .await
         .map_err(|e| AppError::Internal(Box::new(e)))?
 }
@@ -302,14 +301,13 @@ pub async fn snapshot(state: &AppState, page: &StatusPage) -> Result<PageSnapsho
 fn render_snapshot(
     page: StatusPage,
     input: &PageInput,
-    summaries: &HashMap<i64, String>,
     now: Timestamp,
 ) -> Result<PageSnapshot, AppError> {
     let tz = jiff::tz::TimeZone::get(&page.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
     let incidents: Vec<IncidentView> = build::incidents_doc(input)
         .incidents
         .iter()
-        .map(|i| incident_view(i, &tz, summaries))
+        .map(|i| incident_view(i, &tz))
         .collect();
     let all_maintenances = build::maintenances_doc(input, now).scheduled_maintenances;
     let mut maintenances: Vec<MaintenanceView> = all_maintenances

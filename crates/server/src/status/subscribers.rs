@@ -16,9 +16,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use debrief_core::Timestamp;
-use debrief_core::statuspage::input::{MaintenanceInput, UpdateInput};
+use debrief_core::statuspage::ComponentState;
 use debrief_core::statuspage::webhook::{Meta, component_webhook, incident_webhook};
-use debrief_core::statuspage::{ComponentState, MaintenanceStatus};
 use debrief_core::validation::ValidationError;
 use debrief_store::jobs::{Job, NewJob};
 use debrief_store::status_page::{Maintenance, StatusPage, Subscriber};
@@ -360,7 +359,9 @@ pub async fn notify(state: &AppState, page: &StatusPage, change: Change) -> Resu
     let now = crate::actions::now();
     let mut input = page_input(state, page, now).await?;
     if let Change::Cancelled { maintenance, .. } = &change {
-        input.maintenances.push(cancelled_input(maintenance));
+        input
+            .maintenances
+            .push(super::documents::maintenance_input(maintenance));
     }
     let b = base(state, page);
     let touched: Vec<i64> = match &change {
@@ -489,36 +490,6 @@ pub async fn notify(state: &AppState, page: &StatusPage, change: Change) -> Resu
     state.store.enqueue_jobs(&jobs, now).await?;
     state.jobs.wake();
     Ok(())
-}
-
-/// A cancelled maintenance as the status page core wants it (it is no longer in the page's
-/// input): its cancellation reads as `completed`, the closest status Statuspage has.
-fn cancelled_input(m: &Maintenance) -> MaintenanceInput {
-    MaintenanceInput {
-        id: format!("m{}", m.id),
-        name: m.title.clone(),
-        created_at: m.created_at,
-        updated_at: m.updated_at,
-        scheduled_for: m.starts_at,
-        scheduled_until: m.ends_at,
-        verify_minutes: m.verify_minutes.clamp(0, 1440) as u32,
-        component_ids: m.components.iter().map(|c| c.to_string()).collect(),
-        updates: m
-            .updates
-            .iter()
-            .enumerate()
-            .map(|(n, u)| UpdateInput {
-                id: format!("m{}-{n}", m.id),
-                status: u.status.parse().unwrap_or(MaintenanceStatus::Completed),
-                body: u.body.clone(),
-                created_at: u.at,
-                updated_at: u.at,
-                display_at: u.at,
-                affected: Vec::new(),
-                deliver_notifications: true,
-            })
-            .collect(),
-    }
 }
 
 /// POSTs one subscriber webhook (the job of kind [`WEBHOOK_KIND`]); like Statuspage, only a 2xx

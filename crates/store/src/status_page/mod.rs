@@ -13,6 +13,7 @@ mod snapshot;
 mod subscribers;
 
 pub use maintenance::{Maintenance, MaintenanceUpdate};
+pub use snapshot::PublishedSummary;
 pub use subscribers::Subscriber;
 
 /// A status page.

@@ -6,6 +6,15 @@ use crate::{Store, StoreResult, ms, ts};
 use debrief_core::Timestamp;
 use std::collections::HashMap;
 
+/// A published postmortem's customer-facing summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedSummary {
+    /// The summary (Markdown).
+    pub summary: String,
+    /// When the postmortem was published.
+    pub published_at: Option<Timestamp>,
+}
+
 impl Store {
     /// The incidents published on a page, newest first, with their updates (at most `limit`).
     pub async fn page_incidents(&self, page_id: i64, limit: i64) -> StoreResult<Vec<PageIncident>> {
@@ -61,17 +70,28 @@ impl Store {
 
     /// The customer-facing summaries of the published postmortems of the incidents on a page,
     /// by incident (empty summaries left out).
-    pub async fn published_summaries(&self, page_id: i64) -> StoreResult<HashMap<i64, String>> {
+    pub async fn published_summaries(
+        &self,
+        page_id: i64,
+    ) -> StoreResult<HashMap<i64, PublishedSummary>> {
         Ok(self
             .read_rows(
-                "SELECT pm.incident_id, pm.customer_summary FROM postmortems pm \
+                "SELECT pm.incident_id, pm.customer_summary, pm.published_at FROM postmortems pm \
                  JOIN page_incidents p ON p.incident_id = pm.incident_id \
-                 WHERE p.page_id = $1 AND pm.status = 'published' AND pm.customer_summary <> ''",
+                 WHERE p.page_id = $1 AND pm.status = 'published' AND TRIM(pm.customer_summary) <> ''",
                 &[Arg::I(page_id)],
             )
             .await?
             .iter()
-            .map(|r| (r.i(0), r.s(1)))
+            .map(|r| {
+                (
+                    r.i(0),
+                    PublishedSummary {
+                        summary: r.s(1),
+                        published_at: r.oi(2).map(ts),
+                    },
+                )
+            })
             .collect())
     }
 

@@ -347,7 +347,7 @@ fn maintenance_status_follows_time_and_updates_can_only_move_it_on() {
     assert_eq!(verifying.status, MaintenanceStatus::Verifying);
     assert_eq!(verifying.resolved_at, None);
     assert_eq!(verifying.impact, Impact::Maintenance);
-    assert_eq!(verifying.started_at, verifying.scheduled_for);
+    assert_eq!(verifying.started_at, verifying.created_at);
     let early = get("m-early");
     assert_eq!(early.status, MaintenanceStatus::Completed);
     assert_eq!(early.resolved_at, Some(t("2026-11-21T07:00:00Z")));
@@ -377,6 +377,41 @@ fn a_maintenance_update_uses_maintenance_statuses_on_the_wire() {
     assert_eq!(m["impact"], "maintenance");
     assert!(m.get("reminder_intervals").is_none());
     assert_eq!(v["incidents"][0]["reminder_intervals"], Value::Null);
+}
+
+#[test]
+fn maintenance_moved_by_time_before_its_job_shows_the_update_the_job_will_write() {
+    // Announced at 08:00 for 08:10–08:20 with 15 minutes of verification; read at 08:25.
+    let p = fixture_page();
+    let mut m = maintenance_input("m9", "2026-11-21T08:10:00Z", "2026-11-21T08:20:00Z");
+    m.verify_minutes = 15;
+    m.updates = vec![update_input(
+        "m9-scheduled",
+        MaintenanceStatus::Scheduled,
+        "Planned.",
+        "2026-11-21T08:00:00Z",
+    )];
+
+    let shown = maintenance(&p, &m, t("2026-11-21T08:25:00Z"));
+    let done = maintenance(&p, &m, t("2026-11-21T09:00:00Z"));
+
+    assert_eq!(shown.status, MaintenanceStatus::Verifying);
+    let first = &shown.incident_updates[0];
+    assert_eq!(first.id, "m9-verifying");
+    assert_eq!(first.status, MaintenanceStatus::Verifying);
+    assert_eq!(first.display_at, t("2026-11-21T08:20:00Z"));
+    assert_eq!(first.body, MaintenanceStatus::Verifying.default_body());
+    assert_eq!(shown.incident_updates.len(), 2);
+    assert_eq!(shown.updated_at, t("2026-11-21T08:20:00Z"));
+    assert_eq!(
+        done.incident_updates[0].status,
+        MaintenanceStatus::Completed
+    );
+    assert_eq!(done.resolved_at, Some(t("2026-11-21T08:35:00Z")));
+    assert_eq!(
+        done.started_at, m.created_at,
+        "announced, never in the future"
+    );
 }
 
 #[test]

@@ -25,6 +25,7 @@ use crate::{AppError, AppState};
 use debrief_core::Timestamp;
 use debrief_core::access::AccountRole;
 use debrief_core::incident::parse_time;
+use debrief_core::statuspage::MaintenanceStatus;
 use debrief_core::validation::{ValidationError, required_text};
 use debrief_store::jobs::NewJob;
 use debrief_store::status_page::{Component, Maintenance, MaintenanceUpdate};
@@ -145,13 +146,15 @@ fn component_moves(m: &Maintenance, components: &[Component], to: &str) -> (Stat
     (states, previous)
 }
 
-/// The text of an update a status move writes when nobody wrote one.
+/// The text of an update a status move writes when nobody wrote one: for a move on time, the
+/// one the status page shows for the move until it is written (see
+/// `debrief_core::statuspage::build`).
 fn text_for(status: &str) -> &'static str {
     match status {
-        "in_progress" => "The scheduled maintenance is in progress.",
-        "verifying" => "The maintenance work is done; we are verifying the results.",
         CANCELLED => "This scheduled maintenance has been cancelled.",
-        _ => "The scheduled maintenance is completed.",
+        s => s
+            .parse::<MaintenanceStatus>()
+            .map_or("", MaintenanceStatus::default_body),
     }
 }
 

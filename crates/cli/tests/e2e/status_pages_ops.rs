@@ -194,3 +194,63 @@ async fn the_public_page_subscribes_by_a_plain_form(app: &TestApp) {
 
 e2e_test!(the_public_page_subscribes_by_a_plain_form);
 e2e_test!(the_cli_lists_pages_and_publishes_an_update);
+
+async fn an_old_unresolved_incident_stays_on_the_page(app: &TestApp) {
+    // Arrange: one incident left open, then more resolved ones than the page lists as recent.
+    setup_page(app).await;
+    let t = &app.admin_token;
+    let publish = |name: String, status: &'static str| async move {
+        let inc = app
+            .declare(t, &json!({"title": name, "severity": "SEV3"}))
+            .await;
+        let r = inc["reference"].as_str().unwrap().to_string();
+        let (s, _, v) = app
+            .post(
+                &format!("/api/v1/incidents/{r}/status-updates"),
+                t,
+                &json!({"page": "acme", "status": status, "name": name, "body": "Update."}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    };
+    publish("Long-running slowness".into(), "investigating").await;
+    for n in 0..51 {
+        publish(format!("Blip {n}"), "resolved").await;
+    }
+    let client = crate::harness::http_client();
+    let get = |path: &'static str| {
+        let client = client.clone();
+        async move {
+            let res = client.get(app.url(&format!("/status/acme{path}"))).send();
+            res.await.expect("get").text().await.expect("body")
+        }
+    };
+
+    // Act
+    let unresolved: Value =
+        serde_json::from_str(&get("/api/v2/incidents/unresolved.json").await).expect("JSON");
+    let recent: Value = serde_json::from_str(&get("/api/v2/incidents.json").await).expect("JSON");
+    let summary: Value = serde_json::from_str(&get("/api/v2/summary.json").await).expect("JSON");
+    let html = get("").await;
+
+    // Assert: the open incident is unresolved everywhere; the recent list holds 50.
+    let names = |v: &Value| -> Vec<String> {
+        v["incidents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names(&unresolved), ["Long-running slowness"]);
+    assert_eq!(names(&summary), ["Long-running slowness"]);
+    assert_eq!(names(&recent).len(), 50);
+    assert!(!names(&recent).contains(&"Long-running slowness".to_string()));
+    let active = html
+        .split("id=\"active\"")
+        .nth(1)
+        .expect("an active section");
+    assert!(active.contains("Long-running slowness"), "{html}");
+}
+
+e2e_test!(an_old_unresolved_incident_stays_on_the_page);

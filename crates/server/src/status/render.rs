@@ -304,11 +304,17 @@ fn render_snapshot(
     now: Timestamp,
 ) -> Result<PageSnapshot, AppError> {
     let tz = jiff::tz::TimeZone::get(&page.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let incidents: Vec<IncidentView> = build::incidents_doc(input)
+    // Every unresolved incident, and the most recent ones.
+    let mut incidents: Vec<IncidentView> = build::unresolved_incidents_doc(input)
         .incidents
         .iter()
         .map(|i| incident_view(i, &tz))
         .collect();
+    for i in build::incidents_doc(input).incidents {
+        if !i.status.is_unresolved() {
+            incidents.push(incident_view(&i, &tz));
+        }
+    }
     let all_maintenances = build::maintenances_doc(input, now).scheduled_maintenances;
     let mut maintenances: Vec<MaintenanceView> = all_maintenances
         .iter()

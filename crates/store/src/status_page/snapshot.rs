@@ -16,17 +16,22 @@ pub struct PublishedSummary {
 }
 
 impl Store {
-    /// The incidents published on a page, newest first, with their updates (at most `limit`).
+    /// The incidents published on a page, newest first, with their updates: the `limit` most
+    /// recent and every unresolved one.
     pub async fn page_incidents(&self, page_id: i64, limit: i64) -> StoreResult<Vec<PageIncident>> {
         // A private incident never shows, even if it was published before it became private.
+        // Every unresolved incident is listed, however old, beside the `limit` most recent.
         const LISTED: &str = "FROM page_incidents p JOIN incidents i ON i.id = p.incident_id \
-             WHERE p.page_id = $1 AND i.private = 0 ORDER BY p.created_at DESC, p.incident_id DESC LIMIT $2";
+             WHERE p.page_id = $1 AND i.private = 0 AND (p.status <> 'resolved' OR p.incident_id IN \
+             (SELECT q.incident_id FROM page_incidents q JOIN incidents k ON k.id = q.incident_id \
+             WHERE q.page_id = $1 AND k.private = 0 ORDER BY q.created_at DESC, q.incident_id DESC LIMIT $2))";
         let args = [Arg::I(page_id), Arg::I(limit)];
         let rows = self
             .read_rows(
                 &format!(
                     "SELECT p.page_id, p.incident_id, p.name, p.status, p.impact, p.created_at, \
-                     p.updated_at, p.monitoring_at, p.resolved_at {LISTED}"
+                     p.updated_at, p.monitoring_at, p.resolved_at {LISTED} \
+                     ORDER BY p.created_at DESC, p.incident_id DESC"
                 ),
                 &args,
             )

@@ -2,6 +2,7 @@
 
 pub mod action_item;
 pub mod incident;
+pub mod maintenance;
 pub mod output;
 pub mod postmortem;
 pub mod status;

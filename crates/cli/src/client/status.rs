@@ -1,4 +1,5 @@
-//! `debrief status pages|publish`: status pages and an incident's public updates.
+//! `debrief status pages|publish|maintenance`: status pages, an incident's public updates and
+//! scheduled maintenance.
 
 use super::output::{table, text};
 use super::{Api, ClientArgs};
@@ -36,11 +37,17 @@ pub enum StatusCommand {
         #[arg(long = "component")]
         components: Vec<String>,
     },
+    /// Scheduled maintenance: list, schedule, update, complete, reschedule, cancel.
+    Maintenance {
+        #[command(subcommand)]
+        cmd: super::maintenance::MaintenanceCommand,
+    },
 }
 
 /// Runs a status page command.
 pub async fn run(cmd: StatusCommand) -> anyhow::Result<()> {
     match cmd {
+        StatusCommand::Maintenance { cmd } => super::maintenance::run(cmd).await,
         StatusCommand::Pages { client } => {
             let api = Api::new(&client)?;
             let pages = api.call(Method::GET, "/status-pages", None).await?;

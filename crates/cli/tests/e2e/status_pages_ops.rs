@@ -254,3 +254,109 @@ async fn an_old_unresolved_incident_stays_on_the_page(app: &TestApp) {
 }
 
 e2e_test!(an_old_unresolved_incident_stays_on_the_page);
+
+async fn the_cli_runs_maintenance_from_announcement_to_cancellation(app: &TestApp) {
+    // Arrange
+    let (api, _) = setup_page(app).await;
+    let t = &app.admin_token;
+    let at = |hours: i64| {
+        debrief_core::format_utc(jiff::Timestamp::now() + jiff::SignedDuration::from_hours(hours))
+    };
+    let (starts, ends, later, later_end) = (at(24), at(26), at(48), at(50));
+    let api = api.to_string();
+    let cli = |args: Vec<&str>| {
+        let mut all = vec!["status", "maintenance"];
+        all.extend(args);
+        let all: Vec<String> = all.into_iter().map(str::to_string).collect();
+        async move {
+            let all: Vec<&str> = all.iter().map(String::as_str).collect();
+            crate::cli::client(app, Some(t), &all).await
+        }
+    };
+
+    // Act
+    let scheduled = cli(vec![
+        "schedule",
+        "--page",
+        "acme",
+        "--title",
+        "Database upgrade",
+        "--body",
+        "Planned work.",
+        "--starts",
+        &starts,
+        "--ends",
+        &ends,
+        "--component",
+        &api,
+    ])
+    .await;
+    let id = scheduled
+        .stdout
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+    let updated = cli(vec![
+        "update",
+        "--page",
+        "acme",
+        &id,
+        "--body",
+        "Replicas first.",
+    ])
+    .await;
+    let moved = cli(vec![
+        "reschedule",
+        "--page",
+        "acme",
+        &id,
+        "--starts",
+        &later,
+        "--ends",
+        &later_end,
+    ])
+    .await;
+    let cancelled = cli(vec![
+        "cancel",
+        "--page",
+        "acme",
+        &id,
+        "--body",
+        "Not needed.",
+    ])
+    .await;
+    let list = cli(vec!["list", "--page", "acme"]).await;
+    let refused = cli(vec!["complete", "--page", "acme", &id]).await;
+
+    // Assert
+    assert!(
+        scheduled.ok
+            && scheduled
+                .stdout
+                .contains("\"Database upgrade\" on acme is scheduled"),
+        "{}{}",
+        scheduled.stdout,
+        scheduled.stderr
+    );
+    assert!(updated.ok, "{}", updated.stderr);
+    assert!(
+        moved.ok && moved.stdout.contains("is scheduled"),
+        "{}",
+        moved.stderr
+    );
+    assert!(
+        cancelled.ok && cancelled.stdout.contains("is cancelled"),
+        "{}",
+        cancelled.stdout
+    );
+    assert!(
+        list.stdout.contains("Database upgrade") && list.stdout.contains("cancelled"),
+        "{}",
+        list.stdout
+    );
+    assert!(!refused.ok, "completing cancelled maintenance fails");
+    assert!(refused.stderr.contains("cancelled"), "{}", refused.stderr);
+}
+
+e2e_test!(the_cli_runs_maintenance_from_announcement_to_cancellation);

@@ -291,11 +291,25 @@ pub async fn snapshot(state: &AppState, page: &StatusPage) -> Result<PageSnapsho
     let since = now
         .checked_sub(jiff::SignedDuration::from_hours(24 * 92))
         .unwrap_or(now);
+    let started = std::time::Instant::now();
     let input = super::documents::page_input(state, page, since).await?;
+    let read = started.elapsed();
     let page = page.clone();
-    tokio::task::spawn_blocking(move || render_snapshot(page, &input, now))
-        .await
-        .map_err(|e| AppError::Internal(Box::new(e)))?
+    let slug = page.slug.clone();
+    let snapshot = tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
+        render_snapshot(page, &input, now).map(|s| (s, started.elapsed()))
+    })
+    .await
+    .map_err(|e| AppError::Internal(Box::new(e)))?;
+    let (snapshot, rendered) = snapshot?;
+    tracing::debug!(
+        page = %slug,
+        read_ms = read.as_secs_f64() * 1e3,
+        render_ms = rendered.as_secs_f64() * 1e3,
+        "Rendered a status page snapshot"
+    );
+    Ok(snapshot)
 }
 
 fn render_snapshot(

@@ -46,9 +46,22 @@ impl ServerConfig {
     }
 }
 
-/// Shared state: the store, the live hub and the configuration.
+/// Shared state: the store, the live hub and the configuration. One `Arc`: axum hands every
+/// request its own clone of the state, and one reference count is cheaper to bump (and to keep
+/// in one core's cache) than one per part.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] shares.
+pub struct Shared {
     /// Persistence.
     pub store: Store,
     /// Live timeline updates.
@@ -71,7 +84,7 @@ impl AppState {
     /// Builds the state around a connected, migrated store (inside a Tokio runtime: on
     /// PostgreSQL it starts listening for other servers' timeline events).
     pub fn new(store: Store, config: ServerConfig) -> Self {
-        Self {
+        Self(Arc::new(Shared {
             jobs: Arc::new(Jobs::new(&config)),
             status: crate::status::Snapshots::for_store(&store, config.status_recheck),
             live: LiveHub::for_store(&store),
@@ -79,8 +92,7 @@ impl AppState {
             config: Arc::new(config),
             logins: Arc::default(),
             caches: Arc::default(),
-
             subscribers: Arc::default(),
-        }
+        }))
     }
 }

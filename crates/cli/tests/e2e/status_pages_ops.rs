@@ -360,3 +360,96 @@ async fn the_cli_runs_maintenance_from_announcement_to_cancellation(app: &TestAp
 }
 
 e2e_test!(the_cli_runs_maintenance_from_announcement_to_cancellation);
+
+/// The HTML of one component's row on the public page (from its `<div class="component"` to the
+/// next), found by its name.
+fn component_row<'a>(html: &'a str, name: &str) -> &'a str {
+    html.split(r#"<div class="component""#)
+        .find(|row| row.contains(&format!(">{name}</span>")))
+        .unwrap_or_else(|| panic!("no component {name} on the page: {html}"))
+}
+
+async fn the_public_page_shows_each_components_uptime_from_its_history(app: &TestApp) {
+    // Arrange: the API goes down briefly and comes back; the Dashboard never changes.
+    let (api, _) = setup_page(app).await;
+    let t = &app.admin_token;
+    let inc = app
+        .declare(t, &json!({"title": "API down", "severity": "SEV2"}))
+        .await;
+    let path = format!(
+        "/api/v1/incidents/{}/status-updates",
+        inc["reference"].as_str().unwrap()
+    );
+    for (status, state) in [
+        ("investigating", "major_outage"),
+        ("resolved", "operational"),
+    ] {
+        let (s, _, v) = app
+            .post(
+                &path,
+                t,
+                &json!({"page": "acme", "status": status, "body": "The API.",
+                        "components": [{"id": api, "state": state}]}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
+    // Act: the public page, as anyone reads it.
+    let html = crate::harness::http_client()
+        .get(app.url("/status/acme"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+
+    // Assert: ninety days a bar; the days before the components existed have no data; today
+    // shows the outage, rounded up to a minute, and the percentage is below 100 for the API only.
+    let bars = |row: &str| -> Vec<(String, String)> {
+        row.split("<i class=\"")
+            .skip(1)
+            .map(|b| {
+                let (class, rest) = b.split_once("\" title=\"").expect("a titled bar");
+                (
+                    class.to_string(),
+                    rest.split('"').next().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let (api_row, dashboard_row) = (
+        component_row(&html, "API"),
+        component_row(&html, "Dashboard"),
+    );
+    let (api_bars, dashboard_bars) = (bars(api_row), bars(dashboard_row));
+    assert_eq!(
+        (api_bars.len(), dashboard_bars.len()),
+        (90, 90),
+        "{api_row}"
+    );
+    let no_data = api_bars.iter().filter(|(c, _)| c == "none").count();
+    assert!(no_data >= 88, "{api_bars:?}");
+    assert!(api_bars[0].1.ends_with(": no data"), "{api_bars:?}");
+    let (class, title) = api_bars.last().unwrap();
+    assert_eq!(class, "major", "{api_bars:?}");
+    assert!(title.ends_with(", 1 min major outage"), "{title}");
+    let (class, title) = dashboard_bars.last().unwrap();
+    assert_eq!(class, "ok");
+    assert!(title.ends_with(": 100.00% uptime"), "{title}");
+    assert!(
+        dashboard_row.contains(">100.00% uptime</span>"),
+        "{dashboard_row}"
+    );
+    let pct: f64 = api_row
+        .split(r#"<span class="pct">"#)
+        .nth(1)
+        .and_then(|s| s.split('%').next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("a percentage in {api_row}"));
+    assert!(pct > 0.0 && pct < 100.0, "{pct}");
+}
+
+e2e_test!(the_public_page_shows_each_components_uptime_from_its_history);

@@ -107,16 +107,23 @@ fn bar(d: &debrief_core::statuspage::uptime::DayBar) -> (&'static str, String) {
         (_, Some(S::UnderMaintenance)) => "maintenance",
         _ => "ok",
     };
-    let title = match d.uptime_percent {
-        None => format!("{}: no data", d.date),
-        Some(p) => format!(
-            "{}: {}% uptime; {} min major outage, {} min partial outage",
-            d.date,
-            debrief_core::statuspage::uptime::format_percent(p),
-            d.outage_minutes,
-            d.partial_minutes
-        ),
+    // Ninety of these per component: the tooltip names only what happened.
+    let Some(p) = d.uptime_percent else {
+        return (class, format!("{}: no data", d.date));
     };
+    let mut title = format!(
+        "{}: {}% uptime",
+        d.date,
+        debrief_core::statuspage::uptime::format_percent(p)
+    );
+    for (minutes, what) in [
+        (d.outage_minutes, "major outage"),
+        (d.partial_minutes, "partial outage"),
+    ] {
+        if minutes > 0 {
+            title.push_str(&format!(", {minutes} min {what}"));
+        }
+    }
     (class, title)
 }
 

@@ -131,6 +131,8 @@ pub struct IncidentWrite {
     pub items: Vec<crate::action_item::ItemWrite>,
     /// Updates published on status pages.
     pub page_updates: Vec<crate::status_page::PageUpdateWrite>,
+    /// Jobs the change causes (committed with it).
+    pub jobs: Vec<crate::jobs::NewJob>,
 }
 
 impl IncidentWrite {
@@ -146,6 +148,7 @@ impl IncidentWrite {
             reviews: Vec::new(),
             items: Vec::new(),
             page_updates: Vec::new(),
+            jobs: Vec::new(),
         }
     }
 }
@@ -365,6 +368,9 @@ impl Store {
             }
             for u in &w.page_updates {
                 crate::status_page::write_update(&mut tx, i.id, u).await?;
+            }
+            for job in &w.jobs {
+                crate::jobs::enqueue_in(&mut tx, job, now).await?;
             }
             for ev in &w.events {
                 events.push(insert_event(&mut tx, i.id, ev).await?);

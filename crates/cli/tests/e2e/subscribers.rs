@@ -1,7 +1,7 @@
 //! Status page subscribers: e-mail with double opt-in and one-click unsubscribe, webhooks in the
 //! Statuspage subscriber format, each notification delivered once through the job queue.
 
-use crate::harness::{Backend, SmtpSink, WebhookReceiver, header, spawn_app_with};
+use crate::harness::{Backend, SmtpSink, WebhookReceiver, header, spawn_app, spawn_app_with};
 use debrief_server::jobs::SmtpConfig;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -195,3 +195,98 @@ crate::e2e_test!(
     subscribers_get_each_change_once_and_can_leave_in_one_click,
     backend
 );
+
+/// A server that commits an update and dies before its job worker runs: the update and the
+/// notice of it committed together, so the next server tells the subscriber, once.
+async fn a_committed_update_is_told_by_the_next_server(backend: Backend) {
+    use debrief_server::actions::status_pages::{ComponentState, PublishInput, publish_update};
+    use debrief_server::auth::{Actor, Via};
+    use debrief_store::jobs::JobFilter;
+
+    // Arrange: a webhook subscriber and an incident; then the server stops.
+    let receiver = WebhookReceiver::start().await;
+    let mut app = spawn_app(backend).await;
+    let (api, _) = crate::status_pages::setup_page(&app).await;
+    let (s, _, _) = crate::harness::send(
+        crate::harness::http_client()
+            .post(app.url("/status/acme/subscribe"))
+            .json(&json!({"webhook_url": format!("{}/hook", receiver.address)})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    let inc = app
+        .declare(
+            &app.admin_token,
+            &json!({"title": "API errors", "severity": "SEV2"}),
+        )
+        .await;
+    app.stop().await;
+
+    // Act: the update, committed through a state no server runs (so no worker tells anyone);
+    // then a new server on the same database.
+    let store = crate::harness::open_store(app.database_url()).await;
+    let dead = debrief_server::AppState::new(store.clone(), Default::default());
+    let actor = Actor {
+        user: app.admin.clone(),
+        role: debrief_core::access::AccountRole::Admin,
+        via: Via::Token { token_id: 0 },
+    };
+    let input = PublishInput {
+        page: "acme".into(),
+        status: "investigating".into(),
+        body: "We are looking into API errors.".into(),
+        components: vec![ComponentState {
+            id: api,
+            state: "major_outage".into(),
+        }],
+        ..Default::default()
+    };
+    let reference = inc["reference"].as_str().expect("a reference");
+    publish_update(
+        &dead,
+        &actor,
+        reference.parse().expect("INC-n"),
+        &input,
+        debrief_core::timeline::Source::Api,
+    )
+    .await
+    .expect("published");
+    let jobs = |kind: &str| {
+        let store = store.clone();
+        let kind = kind.to_string();
+        async move {
+            store
+                .list_jobs(&JobFilter {
+                    kind: Some(kind),
+                    limit: 10,
+                    ..Default::default()
+                })
+                .await
+                .expect("jobs")
+        }
+    };
+    let (notices, deliveries) = (jobs("status_notice").await, jobs("status_webhook").await);
+    let server = crate::harness::ServerProcess::start(app.database_url()).await;
+    let hits = receiver
+        .wait_until(Duration::from_secs(15), |h| !h.is_empty())
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // Assert: the notice waited in the queue; the next server told the subscriber once.
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(deliveries.is_empty(), "{deliveries:?}");
+    assert_eq!(hits.len(), 1);
+    assert_eq!(receiver.hits().len(), 1, "told once");
+    let incident = &hits[0].body["incident"];
+    assert_eq!(incident["status"], "investigating", "{incident}");
+    assert_eq!(
+        incident["incident_updates"][0]["body"],
+        "We are looking into API errors."
+    );
+    server.kill_9().await;
+    drop(dead);
+    store.close().await;
+    app.close().await;
+}
+
+crate::e2e_test!(a_committed_update_is_told_by_the_next_server, backend);

@@ -5,6 +5,7 @@
 use crate::actions::incident::{change_with, draft_event};
 use crate::actions::now;
 use crate::auth::Actor;
+use crate::status::notices::Change;
 use crate::{AppError, AppState};
 use debrief_core::access::AccountRole;
 use debrief_core::incident::IncidentRef;
@@ -277,27 +278,27 @@ pub async fn update_component(
     let cause = reason.unwrap_or_else(|| format!("set by {}", actor.user.name));
     let before = state.store.component(c.id).await?.state;
     let at = now();
-    let c = state.store.update_component(&c, &cause, at).await?;
-    state.status.refresh(state, page_slug).await?;
-    if before != c.state {
-        crate::status::subscribers::notify(
-            state,
-            &page,
-            crate::status::subscribers::Change::Component {
-                id: c.id,
-                key: format!(
-                    "status:{}:component:{}:{}",
-                    page.id,
-                    c.id,
-                    at.as_millisecond()
-                ),
-                old: before,
-                new: c.state.clone(),
-                at,
-            },
-        )
+    let told = (before != c.state).then(|| {
+        Change::Component {
+            id: c.id,
+            key: format!(
+                "status:{}:component:{}:{}",
+                page.id,
+                c.id,
+                at.as_millisecond()
+            ),
+            old: before,
+            new: c.state.clone(),
+            at,
+        }
+        .job(state, page.id, at)
+    });
+    let c = state
+        .store
+        .update_component(&c, &cause, told.as_slice(), at)
         .await?;
-    }
+    state.jobs.wake();
+    state.status.refresh(state, page_slug).await?;
     Ok(c)
 }
 
@@ -456,28 +457,27 @@ pub async fn publish_update(
         ));
         w.page_updates.push(write.clone());
         w.participants.push(actor.user.id);
+        let told = Change::Update {
+            id: current.id.to_string(),
+            // The incident's version names this write.
+            key: format!(
+                "status:{}:incident:{}:v{}",
+                page.id, current.id, current.version
+            ),
+            components: changes.iter().map(|c| c.component_id).collect(),
+            at: now,
+        };
+        w.jobs.push(told.job(state, page.id, now));
         Ok(Some(w))
     })
     .await?;
+    state.jobs.wake();
     state.status.refresh(state, &page.slug).await?;
-    let published = state
+    state
         .store
         .page_incidents(page.id, 1_000)
         .await?
         .into_iter()
         .find(|p| p.incident_id == probe.id)
-        .ok_or_else(|| AppError::Internal("the published incident is not on the page".into()))?;
-    if let Some(u) = published.updates.last() {
-        crate::status::subscribers::notify(
-            state,
-            &page,
-            crate::status::subscribers::Change::Update {
-                id: probe.id.to_string(),
-                key: format!("status:{}:update:{}", page.id, u.id),
-                components: changes.iter().map(|c| c.component_id).collect(),
-            },
-        )
-        .await?;
-    }
-    Ok(published)
+        .ok_or_else(|| AppError::Internal("the published incident is not on the page".into()))
 }

@@ -2,13 +2,13 @@
 //! they follow, where they stand, and how their deliveries fare; removing one.
 //!
 //! Delivery failures are read from the job queue by the dedupe keys
-//! [`notify`](crate::status::subscribers::notify) gives each subscriber's deliveries
+//! [`notices`](crate::status::notices) gives each subscriber's deliveries
 //! (`…:subscriber-{id}`) and its confirmation (`email:status-confirm:{id}`).
 
 use crate::actions::now;
 use crate::auth::Actor;
 use crate::jobs::EMAIL_KIND;
-use crate::status::subscribers::WEBHOOK_KIND;
+use crate::status::notices::WEBHOOK_KIND;
 use crate::{AppError, AppState};
 use debrief_core::Timestamp;
 use debrief_core::access::AccountRole;

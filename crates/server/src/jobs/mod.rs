@@ -286,9 +286,8 @@ async fn run_one(state: &AppState, job: &Job) {
         EMAIL_KIND => mail::deliver(state.jobs.mailer.as_ref(), job).await,
         webhook::EVENT_KIND => webhook::fan_out(state, job, now).await,
         webhook::DELIVERY_KIND => webhook::deliver(state, job, now).await,
-        crate::status::subscribers::WEBHOOK_KIND => {
-            crate::status::subscribers::deliver(state, job).await
-        }
+        crate::status::notices::KIND => crate::status::notices::tell(state, job).await,
+        crate::status::notices::WEBHOOK_KIND => crate::status::notices::deliver(state, job).await,
         crate::actions::maintenance::KIND => {
             crate::actions::maintenance::advance(state, job, now).await
         }

@@ -14,8 +14,10 @@
 //! - this module: the snapshot cache and the HTTP handler.
 //! - [`documents`]: the Statuspage v2 documents and the Atom feed.
 //! - [`render`]: building a snapshot's files from the store.
+//! - [`subscribers`]: subscribing and unsubscribing; [`notices`]: telling subscribers of changes.
 
 pub mod documents;
+pub mod notices;
 pub mod render;
 pub mod subscribers;
 

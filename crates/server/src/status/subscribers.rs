@@ -1,33 +1,24 @@
 //! Subscribers of a status page: e-mail with double opt-in and one-click unsubscribe, and
-//! webhooks in Statuspage's subscriber webhook format. Every public update and component change
-//! is enqueued once per subscriber (the dedupe key names the change and the subscriber) and
-//! delivered by the durable job queue, with retries and failures visible to admins.
+//! webhooks in Statuspage's subscriber webhook format (what they receive, and how, is
+//! [`super::notices`]).
 //!
 //! Subscribing never tells whether an address is already subscribed: every well-formed request
 //! gets the same answer. It is rate-limited per page, and a confirmation is re-sent to one
 //! address at most once an hour.
 
-use super::documents::page_input;
 use crate::auth::{hash_secret, new_secret};
-use crate::jobs::{EmailMessage, Outcome, send_email};
+use crate::jobs::{EmailMessage, send_email};
 use crate::{AppError, AppState};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use debrief_core::Timestamp;
-use debrief_core::statuspage::ComponentState;
-use debrief_core::statuspage::webhook::{Meta, component_webhook, incident_webhook};
 use debrief_core::validation::ValidationError;
-use debrief_store::jobs::{Job, NewJob};
-use debrief_store::status_page::{Maintenance, StatusPage, Subscriber};
+use debrief_store::status_page::{StatusPage, Subscriber};
 use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-/// The job kind that POSTs a subscriber webhook.
-pub const WEBHOOK_KIND: &str = "status_webhook";
 
 /// Subscriptions accepted per page per minute before answering 429.
 const PER_PAGE_PER_MINUTE: usize = 60;
@@ -88,7 +79,7 @@ fn valid_email(s: &str) -> bool {
         && !s.chars().any(|c| c.is_whitespace() || "<>,;\"".contains(c))
 }
 
-fn base(state: &AppState, page: &StatusPage) -> String {
+pub(super) fn base(state: &AppState, page: &StatusPage) -> String {
     format!("{}/status/{}", state.config.public_url, page.slug)
 }
 
@@ -314,204 +305,4 @@ pub async fn unsubscribe(
         None,
     )
     .into_response())
-}
-
-/// What changed on a page, to tell its subscribers.
-pub enum Change {
-    /// An incident or maintenance got an update (`id` as in the v2 documents).
-    Update {
-        /// The incident's (or `m{id}` maintenance's) id.
-        id: String,
-        /// A key naming this update, unique for ever.
-        key: String,
-        /// The components it touched.
-        components: Vec<i64>,
-    },
-    /// A maintenance was cancelled: it has left the page, so it is told as Statuspage would
-    /// tell a maintenance closed early (status `completed`, with the cancellation's text).
-    Cancelled {
-        /// The maintenance, with its cancellation as its last update.
-        maintenance: Maintenance,
-        /// A key naming this change, unique for ever.
-        key: String,
-    },
-    /// A component changed state.
-    Component {
-        /// The component.
-        id: i64,
-        /// A key naming this change.
-        key: String,
-        /// Before.
-        old: String,
-        /// After.
-        new: String,
-        /// When.
-        at: Timestamp,
-    },
-}
-
-/// Enqueues the notification of `change` for every subscriber who follows it, once each.
-pub async fn notify(state: &AppState, page: &StatusPage, change: Change) -> Result<(), AppError> {
-    let subscribers = state.store.active_subscribers(page.id).await?;
-    if subscribers.is_empty() {
-        return Ok(());
-    }
-    let now = crate::actions::now();
-    let mut input = page_input(state, page, now).await?;
-    if let Change::Cancelled { maintenance, .. } = &change {
-        input
-            .maintenances
-            .push(super::documents::maintenance_input(maintenance));
-    }
-    let b = base(state, page);
-    let touched: Vec<i64> = match &change {
-        Change::Update { components, .. } => components.clone(),
-        Change::Cancelled { maintenance, .. } => maintenance.components.clone(),
-        Change::Component { id, .. } => vec![*id],
-    };
-    let mut jobs = Vec::new();
-    for s in subscribers {
-        if !s.components.is_empty() && !s.components.iter().any(|c| touched.contains(c)) {
-            continue;
-        }
-        let unsubscribe = format!("{b}/unsubscribe?token={}", s.unsubscribe_token);
-        let meta = Meta {
-            unsubscribe: unsubscribe.clone(),
-            documentation:
-                "https://support.atlassian.com/statuspage/docs/enable-webhook-notifications/".into(),
-            generated_at: now,
-        };
-        let (key, body, subject, text) = match &change {
-            Change::Update { id, key, .. } => {
-                let Some(w) = incident_webhook(&input, id, meta, now) else {
-                    continue;
-                };
-                let body = serde_json::to_value(&w).expect("a webhook serializes");
-                let name = body["incident"]["name"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string();
-                let status = body["incident"]["status"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .replace('_', " ");
-                let latest = body["incident"]["incident_updates"][0]["body"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string();
-                (
-                    key.clone(),
-                    body,
-                    format!("[{}] {name}: {status}", page.name),
-                    format!("{name}\n{status}: {latest}\n\n{b}/incidents/{id}\n"),
-                )
-            }
-            Change::Cancelled { maintenance, key } => {
-                let id = format!("m{}", maintenance.id);
-                let Some(w) = incident_webhook(&input, &id, meta, now) else {
-                    continue;
-                };
-                let body = serde_json::to_value(&w).expect("a webhook serializes");
-                let said = maintenance
-                    .updates
-                    .last()
-                    .map(|u| u.body.clone())
-                    .unwrap_or_default();
-                let name = &maintenance.title;
-                (
-                    key.clone(),
-                    body,
-                    format!("[{}] {name}: cancelled", page.name),
-                    format!("{name}\ncancelled: {said}\n\n{b}\n"),
-                )
-            }
-            Change::Component {
-                id,
-                key,
-                old,
-                new,
-                at,
-            } => {
-                let (o, n) = (
-                    old.parse().unwrap_or(ComponentState::Operational),
-                    new.parse().unwrap_or(ComponentState::Operational),
-                );
-                let Some(w) = component_webhook(&input, &id.to_string(), key, o, n, *at, meta)
-                else {
-                    continue;
-                };
-                let body = serde_json::to_value(&w).expect("a webhook serializes");
-                let name = body["component"]["name"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string();
-                (
-                    key.clone(),
-                    body,
-                    format!("[{}] {name} is {}", page.name, n.label().to_lowercase()),
-                    format!(
-                        "{name} changed from {} to {}.\n\n{b}\n",
-                        o.label(),
-                        n.label()
-                    ),
-                )
-            }
-        };
-        let dedupe = format!("{key}:subscriber-{}", s.id);
-        match s.kind.as_str() {
-            "webhook" => jobs.push(NewJob {
-                kind: WEBHOOK_KIND.into(),
-                dedupe_key: format!("{WEBHOOK_KIND}:{dedupe}"),
-                run_at: now,
-                payload: json!({"url": s.address, "body": body}),
-                max_attempts: state.config.jobs.max_attempts,
-            }),
-            _ => {
-                let message = EmailMessage {
-                    to: vec![s.address.clone()],
-                    subject,
-                    text: format!("{text}\nUnsubscribe: {unsubscribe}\n"),
-                    html: None,
-                    attachments: Vec::new(),
-                    headers: [
-                        ("List-Unsubscribe".to_string(), format!("<{unsubscribe}>")),
-                        (
-                            "List-Unsubscribe-Post".to_string(),
-                            "List-Unsubscribe=One-Click".to_string(),
-                        ),
-                    ]
-                    .into_iter()
-                    .collect(),
-                };
-                jobs.push(crate::jobs::email_job(state, &dedupe, &message, now)?);
-            }
-        }
-    }
-    state.store.enqueue_jobs(&jobs, now).await?;
-    state.jobs.wake();
-    Ok(())
-}
-
-/// POSTs one subscriber webhook (the job of kind [`WEBHOOK_KIND`]); like Statuspage, only a 2xx
-/// answer counts as delivered (a redirect is a failure).
-pub(crate) async fn deliver(state: &AppState, job: &Job) -> Outcome {
-    let (Some(url), Some(body)) = (job.payload["url"].as_str(), job.payload.get("body")) else {
-        return Outcome::GiveUp("the payload names no URL or body".into());
-    };
-    let shown = crate::jobs::webhook::shown_url(url);
-    let sent = state
-        .jobs
-        .http
-        .post(url)
-        .timeout(state.config.jobs.webhook_timeout)
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .body(body.to_string())
-        .send()
-        .await;
-    match sent {
-        Ok(res) if res.status().is_success() => Outcome::Done,
-        Ok(res) => Outcome::Retry(format!("HTTP {} from {shown}", res.status().as_u16())),
-        Err(e) if e.is_timeout() => Outcome::Retry(format!("timed out waiting for {shown}")),
-        Err(_) => Outcome::Retry(format!("could not reach {shown}")),
-    }
 }

@@ -82,8 +82,22 @@ fn maintenance_from(r: &Row) -> Maintenance {
     }
 }
 
+/// Replaces `{id}` by `id` in every text of a JSON value.
+fn fill_id(v: &mut serde_json::Value, id: i64) {
+    use serde_json::Value;
+    match v {
+        Value::String(s) if s.contains("{id}") => *s = s.replace("{id}", &id.to_string()),
+        Value::Array(items) => items.iter_mut().for_each(|x| fill_id(x, id)),
+        Value::Object(fields) => fields.values_mut().for_each(|x| fill_id(x, id)),
+        _ => {}
+    }
+}
+
 impl Store {
-    /// Stores new maintenance (with the jobs that move it on time, in the same transaction).
+    /// Stores new maintenance, with the jobs it causes in the same transaction (those that move
+    /// it on time, and telling subscribers). Its number is not known before: `{id}` in a job's
+    /// dedupe key or in any text of its payload stands for it, and the payload gets
+    /// `maintenance_id`.
     pub async fn add_maintenance(
         &self,
         m: &Maintenance,
@@ -117,6 +131,7 @@ impl Store {
         for job in jobs {
             let mut job = job.clone();
             job.dedupe_key = job.dedupe_key.replace("{id}", &id.to_string());
+            fill_id(&mut job.payload, id);
             if !job.payload.is_object() {
                 job.payload = serde_json::json!({});
             }

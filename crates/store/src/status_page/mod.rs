@@ -414,11 +414,13 @@ impl Store {
         self.component(id).await
     }
 
-    /// Changes a component's fields, and its state when it differs (recording why).
+    /// Changes a component's fields, and its state when it differs (recording why), with the
+    /// jobs the change causes.
     pub async fn update_component(
         &self,
         c: &Component,
         cause: &str,
+        jobs: &[crate::jobs::NewJob],
         now: Timestamp,
     ) -> StoreResult<Component> {
         let before = self.component(c.id).await?;
@@ -440,6 +442,9 @@ impl Store {
         .await?;
         if before.state != c.state {
             set_state(&mut tx, c.id, &c.state, cause, now).await?;
+        }
+        for job in jobs {
+            crate::jobs::enqueue_in(&mut tx, job, now).await?;
         }
         tx.exec(
             "UPDATE status_pages SET updated_at = $1 WHERE id = $2",

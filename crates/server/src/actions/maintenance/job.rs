@@ -9,7 +9,7 @@
 use super::{CANCELLED, component_moves, moment, rank, status_at, text_for};
 use crate::AppState;
 use crate::jobs::Outcome;
-use crate::status::subscribers::{Change, notify};
+use crate::status::notices::Change;
 use debrief_core::Timestamp;
 use debrief_store::StoreError;
 use debrief_store::jobs::Job;
@@ -61,12 +61,18 @@ pub(crate) async fn advance(state: &AppState, job: &Job, now: Timestamp) -> Outc
             body: text_for(target).into(),
             at: now,
         });
+        let told = Change::Update {
+            id: format!("m{id}"),
+            key: format!("status:{}:maintenance:{id}:{target}", m.page_id),
+            components: m.components.clone(),
+            at: now,
+        };
         match state
             .store
-            .write_maintenance(&next, &states, &[], now)
+            .write_maintenance(&next, &states, &[told.job(state, m.page_id, now)], now)
             .await
         {
-            Ok(true) => return told(state, &next, target).await,
+            Ok(true) => return moved(state, m.page_id).await,
             Ok(false) => continue,
             Err(e) => return Outcome::Retry(e.to_string()),
         }
@@ -76,24 +82,15 @@ pub(crate) async fn advance(state: &AppState, job: &Job, now: Timestamp) -> Outc
     ))
 }
 
-/// Rebuilds the page and tells its subscribers, once the move is committed.
-async fn told(
-    state: &AppState,
-    m: &debrief_store::status_page::Maintenance,
-    target: &str,
-) -> Outcome {
-    let page = match state.store.page(m.page_id).await {
-        Ok(page) => page,
-        Err(e) => return Outcome::Retry(e.to_string()),
-    };
-    let _ = state.status.refresh(state, &page.slug).await;
-    let change = Change::Update {
-        id: format!("m{}", m.id),
-        key: format!("status:{}:maintenance:{}:{target}", m.page_id, m.id),
-        components: m.components.clone(),
-    };
-    match notify(state, &page, change).await {
-        Ok(()) => Outcome::Done,
+/// Rebuilds the page once the move is committed (its subscribers are told by the job the move
+/// enqueued).
+async fn moved(state: &AppState, page_id: i64) -> Outcome {
+    state.jobs.wake();
+    match state.store.page(page_id).await {
+        Ok(page) => {
+            let _ = state.status.refresh(state, &page.slug).await;
+            Outcome::Done
+        }
         Err(e) => Outcome::Retry(e.to_string()),
     }
 }

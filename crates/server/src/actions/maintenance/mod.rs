@@ -21,6 +21,7 @@ pub use ops::{
 
 use crate::actions::now;
 use crate::auth::Actor;
+use crate::status::notices::Change;
 use crate::{AppError, AppState};
 use debrief_core::Timestamp;
 use debrief_core::access::AccountRole;
@@ -214,23 +215,20 @@ pub async fn schedule(
         updated_at: now,
         version: 1,
     };
-    let jobs = time_jobs(state, &m, "{id}");
+    let mut jobs = time_jobs(state, &m, "{id}");
+    let told = Change::Update {
+        id: "m{id}".into(),
+        key: format!("status:{}:maintenance:{{id}}:scheduled", page.id),
+        components: m.components.clone(),
+        at: now,
+    };
+    jobs.push(told.job(state, page.id, now));
     m = state
         .store
         .add_maintenance(&m, actor.user.id, &jobs)
         .await?;
     state.jobs.wake();
     state.status.refresh(state, &page.slug).await?;
-    crate::status::subscribers::notify(
-        state,
-        &page,
-        crate::status::subscribers::Change::Update {
-            id: format!("m{}", m.id),
-            key: format!("status:{}:maintenance:{}:scheduled", page.id, m.id),
-            components: m.components.clone(),
-        },
-    )
-    .await?;
     Ok(m)
 }
 

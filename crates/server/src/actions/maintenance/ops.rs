@@ -10,7 +10,7 @@
 use super::{CANCELLED, ORDER, component_moves, rank, status_at, text_for, time_jobs};
 use crate::actions::now;
 use crate::auth::Actor;
-use crate::status::subscribers::{Change, notify};
+use crate::status::notices::Change;
 use crate::{AppError, AppState};
 use debrief_core::Timestamp;
 use debrief_core::access::AccountRole;
@@ -137,7 +137,22 @@ async fn change(
         }
         let components = state.store.components(page.id).await?;
         let now = now();
-        let d = decide(&m, &components, now)?;
+        let mut d = decide(&m, &components, now)?;
+        // The version this write makes names it.
+        let key = format!("status:{}:maintenance:{id}:v{}", page.id, m.version + 1);
+        let told = match d.cancelled {
+            true => Change::Cancelled {
+                maintenance_id: id,
+                key,
+            },
+            false => Change::Update {
+                id: format!("m{id}"),
+                key,
+                components: d.next.components.clone(),
+                at: now,
+            },
+        };
+        d.jobs.push(told.job(state, page.id, now));
         if !state
             .store
             .write_maintenance(&d.next, &d.states, &d.jobs, now)
@@ -145,25 +160,9 @@ async fn change(
         {
             continue;
         }
-        if !d.jobs.is_empty() {
-            state.jobs.wake();
-        }
+        state.jobs.wake();
         state.status.refresh(state, &page.slug).await?;
-        let written = state.store.maintenance(id).await?;
-        let key = format!("status:{}:maintenance:{id}:v{}", page.id, written.version);
-        let told = match d.cancelled {
-            true => Change::Cancelled {
-                maintenance: written.clone(),
-                key,
-            },
-            false => Change::Update {
-                id: format!("m{id}"),
-                key,
-                components: written.components.clone(),
-            },
-        };
-        notify(state, &page, told).await?;
-        return Ok(written);
+        return Ok(state.store.maintenance(id).await?);
     }
     Err(AppError::Conflict(format!(
         "maintenance {id} kept changing while this change was decided; try again"

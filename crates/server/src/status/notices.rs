@@ -1,0 +1,302 @@
+//! Telling subscribers what changed. A change on a page (an incident's public update, a
+//! component's new state, a maintenance moving on or cancelled) enqueues one job of kind
+//! [`KIND`] in the same transaction as the change; that job enqueues one delivery per subscriber
+//! who follows it (an e-mail, or a [`WEBHOOK_KIND`] job), each with a dedupe key naming the
+//! change and the subscriber, so a change is told to each subscriber once, even when the job
+//! runs again after a crash.
+
+use super::documents::page_input;
+use super::subscribers::base;
+use crate::jobs::{EmailMessage, Outcome};
+use crate::{AppError, AppState};
+use debrief_core::Timestamp;
+use debrief_core::statuspage::ComponentState;
+use debrief_core::statuspage::input::PageInput;
+use debrief_core::statuspage::webhook::{Meta, component_webhook, incident_webhook};
+use debrief_store::jobs::{Job, NewJob};
+use debrief_store::status_page::StatusPage;
+use serde_json::json;
+
+/// The job kind that tells a change's subscribers.
+pub const KIND: &str = "status_notice";
+
+/// The job kind that POSTs a subscriber webhook.
+pub const WEBHOOK_KIND: &str = "status_webhook";
+
+/// What changed on a page, to tell its subscribers.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Change {
+    /// An incident or maintenance got an update (`id` as in the v2 documents).
+    Update {
+        /// The incident's (or `m{id}` maintenance's) id.
+        id: String,
+        /// A key naming this update, unique for ever.
+        key: String,
+        /// The components it touched.
+        components: Vec<i64>,
+        /// When it was made: subscribers are told of the incident as it was then, even when
+        /// later updates were made before this notice's job ran.
+        at: Timestamp,
+    },
+    /// A maintenance was cancelled: it has left the page, so it is told as Statuspage would
+    /// tell a maintenance closed early (status `completed`, with the cancellation's text).
+    Cancelled {
+        /// The maintenance (read when told: its cancellation is its last update).
+        maintenance_id: i64,
+        /// A key naming this change, unique for ever.
+        key: String,
+    },
+    /// A component changed state.
+    Component {
+        /// The component.
+        id: i64,
+        /// A key naming this change.
+        key: String,
+        /// Before.
+        old: String,
+        /// After.
+        new: String,
+        /// When.
+        at: Timestamp,
+    },
+}
+
+impl Change {
+    /// The job that tells subscribers of this change: enqueue it in the transaction that makes
+    /// the change, so a change that commits is told even if the server dies right after.
+    /// `{id}` in its key stands for a maintenance's number not known yet (see
+    /// `Store::add_maintenance`).
+    pub fn job(&self, state: &AppState, page_id: i64, now: Timestamp) -> NewJob {
+        let key = match self {
+            Change::Update { key, .. }
+            | Change::Cancelled { key, .. }
+            | Change::Component { key, .. } => key,
+        };
+        NewJob {
+            kind: KIND.into(),
+            dedupe_key: format!("{KIND}:{key}"),
+            run_at: now,
+            payload: json!({"page_id": page_id, "change": self}),
+            max_attempts: state.config.jobs.max_attempts,
+        }
+    }
+}
+
+/// Tells a change's subscribers (the job of kind [`KIND`]): enqueues one delivery per
+/// subscriber. Run again (after a crash, or a failed read), it enqueues nothing twice.
+pub(crate) async fn tell(state: &AppState, job: &Job) -> Outcome {
+    let (Some(page_id), Ok(change)) = (
+        job.payload["page_id"].as_i64(),
+        serde_json::from_value::<Change>(job.payload["change"].clone()),
+    ) else {
+        return Outcome::GiveUp("the payload names no page or change".into());
+    };
+    let page = match state.store.page(page_id).await {
+        Ok(page) => page,
+        Err(debrief_store::StoreError::NotFound(_)) => {
+            return Outcome::GiveUp(format!("status page {page_id} no longer exists"));
+        }
+        Err(e) => return Outcome::Retry(e.to_string()),
+    };
+    match notify(state, &page, change).await {
+        Ok(()) => Outcome::Done,
+        Err(e) => Outcome::Retry(e.to_string()),
+    }
+}
+
+/// Leaves out of `input` the updates of incident or maintenance `id` made after `at`.
+fn as_it_was(input: &mut PageInput, id: &str, at: Timestamp) {
+    for i in input.incidents.iter_mut().filter(|i| i.id == id) {
+        i.updates.retain(|u| u.created_at <= at);
+        i.updated_at = i.updated_at.min(at);
+    }
+    for m in input.maintenances.iter_mut().filter(|m| m.id == id) {
+        m.updates.retain(|u| u.created_at <= at);
+        m.updated_at = m.updated_at.min(at);
+    }
+}
+
+/// Enqueues the notification of `change` for every subscriber who follows it, once each.
+async fn notify(state: &AppState, page: &StatusPage, change: Change) -> Result<(), AppError> {
+    let subscribers = state.store.active_subscribers(page.id).await?;
+    if subscribers.is_empty() {
+        return Ok(());
+    }
+    let now = crate::actions::now();
+    let mut input = page_input(state, page, now).await?;
+    let cancelled = match &change {
+        Change::Cancelled { maintenance_id, .. } => {
+            let m = state.store.maintenance(*maintenance_id).await?;
+            input
+                .maintenances
+                .push(super::documents::maintenance_input(&m));
+            Some(m)
+        }
+        _ => None,
+    };
+    // What is told is the page as the change left it.
+    let as_of = match &change {
+        Change::Update { id, at, .. } => {
+            as_it_was(&mut input, id, *at);
+            *at
+        }
+        _ => now,
+    };
+    let b = base(state, page);
+    let touched: Vec<i64> = match &change {
+        Change::Update { components, .. } => components.clone(),
+        Change::Cancelled { .. } => cancelled
+            .as_ref()
+            .map_or_else(Vec::new, |m| m.components.clone()),
+        Change::Component { id, .. } => vec![*id],
+    };
+    let mut jobs = Vec::new();
+    for s in subscribers {
+        if !s.components.is_empty() && !s.components.iter().any(|c| touched.contains(c)) {
+            continue;
+        }
+        let unsubscribe = format!("{b}/unsubscribe?token={}", s.unsubscribe_token);
+        let meta = Meta {
+            unsubscribe: unsubscribe.clone(),
+            documentation:
+                "https://support.atlassian.com/statuspage/docs/enable-webhook-notifications/".into(),
+            generated_at: now,
+        };
+        let (key, body, subject, text) = match &change {
+            Change::Update { id, key, .. } => {
+                let Some(w) = incident_webhook(&input, id, meta, as_of) else {
+                    continue;
+                };
+                let body = serde_json::to_value(&w).expect("a webhook serializes");
+                let name = body["incident"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                let status = body["incident"]["status"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .replace('_', " ");
+                let latest = body["incident"]["incident_updates"][0]["body"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                (
+                    key.clone(),
+                    body,
+                    format!("[{}] {name}: {status}", page.name),
+                    format!("{name}\n{status}: {latest}\n\n{b}/incidents/{id}\n"),
+                )
+            }
+            Change::Cancelled { key, .. } => {
+                let Some(maintenance) = &cancelled else {
+                    continue;
+                };
+                let id = format!("m{}", maintenance.id);
+                let Some(w) = incident_webhook(&input, &id, meta, now) else {
+                    continue;
+                };
+                let body = serde_json::to_value(&w).expect("a webhook serializes");
+                let said = maintenance
+                    .updates
+                    .last()
+                    .map(|u| u.body.clone())
+                    .unwrap_or_default();
+                let name = &maintenance.title;
+                (
+                    key.clone(),
+                    body,
+                    format!("[{}] {name}: cancelled", page.name),
+                    format!("{name}\ncancelled: {said}\n\n{b}\n"),
+                )
+            }
+            Change::Component {
+                id,
+                key,
+                old,
+                new,
+                at,
+            } => {
+                let (o, n) = (
+                    old.parse().unwrap_or(ComponentState::Operational),
+                    new.parse().unwrap_or(ComponentState::Operational),
+                );
+                let Some(w) = component_webhook(&input, &id.to_string(), key, o, n, *at, meta)
+                else {
+                    continue;
+                };
+                let body = serde_json::to_value(&w).expect("a webhook serializes");
+                let name = body["component"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                (
+                    key.clone(),
+                    body,
+                    format!("[{}] {name} is {}", page.name, n.label().to_lowercase()),
+                    format!(
+                        "{name} changed from {} to {}.\n\n{b}\n",
+                        o.label(),
+                        n.label()
+                    ),
+                )
+            }
+        };
+        let dedupe = format!("{key}:subscriber-{}", s.id);
+        match s.kind.as_str() {
+            "webhook" => jobs.push(NewJob {
+                kind: WEBHOOK_KIND.into(),
+                dedupe_key: format!("{WEBHOOK_KIND}:{dedupe}"),
+                run_at: now,
+                payload: json!({"url": s.address, "body": body}),
+                max_attempts: state.config.jobs.max_attempts,
+            }),
+            _ => {
+                let message = EmailMessage {
+                    to: vec![s.address.clone()],
+                    subject,
+                    text: format!("{text}\nUnsubscribe: {unsubscribe}\n"),
+                    html: None,
+                    attachments: Vec::new(),
+                    headers: [
+                        ("List-Unsubscribe".to_string(), format!("<{unsubscribe}>")),
+                        (
+                            "List-Unsubscribe-Post".to_string(),
+                            "List-Unsubscribe=One-Click".to_string(),
+                        ),
+                    ]
+                    .into_iter()
+                    .collect(),
+                };
+                jobs.push(crate::jobs::email_job(state, &dedupe, &message, now)?);
+            }
+        }
+    }
+    state.store.enqueue_jobs(&jobs, now).await?;
+    state.jobs.wake();
+    Ok(())
+}
+
+/// POSTs one subscriber webhook (the job of kind [`WEBHOOK_KIND`]); like Statuspage, only a 2xx
+/// answer counts as delivered (a redirect is a failure).
+pub(crate) async fn deliver(state: &AppState, job: &Job) -> Outcome {
+    let (Some(url), Some(body)) = (job.payload["url"].as_str(), job.payload.get("body")) else {
+        return Outcome::GiveUp("the payload names no URL or body".into());
+    };
+    let shown = crate::jobs::webhook::shown_url(url);
+    let sent = state
+        .jobs
+        .http
+        .post(url)
+        .timeout(state.config.jobs.webhook_timeout)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body.to_string())
+        .send()
+        .await;
+    match sent {
+        Ok(res) if res.status().is_success() => Outcome::Done,
+        Ok(res) => Outcome::Retry(format!("HTTP {} from {shown}", res.status().as_u16())),
+        Err(e) if e.is_timeout() => Outcome::Retry(format!("timed out waiting for {shown}")),
+        Err(_) => Outcome::Retry(format!("could not reach {shown}")),
+    }
+}

@@ -23,3 +23,45 @@ use debrief_core::Timestamp;
 pub fn now() -> Timestamp {
     debrief_core::to_millis(Timestamp::now())
 }
+
+/// Now, or a millisecond after `last` if that is not earlier: the time of a new update after
+/// one made at `last`, so the updates of one incident (or maintenance) are strictly in time
+/// order, and "as it was at an update's time" names exactly the updates up to that one.
+pub fn now_after(last: Option<Timestamp>) -> Timestamp {
+    later_than(last, now())
+}
+
+/// `t`, or a millisecond after `last` if `t` is not later (see [`now_after`]).
+pub fn later_than(last: Option<Timestamp>, t: Timestamp) -> Timestamp {
+    match last {
+        Some(last) if last >= t => last + jiff::SignedDuration::from_millis(1),
+        _ => t,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::later_than;
+    use debrief_core::Timestamp;
+
+    fn t(s: &str) -> Timestamp {
+        s.parse().expect("a timestamp")
+    }
+
+    #[test]
+    fn a_new_update_is_strictly_after_the_last_one() {
+        let now = t("2026-11-21T10:00:00.500Z");
+        assert_eq!(later_than(None, now), now);
+        assert_eq!(later_than(Some(t("2026-11-21T10:00:00.499Z")), now), now);
+        assert_eq!(
+            later_than(Some(now), now),
+            t("2026-11-21T10:00:00.501Z"),
+            "the same millisecond"
+        );
+        assert_eq!(
+            later_than(Some(t("2026-11-21T10:00:02Z")), now),
+            t("2026-11-21T10:00:02.001Z"),
+            "a clock that went back"
+        );
+    }
+}

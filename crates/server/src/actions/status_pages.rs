@@ -3,7 +3,7 @@
 //! written in the same transaction as the update and the component changes it carries.
 
 use crate::actions::incident::{change_with, draft_event};
-use crate::actions::now;
+use crate::actions::{now, now_after};
 use crate::auth::Actor;
 use crate::status::notices::Change;
 use crate::{AppError, AppState};
@@ -400,17 +400,12 @@ pub async fn publish_update(
             probe.reference
         )));
     }
-    let before = state
-        .store
-        .page_incidents(page.id, 1_000)
-        .await?
-        .into_iter()
-        .find(|p| p.incident_id == probe.id);
+    let before = state.store.page_incident(page.id, probe.id).await?;
     let previous = before
         .as_ref()
         .and_then(|b| IMPACTS.iter().position(|i| *i == b.impact))
         .unwrap_or(0) as u8;
-    let now = now();
+    let now = now_after(before.as_ref().and_then(|b| b.updates.last()).map(|u| u.at));
     let impact = changes
         .iter()
         .map(|c| impact_of(&c.new_state))
@@ -475,9 +470,7 @@ pub async fn publish_update(
     state.status.refresh(state, &page.slug).await?;
     state
         .store
-        .page_incidents(page.id, 1_000)
+        .page_incident(page.id, probe.id)
         .await?
-        .into_iter()
-        .find(|p| p.incident_id == probe.id)
         .ok_or_else(|| AppError::Internal("the published incident is not on the page".into()))
 }

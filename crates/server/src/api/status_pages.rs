@@ -143,13 +143,7 @@ async fn list_published(
     let incident = state.store.incident(r.0, actor.viewer()).await?;
     let mut items = Vec::new();
     for page in state.store.pages().await? {
-        if let Some(p) = state
-            .store
-            .page_incidents(page.id, 1_000)
-            .await?
-            .into_iter()
-            .find(|p| p.incident_id == incident.id)
-        {
+        if let Some(p) = state.store.page_incident(page.id, incident.id).await? {
             items.push(json!({"page": page.slug, "incident": p}));
         }
     }

@@ -134,12 +134,7 @@ async fn incident_page(
     let incident = state.store.incident(r.0, actor.0.viewer()).await?;
     let mut targets = Vec::new();
     for page in state.store.pages().await? {
-        let published = state
-            .store
-            .page_incidents(page.id, 1_000)
-            .await?
-            .into_iter()
-            .find(|p| p.incident_id == incident.id);
+        let published = state.store.page_incident(page.id, incident.id).await?;
         let components = state.store.components(page.id).await?;
         targets.push(Target {
             components: components

@@ -19,32 +19,58 @@ impl Store {
     /// The incidents published on a page, newest first, with their updates: the `limit` most
     /// recent and every unresolved one.
     pub async fn page_incidents(&self, page_id: i64, limit: i64) -> StoreResult<Vec<PageIncident>> {
-        // A private incident never shows, even if it was published before it became private.
         // Every unresolved incident is listed, however old, beside the `limit` most recent.
         const LISTED: &str = "FROM page_incidents p JOIN incidents i ON i.id = p.incident_id \
              WHERE p.page_id = $1 AND i.private = 0 AND (p.status <> 'resolved' OR p.incident_id IN \
              (SELECT q.incident_id FROM page_incidents q JOIN incidents k ON k.id = q.incident_id \
              WHERE q.page_id = $1 AND k.private = 0 ORDER BY q.created_at DESC, q.incident_id DESC LIMIT $2))";
-        let args = [Arg::I(page_id), Arg::I(limit)];
+        self.read_page_incidents(LISTED, &[Arg::I(page_id), Arg::I(limit)])
+            .await
+    }
+
+    /// One incident as published on a page, with its updates; `None` if it is not on the page
+    /// (or is private).
+    pub async fn page_incident(
+        &self,
+        page_id: i64,
+        incident_id: i64,
+    ) -> StoreResult<Option<PageIncident>> {
+        const ONE: &str = "FROM page_incidents p JOIN incidents i ON i.id = p.incident_id \
+             WHERE p.page_id = $1 AND i.private = 0 AND p.incident_id = $2";
+        Ok(self
+            .read_page_incidents(ONE, &[Arg::I(page_id), Arg::I(incident_id)])
+            .await?
+            .pop())
+    }
+
+    /// The published incidents `from` selects (`FROM … WHERE …` over `page_incidents p`, with
+    /// the page as `$1`), newest first, each with its updates: two reads however many there are.
+    async fn read_page_incidents(
+        &self,
+        from: &str,
+        args: &[Arg<'_>],
+    ) -> StoreResult<Vec<PageIncident>> {
+        // A private incident never shows, even if it was published before it became private:
+        // `from` joins `incidents i` and asks for `i.private = 0`.
         let rows = self
             .read_rows(
                 &format!(
                     "SELECT p.page_id, p.incident_id, p.name, p.status, p.impact, p.created_at, \
-                     p.updated_at, p.monitoring_at, p.resolved_at {LISTED} \
+                     p.updated_at, p.monitoring_at, p.resolved_at {from} \
                      ORDER BY p.created_at DESC, p.incident_id DESC"
                 ),
-                &args,
+                args,
             )
             .await?;
-        // Every listed incident's updates in one read.
+        // Every selected incident's updates in one read.
         let mut updates: HashMap<i64, Vec<PageUpdate>> = HashMap::new();
         for u in self
             .read_rows(
                 &format!(
                     "SELECT incident_id, id, status, body, components, at FROM page_updates \
-                     WHERE page_id = $1 AND incident_id IN (SELECT p.incident_id {LISTED}) ORDER BY at, id"
+                     WHERE page_id = $1 AND incident_id IN (SELECT p.incident_id {from}) ORDER BY at, id"
                 ),
-                &args,
+                args,
             )
             .await?
         {

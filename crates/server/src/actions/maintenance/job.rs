@@ -53,23 +53,24 @@ pub(crate) async fn advance(state: &AppState, job: &Job, now: Timestamp) -> Outc
             Err(e) => return Outcome::Retry(e.to_string()),
         };
         let (states, previous) = component_moves(&m, &components, target);
+        let at = crate::actions::later_than(m.updates.last().map(|u| u.at), now);
         let mut next = m.clone();
         next.status = target.to_string();
         next.previous_states = previous;
         next.updates.push(MaintenanceUpdate {
             status: target.to_string(),
             body: text_for(target).into(),
-            at: now,
+            at,
         });
         let told = Change::Update {
             id: format!("m{id}"),
             key: format!("status:{}:maintenance:{id}:{target}", m.page_id),
             components: m.components.clone(),
-            at: now,
+            at,
         };
         match state
             .store
-            .write_maintenance(&next, &states, &[told.job(state, m.page_id, now)], now)
+            .write_maintenance(&next, &states, &[told.job(state, m.page_id, at)], at)
             .await
         {
             Ok(true) => return moved(state, m.page_id).await,

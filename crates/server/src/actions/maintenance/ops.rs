@@ -8,7 +8,7 @@
 //! change shows on the public page and reaches subscribers like any other update.
 
 use super::{CANCELLED, ORDER, component_moves, rank, status_at, text_for, time_jobs};
-use crate::actions::now;
+use crate::actions::{now, now_after};
 use crate::auth::Actor;
 use crate::status::notices::Change;
 use crate::{AppError, AppState};
@@ -136,7 +136,7 @@ async fn change(
             )));
         }
         let components = state.store.components(page.id).await?;
-        let now = now();
+        let now = now_after(m.updates.last().map(|u| u.at));
         let mut d = decide(&m, &components, now)?;
         // The version this write makes names it.
         let key = format!("status:{}:maintenance:{id}:v{}", page.id, m.version + 1);

@@ -266,6 +266,29 @@ async fn a_committed_update_is_told_by_the_next_server(backend: Backend) {
         }
     };
     let (notices, deliveries) = (jobs("status_notice").await, jobs("status_webhook").await);
+    // Someone who subscribes after the update (before its notice runs) is not told of it.
+    let late = WebhookReceiver::start().await;
+    let now = debrief_core::Timestamp::now() + jiff::SignedDuration::from_millis(5);
+    let page = store.page_by_slug("acme").await.expect("the page");
+    store
+        .subscribe(
+            &debrief_store::status_page::Subscriber {
+                id: 0,
+                page_id: page.id,
+                kind: "webhook".into(),
+                address: format!("{}/hook", late.address),
+                components: Vec::new(),
+                confirmed_at: Some(now),
+                unsubscribed_at: None,
+                created_at: now,
+                unsubscribe_token: "late-subscriber-token".into(),
+            },
+            None,
+            now,
+        )
+        .await
+        .expect("subscribed")
+        .expect("new");
     let server = crate::harness::ServerProcess::start(app.database_url()).await;
     let hits = receiver
         .wait_until(Duration::from_secs(15), |h| !h.is_empty())
@@ -277,6 +300,7 @@ async fn a_committed_update_is_told_by_the_next_server(backend: Backend) {
     assert!(deliveries.is_empty(), "{deliveries:?}");
     assert_eq!(hits.len(), 1);
     assert_eq!(receiver.hits().len(), 1, "told once");
+    assert!(late.hits().is_empty(), "{:?}", late.hits());
     let incident = &hits[0].body["incident"];
     assert_eq!(incident["status"], "investigating", "{incident}");
     assert_eq!(

@@ -151,9 +151,19 @@ async fn notify(state: &AppState, page: &StatusPage, change: Change) -> Result<(
             .map_or_else(Vec::new, |m| m.components.clone()),
         Change::Component { id, .. } => vec![*id],
     };
+    // Who subscribed after the change (its notice ran late) is not told of it.
+    let changed_at = match &change {
+        Change::Update { at, .. } | Change::Component { at, .. } => *at,
+        Change::Cancelled { .. } => cancelled
+            .as_ref()
+            .and_then(|m| m.updates.last())
+            .map_or(now, |u| u.at),
+    };
     let mut jobs = Vec::new();
     for s in subscribers {
-        if !s.components.is_empty() && !s.components.iter().any(|c| touched.contains(c)) {
+        if s.confirmed_at.unwrap_or(s.created_at) > changed_at
+            || !s.components.is_empty() && !s.components.iter().any(|c| touched.contains(c))
+        {
             continue;
         }
         let unsubscribe = format!("{b}/unsubscribe?token={}", s.unsubscribe_token);

@@ -1,9 +1,9 @@
 //! Incident commands: declare, update, transition, roles, merge, timestamp overrides.
 //!
 //! # Layout
-//! - this module: the retry loop every change goes through ([`change`]) and shared helpers.
-//! - [`declare`], [`update`] (fields and status transitions), [`roles`], [`merge`],
-//!   [`key_times`] (derived key timestamps and their overrides).
+//! - this module: the retry loop every change goes through (`change`) and shared helpers.
+//! - `declare`, `update` (fields and status transitions), `roles`, `merge`, `key_times`
+//!   (derived key timestamps and their overrides).
 
 mod declare;
 use declare::check_catalog;

@@ -1,7 +1,7 @@
 //! Postmortem commands: the policy's decision, requests and waivers, writing, the review
 //! workflow, and action items.
 //!
-//! Every change goes through the incident's change loop ([`change_with`]) so the postmortem, any
+//! Every change goes through the incident's change loop (`incident::change_with`) so the postmortem, any
 //! move of the incident it causes, and their timeline events commit together.
 //!
 //! # Layout

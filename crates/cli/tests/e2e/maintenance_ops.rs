@@ -173,7 +173,7 @@ async fn updates_on_maintenance_are_public_move_it_forward_and_reach_subscribers
         )
         .await;
     receiver
-        .wait_until(Duration::from_secs(15), |h| h.len() >= 4)
+        .wait_until(Duration::from_secs(15), |h| h.len() >= 6)
         .await;
 
     // Assert: each update is stored, public and delivered; the refused one changed nothing.
@@ -242,7 +242,26 @@ async fn updates_on_maintenance_are_public_move_it_forward_and_reach_subscribers
     ] {
         assert!(said.contains(&text), "{text} not delivered: {said:?}");
     }
-    assert_eq!(hits.len(), 4, "scheduled + three updates, once each");
+    let mut moves: Vec<(&str, &str)> = hits
+        .iter()
+        .filter_map(|h| {
+            let u = h.body.get("component_update")?;
+            Some((u["old_status"].as_str()?, u["new_status"].as_str()?))
+        })
+        .collect();
+    moves.sort_unstable();
+    assert_eq!(
+        moves,
+        [
+            ("operational", "under_maintenance"),
+            ("under_maintenance", "operational")
+        ]
+    );
+    assert_eq!(
+        hits.len(),
+        6,
+        "scheduled + three updates + the two component changes, once each"
+    );
     let doc = crate::openapi::document(&app).await;
     let template = "/api/v1/status-pages/{slug}/maintenances/{id}/updates";
     crate::openapi::conforms(&doc, "post", template, &note);

@@ -129,7 +129,7 @@ async fn subscribers_get_each_change_once_and_can_leave_in_one_click(backend: Ba
     )
     .await;
     receiver
-        .wait_until(Duration::from_secs(15), |h| h.len() >= 3)
+        .wait_until(Duration::from_secs(15), |h| h.len() >= 4)
         .await;
     tokio::time::sleep(Duration::from_millis(800)).await;
 
@@ -153,6 +153,11 @@ async fn subscribers_get_each_change_once_and_can_leave_in_one_click(backend: Ba
         3,
         "confirmation, update, component change; nothing after leaving: {subjects:?}"
     );
+    let text = update_mail["text"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("Looking.") && text.contains("API: operational → partial outage"),
+        "the update and the change it made: {text}"
+    );
     assert!(
         header(update_mail, "List-Unsubscribe-Post")
             .unwrap_or("")
@@ -161,8 +166,8 @@ async fn subscribers_get_each_change_once_and_can_leave_in_one_click(backend: Ba
     let hits = receiver.hits();
     assert_eq!(
         hits.len(),
-        3,
-        "update, component change, resolution: {:?}",
+        4,
+        "update, the component change it made, a component change, resolution: {:?}",
         hits.iter().map(|h| &h.body).collect::<Vec<_>>()
     );
     let incident = &hits
@@ -178,16 +183,32 @@ async fn subscribers_get_each_change_once_and_can_leave_in_one_click(backend: Ba
             .contains("/status/acme/unsubscribe?token=")
     );
     assert!(incident["page"]["status_indicator"].is_string());
-    let component = &hits
+    let mut moves: Vec<(&str, &str)> = hits
         .iter()
-        .find(|h| h.body.get("component_update").is_some())
-        .expect("a component webhook")
-        .body;
+        .filter_map(|h| {
+            let u = h.body.get("component_update")?;
+            Some((u["old_status"].as_str()?, u["new_status"].as_str()?))
+        })
+        .collect();
+    moves.sort_unstable();
     assert_eq!(
-        component["component_update"]["old_status"],
-        "partial_outage"
+        moves,
+        [
+            ("operational", "partial_outage"),
+            ("partial_outage", "operational")
+        ],
+        "a component webhook for each change of state, the update's too"
     );
-    assert_eq!(component["component_update"]["new_status"], "operational");
+    for h in hits
+        .iter()
+        .filter(|h| h.body.get("component_update").is_some())
+    {
+        let id = h.body["component_update"]["id"].as_str().unwrap();
+        assert!(
+            id.len() == 12 && id.chars().all(|c| c.is_ascii_alphanumeric()),
+            "{id}"
+        );
+    }
     app.close().await;
 }
 
@@ -291,17 +312,24 @@ async fn a_committed_update_is_told_by_the_next_server(backend: Backend) {
         .expect("new");
     let server = crate::harness::ServerProcess::start(app.database_url()).await;
     let hits = receiver
-        .wait_until(Duration::from_secs(15), |h| !h.is_empty())
+        .wait_until(Duration::from_secs(15), |h| h.len() >= 2)
         .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     // Assert: the notice waited in the queue; the next server told the subscriber once.
-    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(
+        notices.len(),
+        2,
+        "the update and its component change: {notices:?}"
+    );
     assert!(deliveries.is_empty(), "{deliveries:?}");
-    assert_eq!(hits.len(), 1);
-    assert_eq!(receiver.hits().len(), 1, "told once");
+    assert_eq!(receiver.hits().len(), 2, "each told once");
     assert!(late.hits().is_empty(), "{:?}", late.hits());
-    let incident = &hits[0].body["incident"];
+    let incident = &hits
+        .iter()
+        .find(|h| h.body.get("incident").is_some())
+        .expect("the incident's webhook")
+        .body["incident"];
     assert_eq!(incident["status"], "investigating", "{incident}");
     assert_eq!(
         incident["incident_updates"][0]["body"],

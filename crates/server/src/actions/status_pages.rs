@@ -5,7 +5,7 @@
 use crate::actions::incident::{change_with, draft_event};
 use crate::actions::{now, now_after};
 use crate::auth::Actor;
-use crate::status::notices::Change;
+use crate::status::notices::{Change, component_jobs};
 use crate::{AppError, AppState};
 use debrief_core::access::AccountRole;
 use debrief_core::incident::IncidentRef;
@@ -290,6 +290,7 @@ pub async fn update_component(
             old: before,
             new: c.state.clone(),
             at,
+            by_update: false,
         }
         .job(state, page.id, at)
     });
@@ -452,13 +453,18 @@ pub async fn publish_update(
         ));
         w.page_updates.push(write.clone());
         w.participants.push(actor.user.id);
+        // The incident's version names this write.
+        let key = format!(
+            "status:{}:incident:{}:v{}",
+            page.id, current.id, current.version
+        );
+        let moves = changes
+            .iter()
+            .map(|c| (c.component_id, c.old_state.clone(), c.new_state.clone()));
+        w.jobs = component_jobs(state, page.id, &key, moves, now);
         let told = Change::Update {
             id: current.id.to_string(),
-            // The incident's version names this write.
-            key: format!(
-                "status:{}:incident:{}:v{}",
-                page.id, current.id, current.version
-            ),
+            key,
             components: changes.iter().map(|c| c.component_id).collect(),
             at: now,
         };

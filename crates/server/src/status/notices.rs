@@ -59,7 +59,38 @@ pub enum Change {
         new: String,
         /// When.
         at: Timestamp,
+        /// It came with an incident's or maintenance's update: e-mail subscribers are told of
+        /// that update (which names it), webhooks of both, as Statuspage dispatches a
+        /// component webhook for every change of state.
+        #[serde(default)]
+        by_update: bool,
     },
+}
+
+/// The jobs telling the component changes an update made: `moves` are (component, old state,
+/// new state); `key` names the update.
+pub fn component_jobs(
+    state: &AppState,
+    page_id: i64,
+    key: &str,
+    moves: impl IntoIterator<Item = (i64, String, String)>,
+    at: Timestamp,
+) -> Vec<NewJob> {
+    moves
+        .into_iter()
+        .filter(|(_, old, new)| old != new)
+        .map(|(id, old, new)| {
+            Change::Component {
+                id,
+                key: format!("{key}:component:{id}"),
+                old,
+                new,
+                at,
+                by_update: true,
+            }
+            .job(state, page_id, at)
+        })
+        .collect()
 }
 
 impl Change {
@@ -103,6 +134,39 @@ pub(crate) async fn tell(state: &AppState, job: &Job) -> Outcome {
         Ok(()) => Outcome::Done,
         Err(e) => Outcome::Retry(e.to_string()),
     }
+}
+
+/// The components an update changed, a line each (`API: operational → partial outage`), for
+/// an e-mail (whose readers get no separate message for those changes).
+fn affected_lines(affected: &serde_json::Value) -> String {
+    let label = |v: &serde_json::Value| {
+        v.as_str()
+            .and_then(|s| s.parse::<ComponentState>().ok())
+            .map_or_else(String::new, |s| s.label().to_lowercase())
+    };
+    affected
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            format!(
+                "{}: {} → {}\n",
+                c["name"].as_str().unwrap_or_default(),
+                label(&c["old_status"]),
+                label(&c["new_status"])
+            )
+        })
+        .collect()
+}
+
+/// A change's id in Statuspage's shape (12 lowercase letters and digits), the same for the
+/// same key.
+fn short_id(key: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(key.as_bytes())[..12]
+        .iter()
+        .map(|b| char::from(b"0123456789abcdefghijklmnopqrstuvwxyz"[usize::from(*b) % 36]))
+        .collect()
 }
 
 /// Leaves out of `input` the updates of incident or maintenance `id` made after `at`.
@@ -161,7 +225,15 @@ async fn notify(state: &AppState, page: &StatusPage, change: Change) -> Result<(
     };
     let mut jobs = Vec::new();
     for s in subscribers {
+        let by_update = matches!(
+            change,
+            Change::Component {
+                by_update: true,
+                ..
+            }
+        );
         if s.confirmed_at.unwrap_or(s.created_at) > changed_at
+            || by_update && s.kind == "email"
             || !s.components.is_empty() && !s.components.iter().any(|c| touched.contains(c))
         {
             continue;
@@ -187,15 +259,14 @@ async fn notify(state: &AppState, page: &StatusPage, change: Change) -> Result<(
                     .as_str()
                     .unwrap_or_default()
                     .replace('_', " ");
-                let latest = body["incident"]["incident_updates"][0]["body"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string();
+                let newest = &body["incident"]["incident_updates"][0];
+                let latest = newest["body"].as_str().unwrap_or_default().to_string();
+                let affected = affected_lines(&newest["affected_components"]);
                 (
                     key.clone(),
                     body,
                     format!("[{}] {name}: {status}", page.name),
-                    format!("{name}\n{status}: {latest}\n\n{b}/incidents/{id}\n"),
+                    format!("{name}\n{status}: {latest}\n{affected}\n{b}/incidents/{id}\n"),
                 )
             }
             Change::Cancelled { key, .. } => {
@@ -226,12 +297,15 @@ async fn notify(state: &AppState, page: &StatusPage, change: Change) -> Result<(
                 old,
                 new,
                 at,
+                ..
             } => {
                 let (o, n) = (
                     old.parse().unwrap_or(ComponentState::Operational),
                     new.parse().unwrap_or(ComponentState::Operational),
                 );
-                let Some(w) = component_webhook(&input, &id.to_string(), key, o, n, *at, meta)
+                let change_id = short_id(key);
+                let Some(w) =
+                    component_webhook(&input, &id.to_string(), &change_id, o, n, *at, meta)
                 else {
                     continue;
                 };

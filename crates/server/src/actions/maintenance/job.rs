@@ -6,7 +6,7 @@
 //! maintenance's moment for that status, and the status still moves forward. Its write names the
 //! version it read: when an operator changed the maintenance meanwhile, it decides again.
 
-use super::{CANCELLED, component_moves, moment, rank, status_at, text_for};
+use super::{CANCELLED, component_moves, component_notices, moment, rank, status_at, text_for};
 use crate::AppState;
 use crate::jobs::Outcome;
 use crate::status::notices::Change;
@@ -62,15 +62,18 @@ pub(crate) async fn advance(state: &AppState, job: &Job, now: Timestamp) -> Outc
             body: text_for(target).into(),
             at,
         });
+        let key = format!("status:{}:maintenance:{id}:{target}", m.page_id);
+        let mut jobs = component_notices(state, m.page_id, &key, &states, &components, at);
         let told = Change::Update {
             id: format!("m{id}"),
-            key: format!("status:{}:maintenance:{id}:{target}", m.page_id),
+            key,
             components: m.components.clone(),
             at,
         };
+        jobs.push(told.job(state, m.page_id, at));
         match state
             .store
-            .write_maintenance(&next, &states, &[told.job(state, m.page_id, at)], at)
+            .write_maintenance(&next, &states, &jobs, at)
             .await
         {
             Ok(true) => return moved(state, m.page_id).await,

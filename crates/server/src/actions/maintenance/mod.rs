@@ -147,6 +147,23 @@ fn component_moves(m: &Maintenance, components: &[Component], to: &str) -> (Stat
     (states, previous)
 }
 
+/// The jobs telling the component changes of a maintenance's move (`key` names the move):
+/// `states` are the components' new states, `components` the page's components before it.
+fn component_notices(
+    state: &AppState,
+    page_id: i64,
+    key: &str,
+    states: &States,
+    components: &[Component],
+    at: Timestamp,
+) -> Vec<NewJob> {
+    let moves = states.iter().filter_map(|(id, new)| {
+        let old = &components.iter().find(|c| c.id == *id)?.state;
+        Some((*id, old.clone(), new.clone()))
+    });
+    crate::status::notices::component_jobs(state, page_id, key, moves, at)
+}
+
 /// The text of an update a status move writes when nobody wrote one: for a move on time, the
 /// one the status page shows for the move until it is written (see
 /// `debrief_core::statuspage::build`).

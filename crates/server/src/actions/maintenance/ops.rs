@@ -7,7 +7,9 @@
 //! instead). A move the lifecycle forbids is a 409 that says why, and changes nothing. Every
 //! change shows on the public page and reaches subscribers like any other update.
 
-use super::{CANCELLED, ORDER, component_moves, rank, status_at, text_for, time_jobs};
+use super::{
+    CANCELLED, ORDER, component_moves, component_notices, rank, status_at, text_for, time_jobs,
+};
 use crate::actions::{now, now_after};
 use crate::auth::Actor;
 use crate::status::notices::Change;
@@ -143,16 +145,24 @@ async fn change(
         let told = match d.cancelled {
             true => Change::Cancelled {
                 maintenance_id: id,
-                key,
+                key: key.clone(),
             },
             false => Change::Update {
                 id: format!("m{id}"),
-                key,
+                key: key.clone(),
                 components: d.next.components.clone(),
                 at: now,
             },
         };
         d.jobs.push(told.job(state, page.id, now));
+        d.jobs.extend(component_notices(
+            state,
+            page.id,
+            &key,
+            &d.states,
+            &components,
+            now,
+        ));
         if !state
             .store
             .write_maintenance(&d.next, &d.states, &d.jobs, now)

@@ -17,7 +17,7 @@ mod sinks;
 pub use db::{Backend, TestDb, unique_name};
 pub use process::{ServerProcess, debrief, prepare_admin};
 pub use requests::{Raw, assert_problem, expect_problem, send};
-pub use sinks::{Hit, SmtpSink, WebhookReceiver, header};
+pub use sinks::{Hit, SmtpSink, WebhookReceiver, component_moves, header};
 
 use debrief_core::access::{AccountRole, NewUserInput, Scope};
 use debrief_server::actions::account::{create_token, create_user};

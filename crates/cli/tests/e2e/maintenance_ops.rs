@@ -242,14 +242,7 @@ async fn updates_on_maintenance_are_public_move_it_forward_and_reach_subscribers
     ] {
         assert!(said.contains(&text), "{text} not delivered: {said:?}");
     }
-    let mut moves: Vec<(&str, &str)> = hits
-        .iter()
-        .filter_map(|h| {
-            let u = h.body.get("component_update")?;
-            Some((u["old_status"].as_str()?, u["new_status"].as_str()?))
-        })
-        .collect();
-    moves.sort_unstable();
+    let moves = crate::harness::component_moves(&hits);
     assert_eq!(
         moves,
         [

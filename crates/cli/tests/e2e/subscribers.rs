@@ -183,14 +183,7 @@ async fn subscribers_get_each_change_once_and_can_leave_in_one_click(backend: Ba
             .contains("/status/acme/unsubscribe?token=")
     );
     assert!(incident["page"]["status_indicator"].is_string());
-    let mut moves: Vec<(&str, &str)> = hits
-        .iter()
-        .filter_map(|h| {
-            let u = h.body.get("component_update")?;
-            Some((u["old_status"].as_str()?, u["new_status"].as_str()?))
-        })
-        .collect();
-    moves.sort_unstable();
+    let moves = crate::harness::component_moves(&hits);
     assert_eq!(
         moves,
         [

@@ -124,6 +124,19 @@ pub fn header<'a>(message: &'a Value, name: &str) -> Option<&'a str> {
     })
 }
 
+/// The component changes among Statuspage subscriber webhooks, as (old, new) states, sorted.
+pub fn component_moves(hits: &[Hit]) -> Vec<(&str, &str)> {
+    let mut moves: Vec<(&str, &str)> = hits
+        .iter()
+        .filter_map(|h| {
+            let u = h.body.get("component_update")?;
+            Some((u["old_status"].as_str()?, u["new_status"].as_str()?))
+        })
+        .collect();
+    moves.sort_unstable();
+    moves
+}
+
 /// One request the webhook receiver got.
 #[derive(Debug, Clone)]
 pub struct Hit {

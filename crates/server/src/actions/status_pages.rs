@@ -5,7 +5,7 @@
 use crate::actions::incident::{change_with, draft_event};
 use crate::actions::{now, now_after};
 use crate::auth::Actor;
-use crate::status::notices::{Change, component_jobs};
+use crate::status::notices::{Change, component_changes, notice_job};
 use crate::{AppError, AppState};
 use debrief_core::access::AccountRole;
 use debrief_core::incident::IncidentRef;
@@ -279,7 +279,7 @@ pub async fn update_component(
     let before = state.store.component(c.id).await?.state;
     let at = now();
     let told = (before != c.state).then(|| {
-        Change::Component {
+        let change = Change::Component {
             id: c.id,
             key: format!(
                 "status:{}:component:{}:{}",
@@ -291,8 +291,14 @@ pub async fn update_component(
             new: c.state.clone(),
             at,
             by_update: false,
-        }
-        .job(state, page.id, at)
+        };
+        notice_job(
+            state,
+            page.id,
+            change.key(),
+            std::slice::from_ref(&change),
+            at,
+        )
     });
     let c = state
         .store
@@ -461,14 +467,14 @@ pub async fn publish_update(
         let moves = changes
             .iter()
             .map(|c| (c.component_id, c.old_state.clone(), c.new_state.clone()));
-        w.jobs = component_jobs(state, page.id, &key, moves, now);
-        let told = Change::Update {
+        let mut told = component_changes(&key, moves, now);
+        told.push(Change::Update {
             id: current.id.to_string(),
-            key,
+            key: key.clone(),
             components: changes.iter().map(|c| c.component_id).collect(),
             at: now,
-        };
-        w.jobs.push(told.job(state, page.id, now));
+        });
+        w.jobs.push(notice_job(state, page.id, &key, &told, now));
         Ok(Some(w))
     })
     .await?;

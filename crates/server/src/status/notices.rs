@@ -1,9 +1,9 @@
-//! Telling subscribers what changed. A change on a page (an incident's public update, a
-//! component's new state, a maintenance moving on or cancelled) enqueues one job of kind
-//! [`KIND`] in the same transaction as the change; that job enqueues one delivery per subscriber
-//! who follows it (an e-mail, or a [`WEBHOOK_KIND`] job), each with a dedupe key naming the
-//! change and the subscriber, so a change is told to each subscriber once, even when the job
-//! runs again after a crash.
+//! Telling subscribers what changed. A write that changes a page (an incident's public update
+//! and the component states it sets, a component's new state, a maintenance moving on or
+//! cancelled) enqueues one job of kind [`KIND`] in its own transaction, listing its changes;
+//! that job enqueues one delivery per change and subscriber who follows it (an e-mail, or a
+//! [`WEBHOOK_KIND`] job), each with a dedupe key naming the change and the subscriber, so a
+//! change is told to each subscriber once, even when the job runs again after a crash.
 
 use super::documents::page_input;
 use super::subscribers::base;
@@ -14,7 +14,7 @@ use debrief_core::statuspage::ComponentState;
 use debrief_core::statuspage::input::PageInput;
 use debrief_core::statuspage::webhook::{Meta, component_webhook, incident_webhook};
 use debrief_store::jobs::{Job, NewJob};
-use debrief_store::status_page::StatusPage;
+use debrief_store::status_page::{Maintenance, StatusPage, Subscriber};
 use serde_json::json;
 
 /// The job kind that tells a change's subscribers.
@@ -67,61 +67,67 @@ pub enum Change {
     },
 }
 
-/// The jobs telling the component changes an update made: `moves` are (component, old state,
-/// new state); `key` names the update.
-pub fn component_jobs(
-    state: &AppState,
-    page_id: i64,
+/// The component changes an update made: `moves` are (component, old state, new state); `key`
+/// names the update.
+pub fn component_changes(
     key: &str,
     moves: impl IntoIterator<Item = (i64, String, String)>,
     at: Timestamp,
-) -> Vec<NewJob> {
+) -> Vec<Change> {
     moves
         .into_iter()
         .filter(|(_, old, new)| old != new)
-        .map(|(id, old, new)| {
-            Change::Component {
-                id,
-                key: format!("{key}:component:{id}"),
-                old,
-                new,
-                at,
-                by_update: true,
-            }
-            .job(state, page_id, at)
+        .map(|(id, old, new)| Change::Component {
+            id,
+            key: format!("{key}:component:{id}"),
+            old,
+            new,
+            at,
+            by_update: true,
         })
         .collect()
 }
 
 impl Change {
-    /// The job that tells subscribers of this change: enqueue it in the transaction that makes
-    /// the change, so a change that commits is told even if the server dies right after.
-    /// `{id}` in its key stands for a maintenance's number not known yet (see
-    /// `Store::add_maintenance`).
-    pub fn job(&self, state: &AppState, page_id: i64, now: Timestamp) -> NewJob {
-        let key = match self {
+    /// The key naming this change, unique for ever.
+    pub fn key(&self) -> &str {
+        match self {
             Change::Update { key, .. }
             | Change::Cancelled { key, .. }
             | Change::Component { key, .. } => key,
-        };
-        NewJob {
-            kind: KIND.into(),
-            dedupe_key: format!("{KIND}:{key}"),
-            run_at: now,
-            payload: json!({"page_id": page_id, "change": self}),
-            max_attempts: state.config.jobs.max_attempts,
         }
     }
 }
 
-/// Tells a change's subscribers (the job of kind [`KIND`]): enqueues one delivery per
-/// subscriber. Run again (after a crash, or a failed read), it enqueues nothing twice.
+/// The job that tells subscribers of the changes one write makes (`key` names the write):
+/// enqueue it in the write's transaction, so a change that commits is told even if the server
+/// dies right after. `{id}` in `key` or the changes stands for a maintenance's number not known
+/// yet (see `Store::add_maintenance`).
+pub fn notice_job(
+    state: &AppState,
+    page_id: i64,
+    key: &str,
+    changes: &[Change],
+    now: Timestamp,
+) -> NewJob {
+    NewJob {
+        kind: KIND.into(),
+        dedupe_key: format!("{KIND}:{key}"),
+        run_at: now,
+        payload: json!({"page_id": page_id, "changes": changes}),
+        max_attempts: state.config.jobs.max_attempts,
+    }
+}
+
+/// Tells subscribers of a write's changes (the job of kind [`KIND`]): enqueues one delivery
+/// per change and subscriber. Run again (after a crash, or a failed read), it enqueues nothing
+/// twice.
 pub(crate) async fn tell(state: &AppState, job: &Job) -> Outcome {
-    let (Some(page_id), Ok(change)) = (
+    let (Some(page_id), Ok(changes)) = (
         job.payload["page_id"].as_i64(),
-        serde_json::from_value::<Change>(job.payload["change"].clone()),
+        serde_json::from_value::<Vec<Change>>(job.payload["changes"].clone()),
     ) else {
-        return Outcome::GiveUp("the payload names no page or change".into());
+        return Outcome::GiveUp("the payload names no page or changes".into());
     };
     let page = match state.store.page(page_id).await {
         Ok(page) => page,
@@ -130,7 +136,7 @@ pub(crate) async fn tell(state: &AppState, job: &Job) -> Outcome {
         }
         Err(e) => return Outcome::Retry(e.to_string()),
     };
-    match notify(state, &page, change).await {
+    match notify(state, &page, &changes).await {
         Ok(()) => Outcome::Done,
         Err(e) => Outcome::Retry(e.to_string()),
     }
@@ -181,34 +187,82 @@ fn as_it_was(input: &mut PageInput, id: &str, at: Timestamp) {
     }
 }
 
-/// Enqueues the notification of `change` for every subscriber who follows it, once each.
-async fn notify(state: &AppState, page: &StatusPage, change: Change) -> Result<(), AppError> {
+/// Enqueues the notification of each change for every subscriber who follows it, once each.
+async fn notify(state: &AppState, page: &StatusPage, changes: &[Change]) -> Result<(), AppError> {
     let subscribers = state.store.active_subscribers(page.id).await?;
     if subscribers.is_empty() {
         return Ok(());
     }
     let now = crate::actions::now();
-    let mut input = page_input(state, page, now).await?;
-    let cancelled = match &change {
-        Change::Cancelled { maintenance_id, .. } => {
-            let m = state.store.maintenance(*maintenance_id).await?;
-            input
-                .maintenances
-                .push(super::documents::maintenance_input(&m));
-            Some(m)
-        }
-        _ => None,
-    };
-    // What is told is the page as the change left it.
-    let as_of = match &change {
-        Change::Update { id, at, .. } => {
-            as_it_was(&mut input, id, *at);
-            *at
-        }
-        _ => now,
-    };
-    let b = base(state, page);
-    let touched: Vec<i64> = match &change {
+    let page_now = page_input(state, page, now).await?;
+    let mut jobs = Vec::new();
+    for change in changes {
+        let mut input = page_now.clone();
+        let cancelled = match change {
+            Change::Cancelled { maintenance_id, .. } => {
+                let m = state.store.maintenance(*maintenance_id).await?;
+                input
+                    .maintenances
+                    .push(super::documents::maintenance_input(&m));
+                Some(m)
+            }
+            _ => None,
+        };
+        // What is told is the page as the change left it.
+        let as_of = match change {
+            Change::Update { id, at, .. } => {
+                as_it_was(&mut input, id, *at);
+                *at
+            }
+            _ => now,
+        };
+        let told = Told {
+            page,
+            base: base(state, page),
+            input,
+            cancelled,
+            as_of,
+            now,
+        };
+        deliveries(state, &told, change, &subscribers, &mut jobs)?;
+    }
+    state.store.enqueue_jobs(&jobs, now).await?;
+    state.jobs.wake();
+    Ok(())
+}
+
+/// What one change is told from.
+struct Told<'a> {
+    page: &'a StatusPage,
+    /// The page's public URL.
+    base: String,
+    /// The page as the change left it.
+    input: PageInput,
+    /// The maintenance a cancellation is about.
+    cancelled: Option<Maintenance>,
+    /// The moment the change is told as of.
+    as_of: Timestamp,
+    now: Timestamp,
+}
+
+/// Adds to `jobs` the delivery of `change` to each subscriber who follows it.
+fn deliveries(
+    state: &AppState,
+    told: &Told<'_>,
+    change: &Change,
+    subscribers: &[Subscriber],
+    jobs: &mut Vec<NewJob>,
+) -> Result<(), AppError> {
+    let Told {
+        page,
+        base: b,
+        input,
+        cancelled,
+        as_of,
+        now,
+    } = told;
+    let (page, input, as_of, now) = (*page, input, *as_of, *now);
+    let touched: Vec<i64> = match change {
         Change::Update { components, .. } => components.clone(),
         Change::Cancelled { .. } => cancelled
             .as_ref()
@@ -216,14 +270,13 @@ async fn notify(state: &AppState, page: &StatusPage, change: Change) -> Result<(
         Change::Component { id, .. } => vec![*id],
     };
     // Who subscribed after the change (its notice ran late) is not told of it.
-    let changed_at = match &change {
+    let changed_at = match change {
         Change::Update { at, .. } | Change::Component { at, .. } => *at,
         Change::Cancelled { .. } => cancelled
             .as_ref()
             .and_then(|m| m.updates.last())
             .map_or(now, |u| u.at),
     };
-    let mut jobs = Vec::new();
     for s in subscribers {
         let by_update = matches!(
             change,
@@ -245,9 +298,9 @@ async fn notify(state: &AppState, page: &StatusPage, change: Change) -> Result<(
                 "https://support.atlassian.com/statuspage/docs/enable-webhook-notifications/".into(),
             generated_at: now,
         };
-        let (key, body, subject, text) = match &change {
+        let (key, body, subject, text) = match change {
             Change::Update { id, key, .. } => {
-                let Some(w) = incident_webhook(&input, id, meta, as_of) else {
+                let Some(w) = incident_webhook(input, id, meta, as_of) else {
                     continue;
                 };
                 let body = serde_json::to_value(&w).expect("a webhook serializes");
@@ -270,11 +323,11 @@ async fn notify(state: &AppState, page: &StatusPage, change: Change) -> Result<(
                 )
             }
             Change::Cancelled { key, .. } => {
-                let Some(maintenance) = &cancelled else {
+                let Some(maintenance) = cancelled else {
                     continue;
                 };
                 let id = format!("m{}", maintenance.id);
-                let Some(w) = incident_webhook(&input, &id, meta, now) else {
+                let Some(w) = incident_webhook(input, &id, meta, now) else {
                     continue;
                 };
                 let body = serde_json::to_value(&w).expect("a webhook serializes");
@@ -305,7 +358,7 @@ async fn notify(state: &AppState, page: &StatusPage, change: Change) -> Result<(
                 );
                 let change_id = short_id(key);
                 let Some(w) =
-                    component_webhook(&input, &id.to_string(), &change_id, o, n, *at, meta)
+                    component_webhook(input, &id.to_string(), &change_id, o, n, *at, meta)
                 else {
                     continue;
                 };
@@ -356,8 +409,6 @@ async fn notify(state: &AppState, page: &StatusPage, change: Change) -> Result<(
             }
         }
     }
-    state.store.enqueue_jobs(&jobs, now).await?;
-    state.jobs.wake();
     Ok(())
 }
 

@@ -9,7 +9,7 @@
 use super::{CANCELLED, component_moves, component_notices, moment, rank, status_at, text_for};
 use crate::AppState;
 use crate::jobs::Outcome;
-use crate::status::notices::Change;
+use crate::status::notices::{Change, notice_job};
 use debrief_core::Timestamp;
 use debrief_store::StoreError;
 use debrief_store::jobs::Job;
@@ -63,17 +63,17 @@ pub(crate) async fn advance(state: &AppState, job: &Job, now: Timestamp) -> Outc
             at,
         });
         let key = format!("status:{}:maintenance:{id}:{target}", m.page_id);
-        let mut jobs = component_notices(state, m.page_id, &key, &states, &components, at);
-        let told = Change::Update {
+        let mut changes = component_notices(&key, &states, &components, at);
+        changes.push(Change::Update {
             id: format!("m{id}"),
-            key,
+            key: key.clone(),
             components: m.components.clone(),
             at,
-        };
-        jobs.push(told.job(state, m.page_id, at));
+        });
+        let told = notice_job(state, m.page_id, &key, &changes, at);
         match state
             .store
-            .write_maintenance(&next, &states, &jobs, at)
+            .write_maintenance(&next, &states, &[told], at)
             .await
         {
             Ok(true) => return moved(state, m.page_id).await,

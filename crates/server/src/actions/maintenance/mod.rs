@@ -21,7 +21,7 @@ pub use ops::{
 
 use crate::actions::now;
 use crate::auth::Actor;
-use crate::status::notices::Change;
+use crate::status::notices::{Change, notice_job};
 use crate::{AppError, AppState};
 use debrief_core::Timestamp;
 use debrief_core::access::AccountRole;
@@ -147,21 +147,19 @@ fn component_moves(m: &Maintenance, components: &[Component], to: &str) -> (Stat
     (states, previous)
 }
 
-/// The jobs telling the component changes of a maintenance's move (`key` names the move):
-/// `states` are the components' new states, `components` the page's components before it.
+/// The component changes of a maintenance's move (`key` names the move): `states` are the
+/// components' new states, `components` the page's components before it.
 fn component_notices(
-    state: &AppState,
-    page_id: i64,
     key: &str,
     states: &States,
     components: &[Component],
     at: Timestamp,
-) -> Vec<NewJob> {
+) -> Vec<Change> {
     let moves = states.iter().filter_map(|(id, new)| {
         let old = &components.iter().find(|c| c.id == *id)?.state;
         Some((*id, old.clone(), new.clone()))
     });
-    crate::status::notices::component_jobs(state, page_id, key, moves, at)
+    crate::status::notices::component_changes(key, moves, at)
 }
 
 /// The text of an update a status move writes when nobody wrote one: for a move on time, the
@@ -239,7 +237,13 @@ pub async fn schedule(
         components: m.components.clone(),
         at: now,
     };
-    jobs.push(told.job(state, page.id, now));
+    jobs.push(notice_job(
+        state,
+        page.id,
+        told.key(),
+        std::slice::from_ref(&told),
+        now,
+    ));
     m = state
         .store
         .add_maintenance(&m, actor.user.id, &jobs)

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::actions::{now, now_after};
 use crate::auth::Actor;
-use crate::status::notices::Change;
+use crate::status::notices::{Change, notice_job};
 use crate::{AppError, AppState};
 use debrief_core::Timestamp;
 use debrief_core::access::AccountRole;
@@ -154,15 +154,9 @@ async fn change(
                 at: now,
             },
         };
-        d.jobs.push(told.job(state, page.id, now));
-        d.jobs.extend(component_notices(
-            state,
-            page.id,
-            &key,
-            &d.states,
-            &components,
-            now,
-        ));
+        let mut changes = component_notices(&key, &d.states, &components, now);
+        changes.push(told);
+        d.jobs.push(notice_job(state, page.id, &key, &changes, now));
         if !state
             .store
             .write_maintenance(&d.next, &d.states, &d.jobs, now)

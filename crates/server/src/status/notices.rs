@@ -16,6 +16,7 @@ use debrief_core::statuspage::webhook::{Meta, component_webhook, incident_webhoo
 use debrief_store::jobs::{Job, NewJob};
 use debrief_store::status_page::{Maintenance, StatusPage, Subscriber};
 use serde_json::json;
+use std::borrow::Cow;
 
 /// The job kind that tells a change's subscribers.
 pub const KIND: &str = "status_notice";
@@ -197,11 +198,12 @@ async fn notify(state: &AppState, page: &StatusPage, changes: &[Change]) -> Resu
     let page_now = page_input(state, page, now).await?;
     let mut jobs = Vec::new();
     for change in changes {
-        let mut input = page_now.clone();
+        let mut input = Cow::Borrowed(&page_now);
         let cancelled = match change {
             Change::Cancelled { maintenance_id, .. } => {
                 let m = state.store.maintenance(*maintenance_id).await?;
                 input
+                    .to_mut()
                     .maintenances
                     .push(super::documents::maintenance_input(&m));
                 Some(m)
@@ -211,7 +213,7 @@ async fn notify(state: &AppState, page: &StatusPage, changes: &[Change]) -> Resu
         // What is told is the page as the change left it.
         let as_of = match change {
             Change::Update { id, at, .. } => {
-                as_it_was(&mut input, id, *at);
+                as_it_was(input.to_mut(), id, *at);
                 *at
             }
             _ => now,
@@ -237,7 +239,7 @@ struct Told<'a> {
     /// The page's public URL.
     base: String,
     /// The page as the change left it.
-    input: PageInput,
+    input: Cow<'a, PageInput>,
     /// The maintenance a cancellation is about.
     cancelled: Option<Maintenance>,
     /// The moment the change is told as of.
@@ -253,27 +255,17 @@ fn deliveries(
     subscribers: &[Subscriber],
     jobs: &mut Vec<NewJob>,
 ) -> Result<(), AppError> {
-    let Told {
-        page,
-        base: b,
-        input,
-        cancelled,
-        as_of,
-        now,
-    } = told;
-    let (page, input, as_of, now) = (*page, input, *as_of, *now);
+    let (page, b, input) = (told.page, &told.base, told.input.as_ref());
+    let (cancelled, as_of, now) = (told.cancelled.as_ref(), told.as_of, told.now);
     let touched: Vec<i64> = match change {
         Change::Update { components, .. } => components.clone(),
-        Change::Cancelled { .. } => cancelled
-            .as_ref()
-            .map_or_else(Vec::new, |m| m.components.clone()),
+        Change::Cancelled { .. } => cancelled.map_or_else(Vec::new, |m| m.components.clone()),
         Change::Component { id, .. } => vec![*id],
     };
     // Who subscribed after the change (its notice ran late) is not told of it.
     let changed_at = match change {
         Change::Update { at, .. } | Change::Component { at, .. } => *at,
         Change::Cancelled { .. } => cancelled
-            .as_ref()
             .and_then(|m| m.updates.last())
             .map_or(now, |u| u.at),
     };

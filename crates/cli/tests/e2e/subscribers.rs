@@ -336,3 +336,58 @@ async fn a_committed_update_is_told_by_the_next_server(backend: Backend) {
 }
 
 crate::e2e_test!(a_committed_update_is_told_by_the_next_server, backend);
+
+/// Subscribing is limited per page: past the limit the answer is 429 and nothing is stored; an
+/// address asked for again gets the same answer as a new one and no second confirmation.
+async fn subscribing_is_rate_limited_and_tells_nothing(app: &crate::harness::TestApp) {
+    // Arrange
+    crate::status_pages::setup_page(app).await;
+    let subscribe = |email: String| async move {
+        crate::harness::send(
+            crate::harness::http_client()
+                .post(app.url("/status/acme/subscribe"))
+                .json(&json!({"email": email})),
+        )
+        .await
+    };
+
+    // Act: the same address twice, then more addresses than a minute allows.
+    let first = subscribe("reader-0@example.com".into()).await;
+    let again = subscribe("reader-0@example.com".into()).await;
+    let mut answers = Vec::new();
+    for n in 1..=60 {
+        answers.push(subscribe(format!("reader-{n}@example.com")).await);
+    }
+    let stored = app
+        .state
+        .store
+        .subscribers(app.state.store.page_by_slug("acme").await.unwrap().id)
+        .await
+        .expect("subscribers");
+
+    // Assert
+    assert_eq!(
+        (first.0, again.0),
+        (StatusCode::ACCEPTED, StatusCode::ACCEPTED)
+    );
+    assert_eq!(first.2, again.2, "the same answer for a known address");
+    let limited: Vec<usize> = answers
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.0 == StatusCode::TOO_MANY_REQUESTS)
+        .map(|(n, _)| n + 1)
+        .collect();
+    assert_eq!(
+        limited,
+        [59, 60],
+        "60 requests a minute, the repeat included"
+    );
+    crate::harness::assert_problem(&answers[59], 429);
+    assert_eq!(
+        stored.len(),
+        59,
+        "reader-0 once and 58 more, nothing for the refused"
+    );
+}
+
+crate::e2e_test!(subscribing_is_rate_limited_and_tells_nothing);

@@ -329,6 +329,26 @@ async fn a_committed_update_is_told_by_the_next_server(backend: Backend) {
         incident["incident_updates"][0]["body"],
         "We are looking into API errors."
     );
+    let listed: Value = crate::harness::http_client()
+        .get(format!(
+            "{}/api/v1/deliveries?kind=status_notice",
+            server.address
+        ))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .expect("deliveries")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(
+        listed["items"][0]["summary"],
+        format!(
+            "2 changes told to the subscribers of status page {}",
+            page.id
+        ),
+        "{listed}"
+    );
     server.kill_9().await;
     drop(dead);
     store.close().await;

@@ -64,6 +64,15 @@ impl From<Job> for Delivery {
             crate::jobs::webhook::EVENT_KIND => {
                 format!("{} to every subscribed webhook", text("event"))
             }
+            crate::status::notices::KIND => {
+                let n = p["changes"].as_array().map_or(0, Vec::len);
+                format!(
+                    "{n} change{} told to the subscribers of status page {}",
+                    if n == 1 { "" } else { "s" },
+                    p["page_id"].as_i64().unwrap_or(0)
+                )
+            }
+            crate::status::notices::WEBHOOK_KIND => "webhook to a status page subscriber".into(),
             other => other.to_string(),
         };
         Delivery {

@@ -397,14 +397,7 @@ async fn the_public_page_shows_each_components_uptime_from_its_history(app: &Tes
     }
 
     // Act: the public page, as anyone reads it.
-    let html = crate::harness::http_client()
-        .get(app.url("/status/acme"))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let (_, html) = crate::maintenance_ops::public(app, "").await;
 
     // Assert: ninety days a bar; the days before the components existed have no data; today
     // shows the outage, rounded up to a minute, and the percentage is below 100 for the API only.

@@ -177,6 +177,10 @@ fn finding(chars: &[char], tokens: &[text::Token], hit: &rules::Hit) -> Finding 
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::string_slice,
+    reason = "tests slice text at boundaries they just found"
+)]
 mod tests {
     #[test]
     fn forgetting_a_thing_suggests_it_was_not_handled() {

@@ -25,10 +25,10 @@ impl FromStr for IncidentRef {
     /// Parses `INC-42` (any case) or a bare `42`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let t = s.trim();
-        let digits = if t.len() > 4 && t[..4].eq_ignore_ascii_case("inc-") {
-            &t[4..]
-        } else {
-            t
+        // Split by characters' boundaries, never by bytes: `aaaé` must be refused, not panic.
+        let digits = match t.split_at_checked(4) {
+            Some((prefix, rest)) if prefix.eq_ignore_ascii_case("inc-") && !rest.is_empty() => rest,
+            _ => t,
         };
         match digits.parse::<i64>() {
             Ok(n) if n > 0 && !digits.starts_with('+') => Ok(IncidentRef(n)),
@@ -110,6 +110,35 @@ impl Incident {
     /// The typed reference.
     pub fn reference(&self) -> IncidentRef {
         IncidentRef(self.id)
+    }
+
+    /// When the incident began: the start of impact given at declaration, else the declaration.
+    /// Nothing of its lifecycle can have happened before it.
+    pub fn began_at(&self) -> Timestamp {
+        self.started_at
+            .map_or(self.declared_at, |s| s.min(self.declared_at))
+    }
+
+    /// Checks that a lifecycle moment (a status change) given as `field` is not before the
+    /// incident began (issue 9: a status change dated 1970 gave a time to resolve of -1.8e9 s).
+    pub fn check_not_before_start(
+        &self,
+        field: &str,
+        at: Timestamp,
+    ) -> Result<(), ValidationError> {
+        let began = self.began_at();
+        if at < began {
+            let what = if self.started_at.is_some_and(|s| s < self.declared_at) {
+                "the start of impact"
+            } else {
+                "the declaration"
+            };
+            return Err(ValidationError::one(
+                field,
+                format!("must not be before {what} ({})", crate::format_utc(began)),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -363,6 +392,51 @@ mod tests {
             assert!(bad.parse::<IncidentRef>().is_err(), "{bad}");
         }
         assert_eq!(IncidentRef(12).to_string(), "INC-12");
+    }
+
+    #[test]
+    fn a_status_change_may_not_be_dated_before_the_incident_began() {
+        let declared: Timestamp = "2026-11-21T10:00:00Z".parse().unwrap();
+        let mut incident = Incident {
+            reference: "INC-1".into(),
+            id: 1,
+            title: "t".into(),
+            summary: None,
+            severity: "SEV2".into(),
+            status: crate::status::Status::Investigating,
+            incident_type: "default".into(),
+            services: vec![],
+            customer_impact: false,
+            private: false,
+            started_at: None,
+            declared_at: declared,
+            declared_by: None,
+            merged_into: None,
+            version: 1,
+            updated_at: declared,
+            roles: vec![],
+        };
+        let epoch = Timestamp::UNIX_EPOCH;
+        let err = incident.check_not_before_start("at", epoch).unwrap_err();
+        assert!(err.to_string().contains("before the declaration"), "{err}");
+        assert!(incident.check_not_before_start("at", declared).is_ok());
+        // A back-dated start lets the lifecycle be recorded after the fact, from that start.
+        let start: Timestamp = "2026-11-21T09:00:00Z".parse().unwrap();
+        incident.started_at = Some(start);
+        assert!(incident.check_not_before_start("at", start).is_ok());
+        let err = incident.check_not_before_start("at", epoch).unwrap_err();
+        assert!(
+            err.to_string().contains("before the start of impact"),
+            "{err}"
+        );
+    }
+
+    /// Issue 9: `aaaé` and `0\u{80}\u{80}` have a multi-byte character across byte 4.
+    #[test]
+    fn references_with_multibyte_characters_are_refused_not_a_panic() {
+        for bad in ["aaaé", "0\u{80}\u{80}", "ééé", "INCé-1", "inc-é", "💥💥"] {
+            assert!(bad.parse::<IncidentRef>().is_err(), "{bad}");
+        }
     }
 
     #[test]

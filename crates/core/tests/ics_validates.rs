@@ -2,6 +2,11 @@
 //! (Python `icalendar` plus raw CRLF and 75-octet checks), run from the test virtualenv.
 //! The validator itself is checked to reject LF-only files and over-long lines.
 
+#![expect(
+    clippy::string_slice,
+    reason = "tests slice text at boundaries they just found"
+)]
+
 use debrief_core::Timestamp;
 use debrief_core::ics::{
     Attendee, EventStatus, IcsEvent, Method, PRODID, PartStat, Role, calendar,

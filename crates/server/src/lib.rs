@@ -8,6 +8,7 @@
 //! # Layout
 //! - [`state`]: [`AppState`], what every handler can reach.
 //! - [`error`]: [`AppError`] and its RFC 9457 problem documents.
+//! - [`header_value`]: header values built from text a person chose (file names).
 //! - [`auth`]: who is asking (session cookie or bearer token), passwords, secrets, CSRF.
 //! - [`actions`]: one function per domain command, shared by the API and the UI.
 //! - [`live`]: the hub that pushes new timeline events to server-sent-event streams.
@@ -19,6 +20,7 @@ pub mod api;
 pub mod auth;
 pub mod cache;
 pub mod error;
+pub mod header_value;
 pub mod jobs;
 pub mod limiter;
 pub mod live;

@@ -103,15 +103,10 @@ impl fmt::Display for DatabaseUrl {
         // postgres://user:secret@host/db → postgres://user:***@host/db
         match (self.0.find("://"), self.0.rfind('@')) {
             (Some(scheme_end), Some(at)) if at > scheme_end => {
-                let userinfo = &self.0[scheme_end + 3..at];
-                match userinfo.find(':') {
-                    Some(colon) => write!(
-                        f,
-                        "{}{}:***{}",
-                        &self.0[..scheme_end + 3],
-                        &userinfo[..colon],
-                        &self.0[at..]
-                    ),
+                let (head, host) = self.0.split_at(at);
+                let (scheme, userinfo) = head.split_at(scheme_end + 3);
+                match userinfo.split_once(':') {
+                    Some((user, _secret)) => write!(f, "{scheme}{user}:***{host}"),
                     None => f.write_str(&self.0),
                 }
             }

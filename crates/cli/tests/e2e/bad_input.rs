@@ -273,6 +273,10 @@ async fn malformed_changes_to_an_incident_are_refused_and_change_nothing(app: &T
             422,
             vec!["at"],
         ),
+        // Issue 9: accepted before, and gave a time to resolve of -1.8e9 seconds.
+        ("a transition dated 1970", req(Method::POST, &transitions, json!({"to": "monitoring", "at": "1970-01-01T00:00:00Z"}).to_string()), 422, vec![
+            "at",
+        ]),
         ("an override without a reason", req(Method::PATCH, &timestamps, json!({"detected_at": null}).to_string()), 422, vec![
             "reason",
         ]),
@@ -295,6 +299,10 @@ async fn malformed_changes_to_an_incident_are_refused_and_change_nothing(app: &T
         ("a role for nobody", req(Method::POST, &roles, json!({"role": "ops", "user_id": 9999}).to_string()), 422, vec!["user_id"]),
         ("a merge into itself", req(Method::POST, &merge, json!({"into": r}).to_string()), 422, vec!["into"]),
         ("a merge into nothing", req(Method::POST, &merge, json!({"into": "INC-999"}).to_string()), 422, vec!["into"]),
+        // Issue 9: byte 4 falls inside a multi-byte character; this used to drop the connection.
+        ("a merge into a reference with multi-byte characters", req(Method::POST, &merge, json!({"into": "0\u{80}\u{80}"}).to_string()), 422, vec![
+            "into",
+        ]),
     ];
     for (what, (method, path, body), status, fields) in &cases {
         expect_problem(
@@ -447,3 +455,79 @@ async fn malformed_catalogue_and_account_input_is_refused(app: &TestApp) {
 }
 
 crate::e2e_test!(malformed_catalogue_and_account_input_is_refused);
+
+/// Issue 9: text that used to panic the server or break a response header.
+async fn text_that_once_panicked_or_broke_a_header_is_refused_or_served(app: &TestApp) {
+    // Arrange: a viewer, a responder and an incident.
+    let (_, viewer) = app.create_user(AccountRole::Viewer).await;
+    let (_, t) = app.create_user(AccountRole::Responder).await;
+    let incident = app.declare(&t, &json!({"title": "Disk full"})).await;
+    let r = incident["reference"]
+        .as_str()
+        .expect("reference")
+        .to_string();
+
+    // Act and assert: a multi-byte character across byte 4 of a reference is a 422, not a panic.
+    expect_problem(
+        app,
+        "an action item filter with a multi-byte reference",
+        Raw::new(Method::GET, "/api/v1/action-items?incident=aaa%C3%A9").token(&viewer),
+        422,
+        &["incident"],
+    )
+    .await;
+
+    // Act and assert: a file name with a line break is refused when uploaded.
+    let path = format!("/api/v1/incidents/{r}/attachments?filename=a%0Ab.txt");
+    expect_problem(
+        app,
+        "an attachment named with a line break",
+        Raw::new(Method::POST, &path)
+            .token(&t)
+            .typed("text/plain", "hello"),
+        422,
+        &["filename"],
+    )
+    .await;
+
+    // Arrange: such a name stored before the check existed.
+    let id: i64 = r.trim_start_matches("INC-").parse().expect("a number");
+    let stored = app
+        .state
+        .store
+        .add_attachment(&debrief_store::postmortem::NewAttachment {
+            incident_id: id,
+            filename: "a\nb \"é\".txt",
+            content_type: "text/plain",
+            bytes: b"hello",
+            sha256: "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
+            created_by: 1,
+            now: Timestamp::now(),
+        })
+        .await
+        .expect("stored");
+
+    // Act: download it.
+    let url = app.url(&format!("/api/v1/incidents/{r}/attachments/{}", stored.id));
+    let res = app
+        .client
+        .get(url)
+        .bearer_auth(&t)
+        .send()
+        .await
+        .expect("an answer");
+
+    // Assert: served, with the exact name in filename* and a safe ASCII fallback.
+    assert_eq!(res.status(), 200);
+    let disposition = res.headers()["content-disposition"]
+        .to_str()
+        .expect("ASCII")
+        .to_string();
+    assert_eq!(
+        disposition,
+        "inline; filename=\"a_b ___.txt\"; filename*=UTF-8''a%0Ab%20%22%C3%A9%22.txt"
+    );
+    assert_eq!(res.text().await.expect("a body"), "hello");
+}
+
+crate::e2e_test!(text_that_once_panicked_or_broke_a_header_is_refused_or_served);

@@ -28,6 +28,11 @@
 //! - [`jobs`]: the job queue: e-mail to a real SMTP server, signed webhooks, retries, dead
 //!   deliveries, dedupe keys, a restart, two servers on one PostgreSQL database.
 
+#![expect(
+    clippy::string_slice,
+    reason = "tests slice text at boundaries they just found"
+)]
+
 mod accounts;
 mod bad_input;
 mod browser;

@@ -583,9 +583,10 @@ fn fold(line: &str, out: &mut String) {
         while !rest.is_char_boundary(cut) {
             cut -= 1;
         }
-        out.push_str(&rest[..cut]);
+        let (head, tail) = rest.split_at(cut);
+        out.push_str(head);
         out.push_str("\r\n ");
-        rest = &rest[cut..];
+        rest = tail;
         limit = 74;
     }
     out.push_str(rest);

@@ -1,5 +1,10 @@
 //! Tests of the parent module.
 
+#![expect(
+    clippy::string_slice,
+    reason = "tests slice text at boundaries they just found"
+)]
+
 use super::*;
 
 fn t(s: &str) -> Timestamp {

@@ -146,7 +146,7 @@ fn yearly_rules(all: &[Transition], horizon: Timestamp) -> Option<Vec<(&Transiti
         } else {
             return None;
         };
-        let code = &crate::deadline::weekday_name(first.weekday())[..2];
+        let code = crate::recurrence::weekday_code(first.weekday());
         let rule = format!(
             "FREQ=YEARLY;BYMONTH={};BYDAY={ordinal}{}",
             first.month(),

@@ -193,8 +193,8 @@ impl Rule {
     /// names and values are case-insensitive.
     pub fn parse(s: &str) -> Result<Rule, RecurrenceError> {
         let s = s.trim();
-        let s = match s.get(..6) {
-            Some(p) if p.eq_ignore_ascii_case("RRULE:") => &s[6..],
+        let s = match s.split_at_checked(6) {
+            Some((p, rest)) if p.eq_ignore_ascii_case("RRULE:") => rest,
             _ => s,
         };
         if s.is_empty() {
@@ -356,7 +356,7 @@ fn parse_by_day(item: &str) -> Result<ByDay, RecurrenceError> {
     };
     let item = item.trim();
     let split = item.len().checked_sub(2).ok_or_else(bad)?;
-    let (ord, code) = (item.get(..split).ok_or_else(bad)?, &item[split..]);
+    let (ord, code) = item.split_at_checked(split).ok_or_else(bad)?;
     let weekday = parse_weekday_code(code).ok_or_else(bad)?;
     let nth = if ord.is_empty() {
         None
@@ -390,11 +390,13 @@ fn parse_until(value: &str) -> Result<Until, RecurrenceError> {
     match value.len() {
         8 => date(value).map(Until::Date).ok_or_else(bad),
         16 if value.as_bytes()[8] == b'T' && value.ends_with('Z') => {
-            let d = date(&value[..8]).ok_or_else(bad)?;
+            // `get`, not indexing: a multi-byte character may sit anywhere in user text.
+            let part = |r: std::ops::Range<usize>| value.get(r).ok_or_else(bad);
+            let d = date(part(0..8)?).ok_or_else(bad)?;
             let (h, mi, s) = (
-                digits(&value[9..11]).ok_or_else(bad)?,
-                digits(&value[11..13]).ok_or_else(bad)?,
-                digits(&value[13..15]).ok_or_else(bad)?,
+                digits(part(9..11)?).ok_or_else(bad)?,
+                digits(part(11..13)?).ok_or_else(bad)?,
+                digits(part(13..15)?).ok_or_else(bad)?,
             );
             let t = jiff::civil::Time::new(h as i8, mi as i8, s as i8, 0).map_err(|_| bad())?;
             DateTime::from_parts(d, t)
@@ -421,8 +423,8 @@ fn parse_weekday_code(code: &str) -> Option<Weekday> {
 }
 
 /// A weekday's two-letter RFC 5545 code (`MO`).
-fn weekday_code(w: Weekday) -> &'static str {
-    &weekday_name(w)[..2]
+pub(crate) fn weekday_code(w: Weekday) -> &'static str {
+    weekday_name(w).get(..2).unwrap_or_default()
 }
 
 fn by_day_text(d: &ByDay) -> String {
@@ -499,6 +501,19 @@ impl<'de> Deserialize<'de> for Rule {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 9: byte offsets inside a multi-byte character used to panic.
+    #[test]
+    fn multibyte_text_in_a_rule_is_refused_not_a_panic() {
+        for bad in [
+            "FREQ=DAILY;UNTIL=20271231T0é000Z",
+            "FREQ=WEEKLY;BYDAY=1é",
+            "RRULé:FREQ=DAILY",
+            "FREQ=WEEKLY;BYDAY=éMO",
+        ] {
+            assert!(Rule::parse(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn rules_round_trip_to_canonical_text() {

@@ -67,7 +67,9 @@ fn check_branding(e: &mut ValidationError, b: &Branding) {
         e.push("branding.logo_url", "must be an http or https link");
     }
     if let Some(c) = &b.accent_color
-        && !(c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|x| x.is_ascii_hexdigit()))
+        && !c
+            .strip_prefix('#')
+            .is_some_and(|hex| hex.len() == 6 && hex.chars().all(|x| x.is_ascii_hexdigit()))
     {
         e.push("branding.accent_color", "must be a colour like #1f6feb");
     }

@@ -5,9 +5,11 @@
 use super::incidents::parse_filter;
 use super::input::QueryPairs;
 use crate::auth::Actor;
+use crate::header_value::{Disposition, content_disposition};
 use crate::{AppError, AppState};
 use axum::Router;
 use axum::extract::State;
+use axum::http::HeaderValue;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -120,10 +122,10 @@ async fn export_incidents(
     };
     Ok((
         [
-            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
+                content_disposition(Disposition::Attachment, name),
             ),
         ],
         body,

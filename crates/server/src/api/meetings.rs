@@ -4,10 +4,12 @@ use super::incidents::channel;
 use super::input::{ApiJson, ApiQuery, RefPath};
 use crate::actions::meetings::{self as act, MeetingInput, SeriesInput};
 use crate::auth::Actor;
+use crate::header_value::{Disposition, content_disposition};
 use crate::{AppError, AppState};
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, State};
+use axum::http::HeaderValue;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -89,11 +91,11 @@ fn calendar_response(body: String, filename: &str) -> Response {
         [
             (
                 header::CONTENT_TYPE,
-                "text/calendar; charset=utf-8".to_string(),
+                HeaderValue::from_static("text/calendar; charset=utf-8"),
             ),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
+                content_disposition(Disposition::Attachment, filename),
             ),
         ],
         body,

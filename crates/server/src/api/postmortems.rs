@@ -8,6 +8,7 @@ use crate::actions::postmortem::{
     self as act, EditInput, ReasonInput, ReviewInput, StepInput, export,
 };
 use crate::auth::Actor;
+use crate::header_value::{Disposition, content_disposition};
 use crate::{AppError, AppState};
 use axum::Json;
 use axum::Router;
@@ -178,10 +179,10 @@ async fn export_doc(
     };
     Ok((
         [
-            (header::CONTENT_TYPE, ctype.to_string()),
+            (header::CONTENT_TYPE, HeaderValue::from_static(ctype)),
             (
                 header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"{name}.{ext}\""),
+                content_disposition(Disposition::Inline, &format!("{name}.{ext}")),
             ),
         ],
         body,
@@ -218,10 +219,10 @@ async fn upload(
     let incident = state.store.incident(r.0, actor.viewer()).await?;
     let mut e = ValidationError::default();
     let filename = q.filename.as_deref().map(str::trim).unwrap_or("");
-    if filename.is_empty() || filename.len() > 200 || filename.contains(['/', '\\', '"', '\0']) {
+    if !crate::header_value::acceptable_filename(filename) {
         e.push(
             "filename",
-            "give a file name (query parameter filename) without slashes or quotes, at most 200 bytes",
+            "give a file name (query parameter filename) without slashes, quotes or control characters such as line breaks, at most 200 bytes",
         );
     }
     let ctype = headers
@@ -308,15 +309,24 @@ async fn download(
     let (a, bytes) = state.store.attachment(incident.id, id).await?;
     Ok((
         [
-            (header::CONTENT_TYPE, a.content_type.clone()),
+            (
+                header::CONTENT_TYPE,
+                // Stored from an allowlist; a row that somehow holds another value is served
+                // as bytes rather than failing.
+                HeaderValue::from_str(&a.content_type)
+                    .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+            ),
             (
                 header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"{}\"", a.filename),
+                content_disposition(Disposition::Inline, &a.filename),
             ),
-            (header::CACHE_CONTROL, "private, max-age=3600".into()),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, max-age=3600"),
+            ),
             (
                 header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; sandbox".into(),
+                HeaderValue::from_static("default-src 'none'; sandbox"),
             ),
         ],
         bytes,

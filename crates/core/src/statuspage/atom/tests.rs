@@ -1,5 +1,10 @@
 //! Tests of the parent module, with a small XML well-formedness checker.
 
+#![expect(
+    clippy::string_slice,
+    reason = "tests slice text at boundaries they just found"
+)]
+
 use super::*;
 use crate::statuspage::UpdateStatus;
 use crate::statuspage::testdata::*;

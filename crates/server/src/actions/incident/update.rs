@@ -202,7 +202,8 @@ pub async fn transition_incident(
             let at = at.unwrap_or(now);
             // Status changes must stay in time order, so the lifecycle read back from the
             // timeline is the one that happened. A change may be dated before the declaration
-            // (an incident recorded after the fact).
+            // (an incident recorded after the fact), but not before the incident began.
+            current.check_not_before_start("at", at)?;
             if let Some(last) = events
                 .iter()
                 .filter(|e| e.kind == EventKind::StatusChange)

@@ -1,5 +1,10 @@
 //! The chart helpers and the SVG they write.
 
+#![expect(
+    clippy::string_slice,
+    reason = "tests slice text at boundaries they just found"
+)]
+
 use super::*;
 
 /// Checks that every tag is closed in order, without parsing XML: `<a>…</a>`, `<b/>`.

@@ -212,6 +212,50 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Acto
     Ok(None)
 }
 
+/// Whether a method changes nothing (RFC 9110 safe methods).
+pub fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Refuses a browser's request that says it came from another site: `Sec-Fetch-Site` other than
+/// `same-origin` or `none`, or an `Origin` that is neither this server's public URL nor the
+/// host the request was sent to. Requests without these headers (API clients, old browsers)
+/// pass here and are judged by their CSRF token.
+pub fn check_same_origin(parts: &Parts, state: &AppState) -> Result<(), AppError> {
+    let refuse = |why: &str| {
+        Err(AppError::Forbidden(format!(
+            "cross-site request refused: {why}"
+        )))
+    };
+    if let Some(site) = parts.headers.get("sec-fetch-site") {
+        match site.to_str().unwrap_or("") {
+            "same-origin" | "none" => {}
+            other => return refuse(&format!("Sec-Fetch-Site is '{other}'")),
+        }
+    }
+    let Some(origin) = parts.headers.get(header::ORIGIN) else {
+        return Ok(());
+    };
+    let origin = origin.to_str().unwrap_or("").trim_end_matches('/');
+    let public = state.config.public_url.trim_end_matches('/');
+    let public_origin = match public.split_once("://") {
+        Some((scheme, rest)) => format!("{scheme}://{}", rest.split('/').next().unwrap_or("")),
+        None => public.to_string(),
+    };
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let origin_host = origin.split_once("://").map_or("", |(_, h)| h);
+    if origin.eq_ignore_ascii_case(&public_origin)
+        || (!host.is_empty() && origin_host.eq_ignore_ascii_case(host))
+    {
+        return Ok(());
+    }
+    refuse(&format!("Origin '{origin}' is not this site"))
+}
+
 impl FromRequestParts<AppState> for Actor {
     type Rejection = AppError;
 
@@ -223,20 +267,23 @@ impl FromRequestParts<AppState> for Actor {
         let actor = authenticate(parts, state).await?.ok_or_else(|| {
             AppError::Unauthorized("sign in, or send 'Authorization: Bearer <token>' (create a token with 'debrief token create')".into())
         })?;
-        if let Via::Session { csrf_token, .. } = &actor.via {
-            let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-            if !safe && parts.uri.path().starts_with("/api/") {
-                let sent = parts
-                    .headers
-                    .get("x-csrf-token")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("");
-                if !constant_time_eq(sent, csrf_token) {
-                    return Err(AppError::Forbidden(
-                        "missing or wrong X-CSRF-Token header for a cookie-authenticated request"
-                            .into(),
-                    ));
-                }
+        if let Via::Session { csrf_token, .. } = &actor.via
+            && !is_safe(&parts.method)
+        {
+            // Every unsafe request of a cookie session, whatever its path: this extractor
+            // serves the API only (the web UI's forms use `UiActor` and a form field). Issue 9:
+            // the check once looked for paths starting `/api/`, which the nested router strips.
+            check_same_origin(parts, state)?;
+            let sent = parts
+                .headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if !constant_time_eq(sent, csrf_token) {
+                return Err(AppError::Forbidden(
+                    "missing or wrong X-CSRF-Token header for a cookie-authenticated request"
+                        .into(),
+                ));
             }
         }
         Ok(actor)

@@ -10,13 +10,13 @@ use reqwest::StatusCode;
 use reqwest::header::{LOCATION, SET_COOKIE};
 
 /// The value of a hidden `csrf` input in a page.
-fn csrf_in(page: &str) -> String {
+pub(crate) fn csrf_in(page: &str) -> String {
     let at = page.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
     page[at..at + 64].to_string()
 }
 
 /// An `application/x-www-form-urlencoded` body.
-fn form_body(pairs: &[(&str, &str)]) -> String {
+pub(crate) fn form_body(pairs: &[(&str, &str)]) -> String {
     let enc = |s: &str| {
         s.bytes()
             .map(|b| match b {
@@ -36,7 +36,7 @@ fn form_body(pairs: &[(&str, &str)]) -> String {
 }
 
 /// `name=value` of a cookie set by a response.
-fn cookie(res: &reqwest::Response, name: &str) -> Option<String> {
+pub(crate) fn cookie(res: &reqwest::Response, name: &str) -> Option<String> {
     res.headers()
         .get_all(SET_COOKIE)
         .iter()
@@ -244,3 +244,50 @@ async fn repeated_wrong_passwords_are_refused_for_a_while(app: &TestApp) {
     );
 }
 e2e_test!(repeated_wrong_passwords_are_refused_for_a_while);
+
+/// A signed-in browser: its session cookie (`name=value`) and the session's CSRF token.
+pub(crate) struct Browser {
+    /// `debrief_session=…`.
+    pub session: String,
+    /// The session's CSRF token, as its pages carry it.
+    pub csrf: String,
+}
+
+/// Signs in through the real form, as a browser would (same origin).
+pub(crate) async fn sign_in(app: &TestApp, email: &str, password: &str) -> Browser {
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client");
+    let login_page = client
+        .get(app.url("/login"))
+        .send()
+        .await
+        .expect("login page");
+    let csrf_cookie = cookie(&login_page, "debrief_csrf").expect("a CSRF cookie");
+    let csrf = csrf_in(&login_page.text().await.expect("page"));
+    let res = client
+        .post(app.url("/login"))
+        .header("cookie", csrf_cookie)
+        .header("origin", &app.address)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form_body(&[
+            ("csrf", &csrf),
+            ("email", email),
+            ("password", password),
+        ]))
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "signed in");
+    let session = cookie(&res, "debrief_session").expect("a session cookie");
+    let page = client
+        .get(app.url("/incidents/new"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .expect("a page");
+    let csrf = csrf_in(&page.text().await.expect("page"));
+    Browser { session, csrf }
+}

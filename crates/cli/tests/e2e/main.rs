@@ -18,6 +18,7 @@
 //! - [`cli`], [`cli_postmortem`]: the binary's client commands against a server.
 //! - [`openapi`], [`openapi_answers`]: the OpenAPI document lists every route, answers match it.
 //! - [`accounts`], [`export`]: set-up, sign-in limits, incident export.
+//! - [`csrf`]: cookie sessions need the CSRF token and the same origin; bearer tokens do not.
 //! - [`browser`], [`ui`]: the web UI in headless Chromium (chromedriver).
 //! - [`statuspage_v2`]: every Statuspage v2 document of a rich page, read by a strict reader
 //!   (`scripts/statuspage-v2-check`).
@@ -39,6 +40,7 @@ mod browser;
 mod cli;
 mod cli_postmortem;
 mod concurrency;
+mod csrf;
 mod durability;
 mod export;
 mod harness;

@@ -29,8 +29,16 @@ pub fn router() -> Router<AppState> {
 struct LoginCsrf(Option<String>);
 
 impl FromRequestParts<AppState> for LoginCsrf {
-    type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+    type Rejection = UiError;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        // Signing in from another site's form (login CSRF) is refused as any other cross-site
+        // write is.
+        if !crate::auth::is_safe(&parts.method) {
+            crate::auth::check_same_origin(parts, state)?;
+        }
         Ok(LoginCsrf(
             cookie(parts, LOGIN_CSRF_COOKIE).map(String::from),
         ))

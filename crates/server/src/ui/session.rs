@@ -39,7 +39,14 @@ impl FromRequestParts<AppState> for UiActor {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         match authenticate(parts, state).await {
-            Ok(Some(actor)) if matches!(actor.via, Via::Session { .. }) => Ok(UiActor(actor)),
+            Ok(Some(actor)) if matches!(actor.via, Via::Session { .. }) => {
+                // The form's CSRF field is checked by the handler; a browser that says the
+                // request came from another site is refused here, before any handler runs.
+                if !crate::auth::is_safe(&parts.method) {
+                    crate::auth::check_same_origin(parts, state).map_err(UiRejection::Error)?;
+                }
+                Ok(UiActor(actor))
+            }
             Ok(_) => {
                 let next = parts
                     .uri

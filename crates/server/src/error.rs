@@ -46,9 +46,23 @@ pub enum AppError {
     /// 422: fields are invalid.
     #[error(transparent)]
     Validation(#[from] ValidationError),
-    /// 429: too many attempts.
-    #[error("{0}")]
-    TooManyRequests(String),
+    /// 429: too many attempts by this caller; `Retry-After` says when to try again.
+    #[error("{detail}")]
+    TooManyRequests {
+        /// What was limited.
+        detail: String,
+        /// Seconds until a new attempt may succeed.
+        retry_after_secs: u64,
+    },
+    /// 503: the server cannot take this now (all password checks busy, the database
+    /// unreachable); `Retry-After` says when to try again.
+    #[error("{detail}")]
+    Unavailable {
+        /// What is unavailable.
+        detail: String,
+        /// Seconds after which trying again makes sense.
+        retry_after_secs: u64,
+    },
     /// 500: something broke on our side; the source is logged, never shown.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -59,6 +73,13 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::NotFound(what) => AppError::NotFound(what),
             StoreError::Conflict(why) => AppError::Conflict(why),
+            StoreError::Unavailable(source) => {
+                tracing::warn!(error = %source, "The database is unreachable");
+                AppError::Unavailable {
+                    detail: "the database is unreachable just now; try again shortly".into(),
+                    retry_after_secs: 5,
+                }
+            }
             StoreError::Other(source) => AppError::Internal(source),
         }
     }
@@ -81,7 +102,8 @@ impl AppError {
             AppError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -98,7 +120,8 @@ impl AppError {
             AppError::PreconditionFailed(_) => "precondition-failed",
             AppError::UnsupportedMediaType(_) => "unsupported-media-type",
             AppError::Validation(_) => "validation",
-            AppError::TooManyRequests(_) => "too-many-requests",
+            AppError::TooManyRequests { .. } => "too-many-requests",
+            AppError::Unavailable { .. } => "unavailable",
             AppError::Internal(_) => "internal",
         }
     }
@@ -137,6 +160,27 @@ impl AppError {
         }
     }
 
+    /// For 429 and 503: the seconds to put in `Retry-After`.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            AppError::TooManyRequests {
+                retry_after_secs, ..
+            }
+            | AppError::Unavailable {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            _ => None,
+        }
+    }
+
+    /// Adds `Retry-After` to a response for this error, when it has one.
+    pub fn add_retry_after(&self, res: &mut Response) {
+        if let Some(secs) = self.retry_after_secs() {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+        }
+    }
+
     /// Logs a server-side failure once.
     pub fn log(&self) {
         if let AppError::Internal(source) = self {
@@ -164,7 +208,9 @@ pub struct Problem {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         self.log();
-        problem_response(self.status(), &self.problem())
+        let mut res = problem_response(self.status(), &self.problem());
+        self.add_retry_after(&mut res);
+        res
     }
 }
 

@@ -174,6 +174,11 @@ impl Store {
         }
     }
 
+    /// Asks the database one trivial question: `Ok` when it answers (a readiness check).
+    pub async fn ping(&self) -> StoreResult<()> {
+        self.read_rows("SELECT 1", &[]).await.map(|_| ())
+    }
+
     /// Which database is behind the store.
     pub fn backend(&self) -> Backend {
         self.backend

@@ -25,7 +25,9 @@ pub(crate) async fn pools(url: &DatabaseUrl) -> StoreResult<(AnyPool, AnyPool)> 
     let pool = AnyPoolOptions::new()
         .max_connections(16)
         .min_connections(1)
-        .acquire_timeout(Duration::from_secs(30))
+        // While the database is unreachable, requests fail with 503 after this wait instead of
+        // hanging; a busy pool hands out a connection long before it.
+        .acquire_timeout(Duration::from_secs(5))
         .after_connect(|conn, _| {
             Box::pin(async move {
                 // Filters are dynamic (the incident list): a plan made for the actual values

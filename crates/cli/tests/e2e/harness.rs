@@ -100,9 +100,19 @@ pub async fn spawn_app_with(
     backend: Backend,
     configure: impl FnOnce(&mut ServerConfig),
 ) -> TestApp {
+    spawn_app_via(backend, str::to_string, configure).await
+}
+
+/// [`spawn_app_with`] whose server reaches its fresh database at the URL `route` makes of the
+/// database's own (through a proxy that a test can cut, for example).
+pub async fn spawn_app_via(
+    backend: Backend,
+    route: impl FnOnce(&str) -> String,
+    configure: impl FnOnce(&mut ServerConfig),
+) -> TestApp {
     init_logs();
     let db = TestDb::create(backend).await;
-    let store = open_store(db.url()).await;
+    let store = open_store(&route(db.url())).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind a loopback port");

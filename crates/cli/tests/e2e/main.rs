@@ -23,6 +23,7 @@
 //! - [`statuspage_v2`]: every Statuspage v2 document of a rich page, read by a strict reader
 //!   (`scripts/statuspage-v2-check`).
 //! - [`multi_instance`]: two servers sharing one PostgreSQL database.
+//! - [`readiness`]: an unreachable PostgreSQL is a 503 with Retry-After; the server recovers.
 //! - [`maintenance_ops`], [`maintenance_cancel`]: maintenance after scheduling: updates, early
 //!   completion, a new window, cancellation, refused moves.
 //! - [`subscriber_admin`]: admins list and remove a page's subscribers; the page's admin screen.
@@ -59,6 +60,7 @@ mod policy;
 mod postmortem;
 mod postmortem_admin;
 mod privacy;
+mod readiness;
 mod refusals;
 mod reminders;
 mod schema;

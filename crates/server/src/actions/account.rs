@@ -89,10 +89,13 @@ pub async fn check_password(
     let wrong = || AppError::Unauthorized("wrong email or password".into());
     let key = email.trim().to_ascii_lowercase();
     if let Err(wait) = state.logins.check(&key, std::time::Instant::now()) {
-        return Err(AppError::TooManyRequests(format!(
-            "too many failed sign-ins for this email; try again in {} minute(s)",
-            wait.as_secs().div_ceil(60).max(1)
-        )));
+        return Err(AppError::TooManyRequests {
+            detail: format!(
+                "too many failed sign-ins for this email; try again in {} minute(s)",
+                wait.as_secs().div_ceil(60).max(1)
+            ),
+            retry_after_secs: wait.as_secs().max(1),
+        });
     }
     let creds = state.store.credentials(&key).await?;
     // Verify against a dummy hash when the user is unknown, so timing does not tell.

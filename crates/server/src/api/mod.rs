@@ -97,10 +97,37 @@ pub fn router() -> Router<AppState> {
         .fallback(not_found);
     Router::new()
         .nest("/api/v1", v1)
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(healthz))
         .layer(axum::middleware::map_response(
             method_not_allowed_as_problem,
         ))
+}
+
+/// Readiness for a load balancer: 200 when the database answers within two seconds, else 503
+/// with `Retry-After`. It recovers by itself when the database comes back.
+async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    let answered =
+        tokio::time::timeout(std::time::Duration::from_secs(2), state.store.ping()).await;
+    match answered {
+        Ok(Ok(())) => {
+            axum::Json(serde_json::json!({"status": "ok", "database": "ok"})).into_response()
+        }
+        failed => {
+            let why = match failed {
+                Ok(Err(e)) => e.to_string(),
+                _ => "no answer within 2 s".to_string(),
+            };
+            tracing::warn!(reason = %why, "Health check: the database is not answering");
+            let mut res = (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(serde_json::json!({"status": "unavailable", "database": why})),
+            )
+                .into_response();
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            res
+        }
+    }
 }
 
 async fn openapi() -> Response {

@@ -162,9 +162,10 @@ async fn accept(
     }
     e.into_result(())?;
     if !state.subscribers.page_allows(&slug) {
-        return Err(AppError::TooManyRequests(
-            "too many subscriptions to this page just now; try again in a minute".into(),
-        ));
+        return Err(AppError::TooManyRequests {
+            detail: "too many subscriptions to this page just now; try again in a minute".into(),
+            retry_after_secs: 60,
+        });
     }
     let answer = match kind {
         "email" => "If this address can be subscribed, a confirmation link is on its way.",

@@ -193,7 +193,7 @@ async fn login(
     let next = safe_next(f.next.as_deref());
     match act::check_password(&state, &f.email, &f.password).await {
         Ok(user) => signed_in(&state, &user, &next).await,
-        Err(e @ (AppError::Unauthorized(_) | AppError::TooManyRequests(_))) => {
+        Err(e @ (AppError::Unauthorized(_) | AppError::TooManyRequests { .. })) => {
             let csrf = new_secret();
             let page = LoginPage {
                 next,
@@ -203,6 +203,7 @@ async fn login(
             };
             let mut res = with_login_csrf(&state, page, &csrf);
             *res.status_mut() = e.status();
+            e.add_retry_after(&mut res);
             Ok(res)
         }
         Err(e) => Err(e.into()),

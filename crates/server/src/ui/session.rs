@@ -117,15 +117,17 @@ impl IntoResponse for UiError {
             detail: self.0.detail(),
             fields,
         };
-        (
-            if status.is_server_error() {
+        let mut res = (
+            if status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE {
                 StatusCode::INTERNAL_SERVER_ERROR
             } else {
                 status
             },
             page,
         )
-            .into_response()
+            .into_response();
+        self.0.add_retry_after(&mut res);
+        res
     }
 }
 

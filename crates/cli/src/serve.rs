@@ -31,6 +31,14 @@ pub struct ServeArgs {
     /// announce their changes at once; this is the safety net).
     #[arg(long, env = "DEBRIEF_STATUS_RECHECK_SECS", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=3600))]
     status_recheck_secs: u64,
+    /// Sign-in attempts allowed per client address per minute (0: no limit). Behind a reverse
+    /// proxy every client shares the proxy's address: raise it there.
+    #[arg(
+        long,
+        env = "DEBRIEF_SIGN_INS_PER_MINUTE_PER_ADDRESS",
+        default_value_t = 30
+    )]
+    sign_ins_per_minute_per_address: usize,
     /// Log format: `pretty` for people, `json` for log collectors.
     #[arg(long, env = "DEBRIEF_LOG_FORMAT", default_value = "pretty", value_parser = ["pretty", "json"])]
     log_format: String,
@@ -85,6 +93,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             public_url: public_url.clone(),
             smtp,
             status_recheck: std::time::Duration::from_secs(args.status_recheck_secs),
+            sign_ins_per_address_per_minute: args.sign_ins_per_minute_per_address,
             ..Default::default()
         },
     );

@@ -1,7 +1,7 @@
 //! Who is asking: web sessions (cookie) and API tokens (bearer), passwords and secrets.
 //!
 //! Secrets (session ids, API tokens, the set-up token) are 32 random bytes shown to their holder
-//! once; the database keeps only their SHA-256. Passwords are Argon2id PHC strings.
+//! once; the database keeps only their SHA-256. Passwords are Argon2id PHC strings, computed under the bound of [`crate::password`].
 
 use crate::{AppError, AppState};
 use axum::extract::FromRequestParts;
@@ -98,34 +98,6 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0
-}
-
-/// Hashes a password with Argon2id (off the async threads: it takes tens of milliseconds).
-pub async fn hash_password(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || {
-        use argon2::PasswordHasher;
-        argon2::Argon2::default()
-            .hash_password(password.as_bytes())
-            .map(|h| h.to_string())
-            .map_err(|e| AppError::Internal(e.to_string().into()))
-    })
-    .await
-    .map_err(AppError::internal)?
-}
-
-/// Checks a password against a PHC string.
-pub async fn verify_password(password: String, phc: String) -> bool {
-    tokio::task::spawn_blocking(move || {
-        use argon2::PasswordVerifier;
-        match argon2::password_hash::phc::PasswordHash::new(&phc) {
-            Ok(parsed) => argon2::Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok(),
-            Err(_) => false,
-        }
-    })
-    .await
-    .unwrap_or(false)
 }
 
 /// A cookie's value from the request.

@@ -10,6 +10,7 @@
 //! - [`error`]: [`AppError`] and its RFC 9457 problem documents.
 //! - [`header_value`]: header values built from text a person chose (file names).
 //! - [`auth`]: who is asking (session cookie or bearer token), passwords, secrets, CSRF.
+//! - [`password`]: Argon2 on a bounded set of threads; sign-ins limited per client address.
 //! - [`actions`]: one function per domain command, shared by the API and the UI.
 //! - [`live`]: the hub that pushes new timeline events to server-sent-event streams.
 //! - [`api`], [`ui`]: the two faces of the server.
@@ -24,6 +25,7 @@ pub mod header_value;
 pub mod jobs;
 pub mod limiter;
 pub mod live;
+pub mod password;
 pub mod state;
 pub mod status;
 pub mod ui;
@@ -57,8 +59,27 @@ async fn security_headers(mut res: axum::response::Response) -> axum::response::
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
+    let html = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
+    if html && !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        );
+    }
     res
 }
+
+/// The Content-Security-Policy of every HTML page (issue 9.7): scripts, styles, fonts and
+/// connections (the live timeline's event stream) only from this origin, nothing inline; images
+/// also from `data:` and HTTPS (a status page's logo); forms post only here; no framing, no
+/// `<base>`, no plugins. Pages therefore carry no inline script, handler or style: behaviour is
+/// in `static/app.js`, looks in `static/app.css` and each status page's `theme.css`.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
+     style-src 'self'; img-src 'self' data: https:; font-src 'self'; connect-src 'self'; \
+     form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
 /// Serves the application on a bound listener, and runs the job worker beside it, until
 /// `shutdown` completes. The worker stops at the same signal (or when this future is dropped),
@@ -74,7 +95,9 @@ pub async fn run(
         stopped.clone(),
     ));
     let worker = tokio::spawn(jobs::run_worker(state.clone(), stopped));
-    let served = axum::serve(listener, app(state))
+    // The peer address reaches handlers (sign-ins are limited per client address).
+    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let served = axum::serve(listener, service)
         .with_graceful_shutdown(async move {
             shutdown.await;
             drop(stop);

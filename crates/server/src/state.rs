@@ -23,6 +23,8 @@ pub struct ServerConfig {
     /// How old a status page snapshot may grow before a request checks the database for
     /// changes it was not told of (on PostgreSQL, other servers announce theirs at once).
     pub status_recheck: std::time::Duration,
+    /// Sign-in attempts allowed per client address per minute (0: no limit).
+    pub sign_ins_per_address_per_minute: usize,
 }
 
 impl Default for ServerConfig {
@@ -34,6 +36,7 @@ impl Default for ServerConfig {
             smtp: None,
             jobs: JobsConfig::default(),
             status_recheck: std::time::Duration::from_secs(1),
+            sign_ins_per_address_per_minute: 30,
         }
     }
 }
@@ -70,6 +73,10 @@ pub struct Shared {
     pub config: Arc<ServerConfig>,
     /// Failed sign-ins, to slow down password guessing.
     pub logins: Arc<LoginLimiter>,
+    /// Sign-in attempts per client address.
+    pub sign_in_addresses: crate::password::AddressLimiter,
+    /// Where every Argon2 computation runs, under a bound.
+    pub passwords: crate::password::PasswordGate,
     /// Tokens and catalogue, read by almost every request.
     pub caches: Arc<Caches>,
     /// The job runner's wake-up signal and clients (the worker itself runs in [`crate::run`]).
@@ -88,6 +95,10 @@ impl AppState {
             jobs: Arc::new(Jobs::new(&config)),
             status: crate::status::Snapshots::for_store(&store, config.status_recheck),
             live: LiveHub::for_store(&store),
+            sign_in_addresses: crate::password::AddressLimiter::new(
+                config.sign_ins_per_address_per_minute,
+            ),
+            passwords: crate::password::PasswordGate::for_this_machine(),
             store,
             config: Arc::new(config),
             logins: Arc::default(),

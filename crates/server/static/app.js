@@ -155,3 +155,13 @@ function setupPostmortem() {
   });
 }
 document.addEventListener("DOMContentLoaded", setupPostmortem);
+
+// "Go back" links on error pages (no inline script under the Content-Security-Policy).
+for (const a of document.querySelectorAll("a[data-back]")) {
+  a.addEventListener("click", (e) => {
+    if (history.length > 1) {
+      e.preventDefault();
+      history.back();
+    }
+  });
+}

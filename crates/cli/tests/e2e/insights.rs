@@ -24,7 +24,10 @@ fn day(days_from_today: i64) -> String {
 }
 
 /// Declares an incident, runs the steps the test needs, and returns its reference.
-async fn incident(app: &TestApp, body: Value, resolved_hours_ago: i64) -> String {
+async fn incident(app: &TestApp, mut body: Value, resolved_hours_ago: i64) -> String {
+    // Impact began an hour before the back-dated resolution: a status change may not be dated
+    // before the incident began.
+    body["started_at"] = json!(ago(resolved_hours_ago + 1));
     let inc = app.declare(&app.admin_token, &body).await;
     let r = inc["reference"].as_str().unwrap().to_string();
     app.transition(
@@ -143,9 +146,9 @@ async fn arrange(app: &TestApp) {
     // Missing: resolved 25 days ago, never published; on a service of no team.
     incident(app, sev("Search index stale", "SEV2", "search"), 25 * 24).await;
     // Waived before resolution.
-    let d = app
-        .declare(&app.admin_token, &sev("Queue backlog", "SEV2", "search"))
-        .await;
+    let mut queue = sev("Queue backlog", "SEV2", "search");
+    queue["started_at"] = json!(ago(25));
+    let d = app.declare(&app.admin_token, &queue).await;
     let d = d["reference"].as_str().unwrap();
     let (s, _, body) = app
         .post(

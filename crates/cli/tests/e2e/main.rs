@@ -18,6 +18,7 @@
 //! - [`cli`], [`cli_postmortem`]: the binary's client commands against a server.
 //! - [`openapi`], [`openapi_answers`]: the OpenAPI document lists every route, answers match it.
 //! - [`accounts`], [`export`]: set-up, sign-in limits, incident export.
+//! - [`sign_in_load`]: hundreds of concurrent sign-ins keep the binary's memory bounded; limits per address.
 //! - [`csrf`]: cookie sessions need the CSRF token and the same origin; bearer tokens do not.
 //! - [`browser`], [`ui`]: the web UI in headless Chromium (chromedriver).
 //! - [`statuspage_v2`]: every Statuspage v2 document of a rich page, read by a strict reader
@@ -38,6 +39,7 @@
 mod accounts;
 mod bad_input;
 mod browser;
+mod calendar_privacy;
 mod cli;
 mod cli_postmortem;
 mod concurrency;
@@ -45,6 +47,7 @@ mod csrf;
 mod durability;
 mod export;
 mod harness;
+mod headers;
 mod incident_ops;
 mod insights;
 mod jobs;
@@ -65,6 +68,7 @@ mod refusals;
 mod reminders;
 mod schema;
 mod scripted_run;
+mod sign_in_load;
 mod sse;
 mod status_pages;
 mod status_pages_ops;

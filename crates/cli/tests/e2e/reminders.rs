@@ -60,7 +60,9 @@ async fn resolved_sev1(app: &TestApp, title: &str, resolved_at: &str) -> String 
     let inc = app
         .declare(
             &app.admin_token,
-            &json!({"title": title, "severity": "SEV1"}),
+            // Impact began before the back-dated resolution (a status change may not be dated
+            // before the incident began).
+            &json!({"title": title, "severity": "SEV1", "started_at": "2020-01-01T00:00:00Z"}),
         )
         .await;
     let r = inc["reference"].as_str().unwrap().to_string();

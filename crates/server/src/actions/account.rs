@@ -1,7 +1,7 @@
 //! Account commands: first-admin set-up, users, sessions and API tokens.
 
 use super::now;
-use crate::auth::{Actor, hash_password, hash_secret, new_secret, verify_password};
+use crate::auth::{Actor, hash_secret, new_secret};
 use crate::{AppError, AppState};
 use debrief_core::access::{AccountRole, NewUserInput, Scope};
 use debrief_core::validation::{ValidationError, required_text};
@@ -53,7 +53,7 @@ pub async fn complete_setup(
         .password
         .clone()
         .ok_or_else(|| ValidationError::one("password", "must not be empty"))?;
-    let hash = hash_password(password).await?;
+    let hash = state.passwords.hash(password).await?;
     Ok(state
         .store
         .create_first_admin(&new.email, &new.name, &hash, now())
@@ -71,7 +71,7 @@ pub async fn create_user(
     }
     let new = input.validate()?;
     let hash = match new.password.clone() {
-        Some(p) => Some(hash_password(p).await?),
+        Some(p) => Some(state.passwords.hash(p).await?),
         None => None,
     };
     Ok(state
@@ -80,13 +80,28 @@ pub async fn create_user(
         .await?)
 }
 
-/// Checks an email and password; the same error whether the email is unknown or the password wrong.
+/// Checks an email and password; the same error whether the email is unknown or the password
+/// wrong. `client` is the address the attempt came from (limited per minute), when known.
 pub async fn check_password(
     state: &AppState,
+    client: Option<std::net::IpAddr>,
     email: &str,
     password: &str,
 ) -> Result<User, AppError> {
     let wrong = || AppError::Unauthorized("wrong email or password".into());
+    if let Some(ip) = client
+        && let Err(wait) = state
+            .sign_in_addresses
+            .attempt(ip, std::time::Instant::now())
+    {
+        return Err(AppError::TooManyRequests {
+            detail: format!(
+                "too many sign-ins from your address; try again in {} second(s)",
+                wait.as_secs().max(1)
+            ),
+            retry_after_secs: wait.as_secs().max(1),
+        });
+    }
     let key = email.trim().to_ascii_lowercase();
     if let Err(wait) = state.logins.check(&key, std::time::Instant::now()) {
         return Err(AppError::TooManyRequests {
@@ -107,7 +122,7 @@ pub async fn check_password(
         ),
         None => (DUMMY.into(), None),
     };
-    let ok = verify_password(password.to_string(), hash).await;
+    let ok = state.passwords.verify(password.to_string(), hash).await?;
     match user {
         Some(u) if ok && !u.disabled => {
             state.logins.succeed(&key);

@@ -423,10 +423,17 @@ pub async fn occurrences(
         .collect())
 }
 
-/// The `.ics` of one meeting (an invitation with METHOD:REQUEST or CANCEL).
-pub async fn invitation(state: &AppState, m: &Meeting, method: Method) -> Result<String, AppError> {
+/// The `.ics` of one meeting (an invitation with METHOD:REQUEST or CANCEL); `redact` gives the
+/// version for people who may not see its private incident.
+pub async fn invitation(
+    state: &AppState,
+    m: &Meeting,
+    method: Method,
+    redact: bool,
+) -> Result<String, AppError> {
     let users = state.store.list_users().await?;
     let event = to_event(state, m, &users)?;
+    let event = if redact { redacted(event) } else { event };
     ics::calendar(Some(method), ics::PRODID, None, &[event])
         .map_err(|e| AppError::Internal(e.to_string().into()))
 }
@@ -495,7 +502,50 @@ pub async fn create_feed(state: &AppState, actor: &Actor) -> Result<String, AppE
     ))
 }
 
-/// The calendar feed with this token: every meeting its user organises or attends.
+/// What others see of a meeting of a private incident they take no part in (issue 9.6).
+pub const PRIVATE_MEETING_TITLE: &str = "Private incident meeting";
+
+/// Whether the user `viewer` may see the incident of meeting `m` (meetings of no incident, such
+/// as the recurring review, are visible to everyone).
+pub async fn meeting_visible_to(
+    state: &AppState,
+    m: &Meeting,
+    viewer: debrief_core::access::Viewer,
+) -> Result<bool, AppError> {
+    let Some(r) = &m.incident else {
+        return Ok(true);
+    };
+    let Ok(r) = r.parse::<IncidentRef>() else {
+        return Ok(false);
+    };
+    match state.store.incident(r.0, viewer).await {
+        Ok(_) => Ok(true),
+        Err(debrief_store::StoreError::NotFound(_)) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The viewer of a user, as the rest of the product decides visibility.
+pub fn viewer_of(user: &User) -> debrief_core::access::Viewer {
+    debrief_core::access::Viewer {
+        user_id: user.id,
+        sees_all: user.role == AccountRole::Admin,
+    }
+}
+
+/// `event` as shown to someone who may not see its private incident: the time is kept (it is in
+/// their calendar), the title, description, link, location and the other people are not.
+pub fn redacted(mut event: IcsEvent) -> IcsEvent {
+    event.summary = PRIVATE_MEETING_TITLE.into();
+    event.description = Some("A meeting of a private incident you do not take part in.".into());
+    event.url = None;
+    event.location = None;
+    event.attendees.clear();
+    event
+}
+
+/// The calendar feed with this token: every meeting its user organises or attends, a meeting of
+/// a private incident they cannot see shown only as [`PRIVATE_MEETING_TITLE`].
 pub async fn feed(state: &AppState, token: &str) -> Result<String, AppError> {
     let user_id = state
         .store
@@ -503,11 +553,21 @@ pub async fn feed(state: &AppState, token: &str) -> Result<String, AppError> {
         .await?
         .ok_or_else(|| AppError::NotFound("calendar feed".into()))?;
     let users = state.store.list_users().await?;
-    let meetings = state.store.meetings_of(user_id).await?;
-    let events = meetings
+    let user = users
         .iter()
-        .map(|m| to_event(state, m, &users))
-        .collect::<Result<Vec<_>, _>>()?;
+        .find(|u| u.id == user_id && !u.disabled)
+        .ok_or_else(|| AppError::NotFound("calendar feed".into()))?;
+    let viewer = viewer_of(user);
+    let meetings = state.store.meetings_of(user_id).await?;
+    let mut events = Vec::with_capacity(meetings.len());
+    for m in &meetings {
+        let event = to_event(state, m, &users)?;
+        events.push(if meeting_visible_to(state, m, viewer).await? {
+            event
+        } else {
+            redacted(event)
+        });
+    }
     ics::calendar(None, ics::PRODID, Some("Debrief postmortems"), &events)
         .map_err(|e| AppError::Internal(e.to_string().into()))
 }

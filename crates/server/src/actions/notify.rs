@@ -27,54 +27,77 @@ fn address(u: &User) -> String {
 }
 
 /// Sends a meeting's invitation (or cancellation) with its `.ics` to the organiser and attendees.
+/// Those who may not see the meeting's private incident get it as "Private incident meeting":
+/// the time, no title, no link (issue 9.6).
 pub async fn invite(state: &AppState, m: &Meeting, method: Method) -> Result<(), AppError> {
+    use crate::actions::meetings::{PRIVATE_MEETING_TITLE, meeting_visible_to, viewer_of};
     let users = state.store.list_users().await?;
-    let mut to: Vec<String> = Vec::new();
+    let (mut open, mut redacted): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
     for id in std::iter::once(&m.organizer_id).chain(&m.attendee_ids) {
         if let Some(u) = users.iter().find(|u| u.id == *id && !u.disabled) {
             let a = address(u);
-            if !to.contains(&a) {
-                to.push(a);
+            let list = if meeting_visible_to(state, m, viewer_of(u)).await? {
+                &mut open
+            } else {
+                &mut redacted
+            };
+            if !list.contains(&a) {
+                list.push(a);
             }
         }
     }
-    let ics = invitation(state, m, method).await?;
     let cancelled = method == Method::Cancel;
-    let message = EmailMessage {
-        to,
-        subject: format!(
-            "{}: {} ({} UTC)",
-            if cancelled { "Cancelled" } else { "Invitation" },
-            m.title,
-            m.starts_at.strftime("%Y-%m-%d %H:%M")
-        ),
-        text: format!(
-            "{}\n\nWhen: {} UTC{}\nWhere: {}\n\nThe invitation is attached (invite.ics).\n",
-            m.title,
-            m.starts_at.strftime("%Y-%m-%d %H:%M"),
-            m.rrule
-                .as_deref()
-                .map_or(String::new(), |r| format!(", repeating {r}")),
-            m.location.as_deref().unwrap_or("—"),
-        ),
-        html: None,
-        attachments: vec![Attachment::new(
-            "invite.ics",
-            &format!(
-                "text/calendar; method={}; charset=UTF-8",
-                if cancelled { "CANCEL" } else { "REQUEST" }
-            ),
-            ics.as_bytes(),
-        )],
-        headers: Default::default(),
-    };
     let key = format!(
         "meeting:{}:{}:{}",
         m.id,
         m.sequence,
         if cancelled { "cancel" } else { "request" }
     );
-    send_email(state, &key, &message, now()).await?;
+    for (to, redact) in [(open, false), (redacted, true)] {
+        if to.is_empty() {
+            continue;
+        }
+        let ics = invitation(state, m, method, redact).await?;
+        let (title, location) = if redact {
+            (PRIVATE_MEETING_TITLE, "—")
+        } else {
+            (m.title.as_str(), m.location.as_deref().unwrap_or("—"))
+        };
+        let message = EmailMessage {
+            to,
+            subject: format!(
+                "{}: {} ({} UTC)",
+                if cancelled { "Cancelled" } else { "Invitation" },
+                title,
+                m.starts_at.strftime("%Y-%m-%d %H:%M")
+            ),
+            text: format!(
+                "{}\n\nWhen: {} UTC{}\nWhere: {}\n\nThe invitation is attached (invite.ics).\n",
+                title,
+                m.starts_at.strftime("%Y-%m-%d %H:%M"),
+                m.rrule
+                    .as_deref()
+                    .map_or(String::new(), |r| format!(", repeating {r}")),
+                location,
+            ),
+            html: None,
+            attachments: vec![Attachment::new(
+                "invite.ics",
+                &format!(
+                    "text/calendar; method={}; charset=UTF-8",
+                    if cancelled { "CANCEL" } else { "REQUEST" }
+                ),
+                ics.as_bytes(),
+            )],
+            headers: Default::default(),
+        };
+        let mail_key = if redact {
+            format!("{key}:private")
+        } else {
+            key.clone()
+        };
+        send_email(state, &mail_key, &message, now()).await?;
+    }
     emit_webhook(
         state,
         if cancelled {

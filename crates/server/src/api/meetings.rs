@@ -82,7 +82,7 @@ async fn invite(
     } else {
         Method::Request
     };
-    let body = act::invitation(&state, &m, method).await?;
+    let body = act::invitation(&state, &m, method, false).await?;
     Ok(calendar_response(body, &format!("meeting-{}.ics", m.id)))
 }
 

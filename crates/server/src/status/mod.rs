@@ -82,8 +82,6 @@ pub struct PageSnapshot {
     pub incidents: HashMap<String, render::IncidentView>,
     /// …the page…
     pub page: debrief_store::status_page::StatusPage,
-    /// …its accent colour…
-    pub accent: String,
     /// …and those rendered so far.
     pub rendered: Mutex<HashMap<String, Arc<File>>>,
 }
@@ -101,7 +99,7 @@ impl PageSnapshot {
         if let Some(f) = rendered.get(path) {
             return Ok(Some(f.clone()));
         }
-        let f = Arc::new(render::incident_file(&self.page, &self.accent, incident)?);
+        let f = Arc::new(render::incident_file(&self.page, incident)?);
         rendered.insert(path.to_string(), f.clone());
         Ok(Some(f))
     }

@@ -154,7 +154,6 @@ fn overall_class(status: &Status) -> &'static str {
 #[template(path = "status/index.html")]
 struct IndexPage<'a> {
     page: &'a StatusPage,
-    accent: String,
     header: String,
     logo: Option<String>,
     overall: &'a str,
@@ -184,11 +183,17 @@ pub struct MaintenanceView {
     pub updates: Vec<UpdateView>,
 }
 
+/// The page's stylesheet (its accent colour is the only thing that varies).
+#[derive(Template)]
+#[template(path = "status/theme.css", escape = "none")]
+struct Theme<'a> {
+    accent: &'a str,
+}
+
 #[derive(Template)]
 #[template(path = "status/incident.html")]
 struct IncidentPage<'a> {
     page: &'a StatusPage,
-    accent: String,
     incident: &'a IncidentView,
 }
 
@@ -364,7 +369,6 @@ fn render_snapshot(
     let accent = b["accent_color"].as_str().unwrap_or("#1f6feb").to_string();
     let index = IndexPage {
         page: &page,
-        accent: accent.clone(),
         header: b["header"].as_str().unwrap_or_default().to_string(),
         logo: b["logo_url"].as_str().map(str::to_string),
         overall: &status.description,
@@ -388,6 +392,13 @@ fn render_snapshot(
         "index.html".into(),
         Arc::new(File::new("text/html; charset=utf-8", index.into_bytes())),
     );
+    let theme = Theme { accent: &accent }
+        .render()
+        .map_err(|e| AppError::Internal(Box::new(e)))?;
+    files.insert(
+        "theme.css".into(),
+        Arc::new(File::new("text/css; charset=utf-8", theme.into_bytes())),
+    );
     Ok(PageSnapshot {
         updated_at: page.updated_at,
         public: page.public,
@@ -397,23 +408,14 @@ fn render_snapshot(
             .map(|i| (format!("incidents/{}", i.id), i))
             .collect(),
         page,
-        accent,
         rendered: Default::default(),
     })
 }
 
 /// Renders one incident's page (on its first request after a change, then kept).
-pub fn incident_file(
-    page: &StatusPage,
-    accent: &str,
-    incident: &IncidentView,
-) -> Result<File, AppError> {
-    let html = IncidentPage {
-        page,
-        accent: accent.to_string(),
-        incident,
-    }
-    .render()
-    .map_err(|e| AppError::Internal(Box::new(e)))?;
+pub fn incident_file(page: &StatusPage, incident: &IncidentView) -> Result<File, AppError> {
+    let html = IncidentPage { page, incident }
+        .render()
+        .map_err(|e| AppError::Internal(Box::new(e)))?;
     Ok(File::new("text/html; charset=utf-8", html.into_bytes()))
 }

@@ -239,8 +239,9 @@ fn page_html(title: &str, text: &str, form: Option<&str>) -> Html<String> {
         )
     });
     Html(format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title></head>\
-         <body style=\"font:16px system-ui;max-width:40rem;margin:2rem auto\"><h1>{}</h1><p>{}</p>{form}</body></html>",
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\
+         <link rel=\"stylesheet\" href=\"/static/app.css\"></head>\
+         <body class=\"notice\"><h1>{}</h1><p>{}</p>{form}</body></html>",
         esc(title),
         esc(title),
         esc(text)

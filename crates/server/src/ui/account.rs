@@ -25,8 +25,9 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(logout))
 }
 
-/// The pre-session CSRF token (double-submit cookie) for sign-in and set-up forms.
-struct LoginCsrf(Option<String>);
+/// The pre-session CSRF token (double-submit cookie) for sign-in and set-up forms, and the
+/// address the request came from (sign-ins are limited per address).
+struct LoginCsrf(Option<String>, Option<std::net::IpAddr>);
 
 impl FromRequestParts<AppState> for LoginCsrf {
     type Rejection = UiError;
@@ -39,8 +40,13 @@ impl FromRequestParts<AppState> for LoginCsrf {
         if !crate::auth::is_safe(&parts.method) {
             crate::auth::check_same_origin(parts, state)?;
         }
+        let client = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
         Ok(LoginCsrf(
             cookie(parts, LOGIN_CSRF_COOKIE).map(String::from),
+            client,
         ))
     }
 }
@@ -191,9 +197,13 @@ async fn login(
 ) -> Result<Response, UiError> {
     check_login_csrf(&c, &f.csrf)?;
     let next = safe_next(f.next.as_deref());
-    match act::check_password(&state, &f.email, &f.password).await {
+    match act::check_password(&state, c.1, &f.email, &f.password).await {
         Ok(user) => signed_in(&state, &user, &next).await,
-        Err(e @ (AppError::Unauthorized(_) | AppError::TooManyRequests { .. })) => {
+        Err(
+            e @ (AppError::Unauthorized(_)
+            | AppError::TooManyRequests { .. }
+            | AppError::Unavailable { .. }),
+        ) => {
             let csrf = new_secret();
             let page = LoginPage {
                 next,

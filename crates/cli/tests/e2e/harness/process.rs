@@ -17,6 +17,7 @@ pub fn debrief() -> Command {
         "DEBRIEF_PUBLIC_URL",
         "DEBRIEF_SMTP_URL",
         "DEBRIEF_SMTP_FROM",
+        "DEBRIEF_SIGN_INS_PER_MINUTE_PER_ADDRESS",
     ] {
         c.env_remove(var);
     }
@@ -130,6 +131,11 @@ impl ServerProcess {
             }
         }
         panic!("debrief serve could not start on any of 5 ports");
+    }
+
+    /// The process id (to read `/proc/<pid>/status`).
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("a running server")
     }
 
     /// Kills the process with SIGKILL (what `kill -9` sends) and reaps it.

@@ -133,10 +133,12 @@ impl Incident {
             } else {
                 "the declaration"
             };
-            return Err(ValidationError::one(
+            let mut e = ValidationError::default();
+            e.push_conflict(
                 field,
                 format!("must not be before {what} ({})", crate::format_utc(began)),
-            ));
+            );
+            return Err(e);
         }
         Ok(())
     }
@@ -153,7 +155,7 @@ pub fn parse_time(
     match value.trim().parse::<Timestamp>() {
         Ok(ts) => {
             if ts.as_second() > now.as_second() + FUTURE_SKEW_SECONDS {
-                errors.push(field, "must not be in the future");
+                errors.push_conflict(field, "must not be in the future");
                 None
             } else {
                 Some(to_millis(ts))

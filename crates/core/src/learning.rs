@@ -45,8 +45,10 @@ use jiff::civil::Date;
 use jiff::{ToSpan, tz::TimeZone};
 use serde::Serialize;
 
-/// The longest period a report covers, in days (three years).
-pub const MAX_DAYS: i64 = 3 * 366;
+/// The first year a period may start in.
+pub const FIRST_YEAR: i16 = 1970;
+/// The last year a period may reach (bounds the number of buckets of a report).
+pub const LAST_YEAR: i16 = 2199;
 
 /// The period when none is given, in days.
 pub const DEFAULT_DAYS: i64 = 90;
@@ -112,7 +114,14 @@ impl LearningQuery {
         let mut e = ValidationError::default();
         let (mut from, mut to, mut team, mut bucket) = (None, None, None, BucketSize::Month);
         let day = |e: &mut ValidationError, field: &str, v: &str| match v.parse::<Date>() {
-            Ok(d) if v.len() == 10 => Some(d),
+            Ok(d) if v.len() == 10 && (FIRST_YEAR..=LAST_YEAR).contains(&d.year()) => Some(d),
+            Ok(_) if v.len() == 10 => {
+                e.push(
+                    field,
+                    format!("must be a day from {FIRST_YEAR} to {LAST_YEAR}"),
+                );
+                None
+            }
             _ => {
                 e.push(field, format!("'{v}' is not a date (use YYYY-MM-DD)"));
                 None
@@ -141,16 +150,8 @@ impl LearningQuery {
         let failed = !e.fields.is_empty();
         let to = to.unwrap_or_else(|| today.tomorrow().unwrap_or(today));
         let from = from.unwrap_or_else(|| to.checked_sub(DEFAULT_DAYS.days()).unwrap_or(to));
-        if !failed {
-            if from >= to {
-                e.push("to", "must be after from (the period is [from, to))");
-            } else if (to - from).get_days() as i64 > MAX_DAYS {
-                e.push(
-                    "from",
-                    format!("the period can be at most {MAX_DAYS} days long"),
-                );
-            }
-        }
+        // A period that ends before it starts is empty: nothing happened in it.
+        let to = if failed { to } else { to.max(from) };
         e.into_result(Self {
             from,
             to,

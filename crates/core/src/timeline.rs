@@ -244,7 +244,7 @@ pub fn validate_links(e: &mut ValidationError, links: &[Link]) -> Vec<Link> {
             let lower = url.to_ascii_lowercase();
             let ok = (lower.starts_with("https://") || lower.starts_with("http://"))
                 && url.len() > 8
-                && url.len() <= 2000
+                && url.chars().count() <= 2000
                 && !url.chars().any(char::is_whitespace);
             if !ok {
                 e.push(

@@ -9,6 +9,15 @@ pub struct FieldError {
     pub field: String,
     /// What is wrong, in words a person can act on.
     pub message: String,
+    /// The field refers to something that does not exist (or that the caller cannot see):
+    /// when every problem is of this kind the answer is 404, not 422.
+    #[serde(skip)]
+    pub missing: bool,
+    /// The field is well formed but contradicts the current state (a time in the future, a
+    /// change dated before the incident began): when no problem is a malformed field the
+    /// answer is 409, not 422.
+    #[serde(skip)]
+    pub conflict: bool,
 }
 
 /// Every problem found with an input; never empty when returned as an error.
@@ -27,12 +36,55 @@ impl ValidationError {
         e
     }
 
+    /// An error about a single field that refers to something that does not exist.
+    pub fn missing(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let mut e = Self::default();
+        e.push_missing(field, message);
+        e
+    }
+
     /// Records one more problem.
     pub fn push(&mut self, field: impl Into<String>, message: impl Into<String>) {
         self.fields.push(FieldError {
             field: field.into(),
             message: message.into(),
+            missing: false,
+            conflict: false,
         });
+    }
+
+    /// Records that a field refers to something that does not exist (a user, a service, a
+    /// status page): well-formed input about a missing thing, answered 404 when nothing else is
+    /// wrong.
+    pub fn push_missing(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.fields.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+            missing: true,
+            conflict: false,
+        });
+    }
+
+    /// Records that a well-formed field contradicts the current state (answered 409 when no
+    /// field is malformed).
+    pub fn push_conflict(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.fields.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+            missing: false,
+            conflict: true,
+        });
+    }
+
+    /// Whether no problem is a malformed field, and at least one contradicts the current state.
+    pub fn only_conflicts(&self) -> bool {
+        self.fields.iter().all(|f| f.missing || f.conflict)
+            && self.fields.iter().any(|f| f.conflict)
+    }
+
+    /// Whether every problem is a reference to something missing.
+    pub fn only_missing(&self) -> bool {
+        !self.fields.is_empty() && self.fields.iter().all(|f| f.missing)
     }
 
     /// `Ok(value)` when nothing was recorded, the error otherwise.

@@ -98,6 +98,8 @@ impl AppError {
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Validation(v) if v.only_missing() => StatusCode::NOT_FOUND,
+            AppError::Validation(v) if v.only_conflicts() => StatusCode::CONFLICT,
             AppError::Conflict(_) | AppError::Transition(_) => StatusCode::CONFLICT,
             AppError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -115,6 +117,8 @@ impl AppError {
             AppError::Unauthorized(_) => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not-found",
+            AppError::Validation(v) if v.only_missing() => "not-found",
+            AppError::Validation(v) if v.only_conflicts() => "conflict",
             AppError::Conflict(_) => "conflict",
             AppError::Transition(_) => "transition-not-allowed",
             AppError::PreconditionFailed(_) => "precondition-failed",
@@ -132,6 +136,22 @@ impl AppError {
             AppError::Internal(_) => {
                 "Something went wrong on our side; it has been logged. Try again.".into()
             }
+            AppError::Validation(v) if v.only_missing() => format!(
+                "The request refers to something that does not exist: {}",
+                v.fields
+                    .iter()
+                    .map(|f| format!("{}: {}", f.field, f.message))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            AppError::Validation(v) if v.only_conflicts() => format!(
+                "The request conflicts with the current state: {}",
+                v.fields
+                    .iter()
+                    .map(|f| format!("{}: {}", f.field, f.message))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
             AppError::Validation(v) => format!(
                 "The request has {} invalid field(s): {}",
                 v.fields.len(),

@@ -58,7 +58,7 @@ pub fn content_disposition(disposition: Disposition, filename: &str) -> HeaderVa
 /// end a header), no path separators or quotes, 1 to 200 bytes.
 pub fn acceptable_filename(name: &str) -> bool {
     !name.is_empty()
-        && name.len() <= 200
+        && name.chars().count() <= 200
         && !name
             .chars()
             .any(|c| c.is_control() || matches!(c, '/' | '\\' | '"'))

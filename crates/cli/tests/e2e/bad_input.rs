@@ -93,7 +93,7 @@ async fn malformed_declarations_are_refused_with_a_problem_naming_each_field(app
         app,
         "an unknown severity",
         post().json(r#"{"title": "a", "severity": "SEV9"}"#),
-        422,
+        404,
         &["severity"],
     )
     .await;
@@ -101,7 +101,7 @@ async fn malformed_declarations_are_refused_with_a_problem_naming_each_field(app
         app,
         "an unknown service",
         post().json(r#"{"title": "a", "services": ["api", "nope"]}"#),
-        422,
+        404,
         &["services[1]"],
     )
     .await;
@@ -125,7 +125,7 @@ async fn malformed_declarations_are_refused_with_a_problem_naming_each_field(app
         app,
         "a start in the future",
         post().json(&future),
-        422,
+        409,
         &["started_at"],
     )
     .await;
@@ -151,7 +151,7 @@ async fn malformed_declarations_are_refused_with_a_problem_naming_each_field(app
         app,
         "an unknown service after a repeated one",
         post().json(repeated),
-        422,
+        404,
         &["services[2]"],
     )
     .await;
@@ -220,8 +220,8 @@ async fn malformed_changes_to_an_incident_are_refused_and_change_nothing(app: &T
     // Act and assert: each request is refused with the fields it got wrong, and changes nothing.
     let cases: Vec<Case<'_>> = vec![
         ("an unknown field in an update", req(Method::PATCH, &inc, json!({"colour": "red"}).to_string()), 422, vec!["colour"]),
-        ("a bad severity in an update", req(Method::PATCH, &inc, json!({"severity": "SEV9"}).to_string()), 422, vec!["severity"]),
-        ("an unknown service in an update", req(Method::PATCH, &inc, json!({"services": ["nope"]}).to_string()), 422, vec![
+        ("a bad severity in an update", req(Method::PATCH, &inc, json!({"severity": "SEV9"}).to_string()), 404, vec!["severity"]),
+        ("an unknown service in an update", req(Method::PATCH, &inc, json!({"services": ["nope"]}).to_string()), 404, vec![
             "services[0]",
         ]),
         ("a blank title in an update", req(Method::PATCH, &inc, json!({"title": ""}).to_string()), 422, vec!["title"]),
@@ -231,7 +231,7 @@ async fn malformed_changes_to_an_incident_are_refused_and_change_nothing(app: &T
         ("a system kind of event", req(Method::POST, &timeline, json!({"kind": "status_change", "body": "x"}).to_string()), 422, vec![
             "kind",
         ]),
-        ("an event in the future", req(Method::POST, &timeline, json!({"kind": "note", "body": "x", "at": tomorrow}).to_string()), 422, vec![
+        ("an event in the future", req(Method::POST, &timeline, json!({"kind": "note", "body": "x", "at": tomorrow}).to_string()), 409, vec![
             "at",
         ]),
         (
@@ -264,17 +264,17 @@ async fn malformed_changes_to_an_incident_are_refused_and_change_nothing(app: &T
         ),
         ("an event without a body", req(Method::POST, &timeline, json!({"kind": "note"}).to_string()), 422, vec!["body"]),
         ("a status that does not exist", req(Method::POST, &transitions, json!({"to": "done"}).to_string()), 422, vec!["to"]),
-        ("a transition in the future", req(Method::POST, &transitions, json!({"to": "monitoring", "at": tomorrow}).to_string()), 422, vec![
+        ("a transition in the future", req(Method::POST, &transitions, json!({"to": "monitoring", "at": tomorrow}).to_string()), 409, vec![
             "at",
         ]),
         (
             "a transition dated before the previous status change",
             req(Method::POST, &transitions, json!({"to": "monitoring", "at": before_declaration}).to_string()),
-            422,
+            409,
             vec!["at"],
         ),
         // Issue 9: accepted before, and gave a time to resolve of -1.8e9 seconds.
-        ("a transition dated 1970", req(Method::POST, &transitions, json!({"to": "monitoring", "at": "1970-01-01T00:00:00Z"}).to_string()), 422, vec![
+        ("a transition dated 1970", req(Method::POST, &transitions, json!({"to": "monitoring", "at": "1970-01-01T00:00:00Z"}).to_string()), 409, vec![
             "at",
         ]),
         ("an override without a reason", req(Method::PATCH, &timestamps, json!({"detected_at": null}).to_string()), 422, vec![
@@ -289,16 +289,16 @@ async fn malformed_changes_to_an_incident_are_refused_and_change_nothing(app: &T
         (
             "an override in the future",
             req(Method::PATCH, &timestamps, json!({"detected_at": tomorrow, "reason": "x"}).to_string()),
-            422,
+            409,
             vec!["detected_at"],
         ),
         ("an override that is not a time", req(Method::PATCH, &timestamps, json!({"mitigated_at": 5, "reason": "x"}).to_string()), 422, vec![
             "mitigated_at",
         ]),
         ("a role that is not a slug", req(Method::POST, &roles, json!({"role": "two words"}).to_string()), 422, vec!["role"]),
-        ("a role for nobody", req(Method::POST, &roles, json!({"role": "ops", "user_id": 9999}).to_string()), 422, vec!["user_id"]),
-        ("a merge into itself", req(Method::POST, &merge, json!({"into": r}).to_string()), 422, vec!["into"]),
-        ("a merge into nothing", req(Method::POST, &merge, json!({"into": "INC-999"}).to_string()), 422, vec!["into"]),
+        ("a role for nobody", req(Method::POST, &roles, json!({"role": "ops", "user_id": 9999}).to_string()), 404, vec!["user_id"]),
+        ("a merge into itself", req(Method::POST, &merge, json!({"into": r}).to_string()), 409, vec!["into"]),
+        ("a merge into nothing", req(Method::POST, &merge, json!({"into": "INC-999"}).to_string()), 404, vec!["into"]),
         // Issue 9: byte 4 falls inside a multi-byte character; this used to drop the connection.
         ("a merge into a reference with multi-byte characters", req(Method::POST, &merge, json!({"into": "0\u{80}\u{80}"}).to_string()), 422, vec![
             "into",

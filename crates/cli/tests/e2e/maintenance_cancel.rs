@@ -251,7 +251,7 @@ async fn bad_maintenance_changes_are_refused_and_change_nothing(app: &TestApp) {
             &p("reschedule"),
             Some(json!({"starts_at": at(7_200_000), "ends_at": at(3_600_000)})),
         ),
-        422,
+        409,
         "ends_at",
     )
     .await;
@@ -263,7 +263,7 @@ async fn bad_maintenance_changes_are_refused_and_change_nothing(app: &TestApp) {
             &p("reschedule"),
             Some(json!({"starts_at": at(-7_200_000), "ends_at": at(-3_600_000)})),
         ),
-        422,
+        409,
         "must be in the future",
     )
     .await;
@@ -271,7 +271,7 @@ async fn bad_maintenance_changes_are_refused_and_change_nothing(app: &TestApp) {
         app,
         id,
         (t, &p("cancel"), Some(json!({"version": 7}))),
-        412,
+        409,
         "version 1, not 7",
     )
     .await;

@@ -1,6 +1,6 @@
 //! Requests that name nothing or something out of date get a 4xx problem document and change
 //! nothing: unknown routes and incidents (404), unknown methods (405 with `Allow`), stale
-//! versions (412).
+//! versions (412 for If-Match, 409 for a version in the body).
 
 use crate::harness::{Raw, TestApp, assert_problem, expect_problem};
 use reqwest::Method;
@@ -78,7 +78,7 @@ async fn unknown_routes_are_not_found_and_unknown_methods_are_not_allowed(app: &
 
 crate::e2e_test!(unknown_routes_are_not_found_and_unknown_methods_are_not_allowed);
 
-/// A change that names a version other than the current one fails with 412 and changes nothing.
+/// A change that names a version other than the current one fails (412 by If-Match, 409 by the body) and changes nothing.
 async fn a_change_based_on_a_stale_version_fails_its_precondition(app: &TestApp) {
     // Arrange: an incident changed once since it was read.
     let t = app.admin_token.as_str();
@@ -143,7 +143,7 @@ async fn a_change_based_on_a_stale_version_fails_its_precondition(app: &TestApp)
         app,
         "a stale version in the body",
         Raw::new(Method::PATCH, &path).token(t).json(&versioned),
-        412,
+        409,
         &[],
     )
     .await;

@@ -192,16 +192,15 @@ pub async fn create_token_for(
         }),
     };
     e.into_result(())?;
-    let owner =
-        match input.email.as_deref() {
-            Some(email) if email.trim().to_ascii_lowercase() != actor.user.email => {
-                actor.require(AccountRole::Admin)?;
-                state.store.user_by_email(email).await.map_err(|_| {
-                    ValidationError::one("email", format!("no user with email {email}"))
-                })?
-            }
-            _ => actor.user.clone(),
-        };
+    let owner = match input.email.as_deref() {
+        Some(email) if email.trim().to_ascii_lowercase() != actor.user.email => {
+            actor.require(AccountRole::Admin)?;
+            state.store.user_by_email(email).await.map_err(|_| {
+                ValidationError::missing("email", format!("no user with email {email}"))
+            })?
+        }
+        _ => actor.user.clone(),
+    };
     // A token never grants more than its maker acts as: a read-only token cannot mint one
     // that writes.
     if scope.limit(owner.role) > actor.role {

@@ -49,7 +49,7 @@ pub async fn parse_query(
             .iter()
             .any(|t| &t.slug == team)
     {
-        return Err(ValidationError::one("team", format!("unknown team '{team}'")).into());
+        return Err(ValidationError::missing("team", format!("unknown team '{team}'")).into());
     }
     Ok(q)
 }

@@ -75,7 +75,7 @@ fn duration(e: &mut ValidationError, minutes: Option<i64>) -> i64 {
 fn check_attendees(e: &mut ValidationError, users: &[User], ids: &[i64]) {
     for (i, id) in ids.iter().enumerate() {
         if !users.iter().any(|u| u.id == *id && !u.disabled) {
-            e.push(format!("attendee_ids[{i}]"), format!("no active user {id}"));
+            e.push_missing(format!("attendee_ids[{i}]"), format!("no active user {id}"));
         }
     }
 }

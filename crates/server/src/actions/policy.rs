@@ -124,7 +124,7 @@ pub async fn evaluate(
     if let (Some(d), Some(r)) = (declared_at, resolved_at)
         && r < d
     {
-        e.push("resolved_at", "must not be before declared_at");
+        e.push_conflict("resolved_at", "must not be before declared_at");
     }
     if input.title.trim().is_empty() {
         e.push("title", "must not be empty");

@@ -191,7 +191,7 @@ async fn check_services(
     let known = state.store.list_services().await?;
     for (i, s) in services.iter().enumerate() {
         if !known.iter().any(|k| &k.slug == s) {
-            e.push(format!("services[{i}]"), format!("unknown service '{s}'"));
+            e.push_missing(format!("services[{i}]"), format!("unknown service '{s}'"));
         }
     }
     Ok(())
@@ -364,7 +364,7 @@ pub async fn publish_update(
     let page = match state.store.page_by_slug(&input.page).await {
         Ok(p) => Some(p),
         Err(_) => {
-            e.push("page", format!("no status page '{}'", input.page));
+            e.push_missing("page", format!("no status page '{}'", input.page));
             None
         }
     };
@@ -394,7 +394,7 @@ pub async fn publish_update(
                 old_state: x.state.clone(),
                 new_state: c.state.clone(),
             }),
-            None if page.is_some() => e.push(
+            None if page.is_some() => e.push_missing(
                 format!("components[{i}].id"),
                 format!("no component {} on '{}'", c.id, input.page),
             ),

@@ -54,6 +54,13 @@ pub async fn edit_event(
     actor.require(AccountRole::Responder)?;
     let private = state.store.incident_private(r.0, actor.viewer()).await?;
     let current = state.store.event(r.0, event_id).await?;
+    if !current.kind.is_addable() {
+        // Not a bad request: the event is of a kind nobody may edit (409).
+        return Err(AppError::Conflict(format!(
+            "'{}' events are written by Debrief and cannot be edited",
+            current.kind
+        )));
+    }
     let edit = input.validate(&current, now())?;
     let event = state
         .store

@@ -1,7 +1,7 @@
 //! `/api/v1/incidents`: declare, list, get, update, transitions, roles, merge, participants,
 //! key timestamps and metrics.
 
-use super::input::{ApiJson, QueryPairs, RefPath, if_match};
+use super::input::{ApiJson, QueryPairs, RefPath, by_version_source, if_match};
 use crate::actions::incident::{self as act, RoleInput, TransitionInput, key_timestamps};
 use crate::auth::Actor;
 use crate::{AppError, AppState};
@@ -187,15 +187,18 @@ async fn update_incident(
     headers: HeaderMap,
     ApiJson(input): ApiJson<UpdateInput>,
 ) -> Result<Response, AppError> {
-    let incident = act::update_incident(
-        &state,
-        &actor,
-        r,
-        &input,
-        if_match(&headers)?,
-        channel(&headers),
-    )
-    .await?;
+    let incident = by_version_source(
+        &headers,
+        act::update_incident(
+            &state,
+            &actor,
+            r,
+            &input,
+            if_match(&headers)?,
+            channel(&headers),
+        )
+        .await,
+    )?;
     Ok(incident_response(StatusCode::OK, &incident))
 }
 
@@ -206,15 +209,18 @@ async fn transition_incident(
     headers: HeaderMap,
     ApiJson(input): ApiJson<TransitionInput>,
 ) -> Result<Response, AppError> {
-    let incident = act::transition_incident(
-        &state,
-        &actor,
-        r,
-        &input,
-        if_match(&headers)?,
-        channel(&headers),
-    )
-    .await?;
+    let incident = by_version_source(
+        &headers,
+        act::transition_incident(
+            &state,
+            &actor,
+            r,
+            &input,
+            if_match(&headers)?,
+            channel(&headers),
+        )
+        .await,
+    )?;
     Ok(incident_response(StatusCode::OK, &incident))
 }
 
@@ -280,7 +286,7 @@ async fn add_participant(
     actor.require(AccountRole::Responder)?;
     let incident = state.store.incident(r.0, actor.viewer()).await?;
     let user = state.store.user_by_email(&input.email).await.map_err(|_| {
-        ValidationError::one("email", format!("no user with email {}", input.email))
+        ValidationError::missing("email", format!("no user with email {}", input.email))
     })?;
     let event = debrief_store::timeline::EventDraft {
         kind: debrief_core::timeline::EventKind::RoleChange,

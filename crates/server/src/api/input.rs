@@ -69,40 +69,89 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJ
 }
 
 /// Parses JSON, naming the field at fault. Anything but whitespace after the JSON value makes
-/// the body malformed (400), like a syntax error.
+/// the body malformed (400), like a syntax error. A number with no fractional part is an integer
+/// (`3.0` where an integer is expected reads as `3`), as JSON Schema counts it.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => {
-                let msg = inner.to_string();
-                let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-                // The path names the field at fault, but for an unknown, missing or repeated
-                // field it may stop at the object holding it (`.` for the whole body); then the
-                // field's name comes from the message.
-                let named = ["unknown field `", "missing field `", "duplicate field `"]
-                    .iter()
-                    .find_map(|prefix| msg.strip_prefix(prefix))
-                    .and_then(|r| r.split('`').next());
-                let field = match named {
-                    Some(f) if path == "." => f.to_string(),
-                    Some(f) if path != f && !path.ends_with(&format!(".{f}")) => {
-                        format!("{path}.{f}")
-                    }
-                    _ if path == "." => "body".to_string(),
-                    _ => path,
-                };
-                AppError::Validation(ValidationError::one(field, msg))
+    let typed = serde_path_to_error::deserialize(&mut de);
+    let value = match typed {
+        Ok(v) => v,
+        Err(e) => {
+            let first = problem_of(e);
+            // Only a float where an integer belongs is read again, with integral numbers as
+            // integers; everything else (a repeated field, say) stays refused as it was.
+            let float = matches!(&first, AppError::Validation(v)
+                if v.fields.iter().any(|f| f.message.starts_with("invalid type: floating point")));
+            if !float {
+                return Err(first);
             }
-            _ => AppError::BadRequest(format!("the body is not valid JSON: {inner}")),
+            let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+                return Err(first);
+            };
+            integral_numbers_as_integers(&mut json);
+            return serde_path_to_error::deserialize(json).map_err(problem_of);
         }
-    })?;
+    };
     // Without this, `{"title": "a"} trailing text` was accepted as if it were `{"title": "a"}`.
     de.end()
         .map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))?;
     Ok(value)
+}
+
+/// The problem for a body that does not parse as `T`, naming the field at fault.
+fn problem_of(e: serde_path_to_error::Error<serde_json::Error>) -> AppError {
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    match inner.classify() {
+        serde_json::error::Category::Data => {
+            let msg = inner.to_string();
+            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+            // The path names the field at fault, but for an unknown, missing or repeated
+            // field it may stop at the object holding it (`.` for the whole body); then the
+            // field's name comes from the message.
+            let named = ["unknown field `", "missing field `", "duplicate field `"]
+                .iter()
+                .find_map(|prefix| msg.strip_prefix(prefix))
+                .and_then(|r| r.split('`').next());
+            let field = match named {
+                Some(f) if path == "." => f.to_string(),
+                Some(f) if path != f && !path.ends_with(&format!(".{f}")) => {
+                    format!("{path}.{f}")
+                }
+                _ if path == "." => "body".to_string(),
+                _ => path,
+            };
+            AppError::Validation(ValidationError::one(field, msg))
+        }
+        _ => AppError::BadRequest(format!("the body is not valid JSON: {inner}")),
+    }
+}
+
+/// Writes every number with no fractional part (`564.0`, `1e3`) as an integer: JSON Schema and
+/// JSON itself do not tell `3` from `3.0`, so a field documented as an integer accepts both.
+fn integral_numbers_as_integers(value: &mut serde_json::Value) {
+    /// 2^63: the integers an `i64` holds are below it (and at or above its negation).
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    match value {
+        serde_json::Value::Number(n) if !(n.is_i64() || n.is_u64()) => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && (-LIMIT..LIMIT).contains(&f)
+            {
+                #[expect(
+                    clippy::cast_possible_truncation,
+                    reason = "integral and within the i64 range, so exact"
+                )]
+                let i = f as i64;
+                *value = serde_json::Value::from(i);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(integral_numbers_as_integers),
+        serde_json::Value::Object(fields) => {
+            fields.values_mut().for_each(integral_numbers_as_integers)
+        }
+        _ => {}
+    }
 }
 
 /// An incident reference from the path (`INC-42`).
@@ -143,6 +192,20 @@ pub fn if_match(headers: &axum::http::HeaderMap) -> Result<Option<i64>, AppError
             })
         }
     }
+}
+
+/// A stale version is answered by where it came from: `If-Match` is a precondition of the
+/// request, so it fails with 412 (RFC 9110); a `version` in the body is part of a well-formed
+/// request that conflicts with the current state, so it fails with 409.
+pub fn by_version_source<T>(
+    headers: &axum::http::HeaderMap,
+    result: Result<T, AppError>,
+) -> Result<T, AppError> {
+    let conditional = headers.contains_key(header::IF_MATCH);
+    result.map_err(|e| match e {
+        AppError::PreconditionFailed(m) if !conditional => AppError::Conflict(m),
+        e => e,
+    })
 }
 
 /// Query parameters as pairs, with a problem document when the query is malformed.

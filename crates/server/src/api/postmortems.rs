@@ -1,7 +1,7 @@
 //! Postmortems, action items, templates, the working calendar and the blameless check.
 
 use super::incidents::channel;
-use super::input::{ApiJson, ApiQuery, RefPath, if_match};
+use super::input::{ApiJson, ApiQuery, RefPath, by_version_source, if_match};
 use crate::actions::postmortem::items::{self, BoardQuery};
 use crate::actions::postmortem::view::{PostmortemView, postmortem_view};
 use crate::actions::postmortem::{
@@ -89,9 +89,10 @@ async fn edit_postmortem(
     if let Some(v) = if_match(&headers)? {
         input.version = Some(v);
     }
-    Ok(pm_response(
-        act::edit(&state, &actor, r, &input, channel(&headers)).await?,
-    ))
+    Ok(pm_response(by_version_source(
+        &headers,
+        act::edit(&state, &actor, r, &input, channel(&headers)).await,
+    )?))
 }
 
 async fn request(
@@ -128,9 +129,10 @@ async fn step(
     if let Some(v) = if_match(&headers)? {
         input.version = Some(v);
     }
-    Ok(pm_response(
-        act::step(&state, &actor, r, &input, channel(&headers)).await?,
-    ))
+    Ok(pm_response(by_version_source(
+        &headers,
+        act::step(&state, &actor, r, &input, channel(&headers)).await,
+    )?))
 }
 
 async fn review(
@@ -222,7 +224,7 @@ async fn upload(
     if !crate::header_value::acceptable_filename(filename) {
         e.push(
             "filename",
-            "give a file name (query parameter filename) without slashes, quotes or control characters such as line breaks, at most 200 bytes",
+            "give a file name (query parameter filename) without slashes, quotes or control characters such as line breaks, at most 200 characters",
         );
     }
     let ctype = headers
@@ -251,9 +253,6 @@ async fn upload(
                 ALLOWED.join(", ")
             ),
         );
-    }
-    if body.is_empty() {
-        e.push("body", "the file is empty");
     }
     if body.len() > MAX_ATTACHMENT {
         e.push("body", "the file is larger than 10 MiB");
@@ -358,7 +357,8 @@ async fn update_item(
     headers: HeaderMap,
     ApiJson(input): ApiJson<ItemInput>,
 ) -> Result<Json<ActionItem>, AppError> {
-    Ok(Json(
+    Ok(Json(by_version_source(
+        &headers,
         items::update_item(
             &state,
             &actor,
@@ -368,8 +368,8 @@ async fn update_item(
             if_match(&headers)?,
             channel(&headers),
         )
-        .await?,
-    ))
+        .await,
+    )?))
 }
 
 async fn get_item(

@@ -154,7 +154,7 @@ async fn accept(
     };
     for (i, id) in input.components.iter().enumerate() {
         if !components.iter().any(|c| c.id == *id) {
-            e.push(
+            e.push_missing(
                 format!("components[{i}]"),
                 format!("no component {id} on this page"),
             );

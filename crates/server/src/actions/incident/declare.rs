@@ -23,7 +23,7 @@ pub(super) async fn check_catalog(
                 .map(|s| s.key.as_str())
                 .collect::<Vec<_>>()
                 .join(", ");
-            e.push(
+            e.push_missing(
                 "severity",
                 format!("unknown severity '{key}'; configured: {names}"),
             );
@@ -46,7 +46,7 @@ pub(super) async fn check_catalog(
                 state.caches.put_services(known.clone());
             }
             if scratch.fields.is_empty() && !known.contains(&s) {
-                e.push(
+                e.push_missing(
                     format!("services[{i}]"),
                     format!("unknown service '{s}'; add it first (POST /api/v1/services)"),
                 );

@@ -27,9 +27,12 @@ pub async fn merge_incident(
         .parse()
         .map_err(|m: String| ValidationError::one("into", m))?;
     if survivor_ref == duplicate {
-        return Err(
-            ValidationError::one("into", "an incident cannot be merged into itself").into(),
-        );
+        return Err({
+            let mut e = ValidationError::default();
+            e.push_conflict("into", "an incident cannot be merged into itself");
+            e
+        }
+        .into());
     }
     for attempt in 0..RETRIES {
         if attempt > 0 {
@@ -39,7 +42,7 @@ pub async fn merge_incident(
         let survivor = match state.store.incident(survivor_ref.0, actor.viewer()).await {
             Ok(s) => s,
             Err(StoreError::NotFound(_)) => {
-                return Err(ValidationError::one(
+                return Err(ValidationError::missing(
                     "into",
                     format!("no incident {survivor_ref} that you can see"),
                 )

@@ -33,7 +33,7 @@ pub async fn assign_role(
         (Some(id), None) => match state.store.user(id).await {
             Ok(u) => Some(u),
             Err(StoreError::NotFound(_)) => {
-                e.push("user_id", format!("no user with id {id}"));
+                e.push_missing("user_id", format!("no user with id {id}"));
                 None
             }
             Err(other) => return Err(other.into()),
@@ -41,7 +41,7 @@ pub async fn assign_role(
         (None, Some(email)) => match state.store.user_by_email(email).await {
             Ok(u) => Some(u),
             Err(StoreError::NotFound(_)) => {
-                e.push("email", format!("no user with email {email}"));
+                e.push_missing("email", format!("no user with email {email}"));
                 None
             }
             Err(other) => return Err(other.into()),

@@ -211,14 +211,15 @@ pub async fn transition_incident(
                 .max()
                 .filter(|last| at < *last)
             {
-                return Err(ValidationError::one(
+                let mut e = ValidationError::default();
+                e.push_conflict(
                     "at",
                     format!(
                         "must not be before the previous status change ({})",
                         debrief_core::format_utc(last)
                     ),
-                )
-                .into());
+                );
+                return Err(e.into());
             }
             let mut next = current.clone();
             next.status = to;

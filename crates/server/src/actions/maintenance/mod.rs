@@ -193,7 +193,7 @@ pub async fn schedule(
     if let (Some(s), Some(t)) = (starts, ends)
         && t <= s
     {
-        e.push("ends_at", "must be after starts_at");
+        e.push_conflict("ends_at", "must be after starts_at");
     }
     let verify = input.verify_minutes.unwrap_or(15);
     if !(0..=24 * 60).contains(&verify) {
@@ -201,7 +201,7 @@ pub async fn schedule(
     }
     for (i, id) in input.components.iter().enumerate() {
         if !components.iter().any(|c| c.id == *id) {
-            e.push(
+            e.push_missing(
                 format!("components[{i}]"),
                 format!("no component {id} on '{page_slug}'"),
             );

@@ -132,7 +132,8 @@ async fn change(
         if let Some(v) = version
             && v != m.version
         {
-            return Err(AppError::PreconditionFailed(format!(
+            // The version comes in the body: a conflict with the current state (409).
+            return Err(AppError::Conflict(format!(
                 "maintenance {id} is at version {}, not {v}: someone (or its schedule) changed it; reload and decide again",
                 m.version
             )));
@@ -321,8 +322,8 @@ pub async fn reschedule(
     let starts = parse_time(&mut e, "starts_at", &input.starts_at, far);
     let ends = parse_time(&mut e, "ends_at", &input.ends_at, far);
     match (starts, ends) {
-        (Some(s), Some(t)) if t <= s => e.push("ends_at", "must be after starts_at"),
-        (_, Some(t)) if t <= now() => e.push("ends_at", "must be in the future"),
+        (Some(s), Some(t)) if t <= s => e.push_conflict("ends_at", "must be after starts_at"),
+        (_, Some(t)) if t <= now() => e.push_conflict("ends_at", "must be in the future"),
         _ => {}
     }
     if let Some(v) = input.verify_minutes

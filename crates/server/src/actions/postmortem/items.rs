@@ -21,13 +21,13 @@ async fn check_refs(state: &AppState, input: &ItemInput) -> Result<(), AppError>
     if let Some(Some(id)) = input.owner_id {
         let users = state.store.list_users().await?;
         if !users.iter().any(|u| u.id == id && !u.disabled) {
-            e.push("owner_id", format!("no active user {id}"));
+            e.push_missing("owner_id", format!("no active user {id}"));
         }
     }
     if let Some(Some(team)) = &input.team {
         let teams = state.store.list_teams().await?;
         if !teams.iter().any(|t| &t.slug == team) {
-            e.push("team", format!("unknown team '{team}'"));
+            e.push_missing("team", format!("unknown team '{team}'"));
         }
     }
     Ok(e.into_result(())?)

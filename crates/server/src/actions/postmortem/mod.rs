@@ -230,17 +230,17 @@ pub async fn edit(
     let mut e = ValidationError::default();
     let known = |id: i64| users.iter().any(|u| u.id == id && !u.disabled);
     if let Some(id) = input.owner_id.filter(|id| !known(*id)) {
-        e.push("owner_id", format!("no active user {id}"));
+        e.push_missing("owner_id", format!("no active user {id}"));
     }
     if let Some(Some(id)) = input
         .facilitator_id
         .filter(|id| id.is_some_and(|id| !known(id)))
     {
-        e.push("facilitator_id", format!("no active user {id}"));
+        e.push_missing("facilitator_id", format!("no active user {id}"));
     }
     for (i, id) in input.reviewer_ids.iter().flatten().enumerate() {
         if !known(*id) {
-            e.push(format!("reviewer_ids[{i}]"), format!("no active user {id}"));
+            e.push_missing(format!("reviewer_ids[{i}]"), format!("no active user {id}"));
         }
     }
     for (key, body) in input.sections.iter().flatten() {

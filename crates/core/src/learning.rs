@@ -205,10 +205,16 @@ impl PostmortemFacts {
                 .as_ref()
                 .is_some_and(|d| d.tags.iter().any(|x| x == t))
         };
+        // A repeat is a repeat even when a waiver or an exemption overrode the trigger.
+        let overridden = |t: &str| {
+            pm.decision
+                .as_ref()
+                .is_some_and(|d| d.overridden.iter().any(|x| x == t))
+        };
         Self {
             required: pm.decision.as_ref().is_some_and(|d| d.required),
             waived: tagged("waived"),
-            repeated: tagged("repeated"),
+            repeated: tagged("repeated") || overridden("repeated"),
             due_at: pm.review_due_at.or(pm.draft_due_at),
             drafted_at: pm.drafted_at,
             published_at: pm.published_at,

@@ -10,7 +10,9 @@
 //! - [`incident`]: incident references (`INC-42`), declaration input and its validation.
 //! - [`timeline`]: timeline event kinds, sources and new-event validation.
 //! - [`timestamps`]: key timestamps derived from the timeline, with overrides.
-//! - [`metrics`]: per-incident metrics computed from key timestamps.
+//! - [`metrics`]: per-incident metrics computed from key timestamps, their definitions, and the
+//!   contradictions that keep a metric from being a number.
+//! - [`duration`]: the one way a duration is written for people (`3m 22s`, `1h 05m`, `2d 4h`).
 //! - [`learning`]: learning metrics over a period: postmortems on time, action items, repeats.
 //! - [`policy`]: whether a postmortem is owed, and why (issue #3).
 //! - [`postmortem`]: the postmortem's workflow, templates, sections and reviews.
@@ -26,6 +28,7 @@ pub mod access;
 pub mod action_item;
 pub mod blameless;
 pub mod deadline;
+pub mod duration;
 pub mod ics;
 pub mod incident;
 pub mod learning;

@@ -5,7 +5,13 @@
 //! one was declared); an incident open too long; a commander's request. Exempt types switch off
 //! the repeated and long-open triggers unless the incident had customer impact or a high
 //! severity. A waiver with a reason switches the requirement off, except for the types that
-//! cannot be waived. Every rule that applied is reported as a tag and in words.
+//! cannot be waived.
+//!
+//! The tags name what decided the outcome, and what it overrode is kept apart (issue 9,
+//! part 9): a valid waiver is tagged `waived` alone and lists the triggers it overrode in
+//! `overridden`; a commander's request is tagged `requested`, followed by the triggers that
+//! fired anyway; an exemption is tagged `exempt:<type>` only when it decided the outcome ("not
+//! required"), with the triggers it switched off in `overridden`.
 
 use crate::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -102,30 +108,49 @@ pub struct PastIncident {
     pub resolved_at: Timestamp,
 }
 
-/// The decision, with a tag and a sentence for every rule that applied.
+/// The decision: what decided it, as tags and in words, and what it overrode, kept apart.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decision {
     /// Whether a postmortem is owed.
     pub required: bool,
-    /// `severity`, `type:<type>`, `repeated`, `long_open`, `requested`, `waived`, `exempt:<type>`.
+    /// What decided the outcome: the triggers that fired (`severity`, `type:<type>`,
+    /// `repeated`, `long_open`), led by `requested` when the commander asked; or `waived`; or
+    /// `exempt:<type>`. Empty when no rule applies.
     pub tags: Vec<String>,
-    /// The same, in words: "severity SEV1 at or above SEV2", "repeated, like INC-12", ….
+    /// The same, in words: "severity SEV1 at or above SEV2", "repeated, like INC-12", …, and
+    /// why a waiver that was asked for did not count.
     pub reasons: Vec<String>,
+    /// The triggers that fired but did not decide: those a waiver overrode, or those an exemption
+    /// switched off.
+    #[serde(default)]
+    pub overridden: Vec<String>,
+    /// The same, in words.
+    #[serde(default)]
+    pub overridden_reasons: Vec<String>,
 }
 
 impl Decision {
-    /// One line for the timeline: "required: severity SEV1 at or above SEV2; repeated, like INC-12".
+    /// One line for the timeline: "required: severity SEV1 at or above SEV2; repeated, like
+    /// INC-12", or "not required: waived: covered by INC-3's review (overrides: severity SEV1
+    /// at or above SEV2)".
     pub fn summary(&self) -> String {
         let verdict = if self.required {
             "required"
         } else {
             "not required"
         };
-        if self.reasons.is_empty() {
+        let mut line = if self.reasons.is_empty() {
             format!("{verdict}: no rule applies")
         } else {
             format!("{verdict}: {}", self.reasons.join("; "))
+        };
+        if !self.overridden_reasons.is_empty() {
+            line.push_str(&format!(
+                " (overrides: {})",
+                self.overridden_reasons.join("; ")
+            ));
         }
+        line
     }
 }
 
@@ -170,6 +195,9 @@ pub fn similar_titles(a: &str, b: &str) -> bool {
     shared * 2 >= union || (shorter >= 2 && shared == shorter)
 }
 
+/// A rule that applied: its tag and its sentence.
+type Rule = (String, String);
+
 /// Decides whether `incident` owes a postmortem. `rank_of` gives a severity's rank (unknown
 /// severities never meet a threshold); `past` are the organisation's earlier incidents.
 pub fn decide(
@@ -178,29 +206,28 @@ pub fn decide(
     incident: &PolicyIncident,
     past: &[PastIncident],
 ) -> Decision {
-    let mut tags = Vec::new();
-    let mut reasons = Vec::new();
     let at_or_above = |sev: &str, threshold: &str| match (rank_of(sev), rank_of(threshold)) {
         (Some(s), Some(t)) => s <= t,
         _ => false,
     };
     let ty = incident.incident_type.as_str();
 
+    // The triggers that fire whatever the type.
+    let mut fired: Vec<Rule> = Vec::new();
     if at_or_above(&incident.severity, &cfg.severity_threshold) {
-        tags.push("severity".to_string());
-        reasons.push(format!(
-            "severity {} at or above {}",
-            incident.severity, cfg.severity_threshold
+        fired.push((
+            "severity".into(),
+            format!(
+                "severity {} at or above {}",
+                incident.severity, cfg.severity_threshold
+            ),
         ));
     }
     if cfg.always_types.iter().any(|t| t == ty) {
-        tags.push(format!("type:{ty}"));
-        reasons.push(format!("type {ty} always needs one"));
+        fired.push((format!("type:{ty}"), format!("type {ty} always needs one")));
     }
 
-    let exempt = cfg.exempt_types.iter().any(|t| t == ty)
-        && !incident.customer_impact
-        && !at_or_above(&incident.severity, &cfg.exempt_unless_severity);
+    // The triggers an exemption can switch off.
     let window_start = incident.declared_at.as_millisecond() - cfg.repeat_window_days * 86_400_000;
     let like = past.iter().find(|p| {
         let t = p.resolved_at.as_millisecond();
@@ -211,56 +238,98 @@ pub fn decide(
     let long_open = incident.resolved_at.is_some_and(|r| {
         r.as_millisecond() - incident.declared_at.as_millisecond() > cfg.long_open_hours * 3_600_000
     });
-    if exempt && (like.is_some() || long_open) {
-        tags.push(format!("exempt:{ty}"));
-        reasons.push(format!(
-            "type {ty} is exempt from the repeated and long-open rules"
-        ));
-    }
-    if !exempt {
-        if let Some(p) = like {
-            tags.push("repeated".to_string());
-            reasons.push(match &p.reference {
+    let mut switchable: Vec<Rule> = Vec::new();
+    if let Some(p) = like {
+        switchable.push((
+            "repeated".into(),
+            match &p.reference {
                 Some(r) => format!("repeated, like {r}"),
                 None => format!("repeated, like \"{}\"", p.title),
-            });
-        }
-        if long_open {
-            tags.push("long_open".to_string());
-            reasons.push(format!("open longer than {} hours", cfg.long_open_hours));
-        }
+            },
+        ));
     }
-    if incident.requested {
-        tags.push("requested".to_string());
-        reasons.push("the commander asked for one".to_string());
+    if long_open {
+        switchable.push((
+            "long_open".into(),
+            format!("open longer than {} hours", cfg.long_open_hours),
+        ));
     }
+    let exempt = cfg.exempt_types.iter().any(|t| t == ty)
+        && !incident.customer_impact
+        && !at_or_above(&incident.severity, &cfg.exempt_unless_severity);
+    let switched_off = if exempt {
+        std::mem::take(&mut switchable)
+    } else {
+        Vec::new()
+    };
+    fired.extend(switchable);
 
-    let triggered = tags.iter().any(|t| !t.starts_with("exempt:"));
     let waiver = incident
         .waiver_reason
         .as_deref()
         .map(str::trim)
         .filter(|r| !r.is_empty());
     let unwaivable = cfg.unwaivable_types.iter().any(|t| t == ty);
-    let mut required = triggered;
-    if let Some(reason) = waiver {
-        if unwaivable {
-            reasons.push(format!(
-                "a waiver was asked for, but type {ty} cannot be waived"
-            ));
-        } else if incident.requested {
-            reasons.push("a waiver was asked for, but the commander's request stands".to_string());
-        } else if triggered {
-            required = false;
-            tags.push("waived".to_string());
-            reasons.push(format!("waived: {reason}"));
+    let mut d = Decision {
+        required: false,
+        tags: Vec::new(),
+        reasons: Vec::new(),
+        overridden: Vec::new(),
+        overridden_reasons: Vec::new(),
+    };
+    let decided_by = |d: &mut Decision, rules: Vec<Rule>| {
+        for (tag, reason) in rules {
+            d.tags.push(tag);
+            d.reasons.push(reason);
         }
+    };
+    let overrides = |d: &mut Decision, rules: Vec<Rule>| {
+        for (tag, reason) in rules {
+            d.overridden.push(tag);
+            d.overridden_reasons.push(reason);
+        }
+    };
+    if incident.requested {
+        // The commander's request decides, with whatever else fired; the exemption decided
+        // nothing, so it is not named.
+        d.required = true;
+        decided_by(
+            &mut d,
+            vec![("requested".into(), "the commander asked for one".into())],
+        );
+        decided_by(&mut d, fired);
+        if waiver.is_some() {
+            d.reasons
+                .push("a waiver was asked for, but the commander's request stands".into());
+        }
+    } else if !fired.is_empty() {
+        match waiver {
+            Some(reason) if !unwaivable => {
+                decided_by(&mut d, vec![("waived".into(), format!("waived: {reason}"))]);
+                overrides(&mut d, fired);
+            }
+            _ => {
+                d.required = true;
+                decided_by(&mut d, fired);
+                if waiver.is_some() {
+                    d.reasons.push(format!(
+                        "a waiver was asked for, but type {ty} cannot be waived"
+                    ));
+                }
+            }
+        }
+    } else if !switched_off.is_empty() {
+        // Nothing fired but what the exemption switched off: the exemption decided.
+        decided_by(
+            &mut d,
+            vec![(
+                format!("exempt:{ty}"),
+                format!("type {ty} is exempt from the repeated and long-open rules"),
+            )],
+        );
+        overrides(&mut d, switched_off);
     }
-    Decision {
-        required,
-        tags,
-        reasons,
-    }
+    d
 }
 
 #[cfg(test)]
@@ -441,6 +510,12 @@ mod tests {
         let d = decide_default(&i, &p);
         assert!(!d.required);
         assert_eq!(d.tags, ["exempt:scheduled_work"]);
+        assert_eq!(d.overridden, ["repeated", "long_open"]);
+        assert_eq!(
+            d.summary(),
+            "not required: type scheduled_work is exempt from the repeated and long-open rules \
+             (overrides: repeated, like INC-12; open longer than 24 hours)"
+        );
         i.customer_impact = true;
         assert_eq!(decide_default(&i, &p).tags, ["repeated", "long_open"]);
         i.customer_impact = false;
@@ -460,6 +535,35 @@ mod tests {
         let d = decide_default(&i, &[]);
         assert!(d.required);
         assert_eq!(d.tags, ["requested"]);
+        assert!(d.overridden.is_empty());
+    }
+
+    #[test]
+    fn a_request_for_an_exempt_type_names_the_request_and_what_fired_but_not_the_exemption() {
+        // A custom policy whose threshold reaches SEV3, while exemptions hold below SEV2.
+        let cfg = PolicyConfig {
+            severity_threshold: "SEV3".into(),
+            ..PolicyConfig::default()
+        };
+        let mut i = incident("SEV3", "scheduled_work");
+        i.resolved_at = Some(t("2026-11-22T10:00:00Z"));
+        i.requested = true;
+        let d = decide(&cfg, &rank, &i, &[]);
+        assert!(d.required);
+        assert_eq!(d.tags, ["requested", "severity"]);
+        assert!(d.overridden.is_empty());
+        assert_eq!(
+            d.summary(),
+            "required: the commander asked for one; severity SEV3 at or above SEV3"
+        );
+        // Without the request the severity still decides, and the exemption decided nothing.
+        i.requested = false;
+        let d = decide(&cfg, &rank, &i, &[]);
+        assert_eq!(
+            (d.required, d.tags.clone()),
+            (true, vec!["severity".to_string()])
+        );
+        assert!(!d.summary().contains("exempt"), "{}", d.summary());
     }
 
     #[test]
@@ -468,7 +572,13 @@ mod tests {
         i.waiver_reason = Some("duplicate of INC-3's review".into());
         let d = decide_default(&i, &[]);
         assert!(!d.required);
-        assert_eq!(d.tags, ["severity", "waived"]);
+        assert_eq!(d.tags, ["waived"], "the waiver decided");
+        assert_eq!(d.overridden, ["severity"], "what it overrode is kept apart");
+        assert_eq!(
+            d.summary(),
+            "not required: waived: duplicate of INC-3's review \
+             (overrides: severity SEV1 at or above SEV2)"
+        );
         i.waiver_reason = Some("   ".into());
         assert!(
             decide_default(&i, &[]).required,
@@ -477,8 +587,16 @@ mod tests {
         for ty in ["security_breach", "data_loss"] {
             let mut i = incident("SEV3", ty);
             i.waiver_reason = Some("we know what happened".into());
-            assert!(decide_default(&i, &[]).required, "{ty} cannot be waived");
+            let d = decide_default(&i, &[]);
+            assert!(d.required, "{ty} cannot be waived");
+            assert_eq!(d.tags, [format!("type:{ty}")]);
+            assert!(d.overridden.is_empty());
         }
+        // A waiver when nothing fired changes nothing and is not named.
+        let mut i = incident("SEV4", "default");
+        i.waiver_reason = Some("nothing to learn".into());
+        let d = decide_default(&i, &[]);
+        assert!(!d.required && d.tags.is_empty() && d.overridden.is_empty());
     }
 
     #[test]

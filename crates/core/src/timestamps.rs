@@ -177,8 +177,12 @@ pub fn derive(started_given: Option<Timestamp>, events: &[EventFact]) -> KeyTime
     };
     k.started_at = started;
 
+    // A person's acknowledgement: anything a person did at or after detection, except the alert
+    // events themselves, even when a person typed one in (issue 9, part 8).
     let detected_at = k.detected_at;
-    let acknowledged = detected_at.and_then(|d| earliest(&|e| e.source.is_person() && e.at >= d));
+    let acknowledged = detected_at.and_then(|d| {
+        earliest(&|e| e.source.is_person() && e.kind != EventKind::Alert && e.at >= d)
+    });
     k.acknowledged_at = pick("acknowledged_at", acknowledged, &mut k);
 
     let comms = earliest(&|e| {
@@ -345,6 +349,21 @@ mod tests {
         assert_eq!(k.origin("detected_at"), Origin::Override);
         events.push(ovr(4, "detected_at", None));
         assert_eq!(derive(None, &events).detected_at, Some(t("10:00:00")));
+    }
+
+    #[test]
+    fn an_alert_event_entered_by_a_person_is_not_the_acknowledgement() {
+        let events = [
+            ev(1, EventKind::Declared, "10:00:00", Source::Alert),
+            ev(2, EventKind::Alert, "09:58:00", Source::Web),
+            ev(3, EventKind::Alert, "10:01:00", Source::Api),
+            ev(4, EventKind::Note, "10:04:00", Source::Web),
+        ];
+        let k = derive(None, &events);
+        assert_eq!(k.detected_at, Some(t("09:58:00")), "it still detects");
+        assert_eq!(k.acknowledged_at, Some(t("10:04:00")));
+        let alone = derive(None, &events[..3]);
+        assert_eq!(alone.acknowledged_at, None, "nobody acknowledged yet");
     }
 
     #[test]

@@ -281,20 +281,24 @@ pub async fn run(cmd: IncidentCommand) -> anyhow::Result<()> {
             }
             println!("\nMetrics");
             let mm = &m["metrics"];
-            for (label, key) in [
-                ("time to detect", "time_to_detect_seconds"),
-                ("time to acknowledge", "time_to_acknowledge_seconds"),
-                ("time to communicate", "time_to_communicate_seconds"),
-                ("time to mitigate", "time_to_mitigate_seconds"),
-                ("time to resolve", "time_to_resolve_seconds"),
-            ] {
-                println!("  {label:<24} {}", duration(&mm[key]));
+            for d in debrief_core::metrics::DEFINITIONS {
+                let contradiction = mm["contradictions"]
+                    .as_array()
+                    .and_then(|cs| cs.iter().find(|c| c["metric"] == d.metric))
+                    .and_then(|c| c["message"].as_str());
+                let value = match contradiction {
+                    Some(why) => format!("not measured: {why}"),
+                    None if d.unit == "minutes" => {
+                        duration(&json!(mm[d.metric].as_f64().map(|v| v * 60.0)))
+                    }
+                    None => duration(&mm[d.metric]),
+                };
+                println!(
+                    "  {:<24} {value:<12} ({})",
+                    d.label.to_lowercase(),
+                    d.how_measured
+                );
             }
-            let downtime = mm["downtime_minutes"]
-                .as_f64()
-                .map(|m| format!("{m:.1} min"))
-                .unwrap_or_else(|| "—".into());
-            println!("  {:<24} {downtime}", "downtime");
         }
         IncidentCommand::Update {
             client,

@@ -25,21 +25,10 @@ pub fn time(value: &serde_json::Value) -> String {
     }
 }
 
-/// Formats a duration in seconds as `1h 02m 03s`.
+/// Writes a duration in seconds the one way Debrief writes durations (`3m 22s`, `1h 05m`,
+/// `2d 4h`), or a dash.
 pub fn duration(value: &serde_json::Value) -> String {
-    let Some(secs) = value.as_f64() else {
-        return "—".into();
-    };
-    let sign = if secs < 0.0 { "-" } else { "" };
-    let s = secs.abs().round() as i64;
-    let (h, m, s) = (s / 3600, (s % 3600) / 60, s % 60);
-    if h > 0 {
-        format!("{sign}{h}h {m:02}m {s:02}s")
-    } else if m > 0 {
-        format!("{sign}{m}m {s:02}s")
-    } else {
-        format!("{sign}{s}s")
-    }
+    debrief_core::duration::seconds_or_dash(value.as_f64())
 }
 
 /// Prints rows as an aligned table with a header.
@@ -79,8 +68,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn durations_read_like_a_clock() {
-        assert_eq!(duration(&serde_json::json!(3723.4)), "1h 02m 03s");
+    fn durations_are_written_like_everywhere_else() {
+        assert_eq!(duration(&serde_json::json!(3723.4)), "1h 02m");
         assert_eq!(duration(&serde_json::json!(65)), "1m 05s");
         assert_eq!(duration(&serde_json::json!(null)), "—");
     }

@@ -1,5 +1,7 @@
 //! A whole incident run over the API with given times, and its metrics checked against values
-//! worked out by hand from DESIGN.md's definitions.
+//! worked out by hand from DESIGN.md's definitions (as issue 9, part 8 set them: mitigation and
+//! resolution are both measured from the start; an alert event is never the acknowledgement; a
+//! metric whose inputs contradict each other is null and the contradiction is named).
 
 use crate::harness::TestApp;
 use debrief_core::access::AccountRole;
@@ -47,9 +49,12 @@ fn expected_metrics(
         "time_to_acknowledge_seconds": seconds(detected, acknowledged),
         "time_to_communicate_seconds": seconds(detected, first_external),
         "time_to_mitigate_seconds": mitigated.map(|m| seconds(started, m)),
-        "time_to_resolve_seconds": seconds(detected, resolved),
+        // From the start, like mitigation (it was from detection before issue 9, which made
+        // resolving come out shorter than mitigating).
+        "time_to_resolve_seconds": seconds(started, resolved),
         "downtime_minutes": downtime_minutes,
         "service_downtime": [{"service": service, "minutes": downtime_minutes}],
+        "contradictions": [],
     })
 }
 
@@ -192,6 +197,20 @@ async fn metrics_of_a_scripted_run_equal_the_values_worked_out_by_hand(app: &Tes
     assert_eq!(m["metrics"]["time_to_detect_seconds"], 240.0);
     assert_eq!(m["metrics"]["time_to_acknowledge_seconds"], 180.0);
     assert_eq!(m["metrics"]["time_to_communicate_seconds"], 660.0);
+    // By hand: d is the declaration's whole second plus one, about two hours after the start;
+    // the latest resolve is d + 180 s and the first mitigation d + 30 s, so time to resolve is
+    // (d − started) + 180 s and time to mitigate is 150 s less, never more.
+    let ttr = seconds(started, d) + 180.0;
+    assert_eq!(m["metrics"]["time_to_resolve_seconds"], ttr);
+    assert_eq!(
+        m["metrics"]["time_to_mitigate_seconds"],
+        ttr - 150.0,
+        "mitigating comes before resolving, both from the start"
+    );
+    assert_eq!(
+        m["definitions"]["time_to_resolve_seconds"],
+        "resolved − started"
+    );
 
     // Act: override detection (earlier) and mitigation, with a reason.
     let override_body = json!({"detected_at": iso(plus(base, 170)), "mitigated_at": iso(plus(base, 3000)),
@@ -343,10 +362,11 @@ async fn downtime_runs_to_resolution_and_missing_metrics_are_null(app: &TestApp)
         open["metrics"],
         json!({"time_to_detect_seconds": 0.0, "time_to_acknowledge_seconds": 0.0, "time_to_communicate_seconds": null,
                "time_to_mitigate_seconds": null, "time_to_resolve_seconds": null, "downtime_minutes": null,
-               "service_downtime": []})
+               "service_downtime": [], "contradictions": []})
     );
     let minutes = seconds(declared, resolved) / 60.0;
     assert_eq!(done["metrics"]["downtime_minutes"], minutes);
+    // Started is the declaration here (none was given), so from the start is from it.
     assert_eq!(
         done["metrics"]["time_to_resolve_seconds"],
         seconds(declared, resolved)
@@ -410,13 +430,155 @@ async fn an_incident_recorded_after_the_fact_keeps_its_given_times(app: &TestApp
         m["metrics"]["time_to_mitigate_seconds"].as_f64(),
         Some(seconds(started, mitigated))
     );
+    // By hand: resolved − started = 3600 s − 600 s (it was resolved − detected, 2700 s, before
+    // issue 9).
     assert_eq!(
         m["metrics"]["time_to_resolve_seconds"].as_f64(),
-        Some(seconds(alert, resolved))
+        Some(seconds(started, resolved))
     );
+    assert_eq!(m["metrics"]["time_to_resolve_seconds"], 3000.0);
     assert_eq!(
         m["metrics"]["downtime_minutes"].as_f64(),
         Some(seconds(started, mitigated) / 60.0)
     );
 }
 crate::e2e_test!(an_incident_recorded_after_the_fact_keeps_its_given_times);
+
+/// The incident page as the admin sees it in a browser (a session cookie, no browser needed).
+async fn incident_page(app: &TestApp, reference: &str) -> String {
+    let secret = debrief_server::actions::account::start_session(&app.state, &app.admin)
+        .await
+        .expect("a session");
+    let res = app
+        .client
+        .get(app.url(&format!("/incidents/{reference}")))
+        .header("cookie", format!("debrief_session={secret}"))
+        .send()
+        .await
+        .expect("the incident page");
+    assert_eq!(res.status(), 200);
+    res.text().await.expect("HTML")
+}
+
+/// Issue 9, part 8: an `alert` event a person typed in detects, but never acknowledges; the
+/// acknowledgement is the first other thing a person did at or after detection.
+async fn a_hand_entered_alert_event_is_not_the_acknowledgement(app: &TestApp) {
+    // Arrange: a person declares, then types in the alert that fired five minutes earlier and
+    // another one after the declaration.
+    let (_, t) = app.create_user(AccountRole::Responder).await;
+    let incident = app
+        .declare(&t, &json!({"title": "Checkout errors", "severity": "SEV3"}))
+        .await;
+    let r = incident["reference"]
+        .as_str()
+        .expect("reference")
+        .to_string();
+    let declared = ts(&incident["declared_at"]);
+    let alert_at = plus(declared, -300);
+
+    // Act
+    let alert = app
+        .add_event(
+            &t,
+            &r,
+            &json!({"kind": "alert", "body": "5xx above 5%", "at": iso(alert_at)}),
+        )
+        .await;
+    app.add_event(
+        &t,
+        &r,
+        &json!({"kind": "alert", "body": "still firing", "at": iso(plus(declared, -100))}),
+    )
+    .await;
+    let (_, _, m) = app.get(&format!("/api/v1/incidents/{r}/metrics"), &t).await;
+
+    // Assert: entered by a person (source api), the alert still detects; the person's
+    // declaration, 300 s later, is the acknowledgement (it was the alert itself, 0 s, before).
+    assert_eq!(alert["source"], "api");
+    assert_eq!(m["timestamps"]["detected_at"], iso(alert_at));
+    assert_eq!(m["timestamps"]["acknowledged_at"], iso(declared));
+    assert_eq!(m["metrics"]["time_to_acknowledge_seconds"], 300.0);
+}
+crate::e2e_test!(a_hand_entered_alert_event_is_not_the_acknowledgement);
+
+/// Issue 9, part 8: a metric whose inputs contradict each other is null, never negative, and the
+/// contradiction is named: in the API, on the incident page and in exports.
+async fn a_contradiction_is_named_and_its_metric_is_null(app: &TestApp) {
+    // Arrange: an incident declared by a person; first external comms overridden to before
+    // detection (the declaration).
+    let incident = app
+        .declare(
+            &app.admin_token,
+            &json!({"title": "Search is down", "severity": "SEV3"}),
+        )
+        .await;
+    let r = incident["reference"]
+        .as_str()
+        .expect("reference")
+        .to_string();
+    let declared = ts(&incident["declared_at"]);
+    let (status, _, body) = app
+        .patch(
+            &format!("/api/v1/incidents/{r}/timestamps"),
+            &app.admin_token,
+            &json!({"first_external_comms_at": iso(plus(declared, -600)), "reason": "typed the wrong hour"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    // Act
+    let (_, _, m) = app
+        .get(&format!("/api/v1/incidents/{r}/metrics"), &app.admin_token)
+        .await;
+    let page = incident_page(app, &r).await;
+    let ndjson = crate::export::export_text(app, &app.admin_token, "?format=ndjson").await;
+    let csv = crate::export::export_text(app, &app.admin_token, "").await;
+
+    // Assert: the API names the inputs and leaves the number null; the rest stay numbers.
+    let message = "first external comms is before detection: check the overrides";
+    assert_eq!(m["metrics"]["time_to_communicate_seconds"], Value::Null);
+    assert_eq!(
+        m["metrics"]["contradictions"],
+        json!([{"metric": "time_to_communicate_seconds",
+                "inputs": ["detected_at", "first_external_comms_at"], "message": message}])
+    );
+    assert_eq!(m["metrics"]["time_to_detect_seconds"], 0.0);
+    // The page shows the message where the number would be, beside how it is measured.
+    assert!(page.contains(&format!("not measured: {message}")), "{page}");
+    assert!(page.contains("first external comms − detected"));
+    // The exports: null in NDJSON, an empty cell and the message in CSV.
+    let line: Value = serde_json::from_str(ndjson.lines().next().expect("a line")).expect("JSON");
+    assert_eq!(line["metrics"]["time_to_communicate_seconds"], Value::Null);
+    assert_eq!(line["metrics"]["contradictions"][0]["message"], message);
+    let row = csv.lines().nth(1).expect("a row");
+    // time to detect 0, to acknowledge 0, to communicate empty, the rest not known yet.
+    assert!(
+        row.ends_with(&format!(",0,0,,,,,time_to_communicate_seconds: {message}")),
+        "{row}"
+    );
+
+    // Act: drop the override; a comms event dated before the declaration contradicts too.
+    app.patch(
+        &format!("/api/v1/incidents/{r}/timestamps"),
+        &app.admin_token,
+        &json!({"first_external_comms_at": null, "reason": "back to the timeline"}),
+    )
+    .await;
+    app.add_event(
+        &app.admin_token,
+        &r,
+        &json!({"kind": "comms_external", "body": "Emailed customers", "at": iso(plus(declared, -60))}),
+    )
+    .await;
+    let (_, _, m) = app
+        .get(&format!("/api/v1/incidents/{r}/metrics"), &app.admin_token)
+        .await;
+
+    // Assert
+    assert_eq!(m["metrics"]["time_to_communicate_seconds"], Value::Null);
+    assert_eq!(
+        m["metrics"]["contradictions"][0]["message"],
+        "first external comms is before detection: check the times of the timeline events"
+    );
+}
+crate::e2e_test!(a_contradiction_is_named_and_its_metric_is_null);

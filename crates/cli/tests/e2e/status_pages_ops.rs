@@ -428,7 +428,7 @@ async fn the_public_page_shows_each_components_uptime_from_its_history(app: &Tes
     assert!(api_bars[0].1.ends_with(": no data"), "{api_bars:?}");
     let (class, title) = api_bars.last().unwrap();
     assert_eq!(class, "major", "{api_bars:?}");
-    assert!(title.ends_with(", 1 min major outage"), "{title}");
+    assert!(title.ends_with(", 1m 00s major outage"), "{title}");
     let (class, title) = dashboard_bars.last().unwrap();
     assert_eq!(class, "ok");
     assert!(title.ends_with(": 100.00% uptime"), "{title}");

@@ -385,6 +385,8 @@ fn facts_come_from_the_latest_decision_and_the_review_deadline() {
         required: true,
         tags: vec!["severity".into(), "repeated".into()],
         reasons: vec![],
+        overridden: vec![],
+        overridden_reasons: vec![],
     });
     p.draft_due_at = Some(t("2026-11-23T12:00:00Z"));
     p.review_due_at = Some(t("2026-11-27T23:59:59.999Z"));
@@ -395,11 +397,14 @@ fn facts_come_from_the_latest_decision_and_the_review_deadline() {
     assert_eq!(PostmortemFacts::of(Some(&p)).due_at, p.draft_due_at);
     p.decision = Some(Decision {
         required: false,
-        tags: vec!["severity".into(), "waived".into()],
+        tags: vec!["waived".into()],
         reasons: vec![],
+        overridden: vec!["severity".into(), "repeated".into()],
+        overridden_reasons: vec![],
     });
     let f = PostmortemFacts::of(Some(&p));
     assert!(!f.required && f.waived);
+    assert!(f.repeated, "a waived repeat is still a repeat");
     assert_eq!(PostmortemFacts::of(None), PostmortemFacts::default());
 }
 

@@ -3,7 +3,7 @@
 use crate::auth::Actor;
 use crate::{AppError, AppState};
 use debrief_core::access::AccountRole;
-use debrief_core::incident::parse_time;
+use debrief_core::incident::{KNOWN_TYPES, parse_time};
 use debrief_core::policy::{self, Decision, PastIncident, PolicyConfig, PolicyIncident};
 use debrief_core::validation::{ValidationError, slug};
 
@@ -133,13 +133,50 @@ pub async fn evaluate(
         Some(t) => slug(&mut e, "type", t),
         None => "default".into(),
     };
+    let saved = match &input.policy {
+        Some(_) => None,
+        None => Some(state.store.postmortem_policy().await?),
+    };
+    let severities = state.store.list_severities().await?;
+    // An unknown severity or type would never meet a rule and answer "not required" for a typo
+    // (issue 9, part 9): it is refused, naming the field.
+    let severity = input.severity.trim().to_ascii_uppercase();
+    let keys: Vec<&str> = severities.iter().map(|s| s.key.as_str()).collect();
+    if severity.is_empty() {
+        e.push(
+            "severity",
+            format!("must name a severity: one of {}", keys.join(", ")),
+        );
+    } else if !keys.contains(&severity.as_str()) {
+        e.push(
+            "severity",
+            format!(
+                "unknown severity '{}'; expected one of {}",
+                input.severity.trim(),
+                keys.join(", ")
+            ),
+        );
+    }
+    if !e.fields.iter().any(|f| f.field == "type") {
+        let known = known_types(state, input.policy.as_ref().or(saved.as_ref())).await?;
+        if !known.contains(&incident_type) {
+            e.push(
+                "type",
+                format!(
+                    "unknown incident type '{incident_type}'; expected one of {}",
+                    known.join(", ")
+                ),
+            );
+        }
+    }
     e.into_result(())?;
-    let policy = match &input.policy {
-        Some(p) => {
+    let policy = match (&input.policy, saved) {
+        (Some(p), _) => {
             validate_policy(state, p, "policy.").await?;
             p.clone()
         }
-        None => state.store.postmortem_policy().await?,
+        (None, Some(saved)) => saved,
+        (None, None) => state.store.postmortem_policy().await?,
     };
     let declared_at = declared_at.expect("validated");
     let past = match &input.past {
@@ -153,10 +190,9 @@ pub async fn evaluate(
             state.store.resolved_between(from, declared_at).await?
         }
     };
-    let severities = state.store.list_severities().await?;
     let rank_of = |key: &str| severities.iter().find(|s| s.key == key).map(|s| s.rank);
     let incident = PolicyIncident {
-        severity: input.severity.trim().to_ascii_uppercase(),
+        severity,
         incident_type,
         services: input
             .services
@@ -171,6 +207,30 @@ pub async fn evaluate(
         waiver_reason: input.waiver_reason.clone(),
     };
     Ok(policy::decide(&policy, &rank_of, &incident, &past))
+}
+
+/// The incident types Debrief knows of: those it knows by name, those the policy or a template
+/// names, and those of incidents already declared; sorted.
+async fn known_types(
+    state: &AppState,
+    policy: Option<&PolicyConfig>,
+) -> Result<Vec<String>, AppError> {
+    let mut known: Vec<String> = KNOWN_TYPES.iter().map(|t| t.to_string()).collect();
+    if let Some(p) = policy {
+        known.extend(
+            [&p.always_types, &p.exempt_types, &p.unwaivable_types]
+                .into_iter()
+                .flatten()
+                .cloned(),
+        );
+    }
+    for t in state.store.templates().await? {
+        known.extend(t.types);
+    }
+    known.extend(state.store.incident_types().await?);
+    known.sort();
+    known.dedup();
+    Ok(known)
 }
 
 /// How one incident was decided, and how a proposed policy would decide it.

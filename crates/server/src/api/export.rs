@@ -1,9 +1,16 @@
 //! `GET /api/v1/incidents/export`: every incident the caller may see that matches the list
-//! filters, as CSV (default) or newline-delimited JSON. Private incidents follow the same
-//! visibility rule as everywhere else.
+//! filters, as CSV (default) or newline-delimited JSON, with its metrics. Private incidents
+//! follow the same visibility rule as everywhere else.
+//!
+//! The metrics carry their definitions (issue 9, part 8): each CSV metric column's header says
+//! how it is measured (`time_to_detect_seconds (detected − started)`), and a last column names
+//! the contradictions that left a metric empty; an NDJSON line has a `metrics` field, the same
+//! object as `GET /incidents/{reference}/metrics` answers, whose fields the OpenAPI document
+//! and `docs/metrics.md` define.
 
 use super::incidents::parse_filter;
 use super::input::QueryPairs;
+use crate::actions::incident::key_timestamps;
 use crate::auth::Actor;
 use crate::header_value::{Disposition, content_disposition};
 use crate::{AppError, AppState};
@@ -14,6 +21,8 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use debrief_core::incident::Incident;
+use debrief_core::metrics::{self, DEFINITIONS, IncidentMetrics};
+use debrief_core::timeline::TimelineEvent;
 use debrief_core::validation::ValidationError;
 use debrief_store::incident::IncidentFilter;
 
@@ -39,7 +48,35 @@ fn cell(s: &str) -> String {
     }
 }
 
-fn csv_row(i: &Incident) -> String {
+/// The CSV header: the incident's columns, then each metric with how it is measured, then the
+/// contradictions.
+fn csv_header() -> String {
+    let mut cells: Vec<String> = [
+        "reference",
+        "title",
+        "severity",
+        "status",
+        "type",
+        "services",
+        "customer_impact",
+        "private",
+        "started_at",
+        "declared_at",
+        "commander",
+    ]
+    .iter()
+    .map(|c| c.to_string())
+    .collect();
+    cells.extend(
+        DEFINITIONS
+            .iter()
+            .map(|d| format!("{} ({})", d.metric, d.how_measured)),
+    );
+    cells.push("metric_contradictions".into());
+    cells.iter().map(|c| cell(c)).collect::<Vec<_>>().join(",")
+}
+
+fn csv_row(i: &Incident, m: &IncidentMetrics) -> String {
     let commander = i
         .roles
         .iter()
@@ -61,10 +98,42 @@ fn csv_row(i: &Incident) -> String {
         debrief_core::format_utc(i.declared_at),
         commander.to_string(),
     ]
-    .iter()
-    .map(|c| cell(c))
+    .into_iter()
+    .chain(
+        DEFINITIONS
+            .iter()
+            .map(|d| m.value(d.metric).map(|v| v.to_string()).unwrap_or_default()),
+    )
+    .chain([m
+        .contradictions
+        .iter()
+        .map(|c| format!("{}: {}", c.metric, c.message))
+        .collect::<Vec<_>>()
+        .join("; ")])
+    .map(|c| cell(&c))
     .collect::<Vec<_>>()
     .join(",")
+}
+
+/// The metrics of a page of incidents, from their timelines read in one go.
+async fn page_metrics(
+    state: &AppState,
+    page: Vec<Incident>,
+) -> Result<Vec<(Incident, IncidentMetrics)>, AppError> {
+    let ids: Vec<i64> = page.iter().map(|i| i.id).collect();
+    let mut by_incident: std::collections::HashMap<String, Vec<TimelineEvent>> =
+        std::collections::HashMap::new();
+    for e in state.store.key_time_events(&ids).await? {
+        by_incident.entry(e.incident.clone()).or_default().push(e);
+    }
+    Ok(page
+        .into_iter()
+        .map(|i| {
+            let events = by_incident.remove(&i.reference).unwrap_or_default();
+            let m = metrics::compute(&key_timestamps(&i, &events), &i.services);
+            (i, m)
+        })
+        .collect())
 }
 
 async fn export_incidents(
@@ -97,25 +166,26 @@ async fn export_incidents(
             .await?;
         let done = page.len() < 1000;
         before = page.last().map(|i| i.id);
-        all.extend(page);
+        all.extend(page_metrics(&state, page).await?);
         if done || all.len() >= MAX_ROWS {
             break;
         }
     }
     all.truncate(MAX_ROWS);
     let (content_type, name, body) = if format == "csv" {
-        let mut out = String::from(
-            "reference,title,severity,status,type,services,customer_impact,private,started_at,declared_at,commander\r\n",
-        );
-        for i in &all {
-            out.push_str(&csv_row(i));
+        let mut out = csv_header();
+        out.push_str("\r\n");
+        for (i, m) in &all {
+            out.push_str(&csv_row(i, m));
             out.push_str("\r\n");
         }
         ("text/csv; charset=utf-8", "incidents.csv", out)
     } else {
         let mut out = String::new();
-        for i in &all {
-            out.push_str(&serde_json::to_string(i).map_err(AppError::internal)?);
+        for (i, m) in &all {
+            let mut line = serde_json::to_value(i).map_err(AppError::internal)?;
+            line["metrics"] = serde_json::to_value(m).map_err(AppError::internal)?;
+            out.push_str(&line.to_string());
             out.push('\n');
         }
         ("application/x-ndjson", "incidents.ndjson", out)
@@ -135,7 +205,7 @@ async fn export_incidents(
 
 #[cfg(test)]
 mod tests {
-    use super::cell;
+    use super::{cell, csv_header};
 
     #[test]
     fn csv_cells_are_quoted_and_formulas_defused() {
@@ -143,5 +213,16 @@ mod tests {
         assert_eq!(cell("a,b"), "\"a,b\"");
         assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(cell("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+    }
+
+    #[test]
+    fn the_header_says_how_each_metric_is_measured() {
+        let h = csv_header();
+        assert!(h.starts_with("reference,title,severity,status,"), "{h}");
+        assert!(
+            h.contains(",time_to_resolve_seconds (resolved − started),"),
+            "{h}"
+        );
+        assert!(h.ends_with(",metric_contradictions"), "{h}");
     }
 }

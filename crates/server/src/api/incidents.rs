@@ -346,12 +346,24 @@ async fn override_timestamps(
     Ok(Json(timestamps_json(&key_timestamps(&incident, &events))))
 }
 
-/// The metrics document of one incident.
+/// How each metric is measured, by metric name (from [`metrics::DEFINITIONS`]).
+pub fn definitions_json() -> Value {
+    Value::Object(
+        metrics::DEFINITIONS
+            .iter()
+            .map(|d| (d.metric.to_string(), json!(d.how_measured)))
+            .collect(),
+    )
+}
+
+/// The metrics document of one incident: key timestamps, metrics (with the contradictions that
+/// left any of them null) and how each metric is measured.
 pub fn metrics_json(incident: &Incident, k: &KeyTimestamps) -> Value {
     json!({
         "reference": incident.reference,
         "timestamps": timestamps_json(k),
         "metrics": metrics::compute(k, &incident.services),
+        "definitions": definitions_json(),
     })
 }
 
@@ -366,4 +378,34 @@ async fn get_metrics(
         &incident,
         &key_timestamps(&incident, &events),
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::definitions_json;
+    use debrief_core::metrics::DEFINITIONS;
+    use serde_json::Value;
+
+    /// The OpenAPI document is written by hand; this keeps its metric definitions those of
+    /// `debrief_core::metrics::DEFINITIONS`, the one place they are stated.
+    #[test]
+    fn the_api_document_states_the_definitions_of_core() {
+        let doc: Value = serde_json::from_str(crate::api::OPENAPI).expect("JSON");
+        let schemas = &doc["components"]["schemas"];
+        for d in DEFINITIONS {
+            let described = schemas["Metrics"]["properties"][d.metric]["description"]
+                .as_str()
+                .unwrap_or_default();
+            assert!(
+                described.starts_with(&format!("How measured: {} (", d.how_measured)),
+                "{}: {described}",
+                d.metric
+            );
+            assert_eq!(
+                schemas["MetricDefinitions"]["properties"][d.metric]["const"],
+                d.how_measured
+            );
+            assert_eq!(definitions_json()[d.metric], d.how_measured);
+        }
+    }
 }

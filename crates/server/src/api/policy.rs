@@ -41,7 +41,9 @@ async fn evaluate(
 ) -> Result<Json<Value>, AppError> {
     let d = act::evaluate(&state, &actor, &input).await?;
     Ok(Json(
-        json!({"required": d.required, "tags": d.tags, "reasons": d.reasons, "summary": d.summary()}),
+        json!({"required": d.required, "tags": d.tags, "reasons": d.reasons,
+               "overridden": d.overridden, "overridden_reasons": d.overridden_reasons,
+               "summary": d.summary()}),
     ))
 }
 

@@ -121,7 +121,10 @@ fn bar(d: &debrief_core::statuspage::uptime::DayBar) -> (&'static str, String) {
         (d.partial_minutes, "partial outage"),
     ] {
         if minutes > 0 {
-            title.push_str(&format!(", {minutes} min {what}"));
+            title.push_str(&format!(
+                ", {} {what}",
+                debrief_core::duration::minutes_or_dash(Some(minutes as f64))
+            ));
         }
     }
     (class, title)

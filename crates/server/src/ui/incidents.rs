@@ -3,7 +3,7 @@
 use super::form::{Pairs, field, opt};
 use super::picture;
 use super::session::{UiActor, UiError, urlencode};
-use super::view::{EventView, IncidentRow, MetricRow, TimeView, TimestampRow, duration};
+use super::view::{EventView, IncidentRow, MetricRow, TimeView, TimestampRow};
 use crate::AppState;
 use crate::actions::incident::{self as act, RoleInput, TransitionInput, key_timestamps};
 use crate::actions::{now, timeline as tl};
@@ -214,7 +214,6 @@ struct IncidentPage {
     users: Vec<(String, String)>,
     timestamps: Vec<TimestampRow>,
     metrics: Vec<MetricRow>,
-    downtime: String,
     events: Vec<EventView>,
     kinds: Vec<&'static str>,
     picture: String,
@@ -310,37 +309,7 @@ async fn incident_page(
                 origin: format!("{:?}", k.origin(f)).to_lowercase(),
             })
             .collect(),
-        metrics: vec![
-            MetricRow {
-                label: "Time to detect".into(),
-                value: duration(m.time_to_detect_seconds),
-                definition: "detected − started".into(),
-            },
-            MetricRow {
-                label: "Time to acknowledge".into(),
-                value: duration(m.time_to_acknowledge_seconds),
-                definition: "acknowledged − detected".into(),
-            },
-            MetricRow {
-                label: "Time to communicate".into(),
-                value: duration(m.time_to_communicate_seconds),
-                definition: "first external comms − detected".into(),
-            },
-            MetricRow {
-                label: "Time to mitigate".into(),
-                value: duration(m.time_to_mitigate_seconds),
-                definition: "mitigated − started".into(),
-            },
-            MetricRow {
-                label: "Time to resolve".into(),
-                value: duration(m.time_to_resolve_seconds),
-                definition: "resolved − detected".into(),
-            },
-        ],
-        downtime: m
-            .downtime_minutes
-            .map(|d| format!("{d:.1} min"))
-            .unwrap_or_else(|| "—".into()),
+        metrics: MetricRow::all(&m),
         events: events.iter().map(EventView::from).collect(),
         kinds: EventKind::ALL
             .iter()

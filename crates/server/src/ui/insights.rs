@@ -43,10 +43,10 @@ struct Page {
     charts: Vec<Chart>,
 }
 
-/// A median and a 90th percentile of hours as text: `12.0 h / 24.0 h`.
+/// A median and a 90th percentile of hours as text: `12h 00m / 1d 0h`.
 fn hours(median: Option<f64>, p90: Option<f64>) -> String {
-    let h = |h: Option<f64>| h.map_or_else(|| "—".into(), |h| format!("{h:.1} h"));
-    format!("{} / {}", h(median), h(p90))
+    use debrief_core::duration::hours_or_dash;
+    format!("{} / {}", hours_or_dash(median), hours_or_dash(p90))
 }
 
 async fn page(

@@ -3,7 +3,7 @@
 
 use super::form::{Pairs, field, opt};
 use super::session::{UiActor, UiError};
-use super::view::TimeView;
+use super::view::{MetricRow, TimeView};
 use crate::AppState;
 use crate::actions::postmortem::items::{self, BoardQuery};
 use crate::actions::postmortem::view::{PostmortemView, postmortem_view};
@@ -59,7 +59,7 @@ struct Page {
     end: Option<TimeView>,
     moments: Vec<(TimeView, String, bool)>,
     key_times: Vec<(&'static str, Option<TimeView>)>,
-    metrics: Vec<(&'static str, String)>,
+    metrics: Vec<MetricRow>,
     users: Vec<UserOpt>,
     can_write: bool,
     can_lead: bool,
@@ -87,10 +87,6 @@ struct UserOpt {
     owner: bool,
     facilitator: bool,
     reviewer: bool,
-}
-
-fn minutes(s: Option<f64>) -> String {
-    s.map_or_else(|| "—".into(), |s| format!("{:.1} min", s / 60.0))
 }
 
 async fn page(
@@ -153,24 +149,7 @@ async fn page(
             ("Mitigated", t(k.mitigated_at)),
             ("Resolved", t(k.resolved_at)),
         ],
-        metrics: vec![
-            ("Time to detect", minutes(m.time_to_detect_seconds)),
-            (
-                "Time to acknowledge",
-                minutes(m.time_to_acknowledge_seconds),
-            ),
-            (
-                "Time to communicate",
-                minutes(m.time_to_communicate_seconds),
-            ),
-            ("Time to mitigate", minutes(m.time_to_mitigate_seconds)),
-            ("Time to resolve", minutes(m.time_to_resolve_seconds)),
-            (
-                "Downtime",
-                m.downtime_minutes
-                    .map_or_else(|| "—".into(), |d| format!("{d:.1} min")),
-            ),
-        ],
+        metrics: MetricRow::all(m),
         users: users
             .iter()
             .filter(|u| !u.disabled)

@@ -73,6 +73,8 @@ struct MaintenanceRow {
     m: Maintenance,
     starts: Shown,
     ends: Shown,
+    /// How long it is verified after the work, written like every duration (`15m 00s`).
+    verify: String,
     updates: Vec<UpdateRow>,
     /// The statuses an update may move it to (its own first).
     statuses: Vec<&'static str>,
@@ -110,6 +112,7 @@ fn maintenance_row(m: Maintenance, tz: &jiff::tz::TimeZone) -> MaintenanceRow {
     MaintenanceRow {
         starts: shown(m.starts_at, tz),
         ends: shown(m.ends_at, tz),
+        verify: debrief_core::duration::minutes_or_dash(Some(m.verify_minutes as f64)),
         updates: m
             .updates
             .iter()

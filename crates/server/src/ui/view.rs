@@ -131,30 +131,30 @@ pub struct TimestampRow {
     pub origin: String,
 }
 
-/// A metric row.
+/// A metric row: its number, or why it is not one, beside how it is measured.
 pub struct MetricRow {
     /// Label.
     pub label: String,
-    /// Value, formatted, or a dash.
+    /// Value, written as a duration, or a dash.
     pub value: String,
-    /// Definition.
+    /// How it is measured (from `debrief_core::metrics::DEFINITIONS`).
     pub definition: String,
+    /// When its inputs contradict each other, which ones, in words (the value is a dash then).
+    pub contradiction: Option<String>,
 }
 
-/// Formats seconds as `1h 02m 03s`.
-pub fn duration(secs: Option<f64>) -> String {
-    let Some(secs) = secs else {
-        return "—".into();
-    };
-    let sign = if secs < 0.0 { "-" } else { "" };
-    let total_ms = (secs.abs() * 1000.0).round() as i64;
-    let (s, ms) = (total_ms / 1000, total_ms % 1000);
-    let (h, m, s) = (s / 3600, (s % 3600) / 60, s % 60);
-    match (h, m) {
-        (0, 0) if ms > 0 => format!("{sign}{s}.{ms:03}s"),
-        (0, 0) => format!("{sign}{s}s"),
-        (0, _) => format!("{sign}{m}m {s:02}s"),
-        _ => format!("{sign}{h}h {m:02}m {s:02}s"),
+impl MetricRow {
+    /// Every metric of an incident, in the order of the definitions.
+    pub fn all(m: &debrief_core::metrics::IncidentMetrics) -> Vec<MetricRow> {
+        debrief_core::metrics::DEFINITIONS
+            .iter()
+            .map(|d| MetricRow {
+                label: d.label.into(),
+                value: debrief_core::duration::seconds_or_dash(m.seconds(d.metric)),
+                definition: d.how_measured.into(),
+                contradiction: m.contradiction(d.metric).map(|c| c.message.clone()),
+            })
+            .collect()
     }
 }
 
@@ -163,11 +163,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn durations_are_readable() {
-        assert_eq!(duration(Some(3723.0)), "1h 02m 03s");
-        assert_eq!(duration(Some(90.0)), "1m 30s");
-        assert_eq!(duration(Some(1.5)), "1.500s");
-        assert_eq!(duration(None), "—");
+    fn metric_rows_carry_their_definition_and_any_contradiction() {
+        let k = debrief_core::timestamps::KeyTimestamps {
+            started_at: Some("2026-11-21T10:00:00Z".parse().unwrap()),
+            detected_at: Some("2026-11-21T10:03:22Z".parse().unwrap()),
+            first_external_comms_at: Some("2026-11-21T10:00:00Z".parse().unwrap()),
+            ..Default::default()
+        };
+        let rows = MetricRow::all(&debrief_core::metrics::compute(&k, &[]));
+        assert_eq!(rows.len(), 6);
+        assert_eq!(
+            (rows[0].label.as_str(), rows[0].value.as_str()),
+            ("Time to detect", "3m 22s")
+        );
+        assert_eq!(rows[0].definition, "detected − started");
+        assert_eq!(rows[2].value, "—");
+        assert_eq!(
+            rows[2].contradiction.as_deref(),
+            Some(
+                "first external comms is before detection: check the times of the timeline events"
+            )
+        );
     }
 
     #[test]

@@ -130,6 +130,8 @@ pub fn redecide(
             "required": decision.required,
             "tags": decision.tags,
             "reasons": decision.reasons,
+            "overridden": decision.overridden,
+            "overridden_reasons": decision.overridden_reasons,
             "status": pm.status,
             "draft_due_at": pm.draft_due_at.map(debrief_core::format_utc),
             "review_due_at": pm.review_due_at.map(debrief_core::format_utc),

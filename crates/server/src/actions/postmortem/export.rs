@@ -11,10 +11,6 @@ fn utc(t: Option<Timestamp>) -> String {
     )
 }
 
-fn minutes(s: Option<f64>) -> String {
-    s.map_or_else(|| "—".to_string(), |s| format!("{:.1} min", s / 60.0))
-}
-
 /// Escapes text for a Markdown table cell or line (no HTML or Markdown gets through as such).
 fn plain(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -85,22 +81,14 @@ pub fn to_markdown(v: &PostmortemView) -> String {
     ] {
         let _ = writeln!(out, "| {name} | {} |", utc(t));
     }
-    let _ = writeln!(out, "\n## Metrics\n\n| | |\n|---|---|");
-    for (name, s) in [
-        ("Time to detect", m.time_to_detect_seconds),
-        ("Time to acknowledge", m.time_to_acknowledge_seconds),
-        ("Time to communicate", m.time_to_communicate_seconds),
-        ("Time to mitigate", m.time_to_mitigate_seconds),
-        ("Time to resolve", m.time_to_resolve_seconds),
-    ] {
-        let _ = writeln!(out, "| {name} | {} |", minutes(s));
+    let _ = writeln!(out, "\n## Metrics\n\n| | | How measured |\n|---|---|---|");
+    for d in debrief_core::metrics::DEFINITIONS {
+        let value = match m.contradiction(d.metric) {
+            Some(c) => format!("not measured: {}", plain(&c.message)),
+            None => debrief_core::duration::seconds_or_dash(m.seconds(d.metric)),
+        };
+        let _ = writeln!(out, "| {} | {value} | {} |", d.label, d.how_measured);
     }
-    let _ = writeln!(
-        out,
-        "| Downtime | {} |",
-        m.downtime_minutes
-            .map_or_else(|| "—".to_string(), |d| format!("{d:.1} min"))
-    );
     let _ = writeln!(out, "\n## Timeline (UTC)\n");
     for e in &f.timeline {
         let star = if e.starred { " ★" } else { "" };

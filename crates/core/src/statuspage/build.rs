@@ -32,12 +32,12 @@
 use super::input::{
     AffectedInput, ComponentInput, MaintenanceInput, PageIncidentInput, PageInput, UpdateInput,
 };
+use super::public_id;
 use super::rules::{incident_impact, maintenance_status_at, page_status};
 use super::v2::{
     AffectedComponent, Component, ComponentsDoc, Incident, IncidentUpdate, IncidentsDoc,
     MaintenancesDoc, Page, ScheduledMaintenance, Status, StatusDoc, Summary,
 };
-use super::public_id;
 use super::{ComponentState, Impact, MaintenanceStatus, UpdateStatus};
 use crate::Timestamp;
 use jiff::SignedDuration;

@@ -16,10 +16,10 @@
 //! Each figure is monotonic while no state changes (the observed time and each state's time
 //! only grow), so the first minute at which any of them differs is found by bisection.
 
+use super::ComponentState;
 use super::input::{ComponentInput, PageInput};
 use super::rules::next_transition_at;
 use super::uptime::{self, DayBar, format_percent};
-use super::ComponentState;
 use crate::Timestamp;
 use jiff::tz::TimeZone;
 

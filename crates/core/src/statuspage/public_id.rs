@@ -155,9 +155,18 @@ mod tests {
     fn maintenance_updates_differ_by_status_and_rank() {
         let m = "abcdefghijkl";
         let first = maintenance_update(m, MaintenanceStatus::InProgress, 1);
-        assert_eq!(first, maintenance_update(m, MaintenanceStatus::InProgress, 1));
-        assert_ne!(first, maintenance_update(m, MaintenanceStatus::InProgress, 2));
-        assert_ne!(first, maintenance_update(m, MaintenanceStatus::Verifying, 1));
+        assert_eq!(
+            first,
+            maintenance_update(m, MaintenanceStatus::InProgress, 1)
+        );
+        assert_ne!(
+            first,
+            maintenance_update(m, MaintenanceStatus::InProgress, 2)
+        );
+        assert_ne!(
+            first,
+            maintenance_update(m, MaintenanceStatus::Verifying, 1)
+        );
         assert_ne!(first, postmortem_update(m));
     }
 
@@ -173,6 +182,9 @@ mod tests {
     #[test]
     fn debug_output_hides_the_key() {
         let shown = format!("{:?}", PublicIds::new(b"hunter2"));
-        assert!(!shown.contains("hunter2") && !shown.contains("104"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("104"),
+            "{shown}"
+        );
     }
 }

@@ -115,7 +115,9 @@ fn the_feeds_id_and_self_link_name_the_address_it_is_served_at() {
         assert_eq!(feed.self_link, url);
         let xml = feed.render();
         assert!(xml.contains(&format!("  <id>{url}</id>\n")), "{xml}");
-        assert!(xml.contains(&format!("rel=\"self\" type=\"application/atom+xml\" href=\"{url}\"")));
+        assert!(xml.contains(&format!(
+            "rel=\"self\" type=\"application/atom+xml\" href=\"{url}\""
+        )));
     }
 }
 

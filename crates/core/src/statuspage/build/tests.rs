@@ -415,7 +415,11 @@ fn maintenance_moved_by_time_before_its_job_shows_the_update_the_job_will_write(
         MaintenanceStatus::Completed
     );
     assert_eq!(done.resolved_at, Some(t("2026-11-21T08:35:00Z")));
-    assert_eq!(done.started_at, t("2026-11-21T08:10:00Z"), "its window opened");
+    assert_eq!(
+        done.started_at,
+        t("2026-11-21T08:10:00Z"),
+        "its window opened"
+    );
     let planned = maintenance(&p, &m, t("2026-11-21T08:05:00Z"));
     assert_eq!(
         planned.started_at, m.created_at,

@@ -33,36 +33,21 @@ fn until(p: &PageInput, now: &str) -> Timestamp {
 #[test]
 fn a_quiet_page_holds_until_midnight_in_its_zone() {
     let p = page("Etc/UTC", &[]);
-    assert_eq!(
-        until(&p, "2026-11-21T08:30:00Z"),
-        t("2026-11-22T00:00:00Z")
-    );
+    assert_eq!(until(&p, "2026-11-21T08:30:00Z"), t("2026-11-22T00:00:00Z"));
     let p = page("America/New_York", &[]);
-    assert_eq!(
-        until(&p, "2026-11-21T08:30:00Z"),
-        t("2026-11-22T05:00:00Z")
-    );
+    assert_eq!(until(&p, "2026-11-21T08:30:00Z"), t("2026-11-22T05:00:00Z"));
 }
 
 #[test]
 fn midnight_in_berlin_follows_daylight_saving_time() {
     let p = page("Europe/Berlin", &[]);
     // The evening before clocks go forward: 23:30 CET, midnight an hour later in UTC terms.
-    assert_eq!(
-        until(&p, "2026-03-28T22:30:00Z"),
-        t("2026-03-28T23:00:00Z")
-    );
+    assert_eq!(until(&p, "2026-03-28T22:30:00Z"), t("2026-03-28T23:00:00Z"));
     // 29 March 2026 is 23 hours long: the next midnight is 00:00 CEST, 22:00 UTC.
-    assert_eq!(
-        until(&p, "2026-03-29T00:30:00Z"),
-        t("2026-03-29T22:00:00Z")
-    );
+    assert_eq!(until(&p, "2026-03-29T00:30:00Z"), t("2026-03-29T22:00:00Z"));
     // 25 October 2026 is 25 hours long: from 01:30 CEST (before clocks go back) the next
     // midnight is 00:00 CET on the 26th, 23:00 UTC.
-    assert_eq!(
-        until(&p, "2026-10-24T23:30:00Z"),
-        t("2026-10-25T23:00:00Z")
-    );
+    assert_eq!(until(&p, "2026-10-24T23:30:00Z"), t("2026-10-25T23:00:00Z"));
 }
 
 #[test]
@@ -73,15 +58,9 @@ fn an_outage_is_rechecked_at_the_next_minute() {
         t("2026-11-21T09:11:00Z")
     );
     // On a boundary, the next one.
-    assert_eq!(
-        until(&p, "2026-11-21T09:11:00Z"),
-        t("2026-11-21T09:12:00Z")
-    );
+    assert_eq!(until(&p, "2026-11-21T09:11:00Z"), t("2026-11-21T09:12:00Z"));
     // Just before midnight, midnight.
-    assert_eq!(
-        until(&p, "2026-11-21T23:59:30Z"),
-        t("2026-11-22T00:00:00Z")
-    );
+    assert_eq!(until(&p, "2026-11-21T23:59:30Z"), t("2026-11-22T00:00:00Z"));
 }
 
 #[test]
@@ -135,7 +114,10 @@ fn after_an_outage_the_page_holds_until_a_shown_figure_changes() {
         now = at;
         rebuilds += 1;
     }
-    assert!((2..30).contains(&rebuilds), "{rebuilds} rebuilds in an hour");
+    assert!(
+        (2..30).contains(&rebuilds),
+        "{rebuilds} rebuilds in an hour"
+    );
 }
 
 #[test]
@@ -144,23 +126,11 @@ fn a_maintenance_window_start_and_end_come_first() {
     let mut m = maintenance_input("m", "2026-11-21T10:00:00Z", "2026-11-21T11:00:00Z");
     m.verify_minutes = 30;
     p.maintenances = vec![m];
-    assert_eq!(
-        until(&p, "2026-11-21T08:30:00Z"),
-        t("2026-11-21T10:00:00Z")
-    );
+    assert_eq!(until(&p, "2026-11-21T08:30:00Z"), t("2026-11-21T10:00:00Z"));
     // While it runs (its component is not touched here), its end; then the verification's end.
-    assert_eq!(
-        until(&p, "2026-11-21T10:00:00Z"),
-        t("2026-11-21T11:00:00Z")
-    );
-    assert_eq!(
-        until(&p, "2026-11-21T11:10:00Z"),
-        t("2026-11-21T11:30:00Z")
-    );
-    assert_eq!(
-        until(&p, "2026-11-21T11:30:00Z"),
-        t("2026-11-22T00:00:00Z")
-    );
+    assert_eq!(until(&p, "2026-11-21T10:00:00Z"), t("2026-11-21T11:00:00Z"));
+    assert_eq!(until(&p, "2026-11-21T11:10:00Z"), t("2026-11-21T11:30:00Z"));
+    assert_eq!(until(&p, "2026-11-21T11:30:00Z"), t("2026-11-22T00:00:00Z"));
 }
 
 #[test]
@@ -169,17 +139,11 @@ fn groups_do_not_count_and_a_change_recorded_ahead_of_now_does() {
     let mut g = component_input("g", "Group", 0, MajorOutage);
     g.is_group = true;
     p.components.push(g);
-    assert_eq!(
-        until(&p, "2026-11-21T08:30:00Z"),
-        t("2026-11-22T00:00:00Z")
-    );
+    assert_eq!(until(&p, "2026-11-21T08:30:00Z"), t("2026-11-22T00:00:00Z"));
     // Another server's clock ran ahead: its change shows once it takes effect.
     p.components[0].history = vec![StateChange {
         at: t("2026-11-21T08:30:05Z"),
         state: Operational,
     }];
-    assert_eq!(
-        until(&p, "2026-11-21T08:30:00Z"),
-        t("2026-11-21T08:30:05Z")
-    );
+    assert_eq!(until(&p, "2026-11-21T08:30:00Z"), t("2026-11-21T08:30:05Z"));
 }

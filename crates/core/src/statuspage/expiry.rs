@@ -10,8 +10,8 @@
 //!   rebuilt at most once a minute and its figures are never more than a minute old;
 //! - the next **midnight** in the page's zone (23 or 25 hours away on DST days);
 //! - the next **start or end** of a maintenance window (and the end of its verification);
-//! - a component state change recorded after the moment rendered (another server's clock may
-//!   run ahead of this one's).
+//! - a component's creation or state change recorded after the moment rendered (another
+//!   server's clock may run ahead of this one's).
 //!
 //! Each figure is monotonic while no state changes (the observed time and each state's time
 //! only grow), so the first minute at which any of them differs is found by bisection.
@@ -37,7 +37,7 @@ pub fn valid_until(p: &PageInput, window_days: u32, now: Timestamp) -> Timestamp
     let leaves = p.components.iter().filter(|c| !c.is_group);
     let recorded_later = leaves
         .clone()
-        .flat_map(|c| c.history.iter().map(|h| h.at))
+        .flat_map(|c| c.history.iter().map(|h| h.at).chain([c.created_at]))
         .filter(|at| *at > now);
     let uptime = leaves.filter_map(|c| next_uptime_change(c, &tz, window_days, now, midnight));
     maintenance

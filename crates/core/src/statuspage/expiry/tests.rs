@@ -134,7 +134,7 @@ fn a_maintenance_window_start_and_end_come_first() {
 }
 
 #[test]
-fn groups_do_not_count_and_a_change_recorded_ahead_of_now_does() {
+fn groups_do_not_count_and_what_is_recorded_ahead_of_now_does() {
     let mut p = page("Etc/UTC", &[]);
     let mut g = component_input("g", "Group", 0, MajorOutage);
     g.is_group = true;
@@ -146,4 +146,8 @@ fn groups_do_not_count_and_a_change_recorded_ahead_of_now_does() {
         state: Operational,
     }];
     assert_eq!(until(&p, "2026-11-21T08:30:00Z"), t("2026-11-21T08:30:05Z"));
+    // A component created ahead of now starts counting then.
+    p.components[0].history.clear();
+    p.components[0].created_at = t("2026-11-21T08:30:02Z");
+    assert_eq!(until(&p, "2026-11-21T08:30:00Z"), t("2026-11-21T08:30:02Z"));
 }

@@ -25,6 +25,8 @@ pub struct ServerConfig {
     pub status_recheck: std::time::Duration,
     /// Sign-in attempts allowed per client address per minute (0: no limit).
     pub sign_ins_per_address_per_minute: usize,
+    /// Where status pages take "now" from (the system clock unless a test moves it).
+    pub status_clock: crate::status::StatusClock,
 }
 
 impl Default for ServerConfig {
@@ -37,6 +39,7 @@ impl Default for ServerConfig {
             jobs: JobsConfig::default(),
             status_recheck: std::time::Duration::from_secs(1),
             sign_ins_per_address_per_minute: 30,
+            status_clock: crate::status::StatusClock::default(),
         }
     }
 }
@@ -93,7 +96,11 @@ impl AppState {
     pub fn new(store: Store, config: ServerConfig) -> Self {
         Self(Arc::new(Shared {
             jobs: Arc::new(Jobs::new(&config)),
-            status: crate::status::Snapshots::for_store(&store, config.status_recheck),
+            status: crate::status::Snapshots::for_store(
+                &store,
+                config.status_recheck,
+                config.status_clock.clone(),
+            ),
             live: LiveHub::for_store(&store),
             sign_in_addresses: crate::password::AddressLimiter::new(
                 config.sign_ins_per_address_per_minute,

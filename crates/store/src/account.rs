@@ -475,6 +475,24 @@ impl Store {
         )
     }
 
+    /// A setting's value, setting it to `value` first if it has none: every caller gets the
+    /// value of whoever set it first, also when servers sharing the database race (for keys
+    /// made once, such as the secret behind public ids).
+    pub async fn setting_or_insert(&self, key: &str, value: &str) -> StoreResult<String> {
+        let mut tx = self.begin_write().await?;
+        let rows = tx
+            .rows(
+                "INSERT INTO settings (key, value) VALUES ($1, $2) \
+                 ON CONFLICT (key) DO UPDATE SET value = settings.value RETURNING value",
+                &[Arg::S(key), Arg::S(value)],
+            )
+            .await?;
+        tx.commit().await?;
+        rows.first()
+            .map(|r| r.s(0))
+            .ok_or_else(|| StoreError::NotFound(format!("setting {key}")))
+    }
+
     /// Sets a setting.
     pub async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;

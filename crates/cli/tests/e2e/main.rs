@@ -23,6 +23,8 @@
 //! - [`browser`], [`ui`]: the web UI in headless Chromium (chromedriver).
 //! - [`statuspage_v2`]: every Statuspage v2 document of a rich page, read by a strict reader
 //!   (`scripts/statuspage-v2-check`).
+//! - [`status_public`]: status pages as a strict reader sees them: opaque ids, the
+//!   `maintenance` indicator, pages that follow time without a write, the Atom feed's address.
 //! - [`multi_instance`]: two servers sharing one PostgreSQL database.
 //! - [`readiness`]: an unreachable PostgreSQL is a 503 with Retry-After; the server recovers.
 //! - [`maintenance_ops`], [`maintenance_cancel`]: maintenance after scheduling: updates, early
@@ -72,6 +74,7 @@ mod sign_in_load;
 mod sse;
 mod status_pages;
 mod status_pages_ops;
+mod status_public;
 mod statuspage_v2;
 mod subscriber_admin;
 mod subscribers;

@@ -43,8 +43,16 @@ pub(crate) async fn public(app: &TestApp, path: &str) -> (StatusCode, String) {
     (res.status(), res.text().await.expect("a body"))
 }
 
-/// The maintenance `m{id}` in a v2 document's `scheduled_maintenances`, if it is there.
+/// Maintenance `id` in a v2 document's `scheduled_maintenances` (by the public id admins
+/// read on it), if it is there.
 pub(crate) async fn in_document(app: &TestApp, doc: &str, id: i64) -> Option<Value> {
+    let public_id = read(app, id).await["public_id"].clone();
+    assert!(
+        public_id
+            .as_str()
+            .is_some_and(debrief_core::statuspage::public_id::is_public_id),
+        "{public_id}"
+    );
     let (s, text) = public(app, &format!("/api/v2/{doc}")).await;
     assert_eq!(s, StatusCode::OK, "{doc}: {text}");
     let v: Value = serde_json::from_str(&text).expect("JSON");
@@ -52,7 +60,7 @@ pub(crate) async fn in_document(app: &TestApp, doc: &str, id: i64) -> Option<Val
         .as_array()
         .expect("a list")
         .iter()
-        .find(|m| m["id"] == format!("m{id}"))
+        .find(|m| m["id"] == public_id)
         .cloned()
 }
 

@@ -354,13 +354,14 @@ async fn the_published_postmortem_summary_shows_on_the_page(app: &TestApp) {
         .declare(t, &json!({"title": "Queue stuck", "severity": "SEV2"}))
         .await;
     let r = inc["reference"].as_str().unwrap();
-    let id = r.trim_start_matches("INC-");
-    app.post(
-        &format!("/api/v1/incidents/{r}/status-updates"),
-        t,
-        &json!({"page": "acme", "status": "resolved", "name": "Delayed e-mails", "body": "Fixed."}),
-    )
-    .await;
+    let (_, _, published) = app
+        .post(
+            &format!("/api/v1/incidents/{r}/status-updates"),
+            t,
+            &json!({"page": "acme", "status": "resolved", "name": "Delayed e-mails", "body": "Fixed."}),
+        )
+        .await;
+    let id = published["public_id"].as_str().expect("its public id");
     app.transition(t, r, &json!({"to": "resolved"})).await;
     let pm = format!("/api/v1/incidents/{r}/postmortem");
     let (reviewer, reviewer_token) = app.create_user(AccountRole::Responder).await;

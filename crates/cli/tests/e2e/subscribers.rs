@@ -89,13 +89,15 @@ async fn subscribers_get_each_change_once_and_can_leave_in_one_click(backend: Ba
         .declare(t, &json!({"title": "x", "severity": "SEV2"}))
         .await;
     let r = inc["reference"].as_str().unwrap();
-    app.post(
-        &format!("/api/v1/incidents/{r}/status-updates"),
-        t,
-        &json!({"page": "acme", "status": "investigating", "name": "API errors", "body": "Looking.",
-                "components": [{"id": api, "state": "partial_outage"}]}),
-    )
-    .await;
+    let (_, _, published) = app
+        .post(
+            &format!("/api/v1/incidents/{r}/status-updates"),
+            t,
+            &json!({"page": "acme", "status": "investigating", "name": "API errors", "body": "Looking.",
+                    "components": [{"id": api, "state": "partial_outage"}]}),
+        )
+        .await;
+    let public_id = published["public_id"].as_str().expect("its public id");
     app.patch(
         &format!("/api/v1/status-pages/acme/components/{api}"),
         t,
@@ -176,6 +178,29 @@ async fn subscribers_get_each_change_once_and_can_leave_in_one_click(backend: Ba
         .expect("an incident webhook")
         .body;
     assert_eq!(incident["incident"]["name"], "API errors");
+    // Issue 9, part 10: subscribers are told the public id, never the incident's number.
+    assert_eq!(incident["incident"]["id"], public_id);
+    let link = format!("/status/acme/incidents/{public_id}");
+    assert!(
+        incident["incident"]["shortlink"]
+            .as_str()
+            .unwrap()
+            .ends_with(&link)
+    );
+    let linked = |tail: &str| text.lines().any(|l| l.trim_end().ends_with(tail));
+    assert!(linked(&link), "{text}");
+    let number = r.trim_start_matches("INC-");
+    assert!(!linked(&format!("/incidents/{number}")), "{text}");
+    for id in [
+        &incident["page"]["id"],
+        &incident["incident"]["incident_updates"][0]["id"],
+    ] {
+        assert!(
+            id.as_str()
+                .is_some_and(debrief_core::statuspage::public_id::is_public_id),
+            "{id}"
+        );
+    }
     assert!(
         incident["meta"]["unsubscribe"]
             .as_str()

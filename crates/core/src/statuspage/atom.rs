@@ -129,8 +129,10 @@ fn html_update(tz: &TimeZone, at: Timestamp, label: &str, body: &str) -> String 
 }
 
 /// The history feed of page `p` at `now`: incidents and maintenance, newest change first.
-/// The feed lives at `{url}/history.atom`.
-pub fn page_feed(p: &PageInput, now: Timestamp) -> AtomFeed {
+/// `self_url` is the absolute URL the feed is served at: its `<id>` and `rel="self"` link name
+/// it (a page serves the same feed at more than one address, and a reader that follows
+/// `rel="self"` must land on the feed it read; issue 9, part 10).
+pub fn page_feed(p: &PageInput, self_url: &str, now: Timestamp) -> AtomFeed {
     let tz = TimeZone::get(&p.time_zone).unwrap_or(TimeZone::UTC);
     let mut entries: Vec<AtomEntry> = Vec::new();
     for i in &p.incidents {
@@ -177,10 +179,10 @@ pub fn page_feed(p: &PageInput, now: Timestamp) -> AtomFeed {
         .map(|e| e.updated)
         .fold(page.updated_at, Timestamp::max);
     AtomFeed {
-        id: format!("{}/history.atom", page.url),
+        id: self_url.to_string(),
         title: format!("{} status", page.name),
         updated,
-        self_link: format!("{}/history.atom", page.url),
+        self_link: self_url.to_string(),
         alternate_link: page.url.clone(),
         author: page.name,
         entries,

@@ -21,12 +21,18 @@
 //!   latest update's status, so an operator can complete early but time always moves it on.
 //!   When time has moved it past its latest update (its job has not run yet), it gets the
 //!   update the job will write, so its first update's status is always its status, as readers
-//!   expect. `resolved_at` is when it completed (its first `completed` update); `started_at` is
-//!   when it was announced (`created_at`), as on Statuspage, where it never lies in the future.
+//!   expect. `resolved_at` is when it completed (its first `completed` update). `started_at`
+//!   is when the work started, as on Statuspage (the captured `summary-fixture.json`): the
+//!   earliest of its window's start (once time has reached it) and its first update at
+//!   `in_progress` or later; while still `scheduled`, when it was announced (`created_at`), so
+//!   it never lies in the future.
+//! - The page's status ([`status`]) is `maintenance` while a maintenance is `in_progress` or
+//!   `verifying` at `now` and nothing is worse (see [`page_status`]).
 
 use super::input::{
     AffectedInput, ComponentInput, MaintenanceInput, PageIncidentInput, PageInput, UpdateInput,
 };
+use super::public_id;
 use super::rules::{incident_impact, maintenance_status_at, page_status};
 use super::v2::{
     AffectedComponent, Component, ComponentsDoc, Incident, IncidentUpdate, IncidentsDoc,
@@ -228,6 +234,21 @@ pub fn maintenance(p: &PageInput, m: &MaintenanceInput, now: Timestamp) -> Sched
         .filter(|u| u.status == MaintenanceStatus::Completed)
         .map(|u| u.display_at)
         .min();
+    let started_at = if status == MaintenanceStatus::Scheduled {
+        m.created_at
+    } else {
+        let by_update = updates
+            .iter()
+            .filter(|u| u.status >= MaintenanceStatus::InProgress)
+            .map(|u| u.display_at)
+            .min();
+        let window = (by_time >= MaintenanceStatus::InProgress).then_some(m.scheduled_for);
+        by_update
+            .into_iter()
+            .chain(window)
+            .min()
+            .unwrap_or(m.scheduled_for)
+    };
     let ids: Vec<&str> = m.component_ids.iter().map(String::as_str).collect();
     let updated_at = updates
         .iter()
@@ -243,7 +264,7 @@ pub fn maintenance(p: &PageInput, m: &MaintenanceInput, now: Timestamp) -> Sched
         resolved_at,
         impact: Impact::Maintenance,
         shortlink: shortlink(p, &m.id),
-        started_at: m.created_at,
+        started_at,
         page_id: p.id.clone(),
         scheduled_for: m.scheduled_for,
         scheduled_until: m.scheduled_until,
@@ -271,7 +292,7 @@ fn moved_on_time(
     };
     let at = latest.map_or(moved, |l| l.max(moved));
     IncidentUpdate {
-        id: format!("{}-{}", m.id, status.as_str()),
+        id: public_id::maintenance_update(&m.id, status, 1),
         status,
         body: status.default_body().to_string(),
         incident_id: m.id.clone(),
@@ -313,8 +334,22 @@ fn maintenances_where(
     v
 }
 
-/// The page-wide status from the leaf components' states and unresolved incidents' impacts.
-pub fn status(p: &PageInput) -> Status {
+/// Where maintenance `m` is at `now`: the further along of time and its latest update.
+fn maintenance_status(m: &MaintenanceInput, now: Timestamp) -> MaintenanceStatus {
+    let by_time = maintenance_status_at(m.scheduled_for, m.scheduled_until, m.verify_minutes, now);
+    // The latest update as `updates_newest_first` orders them.
+    let latest = m
+        .updates
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, u)| (u.display_at, u.created_at, *i))
+        .map(|(_, u)| u.status);
+    by_time.max(latest.unwrap_or(MaintenanceStatus::Scheduled))
+}
+
+/// The page-wide status at `now` from the leaf components' states, unresolved incidents'
+/// impacts and whether maintenance is in progress.
+pub fn status(p: &PageInput, now: Timestamp) -> Status {
     let leaves: Vec<ComponentState> = p
         .components
         .iter()
@@ -322,7 +357,11 @@ pub fn status(p: &PageInput) -> Status {
         .map(|c| c.state)
         .collect();
     let impacts: Vec<Impact> = unresolved(p).iter().map(|i| i.impact).collect();
-    let s = page_status(&leaves, &impacts);
+    let maintenance = p
+        .maintenances
+        .iter()
+        .any(|m| maintenance_status(m, now).is_active());
+    let s = page_status(&leaves, &impacts, maintenance);
     Status {
         indicator: s.indicator,
         description: s.description.to_string(),
@@ -336,15 +375,15 @@ pub fn summary(p: &PageInput, now: Timestamp) -> Summary {
         components: components(p),
         incidents: unresolved(p),
         scheduled_maintenances: maintenances_where(p, now, |s| s != MaintenanceStatus::Completed),
-        status: status(p),
+        status: status(p, now),
     }
 }
 
-/// `status.json`.
-pub fn status_doc(p: &PageInput) -> StatusDoc {
+/// `status.json` at `now`.
+pub fn status_doc(p: &PageInput, now: Timestamp) -> StatusDoc {
     StatusDoc {
         page: page(p),
-        status: status(p),
+        status: status(p, now),
     }
 }
 

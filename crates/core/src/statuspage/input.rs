@@ -141,9 +141,8 @@ pub struct MaintenanceInput {
     pub verify_minutes: u32,
     /// The components it affects.
     pub component_ids: Vec<String>,
-    /// Its updates, in any order. The first update at each status has the id
-    /// `{maintenance id}-{status}` (`m7-in_progress`): the update [`super::build`] shows before
-    /// the maintenance's job has written it keeps its id once written. Later updates at the same
-    /// status (operators' notes) need other ids (`m7-in_progress-2`).
+    /// Its updates, in any order. The `k`th update at a status has the id
+    /// [`super::public_id::maintenance_update`]`(id, status, k)`: the update [`super::build`]
+    /// shows before the maintenance's job has written it (`k` = 1) keeps its id once written.
     pub updates: Vec<UpdateInput<MaintenanceStatus>>,
 }

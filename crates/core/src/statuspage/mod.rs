@@ -13,6 +13,8 @@
 //! - [`v2`]: the Statuspage v2 JSON documents, field for field; [`build`] makes them from
 //!   the plain inputs of [`input`]; [`webhook`]: subscriber webhook payloads in Statuspage's format.
 //! - [`atom`]: the page's Atom 1.0 history feed.
+//! - [`public_id`]: the opaque ids incidents, maintenance and updates have in public.
+//! - [`expiry`]: until when a page rendered at some moment stays true without a write.
 //!
 //! # Time format
 //! Every time in the JSON documents is RFC 3339 in **UTC with `Z` and milliseconds**
@@ -25,7 +27,9 @@
 
 pub mod atom;
 pub mod build;
+pub mod expiry;
 pub mod input;
+pub mod public_id;
 pub mod rules;
 pub mod uptime;
 pub mod v2;
@@ -128,17 +132,19 @@ impl FromStr for ComponentState {
     }
 }
 
-/// The page-wide status indicator of `status.json`: Statuspage's documented enum.
+/// The page-wide status indicator of `status.json`.
 ///
-/// Ordered from best to worst. Live Statuspage pages also send `maintenance` while a component
-/// is under maintenance; Debrief stays inside the documented four values (readers such as the
-/// statuspage-prometheus-exporter only map these) and says "Service Under Maintenance" in the
-/// description instead, with indicator `none` (see [`rules::page_status`]).
+/// Ordered from best to worst. Statuspage's API reference lists `none`, `minor`, `major` and
+/// `critical`; live Statuspage pages also send `maintenance` while maintenance is in progress
+/// and nothing is worse, and so does Debrief (issue 9, part 10): a reader that sees `none` then
+/// reports all clear. See [`rules::page_status`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Indicator {
     /// No outage.
     None,
+    /// Maintenance is in progress (or components are under maintenance); nothing is worse.
+    Maintenance,
     /// Degraded performance or a partial outage somewhere.
     Minor,
     /// A major outage of some components.
@@ -154,8 +160,9 @@ pub const MAINTENANCE_DESCRIPTION: &str = "Service Under Maintenance";
 
 impl Indicator {
     /// Every indicator, from best to worst.
-    pub const ALL: [Indicator; 4] = [
+    pub const ALL: [Indicator; 5] = [
         Indicator::None,
+        Indicator::Maintenance,
         Indicator::Minor,
         Indicator::Major,
         Indicator::Critical,
@@ -165,6 +172,7 @@ impl Indicator {
     pub fn as_str(self) -> &'static str {
         match self {
             Indicator::None => "none",
+            Indicator::Maintenance => "maintenance",
             Indicator::Minor => "minor",
             Indicator::Major => "major",
             Indicator::Critical => "critical",
@@ -176,18 +184,22 @@ impl Indicator {
     /// These are the strings live Statuspage pages send: "All Systems Operational",
     /// "Minor Service Outage", "Partial System Outage" (some components in major outage) and
     /// "Major Service Outage" (the wording of Statuspage's API reference; some pages say
-    /// "Major System Outage"). [`DEGRADED_DESCRIPTION`] and [`MAINTENANCE_DESCRIPTION`] are the
-    /// other two, chosen by [`rules::page_status`] from the component states.
+    /// "Major System Outage"); `maintenance` says [`MAINTENANCE_DESCRIPTION`].
+    /// [`DEGRADED_DESCRIPTION`] is the other one, chosen by [`rules::page_status`] from the
+    /// component states.
     pub fn description(self) -> &'static str {
         match self {
             Indicator::None => "All Systems Operational",
+            Indicator::Maintenance => MAINTENANCE_DESCRIPTION,
             Indicator::Minor => "Minor Service Outage",
             Indicator::Major => "Partial System Outage",
             Indicator::Critical => "Major Service Outage",
         }
     }
 
-    /// The indicator an active incident of this impact raises the page to (maintenance: none).
+    /// The indicator an active incident of this impact raises the page to (`none` and
+    /// `maintenance`: none; the page's maintenance counts through its maintenance, not its
+    /// incidents).
     pub fn from_impact(impact: Impact) -> Indicator {
         match impact {
             Impact::None | Impact::Maintenance => Indicator::None,

@@ -25,22 +25,29 @@ pub struct PageStatus {
     pub description: &'static str,
 }
 
-/// The page's overall status from its (non-group) components' states and the impacts of its
-/// unresolved incidents.
+/// The page's overall status from its (non-group) components' states, the impacts of its
+/// unresolved incidents, and whether maintenance is in progress (`in_progress` or
+/// `verifying`, see [`MaintenanceStatus::is_active`]).
 ///
 /// From the components, Statuspage-like, worst first:
 /// - some `major_outage`: `critical` ("Major Service Outage") when **more than half** of the
 ///   components are in major outage, else `major` ("Partial System Outage");
 /// - some `partial_outage`: `minor` ("Minor Service Outage");
 /// - some `degraded_performance`: `minor` ("Partially Degraded Service");
-/// - some `under_maintenance`: `none` ("Service Under Maintenance", see [`Indicator`]);
+/// - some `under_maintenance`, or maintenance in progress: `maintenance` ("Service Under
+///   Maintenance"), as live Statuspage pages say (issue 9, part 10);
 /// - otherwise `none` ("All Systems Operational").
 ///
 /// Each unresolved incident raises the indicator to at least [`Indicator::from_impact`] of its
 /// impact (so an incident declared before anyone touched a component still shows). When an
 /// incident raises it above the components' indicator, the description is that indicator's
-/// [`Indicator::description`]; otherwise the components' description stands.
-pub fn page_status(components: &[ComponentState], active_impacts: &[Impact]) -> PageStatus {
+/// [`Indicator::description`]; otherwise the components' description stands. An incident of
+/// impact `none` leaves a page under maintenance at `maintenance`.
+pub fn page_status(
+    components: &[ComponentState],
+    active_impacts: &[Impact],
+    maintenance_active: bool,
+) -> PageStatus {
     let count = |s: ComponentState| components.iter().filter(|c| **c == s).count();
     let major = count(ComponentState::MajorOutage);
     let from_components = if major > 0 {
@@ -63,9 +70,9 @@ pub fn page_status(components: &[ComponentState], active_impacts: &[Impact]) -> 
             indicator: Indicator::Minor,
             description: DEGRADED_DESCRIPTION,
         }
-    } else if count(ComponentState::UnderMaintenance) > 0 {
+    } else if maintenance_active || count(ComponentState::UnderMaintenance) > 0 {
         PageStatus {
-            indicator: Indicator::None,
+            indicator: Indicator::Maintenance,
             description: MAINTENANCE_DESCRIPTION,
         }
     } else {

@@ -46,10 +46,10 @@ fn unknown_names_are_rejected_with_the_allowed_ones() {
         "names are exact"
     );
     assert!(
-        "maintenance"
+        "degraded"
             .parse::<Indicator>()
             .unwrap_err()
-            .contains("none, minor, major, critical")
+            .contains("none, maintenance, minor, major, critical")
     );
     assert!(
         "closed"
@@ -95,6 +95,10 @@ fn indicator_descriptions_are_statuspages_words() {
     assert_eq!(Indicator::Minor.description(), "Minor Service Outage");
     assert_eq!(Indicator::Major.description(), "Partial System Outage");
     assert_eq!(Indicator::Critical.description(), "Major Service Outage");
+    assert_eq!(
+        Indicator::Maintenance.description(),
+        "Service Under Maintenance"
+    );
     assert_eq!(MAINTENANCE_DESCRIPTION, "Service Under Maintenance");
     assert_eq!(DEGRADED_DESCRIPTION, "Partially Degraded Service");
 }
@@ -112,7 +116,7 @@ fn unresolved_and_active_statuses() {
 }
 
 fn status(components: &[ComponentState], impacts: &[Impact]) -> (Indicator, &'static str) {
-    let s = page_status(components, impacts);
+    let s = page_status(components, impacts, false);
     (s.indicator, s.description)
 }
 
@@ -163,7 +167,7 @@ fn partial_outage_degradation_and_maintenance_have_their_own_words() {
     );
     assert_eq!(
         status(&[UnderMaintenance, Operational], &[]),
-        (Indicator::None, "Service Under Maintenance")
+        (Indicator::Maintenance, "Service Under Maintenance")
     );
 }
 
@@ -185,8 +189,36 @@ fn an_incident_raises_the_indicator_and_then_its_words_are_used() {
     // Neither `none` nor `maintenance` impact raises anything.
     assert_eq!(
         status(&[UnderMaintenance], &[Impact::None, Impact::Maintenance]),
-        (Indicator::None, "Service Under Maintenance")
+        (Indicator::Maintenance, "Service Under Maintenance")
     );
+}
+
+#[test]
+fn maintenance_in_progress_is_the_maintenance_indicator_unless_something_is_worse() {
+    // Issue 9, part 10: Statuspage says `maintenance`, and a reader of `none` reports all clear.
+    let m = |components: &[ComponentState], impacts: &[Impact]| {
+        let s = page_status(components, impacts, true);
+        (s.indicator, s.description)
+    };
+    let maintenance = (Indicator::Maintenance, "Service Under Maintenance");
+    // Maintenance without components (or whose components are not yet moved) still counts.
+    assert_eq!(m(&[Operational, Operational], &[]), maintenance);
+    assert_eq!(m(&[], &[]), maintenance);
+    assert_eq!(m(&[UnderMaintenance], &[Impact::None]), maintenance);
+    // Anything worse wins: a degraded component, an incident with impact.
+    assert_eq!(
+        m(&[DegradedPerformance, UnderMaintenance], &[]),
+        (Indicator::Minor, "Partially Degraded Service")
+    );
+    assert_eq!(
+        m(&[Operational], &[Impact::Minor]),
+        (Indicator::Minor, "Minor Service Outage")
+    );
+    assert_eq!(
+        m(&[MajorOutage, Operational, UnderMaintenance], &[]),
+        (Indicator::Major, "Partial System Outage")
+    );
+    assert!(Indicator::None < Indicator::Maintenance && Indicator::Maintenance < Indicator::Minor);
 }
 
 #[test]

@@ -120,6 +120,17 @@ fn start_of(date: Date, tz: &TimeZone) -> Timestamp {
         .timestamp()
 }
 
+/// The first instant of the day after the date of `now` in `tz` (its local midnight, or the
+/// first instant of that day when a DST gap swallows midnight): when the day bars roll over.
+pub fn next_day_start(now: Timestamp, tz: &TimeZone) -> Timestamp {
+    let tomorrow = now
+        .to_zoned(tz.clone())
+        .date()
+        .tomorrow()
+        .expect("dates handled here are far inside jiff's range");
+    start_of(tomorrow, tz)
+}
+
 /// The `(start, state)` segments in effect from `from` on, with `from` as the first start.
 fn segments(history: &History<'_>, from: Timestamp) -> Vec<(Timestamp, ComponentState)> {
     let mut changes = history.changes.to_vec();

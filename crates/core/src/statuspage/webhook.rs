@@ -251,8 +251,8 @@ fn update<S: Copy>(u: &IncidentUpdate<S>, status: fn(S) -> EventStatus) -> Webho
     }
 }
 
-fn page_of(p: &PageInput) -> WebhookPage {
-    let s = build::status(p);
+fn page_of(p: &PageInput, now: Timestamp) -> WebhookPage {
+    let s = build::status(p, now);
     WebhookPage {
         id: p.id.clone(),
         status_indicator: s.indicator,
@@ -340,7 +340,7 @@ pub fn incident_webhook(
     };
     Some(IncidentWebhook {
         meta,
-        page: page_of(p),
+        page: page_of(p, now),
         incident,
     })
 }
@@ -360,8 +360,8 @@ pub fn component_webhook(
         .into_iter()
         .find(|c| c.id == component_id)?;
     Some(ComponentWebhook {
+        page: page_of(p, meta.generated_at),
         meta,
-        page: page_of(p),
         component_update: ComponentUpdate {
             old_status: old,
             new_status: new,

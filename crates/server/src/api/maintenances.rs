@@ -16,6 +16,27 @@ use axum::routing::{get, post};
 use debrief_store::status_page::Maintenance;
 use serde_json::{Value, json};
 
+/// A maintenance with its public id: what the public page, its documents, its feed and
+/// subscribers' messages call it (`/status/{slug}/incidents/{public_id}`).
+#[derive(Debug, serde::Serialize)]
+pub struct Shown {
+    #[serde(flatten)]
+    maintenance: Maintenance,
+    public_id: String,
+}
+
+async fn shown(state: &AppState, maintenance: Maintenance) -> Result<Shown, AppError> {
+    let public_id = state
+        .status
+        .ids(&state.store)
+        .await?
+        .maintenance(maintenance.id);
+    Ok(Shown {
+        maintenance,
+        public_id,
+    })
+}
+
 /// The routes.
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -55,7 +76,10 @@ async fn list_maintenances(
     actor: Actor,
     Path(slug): Path<String>,
 ) -> Result<Json<Value>, AppError> {
-    let items = act::list_maintenances(&state, &actor, &slug).await?;
+    let mut items = Vec::new();
+    for m in act::list_maintenances(&state, &actor, &slug).await? {
+        items.push(shown(&state, m).await?);
+    }
     Ok(Json(json!({ "items": items })))
 }
 
@@ -64,10 +88,10 @@ async fn schedule_maintenance(
     actor: Actor,
     Path(slug): Path<String>,
     ApiJson(input): ApiJson<MaintenanceInput>,
-) -> Result<(StatusCode, Json<Maintenance>), AppError> {
+) -> Result<(StatusCode, Json<Shown>), AppError> {
     Ok((
         StatusCode::CREATED,
-        Json(act::schedule(&state, &actor, &slug, &input).await?),
+        Json(shown(&state, act::schedule(&state, &actor, &slug, &input).await?).await?),
     ))
 }
 
@@ -75,9 +99,10 @@ async fn get_maintenance(
     State(state): State<AppState>,
     actor: Actor,
     Path((slug, id)): Path<(String, String)>,
-) -> Result<Json<Maintenance>, AppError> {
+) -> Result<Json<Shown>, AppError> {
     let id = maintenance_id(&id)?;
-    Ok(Json(act::get_maintenance(&state, &actor, &slug, id).await?))
+    let m = act::get_maintenance(&state, &actor, &slug, id).await?;
+    Ok(Json(shown(&state, m).await?))
 }
 
 async fn post_update(
@@ -85,11 +110,17 @@ async fn post_update(
     actor: Actor,
     Path((slug, id)): Path<(String, String)>,
     ApiJson(input): ApiJson<MaintenanceUpdateInput>,
-) -> Result<(StatusCode, Json<Maintenance>), AppError> {
+) -> Result<(StatusCode, Json<Shown>), AppError> {
     let id = maintenance_id(&id)?;
     Ok((
         StatusCode::CREATED,
-        Json(act::post_update(&state, &actor, &slug, id, &input).await?),
+        Json(
+            shown(
+                &state,
+                act::post_update(&state, &actor, &slug, id, &input).await?,
+            )
+            .await?,
+        ),
     ))
 }
 
@@ -98,11 +129,10 @@ async fn complete(
     actor: Actor,
     Path((slug, id)): Path<(String, String)>,
     OptionalJson(input): OptionalJson<CompleteInput>,
-) -> Result<Json<Maintenance>, AppError> {
+) -> Result<Json<Shown>, AppError> {
     let id = maintenance_id(&id)?;
-    Ok(Json(
-        act::complete(&state, &actor, &slug, id, &input).await?,
-    ))
+    let m = act::complete(&state, &actor, &slug, id, &input).await?;
+    Ok(Json(shown(&state, m).await?))
 }
 
 async fn reschedule(
@@ -110,11 +140,10 @@ async fn reschedule(
     actor: Actor,
     Path((slug, id)): Path<(String, String)>,
     ApiJson(input): ApiJson<RescheduleInput>,
-) -> Result<Json<Maintenance>, AppError> {
+) -> Result<Json<Shown>, AppError> {
     let id = maintenance_id(&id)?;
-    Ok(Json(
-        act::reschedule(&state, &actor, &slug, id, &input).await?,
-    ))
+    let m = act::reschedule(&state, &actor, &slug, id, &input).await?;
+    Ok(Json(shown(&state, m).await?))
 }
 
 async fn cancel(
@@ -122,7 +151,8 @@ async fn cancel(
     actor: Actor,
     Path((slug, id)): Path<(String, String)>,
     OptionalJson(input): OptionalJson<CancelInput>,
-) -> Result<Json<Maintenance>, AppError> {
+) -> Result<Json<Shown>, AppError> {
     let id = maintenance_id(&id)?;
-    Ok(Json(act::cancel(&state, &actor, &slug, id, &input).await?))
+    let m = act::cancel(&state, &actor, &slug, id, &input).await?;
+    Ok(Json(shown(&state, m).await?))
 }

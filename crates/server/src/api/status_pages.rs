@@ -13,6 +13,28 @@ use axum::routing::{get, patch, post};
 use debrief_store::status_page::{Component, PageIncident, StatusPage};
 use serde_json::{Value, json};
 
+/// An incident as published on a page, with its public id: what the public page, its
+/// documents, its feed and subscribers' messages call it
+/// (`/status/{slug}/incidents/{public_id}`).
+#[derive(Debug, serde::Serialize)]
+pub struct Published {
+    #[serde(flatten)]
+    incident: PageIncident,
+    public_id: String,
+}
+
+async fn published(state: &AppState, incident: PageIncident) -> Result<Published, AppError> {
+    let public_id = state
+        .status
+        .ids(&state.store)
+        .await?
+        .incident(incident.incident_id);
+    Ok(Published {
+        incident,
+        public_id,
+    })
+}
+
 /// The routes.
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -128,11 +150,9 @@ async fn publish(
     RefPath(r): RefPath,
     headers: HeaderMap,
     ApiJson(input): ApiJson<PublishInput>,
-) -> Result<(StatusCode, Json<PageIncident>), AppError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(act::publish_update(&state, &actor, r, &input, channel(&headers)).await?),
-    ))
+) -> Result<(StatusCode, Json<Published>), AppError> {
+    let p = act::publish_update(&state, &actor, r, &input, channel(&headers)).await?;
+    Ok((StatusCode::CREATED, Json(published(&state, p).await?)))
 }
 
 async fn list_published(
@@ -144,7 +164,7 @@ async fn list_published(
     let mut items = Vec::new();
     for page in state.store.pages().await? {
         if let Some(p) = state.store.page_incident(page.id, incident.id).await? {
-            items.push(json!({"page": page.slug, "incident": p}));
+            items.push(json!({"page": page.slug, "incident": published(&state, p).await?}));
         }
     }
     Ok(Json(json!({"items": items})))

@@ -1,6 +1,9 @@
 //! The page's data as the status page core wants it ([`PageInput`]), and the Statuspage v2
 //! documents and Atom feed made from it.
 //!
+//! The page, its incidents, their updates and its maintenance are called by their public ids
+//! ([`PublicIds`]); no internal number reaches a document, a path or a link.
+//!
 //! A resolved incident whose postmortem is published (with a customer-facing summary) gets a
 //! newest update of status `postmortem` carrying that summary, so its status is `postmortem`
 //! as on Statuspage; `resolved_at` stays the resolution's time.
@@ -11,6 +14,7 @@ use debrief_core::Timestamp;
 use debrief_core::statuspage::input::{
     AffectedInput, ComponentInput, MaintenanceInput, PageIncidentInput, PageInput, UpdateInput,
 };
+use debrief_core::statuspage::public_id::{self, PublicIds};
 use debrief_core::statuspage::uptime::StateChange;
 use debrief_core::statuspage::{ComponentState, MaintenanceStatus, UpdateStatus, atom, build};
 use debrief_store::status_page::{PageIncident, PublishedSummary, StatusPage};
@@ -35,6 +39,7 @@ pub async fn page_input(
     page: &StatusPage,
     since: Timestamp,
 ) -> Result<PageInput, AppError> {
+    let ids = state_.status.ids(&state_.store).await?;
     let url = format!("{}/status/{}", state_.config.public_url, page.slug);
     let mut components = Vec::new();
     let mut groups: Vec<(String, i64, Timestamp)> = Vec::new();
@@ -108,7 +113,7 @@ pub async fn page_input(
             .updates
             .iter()
             .map(|u| UpdateInput {
-                id: u.id.to_string(),
+                id: ids.incident_update(u.id),
                 status: u.status.parse().unwrap_or(UpdateStatus::Investigating),
                 body: u.body.clone(),
                 created_at: u.at,
@@ -118,13 +123,14 @@ pub async fn page_input(
                 deliver_notifications: true,
             })
             .collect();
+        let id = ids.incident(i.incident_id);
         if i.status == "resolved"
             && let Some(pm) = summaries.remove(&i.incident_id)
         {
-            updates.push(postmortem_update(&i, pm));
+            updates.push(postmortem_update(&i, &id, pm));
         }
         incidents.push(PageIncidentInput {
-            id: i.incident_id.to_string(),
+            id,
             name: i.name.clone(),
             created_at: i.created_at,
             updated_at: i.updated_at,
@@ -138,10 +144,10 @@ pub async fn page_input(
         .maintenances(page.id)
         .await?
         .into_iter()
-        .map(|m| maintenance_input(&m))
+        .map(|m| maintenance_input(&m, ids))
         .collect();
     Ok(PageInput {
-        id: page.id.to_string(),
+        id: ids.page(page.id),
         name: page.name.clone(),
         url,
         time_zone: page.time_zone.clone(),
@@ -155,9 +161,13 @@ pub async fn page_input(
 /// A maintenance as the status page core wants it. A cancelled one (no longer in the page's
 /// input, only in the messages telling subscribers) reads as `completed`, the closest status
 /// Statuspage has.
-pub fn maintenance_input(m: &debrief_store::status_page::Maintenance) -> MaintenanceInput {
+pub fn maintenance_input(
+    m: &debrief_store::status_page::Maintenance,
+    ids: &PublicIds,
+) -> MaintenanceInput {
+    let id = ids.maintenance(m.id);
     MaintenanceInput {
-        id: format!("m{}", m.id),
+        id: id.clone(),
         name: m.title.clone(),
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -170,7 +180,7 @@ pub fn maintenance_input(m: &debrief_store::status_page::Maintenance) -> Mainten
             .iter()
             .enumerate()
             .map(|(n, u)| UpdateInput {
-                id: maintenance_update_id(m, n),
+                id: maintenance_update_id(m, &id, n),
                 status: u.status.parse().unwrap_or(MaintenanceStatus::Completed),
                 body: u.body.clone(),
                 created_at: u.at,
@@ -183,33 +193,37 @@ pub fn maintenance_input(m: &debrief_store::status_page::Maintenance) -> Mainten
     }
 }
 
-/// The id of a maintenance's `n`th update: `m{id}-{status}` for the first update at its status
-/// (the id the core gives the update a time job is about to write, see
-/// [`MaintenanceInput::updates`]), `m{id}-{status}-{k}` for the `k`th (from 2) when operators
-/// posted more at that status.
-fn maintenance_update_id(m: &debrief_store::status_page::Maintenance, n: usize) -> String {
+/// The public id of a maintenance's `n`th update: the `k`th at its status gets
+/// [`public_id::maintenance_update`]`(id, status, k)`, so the first at a status has the id
+/// the core gives the update a time job is about to write (see [`MaintenanceInput::updates`]).
+fn maintenance_update_id(
+    m: &debrief_store::status_page::Maintenance,
+    id: &str,
+    n: usize,
+) -> String {
     let status = &m.updates[n].status;
     let k = m.updates[..=n]
         .iter()
         .filter(|u| &u.status == status)
         .count();
-    if k == 1 {
-        format!("m{}-{status}", m.id)
-    } else {
-        format!("m{}-{status}-{k}", m.id)
-    }
+    let status = status.parse().unwrap_or(MaintenanceStatus::Completed);
+    public_id::maintenance_update(id, status, k)
 }
 
 /// A resolved incident's published postmortem as its newest update, status `postmortem`, as
 /// Statuspage shows one: its body is the postmortem's customer-facing summary.
-fn postmortem_update(i: &PageIncident, pm: PublishedSummary) -> UpdateInput<UpdateStatus> {
+fn postmortem_update(
+    i: &PageIncident,
+    id: &str,
+    pm: PublishedSummary,
+) -> UpdateInput<UpdateStatus> {
     let resolved = i.updates.iter().map(|u| u.at).max();
     let at = pm
         .published_at
         .unwrap_or(i.updated_at)
         .max(resolved.unwrap_or(i.updated_at));
     UpdateInput {
-        id: format!("postmortem-{}", i.incident_id),
+        id: public_id::postmortem_update(id),
         status: UpdateStatus::Postmortem,
         body: pm.summary.trim().to_string(),
         created_at: at,
@@ -232,7 +246,7 @@ pub fn documents(p: &PageInput, now: Timestamp) -> HashMap<String, File> {
     let mut files = HashMap::new();
     for (path, file) in [
         ("api/v2/summary.json", json(&build::summary(p, now))),
-        ("api/v2/status.json", json(&build::status_doc(p))),
+        ("api/v2/status.json", json(&build::status_doc(p, now))),
         ("api/v2/components.json", json(&build::components_doc(p))),
         ("api/v2/incidents.json", json(&build::incidents_doc(p))),
         (
@@ -254,17 +268,14 @@ pub fn documents(p: &PageInput, now: Timestamp) -> HashMap<String, File> {
     ] {
         files.insert(path.to_string(), file);
     }
-    let feed = atom::page_feed(p, now).render();
-    files.insert(
-        "history.atom".into(),
-        File::new(
-            "application/atom+xml; charset=utf-8",
-            feed.clone().into_bytes(),
-        ),
-    );
-    files.insert(
-        "feed.atom".into(),
-        File::new("application/atom+xml; charset=utf-8", feed.into_bytes()),
-    );
+    // The same feed at two addresses, each naming its own (`<id>`, `rel="self"`).
+    for path in ["history.atom", "feed.atom"] {
+        let url = format!("{}/{path}", p.url.trim_end_matches('/'));
+        let feed = atom::page_feed(p, &url, now).render();
+        files.insert(
+            path.into(),
+            File::new("application/atom+xml; charset=utf-8", feed.into_bytes()),
+        );
+    }
     files
 }

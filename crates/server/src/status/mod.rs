@@ -10,6 +10,17 @@
 //! notices lost while a listener reconnects, every snapshot is also rechecked that way once it is
 //! older than the configured recheck interval (`ServerConfig::status_recheck`, 1 s by default).
 //!
+//! A page also changes as time passes (issue 9, part 10): a snapshot is rebuilt, even with no
+//! change, once the moment [`debrief_core::statuspage::expiry::valid_until`] names has come
+//! (the next minute while a component is not operational, the next midnight in the page's
+//! zone, the next start or end of a maintenance window). Rebuilds stay single-flight: one
+//! request rebuilds while the others keep being served the previous snapshot. "Now" comes from
+//! the [`StatusClock`] (the system clock, or a clock a test moves).
+//!
+//! Incidents, maintenance and their updates are called by opaque public ids in everything
+//! public ([`debrief_core::statuspage::public_id`]), under a secret key kept in the database's
+//! settings ([`Snapshots::ids`]), so every server sharing the database names them alike.
+//!
 //! # Layout
 //! - this module: the snapshot cache and the HTTP handler.
 //! - [`documents`]: the Statuspage v2 documents and the Atom feed.
@@ -30,12 +41,16 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use debrief_core::Timestamp;
+use debrief_core::statuspage::public_id::PublicIds;
 use debrief_store::Store;
 use debrief_store::postgres::PageNotice;
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, Instant};
+
+/// The settings key of the secret behind public ids (hex); never shown anywhere.
+const PUBLIC_ID_KEY: &str = "status_public_id_key";
 
 /// One rendered file of a page.
 #[derive(Debug)]
@@ -68,11 +83,42 @@ impl File {
     }
 }
 
+/// Where status pages take "now" from: the system clock, or a function a test gives (to read a
+/// page a minute later without waiting a minute).
+#[derive(Clone, Default)]
+pub struct StatusClock(Option<Arc<dyn Fn() -> Timestamp + Send + Sync>>);
+
+impl StatusClock {
+    /// A clock that reads `now`.
+    pub fn from_fn(now: impl Fn() -> Timestamp + Send + Sync + 'static) -> Self {
+        Self(Some(Arc::new(now)))
+    }
+
+    /// Now, to the millisecond.
+    pub fn now(&self) -> Timestamp {
+        match &self.0 {
+            Some(f) => debrief_core::to_millis(f()),
+            None => crate::actions::now(),
+        }
+    }
+}
+
+impl std::fmt::Debug for StatusClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self.0 {
+            Some(_) => "StatusClock(given)",
+            None => "StatusClock(system)",
+        })
+    }
+}
+
 /// Everything a page serves, rendered at one moment.
 #[derive(Debug)]
 pub struct PageSnapshot {
     /// The page's `updated_at` when rendered.
     pub updated_at: Timestamp,
+    /// When, with no change written, what it shows stops being true (see the module docs).
+    pub valid_until: Timestamp,
     /// Whether anyone may read it.
     pub public: bool,
     /// Files by path under the page (`index.html`, `api/v2/summary.json`, …).
@@ -117,6 +163,9 @@ pub struct Snapshots {
     entries: RwLock<HashMap<String, Entry>>,
     rebuilding: tokio::sync::Mutex<()>,
     recheck: Duration,
+    clock: StatusClock,
+    /// The public ids' key, read (or made) once.
+    ids: tokio::sync::OnceCell<PublicIds>,
     /// This server's id in page notices.
     server: u64,
     /// Set on PostgreSQL, where changes are announced to the other servers.
@@ -124,15 +173,18 @@ pub struct Snapshots {
 }
 
 impl Snapshots {
-    /// Snapshots for `store`, rechecked against the database once older than `recheck`. On
-    /// PostgreSQL changes are announced to and heard from other servers by a listener task that
-    /// runs as long as the snapshots live (so this must be called inside a Tokio runtime).
-    pub fn for_store(store: &Store, recheck: Duration) -> Arc<Self> {
+    /// Snapshots for `store`, rechecked against the database once older than `recheck`, and
+    /// rendered at the time `clock` tells. On PostgreSQL changes are announced to and heard
+    /// from other servers by a listener task that runs as long as the snapshots live (so this
+    /// must be called inside a Tokio runtime).
+    pub fn for_store(store: &Store, recheck: Duration, clock: StatusClock) -> Arc<Self> {
         let shared = (store.backend() == debrief_store::Backend::Postgres).then(|| store.clone());
         let snapshots = Arc::new(Self {
             entries: RwLock::default(),
             rebuilding: tokio::sync::Mutex::default(),
             recheck,
+            clock,
+            ids: tokio::sync::OnceCell::new(),
             server: {
                 let mut b = [0u8; 8];
                 getrandom::fill(&mut b).expect("the OS random source works");
@@ -144,6 +196,25 @@ impl Snapshots {
             tokio::spawn(listen(Arc::downgrade(&snapshots), store.clone()));
         }
         snapshots
+    }
+
+    /// Now, as status pages see it.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// The public ids, under the key kept in the database's settings: made by the first server
+    /// that needs it (32 random bytes), then read by every other.
+    pub async fn ids(&self, store: &Store) -> Result<&PublicIds, AppError> {
+        self.ids
+            .get_or_try_init(|| async {
+                let mut key = [0u8; 32];
+                getrandom::fill(&mut key).expect("the OS random source works");
+                let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+                let kept = store.setting_or_insert(PUBLIC_ID_KEY, &hex).await?;
+                Ok::<_, AppError>(PublicIds::new(kept.as_bytes()))
+            })
+            .await
     }
 
     /// Drops every snapshot (after a change that may touch several pages) and tells the other
@@ -209,12 +280,16 @@ impl Snapshots {
         Ok(())
     }
 
+    /// The page's snapshot, and whether it may be served without asking the database (not
+    /// announced stale, checked recently, and still true now).
     fn fresh(&self, slug: &str) -> Option<(Arc<PageSnapshot>, bool)> {
         let entries = self.entries.read().expect("not poisoned");
         entries.get(slug).map(|e| {
             (
                 e.snapshot.clone(),
-                !e.stale && e.checked.elapsed() < self.recheck,
+                !e.stale
+                    && e.checked.elapsed() < self.recheck
+                    && self.now() < e.snapshot.valid_until,
             )
         })
     }
@@ -236,10 +311,13 @@ impl Snapshots {
             return Ok(s);
         }
         let page = state.store.page_by_slug(slug).await?;
-        let snapshot = match stale.filter(|s| s.updated_at == page.updated_at) {
-            Some(s) => s,
-            None => Arc::new(render::snapshot(state, &page).await?),
-        };
+        // Unchanged in the database and still true now: keep it; else render it again.
+        let now = self.now();
+        let snapshot =
+            match stale.filter(|s| s.updated_at == page.updated_at && now < s.valid_until) {
+                Some(s) => s,
+                None => Arc::new(render::snapshot(state, &page).await?),
+            };
         self.entries.write().expect("not poisoned").insert(
             slug.to_string(),
             Entry {

@@ -12,6 +12,7 @@ use crate::{AppError, AppState};
 use debrief_core::Timestamp;
 use debrief_core::statuspage::ComponentState;
 use debrief_core::statuspage::input::PageInput;
+use debrief_core::statuspage::public_id::PublicIds;
 use debrief_core::statuspage::webhook::{Meta, component_webhook, incident_webhook};
 use debrief_store::jobs::{Job, NewJob};
 use debrief_store::status_page::{Maintenance, StatusPage, Subscriber};
@@ -28,9 +29,10 @@ pub const WEBHOOK_KIND: &str = "status_webhook";
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Change {
-    /// An incident or maintenance got an update (`id` as in the v2 documents).
+    /// An incident or maintenance got an update.
     Update {
-        /// The incident's (or `m{id}` maintenance's) id.
+        /// The incident's number, or `m{number}` for a maintenance: internal, kept in the job's
+        /// payload only; subscribers are told its public id ([`public_event_id`]).
         id: String,
         /// A key naming this update, unique for ever.
         key: String,
@@ -166,14 +168,16 @@ fn affected_lines(affected: &serde_json::Value) -> String {
         .collect()
 }
 
-/// A change's id in Statuspage's shape (12 lowercase letters and digits), the same for the
-/// same key.
-fn short_id(key: &str) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(key.as_bytes())[..12]
-        .iter()
-        .map(|b| char::from(b"0123456789abcdefghijklmnopqrstuvwxyz"[usize::from(*b) % 36]))
-        .collect()
+/// The public id of the incident (`"12"`) or maintenance (`"m7"`) a [`Change::Update`] names.
+fn public_event_id(ids: &PublicIds, internal: &str) -> String {
+    match internal.strip_prefix('m') {
+        Some(n) => n
+            .parse()
+            .map_or_else(|_| internal.into(), |n| ids.maintenance(n)),
+        None => internal
+            .parse()
+            .map_or_else(|_| internal.into(), |n| ids.incident(n)),
+    }
 }
 
 /// Leaves out of `input` the updates of incident or maintenance `id` made after `at`.
@@ -195,6 +199,7 @@ async fn notify(state: &AppState, page: &StatusPage, changes: &[Change]) -> Resu
         return Ok(());
     }
     let now = crate::actions::now();
+    let ids = state.status.ids(&state.store).await?;
     let page_now = page_input(state, page, now).await?;
     let mut jobs = Vec::new();
     for change in changes {
@@ -205,7 +210,7 @@ async fn notify(state: &AppState, page: &StatusPage, changes: &[Change]) -> Resu
                 input
                     .to_mut()
                     .maintenances
-                    .push(super::documents::maintenance_input(&m));
+                    .push(super::documents::maintenance_input(&m, ids));
                 Some(m)
             }
             _ => None,
@@ -213,13 +218,14 @@ async fn notify(state: &AppState, page: &StatusPage, changes: &[Change]) -> Resu
         // What is told is the page as the change left it.
         let as_of = match change {
             Change::Update { id, at, .. } => {
-                as_it_was(input.to_mut(), id, *at);
+                as_it_was(input.to_mut(), &public_event_id(ids, id), *at);
                 *at
             }
             _ => now,
         };
         let told = Told {
             page,
+            ids,
             base: base(state, page),
             input,
             cancelled,
@@ -236,6 +242,8 @@ async fn notify(state: &AppState, page: &StatusPage, changes: &[Change]) -> Resu
 /// What one change is told from.
 struct Told<'a> {
     page: &'a StatusPage,
+    /// What things are called in public.
+    ids: &'a PublicIds,
     /// The page's public URL.
     base: String,
     /// The page as the change left it.
@@ -255,7 +263,7 @@ fn deliveries(
     subscribers: &[Subscriber],
     jobs: &mut Vec<NewJob>,
 ) -> Result<(), AppError> {
-    let (page, b, input) = (told.page, &told.base, told.input.as_ref());
+    let (page, b, input, ids) = (told.page, &told.base, told.input.as_ref(), told.ids);
     let (cancelled, as_of, now) = (told.cancelled.as_ref(), told.as_of, told.now);
     let touched: Vec<i64> = match change {
         Change::Update { components, .. } => components.clone(),
@@ -292,7 +300,8 @@ fn deliveries(
         };
         let (key, body, subject, text) = match change {
             Change::Update { id, key, .. } => {
-                let Some(w) = incident_webhook(input, id, meta, as_of) else {
+                let id = public_event_id(ids, id);
+                let Some(w) = incident_webhook(input, &id, meta, as_of) else {
                     continue;
                 };
                 let body = serde_json::to_value(&w).expect("a webhook serializes");
@@ -318,7 +327,7 @@ fn deliveries(
                 let Some(maintenance) = cancelled else {
                     continue;
                 };
-                let id = format!("m{}", maintenance.id);
+                let id = ids.maintenance(maintenance.id);
                 let Some(w) = incident_webhook(input, &id, meta, now) else {
                     continue;
                 };
@@ -348,7 +357,7 @@ fn deliveries(
                     old.parse().unwrap_or(ComponentState::Operational),
                     new.parse().unwrap_or(ComponentState::Operational),
                 );
-                let change_id = short_id(key);
+                let change_id = ids.change(key);
                 let Some(w) =
                     component_webhook(input, &id.to_string(), &change_id, o, n, *at, meta)
                 else {

@@ -6,9 +6,7 @@ use askama::Template;
 use debrief_core::Timestamp;
 use debrief_core::statuspage::input::PageInput;
 use debrief_core::statuspage::v2::{self, Status};
-use debrief_core::statuspage::{
-    Indicator, MAINTENANCE_DESCRIPTION, MaintenanceStatus, UpdateStatus, build, uptime,
-};
+use debrief_core::statuspage::{Indicator, MaintenanceStatus, UpdateStatus, build, expiry, uptime};
 use debrief_store::status_page::StatusPage;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -145,8 +143,8 @@ pub fn state_label(s: &str) -> &'static str {
 /// The CSS class of the page's overall status (the same rollup as `status.json`).
 fn overall_class(status: &Status) -> &'static str {
     match status.indicator {
-        _ if status.description == MAINTENANCE_DESCRIPTION => "maintenance",
         Indicator::None => "ok",
+        Indicator::Maintenance => "maintenance",
         Indicator::Minor => "minor",
         Indicator::Major => "partial",
         Indicator::Critical => "major",
@@ -170,7 +168,7 @@ struct IndexPage<'a> {
 
 /// Upcoming or running maintenance as shown.
 pub struct MaintenanceView {
-    /// Its id on the page (`m7`).
+    /// Its public id.
     pub id: String,
     /// Title.
     pub title: String,
@@ -238,7 +236,7 @@ fn update_views<S: Copy + std::fmt::Display>(
         .collect()
 }
 
-/// A maintenance's own page (`incidents/m7`, its shortlink), shown like an incident's.
+/// A maintenance's own page (`incidents/{public id}`, its shortlink), shown like an incident's.
 fn maintenance_page(m: &v2::ScheduledMaintenance, tz: &jiff::tz::TimeZone) -> IncidentView {
     IncidentView {
         id: m.id.clone(),
@@ -302,7 +300,7 @@ fn component_views(input: &PageInput, tz: &jiff::tz::TimeZone, now: Timestamp) -
 /// work of several milliseconds) run on a blocking thread, so requests served meanwhile from
 /// the previous snapshot are not held up behind it.
 pub async fn snapshot(state: &AppState, page: &StatusPage) -> Result<PageSnapshot, AppError> {
-    let now = crate::actions::now();
+    let now = state.status.now();
     let since = now
         .checked_sub(jiff::SignedDuration::from_hours(24 * 92))
         .unwrap_or(now);
@@ -367,7 +365,7 @@ fn render_snapshot(
         .filter(|i| !i.active && (i.window.is_none() || i.status == "completed"))
         .collect();
     history.sort_by_key(|i| std::cmp::Reverse(i.created_at));
-    let status = build::status(input);
+    let status = build::status(input, now);
     let b = &page.branding;
     let accent = b["accent_color"].as_str().unwrap_or("#1f6feb").to_string();
     let index = IndexPage {
@@ -404,6 +402,7 @@ fn render_snapshot(
     );
     Ok(PageSnapshot {
         updated_at: page.updated_at,
+        valid_until: expiry::valid_until(input, uptime::DEFAULT_WINDOW_DAYS, now),
         public: page.public,
         files,
         incidents: pages

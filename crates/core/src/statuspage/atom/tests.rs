@@ -103,9 +103,27 @@ fn escape_xml_escapes_markup_and_drops_forbidden_characters() {
     assert_eq!(escape_xml("x\u{0}\u{7}y\tz\n"), "xy\tz\n");
 }
 
+/// Where the tests' feed is served.
+const FEED: &str = "http://127.0.0.1:18090/feed.atom";
+
+#[test]
+fn the_feeds_id_and_self_link_name_the_address_it_is_served_at() {
+    // Issue 9, part 10: the same feed served at two addresses names each one.
+    for url in [FEED, "https://status.example.com/status/acme/history.atom"] {
+        let feed = page_feed(&fixture_page(), url, fixture_now());
+        assert_eq!(feed.id, url);
+        assert_eq!(feed.self_link, url);
+        let xml = feed.render();
+        assert!(xml.contains(&format!("  <id>{url}</id>\n")), "{xml}");
+        assert!(xml.contains(&format!(
+            "rel=\"self\" type=\"application/atom+xml\" href=\"{url}\""
+        )));
+    }
+}
+
 #[test]
 fn the_fixture_pages_feed_is_well_formed_atom() {
-    let xml = page_feed(&fixture_page(), fixture_now()).render();
+    let xml = page_feed(&fixture_page(), FEED, fixture_now()).render();
     let tags = check_well_formed(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
     assert_eq!(tags[0], "feed");
     assert_eq!(tags.iter().filter(|t| *t == "entry").count(), 2);
@@ -123,8 +141,9 @@ fn the_fixture_pages_feed_is_well_formed_atom() {
     assert!(xml.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\""));
     assert!(xml.contains(
         "<link rel=\"self\" type=\"application/atom+xml\" \
-         href=\"http://127.0.0.1:18090/history.atom\"/>"
+         href=\"http://127.0.0.1:18090/feed.atom\"/>"
     ));
+    assert!(xml.contains("<id>http://127.0.0.1:18090/feed.atom</id>"));
     assert!(
         xml.contains(
             "<link rel=\"alternate\" type=\"text/html\" href=\"http://127.0.0.1:18090\"/>"
@@ -140,7 +159,7 @@ fn entries_are_newest_first_and_list_updates_newest_first() {
     let mut p = fixture_page();
     p.incidents
         .push(incident_input("inc-old", "Old one", "2026-11-01T00:00:00Z"));
-    let feed = page_feed(&p, fixture_now());
+    let feed = page_feed(&p, FEED, fixture_now());
     let ids: Vec<&str> = feed.entries.iter().map(|e| e.title.as_str()).collect();
     assert_eq!(
         ids,
@@ -169,7 +188,7 @@ fn text_is_escaped_and_html_content_is_escaped_twice() {
         "2026-11-21T09:00:00Z",
     )];
     p.incidents.push(i);
-    let xml = page_feed(&p, fixture_now()).render();
+    let xml = page_feed(&p, FEED, fixture_now()).render();
     check_well_formed(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
     assert!(xml.contains("<title>Acme &amp; &quot;Co&quot; status</title>"));
     assert!(xml.contains("<title>Errors &lt;b&gt;&amp;&lt;/b&gt; &apos;quotes&apos;</title>"));
@@ -186,7 +205,7 @@ fn text_is_escaped_and_html_content_is_escaped_twice() {
 fn content_times_are_in_the_pages_time_zone() {
     let mut p = fixture_page();
     p.time_zone = "America/New_York".into();
-    let feed = page_feed(&p, fixture_now());
+    let feed = page_feed(&p, FEED, fixture_now());
     let inc = feed
         .entries
         .iter()
@@ -198,6 +217,6 @@ fn content_times_are_in_the_pages_time_zone() {
     );
     // An unknown zone falls back to UTC rather than failing the feed.
     p.time_zone = "Mars/Olympus".into();
-    let feed = page_feed(&p, fixture_now());
+    let feed = page_feed(&p, FEED, fixture_now());
     assert!(feed.entries[1].content_html.contains("08:30 UTC"));
 }

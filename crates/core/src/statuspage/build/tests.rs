@@ -28,7 +28,7 @@ fn every_document_carries_the_page_and_its_own_fields_only() {
     let now = fixture_now();
     let keys = |v: Value| -> Vec<String> { v.as_object().unwrap().keys().cloned().collect() };
     assert_eq!(
-        keys(serde_json::to_value(status_doc(&p)).unwrap()),
+        keys(serde_json::to_value(status_doc(&p, fixture_now())).unwrap()),
         ["page", "status"]
     );
     assert_eq!(
@@ -43,7 +43,7 @@ fn every_document_carries_the_page_and_its_own_fields_only() {
         keys(serde_json::to_value(maintenances_doc(&p, now)).unwrap()),
         ["page", "scheduled_maintenances"]
     );
-    let status = serde_json::to_value(status_doc(&p)).unwrap();
+    let status = serde_json::to_value(status_doc(&p, fixture_now())).unwrap();
     assert_eq!(
         status["status"],
         json!({"indicator": "major", "description": "Partial System Outage"})
@@ -119,12 +119,12 @@ fn a_group_lists_its_children_and_shows_their_worst_state() {
 #[test]
 fn groups_do_not_count_towards_the_page_status() {
     // Leaves: Z, B (degraded), A (partial), Orphan, Y; plus the fixture's major incident.
-    let s = status(&grouped_page());
+    let s = status(&grouped_page(), fixture_now());
     assert_eq!(s.indicator, Indicator::Major);
     let mut p = grouped_page();
     p.incidents.clear();
     assert_eq!(
-        status(&p),
+        status(&p, fixture_now()),
         Status {
             indicator: Indicator::Minor,
             description: "Minor Service Outage".into()
@@ -347,7 +347,11 @@ fn maintenance_status_follows_time_and_updates_can_only_move_it_on() {
     assert_eq!(verifying.status, MaintenanceStatus::Verifying);
     assert_eq!(verifying.resolved_at, None);
     assert_eq!(verifying.impact, Impact::Maintenance);
-    assert_eq!(verifying.started_at, verifying.created_at);
+    assert_eq!(
+        verifying.started_at,
+        t("2026-11-21T07:00:00Z"),
+        "its window opened"
+    );
     let early = get("m-early");
     assert_eq!(early.status, MaintenanceStatus::Completed);
     assert_eq!(early.resolved_at, Some(t("2026-11-21T07:00:00Z")));
@@ -397,7 +401,10 @@ fn maintenance_moved_by_time_before_its_job_shows_the_update_the_job_will_write(
 
     assert_eq!(shown.status, MaintenanceStatus::Verifying);
     let first = &shown.incident_updates[0];
-    assert_eq!(first.id, "m9-verifying");
+    assert_eq!(
+        first.id,
+        crate::statuspage::public_id::maintenance_update("m9", MaintenanceStatus::Verifying, 1)
+    );
     assert_eq!(first.status, MaintenanceStatus::Verifying);
     assert_eq!(first.display_at, t("2026-11-21T08:20:00Z"));
     assert_eq!(first.body, MaintenanceStatus::Verifying.default_body());
@@ -409,9 +416,66 @@ fn maintenance_moved_by_time_before_its_job_shows_the_update_the_job_will_write(
     );
     assert_eq!(done.resolved_at, Some(t("2026-11-21T08:35:00Z")));
     assert_eq!(
-        done.started_at, m.created_at,
+        done.started_at,
+        t("2026-11-21T08:10:00Z"),
+        "its window opened"
+    );
+    let planned = maintenance(&p, &m, t("2026-11-21T08:05:00Z"));
+    assert_eq!(
+        planned.started_at, m.created_at,
         "announced, never in the future"
     );
+}
+
+#[test]
+fn a_maintenance_started_when_its_window_opened_or_when_an_operator_started_it() {
+    // The capture: announced 08:00, window from 08:05, an `in_progress` update at 08:05.
+    let p = fixture_page();
+    let m = maintenance(&p, &p.maintenances[0], fixture_now());
+    assert_eq!(m.created_at, t("2026-11-21T08:00:00Z"));
+    assert_eq!(m.started_at, t("2026-11-21T08:05:00Z"));
+    // Started by hand before its window: then.
+    let mut early = maintenance_input("e", "2026-11-21T09:00:00Z", "2026-11-21T10:00:00Z");
+    early.updates = vec![update_input(
+        "e1",
+        MaintenanceStatus::InProgress,
+        "Starting early.",
+        "2026-11-21T08:20:00Z",
+    )];
+    let shown = maintenance(&p, &early, fixture_now());
+    assert_eq!(shown.status, MaintenanceStatus::InProgress);
+    assert_eq!(shown.started_at, t("2026-11-21T08:20:00Z"));
+    // Started on time, its job's update written a little late: the window's start.
+    early.updates[0].display_at = t("2026-11-21T09:00:03Z");
+    let late = maintenance(&p, &early, t("2026-11-21T09:30:00Z"));
+    assert_eq!(late.started_at, t("2026-11-21T09:00:00Z"));
+}
+
+#[test]
+fn maintenance_in_progress_makes_the_page_say_maintenance_unless_something_is_worse() {
+    // Issue 9, part 10: `none` with "Service Under Maintenance" read as all clear.
+    let mut p = fixture_page();
+    p.incidents.clear();
+    p.maintenances[0].updates.clear();
+    for c in &mut p.components {
+        c.state = ComponentState::Operational;
+    }
+    let at = |p: &PageInput, now: &str| status(p, t(now));
+    let maintenance = Status {
+        indicator: Indicator::Maintenance,
+        description: "Service Under Maintenance".into(),
+    };
+    // The fixture's maintenance runs 08:05–10:00 with no verification.
+    assert_eq!(at(&p, "2026-11-21T08:00:00Z").indicator, Indicator::None);
+    assert_eq!(at(&p, "2026-11-21T08:05:00Z"), maintenance);
+    assert_eq!(at(&p, "2026-11-21T10:00:00Z").indicator, Indicator::None);
+    let v = serde_json::to_value(summary(&p, t("2026-11-21T09:00:00Z"))).unwrap();
+    assert_eq!(v["status"]["indicator"], "maintenance");
+    let v = serde_json::to_value(status_doc(&p, t("2026-11-21T09:00:00Z"))).unwrap();
+    assert_eq!(v["status"]["indicator"], "maintenance");
+    // An incident with impact, or a degraded component, is worse.
+    p.components[1].state = ComponentState::DegradedPerformance;
+    assert_eq!(at(&p, "2026-11-21T09:00:00Z").indicator, Indicator::Minor);
 }
 
 #[test]

@@ -241,12 +241,12 @@ fn statuspage_shaped_payloads_round_trip() {
 
 #[test]
 fn a_webhook_page_can_be_made_from_a_page_status() {
-    let s = crate::statuspage::page_status(&[ComponentState::UnderMaintenance], &[]);
+    let s = crate::statuspage::page_status(&[ComponentState::UnderMaintenance], &[], false);
     assert_eq!(
         webhook_page("pg", s),
         WebhookPage {
             id: "pg".into(),
-            status_indicator: Indicator::None,
+            status_indicator: Indicator::Maintenance,
             status_description: "Service Under Maintenance".into()
         }
     );

@@ -4,6 +4,7 @@ use crate::cache::Caches;
 use crate::jobs::{Jobs, JobsConfig, SmtpConfig};
 use crate::limiter::LoginLimiter;
 use crate::live::LiveHub;
+use crate::outbound::DestinationPolicy;
 use debrief_store::Store;
 use std::sync::Arc;
 
@@ -25,6 +26,9 @@ pub struct ServerConfig {
     pub status_recheck: std::time::Duration,
     /// Sign-in attempts allowed per client address per minute (0: no limit).
     pub sign_ins_per_address_per_minute: usize,
+    /// Where outgoing requests (webhooks) may go: by default nowhere private (loopback,
+    /// private networks, link-local, …); see [`crate::outbound`].
+    pub destinations: DestinationPolicy,
 }
 
 impl Default for ServerConfig {
@@ -37,6 +41,7 @@ impl Default for ServerConfig {
             jobs: JobsConfig::default(),
             status_recheck: std::time::Duration::from_secs(1),
             sign_ins_per_address_per_minute: 30,
+            destinations: DestinationPolicy::default(),
         }
     }
 }

@@ -3,6 +3,7 @@
 use crate::admin::{DbArgs, open_store};
 use anyhow::Context;
 use debrief_server::jobs::SmtpConfig;
+use debrief_server::outbound::{DestinationPolicy, Network};
 use debrief_server::{AppState, ServerConfig};
 use std::net::SocketAddr;
 use tracing_subscriber::EnvFilter;
@@ -39,6 +40,21 @@ pub struct ServeArgs {
         default_value_t = 30
     )]
     sign_ins_per_minute_per_address: usize,
+    /// Let webhooks and other outgoing requests go to every address, private ones included
+    /// (loopback, private networks, link-local, …). Refused by default, so nobody can make the
+    /// server call its own network; prefer --allow-destination for the networks you need.
+    #[arg(long, env = "DEBRIEF_ALLOW_PRIVATE_DESTINATIONS")]
+    allow_private_destinations: bool,
+    /// A network outgoing requests may go to although it is private, e.g. 10.20.0.0/16 or
+    /// fd00:1::/64 or one address (repeat the flag, or give a comma-separated list in the
+    /// environment variable).
+    #[arg(
+        long = "allow-destination",
+        env = "DEBRIEF_ALLOW_DESTINATIONS",
+        value_name = "CIDR",
+        value_delimiter = ','
+    )]
+    allow_destinations: Vec<Network>,
     /// Log format: `pretty` for people, `json` for log collectors.
     #[arg(long, env = "DEBRIEF_LOG_FORMAT", default_value = "pretty", value_parser = ["pretty", "json"])]
     log_format: String,
@@ -73,6 +89,22 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             "No SMTP server is configured (--smtp-url): e-mail deliveries will fail until one is"
         ),
     }
+    if args.allow_private_destinations {
+        tracing::warn!(
+            "Outgoing requests may go to private addresses (--allow-private-destinations): \
+             anyone who can save a webhook URL can make this server call its own network"
+        );
+    } else if !args.allow_destinations.is_empty() {
+        let list: Vec<String> = args
+            .allow_destinations
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        tracing::info!(
+            "Outgoing requests may go to these private networks: {}",
+            list.join(", ")
+        );
+    }
     let store = open_store(&args.db).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -94,6 +126,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             smtp,
             status_recheck: std::time::Duration::from_secs(args.status_recheck_secs),
             sign_ins_per_address_per_minute: args.sign_ins_per_minute_per_address,
+            destinations: DestinationPolicy {
+                allow_private: args.allow_private_destinations,
+                allowed: args.allow_destinations.clone(),
+            },
             ..Default::default()
         },
     );

@@ -15,6 +15,8 @@
 //! - [`live`]: the hub that pushes new timeline events to server-sent-event streams.
 //! - [`api`], [`ui`]: the two faces of the server.
 //! - [`jobs`]: the job runner (e-mail, outgoing webhooks) and the functions that enqueue jobs.
+//! - [`outbound`]: the one HTTP client for requests to URLs people gave, and the destination
+//!   policy that keeps it off loopback and private networks.
 
 pub mod actions;
 pub mod api;
@@ -25,6 +27,7 @@ pub mod header_value;
 pub mod jobs;
 pub mod limiter;
 pub mod live;
+pub mod outbound;
 pub mod password;
 pub mod state;
 pub mod status;

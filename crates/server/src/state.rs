@@ -4,6 +4,7 @@ use crate::cache::Caches;
 use crate::jobs::{Jobs, JobsConfig, SmtpConfig};
 use crate::limiter::LoginLimiter;
 use crate::live::LiveHub;
+use crate::outbound::DestinationPolicy;
 use debrief_store::Store;
 use std::sync::Arc;
 
@@ -27,6 +28,9 @@ pub struct ServerConfig {
     pub sign_ins_per_address_per_minute: usize,
     /// Where status pages take "now" from (the system clock unless a test moves it).
     pub status_clock: crate::status::StatusClock,
+    /// Where outgoing requests (webhooks) may go: by default nowhere private (loopback,
+    /// private networks, link-local, …); see [`crate::outbound`].
+    pub destinations: DestinationPolicy,
 }
 
 impl Default for ServerConfig {
@@ -40,6 +44,7 @@ impl Default for ServerConfig {
             status_recheck: std::time::Duration::from_secs(1),
             sign_ins_per_address_per_minute: 30,
             status_clock: crate::status::StatusClock::default(),
+            destinations: DestinationPolicy::default(),
         }
     }
 }

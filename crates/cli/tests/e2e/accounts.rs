@@ -4,8 +4,8 @@
 use crate::e2e_test;
 use crate::harness::{Backend, TEST_TIMEOUT, TestApp, TestDb, http_client, open_store};
 use debrief_core::access::NewUserInput;
+use debrief_server::AppState;
 use debrief_server::actions::account::{create_user, prepare_setup};
-use debrief_server::{AppState, ServerConfig};
 use reqwest::StatusCode;
 use reqwest::header::{LOCATION, SET_COOKIE};
 
@@ -53,13 +53,7 @@ async fn the_one_time_set_up_link_creates_the_first_admin_once(backend: Backend)
         .await
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("address"));
-    let state = AppState::new(
-        store,
-        ServerConfig {
-            public_url: base.clone(),
-            ..Default::default()
-        },
-    );
+    let state = AppState::new(store, crate::harness::server_config(&base));
     let token = prepare_setup(&state)
         .await
         .expect("set-up")

@@ -21,6 +21,7 @@ pub use sinks::{Hit, SmtpSink, WebhookReceiver, component_moves, header};
 
 use debrief_core::access::{AccountRole, NewUserInput, Scope};
 use debrief_server::actions::account::{create_token, create_user};
+use debrief_server::outbound::DestinationPolicy;
 use debrief_server::{AppState, ServerConfig};
 use debrief_store::account::User;
 use debrief_store::{DatabaseUrl, Store};
@@ -90,6 +91,17 @@ pub async fn open_store(url: &str) -> Store {
     store
 }
 
+/// The settings of a test server reached at `public_url`: the defaults, except that outgoing
+/// requests may go to private addresses, since the tests' webhook receivers listen on loopback
+/// (the `ssrf` tests put the default policy back).
+pub fn server_config(public_url: &str) -> ServerConfig {
+    ServerConfig {
+        public_url: public_url.into(),
+        destinations: DestinationPolicy::allow_all(),
+        ..Default::default()
+    }
+}
+
 /// Starts the real server in-process on a fresh database, with an admin and their token.
 pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, |_| {}).await
@@ -118,10 +130,7 @@ pub async fn spawn_app_via(
         .expect("bind a loopback port");
     let addr = listener.local_addr().expect("a local address");
     let address = format!("http://{addr}");
-    let mut config = ServerConfig {
-        public_url: address.clone(),
-        ..Default::default()
-    };
+    let mut config = server_config(&address);
     configure(&mut config);
     let state = AppState::new(store, config);
     let (tx, rx) = oneshot::channel::<()>();

@@ -537,10 +537,10 @@ async fn two_servers_on_one_postgres_database_deliver_30_jobs_once() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
-        let mut config = ServerConfig {
-            public_url: format!("http://{}", listener.local_addr().expect("address")),
-            ..Default::default()
-        };
+        let mut config = crate::harness::server_config(&format!(
+            "http://{}",
+            listener.local_addr().expect("address")
+        ));
         contend(&mut config);
         let b = AppState::new(open_store(a.database_url()).await, config);
         let (stop_b, stopped_b) = tokio::sync::oneshot::channel::<()>();

@@ -20,6 +20,8 @@
 //! - [`accounts`], [`export`]: set-up, sign-in limits, incident export.
 //! - [`sign_in_load`]: hundreds of concurrent sign-ins keep the binary's memory bounded; limits per address.
 //! - [`csrf`]: cookie sessions need the CSRF token and the same origin; bearer tokens do not.
+//! - [`ssrf`]: no request to loopback, private or metadata addresses, however written; an
+//!   allowed network gets its deliveries; public webhook subscriptions need a confirmed contact.
 //! - [`browser`], [`ui`]: the web UI in headless Chromium (chromedriver).
 //! - [`statuspage_v2`]: every Statuspage v2 document of a rich page, read by a strict reader
 //!   (`scripts/statuspage-v2-check`).
@@ -72,6 +74,7 @@ mod schema;
 mod scripted_run;
 mod sign_in_load;
 mod sse;
+mod ssrf;
 mod status_pages;
 mod status_pages_ops;
 mod status_public;

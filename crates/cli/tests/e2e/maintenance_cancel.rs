@@ -7,9 +7,9 @@ use crate::harness::{
 };
 use crate::maintenance_ops::{in_document, public, read, schedule};
 use crate::status_pages::setup_page;
+use crate::subscriber_admin::confirmed;
 use debrief_core::access::AccountRole;
 use debrief_server::jobs::SmtpConfig;
-use debrief_store::status_page::Subscriber;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -25,33 +25,16 @@ async fn a_cancelled_maintenance_leaves_the_public_page_and_subscribers_are_told
     })
     .await;
     let (api, _) = setup_page(&app).await;
-    let page = app.state.store.page_by_slug("acme").await.expect("page");
-    let now = debrief_server::actions::now();
-    app.state
-        .store
-        .subscribe(
-            &Subscriber {
-                id: 0,
-                page_id: page.id,
-                kind: "email".into(),
-                address: "ops@example.com".into(),
-                components: Vec::new(),
-                confirmed_at: Some(now),
-                unsubscribed_at: None,
-                unsubscribe_token: "u".repeat(64),
-                created_at: now,
-            },
-            None,
-            now,
-        )
-        .await
-        .expect("subscribe");
-    crate::harness::http_client()
-        .post(app.url("/status/acme/subscribe"))
-        .json(&json!({"webhook_url": format!("{}/hook", receiver.address)}))
-        .send()
-        .await
-        .expect("subscribe");
+    let hook = format!("{}/hook", receiver.address);
+    confirmed(&app, "email", "ops@example.com", None, Vec::new()).await;
+    confirmed(
+        &app,
+        "webhook",
+        &hook,
+        Some("hooks@example.com"),
+        Vec::new(),
+    )
+    .await;
     let m = schedule(
         &app,
         "Network switch swap",

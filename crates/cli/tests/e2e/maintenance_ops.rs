@@ -144,12 +144,9 @@ async fn updates_on_maintenance_are_public_move_it_forward_and_reach_subscribers
     })
     .await;
     let (api, _) = setup_page(&app).await;
-    crate::harness::http_client()
-        .post(app.url("/status/acme/subscribe"))
-        .json(&json!({"webhook_url": format!("{}/hook", receiver.address)}))
-        .send()
-        .await
-        .expect("subscribe");
+    let hook = format!("{}/hook", receiver.address);
+    crate::subscriber_admin::confirmed(&app, "webhook", &hook, Some("hooks@example.com"), vec![])
+        .await;
     let m = schedule(&app, "Database upgrade", (3_600_000, 7_200_000, 15), &[api]).await;
     let id = m["id"].as_i64().unwrap();
     let path = format!("/api/v1/status-pages/acme/maintenances/{id}/updates");

@@ -2,7 +2,7 @@
 //! written through another (PostgreSQL LISTEN/NOTIFY), and incident numbers stay unique.
 
 use crate::harness::{Backend, TEST_TIMEOUT, open_store, spawn_app};
-use debrief_server::{AppState, ServerConfig};
+use debrief_server::AppState;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -40,13 +40,7 @@ async fn a_stream_on_one_server_sees_events_written_through_another() {
             .await
             .expect("bind");
         let b_addr = format!("http://{}", listener.local_addr().expect("address"));
-        let state_b = AppState::new(
-            store_b,
-            ServerConfig {
-                public_url: b_addr.clone(),
-                ..Default::default()
-            },
-        );
+        let state_b = AppState::new(store_b, crate::harness::server_config(&b_addr));
         let server_b = tokio::spawn(debrief_server::run(
             listener,
             state_b,

@@ -15,6 +15,17 @@ use std::time::{Duration, Instant};
 
 /// Adds a confirmed e-mail subscriber straight to the store.
 async fn confirmed_email(app: &TestApp, address: &str, components: Vec<i64>) {
+    confirmed(app, "email", address, None, components).await;
+}
+
+/// Adds a confirmed subscriber straight to the store (a webhook with its contact).
+pub async fn confirmed(
+    app: &TestApp,
+    kind: &str,
+    address: &str,
+    contact_email: Option<&str>,
+    components: Vec<i64>,
+) {
     let page = app.state.store.page_by_slug("acme").await.expect("page");
     let now = debrief_server::actions::now();
     app.state
@@ -23,8 +34,9 @@ async fn confirmed_email(app: &TestApp, address: &str, components: Vec<i64>) {
             &Subscriber {
                 id: 0,
                 page_id: page.id,
-                kind: "email".into(),
+                kind: kind.into(),
                 address: address.into(),
+                contact_email: contact_email.map(Into::into),
                 components,
                 confirmed_at: Some(now),
                 unsubscribed_at: None,
@@ -67,7 +79,7 @@ async fn admins_see_subscribers_with_their_failures_and_remove_one(backend: Back
     .await;
     let (api, _) = setup_page(&app).await;
     let hook = format!("{}/hook", receiver.address);
-    subscribe(&app, json!({"webhook_url": hook})).await;
+    confirmed(&app, "webhook", &hook, Some("hooks@example.com"), vec![]).await;
     subscribe(&app, json!({"email": "pending@example.com"})).await;
     confirmed_email(&app, "ops@example.com", vec![api]).await;
     let t = &app.admin_token;
@@ -106,10 +118,12 @@ async fn admins_see_subscribers_with_their_failures_and_remove_one(backend: Back
         (&webhook["kind"], &webhook["state"], &webhook["scope"]),
         (&json!("webhook"), &json!("confirmed"), &json!("page"))
     );
+    assert_eq!(webhook["contact_email"], "hooks@example.com");
     assert_eq!(webhook["dead_deliveries"], 0);
     let pending = by_kind(&list, "pending@example.com");
     assert_eq!(pending["state"], "pending");
     assert!(pending["confirmed_at"].is_null());
+    assert!(pending["contact_email"].is_null());
     let ops = by_kind(&list, "ops@example.com");
     assert_eq!(ops["state"], "confirmed");
     assert_eq!(
@@ -256,7 +270,11 @@ async fn the_page_screen_acts_on_maintenance_and_subscribers(app: &TestApp) {
     let (api, _) = setup_page(app).await;
     let m = schedule(app, "Storage migration", (3_600_000, 7_200_000, 15), &[api]).await;
     let id = m["id"].as_i64().unwrap();
-    subscribe(app, json!({"webhook_url": "http://127.0.0.1:9/hook"})).await;
+    subscribe(
+        app,
+        json!({"webhook_url": "http://127.0.0.1:9/hook", "email": "hooks@example.com"}),
+    )
+    .await;
     let s = Session::start(app).await;
     let base = format!("/status-pages/acme/maintenances/{id}");
 
@@ -310,6 +328,7 @@ async fn the_page_screen_acts_on_maintenance_and_subscribers(app: &TestApp) {
     for part in [
         "Storage migration",
         "127.0.0.1:9/hook",
+        "contact: hooks@example.com",
         "update-form",
         "reschedule-form",
         "cancel-form",

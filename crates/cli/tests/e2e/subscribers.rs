@@ -54,7 +54,7 @@ async fn subscribers_get_each_change_once_and_can_leave_in_one_click(backend: Ba
         }
     };
 
-    // Act: subscribe by e-mail (twice) and by webhook; a bad address.
+    // Act: subscribe by e-mail (twice) and by webhook (with its contact); a bad address.
     let first = subscribe(json!({"email": "Carol@Example.com"})).await;
     let first_status = first.status();
     let first_body: Value = first.json().await.expect("JSON");
@@ -64,26 +64,34 @@ async fn subscribers_get_each_change_once_and_can_leave_in_one_click(backend: Ba
         .await
         .expect("JSON");
     let bad = subscribe(json!({"email": "not-an-address"})).await.status();
-    let hook = subscribe(json!({"webhook_url": format!("{}/statuspage", receiver.address)}))
-        .await
-        .status();
-    let mails = sink.wait_for(1, Duration::from_secs(15)).await;
+    let hook = subscribe(json!({
+        "webhook_url": format!("{}/statuspage", receiver.address),
+        "email": "hooks@example.com"
+    }))
+    .await
+    .status();
+    let mails = sink.wait_for(2, Duration::from_secs(15)).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
         sink.messages().len(),
-        1,
-        "one confirmation, even when asked twice"
+        2,
+        "one confirmation per address, even when asked twice"
     );
-    let confirm = token_in(
-        mails[0]["text"].as_str().unwrap_or_default(),
-        "confirm?token=",
-    );
-    let confirmed = client
-        .get(app.url(&format!("/status/acme/confirm?token={confirm}")))
-        .send()
-        .await
-        .expect("confirm")
-        .status();
+    let mut confirmed = Vec::new();
+    for to in ["carol@example.com", "hooks@example.com"] {
+        let mail = mails
+            .iter()
+            .find(|m| m["rcpt_tos"][0] == to)
+            .unwrap_or_else(|| panic!("no confirmation to {to}: {mails:?}"));
+        let confirm = token_in(mail["text"].as_str().unwrap_or_default(), "confirm?token=");
+        let status = client
+            .get(app.url(&format!("/status/acme/confirm?token={confirm}")))
+            .send()
+            .await
+            .expect("confirm")
+            .status();
+        confirmed.push(status);
+    }
     // An incident update and a component change.
     let inc = app
         .declare(t, &json!({"title": "x", "severity": "SEV2"}))
@@ -104,7 +112,7 @@ async fn subscribers_get_each_change_once_and_can_leave_in_one_click(backend: Ba
         &json!({"state": "operational"}),
     )
     .await;
-    let mails = sink.wait_for(3, Duration::from_secs(15)).await;
+    let mails = sink.wait_for(4, Duration::from_secs(15)).await;
     receiver
         .wait_until(Duration::from_secs(15), |h| h.len() >= 2)
         .await;
@@ -143,7 +151,7 @@ async fn subscribers_get_each_change_once_and_can_leave_in_one_click(backend: Ba
     );
     assert_eq!(bad, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(hook, StatusCode::ACCEPTED);
-    assert_eq!(confirmed, StatusCode::OK);
+    assert_eq!(confirmed, [StatusCode::OK, StatusCode::OK]);
     assert_eq!(left, StatusCode::OK);
     let subjects: Vec<String> = sink
         .messages()
@@ -152,8 +160,8 @@ async fn subscribers_get_each_change_once_and_can_leave_in_one_click(backend: Ba
         .collect();
     assert_eq!(
         subjects.len(),
-        3,
-        "confirmation, update, component change; nothing after leaving: {subjects:?}"
+        4,
+        "two confirmations, update, component change; nothing after leaving: {subjects:?}"
     );
     let text = update_mail["text"].as_str().unwrap_or_default();
     assert!(
@@ -246,13 +254,9 @@ async fn a_committed_update_is_told_by_the_next_server(backend: Backend) {
     let receiver = WebhookReceiver::start().await;
     let mut app = spawn_app(backend).await;
     let (api, _) = crate::status_pages::setup_page(&app).await;
-    let (s, _, _) = crate::harness::send(
-        crate::harness::http_client()
-            .post(app.url("/status/acme/subscribe"))
-            .json(&json!({"webhook_url": format!("{}/hook", receiver.address)})),
-    )
-    .await;
-    assert_eq!(s, StatusCode::ACCEPTED);
+    let hook = format!("{}/hook", receiver.address);
+    crate::subscriber_admin::confirmed(&app, "webhook", &hook, Some("hooks@example.com"), vec![])
+        .await;
     let inc = app
         .declare(
             &app.admin_token,
@@ -316,6 +320,7 @@ async fn a_committed_update_is_told_by_the_next_server(backend: Backend) {
                 page_id: page.id,
                 kind: "webhook".into(),
                 address: format!("{}/hook", late.address),
+                contact_email: None,
                 components: Vec::new(),
                 confirmed_at: Some(now),
                 unsubscribed_at: None,

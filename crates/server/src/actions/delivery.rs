@@ -30,7 +30,8 @@ pub async fn retry_delivery(state: &AppState, actor: &Actor, id: i64) -> Result<
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewWebhookInput {
-    /// Where deliveries are POSTed (`https://…`; `http://` for testing).
+    /// Where deliveries are POSTed (`https://…`; `http://` for testing); not a private address
+    /// unless the operator allows it (see [`crate::outbound`]).
     pub url: String,
     /// Events to receive; `["*"]` (every event) when left out.
     #[serde(default)]
@@ -49,9 +50,10 @@ pub async fn create_webhook(
     actor.require(AccountRole::Admin)?;
     let mut e = ValidationError::default();
     let url = input.url.trim();
-    match reqwest::Url::parse(url) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {}
-        _ => e.push("url", "must be an http:// or https:// URL"),
+    // A host that is a refused address (loopback, private, metadata …) is refused now; a host
+    // name is checked when a delivery resolves it.
+    if let Err(refusal) = state.config.destinations.check_url(url) {
+        e.push("url", refusal.to_string());
     }
     if url.len() > 2000 {
         e.push("url", "must be at most 2000 characters");

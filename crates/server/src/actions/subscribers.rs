@@ -3,12 +3,14 @@
 //!
 //! Delivery failures are read from the job queue by the dedupe keys
 //! [`notices`](crate::status::notices) gives each subscriber's deliveries
-//! (`…:subscriber-{id}`) and its confirmation (`email:status-confirm:{id}`).
+//! (`…:subscriber-{id}`), its confirmation (`email:status-confirm:{id}`) and the notice to a
+//! webhook's contact that deliveries fail (`email:status-failing:{id}`).
 
 use crate::actions::now;
 use crate::auth::Actor;
 use crate::jobs::EMAIL_KIND;
 use crate::status::notices::WEBHOOK_KIND;
+use crate::status::subscribers::FAILING_KEY;
 use crate::{AppError, AppState};
 use debrief_core::Timestamp;
 use debrief_core::access::AccountRole;
@@ -25,16 +27,20 @@ pub struct SubscriberView {
     pub kind: String,
     /// The e-mail address or the webhook URL.
     pub address: String,
+    /// A webhook's contact e-mail address (it confirmed the subscription and hears when
+    /// deliveries fail); `None` for e-mail subscribers and webhooks made before contacts.
+    pub contact_email: Option<String>,
     /// `page` (everything on it) or `components` (only those listed).
     pub scope: &'static str,
     /// The components it follows (empty for the whole page).
     pub components: Vec<i64>,
-    /// `pending` (e-mail not confirmed yet), `confirmed`, or `unsubscribed`.
+    /// `pending` (not confirmed yet: an e-mail address, or a webhook's contact), `confirmed`,
+    /// or `unsubscribed`.
     pub state: &'static str,
     /// When it subscribed (or last asked again).
     #[serde(with = "debrief_core::ts")]
     pub created_at: Timestamp,
-    /// When it confirmed (webhooks: when created).
+    /// When it (a webhook: its contact) confirmed.
     #[serde(with = "debrief_core::ts_opt")]
     pub confirmed_at: Option<Timestamp>,
     /// When it unsubscribed.
@@ -52,6 +58,7 @@ impl SubscriberView {
             id: s.id,
             kind: s.kind,
             address: s.address,
+            contact_email: s.contact_email,
             scope: if s.components.is_empty() {
                 "page"
             } else {
@@ -73,10 +80,11 @@ impl SubscriberView {
 }
 
 /// The subscriber a delivery's dedupe key names, if any.
-fn subscriber_of(key: &str) -> Option<i64> {
+pub(crate) fn subscriber_of(key: &str) -> Option<i64> {
     key.rsplit_once(":subscriber-")
         .map(|(_, id)| id)
         .or_else(|| key.strip_prefix(&format!("{EMAIL_KIND}:status-confirm:")))
+        .or_else(|| key.strip_prefix(&format!("{EMAIL_KIND}:{FAILING_KEY}:")))
         .and_then(|id| id.parse().ok())
 }
 
@@ -93,6 +101,7 @@ pub async fn list_subscribers(
         format!("{EMAIL_KIND}:status:{}:%", page.id),
         format!("{WEBHOOK_KIND}:status:{}:%", page.id),
         format!("{EMAIL_KIND}:status-confirm:%"),
+        format!("{EMAIL_KIND}:{FAILING_KEY}:%"),
     ];
     let patterns: Vec<&str> = patterns.iter().map(String::as_str).collect();
     let mut failures: HashMap<i64, (i64, i64)> = HashMap::new();
@@ -126,9 +135,10 @@ pub async fn remove_subscriber(
     let page = state.store.page_by_slug(page_slug).await?;
     let deliveries = format!("%:subscriber-{id}");
     let confirmation = format!("{EMAIL_KIND}:status-confirm:{id}");
+    let failing = format!("{EMAIL_KIND}:{FAILING_KEY}:{id}");
     state
         .store
-        .remove_subscriber(page.id, id, &[&deliveries, &confirmation], now())
+        .remove_subscriber(page.id, id, &[&deliveries, &confirmation, &failing], now())
         .await
         .map_err(|e| match e {
             debrief_store::StoreError::NotFound(_) => {
@@ -160,6 +170,7 @@ mod tests {
             Some(4)
         );
         assert_eq!(subscriber_of("email:status-confirm:9"), Some(9));
+        assert_eq!(subscriber_of("email:status-failing:7"), Some(7));
         assert_eq!(subscriber_of("email:postmortem:3"), None);
     }
 }

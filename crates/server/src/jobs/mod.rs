@@ -26,6 +26,7 @@ pub mod webhook;
 
 pub use mail::{Attachment, EmailMessage, SmtpConfig, SmtpSecurity};
 
+use crate::outbound::Outbound;
 use crate::{AppError, AppState, ServerConfig};
 use debrief_core::Timestamp;
 use debrief_core::validation::ValidationError;
@@ -76,8 +77,9 @@ impl Default for JobsConfig {
 /// The runner's shared parts, kept in [`AppState`]: the wake-up signal and the clients.
 pub struct Jobs {
     wake: Notify,
-    /// The client webhooks are POSTed with (no redirects, a user agent naming Debrief).
-    pub(crate) http: reqwest::Client,
+    /// The client webhooks are POSTed with: the server's one outgoing client, which keeps to
+    /// the destination policy (no redirects, a user agent naming Debrief).
+    pub(crate) outbound: Outbound,
     mailer: Option<mail::Mailer>,
 }
 
@@ -92,16 +94,9 @@ impl std::fmt::Debug for Jobs {
 impl Jobs {
     /// Builds the clients from the configuration.
     pub(crate) fn new(config: &ServerConfig) -> Self {
-        crate::install_crypto_provider();
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("Debrief/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(config.jobs.webhook_timeout)
-            .build()
-            .expect("the webhook HTTP client builds");
         Self {
             wake: Notify::new(),
-            http,
+            outbound: Outbound::new(config.destinations.clone(), config.jobs.webhook_timeout),
             mailer: config.smtp.clone().map(mail::Mailer::new),
         }
     }
@@ -321,6 +316,9 @@ async fn run_one(state: &AppState, job: &Job) {
         Outcome::Done => "",
         Outcome::Retry(r) | Outcome::GiveUp(r) => r,
     };
+    if matches!(recorded, Ok(Some(JobStatus::Dead))) {
+        given_up(state, job, reason).await;
+    }
     let reason = mask_addresses(reason);
     match recorded {
         Ok(Some(JobStatus::Done)) => tracing::debug!(
@@ -347,6 +345,23 @@ async fn run_one(state: &AppState, job: &Job) {
             "Job {} ({}) ran, but its outcome could not be recorded; it runs again after its lease",
             job.id, job.kind
         ),
+    }
+}
+
+/// What happens when a job is given up: a subscriber webhook's contact hears that its
+/// deliveries are failing (once per subscription).
+async fn given_up(state: &AppState, job: &Job, reason: &str) {
+    if job.kind != crate::status::notices::WEBHOOK_KIND {
+        return;
+    }
+    let Some(id) = crate::actions::subscribers::subscriber_of(&job.dedupe_key) else {
+        return;
+    };
+    if let Err(e) = crate::status::subscribers::tell_contact_of_failure(state, id, reason).await {
+        tracing::warn!(
+            job.id = job.id, subscriber.id = id, error = %e,
+            "Could not tell subscriber {id}'s contact that its webhook deliveries fail"
+        );
     }
 }
 

@@ -8,10 +8,13 @@
 //! A delivery is `POST {url}` with the body `{"event", "id", "created_at", "data"}` and the
 //! headers `X-Debrief-Event`, `X-Debrief-Delivery` (the same `id` on every retry, so receivers
 //! can drop repeats), `X-Debrief-Timestamp` (unix seconds) and
-//! `X-Debrief-Signature: v1=<hex HMAC-SHA256(secret, "{timestamp}.{body}")>`.
+//! `X-Debrief-Signature: v1=<hex HMAC-SHA256(secret, "{timestamp}.{body}")>`. It goes through
+//! the server's one outgoing client ([`crate::outbound`]): a destination the policy refuses is
+//! not sent anything, and the delivery is dead at once with the reason.
 
 use super::Outcome;
 use crate::AppState;
+use crate::outbound::Refusal;
 use debrief_core::Timestamp;
 use debrief_store::StoreError;
 use debrief_store::jobs::{Job, NewJob};
@@ -166,10 +169,11 @@ pub(crate) async fn deliver(state: &AppState, job: &Job, now: Timestamp) -> Outc
     let timestamp = now.as_second();
     let url = shown_url(&endpoint.url);
     let timeout = state.config.jobs.webhook_timeout;
-    let sent = state
-        .jobs
-        .http
-        .post(&endpoint.url)
+    let request = match state.jobs.outbound.post(&endpoint.url) {
+        Ok(r) => r,
+        Err(refusal) => return Outcome::GiveUp(refused(&url, &refusal)),
+    };
+    let sent = request
         .timeout(timeout)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .header("X-Debrief-Event", &p.event)
@@ -185,8 +189,20 @@ pub(crate) async fn deliver(state: &AppState, job: &Job, now: Timestamp) -> Outc
     match sent {
         Ok(res) if res.status().is_success() => Outcome::Done,
         Ok(res) => Outcome::Retry(format!("HTTP {} from {url}", res.status().as_u16())),
-        Err(e) => Outcome::Retry(transport_reason(&e, &url, timeout)),
+        Err(e) => match Refusal::of(&e) {
+            Some(refusal) => Outcome::GiveUp(refused(&url, refusal)),
+            None => Outcome::Retry(transport_reason(&e, &url, timeout)),
+        },
     }
+}
+
+/// Why nothing was sent to `url`, for the deliveries page: retrying cannot change the policy,
+/// so such a delivery is given up at once (an admin retries it once the operator allowed the
+/// destination).
+pub(crate) fn refused(url: &str, refusal: &Refusal) -> String {
+    format!(
+        "not sent to {url}: {refusal} (--allow-destination CIDR or --allow-private-destinations)"
+    )
 }
 
 /// Why a request failed, in words, without reqwest's text (it would repeat the full URL).

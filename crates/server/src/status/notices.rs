@@ -7,7 +7,9 @@
 
 use super::documents::page_input;
 use super::subscribers::base;
+use crate::jobs::webhook::refused;
 use crate::jobs::{EmailMessage, Outcome};
+use crate::outbound::Refusal;
 use crate::{AppError, AppState};
 use debrief_core::Timestamp;
 use debrief_core::statuspage::ComponentState;
@@ -420,10 +422,11 @@ pub(crate) async fn deliver(state: &AppState, job: &Job) -> Outcome {
         return Outcome::GiveUp("the payload names no URL or body".into());
     };
     let shown = crate::jobs::webhook::shown_url(url);
-    let sent = state
-        .jobs
-        .http
-        .post(url)
+    let request = match state.jobs.outbound.post(url) {
+        Ok(r) => r,
+        Err(refusal) => return Outcome::GiveUp(refused(&shown, &refusal)),
+    };
+    let sent = request
         .timeout(state.config.jobs.webhook_timeout)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .body(body.to_string())
@@ -432,7 +435,10 @@ pub(crate) async fn deliver(state: &AppState, job: &Job) -> Outcome {
     match sent {
         Ok(res) if res.status().is_success() => Outcome::Done,
         Ok(res) => Outcome::Retry(format!("HTTP {} from {shown}", res.status().as_u16())),
-        Err(e) if e.is_timeout() => Outcome::Retry(format!("timed out waiting for {shown}")),
-        Err(_) => Outcome::Retry(format!("could not reach {shown}")),
+        Err(e) => match Refusal::of(&e) {
+            Some(refusal) => Outcome::GiveUp(refused(&shown, refusal)),
+            None if e.is_timeout() => Outcome::Retry(format!("timed out waiting for {shown}")),
+            None => Outcome::Retry(format!("could not reach {shown}")),
+        },
     }
 }

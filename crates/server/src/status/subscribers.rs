@@ -1,6 +1,10 @@
 //! Subscribers of a status page: e-mail with double opt-in and one-click unsubscribe, and
 //! webhooks in Statuspage's subscriber webhook format (what they receive, and how, is
-//! [`super::notices`]).
+//! [`super::notices`]). As on Statuspage, a webhook names a contact e-mail address, which
+//! confirms it by the same double opt-in (nothing is delivered before) and is told once when
+//! its deliveries keep failing. A webhook URL whose host is a refused address (loopback,
+//! private, …) is refused here; one whose name resolves to such an address is refused at
+//! delivery (see [`crate::outbound`]).
 //!
 //! Subscribing never tells whether an address is already subscribed: every well-formed request
 //! gets the same answer. It is rate-limited per page, and a confirmation is re-sent to one
@@ -57,9 +61,11 @@ impl SubscribeLimiter {
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SubscribeInput {
-    /// An e-mail address (confirmed by a link sent to it).
+    /// An e-mail address (confirmed by a link sent to it); with `webhook_url`, the webhook's
+    /// contact (needed: it confirms the webhook and hears when deliveries fail).
     pub email: Option<String>,
-    /// A webhook URL (http or https) that receives Statuspage subscriber webhooks.
+    /// A webhook URL (http or https) that receives Statuspage subscriber webhooks once its
+    /// contact confirmed.
     pub webhook_url: Option<String>,
     /// The components to follow (all when empty).
     #[serde(default)]
@@ -134,22 +140,39 @@ async fn accept(
     }
     let components = state.store.components(page.id).await?;
     let mut e = ValidationError::default();
-    let (kind, address) = match (&input.email, &input.webhook_url) {
-        (Some(m), None) if valid_email(m) => ("email", m.trim().to_lowercase()),
-        (Some(_), None) => {
-            e.push("email", "is not an e-mail address");
-            ("email", String::new())
+    let email = input.email.as_deref().map(str::trim);
+    let email_ok = email.is_some_and(valid_email);
+    if email.is_some() && !email_ok {
+        e.push("email", "is not an e-mail address");
+    }
+    let email = email.filter(|_| email_ok).map(str::to_lowercase);
+    // A webhook needs a contact address, as on Statuspage: it confirms the subscription
+    // (so a stranger cannot point a page's notifications at any URL without a mailbox that
+    // answers) and hears when deliveries keep failing.
+    let (kind, address, contact) = match input.webhook_url.as_deref().map(str::trim) {
+        Some(url) => {
+            if url.len() > 2000 {
+                e.push("webhook_url", "must be at most 2000 characters");
+            } else if let Err(refusal) = state.config.destinations.check_url(url) {
+                e.push("webhook_url", refusal.to_string());
+            }
+            if input.email.is_none() {
+                e.push(
+                    "email",
+                    "a webhook subscription needs a contact e-mail address: it confirms the \
+                     subscription and hears when deliveries fail",
+                );
+            }
+            ("webhook", url.to_string(), email)
         }
-        (None, Some(u)) if u.starts_with("https://") || u.starts_with("http://") => {
-            ("webhook", u.trim().to_string())
-        }
-        (None, Some(_)) => {
-            e.push("webhook_url", "must be an http or https URL");
-            ("webhook", String::new())
-        }
-        _ => {
-            e.push("email", "give either email or webhook_url");
-            ("email", String::new())
+        None => {
+            if input.email.is_none() {
+                e.push(
+                    "email",
+                    "give an e-mail address (and a webhook_url for a webhook)",
+                );
+            }
+            ("email", email.unwrap_or_default(), None)
         }
     };
     for (i, id) in input.components.iter().enumerate() {
@@ -169,7 +192,10 @@ async fn accept(
     }
     let answer = match kind {
         "email" => "If this address can be subscribed, a confirmation link is on its way.",
-        _ => "If this URL can be subscribed, it will receive the page's notifications.",
+        _ => {
+            "If this URL can be subscribed, a confirmation link is on its way to the contact \
+             address; nothing is sent to the URL before it is confirmed."
+        }
     };
     if !state
         .subscribers
@@ -179,46 +205,114 @@ async fn accept(
     }
     let now = crate::actions::now();
     let unsubscribe = new_secret();
-    let confirm = (kind == "email").then(new_secret);
+    let confirm = new_secret();
     let subscriber = Subscriber {
         id: 0,
         page_id: page.id,
         kind: kind.into(),
         address: address.clone(),
+        contact_email: contact.clone(),
         components: input.components.clone(),
-        confirmed_at: (kind == "webhook").then_some(now),
+        confirmed_at: None,
         unsubscribed_at: None,
         unsubscribe_token: unsubscribe.clone(),
         created_at: now,
     };
     let stored = state
         .store
-        .subscribe(
-            &subscriber,
-            confirm.as_deref().map(hash_secret).as_deref(),
-            now,
-        )
+        .subscribe(&subscriber, Some(&hash_secret(&confirm)), now)
         .await?;
-    if let (Some(s), Some(confirm)) = (stored, confirm) {
+    if let Some(s) = stored {
         let b = base(&state, &page);
-        let message = EmailMessage {
-            to: vec![address],
-            subject: format!("Confirm your subscription to {} status", page.name),
-            text: format!(
-                "Someone (hopefully you) asked to receive {} status notifications at this address.\n\n\
-                 Confirm: {b}/confirm?token={confirm}\n\n\
-                 If it was not you, ignore this message: nothing will be sent.\n\
-                 Unsubscribe at any time: {b}/unsubscribe?token={unsubscribe}\n",
-                page.name
-            ),
-            html: None,
-            attachments: Vec::new(),
-            headers: Default::default(),
+        let links = format!(
+            "Confirm: {b}/confirm?token={confirm}\n\n\
+             If it was not you, ignore this message: nothing will be sent.\n\
+             Unsubscribe at any time: {b}/unsubscribe?token={unsubscribe}\n"
+        );
+        let message = match contact {
+            Some(contact) => EmailMessage {
+                to: vec![contact],
+                subject: format!("Confirm the webhook subscription to {} status", page.name),
+                text: format!(
+                    "Someone (hopefully you) asked to send {} status notifications to the \
+                     webhook {}, with this address as its contact. Nothing is sent to it until \
+                     you confirm; if its deliveries keep failing, you will hear about it here.\n\n\
+                     {links}",
+                    page.name,
+                    crate::jobs::webhook::shown_url(&address)
+                ),
+                html: None,
+                attachments: Vec::new(),
+                headers: Default::default(),
+            },
+            None => EmailMessage {
+                to: vec![address],
+                subject: format!("Confirm your subscription to {} status", page.name),
+                text: format!(
+                    "Someone (hopefully you) asked to receive {} status notifications at this \
+                     address.\n\n{links}",
+                    page.name
+                ),
+                html: None,
+                attachments: Vec::new(),
+                headers: Default::default(),
+            },
         };
         send_email(&state, &format!("status-confirm:{}", s.id), &message, now).await?;
     }
     Ok(answer)
 }
+
+/// The e-mail that tells a webhook's contact its deliveries keep failing, once per
+/// subscription, when one of them is given up (a `status_webhook` job is dead). Webhooks made
+/// before contacts existed have nobody to tell.
+pub(crate) async fn tell_contact_of_failure(
+    state: &AppState,
+    subscriber_id: i64,
+    reason: &str,
+) -> Result<(), AppError> {
+    let s = match state.store.subscriber(subscriber_id).await {
+        Ok(s) => s,
+        Err(debrief_store::StoreError::NotFound(_)) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    let Some(contact) = s
+        .contact_email
+        .clone()
+        .filter(|_| s.unsubscribed_at.is_none())
+    else {
+        return Ok(());
+    };
+    let page = state.store.page(s.page_id).await?;
+    let b = base(state, &page);
+    let message = EmailMessage {
+        to: vec![contact],
+        subject: format!("Webhook deliveries from {} status are failing", page.name),
+        text: format!(
+            "{} status could not deliver a notification to the webhook {}, and has given up \
+             on it: {reason}\n\nLater notifications are still tried. Unsubscribe the webhook: \
+             {b}/unsubscribe?token={}\n",
+            page.name,
+            crate::jobs::webhook::shown_url(&s.address),
+            s.unsubscribe_token
+        ),
+        html: None,
+        attachments: Vec::new(),
+        headers: Default::default(),
+    };
+    send_email(
+        state,
+        &format!("{FAILING_KEY}:{}", s.id),
+        &message,
+        crate::actions::now(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The dedupe key prefix of the e-mail that tells a webhook's contact of failing deliveries
+/// (`status-failing:{subscriber id}`: once per subscription).
+pub(crate) const FAILING_KEY: &str = "status-failing";
 
 #[derive(Debug, serde::Deserialize)]
 pub struct TokenQuery {
@@ -261,7 +355,7 @@ pub async fn confirm(
     Ok(match ok {
         true => page_html(
             "Subscribed",
-            "You will receive this page's notifications.",
+            "This page's notifications will be sent as you asked.",
             None,
         )
         .into_response(),

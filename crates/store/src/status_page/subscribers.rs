@@ -17,9 +17,12 @@ pub struct Subscriber {
     pub kind: String,
     /// The e-mail address or the webhook URL.
     pub address: String,
+    /// A webhook's contact: the e-mail address that confirmed it and hears when its deliveries
+    /// keep failing (`None` for e-mail subscribers, and webhooks made before contacts existed).
+    pub contact_email: Option<String>,
     /// The components it follows (all when empty).
     pub components: Vec<i64>,
-    /// When it confirmed (webhooks: when created).
+    /// When it (a webhook: its contact) confirmed.
     #[serde(with = "debrief_core::ts_opt")]
     pub confirmed_at: Option<Timestamp>,
     /// When it unsubscribed.
@@ -35,7 +38,7 @@ pub struct Subscriber {
 }
 
 const SUBSCRIBER_COLUMNS: &str = "id, page_id, kind, address, components, confirmed_at, unsubscribed_at, \
-     unsubscribe_token, created_at";
+     unsubscribe_token, created_at, contact_email";
 
 fn subscriber_from(r: &Row) -> Subscriber {
     Subscriber {
@@ -48,6 +51,7 @@ fn subscriber_from(r: &Row) -> Subscriber {
         unsubscribed_at: r.oi(6).map(ts),
         unsubscribe_token: r.s(7),
         created_at: ts(r.i(8)),
+        contact_email: r.os(9),
     }
 }
 
@@ -82,8 +86,8 @@ impl Store {
         let id = tx
             .int(
                 "INSERT INTO subscribers (page_id, kind, address, components, confirm_token_hash, \
-                 unsubscribe_token, confirmed_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-                 RETURNING id",
+                 unsubscribe_token, confirmed_at, created_at, contact_email) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
                 &[
                     Arg::I(s.page_id),
                     Arg::S(&s.kind),
@@ -93,6 +97,7 @@ impl Store {
                     Arg::S(&s.unsubscribe_token),
                     Arg::OI(confirmed),
                     Arg::I(ms(now)),
+                    Arg::OS(s.contact_email.as_deref()),
                 ],
             )
             .await?
@@ -145,6 +150,16 @@ impl Store {
             .iter()
             .map(subscriber_from)
             .collect())
+    }
+
+    /// One subscriber, whatever its state.
+    pub async fn subscriber(&self, id: i64) -> StoreResult<Subscriber> {
+        let sql = format!("SELECT {SUBSCRIBER_COLUMNS} FROM subscribers WHERE id = $1");
+        self.read_rows(&sql, &[Arg::I(id)])
+            .await?
+            .first()
+            .map(subscriber_from)
+            .ok_or_else(|| StoreError::NotFound(format!("subscriber {id}")))
     }
 
     /// Every subscriber of a page (for admins).

@@ -18,6 +18,8 @@ pub fn debrief() -> Command {
         "DEBRIEF_SMTP_URL",
         "DEBRIEF_SMTP_FROM",
         "DEBRIEF_SIGN_INS_PER_MINUTE_PER_ADDRESS",
+        "DEBRIEF_ALLOW_PRIVATE_DESTINATIONS",
+        "DEBRIEF_ALLOW_DESTINATIONS",
     ] {
         c.env_remove(var);
     }
@@ -91,8 +93,18 @@ impl ServerProcess {
         Self::start_with(database, &[]).await
     }
 
-    /// [`ServerProcess::start`] with more `debrief serve` arguments (e.g. `--smtp-url`).
+    /// [`ServerProcess::start`] with more `debrief serve` arguments (e.g. `--smtp-url`). Like
+    /// every test server, it may send webhooks to private addresses
+    /// (`--allow-private-destinations`): the tests' receivers listen on loopback.
     pub async fn start_with(database: &str, extra: &[&str]) -> ServerProcess {
+        let mut args = vec!["--allow-private-destinations"];
+        args.extend_from_slice(extra);
+        Self::start_exactly(database, &args).await
+    }
+
+    /// `debrief serve` with exactly these arguments besides the database and the address (the
+    /// server's own destination policy: private addresses refused unless `extra` allows them).
+    pub async fn start_exactly(database: &str, extra: &[&str]) -> ServerProcess {
         let client = http_client();
         for _ in 0..5 {
             let port = std::net::TcpListener::bind("127.0.0.1:0")

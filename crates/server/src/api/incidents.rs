@@ -89,7 +89,6 @@ pub fn parse_filter(pairs: &[(String, String)]) -> Result<IncidentFilter, AppErr
         limit: 50,
         ..Default::default()
     };
-    let now = crate::actions::now();
     for (k, v) in pairs {
         let v = v.trim();
         if v.is_empty() {
@@ -107,8 +106,9 @@ pub fn parse_filter(pairs: &[(String, String)]) -> Result<IncidentFilter, AppErr
             "severity" => f.severities.extend(v.split(',').map(|s| s.trim().to_ascii_uppercase())),
             "service" => f.service = Some(v.to_ascii_lowercase()),
             "q" => f.text = Some(v.chars().take(200).collect()),
-            "from" => f.declared_from = parse_time(&mut e, "from", v, now),
-            "to" => f.declared_to = parse_time(&mut e, "to", v, now.checked_add(jiff::SignedDuration::from_hours(24 * 365)).unwrap_or(now)),
+            // Filters: any moment is a bound (a future one just matches nothing yet).
+            "from" => f.declared_from = parse_time(&mut e, "from", v, jiff::Timestamp::MAX),
+            "to" => f.declared_to = parse_time(&mut e, "to", v, jiff::Timestamp::MAX),
             "private" => match v {
                 "true" => f.private = Some(true),
                 "false" => f.private = Some(false),

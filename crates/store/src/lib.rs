@@ -130,9 +130,9 @@ impl fmt::Debug for DatabaseUrl {
 pub struct Store {
     backend: Backend,
     url: DatabaseUrl,
-    /// SQLite only: the one writer connection (see [`write`]).
+    /// SQLite only: the one writer connection (see [`mod@write`]).
     lite: Option<write::LiteWriter>,
-    /// SQLite only: read-only connections for the hot reads (see [`read`]).
+    /// SQLite only: read-only connections for the hot reads (see [`mod@read`]).
     lite_readers: Option<read::LiteReaders>,
     read: AnyPool,
     write: AnyPool,

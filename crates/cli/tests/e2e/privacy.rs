@@ -200,7 +200,7 @@ async fn a_private_incident_is_invisible_to_outsiders_everywhere(app: &TestApp) 
         app,
         "merging into it",
         Raw::new(Method::POST, &merge).token(&responder).json(&into),
-        422,
+        404,
         &["into"],
     )
     .await;

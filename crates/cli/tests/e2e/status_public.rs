@@ -222,14 +222,28 @@ fn uptime_of(html: &str, name: &str) -> (String, Vec<String>) {
     (uptime, titles)
 }
 
-/// Minutes of major outage the day bars' tooltips add up to.
-fn outage_minutes(titles: &[String]) -> i64 {
+/// Seconds of major outage the day bars' tooltips add up to (durations as
+/// `debrief_core::duration::format_seconds` writes them: `59s`, `3m 22s`, `1h 05m`, `2d 4h`).
+fn outage_seconds(titles: &[String]) -> i64 {
     titles
         .iter()
         .filter_map(|t| {
-            let end = t.find(" min major outage")?;
-            let start = t[..end].rfind(' ')? + 1;
-            t[start..end].parse::<i64>().ok()
+            let head = t.strip_suffix(" major outage")?;
+            let spell = head.rsplit(", ").next()?;
+            spell
+                .split(' ')
+                .map(|part| {
+                    let unit = part.chars().last()?;
+                    let n: i64 = part.trim_end_matches(unit).parse().ok()?;
+                    Some(match unit {
+                        'd' => n * 86_400,
+                        'h' => n * 3_600,
+                        'm' => n * 60,
+                        's' => n,
+                        _ => return None,
+                    })
+                })
+                .sum::<Option<i64>>()
         })
         .sum()
 }
@@ -270,7 +284,7 @@ async fn an_outage_loses_uptime_as_time_passes_without_any_write(backend: Backen
     let (pct_before, bars_before) = uptime_of(&before, "API");
     let (pct_later, bars_later) = uptime_of(&later, "API");
     assert!(
-        outage_minutes(&bars_later) > outage_minutes(&bars_before),
+        outage_seconds(&bars_later) > outage_seconds(&bars_before),
         "{bars_before:?} → {bars_later:?}"
     );
     let pct = |s: &str| {

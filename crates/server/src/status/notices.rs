@@ -34,7 +34,7 @@ pub enum Change {
     /// An incident or maintenance got an update.
     Update {
         /// The incident's number, or `m{number}` for a maintenance: internal, kept in the job's
-        /// payload only; subscribers are told its public id ([`public_event_id`]).
+        /// payload only; subscribers are told its public id (`public_event_id`).
         id: String,
         /// A key naming this update, unique for ever.
         key: String,

@@ -458,14 +458,29 @@ fn bad_parameters_are_each_named() {
         ]),
         ["from", "to", "bucket", "team", "colour"]
     );
+    // Days outside 1970 to 2199 are refused (they bound the number of buckets).
     assert_eq!(
-        fields(&[("from", "2026-11-01"), ("to", "2026-11-01")]),
-        ["to"]
-    );
-    assert_eq!(
-        fields(&[("from", "2020-01-01"), ("to", "2026-01-01")]),
-        ["from"]
+        fields(&[("from", "1969-12-31"), ("to", "2200-01-01")]),
+        ["from", "to"]
     );
     assert_eq!(fields(&[("from", "2026-11-01T00:00:00Z")]), ["from"]);
     assert!(LearningQuery::parse(&pairs(&[("from", ""), ("bucket", "")]), today).is_ok());
+}
+
+#[test]
+fn a_period_that_ends_before_it_starts_is_empty() {
+    let today = d("2026-11-21");
+    let q = LearningQuery::parse(
+        &pairs(&[("from", "2026-11-02"), ("to", "2026-11-01")]),
+        today,
+    )
+    .expect("an empty period");
+    assert_eq!((q.from, q.to), (d("2026-11-02"), d("2026-11-02")));
+    // Long periods are fine: the years bound them.
+    let long = LearningQuery::parse(
+        &pairs(&[("from", "2000-01-01"), ("to", "2026-01-01")]),
+        today,
+    )
+    .expect("a long period");
+    assert_eq!(long.from, d("2000-01-01"));
 }

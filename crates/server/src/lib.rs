@@ -15,6 +15,7 @@
 //! - [`live`]: the hub that pushes new timeline events to server-sent-event streams.
 //! - [`api`], [`ui`]: the two faces of the server.
 //! - [`jobs`]: the job runner (e-mail, outgoing webhooks) and the functions that enqueue jobs.
+//! - `kinds`: the one list of job kinds the runner runs (each kind lives beside its work).
 //! - [`outbound`]: the one HTTP client for requests to URLs people gave, and the destination
 //!   policy that keeps it off loopback and private networks.
 
@@ -25,6 +26,7 @@ pub mod cache;
 pub mod error;
 pub mod header_value;
 pub mod jobs;
+mod kinds;
 pub mod limiter;
 pub mod live;
 pub mod outbound;

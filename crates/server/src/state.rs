@@ -100,7 +100,7 @@ impl AppState {
     /// PostgreSQL it starts listening for other servers' timeline events).
     pub fn new(store: Store, config: ServerConfig) -> Self {
         Self(Arc::new(Shared {
-            jobs: Arc::new(Jobs::new(&config)),
+            jobs: Arc::new(Jobs::new(&config, crate::kinds::registry())),
             status: crate::status::Snapshots::for_store(
                 &store,
                 config.status_recheck,

@@ -43,38 +43,10 @@ pub struct Delivery {
     done_at: Option<debrief_core::Timestamp>,
 }
 
-impl From<Job> for Delivery {
-    fn from(j: Job) -> Self {
-        let p = &j.payload;
-        let text = |k: &str| p[k].as_str().unwrap_or("").to_string();
-        let summary = match j.kind.as_str() {
-            crate::jobs::EMAIL_KIND => {
-                let n = p["to"].as_array().map_or(0, Vec::len);
-                format!(
-                    "e-mail to {n} recipient{}: {}",
-                    if n == 1 { "" } else { "s" },
-                    text("subject")
-                )
-            }
-            crate::jobs::webhook::DELIVERY_KIND => format!(
-                "{} to webhook {}",
-                text("event"),
-                p["endpoint_id"].as_i64().unwrap_or(0)
-            ),
-            crate::jobs::webhook::EVENT_KIND => {
-                format!("{} to every subscribed webhook", text("event"))
-            }
-            crate::status::notices::KIND => {
-                let n = p["changes"].as_array().map_or(0, Vec::len);
-                format!(
-                    "{n} change{} told to the subscribers of status page {}",
-                    if n == 1 { "" } else { "s" },
-                    p["page_id"].as_i64().unwrap_or(0)
-                )
-            }
-            crate::status::notices::WEBHOOK_KIND => "webhook to a status page subscriber".into(),
-            other => other.to_string(),
-        };
+impl Delivery {
+    /// The job as shown; its kind sums it up.
+    pub(crate) fn new(state: &AppState, j: Job) -> Self {
+        let summary = state.jobs.registry.summary(&j);
         Delivery {
             id: j.id,
             summary,
@@ -145,7 +117,7 @@ async fn list_deliveries(
         None
     };
     Ok(Json(Page {
-        items: jobs.into_iter().map(Delivery::from).collect(),
+        items: jobs.into_iter().map(|j| Delivery::new(&state, j)).collect(),
         next_cursor: Skip::Present(next),
     }))
 }
@@ -158,5 +130,6 @@ async fn retry_delivery(
     let id: i64 = id
         .parse()
         .map_err(|_| AppError::NotFound(format!("delivery '{id}'")))?;
-    Ok(Json(act::retry_delivery(&state, &actor, id).await?.into()))
+    let job = act::retry_delivery(&state, &actor, id).await?;
+    Ok(Json(Delivery::new(&state, job)))
 }

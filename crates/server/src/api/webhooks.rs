@@ -61,5 +61,5 @@ async fn test_webhook(
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<Delivery>), AppError> {
     let job = act::test_webhook(&state, &actor, webhook_id(&id)?).await?;
-    Ok((StatusCode::ACCEPTED, Json(job.into())))
+    Ok((StatusCode::ACCEPTED, Json(Delivery::new(&state, job))))
 }

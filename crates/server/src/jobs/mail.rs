@@ -6,8 +6,8 @@
 //! reserved characters). The password never reaches a log: [`SmtpConfig`]'s `Debug` and
 //! [`SmtpConfig::redacted`] hide it.
 
-use super::Outcome;
-use crate::AppError;
+use super::{JobKind, Outcome};
+use crate::{AppError, AppState};
 use base64::Engine;
 use debrief_core::validation::ValidationError;
 use debrief_store::jobs::Job;
@@ -333,14 +333,28 @@ impl EmailMessage {
     }
 }
 
-/// Runs an `email` job.
-pub(crate) async fn deliver(mailer: Option<&Mailer>, job: &Job) -> Outcome {
+/// The `email` job: one message over SMTP.
+pub(crate) struct EmailJob;
+
+impl JobKind for EmailJob {
+    const KIND: &'static str = super::EMAIL_KIND;
+    type Payload = EmailMessage;
+
+    fn summary(m: &EmailMessage) -> String {
+        let n = m.to.len();
+        let s = if n == 1 { "" } else { "s" };
+        format!("e-mail to {n} recipient{s}: {}", m.subject)
+    }
+
+    async fn run(state: &AppState, job: &Job, message: EmailMessage) -> Outcome {
+        deliver(state.jobs.mailer.as_ref(), job, message).await
+    }
+}
+
+/// Sends an `email` job's message.
+async fn deliver(mailer: Option<&Mailer>, job: &Job, message: EmailMessage) -> Outcome {
     let Some(mailer) = mailer else {
         return Outcome::GiveUp("SMTP is not configured (set DEBRIEF_SMTP_URL)".into());
-    };
-    let message: EmailMessage = match serde_json::from_value(job.payload.clone()) {
-        Ok(m) => m,
-        Err(e) => return Outcome::GiveUp(format!("the e-mail payload is invalid: {e}")),
     };
     let built = match message.build(&mailer.config.from, &job.dedupe_key) {
         Ok(m) => m,

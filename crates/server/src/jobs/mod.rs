@@ -17,13 +17,20 @@
 //! dead at once. Each failure is logged once, with the job's id, kind, attempt and reason, never
 //! a secret or a body.
 //!
+//! What a job does is up to its kind (a `JobKind`): the runner looks the stored kind name up in
+//! the `Registry` that `crate::kinds` fills where the server is assembled, so this
+//! module knows no domain module (status pages, maintenance, …); they know it.
+//!
 //! # Layout
+//! - `kind`: the `JobKind` trait and the registry of kinds.
 //! - [`mail`]: `email` jobs over SMTP (lettre), [`SmtpConfig`], [`EmailMessage`].
 //! - [`webhook`]: `webhook_event` (fan-out) and `webhook` (one signed POST) jobs.
 
+pub(crate) mod kind;
 pub mod mail;
 pub mod webhook;
 
+pub(crate) use kind::{JobKind, Registry, new_job};
 pub use mail::{Attachment, EmailMessage, SmtpConfig, SmtpSecurity};
 
 use crate::outbound::Outbound;
@@ -34,8 +41,14 @@ use debrief_store::jobs::{Job, JobStatus, NewJob};
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
-/// The job kind of an e-mail.
+/// The job kind of an e-mail (`mail::EmailJob`).
 pub const EMAIL_KIND: &str = "email";
+
+/// Now, truncated to the millisecond precision Debrief stores (as `actions::now`, which the
+/// runner does not import).
+fn now() -> Timestamp {
+    debrief_core::to_millis(Timestamp::now())
+}
 
 /// Settings of the job runner.
 #[derive(Debug, Clone)]
@@ -74,9 +87,12 @@ impl Default for JobsConfig {
     }
 }
 
-/// The runner's shared parts, kept in [`AppState`]: the wake-up signal and the clients.
+/// The runner's shared parts, kept in [`AppState`]: the wake-up signal, the kinds and the
+/// clients.
 pub struct Jobs {
     wake: Notify,
+    /// The job kinds the worker runs and the deliveries page sums up.
+    pub(crate) registry: Registry,
     /// The client webhooks are POSTed with: the server's one outgoing client, which keeps to
     /// the destination policy (no redirects, a user agent naming Debrief).
     pub(crate) outbound: Outbound,
@@ -86,16 +102,18 @@ pub struct Jobs {
 impl std::fmt::Debug for Jobs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Jobs")
+            .field("kinds", &self.registry)
             .field("smtp", &self.mailer.is_some())
             .finish()
     }
 }
 
 impl Jobs {
-    /// Builds the clients from the configuration.
-    pub(crate) fn new(config: &ServerConfig) -> Self {
+    /// Builds the clients from the configuration, around the registered kinds.
+    pub(crate) fn new(config: &ServerConfig, registry: Registry) -> Self {
         Self {
             wake: Notify::new(),
+            registry,
             outbound: Outbound::new(config.destinations.clone(), config.jobs.webhook_timeout),
             mailer: config.smtp.clone().map(mail::Mailer::new),
         }
@@ -128,13 +146,12 @@ pub fn email_job(
     run_at: Timestamp,
 ) -> Result<NewJob, AppError> {
     mail::check(message)?;
-    Ok(NewJob {
-        kind: EMAIL_KIND.into(),
-        dedupe_key: format!("{EMAIL_KIND}:{}", key(dedupe_key)?),
+    Ok(new_job::<mail::EmailJob>(
+        state,
+        format!("{EMAIL_KIND}:{}", key(dedupe_key)?),
+        message,
         run_at,
-        payload: serde_json::to_value(message).expect("a message serializes"),
-        max_attempts: state.config.jobs.max_attempts,
-    })
+    ))
 }
 
 /// The webhook job for an event, to enqueue with a domain change: when it runs, every active
@@ -149,17 +166,15 @@ pub fn webhook_event_job(
     run_at: Timestamp,
 ) -> Result<NewJob, AppError> {
     check_event(event, false)?;
-    Ok(NewJob {
-        kind: webhook::EVENT_KIND.into(),
-        dedupe_key: format!("{}:{}", webhook::EVENT_KIND, key(dedupe_key)?),
-        run_at,
-        payload: serde_json::to_value(webhook::EventPayload {
+    Ok(new_job::<webhook::WebhookEventJob>(
+        state,
+        format!("{}:{}", webhook::EVENT_KIND, key(dedupe_key)?),
+        &webhook::EventPayload {
             event: event.into(),
             data,
-        })
-        .expect("a payload serializes"),
-        max_attempts: state.config.jobs.max_attempts,
-    })
+        },
+        run_at,
+    ))
 }
 
 /// Enqueues an e-mail, sent at `run_at` or as soon as possible after; `None` when a job with this
@@ -189,7 +204,7 @@ pub async fn emit_webhook(
 
 /// Enqueues a job and wakes the worker.
 pub(crate) async fn enqueue(state: &AppState, job: &NewJob) -> Result<Option<i64>, AppError> {
-    let id = state.store.enqueue_job(job, crate::actions::now()).await?;
+    let id = state.store.enqueue_job(job, now()).await?;
     state.jobs.wake();
     Ok(id)
 }
@@ -262,7 +277,7 @@ pub(crate) async fn run_worker(state: AppState, mut stop: watch::Receiver<()>) {
 
 /// Claims and runs one batch of due jobs; returns how many ran.
 async fn run_due(state: &AppState, config: &JobsConfig) -> Result<usize, AppError> {
-    let now = crate::actions::now();
+    let now = now();
     if !state.store.has_due_jobs(now).await? {
         return Ok(0);
     }
@@ -276,19 +291,8 @@ async fn run_due(state: &AppState, config: &JobsConfig) -> Result<usize, AppErro
 
 /// Runs one claimed job and records how it went.
 async fn run_one(state: &AppState, job: &Job) {
-    let now = crate::actions::now();
-    let outcome = match job.kind.as_str() {
-        EMAIL_KIND => mail::deliver(state.jobs.mailer.as_ref(), job).await,
-        webhook::EVENT_KIND => webhook::fan_out(state, job, now).await,
-        webhook::DELIVERY_KIND => webhook::deliver(state, job, now).await,
-        crate::status::notices::KIND => crate::status::notices::tell(state, job).await,
-        crate::status::notices::WEBHOOK_KIND => crate::status::notices::deliver(state, job).await,
-        crate::actions::maintenance::KIND => {
-            crate::actions::maintenance::advance(state, job, now).await
-        }
-        other => Outcome::GiveUp(format!("no worker runs jobs of kind '{other}'")),
-    };
-    let done = crate::actions::now();
+    let outcome = state.jobs.registry.run(state, job).await;
+    let done = now();
     let recorded = match &outcome {
         Outcome::Done => state
             .store
@@ -317,7 +321,7 @@ async fn run_one(state: &AppState, job: &Job) {
         Outcome::Retry(r) | Outcome::GiveUp(r) => r,
     };
     if matches!(recorded, Ok(Some(JobStatus::Dead))) {
-        given_up(state, job, reason).await;
+        state.jobs.registry.given_up(state, job, reason).await;
     }
     let reason = mask_addresses(reason);
     match recorded {
@@ -345,23 +349,6 @@ async fn run_one(state: &AppState, job: &Job) {
             "Job {} ({}) ran, but its outcome could not be recorded; it runs again after its lease",
             job.id, job.kind
         ),
-    }
-}
-
-/// What happens when a job is given up: a subscriber webhook's contact hears that its
-/// deliveries are failing (once per subscription).
-async fn given_up(state: &AppState, job: &Job, reason: &str) {
-    if job.kind != crate::status::notices::WEBHOOK_KIND {
-        return;
-    }
-    let Some(id) = crate::actions::subscribers::subscriber_of(&job.dedupe_key) else {
-        return;
-    };
-    if let Err(e) = crate::status::subscribers::tell_contact_of_failure(state, id, reason).await {
-        tracing::warn!(
-            job.id = job.id, subscriber.id = id, error = %e,
-            "Could not tell subscriber {id}'s contact that its webhook deliveries fail"
-        );
     }
 }
 

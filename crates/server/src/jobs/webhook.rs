@@ -12,7 +12,7 @@
 //! the server's one outgoing client ([`crate::outbound`]): a destination the policy refuses is
 //! not sent anything, and the delivery is dead at once with the reason.
 
-use super::Outcome;
+use super::{JobKind, Outcome, new_job};
 use crate::AppState;
 use crate::outbound::Refusal;
 use debrief_core::Timestamp;
@@ -100,21 +100,43 @@ pub(crate) fn delivery_job(
         created_at: debrief_core::format_utc(created_at),
         data,
     };
-    NewJob {
-        kind: DELIVERY_KIND.into(),
-        dedupe_key,
-        run_at,
-        payload: serde_json::to_value(payload).expect("a payload serializes"),
-        max_attempts: state.config.jobs.max_attempts,
+    new_job::<WebhookJob>(state, dedupe_key, &payload, run_at)
+}
+
+/// The `webhook_event` job: an event, fanned out to the endpoints subscribed to it.
+pub(crate) struct WebhookEventJob;
+
+impl JobKind for WebhookEventJob {
+    const KIND: &'static str = EVENT_KIND;
+    type Payload = EventPayload;
+
+    fn summary(p: &EventPayload) -> String {
+        format!("{} to every subscribed webhook", p.event)
+    }
+
+    async fn run(state: &AppState, job: &Job, p: EventPayload) -> Outcome {
+        fan_out(state, job, p, super::now()).await
+    }
+}
+
+/// The `webhook` job: one signed POST to one endpoint.
+pub(crate) struct WebhookJob;
+
+impl JobKind for WebhookJob {
+    const KIND: &'static str = DELIVERY_KIND;
+    type Payload = DeliveryPayload;
+
+    fn summary(p: &DeliveryPayload) -> String {
+        format!("{} to webhook {}", p.event, p.endpoint_id)
+    }
+
+    async fn run(state: &AppState, _: &Job, p: DeliveryPayload) -> Outcome {
+        deliver(state, p, super::now()).await
     }
 }
 
 /// Runs a `webhook_event` job: enqueues one delivery per subscribed endpoint.
-pub(crate) async fn fan_out(state: &AppState, job: &Job, now: Timestamp) -> Outcome {
-    let p: EventPayload = match serde_json::from_value(job.payload.clone()) {
-        Ok(p) => p,
-        Err(e) => return Outcome::GiveUp(format!("the event payload is invalid: {e}")),
-    };
+async fn fan_out(state: &AppState, job: &Job, p: EventPayload, now: Timestamp) -> Outcome {
     let endpoints = match state.store.list_webhook_endpoints().await {
         Ok(e) => e,
         Err(e) => return Outcome::Retry(format!("the database failed: {e}")),
@@ -144,11 +166,7 @@ pub(crate) async fn fan_out(state: &AppState, job: &Job, now: Timestamp) -> Outc
 }
 
 /// Runs a `webhook` job: one signed POST.
-pub(crate) async fn deliver(state: &AppState, job: &Job, now: Timestamp) -> Outcome {
-    let p: DeliveryPayload = match serde_json::from_value(job.payload.clone()) {
-        Ok(p) => p,
-        Err(e) => return Outcome::GiveUp(format!("the delivery payload is invalid: {e}")),
-    };
+async fn deliver(state: &AppState, p: DeliveryPayload, now: Timestamp) -> Outcome {
     let endpoint = match state.store.webhook_endpoint(p.endpoint_id).await {
         Ok(e) => e,
         Err(StoreError::NotFound(_)) => {

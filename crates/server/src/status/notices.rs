@@ -8,7 +8,7 @@
 use super::documents::page_input;
 use super::subscribers::base;
 use crate::jobs::webhook::refused;
-use crate::jobs::{EmailMessage, Outcome};
+use crate::jobs::{EmailMessage, JobKind, Outcome, new_job};
 use crate::outbound::Refusal;
 use crate::{AppError, AppState};
 use debrief_core::Timestamp;
@@ -18,7 +18,8 @@ use debrief_core::statuspage::public_id::PublicIds;
 use debrief_core::statuspage::webhook::{Meta, component_webhook, incident_webhook};
 use debrief_store::jobs::{Job, NewJob};
 use debrief_store::status_page::{Maintenance, StatusPage, Subscriber};
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::borrow::Cow;
 
 /// The job kind that tells a change's subscribers.
@@ -115,25 +116,47 @@ pub fn notice_job(
     changes: &[Change],
     now: Timestamp,
 ) -> NewJob {
-    NewJob {
-        kind: KIND.into(),
-        dedupe_key: format!("{KIND}:{key}"),
-        run_at: now,
-        payload: json!({"page_id": page_id, "changes": changes}),
-        max_attempts: state.config.jobs.max_attempts,
+    let payload = Notice {
+        page_id,
+        changes: changes.to_vec(),
+    };
+    new_job::<NoticeJob>(state, format!("{KIND}:{key}"), &payload, now)
+}
+
+/// The payload of a [`KIND`] job (a new maintenance's adds `maintenance_id`, ignored).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Notice {
+    /// The page whose subscribers are told.
+    page_id: i64,
+    /// What changed.
+    changes: Vec<Change>,
+}
+
+/// The job of kind [`KIND`]: tells a page's subscribers of one write's changes.
+pub(crate) struct NoticeJob;
+
+impl JobKind for NoticeJob {
+    const KIND: &'static str = KIND;
+    type Payload = Notice;
+
+    fn summary(p: &Notice) -> String {
+        let n = p.changes.len();
+        let s = if n == 1 { "" } else { "s" };
+        format!(
+            "{n} change{s} told to the subscribers of status page {}",
+            p.page_id
+        )
+    }
+
+    async fn run(state: &AppState, _: &Job, p: Notice) -> Outcome {
+        tell(state, p).await
     }
 }
 
 /// Tells subscribers of a write's changes (the job of kind [`KIND`]): enqueues one delivery
 /// per change and subscriber. Run again (after a crash, or a failed read), it enqueues nothing
 /// twice.
-pub(crate) async fn tell(state: &AppState, job: &Job) -> Outcome {
-    let (Some(page_id), Ok(changes)) = (
-        job.payload["page_id"].as_i64(),
-        serde_json::from_value::<Vec<Change>>(job.payload["changes"].clone()),
-    ) else {
-        return Outcome::GiveUp("the payload names no page or changes".into());
-    };
+async fn tell(state: &AppState, Notice { page_id, changes }: Notice) -> Outcome {
     let page = match state.store.page(page_id).await {
         Ok(page) => page,
         Err(debrief_store::StoreError::NotFound(_)) => {
@@ -384,13 +407,15 @@ fn deliveries(
         };
         let dedupe = format!("{key}:subscriber-{}", s.id);
         match s.kind.as_str() {
-            "webhook" => jobs.push(NewJob {
-                kind: WEBHOOK_KIND.into(),
-                dedupe_key: format!("{WEBHOOK_KIND}:{dedupe}"),
-                run_at: now,
-                payload: json!({"url": s.address, "body": body}),
-                max_attempts: state.config.jobs.max_attempts,
-            }),
+            "webhook" => jobs.push(new_job::<SubscriberWebhookJob>(
+                state,
+                format!("{WEBHOOK_KIND}:{dedupe}"),
+                &SubscriberWebhook {
+                    url: s.address.clone(),
+                    body,
+                },
+                now,
+            )),
             _ => {
                 let message = EmailMessage {
                     to: vec![s.address.clone()],
@@ -415,12 +440,48 @@ fn deliveries(
     Ok(())
 }
 
-/// POSTs one subscriber webhook (the job of kind [`WEBHOOK_KIND`]); like Statuspage, only a 2xx
-/// answer counts as delivered (a redirect is a failure).
-pub(crate) async fn deliver(state: &AppState, job: &Job) -> Outcome {
-    let (Some(url), Some(body)) = (job.payload["url"].as_str(), job.payload.get("body")) else {
-        return Outcome::GiveUp("the payload names no URL or body".into());
-    };
+/// The payload of a [`WEBHOOK_KIND`] job.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct SubscriberWebhook {
+    /// Where it goes (the subscriber's address).
+    url: String,
+    /// What is POSTed: a Statuspage subscriber webhook.
+    body: Value,
+}
+
+/// The job of kind [`WEBHOOK_KIND`]: one POST to a subscriber's webhook. When it is given up,
+/// the subscriber's contact hears that its deliveries are failing (once per subscription).
+pub(crate) struct SubscriberWebhookJob;
+
+impl JobKind for SubscriberWebhookJob {
+    const KIND: &'static str = WEBHOOK_KIND;
+    type Payload = SubscriberWebhook;
+
+    fn summary(_: &SubscriberWebhook) -> String {
+        // Not the URL: it names the subscriber (and may carry a token).
+        "webhook to a status page subscriber".into()
+    }
+
+    async fn run(state: &AppState, _: &Job, p: SubscriberWebhook) -> Outcome {
+        deliver(state, &p.url, &p.body).await
+    }
+
+    async fn given_up(state: &AppState, job: &Job, reason: &str) {
+        let Some(id) = crate::actions::subscribers::subscriber_of(&job.dedupe_key) else {
+            return;
+        };
+        if let Err(e) = super::subscribers::tell_contact_of_failure(state, id, reason).await {
+            tracing::warn!(
+                job.id = job.id, subscriber.id = id, error = %e,
+                "Could not tell subscriber {id}'s contact that its webhook deliveries fail"
+            );
+        }
+    }
+}
+
+/// POSTs one subscriber webhook; like Statuspage, only a 2xx answer counts as delivered (a
+/// redirect is a failure).
+async fn deliver(state: &AppState, url: &str, body: &Value) -> Outcome {
     let shown = crate::jobs::webhook::shown_url(url);
     let request = match state.jobs.outbound.post(url) {
         Ok(r) => r,

@@ -77,17 +77,7 @@ async fn render(
             limit: 50,
         };
         for j in crate::actions::delivery::list_deliveries(state, &actor.0, &filter).await? {
-            let summary = match j.kind.as_str() {
-                "email" => format!(
-                    "e-mail: {}",
-                    j.payload["subject"].as_str().unwrap_or_default()
-                ),
-                _ => format!(
-                    "{}: {}",
-                    j.kind,
-                    j.payload["event"].as_str().unwrap_or_default()
-                ),
-            };
+            let summary = state.jobs.registry.summary(&j);
             failures.push((
                 j.id,
                 j.kind.clone(),

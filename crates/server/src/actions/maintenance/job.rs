@@ -8,7 +8,7 @@
 
 use super::{CANCELLED, component_moves, component_notices, moment, rank, status_at, text_for};
 use crate::AppState;
-use crate::jobs::Outcome;
+use crate::jobs::{JobKind, Outcome};
 use crate::status::notices::{Change, notice_job};
 use debrief_core::Timestamp;
 use debrief_store::StoreError;
@@ -18,15 +18,43 @@ use debrief_store::status_page::MaintenanceUpdate;
 /// How often a step is decided again after losing a race with an operator's change.
 const TRIES: usize = 5;
 
-/// Moves a maintenance to the status its times say (the job of kind [`KIND`](super::KIND)).
-pub(crate) async fn advance(state: &AppState, job: &Job, now: Timestamp) -> Outcome {
-    let Some(id) = job.payload["maintenance_id"].as_i64() else {
-        return Outcome::GiveUp("the job names no maintenance".into());
-    };
-    // Jobs enqueued before windows could change name no moment; their times are checked below.
-    let made_for = job.payload["status"]
-        .as_str()
-        .zip(job.payload["at"].as_i64());
+/// The payload of a time job.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Step {
+    /// The maintenance (the store fills it in for new maintenance, see `Store::add_maintenance`).
+    pub(crate) maintenance_id: i64,
+    /// The status it moves to. Jobs enqueued before windows could change name no moment
+    /// (status and `at`); their times are checked when they run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) status: Option<String>,
+    /// The moment it was made for (Unix milliseconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) at: Option<i64>,
+}
+
+/// The time job (kind [`KIND`](super::KIND)).
+pub(crate) struct MaintenanceJob;
+
+impl JobKind for MaintenanceJob {
+    const KIND: &'static str = super::KIND;
+    type Payload = Step;
+
+    fn summary(p: &Step) -> String {
+        match &p.status {
+            Some(status) => format!("moves maintenance {} to {status}", p.maintenance_id),
+            None => format!("moves maintenance {} on", p.maintenance_id),
+        }
+    }
+
+    async fn run(state: &AppState, _: &Job, p: Step) -> Outcome {
+        advance(state, p, crate::actions::now()).await
+    }
+}
+
+/// Moves a maintenance to the status its times say.
+async fn advance(state: &AppState, p: Step, now: Timestamp) -> Outcome {
+    let id = p.maintenance_id;
+    let made_for = p.status.as_deref().zip(p.at);
     for _ in 0..TRIES {
         let m = match state.store.maintenance(id).await {
             Ok(m) => m,

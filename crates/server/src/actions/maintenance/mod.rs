@@ -13,7 +13,7 @@
 mod job;
 mod ops;
 
-pub(crate) use job::advance;
+pub(crate) use job::MaintenanceJob;
 pub use ops::{
     CancelInput, CompleteInput, MaintenanceUpdateInput, RescheduleInput, cancel, complete,
     get_maintenance, list_maintenances, post_update, reschedule,
@@ -21,6 +21,7 @@ pub use ops::{
 
 use crate::actions::now;
 use crate::auth::Actor;
+use crate::jobs::new_job;
 use crate::status::notices::{Change, notice_job};
 use crate::{AppError, AppState};
 use debrief_core::Timestamp;
@@ -102,13 +103,17 @@ fn time_jobs(state: &AppState, m: &Maintenance, id: &str) -> Vec<NewJob> {
         .into_iter()
         .map(|status| {
             let at = moment(m, status).as_millisecond();
-            NewJob {
-                kind: KIND.into(),
-                dedupe_key: format!("{KIND}:{id}:{status}:{at}"),
-                run_at: moment(m, status),
-                payload: serde_json::json!({"maintenance_id": m.id, "status": status, "at": at}),
-                max_attempts: state.config.jobs.max_attempts,
-            }
+            let step = job::Step {
+                maintenance_id: m.id,
+                status: Some(status.into()),
+                at: Some(at),
+            };
+            new_job::<MaintenanceJob>(
+                state,
+                format!("{KIND}:{id}:{status}:{at}"),
+                &step,
+                moment(m, status),
+            )
         })
         .collect()
 }

@@ -1,0 +1,246 @@
+//! Job kinds by registration: what the runner knows of a kind is the [`JobKind`] trait.
+//!
+//! A kind is a type implementing [`JobKind`], in the module whose work it does (e-mail in
+//! [`super::mail`], status page notices in `status::notices`, maintenance steps in
+//! `actions::maintenance`). Kinds are registered once, where the server is assembled
+//! (`crate::kinds`), into a [`Registry`] that [`super::Jobs`] keeps. The runner and the
+//! deliveries page ask the registry, by the stored kind name, to run a job or to sum it up, so
+//! `jobs/` imports no domain module, and adding a kind is one new `impl` and one registration
+//! line.
+//!
+//! The stored format is the kind name and the payload as JSON, as before kinds were types:
+//! queued jobs survive an upgrade. A payload that no longer parses, or a kind no one registered,
+//! is given up with the reason (the job is dead, and the deliveries page says why); never a panic.
+
+use super::Outcome;
+use crate::AppState;
+use debrief_core::Timestamp;
+use debrief_store::jobs::{Job, NewJob};
+use futures_util::future::BoxFuture;
+use serde::Serialize;
+use serde::de::{Deserialize, DeserializeOwned};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::marker::PhantomData;
+
+/// A kind of job: its stored name, its typed payload, how to sum it up and how to run it.
+pub(crate) trait JobKind: Send + Sync + 'static {
+    /// The stored kind name (`email`); unique among registered kinds, never renamed (queued
+    /// jobs carry it).
+    const KIND: &'static str;
+
+    /// What the job needs, stored as JSON. Parsing ignores fields it does not know (a store
+    /// operation may add some, e.g. `maintenance_id`) unless the type says otherwise.
+    type Payload: Serialize + DeserializeOwned + Send + Sync;
+
+    /// One line for the deliveries page and API: what the job sends, without bodies or secrets.
+    fn summary(payload: &Self::Payload) -> String;
+
+    /// Runs the job once; the runner records the outcome (and retries or gives up).
+    fn run(
+        state: &AppState,
+        job: &Job,
+        payload: Self::Payload,
+    ) -> impl Future<Output = Outcome> + Send;
+
+    /// What happens when a job of this kind is given up (dead), beyond recording it. Nothing,
+    /// unless the kind says otherwise.
+    fn given_up(_state: &AppState, _job: &Job, _reason: &str) -> impl Future<Output = ()> + Send {
+        async {}
+    }
+}
+
+/// The job of kind `K` with `payload`, to enqueue (alone with [`super::enqueue`], or with a
+/// domain change). `dedupe_key` is the whole key; by convention it starts with `K::KIND`.
+pub(crate) fn new_job<K: JobKind>(
+    state: &AppState,
+    dedupe_key: String,
+    payload: &K::Payload,
+    run_at: Timestamp,
+) -> NewJob {
+    NewJob {
+        kind: K::KIND.into(),
+        dedupe_key,
+        run_at,
+        payload: serde_json::to_value(payload).expect("a job payload serializes to JSON"),
+        max_attempts: state.config.jobs.max_attempts,
+    }
+}
+
+/// The payload of a job of kind `K`, or why it does not parse.
+pub(crate) fn parse<K: JobKind>(payload: &Value) -> Result<K::Payload, String> {
+    K::Payload::deserialize(payload)
+        .map_err(|e| format!("the {} payload does not parse: {e}", K::KIND))
+}
+
+/// A [`JobKind`] behind a trait object, so the registry can hold kinds of different payloads.
+trait ErasedKind: Send + Sync {
+    fn summary(&self, payload: &Value) -> String;
+    fn run<'a>(&self, state: &'a AppState, job: &'a Job) -> BoxFuture<'a, Outcome>;
+    fn given_up<'a>(&self, state: &'a AppState, job: &'a Job, reason: &'a str)
+    -> BoxFuture<'a, ()>;
+}
+
+/// The [`ErasedKind`] of `K`.
+struct Erased<K>(PhantomData<fn() -> K>);
+
+impl<K: JobKind> ErasedKind for Erased<K> {
+    fn summary(&self, payload: &Value) -> String {
+        match parse::<K>(payload) {
+            Ok(p) => K::summary(&p),
+            Err(_) => format!("{} job whose payload does not parse", K::KIND),
+        }
+    }
+
+    fn run<'a>(&self, state: &'a AppState, job: &'a Job) -> BoxFuture<'a, Outcome> {
+        match parse::<K>(&job.payload) {
+            Ok(p) => Box::pin(K::run(state, job, p)),
+            Err(reason) => Box::pin(std::future::ready(Outcome::GiveUp(reason))),
+        }
+    }
+
+    fn given_up<'a>(
+        &self,
+        state: &'a AppState,
+        job: &'a Job,
+        reason: &'a str,
+    ) -> BoxFuture<'a, ()> {
+        Box::pin(K::given_up(state, job, reason))
+    }
+}
+
+/// The registered job kinds, by kind name.
+#[derive(Default)]
+pub(crate) struct Registry {
+    kinds: BTreeMap<&'static str, Box<dyn ErasedKind>>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.kinds.keys()).finish()
+    }
+}
+
+impl Registry {
+    /// Registers kind `K`. Panics when a kind of that name is registered already: two kinds
+    /// sharing a stored name is a programming error, found at start-up.
+    pub(crate) fn register<K: JobKind>(&mut self) -> &mut Self {
+        let before = self
+            .kinds
+            .insert(K::KIND, Box::new(Erased::<K>(PhantomData)));
+        assert!(
+            before.is_none(),
+            "job kind '{}' is registered twice",
+            K::KIND
+        );
+        self
+    }
+
+    /// Runs a claimed job: by its kind, with its parsed payload. A kind no one registered, or a
+    /// payload that does not parse, is given up with the reason.
+    pub(crate) async fn run(&self, state: &AppState, job: &Job) -> Outcome {
+        match self.kinds.get(job.kind.as_str()) {
+            Some(kind) => kind.run(state, job).await,
+            None => Outcome::GiveUp(format!("no worker runs jobs of kind '{}'", job.kind)),
+        }
+    }
+
+    /// What happens when `job` is given up, by its kind.
+    pub(crate) async fn given_up(&self, state: &AppState, job: &Job, reason: &str) {
+        if let Some(kind) = self.kinds.get(job.kind.as_str()) {
+            kind.given_up(state, job, reason).await;
+        }
+    }
+
+    /// The one-line summary of a job for the deliveries page: its kind's, or the kind name
+    /// when no one registered it.
+    pub(crate) fn summary(&self, job: &Job) -> String {
+        match self.kinds.get(job.kind.as_str()) {
+            Some(kind) => kind.summary(&job.payload),
+            None => job.kind.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+    use serde_json::json;
+
+    /// A kind for the tests: a page and a count.
+    struct CountJob;
+
+    #[derive(Debug, Serialize, Deserialize)]
+    struct Count {
+        page_id: i64,
+        n: u32,
+    }
+
+    impl JobKind for CountJob {
+        const KIND: &'static str = "count";
+        type Payload = Count;
+
+        fn summary(p: &Count) -> String {
+            format!("{} on page {}", p.n, p.page_id)
+        }
+
+        async fn run(_: &AppState, _: &Job, _: Count) -> Outcome {
+            Outcome::Done
+        }
+    }
+
+    fn job(kind: &str, payload: Value) -> Job {
+        let t = Timestamp::UNIX_EPOCH;
+        Job {
+            id: 1,
+            kind: kind.into(),
+            dedupe_key: "k".into(),
+            payload,
+            status: debrief_store::jobs::JobStatus::Running,
+            attempts: 1,
+            max_attempts: 8,
+            run_at: t,
+            locked_until: None,
+            last_error: None,
+            created_at: t,
+            updated_at: t,
+            done_at: None,
+        }
+    }
+
+    #[test]
+    fn a_payload_that_does_not_parse_names_its_kind_and_the_reason() {
+        let err = parse::<CountJob>(&json!({"page_id": "seven", "n": 1})).unwrap_err();
+        assert!(
+            err.starts_with("the count payload does not parse: invalid type: string \"seven\""),
+            "{err}"
+        );
+        assert!(parse::<CountJob>(&json!({"page_id": 7, "n": 1, "extra": true})).is_ok());
+    }
+
+    #[test]
+    fn summaries_come_from_the_kind_and_never_fail() {
+        let mut r = Registry::default();
+        r.register::<CountJob>();
+        assert_eq!(
+            r.summary(&job("count", json!({"page_id": 7, "n": 2}))),
+            "2 on page 7"
+        );
+        assert_eq!(
+            r.summary(&job("count", json!({"page_id": 7}))),
+            "count job whose payload does not parse"
+        );
+        assert_eq!(r.summary(&job("gone", json!({}))), "gone");
+        assert_eq!(format!("{r:?}"), r#"{"count"}"#);
+    }
+
+    #[test]
+    #[should_panic(expected = "job kind 'count' is registered twice")]
+    fn a_kind_name_is_registered_once() {
+        Registry::default()
+            .register::<CountJob>()
+            .register::<CountJob>();
+    }
+}

@@ -434,6 +434,78 @@ crate::e2e_test!(
     backend
 );
 
+/// Jobs queued by an older server (or written by hand) whose payload no longer parses, or whose
+/// kind no server runs, are dead at once with the reason; the deliveries API sums each one up
+/// by its kind.
+async fn a_payload_that_does_not_parse_is_dead_with_its_reason(backend: Backend) {
+    // Arrange: jobs stored as the queue keeps them, a kind name and JSON.
+    let app = spawn_app_with(backend, fast_jobs).await;
+    let t = app.admin_token.as_str();
+    let doc = document(&app).await;
+    let now = Timestamp::now();
+    let stored = |kind: &str, key: &str, payload: Value| NewJob {
+        kind: kind.into(),
+        dedupe_key: format!("{kind}:{key}"),
+        run_at: now,
+        payload,
+        max_attempts: 5,
+    };
+    let batch = [
+        stored(
+            "status_notice",
+            "bad",
+            json!({"page_id": "seven", "changes": []}),
+        ),
+        stored("retired_kind", "old", json!({})),
+        stored(
+            "maintenance",
+            "999:in_progress:0",
+            json!({"maintenance_id": 999, "status": "in_progress", "at": 0}),
+        ),
+    ];
+
+    // Act
+    app.state
+        .store
+        .enqueue_jobs(&batch, now)
+        .await
+        .expect("enqueue");
+    app.state.jobs.wake();
+
+    // Assert: each is dead after one attempt, with its reason, and summed up by its kind.
+    let notice = wait_for_delivery(&app, "status=dead&kind=status_notice", |_| true).await;
+    let reason = notice["last_error"].as_str().expect("a reason");
+    assert!(
+        reason.starts_with(
+            "the status_notice payload does not parse: invalid type: string \"seven\", expected i64"
+        ),
+        "{reason}"
+    );
+    assert_eq!(notice["attempts"], 1, "retrying cannot fix a payload");
+    assert_eq!(
+        notice["summary"],
+        "status_notice job whose payload does not parse"
+    );
+    let retired = wait_for_delivery(&app, "status=dead&kind=retired_kind", |_| true).await;
+    assert_eq!(
+        retired["last_error"],
+        "no worker runs jobs of kind 'retired_kind'"
+    );
+    assert_eq!(retired["summary"], "retired_kind");
+    let step = wait_for_delivery(&app, "status=dead&kind=maintenance", |_| true).await;
+    assert_eq!(step["last_error"], "maintenance 999 no longer exists");
+    assert_eq!(step["summary"], "moves maintenance 999 to in_progress");
+    let page = app.get("/api/v1/deliveries?status=dead", t).await;
+    conforms(&doc, "get", "/api/v1/deliveries", &page);
+    assert_eq!(page.2["items"].as_array().map(Vec::len), Some(3));
+    app.close().await;
+}
+
+crate::e2e_test!(
+    a_payload_that_does_not_parse_is_dead_with_its_reason,
+    backend
+);
+
 /// Jobs due in a few seconds are enqueued (as the postmortem scheduler will, through the
 /// store), the real server is killed with SIGKILL before they are due, the scheduler enqueues
 /// them again, and a new server on the same database delivers each exactly once.

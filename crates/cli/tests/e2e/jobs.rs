@@ -435,8 +435,8 @@ crate::e2e_test!(
 );
 
 /// Jobs queued by an older server (or written by hand) whose payload no longer parses, or whose
-/// kind no server runs, are dead at once with the reason; the deliveries API sums each one up
-/// by its kind.
+/// kind no server runs, are dead at once with the reason; the deliveries API and the settings
+/// page sum each one up by its kind.
 async fn a_payload_that_does_not_parse_is_dead_with_its_reason(backend: Backend) {
     // Arrange: jobs stored as the queue keeps them, a kind name and JSON.
     let app = spawn_app_with(backend, fast_jobs).await;
@@ -498,6 +498,25 @@ async fn a_payload_that_does_not_parse_is_dead_with_its_reason(backend: Backend)
     let page = app.get("/api/v1/deliveries?status=dead", t).await;
     conforms(&doc, "get", "/api/v1/deliveries", &page);
     assert_eq!(page.2["items"].as_array().map(Vec::len), Some(3));
+    // The settings page lists them with the same summaries.
+    crate::ui::user_with_password(&app, "ops@example.com", "Ops", "admin").await;
+    let browser =
+        crate::accounts::sign_in(&app, "ops@example.com", "correct horse battery staple").await;
+    let html = http_client()
+        .get(app.url("/settings/postmortems"))
+        .header("cookie", browser.session.as_str())
+        .send()
+        .await
+        .expect("the settings page")
+        .text()
+        .await
+        .expect("HTML");
+    for summary in [
+        "status_notice job whose payload does not parse",
+        "moves maintenance 999 to in_progress",
+    ] {
+        assert!(html.contains(summary), "{summary} is not in {html}");
+    }
     app.close().await;
 }
 

@@ -17,3 +17,65 @@ pub(crate) fn registry() -> Registry {
         .register::<crate::actions::maintenance::MaintenanceJob>();
     r
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::jobs::kind::{JobKind, parse};
+    use crate::jobs::{mail, webhook};
+    use serde_json::{Value, json};
+
+    /// The summary of a payload of kind `K`, which must parse.
+    fn summary<K: JobKind>(payload: Value) -> String {
+        K::summary(&parse::<K>(&payload).expect("the payload parses"))
+    }
+
+    #[test]
+    fn payloads_queued_before_kinds_were_types_still_parse() {
+        // As the queue stored them before this change: jobs queued then run after an upgrade.
+        assert_eq!(
+            summary::<mail::EmailJob>(
+                json!({"to": ["a@example.com"], "subject": "Hi", "text": "."})
+            ),
+            "e-mail to 1 recipient: Hi"
+        );
+        assert_eq!(
+            summary::<webhook::WebhookEventJob>(json!({"event": "incident.declared", "data": {}})),
+            "incident.declared to every subscribed webhook"
+        );
+        assert_eq!(
+            summary::<webhook::WebhookJob>(json!({"endpoint_id": 3, "event": "ping",
+                "delivery_id": "d", "created_at": "2026-01-01T00:00:00Z", "data": {}})),
+            "ping to webhook 3"
+        );
+        assert_eq!(
+            summary::<crate::status::notices::NoticeJob>(json!({"page_id": 2, "maintenance_id": 9,
+                "changes": [{"kind": "cancelled", "maintenance_id": 9, "key": "k"}]})),
+            "1 change told to the subscribers of status page 2"
+        );
+        assert_eq!(
+            summary::<crate::status::notices::SubscriberWebhookJob>(
+                json!({"url": "https://hooks.example.com/in", "body": {"page": {}}})
+            ),
+            "webhook to a status page subscriber"
+        );
+        assert_eq!(
+            summary::<crate::actions::maintenance::MaintenanceJob>(
+                json!({"maintenance_id": 9, "status": "verifying", "at": 1})
+            ),
+            "moves maintenance 9 to verifying"
+        );
+        // Time jobs from before windows could change name no moment.
+        assert_eq!(
+            summary::<crate::actions::maintenance::MaintenanceJob>(json!({"maintenance_id": 9})),
+            "moves maintenance 9 on"
+        );
+    }
+
+    #[test]
+    fn every_kind_is_registered_under_its_stored_name() {
+        assert_eq!(
+            format!("{:?}", super::registry()),
+            r#"{"email", "maintenance", "status_notice", "status_webhook", "webhook", "webhook_event"}"#
+        );
+    }
+}

@@ -120,6 +120,41 @@ async fn cookie_sessions_need_the_csrf_token_and_the_same_origin(app: &TestApp) 
         .expect("an answer");
     assert_eq!(form.status(), 403);
     assert_eq!(count().await, 3);
+
+    // Act and assert: a same-site form is refused with a wrong or missing field (CsrfForm), and
+    // accepted with the session's token.
+    let post_form = |fields: Vec<(&'static str, String)>| {
+        let body = form_body(
+            &fields
+                .iter()
+                .map(|(k, v)| (*k, v.as_str()))
+                .collect::<Vec<_>>(),
+        );
+        app.client
+            .post(app.url("/incidents"))
+            .header("cookie", &browser.session)
+            .header("origin", app.url(""))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    let title = || ("title", "From this site".to_string());
+    let sev = || ("severity", "SEV3".to_string());
+    let wrong = post_form(vec![("csrf", "not-the-token".into()), title(), sev()])
+        .await
+        .expect("an answer");
+    let missing = post_form(vec![title(), sev()]).await.expect("an answer");
+    assert_eq!(
+        (wrong.status().as_u16(), missing.status().as_u16()),
+        (403, 403)
+    );
+    assert_eq!(count().await, 3);
+    let right = post_form(vec![("csrf", token.to_string()), title(), sev()])
+        .await
+        .expect("an answer");
+    // Accepted: the client follows the 303 to the new incident's page.
+    assert!(right.status().is_success(), "{}", right.status());
+    assert_eq!(count().await, 4);
 }
 
 crate::e2e_test!(cookie_sessions_need_the_csrf_token_and_the_same_origin);

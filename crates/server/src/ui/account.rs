@@ -234,17 +234,11 @@ async fn signed_in(
     Ok(res)
 }
 
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: String,
-}
-
 async fn logout(
     State(state): State<AppState>,
     actor: UiActor,
-    Form(f): Form<CsrfForm>,
+    _form: crate::ui::form::CsrfForm,
 ) -> Result<Response, UiError> {
-    actor.check_csrf(&f.csrf)?;
     if let crate::auth::Via::Session { token_hash, .. } = &actor.0.via {
         state.store.delete_session(token_hash).await?;
     }

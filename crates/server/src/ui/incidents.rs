@@ -9,10 +9,11 @@ use crate::actions::incident::{self as act, RoleInput, TransitionInput, key_time
 use crate::actions::{now, timeline as tl};
 use crate::api::incidents::parse_filter;
 use crate::api::input::RefPath;
+use crate::ui::form::CsrfForm;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use debrief_core::incident::{DeclareInput, IncidentRef, UpdateInput};
@@ -171,9 +172,8 @@ async fn declare_page(State(state): State<AppState>, actor: UiActor) -> Result<R
 async fn declare(
     State(state): State<AppState>,
     actor: UiActor,
-    Form(pairs): Form<Pairs>,
+    CsrfForm(pairs): CsrfForm,
 ) -> Result<Response, UiError> {
-    actor.check_csrf(field(&pairs, "csrf"))?;
     let input = DeclareInput {
         title: field(&pairs, "title").into(),
         severity: opt(&pairs, "severity"),
@@ -330,9 +330,8 @@ async fn change_status(
     State(state): State<AppState>,
     actor: UiActor,
     RefPath(r): RefPath,
-    Form(p): Form<Pairs>,
+    CsrfForm(p): CsrfForm,
 ) -> Result<Response, UiError> {
-    actor.check_csrf(field(&p, "csrf"))?;
     let input = TransitionInput {
         to: field(&p, "to").into(),
         at: opt(&p, "at"),
@@ -347,9 +346,8 @@ async fn change_severity(
     State(state): State<AppState>,
     actor: UiActor,
     RefPath(r): RefPath,
-    Form(p): Form<Pairs>,
+    CsrfForm(p): CsrfForm,
 ) -> Result<Response, UiError> {
-    actor.check_csrf(field(&p, "csrf"))?;
     let input = UpdateInput {
         severity: opt(&p, "severity"),
         ..Default::default()
@@ -362,9 +360,8 @@ async fn change_role(
     State(state): State<AppState>,
     actor: UiActor,
     RefPath(r): RefPath,
-    Form(p): Form<Pairs>,
+    CsrfForm(p): CsrfForm,
 ) -> Result<Response, UiError> {
-    actor.check_csrf(field(&p, "csrf"))?;
     let role = opt(&p, "custom_role")
         .or_else(|| opt(&p, "role"))
         .unwrap_or_default();
@@ -381,9 +378,8 @@ async fn add_event(
     State(state): State<AppState>,
     actor: UiActor,
     RefPath(r): RefPath,
-    Form(p): Form<Pairs>,
+    CsrfForm(p): CsrfForm,
 ) -> Result<Response, UiError> {
-    actor.check_csrf(field(&p, "csrf"))?;
     let links = opt(&p, "link")
         .map(|url| vec![debrief_core::timeline::Link { url, title: None }])
         .unwrap_or_default();
@@ -404,9 +400,8 @@ async fn star_event(
     actor: UiActor,
     RefPath(r): RefPath,
     Path((_, id)): Path<(String, String)>,
-    Form(p): Form<Pairs>,
+    CsrfForm(p): CsrfForm,
 ) -> Result<Response, UiError> {
-    actor.check_csrf(field(&p, "csrf"))?;
     let id = crate::api::timeline::event_id(&id)?;
     tl::star_event(&state, &actor.0, r, id, field(&p, "starred") == "1").await?;
     Ok(back(r))
@@ -416,9 +411,8 @@ async fn override_timestamp(
     State(state): State<AppState>,
     actor: UiActor,
     RefPath(r): RefPath,
-    Form(p): Form<Pairs>,
+    CsrfForm(p): CsrfForm,
 ) -> Result<Response, UiError> {
-    actor.check_csrf(field(&p, "csrf"))?;
     let mut body = serde_json::Map::new();
     body.insert(
         field(&p, "field").into(),
@@ -437,9 +431,8 @@ async fn edit_event(
     actor: UiActor,
     RefPath(r): RefPath,
     Path((_, id)): Path<(String, String)>,
-    Form(p): Form<Pairs>,
+    CsrfForm(p): CsrfForm,
 ) -> Result<Response, UiError> {
-    actor.check_csrf(field(&p, "csrf"))?;
     let id = crate::api::timeline::event_id(&id)?;
     let input = debrief_core::timeline::EditEventInput {
         body: opt(&p, "body"),

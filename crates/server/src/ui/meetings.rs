@@ -1,16 +1,17 @@
 //! Meetings, the postmortem list, the recurring review with its agendas, and calendar feeds.
 
-use super::form::{Pairs, field, opt};
+use super::form::{field, opt};
 use super::postmortem::back;
 use super::session::{UiActor, UiError};
 use super::view::TimeView;
 use crate::AppState;
 use crate::actions::postmortem::view::postmortem_view;
 use crate::api::input::RefPath;
+use crate::ui::form::CsrfForm;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use debrief_core::incident::IncidentRef;
@@ -31,9 +32,8 @@ async fn schedule_meeting(
     State(state): State<AppState>,
     actor: UiActor,
     RefPath(r): RefPath,
-    Form(pairs): Form<Pairs>,
+    CsrfForm(pairs): CsrfForm,
 ) -> Result<Response, UiError> {
-    actor.check_csrf(field(&pairs, "csrf"))?;
     // The form's time is wall-clock time in the organisation's zone.
     let zone = state
         .store
@@ -67,9 +67,8 @@ async fn cancel_meeting(
     State(state): State<AppState>,
     actor: UiActor,
     Path(id): Path<String>,
-    Form(pairs): Form<Pairs>,
+    CsrfForm(_pairs): CsrfForm,
 ) -> Result<Response, UiError> {
-    actor.check_csrf(field(&pairs, "csrf"))?;
     let id: i64 = id
         .parse()
         .map_err(|_| crate::AppError::NotFound(format!("meeting '{id}'")))?;
@@ -83,9 +82,8 @@ async fn cancel_meeting(
 async fn calendar_feed(
     State(state): State<AppState>,
     actor: UiActor,
-    Form(pairs): Form<Pairs>,
+    CsrfForm(_pairs): CsrfForm,
 ) -> Result<Response, UiError> {
-    actor.check_csrf(field(&pairs, "csrf"))?;
     let url = crate::actions::meetings::create_feed(&state, &actor.0).await?;
     Ok(FeedPage {
         user: actor.0.user.name.clone(),
@@ -171,9 +169,8 @@ async fn postmortem_list(
 async fn create_review(
     State(state): State<AppState>,
     actor: UiActor,
-    Form(pairs): Form<Pairs>,
+    CsrfForm(pairs): CsrfForm,
 ) -> Result<Response, UiError> {
-    actor.check_csrf(field(&pairs, "csrf"))?;
     let input = crate::actions::meetings::SeriesInput {
         title: opt(&pairs, "title"),
         rrule: opt(&pairs, "rrule"),

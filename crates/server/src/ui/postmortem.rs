@@ -1,7 +1,7 @@
 //! The postmortem page (editor with preview and the blameless check, people, workflow, facts,
 //! action items, attachments) and the action items board.
 
-use super::form::{Pairs, field, opt};
+use super::form::{field, opt};
 use super::session::{UiActor, UiError};
 use super::view::{MetricRow, TimeView};
 use crate::AppState;
@@ -9,10 +9,11 @@ use crate::actions::postmortem::items::{self, BoardQuery};
 use crate::actions::postmortem::view::{PostmortemView, postmortem_view};
 use crate::actions::postmortem::{self as act, EditInput, ReasonInput, ReviewInput, StepInput};
 use crate::api::input::RefPath;
+use crate::ui::form::CsrfForm;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use debrief_core::access::AccountRole;
@@ -181,9 +182,8 @@ async fn edit(
     State(state): State<AppState>,
     actor: UiActor,
     RefPath(r): RefPath,
-    Form(pairs): Form<Pairs>,
+    CsrfForm(pairs): CsrfForm,
 ) -> Result<Response, UiError> {
-    actor.check_csrf(field(&pairs, "csrf"))?;
     let sections: BTreeMap<String, String> = pairs
         .iter()
         .filter_map(|(k, v)| {
@@ -208,9 +208,8 @@ async fn people(
     State(state): State<AppState>,
     actor: UiActor,
     RefPath(r): RefPath,
-    Form(pairs): Form<Pairs>,
+    CsrfForm(pairs): CsrfForm,
 ) -> Result<Response, UiError> {
-    actor.check_csrf(field(&pairs, "csrf"))?;
     let input = EditInput {
         owner_id: field(&pairs, "owner_id").parse().ok(),
         facilitator_id: Some(field(&pairs, "facilitator_id").parse().ok()),
@@ -231,9 +230,8 @@ async fn step(
     State(state): State<AppState>,
     actor: UiActor,
     RefPath(r): RefPath,
-    Form(pairs): Form<Pairs>,
+    CsrfForm(pairs): CsrfForm,
 ) -> Result<Response, UiError> {
-    actor.check_csrf(field(&pairs, "csrf"))?;
     let input = StepInput {
         step: field(&pairs, "step").into(),
         acknowledge_findings: field(&pairs, "acknowledge_findings") == "on",
@@ -248,9 +246,8 @@ async fn review(
     State(state): State<AppState>,
     actor: UiActor,
     RefPath(r): RefPath,
-    Form(pairs): Form<Pairs>,
+    CsrfForm(pairs): CsrfForm,
 ) -> Result<Response, UiError> {
-    actor.check_csrf(field(&pairs, "csrf"))?;
     let input = ReviewInput {
         verdict: field(&pairs, "verdict").into(),
         comment: opt(&pairs, "comment"),
@@ -263,9 +260,8 @@ async fn request(
     State(state): State<AppState>,
     actor: UiActor,
     RefPath(r): RefPath,
-    Form(pairs): Form<Pairs>,
+    CsrfForm(pairs): CsrfForm,
 ) -> Result<Response, UiError> {
-    actor.check_csrf(field(&pairs, "csrf"))?;
     let input = ReasonInput {
         reason: opt(&pairs, "reason"),
     };
@@ -277,9 +273,8 @@ async fn waive(
     State(state): State<AppState>,
     actor: UiActor,
     RefPath(r): RefPath,
-    Form(pairs): Form<Pairs>,
+    CsrfForm(pairs): CsrfForm,
 ) -> Result<Response, UiError> {
-    actor.check_csrf(field(&pairs, "csrf"))?;
     let input = ReasonInput {
         reason: Some(field(&pairs, "reason").into()),
     };
@@ -291,9 +286,8 @@ async fn add_item(
     State(state): State<AppState>,
     actor: UiActor,
     RefPath(r): RefPath,
-    Form(pairs): Form<Pairs>,
+    CsrfForm(pairs): CsrfForm,
 ) -> Result<Response, UiError> {
-    actor.check_csrf(field(&pairs, "csrf"))?;
     let input = ItemInput {
         title: Some(field(&pairs, "title").into()),
         description: opt(&pairs, "description"),
@@ -313,9 +307,8 @@ async fn change_item(
     actor: UiActor,
     RefPath(r): RefPath,
     Path((_, id)): Path<(String, String)>,
-    Form(pairs): Form<Pairs>,
+    CsrfForm(pairs): CsrfForm,
 ) -> Result<Response, UiError> {
-    actor.check_csrf(field(&pairs, "csrf"))?;
     let id: i64 = id
         .parse()
         .map_err(|_| crate::AppError::NotFound(format!("action item '{id}'")))?;

@@ -1,6 +1,6 @@
 //! The UI's caller: a signed-in session, or a redirect to the sign-in page.
 
-use crate::auth::{Actor, Via, authenticate, constant_time_eq};
+use crate::auth::{Actor, Via, authenticate};
 use crate::{AppError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -40,10 +40,16 @@ impl FromRequestParts<AppState> for UiActor {
     ) -> Result<Self, Self::Rejection> {
         match authenticate(parts, state).await {
             Ok(Some(actor)) if matches!(actor.via, Via::Session { .. }) => {
-                // The form's CSRF field is checked by the handler; a browser that says the
+                // The form's CSRF field is checked by `CsrfForm`; a browser that says the
                 // request came from another site is refused here, before any handler runs.
                 if !crate::auth::is_safe(&parts.method) {
                     crate::auth::check_same_origin(parts, state).map_err(UiRejection::Error)?;
+                }
+                // For `CsrfForm`, which reads the body after this.
+                if let Some(t) = actor.csrf_token() {
+                    parts
+                        .extensions
+                        .insert(crate::ui::form::SessionCsrf(t.to_string()));
                 }
                 Ok(UiActor(actor))
             }
@@ -61,14 +67,6 @@ impl FromRequestParts<AppState> for UiActor {
 }
 
 impl UiActor {
-    /// Checks a form's CSRF token against the session's.
-    pub fn check_csrf(&self, sent: &str) -> Result<(), AppError> {
-        match self.0.csrf_token() {
-            Some(t) if constant_time_eq(t, sent) => Ok(()),
-            _ => Err(AppError::Forbidden("the form has expired or did not come from this site; reload the page and try again".into())),
-        }
-    }
-
     /// The session's CSRF token, for forms.
     pub fn csrf(&self) -> String {
         self.0.csrf_token().unwrap_or_default().to_string()

@@ -6,10 +6,11 @@ use super::session::{UiActor, UiError};
 use crate::AppError;
 use crate::AppState;
 use crate::actions::policy::{self as act, Replay};
+use crate::ui::form::CsrfForm;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Form, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use debrief_core::access::AccountRole;
@@ -157,9 +158,8 @@ fn number(e: &mut ValidationError, pairs: &Pairs, name: &str) -> i64 {
 async fn policy_form(
     State(state): State<AppState>,
     actor: UiActor,
-    Form(pairs): Form<Pairs>,
+    CsrfForm(pairs): CsrfForm,
 ) -> Result<Response, UiError> {
-    actor.check_csrf(field(&pairs, "csrf"))?;
     let mut e = ValidationError::default();
     let p = PolicyConfig {
         severity_threshold: field(&pairs, "severity_threshold").into(),
@@ -186,9 +186,8 @@ async fn policy_form(
 async fn template_form(
     State(state): State<AppState>,
     actor: UiActor,
-    Form(pairs): Form<Pairs>,
+    CsrfForm(pairs): CsrfForm,
 ) -> Result<Response, UiError> {
-    actor.check_csrf(field(&pairs, "csrf"))?;
     actor.0.require(AccountRole::Admin)?;
     let t: PmTemplate = serde_json::from_str(field(&pairs, "template")).map_err(|err| {
         AppError::from(ValidationError::one(
@@ -204,9 +203,8 @@ async fn template_form(
 async fn calendar_form(
     State(state): State<AppState>,
     actor: UiActor,
-    Form(pairs): Form<Pairs>,
+    CsrfForm(pairs): CsrfForm,
 ) -> Result<Response, UiError> {
-    actor.check_csrf(field(&pairs, "csrf"))?;
     actor.0.require(AccountRole::Admin)?;
     let mut e = ValidationError::default();
     let workdays = pairs
@@ -238,9 +236,8 @@ async fn retry_form(
     State(state): State<AppState>,
     actor: UiActor,
     axum::extract::Path(id): axum::extract::Path<String>,
-    Form(pairs): Form<Pairs>,
+    CsrfForm(_pairs): CsrfForm,
 ) -> Result<Response, UiError> {
-    actor.check_csrf(field(&pairs, "csrf"))?;
     let id: i64 = id
         .parse()
         .map_err(|_| AppError::NotFound(format!("delivery '{id}'")))?;

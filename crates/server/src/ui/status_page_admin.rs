@@ -3,7 +3,7 @@
 //! subscribers (admins), each of which can be removed. Times are shown and entered in the page's
 //! zone.
 
-use super::form::{Pairs, field, opt};
+use super::form::{field, opt};
 use super::session::{UiActor, UiError};
 use crate::AppState;
 use crate::actions::maintenance::{
@@ -11,10 +11,11 @@ use crate::actions::maintenance::{
     RescheduleInput,
 };
 use crate::actions::subscribers::{self as subs, SubscriberView};
+use crate::ui::form::CsrfForm;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use debrief_core::Timestamp;
@@ -183,9 +184,8 @@ async fn post_update(
     State(state): State<AppState>,
     actor: UiActor,
     Path((slug, id)): Path<(String, String)>,
-    Form(pairs): Form<Pairs>,
+    CsrfForm(pairs): CsrfForm,
 ) -> Result<Response, UiError> {
-    actor.check_csrf(field(&pairs, "csrf"))?;
     let input = MaintenanceUpdateInput {
         body: field(&pairs, "body").into(),
         status: opt(&pairs, "status"),
@@ -199,9 +199,8 @@ async fn complete(
     State(state): State<AppState>,
     actor: UiActor,
     Path((slug, id)): Path<(String, String)>,
-    Form(pairs): Form<Pairs>,
+    CsrfForm(pairs): CsrfForm,
 ) -> Result<Response, UiError> {
-    actor.check_csrf(field(&pairs, "csrf"))?;
     let input = CompleteInput {
         body: opt(&pairs, "body"),
         version: field(&pairs, "version").parse().ok(),
@@ -214,9 +213,8 @@ async fn reschedule(
     State(state): State<AppState>,
     actor: UiActor,
     Path((slug, id)): Path<(String, String)>,
-    Form(pairs): Form<Pairs>,
+    CsrfForm(pairs): CsrfForm,
 ) -> Result<Response, UiError> {
-    actor.check_csrf(field(&pairs, "csrf"))?;
     let page = state.store.page_by_slug(&slug).await?;
     let input = RescheduleInput {
         starts_at: super::status_pages::page_instant(&page, field(&pairs, "starts")),
@@ -233,9 +231,8 @@ async fn cancel(
     State(state): State<AppState>,
     actor: UiActor,
     Path((slug, id)): Path<(String, String)>,
-    Form(pairs): Form<Pairs>,
+    CsrfForm(pairs): CsrfForm,
 ) -> Result<Response, UiError> {
-    actor.check_csrf(field(&pairs, "csrf"))?;
     let input = CancelInput {
         body: opt(&pairs, "body"),
         version: field(&pairs, "version").parse().ok(),
@@ -248,9 +245,8 @@ async fn remove_subscriber(
     State(state): State<AppState>,
     actor: UiActor,
     Path((slug, id)): Path<(String, String)>,
-    Form(pairs): Form<Pairs>,
+    CsrfForm(_pairs): CsrfForm,
 ) -> Result<Response, UiError> {
-    actor.check_csrf(field(&pairs, "csrf"))?;
     subs::remove_subscriber(&state, &actor.0, &slug, id_of(&id, "subscriber")?).await?;
     Ok(back(&slug))
 }

@@ -1,7 +1,7 @@
 //! Status pages in the web UI: managing pages and components (admins), and publishing an
 //! incident's public updates (responders).
 
-use super::form::{Pairs, field, opt};
+use super::form::{field, opt};
 use super::session::{UiActor, UiError};
 use crate::AppState;
 use crate::actions::status_pages::{
@@ -9,10 +9,11 @@ use crate::actions::status_pages::{
     UPDATE_STATUSES,
 };
 use crate::api::input::RefPath;
+use crate::ui::form::CsrfForm;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use debrief_core::timeline::Source;
@@ -66,9 +67,8 @@ async fn pages(State(state): State<AppState>, actor: UiActor) -> Result<Response
 async fn create_page(
     State(state): State<AppState>,
     actor: UiActor,
-    Form(pairs): Form<Pairs>,
+    CsrfForm(pairs): CsrfForm,
 ) -> Result<Response, UiError> {
-    actor.check_csrf(field(&pairs, "csrf"))?;
     let input = PageInput {
         slug: opt(&pairs, "slug"),
         name: opt(&pairs, "name"),
@@ -84,9 +84,8 @@ async fn add_component(
     State(state): State<AppState>,
     actor: UiActor,
     Path(slug): Path<String>,
-    Form(pairs): Form<Pairs>,
+    CsrfForm(pairs): CsrfForm,
 ) -> Result<Response, UiError> {
-    actor.check_csrf(field(&pairs, "csrf"))?;
     let input = ComponentInput {
         name: opt(&pairs, "name"),
         group: Some(opt(&pairs, "group")),
@@ -173,9 +172,8 @@ async fn publish(
     State(state): State<AppState>,
     actor: UiActor,
     RefPath(r): RefPath,
-    Form(pairs): Form<Pairs>,
+    CsrfForm(pairs): CsrfForm,
 ) -> Result<Response, UiError> {
-    actor.check_csrf(field(&pairs, "csrf"))?;
     // Component fields are `state:<id>`; "unchanged" leaves a component alone.
     let components = pairs
         .iter()
@@ -212,9 +210,8 @@ async fn schedule_maintenance(
     State(state): State<AppState>,
     actor: UiActor,
     Path(slug): Path<String>,
-    Form(pairs): Form<Pairs>,
+    CsrfForm(pairs): CsrfForm,
 ) -> Result<Response, UiError> {
-    actor.check_csrf(field(&pairs, "csrf"))?;
     let page = state.store.page_by_slug(&slug).await?;
     let instant = |name: &str| page_instant(&page, field(&pairs, name));
     let input = crate::actions::maintenance::MaintenanceInput {

@@ -2,13 +2,16 @@
 //!
 //! Every method is one operation in one transaction: a domain change and the timeline events it
 //! causes commit together or not at all. Queries are written once, in SQL both databases accept
-//! (`$1` placeholders, `RETURNING`), and run through sqlx's `Any` driver; what differs between the
-//! two databases (connection set-up, pool shape, migrations) lives in [`sqlite`] and
-//! [`postgres`].
+//! (`$1` placeholders, `RETURNING`). On SQLite, writes go through the one rusqlite writer
+//! connection (`write.rs`) and the hot reads through a few rusqlite readers (`read.rs`);
+//! the remaining reads, and everything on PostgreSQL, run through sqlx's `Any` pools. What
+//! differs between the two databases (connection set-up, pool shape, migrations) lives in
+//! [`sqlite`] and [`postgres`].
 //!
 //! # Layout
 //! - [`error`]: [`StoreError`], the one error type of this crate.
 //! - [`sqlite`], [`postgres`]: per-backend connection and migration set-up.
+//! - `write`, `read` (private): write transactions and hot reads, one SQL text for both.
 //! - [`account`]: users, web sessions, API tokens, settings.
 //! - [`catalog`]: severities, services, teams.
 //! - [`incident`]: declaring, reading and changing incidents.

@@ -104,6 +104,16 @@ pub struct Viewer {
     pub sees_all: bool,
 }
 
+impl Viewer {
+    /// What a user with `role` sees: everything when an admin, otherwise what they take part in.
+    pub fn of(user_id: i64, role: AccountRole) -> Self {
+        Self {
+            user_id,
+            sees_all: role == AccountRole::Admin,
+        }
+    }
+}
+
 /// Input to create a user.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

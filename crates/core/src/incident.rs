@@ -133,12 +133,10 @@ impl Incident {
             } else {
                 "the declaration"
             };
-            let mut e = ValidationError::default();
-            e.push_conflict(
+            return Err(ValidationError::conflict(
                 field,
                 format!("must not be before {what} ({})", crate::format_utc(began)),
-            );
-            return Err(e);
+            ));
         }
         Ok(())
     }

@@ -2,6 +2,20 @@
 
 use serde::Serialize;
 
+/// What kind of problem a field has, which decides the answer's status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Problem {
+    /// The field is malformed (422).
+    #[default]
+    Malformed,
+    /// The field refers to something that does not exist, or that the caller cannot see (404
+    /// when every problem is of this kind).
+    Missing,
+    /// The field is well formed but contradicts the current state: a time in the future, a
+    /// change dated before the incident began (409 when no field is malformed).
+    Conflict,
+}
+
 /// One problem with one input field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
@@ -9,15 +23,9 @@ pub struct FieldError {
     pub field: String,
     /// What is wrong, in words a person can act on.
     pub message: String,
-    /// The field refers to something that does not exist (or that the caller cannot see):
-    /// when every problem is of this kind the answer is 404, not 422.
+    /// What kind of problem it is.
     #[serde(skip)]
-    pub missing: bool,
-    /// The field is well formed but contradicts the current state (a time in the future, a
-    /// change dated before the incident began): when no problem is a malformed field the
-    /// answer is 409, not 422.
-    #[serde(skip)]
-    pub conflict: bool,
+    pub problem: Problem,
 }
 
 /// Every problem found with an input; never empty when returned as an error.
@@ -43,48 +51,50 @@ impl ValidationError {
         e
     }
 
-    /// Records one more problem.
-    pub fn push(&mut self, field: impl Into<String>, message: impl Into<String>) {
+    /// An error about a single well-formed field that contradicts the current state.
+    pub fn conflict(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let mut e = Self::default();
+        e.push_conflict(field, message);
+        e
+    }
+
+    fn record(&mut self, field: impl Into<String>, message: impl Into<String>, problem: Problem) {
         self.fields.push(FieldError {
             field: field.into(),
             message: message.into(),
-            missing: false,
-            conflict: false,
+            problem,
         });
+    }
+
+    /// Records one more problem: a malformed field.
+    pub fn push(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.record(field, message, Problem::Malformed);
     }
 
     /// Records that a field refers to something that does not exist (a user, a service, a
     /// status page): well-formed input about a missing thing, answered 404 when nothing else is
     /// wrong.
     pub fn push_missing(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.fields.push(FieldError {
-            field: field.into(),
-            message: message.into(),
-            missing: true,
-            conflict: false,
-        });
+        self.record(field, message, Problem::Missing);
     }
 
     /// Records that a well-formed field contradicts the current state (answered 409 when no
     /// field is malformed).
     pub fn push_conflict(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.fields.push(FieldError {
-            field: field.into(),
-            message: message.into(),
-            missing: false,
-            conflict: true,
-        });
+        self.record(field, message, Problem::Conflict);
     }
 
-    /// Whether no problem is a malformed field, and at least one contradicts the current state.
-    pub fn only_conflicts(&self) -> bool {
-        self.fields.iter().all(|f| f.missing || f.conflict)
-            && self.fields.iter().any(|f| f.conflict)
-    }
-
-    /// Whether every problem is a reference to something missing.
-    pub fn only_missing(&self) -> bool {
-        !self.fields.is_empty() && self.fields.iter().all(|f| f.missing)
+    /// The problem that decides the answer: any malformed field makes the whole input
+    /// malformed; otherwise a conflict outweighs a missing reference.
+    pub fn problem(&self) -> Problem {
+        let has = |p| self.fields.iter().any(|f| f.problem == p);
+        if self.fields.is_empty() || has(Problem::Malformed) {
+            Problem::Malformed
+        } else if has(Problem::Conflict) {
+            Problem::Conflict
+        } else {
+            Problem::Missing
+        }
     }
 
     /// `Ok(value)` when nothing was recorded, the error otherwise.

@@ -48,10 +48,7 @@ pub struct Actor {
 impl Actor {
     /// The visibility filter for this caller.
     pub fn viewer(&self) -> Viewer {
-        Viewer {
-            user_id: self.user.id,
-            sees_all: self.role == AccountRole::Admin,
-        }
+        Viewer::of(self.user.id, self.role)
     }
 
     /// Fails with 403 unless the caller has at least `role`.

@@ -12,7 +12,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use debrief_core::status::TransitionError;
-use debrief_core::validation::{FieldError, ValidationError};
+use debrief_core::validation::{FieldError, Problem as FieldProblem, ValidationError};
 use debrief_store::StoreError;
 use serde::Serialize;
 
@@ -98,12 +98,14 @@ impl AppError {
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
-            AppError::Validation(v) if v.only_missing() => StatusCode::NOT_FOUND,
-            AppError::Validation(v) if v.only_conflicts() => StatusCode::CONFLICT,
             AppError::Conflict(_) | AppError::Transition(_) => StatusCode::CONFLICT,
             AppError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Validation(v) => match v.problem() {
+                FieldProblem::Malformed => StatusCode::UNPROCESSABLE_ENTITY,
+                FieldProblem::Missing => StatusCode::NOT_FOUND,
+                FieldProblem::Conflict => StatusCode::CONFLICT,
+            },
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -117,13 +119,15 @@ impl AppError {
             AppError::Unauthorized(_) => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not-found",
-            AppError::Validation(v) if v.only_missing() => "not-found",
-            AppError::Validation(v) if v.only_conflicts() => "conflict",
             AppError::Conflict(_) => "conflict",
             AppError::Transition(_) => "transition-not-allowed",
             AppError::PreconditionFailed(_) => "precondition-failed",
             AppError::UnsupportedMediaType(_) => "unsupported-media-type",
-            AppError::Validation(_) => "validation",
+            AppError::Validation(v) => match v.problem() {
+                FieldProblem::Malformed => "validation",
+                FieldProblem::Missing => "not-found",
+                FieldProblem::Conflict => "conflict",
+            },
             AppError::TooManyRequests { .. } => "too-many-requests",
             AppError::Unavailable { .. } => "unavailable",
             AppError::Internal(_) => "internal",
@@ -136,31 +140,26 @@ impl AppError {
             AppError::Internal(_) => {
                 "Something went wrong on our side; it has been logged. Try again.".into()
             }
-            AppError::Validation(v) if v.only_missing() => format!(
-                "The request refers to something that does not exist: {}",
-                v.fields
+            AppError::Validation(v) => {
+                let fields = v
+                    .fields
                     .iter()
                     .map(|f| format!("{}: {}", f.field, f.message))
                     .collect::<Vec<_>>()
-                    .join("; ")
-            ),
-            AppError::Validation(v) if v.only_conflicts() => format!(
-                "The request conflicts with the current state: {}",
-                v.fields
-                    .iter()
-                    .map(|f| format!("{}: {}", f.field, f.message))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
-            AppError::Validation(v) => format!(
-                "The request has {} invalid field(s): {}",
-                v.fields.len(),
-                v.fields
-                    .iter()
-                    .map(|f| format!("{}: {}", f.field, f.message))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
+                    .join("; ");
+                match v.problem() {
+                    FieldProblem::Malformed => format!(
+                        "The request has {} invalid field(s): {fields}",
+                        v.fields.len()
+                    ),
+                    FieldProblem::Missing => {
+                        format!("The request refers to something that does not exist: {fields}")
+                    }
+                    FieldProblem::Conflict => {
+                        format!("The request conflicts with the current state: {fields}")
+                    }
+                }
+            }
             other => other.to_string(),
         }
     }

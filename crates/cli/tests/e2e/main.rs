@@ -56,6 +56,7 @@ mod incident_ops;
 mod insights;
 mod jobs;
 mod jobs_queue;
+mod jobs_registry;
 mod live;
 mod maintenance_cancel;
 mod maintenance_ops;

@@ -525,14 +525,6 @@ pub async fn meeting_visible_to(
     }
 }
 
-/// The viewer of a user, as the rest of the product decides visibility.
-pub fn viewer_of(user: &User) -> debrief_core::access::Viewer {
-    debrief_core::access::Viewer {
-        user_id: user.id,
-        sees_all: user.role == AccountRole::Admin,
-    }
-}
-
 /// `event` as shown to someone who may not see its private incident: the time is kept (it is in
 /// their calendar), the title, description, link, location and the other people are not.
 pub fn redacted(mut event: IcsEvent) -> IcsEvent {
@@ -557,7 +549,7 @@ pub async fn feed(state: &AppState, token: &str) -> Result<String, AppError> {
         .iter()
         .find(|u| u.id == user_id && !u.disabled)
         .ok_or_else(|| AppError::NotFound("calendar feed".into()))?;
-    let viewer = viewer_of(user);
+    let viewer = debrief_core::access::Viewer::of(user.id, user.role);
     let meetings = state.store.meetings_of(user_id).await?;
     let mut events = Vec::with_capacity(meetings.len());
     for m in &meetings {

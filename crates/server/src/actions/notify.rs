@@ -30,13 +30,14 @@ fn address(u: &User) -> String {
 /// Those who may not see the meeting's private incident get it as "Private incident meeting":
 /// the time, no title, no link (issue 9.6).
 pub async fn invite(state: &AppState, m: &Meeting, method: Method) -> Result<(), AppError> {
-    use crate::actions::meetings::{PRIVATE_MEETING_TITLE, meeting_visible_to, viewer_of};
+    use crate::actions::meetings::{PRIVATE_MEETING_TITLE, meeting_visible_to};
+    use debrief_core::access::Viewer;
     let users = state.store.list_users().await?;
     let (mut open, mut redacted): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
     for id in std::iter::once(&m.organizer_id).chain(&m.attendee_ids) {
         if let Some(u) = users.iter().find(|u| u.id == *id && !u.disabled) {
             let a = address(u);
-            let list = if meeting_visible_to(state, m, viewer_of(u)).await? {
+            let list = if meeting_visible_to(state, m, Viewer::of(u.id, u.role)).await? {
                 &mut open
             } else {
                 &mut redacted

@@ -27,12 +27,9 @@ pub async fn merge_incident(
         .parse()
         .map_err(|m: String| ValidationError::one("into", m))?;
     if survivor_ref == duplicate {
-        return Err({
-            let mut e = ValidationError::default();
-            e.push_conflict("into", "an incident cannot be merged into itself");
-            e
-        }
-        .into());
+        return Err(
+            ValidationError::conflict("into", "an incident cannot be merged into itself").into(),
+        );
     }
     for attempt in 0..RETRIES {
         if attempt > 0 {

@@ -211,15 +211,14 @@ pub async fn transition_incident(
                 .max()
                 .filter(|last| at < *last)
             {
-                let mut e = ValidationError::default();
-                e.push_conflict(
+                return Err(ValidationError::conflict(
                     "at",
                     format!(
                         "must not be before the previous status change ({})",
                         debrief_core::format_utc(last)
                     ),
-                );
-                return Err(e.into());
+                )
+                .into());
             }
             let mut next = current.clone();
             next.status = to;

@@ -274,7 +274,9 @@ async fn a_host_name_for_loopback_is_refused_when_delivered(backend: Backend) {
         .await
         .expect("confirm")
         .status();
+    // One change at a time: changes that land before the page's notice runs are sent as one.
     move_api(&app, api, "partial_outage").await;
+    deliveries_until(&app, "status_webhook", all_dead(1)).await;
     move_api(&app, api, "operational").await;
     let pings = deliveries_until(&app, "webhook", all_dead(2)).await;
     let hooks = deliveries_until(&app, "status_webhook", all_dead(2)).await;

@@ -7,7 +7,6 @@ use crate::{AppError, AppState};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{Method, header};
-use debrief_core::Timestamp;
 use debrief_core::access::{AccountRole, Viewer};
 use debrief_store::account::User;
 use sha2::{Digest, Sha256};
@@ -124,7 +123,7 @@ pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_seconds: i6
 
 /// Authenticates a request, if it carries credentials.
 pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Actor>, AppError> {
-    let now = Timestamp::now();
+    let now = state.clock.now();
     if let Some(h) = parts.headers.get(header::AUTHORIZATION) {
         let value = h.to_str().map_err(|_| {
             AppError::Unauthorized("the Authorization header is not valid text".into())

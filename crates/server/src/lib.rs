@@ -7,6 +7,7 @@
 //!
 //! # Layout
 //! - [`state`]: [`AppState`], what every handler can reach.
+//! - [`clock`]: where "now" comes from: the system clock, or a manual clock tests move.
 //! - [`error`]: [`AppError`] and its RFC 9457 problem documents.
 //! - [`header_value`]: header values built from text a person chose (file names).
 //! - [`auth`]: who is asking (session cookie or bearer token), passwords, secrets, CSRF.
@@ -23,6 +24,7 @@ pub mod actions;
 pub mod api;
 pub mod auth;
 pub mod cache;
+pub mod clock;
 pub mod error;
 pub mod header_value;
 pub mod jobs;
@@ -111,6 +113,15 @@ pub async fn run(
     let _ = worker.await;
     let _ = reminders.await;
     served
+}
+
+/// Does at once what is due at the server's clock: the reminder scan, then every due job
+/// until nothing is due or running (see [`jobs::drain`]); returns how many jobs ran. Tests call
+/// it after moving a manual clock, to see what the passing time caused and that nothing more
+/// is sent.
+pub async fn settle(state: &AppState) -> Result<usize, AppError> {
+    actions::notify::scan(state, state.clock.now()).await?;
+    jobs::drain(state).await
 }
 
 /// Makes ring the process's TLS crypto provider (webhooks over HTTPS, SMTP with TLS). Call it

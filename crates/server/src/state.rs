@@ -26,8 +26,9 @@ pub struct ServerConfig {
     pub status_recheck: std::time::Duration,
     /// Sign-in attempts allowed per client address per minute (0: no limit).
     pub sign_ins_per_address_per_minute: usize,
-    /// Where status pages take "now" from (the system clock unless a test moves it).
-    pub status_clock: crate::status::StatusClock,
+    /// Where the server takes "now" from: the system clock, or a manual clock a test moves
+    /// (see [`crate::clock`]).
+    pub clock: crate::clock::Clock,
     /// Where outgoing requests (webhooks) may go: by default nowhere private (loopback,
     /// private networks, link-local, …); see [`crate::outbound`].
     pub destinations: DestinationPolicy,
@@ -43,7 +44,7 @@ impl Default for ServerConfig {
             jobs: JobsConfig::default(),
             status_recheck: std::time::Duration::from_secs(1),
             sign_ins_per_address_per_minute: 30,
-            status_clock: crate::status::StatusClock::default(),
+            clock: crate::clock::Clock::system(),
             destinations: DestinationPolicy::default(),
         }
     }
@@ -87,6 +88,8 @@ pub struct Shared {
     pub passwords: crate::password::PasswordGate,
     /// Tokens and catalogue, read by almost every request.
     pub caches: Arc<Caches>,
+    /// Where "now" comes from (see [`crate::clock`]).
+    pub clock: crate::clock::Clock,
     /// The job runner's wake-up signal and clients (the worker itself runs in [`crate::run`]).
     pub jobs: Arc<Jobs>,
     /// Status page snapshots, served to the public without rendering.
@@ -104,7 +107,7 @@ impl AppState {
             status: crate::status::Snapshots::for_store(
                 &store,
                 config.status_recheck,
-                config.status_clock.clone(),
+                config.clock.clone(),
             ),
             live: LiveHub::for_store(&store),
             sign_in_addresses: crate::password::AddressLimiter::new(
@@ -112,6 +115,7 @@ impl AppState {
             ),
             passwords: crate::password::PasswordGate::for_this_machine(),
             store,
+            clock: config.clock.clone(),
             config: Arc::new(config),
             logins: Arc::default(),
             caches: Arc::default(),

@@ -8,6 +8,11 @@
 //!
 //! Write a test once as `async fn name(app: &TestApp)` and let [`e2e_test!`] run it on both
 //! backends. Set `TEST_LOG=1` to see the server's logs.
+//!
+//! Time is moved, not waited for: start the app with `spawn_app_with(backend, manual_clock)`
+//! and call [`TestApp::advance`] to move its clock (jobs and reminders due by then run before
+//! it returns). To show that nothing more is sent, [`TestApp::settle`] runs what is due and
+//! waits for the jobs under way: the queue is then empty, with no sleep.
 
 mod db;
 mod process;
@@ -21,6 +26,7 @@ pub use sinks::{Hit, SmtpSink, WebhookReceiver, component_moves, header};
 
 use debrief_core::access::{AccountRole, NewUserInput, Scope};
 use debrief_server::actions::account::{create_token, create_user};
+use debrief_server::clock::{Clock, ManualClock};
 use debrief_server::outbound::DestinationPolicy;
 use debrief_server::{AppState, ServerConfig};
 use debrief_store::account::User;
@@ -100,6 +106,12 @@ pub fn server_config(public_url: &str) -> ServerConfig {
         destinations: DestinationPolicy::allow_all(),
         ..Default::default()
     }
+}
+
+/// Runs the server on a manual clock set to the present, which only the test moves (see
+/// [`TestApp::advance`]): `spawn_app_with(backend, manual_clock)`.
+pub fn manual_clock(config: &mut ServerConfig) {
+    config.clock = Clock::manual(jiff::Timestamp::now());
 }
 
 /// Starts the real server in-process on a fresh database, with an admin and their token.
@@ -325,6 +337,33 @@ impl TestApp {
         }
     }
 
+    /// The server's manual clock. Panics when the app runs on the system clock: start it with
+    /// `spawn_app_with(backend, manual_clock)`.
+    pub fn clock(&self) -> &ManualClock {
+        self.state
+            .clock
+            .manual_clock()
+            .expect("the app runs on a manual clock (spawn_app_with(backend, manual_clock))")
+    }
+
+    /// Does what is due at the server's clock (the reminder scan, every due job) and waits for
+    /// the jobs under way: afterwards nothing more is sent until the clock moves or something is
+    /// written. Returns how many jobs ran here.
+    pub async fn settle(&self) -> usize {
+        debrief_server::settle(&self.state)
+            .await
+            .expect("the due work runs")
+    }
+
+    /// Settles, moves the server's manual clock forward by `by`, and settles again (so what the
+    /// passing time caused has happened); returns the new time.
+    pub async fn advance(&self, by: jiff::SignedDuration) -> jiff::Timestamp {
+        self.settle().await;
+        let now = self.clock().advance(by);
+        self.settle().await;
+        now
+    }
+
     /// Stops the server (the database stays, for a restart).
     pub async fn stop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
@@ -371,13 +410,21 @@ pub const TEST_TIMEOUT: Duration = Duration::from_secs(180);
 
 /// Runs `async fn name(app: &TestApp)` on both backends, as the tests `name::sqlite` and
 /// `name::postgres` (a module beside the function, which lives in another namespace).
-/// `e2e_test!(name, backend)` passes the [`Backend`] instead, for tests that start their own server.
+/// `e2e_test!(name, manual_clock)` runs it on a server whose clock only the test moves
+/// ([`manual_clock`], [`TestApp::advance`]); `e2e_test!(name, backend)` passes the [`Backend`]
+/// instead, for tests that start their own server.
 #[macro_export]
 macro_rules! e2e_test {
     ($name:ident) => {
+        $crate::e2e_test!($name, configured |_: &mut debrief_server::ServerConfig| {});
+    };
+    ($name:ident, manual_clock) => {
+        $crate::e2e_test!($name, configured $crate::harness::manual_clock);
+    };
+    ($name:ident, configured $configure:expr) => {
         mod $name {
             async fn run(backend: $crate::harness::Backend) {
-                let app = $crate::harness::spawn_app(backend).await;
+                let app = $crate::harness::spawn_app_with(backend, $configure).await;
                 tokio::time::timeout($crate::harness::TEST_TIMEOUT, super::$name(&app))
                     .await
                     .expect("the test timed out");

@@ -279,7 +279,8 @@ async fn a_webhook_is_signed_retried_after_errors_and_delivered_once(backend: Ba
         None,
         "the same dedupe key is not emitted twice"
     );
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    // Nothing more is sent: the queue is drained to empty.
+    app.settle().await;
     let hits = flaky.hits();
     let answered: Vec<u16> = hits.iter().map(|h| h.answered).collect();
     assert_eq!(answered, [500, 500, 200], "{hits:#?}");
@@ -585,7 +586,10 @@ async fn two_servers_on_one_postgres_database_deliver_30_jobs_once() {
 
         // Assert: 30 events and 30 deliveries done, each delivery received once.
         wait_for_done(&a.state.store, 60, Duration::from_secs(20)).await;
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        // Nothing more is sent: both servers' queues are drained to empty.
+        for state in [&a.state, &b] {
+            debrief_server::jobs::drain(state).await.expect("drain");
+        }
         let hits = receiver.hits();
         assert_eq!(hits.len(), 30, "{hits:#?}");
         hits.iter().for_each(assert_signed);

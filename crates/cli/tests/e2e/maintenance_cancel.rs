@@ -123,8 +123,8 @@ async fn a_cancelled_maintenance_leaves_the_public_page_and_subscribers_are_told
         ("updates", json!({"body": "x"})),
         (
             "reschedule",
-            json!({"starts_at": crate::maintenance_ops::at(60_000),
-                   "ends_at": crate::maintenance_ops::at(120_000)}),
+            json!({"starts_at": crate::maintenance_ops::at(&app, 60_000),
+                   "ends_at": crate::maintenance_ops::at(&app, 120_000)}),
         ),
     ] {
         let answer = app.post(&format!("{base}/{path}"), t, &body).await;
@@ -135,7 +135,7 @@ async fn a_cancelled_maintenance_leaves_the_public_page_and_subscribers_are_told
             answer.2
         );
     }
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.settle().await;
     assert_eq!(receiver.hits().len(), 2);
     let doc = crate::openapi::document(&app).await;
     let template = "/api/v1/status-pages/{slug}/maintenances/{id}/cancel";
@@ -190,7 +190,7 @@ async fn bad_maintenance_changes_are_refused_and_change_nothing(app: &TestApp) {
     let (_, viewer) = app.create_user(AccountRole::Viewer).await;
     let base = format!("/api/v1/status-pages/acme/maintenances/{id}");
     let p = |s: &str| format!("{base}/{s}");
-    let at = crate::maintenance_ops::at;
+    let at = |ms| crate::maintenance_ops::at(app, ms);
 
     // Act + assert: each refusal names its reason and changes nothing.
     let not_started = refused(app, id, (t, &p("complete"), None), 409, "has not started").await;

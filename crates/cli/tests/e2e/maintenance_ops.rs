@@ -2,16 +2,17 @@
 //! early completion, a new window. Each shows on the public page and documents, reaches
 //! subscribers, and leaves the old time jobs with nothing to do.
 
-use crate::harness::{Backend, Raw, TestApp, WebhookReceiver, spawn_app_with};
+use crate::harness::{Backend, Raw, TestApp, WebhookReceiver, manual_clock, spawn_app_with};
 use crate::status_pages::setup_page;
 use debrief_store::jobs::{JobFilter, JobStatus};
+use jiff::SignedDuration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-/// An RFC 3339 time `ms` milliseconds from now.
-pub(crate) fn at(ms: i64) -> String {
-    debrief_core::format_utc(jiff::Timestamp::now() + jiff::SignedDuration::from_millis(ms))
+/// An RFC 3339 time `ms` milliseconds from now, on the app's clock.
+pub(crate) fn at(app: &TestApp, ms: i64) -> String {
+    debrief_core::format_utc(app.state.clock.now() + jiff::SignedDuration::from_millis(ms))
 }
 
 /// Schedules maintenance on `acme` from `starts` to `ends` ms from now, and returns it.
@@ -25,8 +26,8 @@ pub(crate) async fn schedule(
         .post(
             "/api/v1/status-pages/acme/maintenances",
             &app.admin_token,
-            &json!({"title": title, "body": "We upgrade the database.", "starts_at": at(starts),
-                    "ends_at": at(ends), "verify_minutes": verify, "components": components}),
+            &json!({"title": title, "body": "We upgrade the database.", "starts_at": at(app, starts),
+                    "ends_at": at(app, ends), "verify_minutes": verify, "components": components}),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{m}");
@@ -101,39 +102,17 @@ fn statuses(m: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Waits until `done(maintenance)` holds (at most 10 s).
-async fn wait_for(app: &TestApp, id: i64, done: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let m = read(app, id).await;
-        if done(&m) {
-            return m;
-        }
-        assert!(Instant::now() < deadline, "waited in vain: {m}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Waits until `n` time jobs of maintenance have run (at most 10 s); returns every time job.
-async fn wait_for_time_jobs(app: &TestApp, n: usize) -> Vec<debrief_store::jobs::Job> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let jobs = app
-            .state
-            .store
-            .list_jobs(&JobFilter {
-                kind: Some("maintenance".into()),
-                limit: 100,
-                ..Default::default()
-            })
-            .await
-            .expect("jobs");
-        if jobs.iter().filter(|j| j.status == JobStatus::Done).count() >= n {
-            return jobs;
-        }
-        assert!(Instant::now() < deadline, "time jobs still waiting");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+/// Every time job of maintenance.
+async fn time_jobs(app: &TestApp) -> Vec<debrief_store::jobs::Job> {
+    app.state
+        .store
+        .list_jobs(&JobFilter {
+            kind: Some("maintenance".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .expect("jobs")
 }
 
 async fn updates_on_maintenance_are_public_move_it_forward_and_reach_subscribers(backend: Backend) {
@@ -234,7 +213,7 @@ async fn updates_on_maintenance_are_public_move_it_forward_and_reach_subscribers
         own.contains("id=\"window\"") && own.contains("The work is done; we watch it."),
         "{own}"
     );
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.settle().await;
     let hits = receiver.hits();
     let said: Vec<&str> = hits
         .iter()
@@ -273,11 +252,9 @@ crate::e2e_test!(
 );
 
 async fn completing_early_gives_components_back_and_its_time_jobs_do_nothing(backend: Backend) {
-    // Arrange: a degraded component under maintenance from 1.2 s to 2.5 s from now.
-    let app = spawn_app_with(backend, |c| {
-        c.jobs.poll_interval = Duration::from_millis(100);
-    })
-    .await;
+    // Arrange: a degraded component under maintenance from one hour to two hours from now,
+    // on a clock the test moves; the window starts.
+    let app = spawn_app_with(backend, manual_clock).await;
     let (api, _) = setup_page(&app).await;
     let t = &app.admin_token;
     app.patch(
@@ -286,9 +263,10 @@ async fn completing_early_gives_components_back_and_its_time_jobs_do_nothing(bac
         &json!({"state": "degraded_performance"}),
     )
     .await;
-    let m = schedule(&app, "Cache swap", (1200, 2500, 0), &[api]).await;
+    let m = schedule(&app, "Cache swap", (3_600_000, 7_200_000, 0), &[api]).await;
     let id = m["id"].as_i64().unwrap();
-    wait_for(&app, id, |m| m["status"] == "in_progress").await;
+    app.advance(SignedDuration::from_hours(1)).await;
+    assert_eq!(read(&app, id).await["status"], "in_progress");
     let during = state_of(&app, api).await;
 
     // Act: the work finished early (no body at all); then the window's end passes.
@@ -302,7 +280,8 @@ async fn completing_early_gives_components_back_and_its_time_jobs_do_nothing(bac
         )
         .await;
     let after = state_of(&app, api).await;
-    let jobs = wait_for_time_jobs(&app, 3).await;
+    app.advance(SignedDuration::from_hours(1)).await;
+    let jobs = time_jobs(&app).await;
     let again = app
         .post(
             &format!("/api/v1/status-pages/acme/maintenances/{id}/complete"),
@@ -351,19 +330,16 @@ crate::e2e_test!(
 );
 
 async fn a_rescheduled_window_runs_on_its_new_times_only(backend: Backend) {
-    // Arrange: a window from 1.5 s to 2.5 s from now.
-    let app = spawn_app_with(backend, |c| {
-        c.jobs.poll_interval = Duration::from_millis(100);
-    })
-    .await;
+    // Arrange: on a clock the test moves, a window from one to two minutes from now.
+    let app = spawn_app_with(backend, manual_clock).await;
     let (api, _) = setup_page(&app).await;
-    let m = schedule(&app, "Router firmware", (1500, 2500, 0), &[api]).await;
+    let m = schedule(&app, "Router firmware", (60_000, 120_000, 0), &[api]).await;
     let id = m["id"].as_i64().unwrap();
     let path = format!("/api/v1/status-pages/acme/maintenances/{id}/reschedule");
     let t = &app.admin_token;
 
     // Act: move it an hour later, and let the old window pass.
-    let later = (at(3_600_000), at(7_200_000));
+    let later = (at(&app, 3_600_000), at(&app, 7_200_000));
     let moved = app
         .post(
             &path,
@@ -371,8 +347,8 @@ async fn a_rescheduled_window_runs_on_its_new_times_only(backend: Backend) {
             &json!({"starts_at": later.0, "ends_at": later.1, "version": 1}),
         )
         .await;
-    let jobs = wait_for_time_jobs(&app, 3).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.advance(SignedDuration::from_mins(3)).await;
+    let jobs = time_jobs(&app).await;
     let after_old_window = read(&app, id).await;
     let upcoming = in_document(&app, "scheduled-maintenances/upcoming.json", id).await;
     // Then move it to a short window again: its new jobs run it to completion.
@@ -380,11 +356,13 @@ async fn a_rescheduled_window_runs_on_its_new_times_only(backend: Backend) {
         .post(
             &path,
             t,
-            &json!({"starts_at": at(800), "ends_at": at(1600), "verify_minutes": 0,
+            &json!({"starts_at": at(&app, 800), "ends_at": at(&app, 1600), "verify_minutes": 0,
                     "body": "Sooner than planned."}),
         )
         .await;
-    let finished = wait_for(&app, id, |m| m["status"] == "completed").await;
+    app.advance(SignedDuration::from_secs(1)).await;
+    app.advance(SignedDuration::from_secs(1)).await;
+    let finished = read(&app, id).await;
 
     // Assert
     assert_eq!(moved.0, StatusCode::OK, "{}", moved.2);
@@ -427,7 +405,7 @@ async fn a_rescheduled_window_runs_on_its_new_times_only(backend: Backend) {
         .post(
             &path,
             t,
-            &json!({"starts_at": at(3_600_000), "ends_at": at(7_200_000)}),
+            &json!({"starts_at": at(&app, 3_600_000), "ends_at": at(&app, 7_200_000)}),
         )
         .await;
     crate::harness::assert_problem(&refused, 409);

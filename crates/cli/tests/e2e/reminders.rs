@@ -4,10 +4,12 @@
 //! e-mail and by signed webhook, even when the server restarts on the same database.
 
 use crate::harness::{
-    Backend, ServerProcess, SmtpSink, TestApp, WebhookReceiver, header, spawn_app_with,
+    Backend, SmtpSink, TestApp, WebhookReceiver, header, manual_clock, open_store, server_config,
+    spawn_app_with,
 };
-use debrief_server::ServerConfig;
 use debrief_server::jobs::SmtpConfig;
+use debrief_server::{AppState, ServerConfig};
+use jiff::SignedDuration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -258,21 +260,16 @@ async fn an_overdue_postmortem_reminds_and_escalates_once_across_a_restart(backe
         .wait_until(Duration::from_secs(20), |h| h.len() >= 3)
         .await;
     let mails = sink.wait_for(3, Duration::from_secs(20)).await;
-    // The server stops; another starts on the same database and scans again.
+    // The server stops; another starts on the same database, scans again and runs every job
+    // that is due until its queue is empty.
     let mut app = app;
     app.stop().await;
-    let other = ServerProcess::start_with(
-        app.database_url(),
-        &[
-            "--smtp-url",
-            &url,
-            "--smtp-from",
-            "Debrief <debrief@example.com>",
-        ],
-    )
-    .await;
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    other.kill_9().await;
+    let mut config = server_config(&app.address);
+    fast(&mut config, &url);
+    let other = AppState::new(open_store(app.database_url()).await, config);
+    debrief_server::settle(&other)
+        .await
+        .expect("the other server's due work");
 
     // Assert: each reminder once, by e-mail and by signed webhook.
     let mails = {
@@ -334,5 +331,61 @@ crate::e2e_test!(
 );
 crate::e2e_test!(
     an_overdue_postmortem_reminds_and_escalates_once_across_a_restart,
+    backend
+);
+
+async fn a_draft_is_reminded_a_day_before_then_overdue_and_escalated_as_time_passes(
+    backend: Backend,
+) {
+    // Arrange: on a clock the test moves, a SEV1 resolved now: its draft is due in 48 hours.
+    let sink = SmtpSink::start(None).await;
+    let url = sink.url(None);
+    let app = spawn_app_with(backend, |c| {
+        fast(c, &url);
+        manual_clock(c);
+    })
+    .await;
+    let now = debrief_core::format_utc(app.state.clock.now());
+    let r = resolved_sev1(&app, "Payments down", &now).await;
+    let drafts = || -> Vec<String> {
+        sink.messages()
+            .iter()
+            .filter_map(|m| header(m, "Subject").map(str::to_string))
+            .filter(|s| s.contains(&format!("the postmortem draft of {r}")))
+            .collect()
+    };
+
+    // Act + assert: nothing while the deadline is more than a day away…
+    app.settle().await;
+    assert_eq!(drafts(), Vec::<String>::new());
+    app.advance(SignedDuration::from_hours(23)).await;
+    assert_eq!(drafts(), Vec::<String>::new(), "25 hours before");
+    // …one reminder a day before…
+    app.advance(SignedDuration::from_hours(2)).await;
+    let reminded = drafts();
+    assert_eq!(reminded.len(), 1, "{reminded:?}");
+    assert!(reminded[0].starts_with("Reminder: "), "{reminded:?}");
+    app.advance(SignedDuration::from_hours(12)).await;
+    assert_eq!(drafts(), reminded, "reminded once");
+    // …then overdue to its owner and escalated to the process owner, once each, however much
+    // more time passes.
+    app.advance(SignedDuration::from_hours(12)).await;
+    let late = drafts();
+    assert_eq!(late.len(), 3, "{late:?}");
+    assert!(
+        late[1..].iter().any(|s| s.starts_with("Overdue: ")),
+        "{late:?}"
+    );
+    assert!(
+        late[1..].iter().any(|s| s.starts_with("Escalation: ")),
+        "{late:?}"
+    );
+    app.advance(SignedDuration::from_hours(72)).await;
+    assert_eq!(drafts(), late, "nothing more is sent");
+    app.close().await;
+}
+
+crate::e2e_test!(
+    a_draft_is_reminded_a_day_before_then_overdue_and_escalated_as_time_passes,
     backend
 );

@@ -246,7 +246,7 @@ async fn a_host_name_for_loopback_is_refused_when_delivered(backend: Backend) {
                 secret: "legacy-secret-0123456789".into(),
                 events: vec!["*".into()],
             },
-            debrief_server::actions::now(),
+            app.state.clock.now(),
         )
         .await
         .expect("a stored endpoint");

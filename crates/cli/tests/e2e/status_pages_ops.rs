@@ -10,21 +10,17 @@ use serde_json::{Value, json};
 async fn maintenance_moves_on_time_and_puts_its_components_under_maintenance(
     backend: crate::harness::Backend,
 ) {
-    // Arrange: jobs polled every 100 ms; maintenance from 1.5 s to 3 s from now, verified 0 min.
-    let app = crate::harness::spawn_app_with(backend, |c| {
-        c.jobs.poll_interval = std::time::Duration::from_millis(100);
-    })
-    .await;
+    // Arrange: on a clock the test moves, maintenance from one hour to two hours from now,
+    // verified 0 min.
+    let app = crate::harness::spawn_app_with(backend, crate::harness::manual_clock).await;
     let (api, dashboard) = setup_page(&app).await;
-    let at = |ms: i64| {
-        debrief_core::format_utc(jiff::Timestamp::now() + jiff::SignedDuration::from_millis(ms))
-    };
+    let at = |ms: i64| crate::maintenance_ops::at(&app, ms);
     let (s, _, m) = app
         .post(
             "/api/v1/status-pages/acme/maintenances",
             &app.admin_token,
             &json!({"title": "Database upgrade", "body": "We upgrade the database.",
-                    "starts_at": at(1500), "ends_at": at(3000), "verify_minutes": 0,
+                    "starts_at": at(3_600_000), "ends_at": at(7_200_000), "verify_minutes": 0,
                     "components": [api]}),
         )
         .await;
@@ -42,11 +38,12 @@ async fn maintenance_moves_on_time_and_puts_its_components_under_maintenance(
     };
 
     // Act + assert: scheduled, then in progress with the component under maintenance, then
-    // completed with it operational again; the other component never moves.
+    // completed with it operational again, as the clock passes the window's start and end; the
+    // other component never moves.
     assert_eq!(m["status"], "scheduled");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     let mut seen = Vec::new();
-    loop {
+    for step in [0, 3_600_000, 3_600_000] {
+        app.advance(jiff::SignedDuration::from_millis(step)).await;
         let (_, _, list) = app
             .get("/api/v1/status-pages/acme/maintenances", &app.admin_token)
             .await;
@@ -59,12 +56,12 @@ async fn maintenance_moves_on_time_and_puts_its_components_under_maintenance(
             seen.push(pair);
         }
         assert_eq!(state_of(&comps, dashboard), "operational");
-        if status == "completed" {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "stuck: {seen:?}");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+    assert_eq!(
+        seen.iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>(),
+        ["scheduled", "in_progress", "completed"],
+        "one step per move of the clock: {seen:?}"
+    );
     assert!(
         seen.contains(&("in_progress".into(), "under_maintenance".into())),
         "{seen:?}"
@@ -393,7 +390,7 @@ async fn the_public_page_shows_each_components_uptime_from_its_history(app: &Tes
             )
             .await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        app.advance(jiff::SignedDuration::from_secs(20)).await;
     }
 
     // Act: the public page, as anyone reads it.
@@ -445,4 +442,7 @@ async fn the_public_page_shows_each_components_uptime_from_its_history(app: &Tes
     assert!(pct > 0.0 && pct < 100.0, "{pct}");
 }
 
-e2e_test!(the_public_page_shows_each_components_uptime_from_its_history);
+e2e_test!(
+    the_public_page_shows_each_components_uptime_from_its_history,
+    manual_clock
+);

@@ -8,11 +8,8 @@ use crate::harness::{Backend, TestApp, spawn_app_with};
 use crate::maintenance_ops::{public, schedule};
 use crate::status_pages::setup_page;
 use debrief_core::statuspage::public_id::is_public_id;
-use debrief_server::status::StatusClock;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 
 /// A public v2 document of `acme`.
 async fn document(app: &TestApp, name: &str) -> Value {
@@ -249,16 +246,9 @@ fn outage_seconds(titles: &[String]) -> i64 {
 }
 
 async fn an_outage_loses_uptime_as_time_passes_without_any_write(backend: Backend) {
-    // Arrange: the page's clock runs `ahead` of the system's, so a test can read it a minute
-    // later without waiting a minute; the API goes down.
-    let ahead = Arc::new(AtomicI64::new(0));
-    let clock = ahead.clone();
-    let app = spawn_app_with(backend, move |c| {
-        c.status_clock = StatusClock::from_fn(move || {
-            jiff::Timestamp::now() + jiff::SignedDuration::from_millis(clock.load(Ordering::SeqCst))
-        });
-    })
-    .await;
+    // Arrange: the server's clock is moved by the test, so it can read the page two minutes later
+    // without waiting a minute; the API goes down.
+    let app = spawn_app_with(backend, crate::harness::manual_clock).await;
     let (api, _) = setup_page(&app).await;
     publish_new(
         &app,
@@ -266,16 +256,18 @@ async fn an_outage_loses_uptime_as_time_passes_without_any_write(backend: Backen
         json!({"components": [{"id": api, "state": "major_outage"}]}),
     )
     .await;
+    app.advance(jiff::SignedDuration::from_secs(1)).await;
     let (_, before) = public(&app, "").await;
     let written = document(&app, "summary.json").await["page"]["updated_at"].clone();
 
-    // Act: a minute later, then just after the next midnight (UTC, the page's zone); no write.
-    ahead.store(60_000, Ordering::SeqCst);
+    // Act: two minutes later (a page's figures may be a minute old: they are rebuilt at most
+    // once a minute), then just after the next midnight in the page's zone; no write.
+    let now = app.advance(jiff::SignedDuration::from_secs(120)).await;
     let (_, later) = public(&app, "").await;
-    let now = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(60);
-    let midnight = debrief_core::statuspage::uptime::next_day_start(now, &jiff::tz::TimeZone::UTC);
-    let to_midnight = midnight.as_millisecond() - jiff::Timestamp::now().as_millisecond();
-    ahead.store(to_midnight + 60_000, Ordering::SeqCst);
+    let zone = jiff::tz::TimeZone::get("Europe/Berlin").expect("the page's zone");
+    let midnight = debrief_core::statuspage::uptime::next_day_start(now, &zone);
+    app.clock()
+        .set(midnight + jiff::SignedDuration::from_secs(60));
     let (_, tomorrow) = public(&app, "").await;
     let unwritten = document(&app, "summary.json").await["page"]["updated_at"].clone();
 
@@ -299,10 +291,7 @@ async fn an_outage_loses_uptime_as_time_passes_without_any_write(backend: Backen
     assert_ne!(before, later, "the page changed");
     // …and after midnight the bars rolled over to the new day.
     let (_, bars_tomorrow) = uptime_of(&tomorrow, "API");
-    let today = midnight
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .date()
-        .to_string();
+    let today = midnight.to_zoned(zone).date().to_string();
     assert_eq!(bars_tomorrow.len(), 90);
     assert!(
         bars_tomorrow.last().expect("a bar").starts_with(&today),

@@ -27,7 +27,7 @@ pub async fn confirmed(
     components: Vec<i64>,
 ) {
     let page = app.state.store.page_by_slug("acme").await.expect("page");
-    let now = debrief_server::actions::now();
+    let now = app.state.clock.now();
     app.state
         .store
         .subscribe(
@@ -109,7 +109,7 @@ async fn admins_see_subscribers_with_their_failures_and_remove_one(backend: Back
     receiver.fail_next(0);
     app.patch(&component, t, &json!({"state": "operational"}))
         .await;
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    app.settle().await;
 
     // Assert: each one as it stands; tokens never shown.
     assert_eq!(listed.0, StatusCode::OK);

@@ -71,7 +71,7 @@ async fn subscribers_get_each_change_once_and_can_leave_in_one_click(backend: Ba
     .await
     .status();
     let mails = sink.wait_for(2, Duration::from_secs(15)).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.settle().await;
     assert_eq!(
         sink.messages().len(),
         2,
@@ -141,7 +141,7 @@ async fn subscribers_get_each_change_once_and_can_leave_in_one_click(backend: Ba
     receiver
         .wait_until(Duration::from_secs(15), |h| h.len() >= 4)
         .await;
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    app.settle().await;
 
     // Assert
     assert_eq!(first_status, StatusCode::ACCEPTED);
@@ -337,7 +337,22 @@ async fn a_committed_update_is_told_by_the_next_server(backend: Backend) {
     let hits = receiver
         .wait_until(Duration::from_secs(15), |h| h.len() >= 2)
         .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    let listed: Value = crate::harness::http_client()
+        .get(format!(
+            "{}/api/v1/deliveries?kind=status_notice",
+            server.address
+        ))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .expect("deliveries")
+        .json()
+        .await
+        .expect("JSON");
+    // Nothing more is sent: the server stops (finishing the jobs it runs), and the queue is
+    // drained to empty.
+    server.stop().await;
+    debrief_server::jobs::drain(&dead).await.expect("drain");
 
     // Assert: the notice waited in the queue; the next server told the subscriber once.
     assert_eq!(notices.len(), 1, "one notice for the write: {notices:?}");
@@ -359,18 +374,6 @@ async fn a_committed_update_is_told_by_the_next_server(backend: Backend) {
         incident["incident_updates"][0]["body"],
         "We are looking into API errors."
     );
-    let listed: Value = crate::harness::http_client()
-        .get(format!(
-            "{}/api/v1/deliveries?kind=status_notice",
-            server.address
-        ))
-        .bearer_auth(&app.admin_token)
-        .send()
-        .await
-        .expect("deliveries")
-        .json()
-        .await
-        .expect("JSON");
     assert_eq!(
         listed["items"][0]["summary"],
         format!(
@@ -379,7 +382,6 @@ async fn a_committed_update_is_told_by_the_next_server(backend: Backend) {
         ),
         "{listed}"
     );
-    server.kill_9().await;
     drop(dead);
     store.close().await;
     app.close().await;

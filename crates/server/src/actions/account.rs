@@ -1,6 +1,5 @@
 //! Account commands: first-admin set-up, users, sessions and API tokens.
 
-use super::now;
 use crate::auth::{Actor, hash_secret, new_secret};
 use crate::{AppError, AppState};
 use debrief_core::access::{AccountRole, NewUserInput, Scope};
@@ -56,7 +55,7 @@ pub async fn complete_setup(
     let hash = state.passwords.hash(password).await?;
     Ok(state
         .store
-        .create_first_admin(&new.email, &new.name, &hash, now())
+        .create_first_admin(&new.email, &new.name, &hash, state.clock.now())
         .await?)
 }
 
@@ -76,7 +75,13 @@ pub async fn create_user(
     };
     Ok(state
         .store
-        .create_user(&new.email, &new.name, new.role, hash.as_deref(), now())
+        .create_user(
+            &new.email,
+            &new.name,
+            new.role,
+            hash.as_deref(),
+            state.clock.now(),
+        )
         .await?)
 }
 
@@ -138,7 +143,7 @@ pub async fn check_password(
 /// Starts a web session; returns the session secret (for the cookie).
 pub async fn start_session(state: &AppState, user: &User) -> Result<String, AppError> {
     let secret = new_secret();
-    let now = now();
+    let now = state.clock.now();
     let expires = now
         .checked_add(jiff::SignedDuration::from_hours(state.config.session_hours))
         .map_err(AppError::internal)?;
@@ -171,7 +176,13 @@ pub async fn create_token(
     let secret = format!("dbr_{}", new_secret());
     let token = state
         .store
-        .create_token(owner.id, name, scope, &hash_secret(&secret), now())
+        .create_token(
+            owner.id,
+            name,
+            scope,
+            &hash_secret(&secret),
+            state.clock.now(),
+        )
         .await?;
     Ok((token, secret))
 }

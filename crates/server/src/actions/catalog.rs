@@ -1,6 +1,5 @@
 //! Catalogue commands: severities, services, teams (admins change them).
 
-use super::now;
 use crate::auth::Actor;
 use crate::{AppError, AppState};
 use debrief_core::access::AccountRole;
@@ -57,7 +56,7 @@ pub async fn create_team(
     let (s, name, description) = validate(input)?;
     Ok(state
         .store
-        .create_team(&s, &name, &description, now())
+        .create_team(&s, &name, &description, state.clock.now())
         .await?)
 }
 
@@ -76,7 +75,7 @@ pub async fn create_service(
         .filter(|t| !t.is_empty());
     let service = state
         .store
-        .create_service(&s, &name, &description, team, now())
+        .create_service(&s, &name, &description, team, state.clock.now())
         .await
         .map_err(|e| match e {
             debrief_store::StoreError::NotFound(what) => {

@@ -20,7 +20,7 @@ pub async fn list_deliveries(
 /// Runs a failed or dead delivery again now.
 pub async fn retry_delivery(state: &AppState, actor: &Actor, id: i64) -> Result<Job, AppError> {
     actor.require(AccountRole::Admin)?;
-    let job = state.store.retry_job(id, crate::actions::now()).await?;
+    let job = state.store.retry_job(id, state.clock.now()).await?;
     state.jobs.wake();
     tracing::info!(job.id = id, job.kind = %job.kind, user.id = actor.user.id, "Delivery {id} retried by an admin");
     Ok(job)
@@ -93,7 +93,7 @@ pub async fn create_webhook(
                 secret: secret.clone(),
                 events,
             },
-            crate::actions::now(),
+            state.clock.now(),
         )
         .await?;
     tracing::info!(
@@ -131,7 +131,7 @@ pub async fn delete_webhook(state: &AppState, actor: &Actor, id: i64) -> Result<
 pub async fn test_webhook(state: &AppState, actor: &Actor, id: i64) -> Result<Job, AppError> {
     actor.require(AccountRole::Admin)?;
     let endpoint = state.store.webhook_endpoint(id).await?;
-    let now = crate::actions::now();
+    let now = state.clock.now();
     let job = webhook::delivery_job(
         state,
         endpoint.id,

@@ -5,7 +5,6 @@
 //! read with the caller's visibility, and postmortems, action items and timelines are joined to
 //! it by incident, so a private incident never shows up in anyone else's numbers.
 
-use crate::actions::now;
 use crate::actions::postmortem::resolved_at;
 use crate::auth::Actor;
 use crate::{AppError, AppState};
@@ -39,7 +38,7 @@ pub async fn parse_query(
     state: &AppState,
     pairs: &[(String, String)],
 ) -> Result<LearningQuery, AppError> {
-    let today = now().to_zoned(TimeZone::UTC).date();
+    let today = state.clock.now().to_zoned(TimeZone::UTC).date();
     let q = LearningQuery::parse(pairs, today)?;
     if let Some(team) = &q.team
         && !state
@@ -61,7 +60,7 @@ pub async fn learning(
     actor: &Actor,
     q: &LearningQuery,
 ) -> Result<LearningReport, AppError> {
-    let now = now();
+    let now = state.clock.now();
     let tz = state
         .store
         .work_calendar()

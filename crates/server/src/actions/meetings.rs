@@ -2,7 +2,6 @@
 //! per occurrence, and each user's calendar feed.
 
 use crate::actions::incident::draft_event;
-use crate::actions::now;
 use crate::actions::postmortem::today;
 use crate::auth::{Actor, hash_secret, new_secret};
 use crate::{AppError, AppState};
@@ -124,7 +123,7 @@ pub async fn schedule(
     check_attendees(&mut e, &users, &input.attendee_ids);
     let starts = e.into_result(starts)?.expect("validated");
     let calendar = state.store.work_calendar().await?;
-    let now = now();
+    let now = state.clock.now();
     let meeting = Meeting {
         id: 0,
         incident: Some(incident.reference.clone()),
@@ -181,7 +180,7 @@ pub async fn schedule(
 pub async fn cancel(state: &AppState, actor: &Actor, id: i64) -> Result<Meeting, AppError> {
     actor.require(AccountRole::Responder)?;
     let m = visible_meeting(state, actor, id).await?;
-    let m = state.store.cancel_meeting(m.id, now()).await?;
+    let m = state.store.cancel_meeting(m.id, state.clock.now()).await?;
     crate::actions::notify::invite(state, &m, Method::Cancel).await?;
     Ok(m)
 }
@@ -271,7 +270,7 @@ pub async fn schedule_series(
         .ok_or_else(|| {
             ValidationError::one("rrule", "the rule has no occurrence after the start")
         })?;
-    let now = now();
+    let now = state.clock.now();
     let meeting = Meeting {
         id: 0,
         incident: None,
@@ -355,7 +354,7 @@ pub async fn occurrences(
     let rule = Rule::parse(rrule).map_err(|e| AppError::Internal(e.to_string().into()))?;
     let tz = jiff::tz::TimeZone::get(&m.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
     let anchor = m.starts_at.to_zoned(tz);
-    let now = now();
+    let now = state.clock.now();
     let length = m.ends_at.duration_since(m.starts_at);
     // The occurrence before the first one listed, to know what counts as "recently published".
     let all = rule.occurrences(&anchor, anchor.timestamp(), 10_000);
@@ -485,7 +484,7 @@ fn to_event(state: &AppState, m: &Meeting, users: &[User]) -> Result<IcsEvent, A
         },
         created: Some(m.created_at),
         last_modified: Some(m.updated_at),
-        dtstamp: now(),
+        dtstamp: state.clock.now(),
     })
 }
 
@@ -494,7 +493,7 @@ pub async fn create_feed(state: &AppState, actor: &Actor) -> Result<String, AppE
     let token = new_secret();
     state
         .store
-        .set_calendar_feed(actor.user.id, &hash_secret(&token), now())
+        .set_calendar_feed(actor.user.id, &hash_secret(&token), state.clock.now())
         .await?;
     Ok(format!(
         "{}/api/v1/feeds/{token}.ics",

@@ -19,19 +19,7 @@ pub mod timeline;
 
 use debrief_core::Timestamp;
 
-/// Now, truncated to the millisecond precision Debrief stores.
-pub fn now() -> Timestamp {
-    debrief_core::to_millis(Timestamp::now())
-}
-
-/// Now, or a millisecond after `last` if that is not earlier: the time of a new update after
-/// one made at `last`, so the updates of one incident (or maintenance) are strictly in time
-/// order, and "as it was at an update's time" names exactly the updates up to that one.
-pub fn now_after(last: Option<Timestamp>) -> Timestamp {
-    later_than(last, now())
-}
-
-/// `t`, or a millisecond after `last` if `t` is not later (see [`now_after`]).
+/// `t`, or a millisecond after `last` if `t` is not later (see [`crate::clock::Clock::now_after`]).
 pub fn later_than(last: Option<Timestamp>, t: Timestamp) -> Timestamp {
     match last {
         Some(last) if last >= t => last + jiff::SignedDuration::from_millis(1),

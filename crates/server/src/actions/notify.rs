@@ -8,7 +8,6 @@
 //! scan, the server restarts, or the scan runs again; a moved deadline is a new reminder.
 
 use crate::actions::meetings::invitation;
-use crate::actions::now;
 use crate::jobs::{Attachment, EmailMessage, emit_webhook, send_email};
 use crate::{AppError, AppState};
 use debrief_core::Timestamp;
@@ -97,7 +96,7 @@ pub async fn invite(state: &AppState, m: &Meeting, method: Method) -> Result<(),
         } else {
             key.clone()
         };
-        send_email(state, &mail_key, &message, now()).await?;
+        send_email(state, &mail_key, &message, state.clock.now()).await?;
     }
     emit_webhook(
         state,
@@ -108,21 +107,22 @@ pub async fn invite(state: &AppState, m: &Meeting, method: Method) -> Result<(),
         },
         &key,
         serde_json::to_value(m).expect("a meeting serializes"),
-        now(),
+        state.clock.now(),
     )
     .await?;
     Ok(())
 }
 
-/// Runs [`scan`] now and then every `reminder_interval` until `stop` fires.
+/// Runs [`scan`] now and then every `reminder_interval` on the server's clock (as a manual
+/// clock is moved, in tests) until `stop` fires.
 pub(crate) async fn run_reminders(state: AppState, mut stop: tokio::sync::watch::Receiver<()>) {
     loop {
-        if let Err(e) = scan(&state, now()).await {
+        if let Err(e) = scan(&state, state.clock.now()).await {
             tracing::warn!(error = %e, "The reminder scan failed; it runs again");
         }
         tokio::select! {
             _ = stop.changed() => return,
-            _ = tokio::time::sleep(state.config.jobs.reminder_interval) => {}
+            _ = state.clock.sleep(state.config.jobs.reminder_interval) => {}
         }
     }
 }
@@ -148,9 +148,9 @@ async fn send(state: &AppState, r: Reminder) -> Result<(), AppError> {
             attachments: Vec::new(),
             headers: Default::default(),
         };
-        send_email(state, &r.key, &message, now()).await?;
+        send_email(state, &r.key, &message, state.clock.now()).await?;
     }
-    emit_webhook(state, r.event, &r.key, r.data, now()).await?;
+    emit_webhook(state, r.event, &r.key, r.data, state.clock.now()).await?;
     Ok(())
 }
 

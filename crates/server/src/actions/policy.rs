@@ -289,7 +289,7 @@ pub async fn replay(
         return Err(ValidationError::one("days", "must be from 1 to 366").into());
     }
     let saved = state.store.postmortem_policy().await?;
-    let now = crate::actions::now();
+    let now = state.clock.now();
     let from = now
         .checked_sub(jiff::SignedDuration::from_hours(24 * days))
         .unwrap_or(jiff::Timestamp::MIN);

@@ -3,7 +3,6 @@
 //! written in the same transaction as the update and the component changes it carries.
 
 use crate::actions::incident::{change_with, draft_event};
-use crate::actions::{now, now_after};
 use crate::auth::Actor;
 use crate::status::notices::{Change, component_changes, notice_job};
 use crate::{AppError, AppState};
@@ -105,7 +104,7 @@ pub async fn create_page(
     let branding = input.branding.clone().unwrap_or_default();
     check_branding(&mut e, &branding);
     e.into_result(())?;
-    let now = now();
+    let now = state.clock.now();
     Ok(state
         .store
         .create_page(&StatusPage {
@@ -149,7 +148,7 @@ pub async fn update_page(
         page.branding = serde_json::to_value(b).expect("branding serializes");
     }
     e.into_result(())?;
-    let page = state.store.update_page(&page, now()).await?;
+    let page = state.store.update_page(&page, state.clock.now()).await?;
     state.status.refresh(state, &page.slug).await?;
     Ok(page)
 }
@@ -229,7 +228,7 @@ pub async fn add_component(
     actor.require(AccountRole::Admin)?;
     let page = state.store.page_by_slug(page_slug).await?;
     let existing = state.store.components(page.id).await?;
-    let now = now();
+    let now = state.clock.now();
     let mut c = Component {
         id: 0,
         page_id: page.id,
@@ -279,7 +278,7 @@ pub async fn update_component(
     e.into_result(())?;
     let cause = reason.unwrap_or_else(|| format!("set by {}", actor.user.name));
     let before = state.store.component(c.id).await?.state;
-    let at = now();
+    let at = state.clock.now();
     let told = (before != c.state).then(|| {
         let change = Change::Component {
             id: c.id,
@@ -414,7 +413,9 @@ pub async fn publish_update(
         .as_ref()
         .and_then(|b| IMPACTS.iter().position(|i| *i == b.impact))
         .unwrap_or(0) as u8;
-    let now = now_after(before.as_ref().and_then(|b| b.updates.last()).map(|u| u.at));
+    let now = state
+        .clock
+        .now_after(before.as_ref().and_then(|b| b.updates.last()).map(|u| u.at));
     let impact = changes
         .iter()
         .map(|c| impact_of(&c.new_state))

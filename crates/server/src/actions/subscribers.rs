@@ -6,7 +6,6 @@
 //! (`…:subscriber-{id}`), its confirmation (`email:status-confirm:{id}`) and the notice to a
 //! webhook's contact that deliveries fail (`email:status-failing:{id}`).
 
-use crate::actions::now;
 use crate::auth::Actor;
 use crate::jobs::EMAIL_KIND;
 use crate::status::notices::WEBHOOK_KIND;
@@ -138,7 +137,12 @@ pub async fn remove_subscriber(
     let failing = format!("{EMAIL_KIND}:{FAILING_KEY}:{id}");
     state
         .store
-        .remove_subscriber(page.id, id, &[&deliveries, &confirmation, &failing], now())
+        .remove_subscriber(
+            page.id,
+            id,
+            &[&deliveries, &confirmation, &failing],
+            state.clock.now(),
+        )
         .await
         .map_err(|e| match e {
             debrief_store::StoreError::NotFound(_) => {

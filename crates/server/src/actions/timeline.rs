@@ -1,6 +1,5 @@
 //! Timeline commands: add, edit (keeping revisions), star.
 
-use super::now;
 use crate::auth::Actor;
 use crate::{AppError, AppState};
 use debrief_core::access::AccountRole;
@@ -17,7 +16,7 @@ pub async fn add_event(
     channel: Source,
 ) -> Result<TimelineEvent, AppError> {
     actor.require(AccountRole::Responder)?;
-    let now = now();
+    let now = state.clock.now();
     let private = state.store.incident_private(r.0, actor.viewer()).await?;
     let ev = input.validate(channel, now)?;
     let draft = EventDraft {
@@ -61,10 +60,10 @@ pub async fn edit_event(
             current.kind
         )));
     }
-    let edit = input.validate(&current, now())?;
+    let edit = input.validate(&current, state.clock.now())?;
     let event = state
         .store
-        .edit_event(&current, r.0, &edit, actor.user.id, now())
+        .edit_event(&current, r.0, &edit, actor.user.id, state.clock.now())
         .await?;
     state
         .live

@@ -116,7 +116,7 @@ async fn revoke_token(
     };
     state
         .store
-        .revoke_token(id, owner, crate::actions::now())
+        .revoke_token(id, owner, state.clock.now())
         .await?;
     state.caches.clear_tokens();
     Ok(StatusCode::NO_CONTENT)

@@ -290,7 +290,7 @@ async fn add_participant(
     })?;
     let event = debrief_store::timeline::EventDraft {
         kind: debrief_core::timeline::EventKind::RoleChange,
-        at: crate::actions::now(),
+        at: state.clock.now(),
         source: channel(&headers),
         author_id: Some(actor.user.id),
         author_name: Some(actor.user.name.clone()),
@@ -298,14 +298,14 @@ async fn add_participant(
         links: Vec::new(),
         data: json!({"participant": {"id": user.id, "name": user.name}}),
         starred: false,
-        created_at: crate::actions::now(),
+        created_at: state.clock.now(),
     };
     let write = debrief_store::incident::IncidentWrite {
         participants: vec![user.id, actor.user.id],
         events: vec![event],
         ..debrief_store::incident::IncidentWrite::new(incident.clone())
     };
-    let events = state.store.apply(&[write], crate::actions::now()).await?;
+    let events = state.store.apply(&[write], state.clock.now()).await?;
     state.live.publish(incident.id, incident.private, &events);
     Ok(Json(
         json!({"id": user.id, "name": user.name, "email": user.email}),

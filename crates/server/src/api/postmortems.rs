@@ -270,7 +270,7 @@ async fn upload(
             bytes: &body,
             sha256: &hex,
             created_by: actor.user.id,
-            now: crate::actions::now(),
+            now: state.clock.now(),
         })
         .await?;
     let location = format!(
@@ -492,7 +492,7 @@ async fn put_template(
         }
     }
     e.into_result(())?;
-    state.store.put_template(&t, crate::actions::now()).await?;
+    state.store.put_template(&t, state.clock.now()).await?;
     Ok(Json(t))
 }
 

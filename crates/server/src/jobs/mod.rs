@@ -44,12 +44,6 @@ use tokio::sync::{Notify, watch};
 /// The job kind of an e-mail (`mail::EmailJob`).
 pub const EMAIL_KIND: &str = "email";
 
-/// Now, truncated to the millisecond precision Debrief stores (as `actions::now`, which the
-/// runner does not import).
-fn now() -> Timestamp {
-    debrief_core::to_millis(Timestamp::now())
-}
-
 /// Settings of the job runner.
 #[derive(Debug, Clone)]
 pub struct JobsConfig {
@@ -91,6 +85,8 @@ impl Default for JobsConfig {
 /// clients.
 pub struct Jobs {
     wake: Notify,
+    /// How many jobs this server is running now (see [`drain`]).
+    running: watch::Sender<usize>,
     /// The job kinds the worker runs and the deliveries page sums up.
     pub(crate) registry: Registry,
     /// The client webhooks are POSTed with: the server's one outgoing client, which keeps to
@@ -113,6 +109,7 @@ impl Jobs {
     pub(crate) fn new(config: &ServerConfig, registry: Registry) -> Self {
         Self {
             wake: Notify::new(),
+            running: watch::Sender::new(0),
             registry,
             outbound: Outbound::new(config.destinations.clone(), config.jobs.webhook_timeout),
             mailer: config.smtp.clone().map(mail::Mailer::new),
@@ -204,7 +201,7 @@ pub async fn emit_webhook(
 
 /// Enqueues a job and wakes the worker.
 pub(crate) async fn enqueue(state: &AppState, job: &NewJob) -> Result<Option<i64>, AppError> {
-    let id = state.store.enqueue_job(job, now()).await?;
+    let id = state.store.enqueue_job(job, state.clock.now()).await?;
     state.jobs.wake();
     Ok(id)
 }
@@ -271,14 +268,44 @@ pub(crate) async fn run_worker(state: AppState, mut stop: watch::Receiver<()>) {
         tokio::select! {
             _ = stop.changed() => return,
             _ = state.jobs.wake.notified() => {}
+            // A manual clock (tests) was moved: jobs may have come due.
+            _ = state.clock.moved() => {}
             _ = tokio::time::sleep(config.poll_interval) => {}
         }
     }
 }
 
+/// Runs, here and now, every job due at the clock's time, the jobs those enqueue when due too,
+/// and waits for the jobs this server's worker is running, until none is due or running;
+/// returns how many ran here. A job that failed and waits for its retry is not due: move the
+/// clock past its back-off and drain again. This is how a test shows that nothing more is sent
+/// (the queue is empty), and how a shutdown can finish the queue's due work.
+pub async fn drain(state: &AppState) -> Result<usize, AppError> {
+    let config = state.config.jobs.clone();
+    let mut ran = 0;
+    loop {
+        let n = run_due(state, &config).await?;
+        ran += n;
+        if n > 0 {
+            continue;
+        }
+        let mut running = state.jobs.running.subscribe();
+        if *running.borrow_and_update() == 0 {
+            return Ok(ran);
+        }
+        // The sender lives in `state`, which outlives this wait.
+        let _ = running.wait_for(|n| *n == 0).await;
+    }
+}
+
 /// Claims and runs one batch of due jobs; returns how many ran.
 async fn run_due(state: &AppState, config: &JobsConfig) -> Result<usize, AppError> {
-    let now = now();
+    // Counted as running from before the claim (and until the batch ends, however it ends), so
+    // a `drain` never sees no job running while this one holds jobs it claimed.
+    let batch = usize::try_from(config.batch).unwrap_or(0);
+    state.jobs.running.send_modify(|n| *n += batch);
+    let _running = RunningGuard(state, batch);
+    let now = state.clock.now();
     if !state.store.has_due_jobs(now).await? {
         return Ok(0);
     }
@@ -290,10 +317,22 @@ async fn run_due(state: &AppState, config: &JobsConfig) -> Result<usize, AppErro
     Ok(jobs.len())
 }
 
+/// Takes a batch off the count of running jobs when dropped.
+struct RunningGuard<'a>(&'a AppState, usize);
+
+impl Drop for RunningGuard<'_> {
+    fn drop(&mut self) {
+        self.0
+            .jobs
+            .running
+            .send_modify(|n| *n = n.saturating_sub(self.1));
+    }
+}
+
 /// Runs one claimed job and records how it went.
 async fn run_one(state: &AppState, job: &Job) {
     let outcome = state.jobs.registry.run(state, job).await;
-    let done = now();
+    let done = state.clock.now();
     let recorded = match &outcome {
         Outcome::Done => state
             .store

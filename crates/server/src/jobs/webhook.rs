@@ -115,7 +115,7 @@ impl JobKind for WebhookEventJob {
     }
 
     async fn run(state: &AppState, job: &Job, p: EventPayload) -> Outcome {
-        fan_out(state, job, p, super::now()).await
+        fan_out(state, job, p, state.clock.now()).await
     }
 }
 
@@ -131,7 +131,7 @@ impl JobKind for WebhookJob {
     }
 
     async fn run(state: &AppState, _: &Job, p: DeliveryPayload) -> Outcome {
-        deliver(state, p, super::now()).await
+        deliver(state, p, state.clock.now()).await
     }
 }
 

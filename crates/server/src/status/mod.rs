@@ -15,7 +15,7 @@
 //! (the next minute while a component is not operational, the next midnight in the page's
 //! zone, the next start or end of a maintenance window). Rebuilds stay single-flight: one
 //! request rebuilds while the others keep being served the previous snapshot. "Now" comes from
-//! the [`StatusClock`] (the system clock, or a clock a test moves).
+//! the server's [`crate::clock::Clock`] (the system clock, or a clock a test moves).
 //!
 //! Incidents, maintenance and their updates are called by opaque public ids in everything
 //! public ([`debrief_core::statuspage::public_id`]), under a secret key kept in the database's
@@ -83,35 +83,6 @@ impl File {
     }
 }
 
-/// Where status pages take "now" from: the system clock, or a function a test gives (to read a
-/// page a minute later without waiting a minute).
-#[derive(Clone, Default)]
-pub struct StatusClock(Option<Arc<dyn Fn() -> Timestamp + Send + Sync>>);
-
-impl StatusClock {
-    /// A clock that reads `now`.
-    pub fn from_fn(now: impl Fn() -> Timestamp + Send + Sync + 'static) -> Self {
-        Self(Some(Arc::new(now)))
-    }
-
-    /// Now, to the millisecond.
-    pub fn now(&self) -> Timestamp {
-        match &self.0 {
-            Some(f) => debrief_core::to_millis(f()),
-            None => crate::actions::now(),
-        }
-    }
-}
-
-impl std::fmt::Debug for StatusClock {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self.0 {
-            Some(_) => "StatusClock(given)",
-            None => "StatusClock(system)",
-        })
-    }
-}
-
 /// Everything a page serves, rendered at one moment.
 #[derive(Debug)]
 pub struct PageSnapshot {
@@ -163,7 +134,7 @@ pub struct Snapshots {
     entries: RwLock<HashMap<String, Entry>>,
     rebuilding: tokio::sync::Mutex<()>,
     recheck: Duration,
-    clock: StatusClock,
+    clock: crate::clock::Clock,
     /// The public ids' key, read (or made) once.
     ids: tokio::sync::OnceCell<PublicIds>,
     /// This server's id in page notices.
@@ -177,7 +148,7 @@ impl Snapshots {
     /// rendered at the time `clock` tells. On PostgreSQL changes are announced to and heard
     /// from other servers by a listener task that runs as long as the snapshots live (so this
     /// must be called inside a Tokio runtime).
-    pub fn for_store(store: &Store, recheck: Duration, clock: StatusClock) -> Arc<Self> {
+    pub fn for_store(store: &Store, recheck: Duration, clock: crate::clock::Clock) -> Arc<Self> {
         let shared = (store.backend() == debrief_store::Backend::Postgres).then(|| store.clone());
         let snapshots = Arc::new(Self {
             entries: RwLock::default(),

@@ -223,7 +223,7 @@ async fn notify(state: &AppState, page: &StatusPage, changes: &[Change]) -> Resu
     if subscribers.is_empty() {
         return Ok(());
     }
-    let now = crate::actions::now();
+    let now = state.clock.now();
     let ids = state.status.ids(&state.store).await?;
     let page_now = page_input(state, page, now).await?;
     let mut jobs = Vec::new();

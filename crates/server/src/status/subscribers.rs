@@ -203,7 +203,7 @@ async fn accept(
     {
         return Ok(answer);
     }
-    let now = crate::actions::now();
+    let now = state.clock.now();
     let unsubscribe = new_secret();
     let confirm = new_secret();
     let subscriber = Subscriber {
@@ -304,7 +304,7 @@ pub(crate) async fn tell_contact_of_failure(
         state,
         &format!("{FAILING_KEY}:{}", s.id),
         &message,
-        crate::actions::now(),
+        state.clock.now(),
     )
     .await?;
     Ok(())
@@ -350,7 +350,7 @@ pub async fn confirm(
 ) -> Result<Response, AppError> {
     let ok = state
         .store
-        .confirm_subscriber(&hash_secret(&q.token), crate::actions::now())
+        .confirm_subscriber(&hash_secret(&q.token), state.clock.now())
         .await?;
     Ok(match ok {
         true => page_html(
@@ -390,10 +390,7 @@ pub async fn unsubscribe(
     Path(_slug): Path<String>,
     Query(q): Query<TokenQuery>,
 ) -> Result<Response, AppError> {
-    state
-        .store
-        .unsubscribe(&q.token, crate::actions::now())
-        .await?;
+    state.store.unsubscribe(&q.token, state.clock.now()).await?;
     // The same answer whether or not the token matched: tokens are not to be probed.
     Ok(page_html(
         "Unsubscribed",

@@ -6,7 +6,7 @@ use super::session::{UiActor, UiError, urlencode};
 use super::view::{EventView, IncidentRow, MetricRow, TimeView, TimestampRow};
 use crate::AppState;
 use crate::actions::incident::{self as act, RoleInput, TransitionInput, key_timestamps};
-use crate::actions::{now, timeline as tl};
+use crate::actions::timeline as tl;
 use crate::api::incidents::parse_filter;
 use crate::api::input::RefPath;
 use crate::ui::form::CsrfForm;
@@ -248,7 +248,7 @@ async fn incident_page(
                 .and_then(|s| s.parse().ok())
         })
         .unwrap_or(Status::Triage);
-    let picture = picture::render(declared_status, &k, &events, now());
+    let picture = picture::render(declared_status, &k, &events, state.clock.now());
     let pm_status = state
         .store
         .postmortem(r.0)

@@ -196,7 +196,7 @@ async fn template_form(
         ))
     })?;
     t.validate().map_err(AppError::from)?;
-    state.store.put_template(&t, crate::actions::now()).await?;
+    state.store.put_template(&t, state.clock.now()).await?;
     Ok(Redirect::to("/settings/postmortems#templates").into_response())
 }
 

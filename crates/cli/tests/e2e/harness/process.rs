@@ -150,6 +150,23 @@ impl ServerProcess {
         self.child.id().expect("a running server")
     }
 
+    /// Stops the process with SIGTERM, as an operator would, and waits for it to exit: it
+    /// finishes the jobs it is running first.
+    pub async fn stop(mut self) {
+        let pid = self.pid().to_string();
+        let sent = tokio::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .await
+            .expect("run kill");
+        assert!(sent.success(), "SIGTERM to the server");
+        let status = tokio::time::timeout(Duration::from_secs(30), self.child.wait())
+            .await
+            .expect("the server stops within 30 s of SIGTERM")
+            .expect("reap the server");
+        assert!(status.success(), "debrief serve exited with {status}");
+    }
+
     /// Kills the process with SIGKILL (what `kill -9` sends) and reaps it.
     pub async fn kill_9(mut self) {
         self.child.kill().await.expect("SIGKILL the server");

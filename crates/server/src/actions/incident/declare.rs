@@ -79,7 +79,7 @@ pub async fn declare_incident(
     source: Source,
 ) -> Result<Incident, AppError> {
     actor.require(AccountRole::Responder)?;
-    let now = now();
+    let now = state.clock.now();
     let validated = input.validate(now);
     let mut e = validated.as_ref().err().cloned().unwrap_or_default();
     check_catalog(state, &mut e, input.severity.as_deref(), &input.services).await?;

@@ -49,7 +49,7 @@ pub async fn override_timestamps(
     source: Source,
 ) -> Result<(Incident, Vec<TimelineEvent>), AppError> {
     actor.require(AccountRole::Responder)?;
-    let now = now();
+    let now = state.clock.now();
     let incident = state.store.incident(r.0, actor.viewer()).await?;
     let mut e = ValidationError::default();
     let reason = match body.get("reason") {

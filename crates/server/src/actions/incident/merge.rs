@@ -49,7 +49,7 @@ pub async fn merge_incident(
         };
         dup.status.check_merge()?;
         survivor.status.check_merge_survivor()?;
-        let now = now();
+        let now = state.clock.now();
         let mut merged = dup.clone();
         merged.status = Status::Merged;
         merged.merged_into = Some(survivor.reference.clone());

@@ -18,7 +18,6 @@ pub use merge::merge_incident;
 pub use roles::{RoleInput, assign_role};
 pub use update::{TransitionInput, transition_incident, update_incident};
 
-use super::now;
 use crate::auth::Actor;
 use crate::{AppError, AppState};
 use debrief_core::Timestamp;
@@ -73,7 +72,7 @@ pub(crate) fn draft_event(
         links: Vec::new(),
         data,
         starred: false,
-        created_at: now(),
+        created_at: at,
     }
 }
 
@@ -131,11 +130,15 @@ where
             true => state.store.postmortem(r.0).await?,
             false => None,
         }
-        .unwrap_or_else(|| Postmortem::empty(r.0, now()));
+        .unwrap_or_else(|| Postmortem::empty(r.0, state.clock.now()));
         let Some(write) = decide(&current, &events, &pm)? else {
             return Ok((current, Vec::new()));
         };
-        match state.store.apply(std::slice::from_ref(&write), now()).await {
+        match state
+            .store
+            .apply(std::slice::from_ref(&write), state.clock.now())
+            .await
+        {
             Ok(written) => {
                 let incident = state.store.incident(r.0, actor.viewer()).await?;
                 state

@@ -87,7 +87,7 @@ pub async fn assign_role(
                 actor,
                 source,
                 EventKind::RoleChange,
-                now(),
+                state.clock.now(),
                 body,
                 json!({"role": role, "from": from, "to": to}),
             )],

@@ -32,14 +32,14 @@ pub async fn update_incident(
         if c.is_empty() {
             return Ok(None);
         }
-        let mut write = update_write(actor, source, current, &c);
+        let mut write = update_write(actor, source, current, &c, state.clock.now());
         // A resolved incident whose severity, type or services change is decided again.
         if let Some(inputs) = &inputs
             && (c.severity.is_some() || c.incident_type.is_some() || c.services.is_some())
             && let Some(at) = resolved_at(current, events)
         {
             let mut pm = pm.clone();
-            if let Some(ev) = redecide(inputs, &write.incident, &mut pm, at, now()) {
+            if let Some(ev) = redecide(inputs, &write.incident, &mut pm, at, state.clock.now()) {
                 write.events.push(ev);
                 write.postmortem = Some(pm);
             }
@@ -58,8 +58,8 @@ fn update_write(
     source: Source,
     current: &Incident,
     c: &IncidentChanges,
+    now: Timestamp,
 ) -> IncidentWrite {
-    let now = now();
     let mut next = current.clone();
     let mut w_events = Vec::new();
     let mut notes = Vec::new();
@@ -163,7 +163,7 @@ pub async fn transition_incident(
     source: Source,
 ) -> Result<Incident, AppError> {
     actor.require(AccountRole::Responder)?;
-    let now = now();
+    let now = state.clock.now();
     let mut e = ValidationError::default();
     let to = match input.to.parse::<Status>() {
         Ok(s) => Some(s),
@@ -227,14 +227,18 @@ pub async fn transition_incident(
                 None => format!("Status changed from {} to {to}", current.status),
             };
             let mut write = IncidentWrite {
-                events: vec![draft_event(
-                    actor,
-                    source,
-                    EventKind::StatusChange,
-                    at,
-                    body,
-                    json!({"from": current.status, "to": to}),
-                )],
+                // Dated `at` (it may be back-dated), recorded now.
+                events: vec![EventDraft {
+                    created_at: now,
+                    ..draft_event(
+                        actor,
+                        source,
+                        EventKind::StatusChange,
+                        at,
+                        body,
+                        json!({"from": current.status, "to": to}),
+                    )
+                }],
                 participants: vec![actor.user.id],
                 ..IncidentWrite::new(next)
             };

@@ -47,7 +47,7 @@ impl JobKind for MaintenanceJob {
     }
 
     async fn run(state: &AppState, _: &Job, p: Step) -> Outcome {
-        advance(state, p, crate::actions::now()).await
+        advance(state, p, state.clock.now()).await
     }
 }
 

@@ -19,7 +19,6 @@ pub use ops::{
     get_maintenance, list_maintenances, post_update, reschedule,
 };
 
-use crate::actions::now;
 use crate::auth::Actor;
 use crate::jobs::new_job;
 use crate::status::notices::{Change, notice_job};
@@ -214,7 +213,7 @@ pub async fn schedule(
     }
     e.into_result(())?;
     let (starts, ends) = (starts.expect("valid"), ends.expect("valid"));
-    let now = now();
+    let now = state.clock.now();
     let mut m = Maintenance {
         id: 0,
         page_id: page.id,

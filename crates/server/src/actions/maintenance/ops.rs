@@ -10,7 +10,6 @@
 use super::{
     CANCELLED, ORDER, component_moves, component_notices, rank, status_at, text_for, time_jobs,
 };
-use crate::actions::{now, now_after};
 use crate::auth::Actor;
 use crate::status::notices::{Change, notice_job};
 use crate::{AppError, AppState};
@@ -139,7 +138,7 @@ async fn change(
             )));
         }
         let components = state.store.components(page.id).await?;
-        let now = now_after(m.updates.last().map(|u| u.at));
+        let now = state.clock.now_after(m.updates.last().map(|u| u.at));
         let mut d = decide(&m, &components, now)?;
         // The version this write makes names it.
         let key = format!("status:{}:maintenance:{id}:v{}", page.id, m.version + 1);
@@ -323,7 +322,9 @@ pub async fn reschedule(
     let ends = parse_time(&mut e, "ends_at", &input.ends_at, far);
     match (starts, ends) {
         (Some(s), Some(t)) if t <= s => e.push_conflict("ends_at", "must be after starts_at"),
-        (_, Some(t)) if t <= now() => e.push_conflict("ends_at", "must be in the future"),
+        (_, Some(t)) if t <= state.clock.now() => {
+            e.push_conflict("ends_at", "must be in the future")
+        }
         _ => {}
     }
     if let Some(v) = input.verify_minutes

@@ -2,7 +2,6 @@
 
 use super::today;
 use crate::actions::incident::{change_with, draft_event};
-use crate::actions::now;
 use crate::auth::Actor;
 use crate::{AppError, AppState};
 use debrief_core::access::AccountRole;
@@ -54,7 +53,7 @@ pub async fn create_item(
     let fields = input.apply(&ItemFields::blank(), true)?;
     check_refs(state, input).await?;
     let (_, events) = change_with(state, actor, r, None, false, |current, _, _| {
-        let now = now();
+        let now = state.clock.now();
         let mut write = IncidentWrite::new(current.clone());
         write.items.push(ItemWrite {
             id: None,
@@ -119,7 +118,7 @@ pub async fn update_item(
             return Ok(current);
         }
         let result = change_with(state, actor, r, None, false, |incident, _, _| {
-            let now = now();
+            let now = state.clock.now();
             let mut write = IncidentWrite::new(incident.clone());
             let body = if after.status != before.status {
                 match (&after.status, &after.wont_do_reason) {

@@ -20,7 +20,6 @@ mod workflow;
 pub use workflow::{ReviewInput, StepInput, review, step};
 
 use crate::actions::incident::change_with;
-use crate::actions::now;
 use crate::auth::Actor;
 use crate::{AppError, AppState};
 use debrief_core::access::AccountRole;
@@ -39,7 +38,7 @@ use view::PostmortemView;
 pub async fn today(state: &AppState) -> Result<jiff::civil::Date, AppError> {
     let cal = state.store.work_calendar().await?;
     let tz = cal.tz().unwrap_or(jiff::tz::TimeZone::UTC);
-    Ok(now().to_zoned(tz).date())
+    Ok(state.clock.now().to_zoned(tz).date())
 }
 
 /// Whether the actor leads the incident (its commander) or is an admin.
@@ -157,7 +156,7 @@ async fn waive_or_request(
         )));
     }
     change_with(state, actor, r, None, true, |current, events, pm| {
-        let now = now();
+        let now = state.clock.now();
         let mut pm = pm.clone();
         if pm.status == PmStatus::Published {
             return Err(AppError::Conflict(
@@ -260,7 +259,7 @@ pub async fn edit(
     }
     e.into_result(())?;
     change_with(state, actor, r, None, true, |current, _, pm| {
-        let now = now();
+        let now = state.clock.now();
         if !pm.status.has_document() {
             return Err(AppError::Conflict(format!(
                 "{} has no postmortem to edit (none is required)",

@@ -191,7 +191,7 @@ pub async fn build(
         )
         .await?;
     let key = key_timestamps(&incident, events);
-    let now = crate::actions::now();
+    let now = state.clock.now();
     let names: Vec<String> = users.iter().map(|u| u.name.clone()).collect();
     let people: Vec<&str> = names.iter().map(String::as_str).collect();
     let findings = debrief_core::blameless::check(&record.written_text(), &people);

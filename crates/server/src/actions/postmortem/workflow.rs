@@ -5,7 +5,6 @@ use super::decide::step_event;
 use super::view::{self, PostmortemView};
 use super::{check_version, move_incident, reread};
 use crate::actions::incident::change_with;
-use crate::actions::now;
 use crate::auth::Actor;
 use crate::{AppError, AppState};
 use debrief_core::access::AccountRole;
@@ -62,7 +61,7 @@ pub async fn step(
     let findings = current.findings.len();
     let approvals_now = current.approvals;
     change_with(state, actor, r, None, true, |incident, _, pm| {
-        let now = now();
+        let now = state.clock.now();
         check_version(pm, input.version)?;
         let to = check_step(pm.status, step).map_err(AppError::Conflict)?;
         let mut pm: Postmortem = pm.clone();
@@ -128,7 +127,7 @@ pub async fn step(
     .await?;
     if matches!(step, Step::Publish | Step::Reopen) {
         // The customer-facing summary shows on the status pages once published.
-        state.store.touch_pages_of(r.0, now()).await?;
+        state.store.touch_pages_of(r.0, state.clock.now()).await?;
         state.status.invalidate_all();
     }
     reread(state, actor, r).await
@@ -173,7 +172,7 @@ pub async fn review(
     let verdict = e.into_result(verdict)?.expect("validated");
     let reviews = state.store.reviews(r.0).await?;
     change_with(state, actor, r, None, true, |incident, _, pm| {
-        let now = now();
+        let now = state.clock.now();
         if !pm.reviewer_ids.contains(&actor.user.id) {
             return Err(AppError::Forbidden(format!(
                 "{} is not a reviewer of this postmortem",

@@ -202,7 +202,8 @@ async fn a_webhook_is_signed_retried_after_errors_and_delivered_once(backend: Ba
     // Arrange
     let flaky = WebhookReceiver::start().await;
     let healthy = WebhookReceiver::start().await;
-    let app = spawn_app_with(backend, fast_jobs).await;
+    // On a clock the test moves, with the production back-off (30 s, then 2 min, ±20 %).
+    let app = spawn_app_with(backend, crate::harness::manual_clock).await;
     let t = app.admin_token.as_str();
     let doc = document(&app).await;
     let created = app
@@ -239,7 +240,7 @@ async fn a_webhook_is_signed_retried_after_errors_and_delivered_once(backend: Ba
 
     // Act
     let data = json!({"incident": "INC-7", "due_at": "2026-11-23T09:00:00.000Z"});
-    let now = Timestamp::now();
+    let now = app.state.clock.now();
     let id = jobs::emit_webhook(
         &app.state,
         "postmortem.reminder",
@@ -250,13 +251,30 @@ async fn a_webhook_is_signed_retried_after_errors_and_delivered_once(backend: Ba
     .await
     .expect("emit");
 
+    app.settle().await;
+    // Not retried before its back-off has passed…
+    app.advance(jiff::SignedDuration::from_secs(20)).await;
+    let early = flaky.hits().len();
+    // …then retried after 30 s and after 2 more minutes (each with at most 20 % jitter).
+    let failed_list = app
+        .get("/api/v1/deliveries?status=failed&kind=webhook", t)
+        .await;
+    app.advance(jiff::SignedDuration::from_secs(20)).await;
+    app.advance(jiff::SignedDuration::from_secs(150)).await;
+
     // Assert: in between, the flaky endpoint's delivery is listed as failed with the reason,
     // without the URL's query.
     assert!(id.is_some());
-    let failed = wait_for_delivery(&app, "status=failed&kind=webhook", |d| {
-        d["summary"] == format!("postmortem.reminder to webhook {flaky_id}")
-    })
-    .await;
+    assert_eq!(early, 1, "one attempt before the back-off passed");
+    let failed = failed_list.2["items"]
+        .as_array()
+        .and_then(|items| {
+            items
+                .iter()
+                .find(|d| d["summary"] == format!("postmortem.reminder to webhook {flaky_id}"))
+        })
+        .unwrap_or_else(|| panic!("a failed delivery: {}", failed_list.2))
+        .clone();
     assert_eq!(
         failed["last_error"],
         format!("HTTP 500 from {}/hooks/debrief", flaky.address)

@@ -51,6 +51,16 @@ pub fn to_millis(ts: Timestamp) -> Timestamp {
     Timestamp::from_millisecond(ts.as_millisecond()).expect("a truncated timestamp is in range")
 }
 
+/// `t`, or a millisecond after `last` if `t` is not later: the time of a new update after one
+/// made at `last`, so the updates of one incident (or maintenance) are strictly in time order
+/// even when two land in the same millisecond or the clock went back.
+pub fn later_than(last: Option<Timestamp>, t: Timestamp) -> Timestamp {
+    match last {
+        Some(last) if last >= t => last + jiff::SignedDuration::from_millis(1),
+        _ => t,
+    }
+}
+
 /// Formats a timestamp as RFC 3339 in UTC with exactly three fractional digits.
 pub fn format_utc(ts: Timestamp) -> String {
     format!("{:.3}", to_millis(ts))
@@ -91,5 +101,31 @@ pub mod ts_opt {
         let s = Option::<String>::deserialize(d)?;
         s.map(|s| s.parse().map_err(serde::de::Error::custom))
             .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Timestamp, later_than};
+
+    fn t(s: &str) -> Timestamp {
+        s.parse().expect("a timestamp")
+    }
+
+    #[test]
+    fn a_new_update_is_strictly_after_the_last_one() {
+        let now = t("2026-11-21T10:00:00.500Z");
+        assert_eq!(later_than(None, now), now);
+        assert_eq!(later_than(Some(t("2026-11-21T10:00:00.499Z")), now), now);
+        assert_eq!(
+            later_than(Some(now), now),
+            t("2026-11-21T10:00:00.501Z"),
+            "the same millisecond"
+        );
+        assert_eq!(
+            later_than(Some(t("2026-11-21T10:00:02Z")), now),
+            t("2026-11-21T10:00:02.001Z"),
+            "a clock that went back"
+        );
     }
 }

@@ -45,9 +45,9 @@ impl Clock {
 
     /// Now, or a millisecond after `last` if that is not earlier: the time of a new update
     /// after one made at `last`, so the updates of one incident (or maintenance) are strictly
-    /// in time order (see [`crate::actions::later_than`]).
+    /// in time order (see [`debrief_core::later_than`]).
     pub fn now_after(&self, last: Option<Timestamp>) -> Timestamp {
-        crate::actions::later_than(last, self.now())
+        debrief_core::later_than(last, self.now())
     }
 
     /// The manual clock behind this one, to set and move; `None` for the system clock.

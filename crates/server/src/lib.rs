@@ -14,7 +14,9 @@
 //! - [`password`]: Argon2 on a bounded set of threads; sign-ins limited per client address.
 //! - [`actions`]: one function per domain command, shared by the API and the UI.
 //! - [`live`]: the hub that pushes new timeline events to server-sent-event streams.
-//! - [`api`], [`ui`]: the two faces of the server.
+//! - [`api`], [`ui`]: the two faces of the server; neither imports the other.
+//! - [`request`]: what both faces read from a request the same way (the incident reference,
+//!   list filters, event ids).
 //! - [`jobs`]: the job runner (e-mail, outgoing webhooks) and the functions that enqueue jobs.
 //! - `kinds`: the one list of job kinds the runner runs (each kind lives beside its work).
 //! - [`outbound`]: the one HTTP client for requests to URLs people gave, and the destination
@@ -31,8 +33,10 @@ pub mod jobs;
 mod kinds;
 pub mod limiter;
 pub mod live;
+pub mod markdown;
 pub mod outbound;
 pub mod password;
+pub mod request;
 pub mod state;
 pub mod status;
 pub mod ui;
@@ -113,6 +117,15 @@ pub async fn run(
     let _ = worker.await;
     let _ = reminders.await;
     served
+}
+
+impl AppState {
+    /// Builds the state around a connected, migrated store, with every job kind of
+    /// [`kinds`] (inside a Tokio runtime: on PostgreSQL it starts listening for other servers'
+    /// timeline events).
+    pub fn new(store: debrief_store::Store, config: ServerConfig) -> Self {
+        Self::with_kinds(store, config, kinds::registry())
+    }
 }
 
 /// Does at once what is due at the server's clock: the reminder scan, then every due job

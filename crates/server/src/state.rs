@@ -1,7 +1,7 @@
 //! What every handler can reach.
 
 use crate::cache::Caches;
-use crate::jobs::{Jobs, JobsConfig, SmtpConfig};
+use crate::jobs::{Jobs, JobsConfig, Registry, SmtpConfig};
 use crate::limiter::LoginLimiter;
 use crate::live::LiveHub;
 use crate::outbound::DestinationPolicy;
@@ -99,11 +99,11 @@ pub struct Shared {
 }
 
 impl AppState {
-    /// Builds the state around a connected, migrated store (inside a Tokio runtime: on
-    /// PostgreSQL it starts listening for other servers' timeline events).
-    pub fn new(store: Store, config: ServerConfig) -> Self {
+    /// Builds the state around a connected, migrated store, with the job kinds the worker runs
+    /// (`AppState::new`, where the server is assembled, passes every kind).
+    pub(crate) fn with_kinds(store: Store, config: ServerConfig, kinds: Registry) -> Self {
         Self(Arc::new(Shared {
-            jobs: Arc::new(Jobs::new(&config, crate::kinds::registry())),
+            jobs: Arc::new(Jobs::new(&config, kinds)),
             status: crate::status::Snapshots::for_store(
                 &store,
                 config.status_recheck,

@@ -78,15 +78,6 @@ impl SubscriberView {
     }
 }
 
-/// The subscriber a delivery's dedupe key names, if any.
-pub(crate) fn subscriber_of(key: &str) -> Option<i64> {
-    key.rsplit_once(":subscriber-")
-        .map(|(_, id)| id)
-        .or_else(|| key.strip_prefix(&format!("{EMAIL_KIND}:status-confirm:")))
-        .or_else(|| key.strip_prefix(&format!("{EMAIL_KIND}:{FAILING_KEY}:")))
-        .and_then(|id| id.parse().ok())
-}
-
 /// Lists a page's subscribers, oldest first, with their delivery failures (admins).
 pub async fn list_subscribers(
     state: &AppState,
@@ -105,7 +96,7 @@ pub async fn list_subscribers(
     let patterns: Vec<&str> = patterns.iter().map(String::as_str).collect();
     let mut failures: HashMap<i64, (i64, i64)> = HashMap::new();
     for (key, status) in state.store.failing_jobs(&patterns).await? {
-        if let Some(id) = subscriber_of(&key) {
+        if let Some(id) = crate::status::subscribers::subscriber_of(&key) {
             let f = failures.entry(id).or_default();
             match status.as_str() {
                 "dead" => f.1 += 1,
@@ -157,24 +148,4 @@ pub async fn remove_subscriber(
         page.slug
     );
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::subscriber_of;
-
-    #[test]
-    fn a_delivery_key_names_its_subscriber() {
-        assert_eq!(
-            subscriber_of("status_webhook:status:1:update:5:subscriber-12"),
-            Some(12)
-        );
-        assert_eq!(
-            subscriber_of("email:status:1:maintenance:3:v2:subscriber-4"),
-            Some(4)
-        );
-        assert_eq!(subscriber_of("email:status-confirm:9"), Some(9));
-        assert_eq!(subscriber_of("email:status-failing:7"), Some(7));
-        assert_eq!(subscriber_of("email:postmortem:3"), None);
-    }
 }

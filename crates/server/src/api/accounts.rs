@@ -1,8 +1,8 @@
 //! `/api/v1/users` and `/api/v1/tokens`.
 
-use super::input::ApiJson;
 use crate::actions::account::{self as act, NewTokenInput};
 use crate::auth::Actor;
+use crate::request::ApiJson;
 use crate::{AppError, AppState};
 use axum::Json;
 use axum::Router;

@@ -1,8 +1,8 @@
 //! `/api/v1/severities`, `/api/v1/services`, `/api/v1/teams`.
 
-use super::input::ApiJson;
 use crate::actions::catalog::{self as act, CatalogInput};
 use crate::auth::Actor;
+use crate::request::ApiJson;
 use crate::{AppError, AppState};
 use axum::Json;
 use axum::Router;

@@ -1,10 +1,10 @@
 //! `/api/v1/deliveries`: the job queue (e-mail, webhooks) with each job's state and last error,
 //! and retrying a failed or dead one. Admins only.
 
-use super::input::QueryPairs;
 use super::{Page, Skip};
 use crate::actions::delivery as act;
 use crate::auth::Actor;
+use crate::request::QueryPairs;
 use crate::{AppError, AppState};
 use axum::Json;
 use axum::Router;

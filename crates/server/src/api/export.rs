@@ -8,11 +8,11 @@
 //! object as `GET /incidents/{reference}/metrics` answers, whose fields the OpenAPI document
 //! and `docs/metrics.md` define.
 
-use super::incidents::parse_filter;
-use super::input::QueryPairs;
 use crate::actions::incident::key_timestamps;
 use crate::auth::Actor;
 use crate::header_value::{Disposition, content_disposition};
+use crate::request::QueryPairs;
+use crate::request::parse_filter;
 use crate::{AppError, AppState};
 use axum::Router;
 use axum::extract::State;

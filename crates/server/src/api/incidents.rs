@@ -1,9 +1,10 @@
 //! `/api/v1/incidents`: declare, list, get, update, transitions, roles, merge, participants,
 //! key timestamps and metrics.
 
-use super::input::{ApiJson, QueryPairs, RefPath, by_version_source, if_match};
 use crate::actions::incident::{self as act, RoleInput, TransitionInput, key_timestamps};
 use crate::auth::Actor;
+use crate::request::{ApiJson, QueryPairs, by_version_source, if_match};
+use crate::request::{RefPath, parse_filter};
 use crate::{AppError, AppState};
 use axum::Json;
 use axum::Router;
@@ -12,9 +13,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use debrief_core::access::AccountRole;
-use debrief_core::incident::{DeclareInput, Incident, UpdateInput, parse_time};
+use debrief_core::incident::{DeclareInput, Incident, UpdateInput};
 use debrief_core::metrics;
-use debrief_core::status::Status;
 use debrief_core::timeline::Source;
 use debrief_core::timestamps::{FIELDS, KeyTimestamps};
 use debrief_core::validation::ValidationError;
@@ -80,52 +80,6 @@ pub fn channel(headers: &HeaderMap) -> Source {
         Some("cli") => Source::Cli,
         _ => Source::Api,
     }
-}
-
-/// Parses list filters from query pairs.
-pub fn parse_filter(pairs: &[(String, String)]) -> Result<IncidentFilter, AppError> {
-    let mut e = ValidationError::default();
-    let mut f = IncidentFilter {
-        limit: 50,
-        ..Default::default()
-    };
-    for (k, v) in pairs {
-        let v = v.trim();
-        if v.is_empty() {
-            continue;
-        }
-        match k.as_str() {
-            "status" => {
-                for s in v.split(',') {
-                    match s.trim().parse::<Status>() {
-                        Ok(s) => f.statuses.push(s),
-                        Err(m) => e.push("status", m),
-                    }
-                }
-            }
-            "severity" => f.severities.extend(v.split(',').map(|s| s.trim().to_ascii_uppercase())),
-            "service" => f.service = Some(v.to_ascii_lowercase()),
-            "q" => f.text = Some(v.chars().take(200).collect()),
-            // Filters: any moment is a bound (a future one just matches nothing yet).
-            "from" => f.declared_from = parse_time(&mut e, "from", v, jiff::Timestamp::MAX),
-            "to" => f.declared_to = parse_time(&mut e, "to", v, jiff::Timestamp::MAX),
-            "private" => match v {
-                "true" => f.private = Some(true),
-                "false" => f.private = Some(false),
-                _ => e.push("private", "must be true or false"),
-            },
-            "cursor" => match v.parse::<i64>() {
-                Ok(n) if n > 0 => f.before = Some(n),
-                _ => e.push("cursor", "must be the next_cursor of a previous page"),
-            },
-            "limit" => match v.parse::<i64>() {
-                Ok(n) if (1..=200).contains(&n) => f.limit = n,
-                _ => e.push("limit", "must be a whole number from 1 to 200"),
-            },
-            other => e.push(other, "unknown filter; use status, severity, service, q, from, to, private, cursor, limit"),
-        }
-    }
-    e.into_result(f).map_err(Into::into)
 }
 
 async fn list_incidents(

@@ -4,9 +4,9 @@
 //! `bucket` `week` or `month`; by default the last 90 days by month. The definitions are in
 //! [`debrief_core::learning`].
 
-use super::input::QueryPairs;
 use crate::actions::insights;
 use crate::auth::Actor;
+use crate::request::QueryPairs;
 use crate::{AppError, AppState};
 use axum::extract::State;
 use axum::routing::get;

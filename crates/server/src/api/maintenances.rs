@@ -1,12 +1,12 @@
 //! `/api/v1/status-pages/{slug}/maintenances`: scheduling maintenance, and what operators do
 //! with it afterwards (updates, early completion, a new window, cancellation).
 
-use super::input::{ApiJson, OptionalJson};
 use crate::actions::maintenance::{
     self as act, CancelInput, CompleteInput, MaintenanceInput, MaintenanceUpdateInput,
     RescheduleInput,
 };
 use crate::auth::Actor;
+use crate::request::{ApiJson, OptionalJson};
 use crate::{AppError, AppState};
 use axum::Json;
 use axum::Router;

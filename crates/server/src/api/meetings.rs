@@ -1,10 +1,11 @@
 //! Meetings of postmortems, the recurring postmortem review, and calendar feeds.
 
 use super::incidents::channel;
-use super::input::{ApiJson, ApiQuery, RefPath};
 use crate::actions::meetings::{self as act, MeetingInput, SeriesInput};
 use crate::auth::Actor;
 use crate::header_value::{Disposition, content_disposition};
+use crate::request::RefPath;
+use crate::request::{ApiJson, ApiQuery};
 use crate::{AppError, AppState};
 use axum::Json;
 use axum::Router;

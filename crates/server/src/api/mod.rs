@@ -9,7 +9,6 @@ pub mod catalog;
 pub mod deliveries;
 pub mod export;
 pub mod incidents;
-pub mod input;
 pub mod insights;
 pub mod maintenances;
 pub mod meetings;

@@ -1,8 +1,8 @@
 //! `/api/v1/postmortem-policy`: read, save, and try out the postmortem policy.
 
-use super::input::ApiJson;
 use crate::actions::policy::{self as act, EvaluateInput};
 use crate::auth::Actor;
+use crate::request::ApiJson;
 use crate::{AppError, AppState};
 use axum::Json;
 use axum::Router;

@@ -1,7 +1,6 @@
 //! Postmortems, action items, templates, the working calendar and the blameless check.
 
 use super::incidents::channel;
-use super::input::{ApiJson, ApiQuery, RefPath, by_version_source, if_match};
 use crate::actions::postmortem::items::{self, BoardQuery};
 use crate::actions::postmortem::view::{PostmortemView, postmortem_view};
 use crate::actions::postmortem::{
@@ -9,6 +8,8 @@ use crate::actions::postmortem::{
 };
 use crate::auth::Actor;
 use crate::header_value::{Disposition, content_disposition};
+use crate::request::RefPath;
+use crate::request::{ApiJson, ApiQuery, by_version_source, if_match};
 use crate::{AppError, AppState};
 use axum::Json;
 use axum::Router;
@@ -550,7 +551,7 @@ async fn blameless_check(
     let findings = debrief_core::blameless::check(&input.text, &names);
     let mut answer = json!({"findings": findings, "count": findings.len()});
     if input.render {
-        answer["html"] = json!(crate::actions::postmortem::view::markdown(&input.text));
+        answer["html"] = json!(crate::markdown::to_html(&input.text));
     }
     Ok(Json(answer))
 }

@@ -1,9 +1,10 @@
 //! `/api/v1/status-pages`: pages, components and their history; publishing incident updates.
 
 use super::incidents::channel;
-use super::input::{ApiJson, RefPath};
 use crate::actions::status_pages::{self as act, ComponentInput, PageInput, PublishInput};
 use crate::auth::Actor;
+use crate::request::ApiJson;
+use crate::request::RefPath;
 use crate::{AppError, AppState};
 use axum::Json;
 use axum::Router;

@@ -9,9 +9,9 @@
 //! first gets the events recorded since that one, then the live ones; when too many were missed
 //! it gets one `event: reload` instead.
 
-use super::input::RefPath;
 use crate::auth::Actor;
 use crate::live::LiveEvent;
+use crate::request::RefPath;
 use crate::{AppError, AppState};
 use axum::Router;
 use axum::extract::State;

@@ -1,9 +1,10 @@
 //! `/api/v1/incidents/{reference}/timeline`: add, list, edit, star, revisions.
 
 use super::incidents::channel;
-use super::input::{ApiJson, RefPath};
 use crate::actions::timeline as act;
 use crate::auth::Actor;
+use crate::request::ApiJson;
+use crate::request::RefPath;
 use crate::{AppError, AppState};
 use axum::Json;
 use axum::Router;
@@ -34,12 +35,6 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// An event id from a path segment; anything else is a 404.
-pub(crate) fn event_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse()
-        .map_err(|_| AppError::NotFound(format!("timeline event '{raw}'")))
-}
-
 async fn add_event(
     State(state): State<AppState>,
     actor: Actor,
@@ -67,7 +62,12 @@ async fn get_event(
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Json<TimelineEvent>, AppError> {
     state.store.incident(r.0, actor.viewer()).await?;
-    Ok(Json(state.store.event(r.0, event_id(&id)?).await?))
+    Ok(Json(
+        state
+            .store
+            .event(r.0, crate::request::event_id(&id)?)
+            .await?,
+    ))
 }
 
 async fn edit_event(
@@ -78,7 +78,7 @@ async fn edit_event(
     ApiJson(input): ApiJson<EditEventInput>,
 ) -> Result<Json<TimelineEvent>, AppError> {
     Ok(Json(
-        act::edit_event(&state, &actor, r, event_id(&id)?, &input).await?,
+        act::edit_event(&state, &actor, r, crate::request::event_id(&id)?, &input).await?,
     ))
 }
 
@@ -89,7 +89,7 @@ async fn star_event(
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Json<TimelineEvent>, AppError> {
     Ok(Json(
-        act::star_event(&state, &actor, r, event_id(&id)?, true).await?,
+        act::star_event(&state, &actor, r, crate::request::event_id(&id)?, true).await?,
     ))
 }
 
@@ -100,7 +100,7 @@ async fn unstar_event(
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Json<TimelineEvent>, AppError> {
     Ok(Json(
-        act::star_event(&state, &actor, r, event_id(&id)?, false).await?,
+        act::star_event(&state, &actor, r, crate::request::event_id(&id)?, false).await?,
     ))
 }
 
@@ -111,7 +111,7 @@ async fn list_revisions(
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Json<Value>, AppError> {
     state.store.incident(r.0, actor.viewer()).await?;
-    let id = event_id(&id)?;
+    let id = crate::request::event_id(&id)?;
     let current = state.store.event(r.0, id).await?;
     let revisions: Vec<EventRevision> = state.store.event_revisions(id).await?;
     Ok(Json(json!({"current": current, "revisions": revisions})))

@@ -2,9 +2,9 @@
 //! secret is shown once, in the answer to the creation, and never again.
 
 use super::deliveries::Delivery;
-use super::input::ApiJson;
 use crate::actions::delivery::{self as act, NewWebhookInput};
 use crate::auth::Actor;
+use crate::request::ApiJson;
 use crate::{AppError, AppState};
 use axum::Json;
 use axum::Router;

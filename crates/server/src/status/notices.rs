@@ -467,7 +467,7 @@ impl JobKind for SubscriberWebhookJob {
     }
 
     async fn given_up(state: &AppState, job: &Job, reason: &str) {
-        let Some(id) = crate::actions::subscribers::subscriber_of(&job.dedupe_key) else {
+        let Some(id) = crate::status::subscribers::subscriber_of(&job.dedupe_key) else {
             return;
         };
         if let Err(e) = super::subscribers::tell_contact_of_failure(state, id, reason).await {

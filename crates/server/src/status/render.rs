@@ -218,7 +218,7 @@ fn incident_view(i: &v2::Incident, tz: &jiff::tz::TimeZone) -> IncidentView {
         updates: update_views(&updates, tz),
         postmortem: postmortem
             .first()
-            .map(|u| crate::actions::postmortem::view::markdown(&u.body)),
+            .map(|u| crate::markdown::to_html(&u.body)),
     }
 }
 

@@ -93,7 +93,7 @@ pub(super) fn base(state: &AppState, page: &StatusPage) -> String {
 pub async fn subscribe(
     State(state): State<AppState>,
     Path(slug): Path<String>,
-    crate::api::input::ApiJson(input): crate::api::input::ApiJson<SubscribeInput>,
+    crate::request::ApiJson(input): crate::request::ApiJson<SubscribeInput>,
 ) -> Result<Response, AppError> {
     let message = accept(&state, &slug, &input).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({"message": message}))).into_response())
@@ -398,4 +398,33 @@ pub async fn unsubscribe(
         None,
     )
     .into_response())
+}
+
+/// The subscriber a delivery's dedupe key names, if any.
+pub(crate) fn subscriber_of(key: &str) -> Option<i64> {
+    key.rsplit_once(":subscriber-")
+        .map(|(_, id)| id)
+        .or_else(|| key.strip_prefix(&format!("{}:status-confirm:", crate::jobs::EMAIL_KIND)))
+        .or_else(|| key.strip_prefix(&format!("{}:{FAILING_KEY}:", crate::jobs::EMAIL_KIND)))
+        .and_then(|id| id.parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::subscriber_of;
+
+    #[test]
+    fn a_delivery_key_names_its_subscriber() {
+        assert_eq!(
+            subscriber_of("status_webhook:status:1:update:5:subscriber-12"),
+            Some(12)
+        );
+        assert_eq!(
+            subscriber_of("email:status:1:maintenance:3:v2:subscriber-4"),
+            Some(4)
+        );
+        assert_eq!(subscriber_of("email:status-confirm:9"), Some(9));
+        assert_eq!(subscriber_of("email:status-failing:7"), Some(7));
+        assert_eq!(subscriber_of("email:postmortem:3"), None);
+    }
 }

@@ -7,8 +7,8 @@ use super::view::{EventView, IncidentRow, MetricRow, TimeView, TimestampRow};
 use crate::AppState;
 use crate::actions::incident::{self as act, RoleInput, TransitionInput, key_timestamps};
 use crate::actions::timeline as tl;
-use crate::api::incidents::parse_filter;
-use crate::api::input::RefPath;
+use crate::request::RefPath;
+use crate::request::parse_filter;
 use crate::ui::form::CsrfForm;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -402,7 +402,7 @@ async fn star_event(
     Path((_, id)): Path<(String, String)>,
     CsrfForm(p): CsrfForm,
 ) -> Result<Response, UiError> {
-    let id = crate::api::timeline::event_id(&id)?;
+    let id = crate::request::event_id(&id)?;
     tl::star_event(&state, &actor.0, r, id, field(&p, "starred") == "1").await?;
     Ok(back(r))
 }
@@ -433,7 +433,7 @@ async fn edit_event(
     Path((_, id)): Path<(String, String)>,
     CsrfForm(p): CsrfForm,
 ) -> Result<Response, UiError> {
-    let id = crate::api::timeline::event_id(&id)?;
+    let id = crate::request::event_id(&id)?;
     let input = debrief_core::timeline::EditEventInput {
         body: opt(&p, "body"),
         at: opt(&p, "at"),

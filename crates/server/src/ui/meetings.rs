@@ -6,7 +6,7 @@ use super::session::{UiActor, UiError};
 use super::view::TimeView;
 use crate::AppState;
 use crate::actions::postmortem::view::postmortem_view;
-use crate::api::input::RefPath;
+use crate::request::RefPath;
 use crate::ui::form::CsrfForm;
 use askama::Template;
 use askama_web::WebTemplate;

@@ -8,7 +8,7 @@ use crate::AppState;
 use crate::actions::postmortem::items::{self, BoardQuery};
 use crate::actions::postmortem::view::{PostmortemView, postmortem_view};
 use crate::actions::postmortem::{self as act, EditInput, ReasonInput, ReviewInput, StepInput};
-use crate::api::input::RefPath;
+use crate::request::RefPath;
 use crate::ui::form::CsrfForm;
 use askama::Template;
 use askama_web::WebTemplate;

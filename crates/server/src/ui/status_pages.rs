@@ -8,7 +8,7 @@ use crate::actions::status_pages::{
     self as act, COMPONENT_STATES, ComponentInput, ComponentState, PageInput, PublishInput,
     UPDATE_STATUSES,
 };
-use crate::api::input::RefPath;
+use crate::request::RefPath;
 use crate::ui::form::CsrfForm;
 use askama::Template;
 use askama_web::WebTemplate;

@@ -81,7 +81,7 @@ async fn advance(state: &AppState, p: Step, now: Timestamp) -> Outcome {
             Err(e) => return Outcome::Retry(e.to_string()),
         };
         let (states, previous) = component_moves(&m, &components, target);
-        let at = crate::actions::later_than(m.updates.last().map(|u| u.at), now);
+        let at = debrief_core::later_than(m.updates.last().map(|u| u.at), now);
         let mut next = m.clone();
         next.status = target.to_string();
         next.previous_states = previous;

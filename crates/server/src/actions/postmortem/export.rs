@@ -1,6 +1,7 @@
 //! The postmortem as one Markdown document, and as a printable HTML page made from it.
 
-use super::view::{PostmortemView, markdown};
+use super::view::PostmortemView;
+use crate::markdown::to_html as markdown;
 use debrief_core::Timestamp;
 use std::fmt::Write;
 

@@ -109,19 +109,6 @@ pub struct PostmortemView {
     pub findings: Vec<debrief_core::blameless::Finding>,
 }
 
-/// Renders Markdown to HTML that cannot carry script: raw HTML is dropped, dangerous link
-/// schemes (`javascript:`, non-image `data:`) are removed.
-pub fn markdown(md: &str) -> String {
-    let mut o = comrak::Options::default();
-    o.extension.table = true;
-    o.extension.strikethrough = true;
-    o.extension.autolink = true;
-    o.extension.tasklist = true;
-    o.extension.footnotes = true;
-    o.render.r#unsafe = false;
-    comrak::markdown_to_html(md, &o)
-}
-
 /// Whether an event belongs in the postmortem's timeline: starred, or a key moment.
 fn is_key(e: &TimelineEvent) -> bool {
     e.starred
@@ -206,10 +193,10 @@ pub async fn build(
                 title: s.title.clone(),
                 prompt: s.prompt.clone(),
                 body: s.body.clone(),
-                html: markdown(&s.body),
+                html: crate::markdown::to_html(&s.body),
             })
             .collect(),
-        customer_summary_html: markdown(&record.customer_summary),
+        customer_summary_html: crate::markdown::to_html(&record.customer_summary),
         owner: record.owner_id.and_then(person),
         facilitator: record.facilitator_id.and_then(person),
         reviewers: record

@@ -1,12 +1,18 @@
-//! Extractors that turn bad input into clear problem documents instead of axum's plain text.
+//! What the faces of the server (the JSON API, the web UI, the public status pages) read from
+//! a request the same way: JSON bodies and query strings whose problems become clear problem
+//! documents instead of axum's plain text, versions (`If-Match`, a body's `version`), the
+//! incident reference in the path, the filters of an incident list, a timeline event's id.
+//! The faces import this; none imports another.
 
 use crate::AppError;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header;
 use axum::http::request::Parts;
-use debrief_core::incident::IncidentRef;
+use debrief_core::incident::{IncidentRef, parse_time};
+use debrief_core::status::Status;
 use debrief_core::validation::ValidationError;
+use debrief_store::incident::IncidentFilter;
 use serde::de::DeserializeOwned;
 
 /// Whether the body is declared JSON (`application/json` or `…+json`).
@@ -154,26 +160,6 @@ fn integral_numbers_as_integers(value: &mut serde_json::Value) {
     }
 }
 
-/// An incident reference from the path (`INC-42`).
-pub struct RefPath(pub IncidentRef);
-
-impl<S: Send + Sync> FromRequestParts<S> for RefPath {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let path = parts.uri.path().to_string();
-        let segment = path
-            .split('/')
-            .skip_while(|s| *s != "incidents")
-            .nth(1)
-            .ok_or_else(|| AppError::NotFound("incident".into()))?;
-        segment
-            .parse()
-            .map(RefPath)
-            .map_err(|m: String| AppError::NotFound(format!("incident: {m}")))
-    }
-}
-
 /// The `If-Match` header as a version number, if sent. `*` (any current version, RFC 9110)
 /// names none.
 pub fn if_match(headers: &axum::http::HeaderMap) -> Result<Option<i64>, AppError> {
@@ -235,4 +221,76 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
             .map_err(|e| AppError::BadRequest(e.body_text()))?;
         Ok(ApiQuery(v))
     }
+}
+
+/// An incident reference from the path (`INC-42`).
+pub struct RefPath(pub IncidentRef);
+
+impl<S: Send + Sync> FromRequestParts<S> for RefPath {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let path = parts.uri.path().to_string();
+        let segment = path
+            .split('/')
+            .skip_while(|s| *s != "incidents")
+            .nth(1)
+            .ok_or_else(|| AppError::NotFound("incident".into()))?;
+        segment
+            .parse()
+            .map(RefPath)
+            .map_err(|m: String| AppError::NotFound(format!("incident: {m}")))
+    }
+}
+
+/// Parses list filters from query pairs.
+pub fn parse_filter(pairs: &[(String, String)]) -> Result<IncidentFilter, AppError> {
+    let mut e = ValidationError::default();
+    let mut f = IncidentFilter {
+        limit: 50,
+        ..Default::default()
+    };
+    for (k, v) in pairs {
+        let v = v.trim();
+        if v.is_empty() {
+            continue;
+        }
+        match k.as_str() {
+            "status" => {
+                for s in v.split(',') {
+                    match s.trim().parse::<Status>() {
+                        Ok(s) => f.statuses.push(s),
+                        Err(m) => e.push("status", m),
+                    }
+                }
+            }
+            "severity" => f.severities.extend(v.split(',').map(|s| s.trim().to_ascii_uppercase())),
+            "service" => f.service = Some(v.to_ascii_lowercase()),
+            "q" => f.text = Some(v.chars().take(200).collect()),
+            // Filters: any moment is a bound (a future one just matches nothing yet).
+            "from" => f.declared_from = parse_time(&mut e, "from", v, jiff::Timestamp::MAX),
+            "to" => f.declared_to = parse_time(&mut e, "to", v, jiff::Timestamp::MAX),
+            "private" => match v {
+                "true" => f.private = Some(true),
+                "false" => f.private = Some(false),
+                _ => e.push("private", "must be true or false"),
+            },
+            "cursor" => match v.parse::<i64>() {
+                Ok(n) if n > 0 => f.before = Some(n),
+                _ => e.push("cursor", "must be the next_cursor of a previous page"),
+            },
+            "limit" => match v.parse::<i64>() {
+                Ok(n) if (1..=200).contains(&n) => f.limit = n,
+                _ => e.push("limit", "must be a whole number from 1 to 200"),
+            },
+            other => e.push(other, "unknown filter; use status, severity, service, q, from, to, private, cursor, limit"),
+        }
+    }
+    e.into_result(f).map_err(Into::into)
+}
+
+/// An event id from a path segment; anything else is a 404.
+pub fn event_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse()
+        .map_err(|_| AppError::NotFound(format!("timeline event '{raw}'")))
 }

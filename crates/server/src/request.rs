@@ -275,18 +275,34 @@ pub fn parse_filter(pairs: &[(String, String)]) -> Result<IncidentFilter, AppErr
                 "false" => f.private = Some(false),
                 _ => e.push("private", "must be true or false"),
             },
-            "cursor" => match v.parse::<i64>() {
-                Ok(n) if n > 0 => f.before = Some(n),
-                _ => e.push("cursor", "must be the next_cursor of a previous page"),
-            },
-            "limit" => match v.parse::<i64>() {
-                Ok(n) if (1..=200).contains(&n) => f.limit = n,
-                _ => e.push("limit", "must be a whole number from 1 to 200"),
-            },
+            "cursor" => f.before = page_cursor(&mut e, v).or(f.before),
+            "limit" => f.limit = page_limit(&mut e, v).unwrap_or(f.limit),
             other => e.push(other, "unknown filter; use status, severity, service, q, from, to, private, cursor, limit"),
         }
     }
     e.into_result(f).map_err(Into::into)
+}
+
+/// A list's `cursor`: the `next_cursor` of the page before.
+pub fn page_cursor(e: &mut ValidationError, v: &str) -> Option<i64> {
+    match v.parse::<i64>() {
+        Ok(n) if n > 0 => Some(n),
+        _ => {
+            e.push("cursor", "must be the next_cursor of a previous page");
+            None
+        }
+    }
+}
+
+/// A list's `limit`: how many items a page holds, 1 to 200.
+pub fn page_limit(e: &mut ValidationError, v: &str) -> Option<i64> {
+    match v.parse::<i64>() {
+        Ok(n) if (1..=200).contains(&n) => Some(n),
+        _ => {
+            e.push("limit", "must be a whole number from 1 to 200");
+            None
+        }
+    }
 }
 
 /// An event id from a path segment; anything else is a 404.

@@ -5,6 +5,7 @@ use super::{Page, Skip};
 use crate::actions::delivery as act;
 use crate::auth::Actor;
 use crate::request::QueryPairs;
+use crate::request::{page_cursor, page_limit};
 use crate::{AppError, AppState};
 use axum::Json;
 use axum::Router;
@@ -81,14 +82,8 @@ fn parse_filter(pairs: &[(String, String)]) -> Result<JobFilter, AppError> {
                 Err(m) => e.push("status", m),
             },
             "kind" => f.kind = Some(v.chars().take(100).collect()),
-            "cursor" => match v.parse::<i64>() {
-                Ok(n) if n > 0 => f.before = Some(n),
-                _ => e.push("cursor", "must be the next_cursor of a previous page"),
-            },
-            "limit" => match v.parse::<i64>() {
-                Ok(n) if (1..=200).contains(&n) => f.limit = n,
-                _ => e.push("limit", "must be a whole number from 1 to 200"),
-            },
+            "cursor" => f.before = page_cursor(&mut e, v).or(f.before),
+            "limit" => f.limit = page_limit(&mut e, v).unwrap_or(f.limit),
             other => e.push(other, "unknown filter; use status, kind, cursor, limit"),
         }
     }

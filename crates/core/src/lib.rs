@@ -43,6 +43,7 @@ pub mod statuspage;
 pub mod timeline;
 pub mod timestamps;
 pub mod validation;
+pub mod workflow;
 
 pub use jiff::Timestamp;
 

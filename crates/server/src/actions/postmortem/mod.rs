@@ -24,10 +24,11 @@ use crate::auth::Actor;
 use crate::{AppError, AppState};
 use debrief_core::access::AccountRole;
 use debrief_core::incident::{Incident, IncidentRef};
-use debrief_core::postmortem::{PmStatus, Postmortem};
+use debrief_core::postmortem::{PmStatus, Postmortem, Step};
 use debrief_core::status::Status;
 use debrief_core::timeline::{EventKind, Source};
 use debrief_core::validation::{ValidationError, optional_text, required_text};
+use debrief_core::workflow::{StepFacts, check_editable, take_step};
 use debrief_store::incident::IncidentWrite;
 use decide::{PolicyInputs, redecide, step_event};
 use serde_json::json;
@@ -271,16 +272,8 @@ pub async fn edit(
         let mut notes = Vec::new();
         let writes = input.sections.as_ref().is_some_and(|s| !s.is_empty())
             || input.customer_summary.is_some();
-        if writes && matches!(pm.status, PmStatus::InReview | PmStatus::Published) {
-            return Err(AppError::Conflict(format!(
-                "the postmortem is {}; {}",
-                pm.status,
-                if pm.status == PmStatus::InReview {
-                    "a reviewer must request changes before it is edited"
-                } else {
-                    "reopen it before editing"
-                }
-            )));
+        if writes {
+            check_editable(pm.status).map_err(AppError::Conflict)?;
         }
         let mut bad = ValidationError::default();
         for (key, body) in input.sections.iter().flatten() {
@@ -332,17 +325,21 @@ pub async fn edit(
             return Ok(None);
         }
         let mut write = IncidentWrite::new(current.clone());
+        // The first edit of the text starts the draft, as the step would.
         if !notes.is_empty() && pm.status == PmStatus::Required {
-            pm.status = PmStatus::Draft;
-            pm.drafted_at = Some(now);
+            let started = take_step(&pm, Step::StartDraft, &StepFacts::default(), now)
+                .map_err(AppError::Conflict)?;
+            pm = started.postmortem;
             write.events.push(step_event(
                 actor,
                 source,
                 now,
-                format!("{} started the postmortem draft", actor.user.name),
-                json!({"action": "start_draft", "status": "draft"}),
+                format!("{} {}", actor.user.name, started.verb),
+                json!({"action": "start_draft", "status": pm.status}),
             ));
-            move_incident(&mut write, actor, source, now, Status::Postmortem);
+            if let Some(to) = started.incident_to {
+                move_incident(&mut write, actor, source, now, to);
+            }
         }
         let mut what = Vec::new();
         if !notes.is_empty() {

@@ -9,10 +9,10 @@ use crate::auth::Actor;
 use crate::{AppError, AppState};
 use debrief_core::access::AccountRole;
 use debrief_core::incident::IncidentRef;
-use debrief_core::postmortem::{PmStatus, Postmortem, Step, Verdict, approvals, check_step};
-use debrief_core::status::Status;
+use debrief_core::postmortem::{PmStatus, Step, Verdict, approvals};
 use debrief_core::timeline::Source;
 use debrief_core::validation::{ValidationError, optional_text};
+use debrief_core::workflow::{StepFacts, StepOutcome, take_step};
 use debrief_store::incident::IncidentWrite;
 use debrief_store::postmortem::NewReview;
 use serde_json::json;
@@ -63,52 +63,20 @@ pub async fn step(
     change_with(state, actor, r, None, true, |incident, _, pm| {
         let now = state.clock.now();
         check_version(pm, input.version)?;
-        let to = check_step(pm.status, step).map_err(AppError::Conflict)?;
-        let mut pm: Postmortem = pm.clone();
-        let mut write = IncidentWrite::new(incident.clone());
-        let verb = match step {
-            Step::StartDraft => {
-                pm.drafted_at.get_or_insert(now);
-                move_incident(&mut write, actor, source, now, Status::Postmortem);
-                "started the postmortem draft"
-            }
-            Step::Submit => {
-                if pm.approvals_required > 0 && pm.reviewer_ids.len() < pm.approvals_required as usize {
-                    return Err(AppError::Conflict(format!(
-                        "choose at least {} reviewer(s) before submitting",
-                        pm.approvals_required
-                    )));
-                }
-                pm.drafted_at.get_or_insert(now);
-                pm.submitted_at = Some(now);
-                pm.review_round += 1;
-                move_incident(&mut write, actor, source, now, Status::Postmortem);
-                "submitted the postmortem for review"
-            }
-            Step::Publish => {
-                if (approvals_now as i64) < pm.approvals_required {
-                    return Err(AppError::Conflict(format!(
-                        "publishing needs {} approval(s); it has {approvals_now}",
-                        pm.approvals_required
-                    )));
-                }
-                if findings > 0 && !input.acknowledge_findings {
-                    return Err(AppError::Conflict(format!(
-                        "the blameless check has {findings} open finding(s); reword them or publish with acknowledge_findings: true"
-                    )));
-                }
-                pm.lint_acknowledged = findings > 0;
-                pm.published_at = Some(now);
-                move_incident(&mut write, actor, source, now, Status::FollowUp);
-                "published the postmortem"
-            }
-            Step::Reopen => {
-                pm.published_at = None;
-                "reopened the postmortem"
-            }
-            Step::RequestChanges => unreachable!("reviews go through review()"),
+        let facts = StepFacts {
+            approvals: approvals_now,
+            open_findings: findings,
+            acknowledge_findings: input.acknowledge_findings,
         };
-        pm.status = to;
+        let StepOutcome {
+            postmortem: pm,
+            incident_to,
+            verb,
+        } = take_step(pm, step, &facts, now).map_err(AppError::Conflict)?;
+        let mut write = IncidentWrite::new(incident.clone());
+        if let Some(to) = incident_to {
+            move_incident(&mut write, actor, source, now, to);
+        }
         let body = match &message {
             Some(m) => format!("{} {verb}: {m}", actor.user.name),
             None => format!("{} {verb}", actor.user.name),
@@ -118,7 +86,7 @@ pub async fn step(
             source,
             now,
             body,
-            json!({"action": input.step, "status": to, "findings_acknowledged": pm.lint_acknowledged && step == Step::Publish}),
+            json!({"action": input.step, "status": pm.status, "findings_acknowledged": pm.lint_acknowledged && step == Step::Publish}),
         ));
         write.participants.push(actor.user.id);
         write.postmortem = Some(pm);

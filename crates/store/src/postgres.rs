@@ -111,6 +111,11 @@ pub(crate) async fn migrate(pool: &AnyPool) -> StoreResult<()> {
 /// The channel that carries committed timeline events between servers.
 const CHANNEL: &str = "debrief_timeline";
 
+/// Sends a notice on channel `$1` for each string of the JSON array `$2`, in order.
+const NOTIFY_EACH: &str =
+    "SELECT pg_notify($1, n.value) FROM json_array_elements_text($2::json) WITH ORDINALITY AS n(value, k) \
+     ORDER BY n.k";
+
 /// A committed timeline event announced by some server sharing the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EventNotice {
@@ -181,6 +186,25 @@ impl crate::Store {
     pub async fn notify_event(&self, notice: EventNotice) -> StoreResult<()> {
         let payload = serde_json::to_string(&notice).expect("a notice serializes");
         self.notify(CHANNEL, payload).await
+    }
+
+    /// Announces several committed events in one statement, one round trip, in order
+    /// (PostgreSQL only; a no-op on SQLite).
+    pub async fn notify_events(&self, notices: &[EventNotice]) -> StoreResult<()> {
+        if self.backend() != crate::Backend::Postgres || notices.is_empty() {
+            return Ok(());
+        }
+        let payloads: Vec<String> = notices
+            .iter()
+            .map(|n| serde_json::to_string(n).expect("a notice serializes"))
+            .collect();
+        let list = serde_json::to_string(&payloads).expect("strings serialize");
+        sqlx::query(NOTIFY_EACH)
+            .bind(CHANNEL)
+            .bind(list)
+            .execute(self.writer())
+            .await?;
+        Ok(())
     }
 
     /// Listens for announced events (PostgreSQL only; `None` on SQLite, where one server is all).

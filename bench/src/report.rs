@@ -184,6 +184,21 @@ pub fn backend(r: &BackendReport) -> String {
             ratio(b.throughput, st.throughput),
         );
     }
+    for row in &r.rows {
+        if let Some(g) = &row.grouped {
+            let _ = writeln!(
+                s,
+                "  with group commit (declarations waiting for the writer share one transaction), c={}: \
+                 {} req/s, p50 {:.3} ms, p99 {:.3} ms, {} errors; debrief / grouped {}",
+                row.concurrency,
+                thousands(g.throughput),
+                g.p50_ms,
+                g.p99_ms,
+                g.errors,
+                ratio(row.debrief.throughput, g.throughput),
+            );
+        }
+    }
     for row in r
         .rows
         .iter()

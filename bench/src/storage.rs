@@ -7,8 +7,8 @@
 //! - PostgreSQL (sqlx, one `PgConnection` per worker, on a 2-thread runtime like `debrief serve`):
 //!   a declaration is one statement with data-modifying CTEs (number, incident, participant,
 //!   commander role, `declared` and `role_change` events); a timeline event is the visibility
-//!   read then one statement (event and participant); get and list are the row read(s) then the
-//!   roles of the rows.
+//!   read then one statement (event and participant); get is the row then its roles; a list page
+//!   is one statement whose rows bring their roles as JSON.
 //! - SQLite (rusqlite, one thread per worker): writes share one writer connection in WAL mode
 //!   with `synchronous=NORMAL` behind a mutex, one statement per row in a `BEGIN IMMEDIATE`
 //!   transaction, with automatic checkpoints off and a checkpoint every 500 ms on another
@@ -81,6 +81,11 @@ const LITE_ROLE: &str = "INSERT INTO incident_roles (incident_id, role, user_id,
 const LITE_EVENT: &str = "INSERT INTO timeline_events (incident_id, kind, at, source, author_id, body, links, data, \
      starred, revision, created_at) VALUES (?1, ?2, ?3, 'api', ?4, ?5, '[]', ?6, 0, 1, ?3) RETURNING id";
 
+/// Debrief's roles column of a PostgreSQL list (`ROLES_JSON`).
+const PG_ROLES_JSON: &str = "(SELECT json_agg(json_build_array(r.role, u.id, u.name, u.email) \
+     ORDER BY r.role)::text FROM incident_roles r JOIN users u ON u.id = r.user_id \
+     WHERE r.incident_id = i.id) AS roles";
+
 /// The page size of `load::LIST_QUERY`.
 const LIST_LIMIT: usize = 50;
 
@@ -93,7 +98,14 @@ struct ReadSql {
 }
 
 fn read_sql(scenario: Scenario, backend: Backend) -> ReadSql {
-    let (rows, roles) = read_sql_pg(scenario);
+    let (mut rows, roles) = read_sql_pg(scenario);
+    if backend == Backend::Postgres && scenario == Scenario::List {
+        // Debrief's PostgreSQL list is one statement: each row brings its roles as JSON.
+        rows = rows.replace(
+            " FROM incidents i WHERE",
+            &format!(", {PG_ROLES_JSON} FROM incidents i WHERE"),
+        );
+    }
     let form = |s: String| -> Arc<str> {
         match backend {
             Backend::Postgres => s.into(),
@@ -359,6 +371,13 @@ impl Storage {
                     .iter()
                     .map(|r| r.try_get::<i64, _>(0))
                     .collect::<Result<_, _>>()?;
+                if scenario == Scenario::List {
+                    // The roles came with the rows.
+                    for r in &rows {
+                        r.try_get::<Option<String>, _>("roles")?;
+                    }
+                    return Ok(());
+                }
                 let slots = if scenario == Scenario::List { 64 } else { 1 };
                 let mut q = sqlx::query(AssertSqlSafe(sql.roles.clone()));
                 for k in 0..slots {
@@ -449,22 +468,9 @@ impl Storage {
         Ok(Part::figures(parts, elapsed))
     }
 
-    fn lite_once(
-        &self,
-        (reader, writer): (&rusqlite::Connection, &Mutex<rusqlite::Connection>),
-        sql: &ReadSql,
-        scenario: Scenario,
-        rng: &mut Rng,
-        (worker, n): (usize, u64),
-        incidents: u64,
-    ) -> Result<()> {
+    /// One declaration's statements on the writer, inside the caller's transaction.
+    fn lite_declare(&self, w: &rusqlite::Connection, title: &str, now: i64) -> Result<()> {
         let (uid, name) = (self.user_id, &self.user_name);
-        let now = now_ms();
-        match scenario {
-            Scenario::Declare => {
-                let title = format!("Checkout errors above 2% (storage worker {worker}, request {n})");
-                let w = writer.lock().unwrap_or_else(|e| e.into_inner());
-                let tx = Tx::begin(&w)?;
                 let id: i64 = w.prepare_cached(LITE_NEXT)?.query_row([], |r| r.get(0))?;
                 w.prepare_cached(LITE_INCIDENT)?.execute(rusqlite::params![
                     id,
@@ -477,7 +483,7 @@ impl Storage {
                     .execute(rusqlite::params![id, uid])?;
                 let body = format!("{name} declared the incident as SEV2: {title}");
                 w.prepare_cached(LITE_EVENT)?.query_row(
-                    rusqlite::params![id, "declared", now, uid, body, self.declared_json(&title)],
+                    rusqlite::params![id, "declared", now, uid, body, self.declared_json(title)],
                     |r| r.get::<_, i64>(0),
                 )?;
                 w.prepare_cached(LITE_ROLE)?
@@ -493,6 +499,127 @@ impl Storage {
                     ],
                     |r| r.get::<_, i64>(0),
                 )?;
+        Ok(())
+    }
+
+    /// SQLite declarations with group commit: workers hand their declarations to one writer
+    /// thread, which writes all those waiting in one transaction (each in a savepoint, so one
+    /// failing would not undo the others) and answers them after its commit. What Debrief could
+    /// reach if its writer grouped concurrent declarations.
+    pub async fn run_lite_grouped(&self, plan: Plan) -> Result<RunFigures> {
+        let me = self.clone();
+        tokio::task::spawn_blocking(move || me.lite_grouped(plan))
+            .await
+            .context("The storage baseline panicked")?
+    }
+
+    fn lite_grouped(&self, plan: Plan) -> Result<RunFigures> {
+        use std::sync::mpsc;
+        type Job = (String, mpsc::Sender<Result<(), String>>);
+        let path = self
+            .url
+            .strip_prefix("sqlite://")
+            .unwrap_or(&self.url)
+            .to_string();
+        let w = rusqlite::Connection::open(&path).context("Failed to open the SQLite file")?;
+        w.execute_batch(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; \
+             PRAGMA busy_timeout=10000; PRAGMA cache_size=-4000; PRAGMA wal_autocheckpoint=0;",
+        )?;
+        w.set_prepared_statement_cache_capacity(128);
+        let (send, recv) = mpsc::channel::<Job>();
+        let started = Instant::now();
+        let budget = Budget {
+            sent: AtomicU64::new(0),
+            requests: plan.requests,
+            deadline: started + plan.max,
+        };
+        let parts = std::thread::scope(|s| {
+            s.spawn(move || {
+                while let Ok(first) = recv.recv() {
+                    let mut batch = vec![first];
+                    while let Ok(more) = recv.try_recv() {
+                        batch.push(more);
+                    }
+                    let now = now_ms();
+                    let mut results = Vec::with_capacity(batch.len());
+                    let tx = Tx::begin(&w);
+                    for (title, _) in &batch {
+                        let one = w
+                            .execute_batch("SAVEPOINT d")
+                            .map_err(anyhow::Error::from)
+                            .and_then(|()| self.lite_declare(&w, title, now))
+                            .and_then(|()| Ok(w.execute_batch("RELEASE d")?));
+                        if one.is_err() {
+                            let _ = w.execute_batch("ROLLBACK TO d; RELEASE d");
+                        }
+                        results.push(one.map_err(|e| format!("{e:#}")));
+                    }
+                    let committed = tx.and_then(Tx::commit).map_err(|e| format!("{e:#}"));
+                    for ((_, reply), r) in batch.into_iter().zip(results) {
+                        let _ = reply.send(committed.clone().and(r));
+                    }
+                }
+            });
+            let handles: Vec<_> = (0..plan.concurrency)
+                .map(|worker| {
+                    let (budget, send) = (&budget, send.clone());
+                    s.spawn(move || {
+                        let mut part = Part::default();
+                        while let Some(n) = budget.next() {
+                            let t0 = Instant::now();
+                            let (reply, answer) = mpsc::channel();
+                            let title = format!(
+                                "Checkout errors above 2% (grouped worker {worker}, request {n})"
+                            );
+                            let outcome = send
+                                .send((title, reply))
+                                .map_err(|_| anyhow::anyhow!("the writer stopped"))
+                                .and_then(|()| {
+                                    answer
+                                        .recv()
+                                        .map_err(|_| anyhow::anyhow!("the writer stopped"))?
+                                        .map_err(|e| anyhow::anyhow!(e))
+                                });
+                            part.record(t0, outcome);
+                        }
+                        part
+                    })
+                })
+                .collect();
+            drop(send);
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect::<Vec<Part>>()
+        });
+        let elapsed = started.elapsed();
+        // Checkpoint after the run, outside its time (Debrief's writer does it every 500 ms).
+        rusqlite::Connection::open(&path)?.query_row(
+            "PRAGMA wal_checkpoint(PASSIVE)",
+            [],
+            |r| r.get::<_, i64>(0),
+        )?;
+        Ok(Part::figures(parts, elapsed))
+    }
+
+    fn lite_once(
+        &self,
+        (reader, writer): (&rusqlite::Connection, &Mutex<rusqlite::Connection>),
+        sql: &ReadSql,
+        scenario: Scenario,
+        rng: &mut Rng,
+        (worker, n): (usize, u64),
+        incidents: u64,
+    ) -> Result<()> {
+        let uid = self.user_id;
+        let now = now_ms();
+        match scenario {
+            Scenario::Declare => {
+                let title = format!("Checkout errors above 2% (storage worker {worker}, request {n})");
+                let w = writer.lock().unwrap_or_else(|e| e.into_inner());
+                let tx = Tx::begin(&w)?;
+                self.lite_declare(&w, &title, now)?;
                 tx.commit()?;
             }
             Scenario::Timeline => {

@@ -96,6 +96,9 @@ pub struct Row {
     pub baseline: RunFigures,
     /// The storage baseline's figures (the same database work without HTTP), measured between.
     pub storage: RunFigures,
+    /// SQLite declare only: the storage baseline with group commit (every declaration waiting
+    /// for the writer in one transaction), measured right after the storage baseline.
+    pub grouped: Option<RunFigures>,
 }
 
 /// Everything measured for one backend.
@@ -246,6 +249,13 @@ async fn measure(
             let b = load::run(on_baseline, scenario, plan).await?;
             storage.run(scenario, warm).await?;
             let st = storage.run(scenario, plan).await?;
+            let grouped = match (backend, scenario) {
+                (Backend::Sqlite, Scenario::Declare) => {
+                    storage.run_lite_grouped(warm).await?;
+                    Some(storage.run_lite_grouped(plan).await?)
+                }
+                _ => None,
+            };
             load::run(on_debrief, scenario, warm).await?;
             let d = load::run(on_debrief, scenario, plan).await?;
             eprintln!(
@@ -267,6 +277,7 @@ async fn measure(
                 debrief: d,
                 baseline: b,
                 storage: st,
+                grouped,
             });
         }
     }

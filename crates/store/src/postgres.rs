@@ -62,6 +62,14 @@ pub(crate) const ADD_EVENTS: &str = concat!(
      SELECT inc.id, ev.id FROM inc LEFT JOIN ev ON true ORDER BY ev.id"
 );
 
+/// A list's column with each incident `i`'s roles, by role name, as JSON text
+/// (`[[role, user id, name, email], ...]`, NULL when it has none), so a page of incidents and
+/// their roles is one statement. Evaluated for the rows of the page only: PostgreSQL computes a
+/// costly output column after the `LIMIT`.
+pub(crate) const ROLES_JSON: &str = "(SELECT json_agg(json_build_array(r.role, u.id, u.name, u.email) \
+     ORDER BY r.role)::text FROM incident_roles r JOIN users u ON u.id = r.user_id \
+     WHERE r.incident_id = i.id) AS roles";
+
 /// Claims due jobs (`$1` now, `$2` the lease's end, `$3` how many). `FOR UPDATE SKIP LOCKED`
 /// makes servers sharing the database pass over rows another claim has locked, and a row
 /// claimed and committed meanwhile is re-checked against the `WHERE` (it is `running` now), so

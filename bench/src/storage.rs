@@ -77,7 +77,8 @@ const LITE_INCIDENT: &str = "INSERT INTO incidents (id, title, summary, severity
      VALUES (?1, ?2, NULL, 'SEV2', 'triage', 'default', '[]', 0, 0, NULL, ?3, ?4, NULL, 1, ?3, ?5)";
 const LITE_PARTICIPANT: &str = "INSERT INTO incident_participants (incident_id, user_id) VALUES (?1, ?2) \
      ON CONFLICT (incident_id, user_id) DO NOTHING";
-const LITE_ROLE: &str = "INSERT INTO incident_roles (incident_id, role, user_id, assigned_at) VALUES (?1, ?2, ?3, ?4)";
+const LITE_ROLE: &str =
+    "INSERT INTO incident_roles (incident_id, role, user_id, assigned_at) VALUES (?1, ?2, ?3, ?4)";
 const LITE_EVENT: &str = "INSERT INTO timeline_events (incident_id, kind, at, source, author_id, body, links, data, \
      starred, revision, created_at) VALUES (?1, ?2, ?3, 'api', ?4, ?5, '[]', ?6, 0, 1, ?3) RETURNING id";
 
@@ -162,7 +163,9 @@ impl Part {
             Ok(()) => self.latencies.record(t0.elapsed()),
             Err(e) => {
                 self.tally.errors += 1;
-                self.tally.first_error.get_or_insert_with(|| format!("{e:#}"));
+                self.tally
+                    .first_error
+                    .get_or_insert_with(|| format!("{e:#}"));
             }
         }
     }
@@ -276,7 +279,14 @@ impl Storage {
                     while let Some(n) = budget.next() {
                         let t0 = Instant::now();
                         let outcome = me
-                            .pg_once(&mut conn, &sql, scenario, &mut rng, (worker, n), plan.incidents)
+                            .pg_once(
+                                &mut conn,
+                                &sql,
+                                scenario,
+                                &mut rng,
+                                (worker, n),
+                                plan.incidents,
+                            )
                             .await;
                         part.record(t0, outcome);
                     }
@@ -305,7 +315,8 @@ impl Storage {
         let now = now_ms();
         match scenario {
             Scenario::Declare => {
-                let title = format!("Checkout errors above 2% (storage worker {worker}, request {n})");
+                let title =
+                    format!("Checkout errors above 2% (storage worker {worker}, request {n})");
                 let events = serde_json::json!([
                     {"i": 0, "kind": "declared", "at": now, "source": "api", "author_id": uid,
                      "body": format!("{name} declared the incident as SEV2: {title}"), "links": "[]",
@@ -471,34 +482,34 @@ impl Storage {
     /// One declaration's statements on the writer, inside the caller's transaction.
     fn lite_declare(&self, w: &rusqlite::Connection, title: &str, now: i64) -> Result<()> {
         let (uid, name) = (self.user_id, &self.user_name);
-                let id: i64 = w.prepare_cached(LITE_NEXT)?.query_row([], |r| r.get(0))?;
-                w.prepare_cached(LITE_INCIDENT)?.execute(rusqlite::params![
-                    id,
-                    title,
-                    now,
-                    uid,
-                    format!("{title}\n").to_lowercase()
-                ])?;
-                w.prepare_cached(LITE_PARTICIPANT)?
-                    .execute(rusqlite::params![id, uid])?;
-                let body = format!("{name} declared the incident as SEV2: {title}");
-                w.prepare_cached(LITE_EVENT)?.query_row(
-                    rusqlite::params![id, "declared", now, uid, body, self.declared_json(title)],
-                    |r| r.get::<_, i64>(0),
-                )?;
-                w.prepare_cached(LITE_ROLE)?
-                    .execute(rusqlite::params![id, "commander", uid, now])?;
-                w.prepare_cached(LITE_EVENT)?.query_row(
-                    rusqlite::params![
-                        id,
-                        "role_change",
-                        now,
-                        uid,
-                        format!("{name} is the commander"),
-                        self.commander_json()
-                    ],
-                    |r| r.get::<_, i64>(0),
-                )?;
+        let id: i64 = w.prepare_cached(LITE_NEXT)?.query_row([], |r| r.get(0))?;
+        w.prepare_cached(LITE_INCIDENT)?.execute(rusqlite::params![
+            id,
+            title,
+            now,
+            uid,
+            format!("{title}\n").to_lowercase()
+        ])?;
+        w.prepare_cached(LITE_PARTICIPANT)?
+            .execute(rusqlite::params![id, uid])?;
+        let body = format!("{name} declared the incident as SEV2: {title}");
+        w.prepare_cached(LITE_EVENT)?.query_row(
+            rusqlite::params![id, "declared", now, uid, body, self.declared_json(title)],
+            |r| r.get::<_, i64>(0),
+        )?;
+        w.prepare_cached(LITE_ROLE)?
+            .execute(rusqlite::params![id, "commander", uid, now])?;
+        w.prepare_cached(LITE_EVENT)?.query_row(
+            rusqlite::params![
+                id,
+                "role_change",
+                now,
+                uid,
+                format!("{name} is the commander"),
+                self.commander_json()
+            ],
+            |r| r.get::<_, i64>(0),
+        )?;
         Ok(())
     }
 
@@ -616,7 +627,8 @@ impl Storage {
         let now = now_ms();
         match scenario {
             Scenario::Declare => {
-                let title = format!("Checkout errors above 2% (storage worker {worker}, request {n})");
+                let title =
+                    format!("Checkout errors above 2% (storage worker {worker}, request {n})");
                 let w = writer.lock().unwrap_or_else(|e| e.into_inner());
                 let tx = Tx::begin(&w)?;
                 self.lite_declare(&w, &title, now)?;
@@ -654,7 +666,9 @@ impl Storage {
                     Scenario::List => {
                         stmt.query(rusqlite::params![uid, 0, "investigating", "SEV2"])?
                     }
-                    _ => stmt.query(rusqlite::params![uid, 0, (rng.below(incidents) + 1) as i64])?,
+                    _ => {
+                        stmt.query(rusqlite::params![uid, 0, (rng.below(incidents) + 1) as i64])?
+                    }
                 };
                 let mut ids = Vec::new();
                 while let Some(r) = rows.next()? {

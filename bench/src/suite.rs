@@ -169,16 +169,7 @@ async fn run_on(
     let label = format!("debrief on {name}");
     let (server, startups) =
         Server::start_repeatedly(STARTS, &label, &cfg.debrief, &args, addr, &log).await?;
-    let result = measure(
-        cfg,
-        db,
-        &server,
-        &startups,
-        &token,
-        baseline,
-        baseline_idle,
-    )
-    .await;
+    let result = measure(cfg, db, &server, &startups, &token, baseline, baseline_idle).await;
     let log_tail = server.log_tail();
     let stopped = server.stop().await;
     let mut report = result.with_context(|| {

@@ -196,12 +196,26 @@ impl Store {
         let search = search_text(&new.title, new.summary.as_deref());
         let (id, events) = match self.backend() {
             crate::Backend::Postgres => {
-                self.declare_pg(new, &declared_event, commander.as_ref(), now, &services, &search)
-                    .await?
+                self.declare_pg(
+                    new,
+                    &declared_event,
+                    commander.as_ref(),
+                    now,
+                    &services,
+                    &search,
+                )
+                .await?
             }
             crate::Backend::Sqlite => {
-                self.declare_lite(new, &declared_event, commander.as_ref(), now, &services, &search)
-                    .await?
+                self.declare_lite(
+                    new,
+                    &declared_event,
+                    commander.as_ref(),
+                    now,
+                    &services,
+                    &search,
+                )
+                .await?
             }
         };
         // Everything about the new incident is known: answer without reading it back.

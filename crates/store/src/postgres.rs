@@ -5,7 +5,6 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Executor};
 use std::time::Duration;
 
-
 /// The columns of one timeline event in the JSON array a statement takes (see
 /// `timeline::events_json`): `i` is the event's place, so ids are handed out in that order.
 macro_rules! event_record {
@@ -120,8 +119,7 @@ pub(crate) async fn migrate(pool: &AnyPool) -> StoreResult<()> {
 const CHANNEL: &str = "debrief_timeline";
 
 /// Sends a notice on channel `$1` for each string of the JSON array `$2`, in order.
-const NOTIFY_EACH: &str =
-    "SELECT pg_notify($1, n.value) FROM json_array_elements_text($2::json) WITH ORDINALITY AS n(value, k) \
+const NOTIFY_EACH: &str = "SELECT pg_notify($1, n.value) FROM json_array_elements_text($2::json) WITH ORDINALITY AS n(value, k) \
      ORDER BY n.k";
 
 /// A committed timeline event announced by some server sharing the database.

@@ -143,12 +143,20 @@ async fn declaring_and_adding_an_event_take_one_round_trip_each_on_postgres() {
 
     let (addr, trips) = proxy(hostport.to_string()).await;
     let url = DatabaseUrl::parse(&format!("{scheme_user}@{addr}/{name}")).expect("a URL");
-    let store = Store::connect(&url).await.expect("connect through the proxy");
+    let store = Store::connect(&url)
+        .await
+        .expect("connect through the proxy");
     store.migrate().await.expect("migrate");
     store.seed_defaults().await.expect("seed");
     let now = Timestamp::now();
     let user = store
-        .create_user("rt@example.com", "Round Trip", AccountRole::Admin, None, now)
+        .create_user(
+            "rt@example.com",
+            "Round Trip",
+            AccountRole::Admin,
+            None,
+            now,
+        )
         .await
         .expect("a user");
     let new = NewIncident {
@@ -171,7 +179,12 @@ async fn declaring_and_adding_an_event_take_one_round_trip_each_on_postgres() {
                 user_name: user.name.clone(),
                 user_email: user.email.clone(),
             },
-            draft(EventKind::RoleChange, user.id, "Round Trip is the commander", now),
+            draft(
+                EventKind::RoleChange,
+                user.id,
+                "Round Trip is the commander",
+                now,
+            ),
         ))
     };
     let declare = || {
@@ -191,7 +204,11 @@ async fn declaring_and_adding_an_event_take_one_round_trip_each_on_postgres() {
 
     trips.store(0, Ordering::SeqCst);
     let (incident, events) = declare().await.expect("declare");
-    assert_eq!(trips.load(Ordering::SeqCst), 1, "round trips of a declaration");
+    assert_eq!(
+        trips.load(Ordering::SeqCst),
+        1,
+        "round trips of a declaration"
+    );
     assert_eq!(incident.id, first.id + 1);
     assert_eq!(events.len(), 2);
     assert!(events[0].id < events[1].id);
@@ -218,13 +235,21 @@ async fn declaring_and_adding_an_event_take_one_round_trip_each_on_postgres() {
         vec![user.id]
     );
     let read = store
-        .incident(incident.id, debrief_core::access::Viewer::of(user.id, AccountRole::Admin))
+        .incident(
+            incident.id,
+            debrief_core::access::Viewer::of(user.id, AccountRole::Admin),
+        )
         .await
         .expect("the incident");
     assert_eq!(read.roles.len(), 1);
     assert_eq!(read.summary.as_deref(), Some("Customers see 500s"));
     assert!(matches!(
-        store.add_events(incident.id + 100, &[draft(EventKind::Note, user.id, "x", now)]).await,
+        store
+            .add_events(
+                incident.id + 100,
+                &[draft(EventKind::Note, user.id, "x", now)]
+            )
+            .await,
         Err(debrief_store::StoreError::NotFound(_))
     ));
 

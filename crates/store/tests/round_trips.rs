@@ -1,10 +1,12 @@
-//! On PostgreSQL, declaring an incident and adding a timeline event each take one round trip.
+//! On PostgreSQL, declaring an incident, adding a timeline event and reading a page of the
+//! incident list each take one round trip.
 //!
 //! The store talks to PostgreSQL through a counting proxy: every round trip of the protocol ends
 //! with a `Sync` (extended protocol) or is one `Query` (simple protocol, such as `BEGIN`), so
-//! counting those messages from the client counts the round trips. sqlx also checks each
-//! connection released to the pool with a bare `Sync` (a ping), after the caller has its answer;
-//! those are not counted. Runs when
+//! counting those messages from the client counts the round trips. Not counted: a round trip
+//! that only prepares a statement (once per pooled connection: sqlx caches it, and a warm server
+//! has prepared it on every connection), and the bare `Sync` sqlx sends to check a connection
+//! released to the pool, after the caller has its answer. Runs when
 //! `DEBRIEF_TEST_DATABASE_URL` names a PostgreSQL role that may `CREATE DATABASE`; skipped
 //! otherwise.
 
@@ -26,11 +28,11 @@ use tokio::net::{TcpListener, TcpStream};
 async fn count_client(
     mut from: tokio::net::tcp::OwnedReadHalf,
     mut to: tokio::net::tcp::OwnedWriteHalf,
-    trips: Arc<AtomicU64>,
+    (trips, prepares): (Arc<AtomicU64>, Arc<AtomicU64>),
 ) {
     let mut pending: Vec<u8> = Vec::new();
     let mut typed = false;
-    let mut statements = false;
+    let (mut executed, mut parsed) = (false, false);
     let mut chunk = vec![0u8; 64 * 1024];
     loop {
         let n = match from.read(&mut chunk).await {
@@ -59,16 +61,21 @@ async fn count_client(
                     b'Q' => {
                         trips.fetch_add(1, Ordering::SeqCst);
                     }
-                    // A Sync ends a round trip when statements came before it; a bare Sync is
-                    // the pool's liveness check on a released connection, sent after the caller
-                    // has its answer, so not counted.
+                    // A Sync ends a round trip. Counted when it executed something; not when
+                    // it only prepared a statement (once per pooled connection, then cached) or
+                    // was bare (the pool's check of a released connection, sent after the caller
+                    // has its answer).
                     b'S' => {
-                        if statements {
+                        if executed {
                             trips.fetch_add(1, Ordering::SeqCst);
+                        } else if parsed {
+                            prepares.fetch_add(1, Ordering::SeqCst);
                         }
-                        statements = false;
+                        (executed, parsed) = (false, false);
                     }
-                    _ => statements = true,
+                    b'E' => executed = true,
+                    b'P' => parsed = true,
+                    _ => {}
                 }
             } else {
                 let code = pending
@@ -82,12 +89,13 @@ async fn count_client(
     }
 }
 
-/// A proxy in front of `upstream` (host:port); returns its address and the round-trip counter.
-async fn proxy(upstream: String) -> (String, Arc<AtomicU64>) {
+/// A proxy in front of `upstream` (host:port); returns its address and the counters of round
+/// trips and of statements prepared.
+async fn proxy(upstream: String) -> (String, Arc<AtomicU64>, Arc<AtomicU64>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("address").to_string();
-    let trips = Arc::new(AtomicU64::new(0));
-    let counter = trips.clone();
+    let (trips, prepares) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let counters = (trips.clone(), prepares.clone());
     tokio::spawn(async move {
         while let Ok((client, _)) = listener.accept().await {
             let Ok(server) = TcpStream::connect(&upstream).await else {
@@ -95,14 +103,14 @@ async fn proxy(upstream: String) -> (String, Arc<AtomicU64>) {
             };
             let (cr, cw) = client.into_split();
             let (mut sr, sw) = server.into_split();
-            tokio::spawn(count_client(cr, sw, counter.clone()));
+            tokio::spawn(count_client(cr, sw, counters.clone()));
             tokio::spawn(async move {
                 let mut cw = cw;
                 let _ = tokio::io::copy(&mut sr, &mut cw).await;
             });
         }
     });
-    (addr, trips)
+    (addr, trips, prepares)
 }
 
 fn draft(kind: EventKind, author: i64, body: &str, now: Timestamp) -> EventDraft {
@@ -121,7 +129,7 @@ fn draft(kind: EventKind, author: i64, body: &str, now: Timestamp) -> EventDraft
 }
 
 #[tokio::test]
-async fn declaring_and_adding_an_event_take_one_round_trip_each_on_postgres() {
+async fn declaring_adding_an_event_and_listing_take_one_round_trip_each_on_postgres() {
     let Ok(admin_url) = std::env::var("DEBRIEF_TEST_DATABASE_URL") else {
         eprintln!("skipped: DEBRIEF_TEST_DATABASE_URL is not set");
         return;
@@ -141,7 +149,7 @@ async fn declaring_and_adding_an_event_take_one_round_trip_each_on_postgres() {
             .expect("create the database");
     }
 
-    let (addr, trips) = proxy(hostport.to_string()).await;
+    let (addr, trips, prepares) = proxy(hostport.to_string()).await;
     let url = DatabaseUrl::parse(&format!("{scheme_user}@{addr}/{name}")).expect("a URL");
     let store = Store::connect(&url)
         .await
@@ -224,6 +232,48 @@ async fn declaring_and_adding_an_event_take_one_round_trip_each_on_postgres() {
         .await
         .expect("add an event");
     assert_eq!(trips.load(Ordering::SeqCst), 1, "round trips of an event");
+
+    // sqlx keeps the statements prepared: ten more declarations take ten round trips, and
+    // prepare nothing again on a connection that has prepared it.
+    (
+        trips.store(0, Ordering::SeqCst),
+        prepares.store(0, Ordering::SeqCst),
+    );
+    for _ in 0..10 {
+        declare().await.expect("declare");
+    }
+    assert_eq!(
+        trips.load(Ordering::SeqCst),
+        10,
+        "round trips of ten declarations"
+    );
+    assert!(
+        prepares.load(Ordering::SeqCst) <= 1,
+        "statements prepared again: {}",
+        prepares.load(Ordering::SeqCst)
+    );
+
+    // A page of the list brings its incidents' roles with it: one round trip.
+    let viewer = debrief_core::access::Viewer::of(user.id, AccountRole::Responder);
+    let filter = debrief_store::incident::IncidentFilter {
+        limit: 10,
+        ..Default::default()
+    };
+    let page = || store.list_incidents(&filter, viewer);
+    page().await.expect("a page");
+    trips.store(0, Ordering::SeqCst);
+    let listed = page().await.expect("a page");
+    assert_eq!(
+        trips.load(Ordering::SeqCst),
+        1,
+        "round trips of a list page"
+    );
+    assert_eq!(listed.len(), 10);
+    assert!(listed.iter().all(|i| i.roles.len() == 1));
+    assert_eq!(listed[0].id, incident.id + 10);
+    assert_eq!(listed[0].roles.len(), 1);
+    assert_eq!(listed[0].roles[0].role, "commander");
+    assert_eq!(listed[0].roles[0].user_email, "rt@example.com");
 
     // What the statements wrote reads back as written.
     let timeline = store.list_events(incident.id).await.expect("the timeline");

@@ -235,10 +235,8 @@ async fn declaring_adding_an_event_and_listing_take_one_round_trip_each_on_postg
 
     // sqlx keeps the statements prepared: ten more declarations take ten round trips, and
     // prepare nothing again on a connection that has prepared it.
-    (
-        trips.store(0, Ordering::SeqCst),
-        prepares.store(0, Ordering::SeqCst),
-    );
+    trips.store(0, Ordering::SeqCst);
+    prepares.store(0, Ordering::SeqCst);
     for _ in 0..10 {
         declare().await.expect("declare");
     }

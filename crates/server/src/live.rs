@@ -3,8 +3,8 @@
 //! Actions publish each committed event here; every stream subscribes and filters what its
 //! viewer may see. On SQLite (one server) the hub is an in-process broadcast channel. On
 //! PostgreSQL several servers may share the database, so publishing announces the event with
-//! `NOTIFY`, and every server (the publishing one included) listens, loads the event and
-//! broadcasts it to its own streams. A slow stream that falls behind is told to reload.
+//! `NOTIFY` (the events of one action in one statement), and every server (the publishing one
+//! included) listens and, when it has streams open, loads the event and broadcasts it to them. A slow stream that falls behind is told to reload.
 
 use debrief_core::timeline::TimelineEvent;
 use debrief_store::Store;
@@ -87,10 +87,9 @@ impl LiveHub {
                     })
                     .collect();
                 tokio::spawn(async move {
-                    for n in notices {
-                        if let Err(e) = store.notify_event(n).await {
-                            tracing::warn!(error = %e, event.id = n.event_id, "Could not announce a timeline event");
-                        }
+                    // One statement for all of them (a declaration writes two).
+                    if let Err(e) = store.notify_events(&notices).await {
+                        tracing::warn!(error = %e, events = notices.len(), "Could not announce timeline events");
                     }
                 });
             }
@@ -113,6 +112,11 @@ async fn listen(hub: Weak<Inner>, store: Store) {
         move |inner: Arc<Inner>, n: EventNotice| {
             let store = loader.clone();
             async move {
+                // Nobody streams from this server: nothing to load the event for. (A stream
+                // that connects later catches up from the database.)
+                if inner.sender.receiver_count() == 0 {
+                    return;
+                }
                 match store.event(n.incident_id, n.event_id).await {
                     Ok(event) => {
                         let _ = inner.sender.send(LiveEvent {

@@ -192,19 +192,124 @@ impl Store {
         commander: Option<(RoleAssignment, EventDraft)>,
         now: Timestamp,
     ) -> StoreResult<(Incident, Vec<TimelineEvent>)> {
-        let mut tx = self.begin_write().await?;
-        // Each declaration gets its own number: on SQLite from a counter row updated under the one
-        // write lock, on PostgreSQL from a sequence, which does not hold a lock until commit.
-        let next = match self.backend() {
-            crate::Backend::Sqlite => crate::sqlite::NEXT_INCIDENT_NUMBER,
-            crate::Backend::Postgres => crate::postgres::NEXT_INCIDENT_NUMBER,
-        };
-        let id = tx
-            .int(next, &[])
-            .await?
-            .ok_or_else(|| StoreError::Other("the incident counter is missing".into()))?;
         let services = serde_json::to_string(&new.services).expect("strings serialize");
         let search = search_text(&new.title, new.summary.as_deref());
+        let (id, events) = match self.backend() {
+            crate::Backend::Postgres => {
+                self.declare_pg(
+                    new,
+                    &declared_event,
+                    commander.as_ref(),
+                    now,
+                    &services,
+                    &search,
+                )
+                .await?
+            }
+            crate::Backend::Sqlite => {
+                self.declare_lite(
+                    new,
+                    &declared_event,
+                    commander.as_ref(),
+                    now,
+                    &services,
+                    &search,
+                )
+                .await?
+            }
+        };
+        // Everything about the new incident is known: answer without reading it back.
+        let incident = Incident {
+            reference: format!("INC-{id}"),
+            id,
+            title: new.title.clone(),
+            summary: new.summary.clone(),
+            severity: new.severity.clone(),
+            status: new.status,
+            incident_type: new.incident_type.clone(),
+            services: new.services.clone(),
+            customer_impact: new.customer_impact,
+            private: new.private,
+            started_at: new.started_at,
+            declared_at: now,
+            declared_by: new.declared_by,
+            merged_into: None,
+            version: 1,
+            updated_at: now,
+            roles: commander.map(|(a, _)| a).into_iter().collect(),
+        };
+        Ok((incident, events))
+    }
+
+    /// PostgreSQL: the whole declaration is one statement ([`crate::postgres::DECLARE_INCIDENT`]),
+    /// one round trip, atomic on its own; its number comes from a sequence, which holds no lock
+    /// until commit.
+    async fn declare_pg(
+        &self,
+        new: &NewIncident,
+        declared_event: &EventDraft,
+        commander: Option<&(RoleAssignment, EventDraft)>,
+        now: Timestamp,
+        services: &str,
+        search: &str,
+    ) -> StoreResult<(i64, Vec<TimelineEvent>)> {
+        let mut drafts = vec![declared_event];
+        drafts.extend(commander.map(|(_, ev)| ev));
+        let second = commander
+            .map(|(a, _)| a.user_id)
+            .filter(|u| Some(*u) != new.declared_by);
+        let rows: Vec<(i64, i64)> = sqlx::query_as(crate::postgres::DECLARE_INCIDENT)
+            .bind(&new.title)
+            .bind(new.summary.as_deref())
+            .bind(&new.severity)
+            .bind(new.status.as_str())
+            .bind(&new.incident_type)
+            .bind(services)
+            .bind(i64::from(new.customer_impact))
+            .bind(i64::from(new.private))
+            .bind(new.started_at.map(ms))
+            .bind(ms(now))
+            .bind(new.declared_by)
+            .bind(search)
+            .bind(second)
+            .bind(commander.map(|(a, _)| a.role.as_str()))
+            .bind(commander.map(|(a, _)| a.user_id))
+            .bind(crate::timeline::events_json(&drafts))
+            .fetch_all(self.writer())
+            .await?;
+        let id = rows
+            .first()
+            .map(|r| r.0)
+            .ok_or_else(|| StoreError::Other("the declaration returned no row".into()))?;
+        if rows.len() != drafts.len() {
+            return Err(StoreError::Other(
+                format!("{} events written of {}", rows.len(), drafts.len()).into(),
+            ));
+        }
+        let events = rows
+            .iter()
+            .zip(drafts)
+            .map(|((_, event_id), e)| crate::timeline::written(id, *event_id, e))
+            .collect();
+        Ok((id, events))
+    }
+
+    /// SQLite: one statement per row on the one writer connection, called in place (each takes
+    /// microseconds); the number comes from a counter row under the write lock, so without gaps.
+    async fn declare_lite(
+        &self,
+        new: &NewIncident,
+        declared_event: &EventDraft,
+        commander: Option<&(RoleAssignment, EventDraft)>,
+        now: Timestamp,
+        services: &str,
+        search: &str,
+    ) -> StoreResult<(i64, Vec<TimelineEvent>)> {
+        let mut tx = self.begin_write().await?;
+        let id = tx
+            .int(crate::sqlite::NEXT_INCIDENT_NUMBER, &[])
+            .await?
+            .ok_or_else(|| StoreError::Other("the incident counter is missing".into()))?;
         tx.exec(
             "INSERT INTO incidents (id, title, summary, severity, status, incident_type, services, customer_impact, \
              private, started_at, declared_at, declared_by, merged_into, version, updated_at, search) \
@@ -216,13 +321,13 @@ impl Store {
                 Arg::S(&new.severity),
                 Arg::S(new.status.as_str()),
                 Arg::S(&new.incident_type),
-                Arg::S(&services),
+                Arg::S(services),
                 Arg::I(i64::from(new.customer_impact)),
                 Arg::I(i64::from(new.private)),
                 Arg::OI(new.started_at.map(ms)),
                 Arg::I(ms(now)),
                 Arg::OI(new.declared_by),
-                Arg::S(&search),
+                Arg::S(search),
             ],
         )
         .await?;
@@ -245,8 +350,8 @@ impl Store {
         for user in &people {
             add_participant(&mut tx, id, *user).await?;
         }
-        let mut events = vec![insert_event_row(&mut tx, id, &declared_event).await?];
-        if let Some((assignment, ev)) = &commander {
+        let mut events = vec![insert_event_row(&mut tx, id, declared_event).await?];
+        if let Some((assignment, ev)) = commander {
             tx.exec(
                 "INSERT INTO incident_roles (incident_id, role, user_id, assigned_at) VALUES ($1, $2, $3, $4)",
                 &[Arg::I(id), Arg::S(&assignment.role), Arg::I(assignment.user_id), Arg::I(ms(now))],
@@ -255,27 +360,7 @@ impl Store {
             events.push(insert_event_row(&mut tx, id, ev).await?);
         }
         tx.commit().await?;
-        // Everything about the new incident is known: answer without reading it back.
-        let incident = Incident {
-            reference: format!("INC-{id}"),
-            id,
-            title: new.title.clone(),
-            summary: new.summary.clone(),
-            severity: new.severity.clone(),
-            status: new.status,
-            incident_type: new.incident_type.clone(),
-            services: new.services.clone(),
-            customer_impact: new.customer_impact,
-            private: new.private,
-            started_at: new.started_at,
-            declared_at: now,
-            declared_by: new.declared_by,
-            merged_into: None,
-            version: 1,
-            updated_at: now,
-            roles: commander.map(|(a, _)| a).into_iter().collect(),
-        };
-        Ok((incident, events))
+        Ok((id, events))
     }
 
     /// Writes a change to one or more incidents, each guarded by its version, in one transaction.

@@ -5,7 +5,7 @@ use crate::write::Arg;
 use crate::{Store, StoreResult, ms};
 use debrief_core::Timestamp;
 use debrief_core::access::Viewer;
-use debrief_core::incident::Incident;
+use debrief_core::incident::{Incident, RoleAssignment};
 use debrief_core::status::Status;
 
 /// Filters for listing incidents; every field narrows the list.
@@ -62,11 +62,29 @@ impl Store {
         viewer: Viewer,
     ) -> StoreResult<Vec<Incident>> {
         let (clause, binds) = filter_clause(f, viewer);
-        let sql = format!(
-            "SELECT {INCIDENT_COLUMNS} FROM incidents i WHERE {clause} ORDER BY i.id DESC LIMIT {}",
-            f.limit.clamp(1, 1000)
-        );
         let args: Vec<Arg<'_>> = binds.iter().map(Bind::arg).collect();
+        let limit = f.limit.clamp(1, 1000);
+        if self.backend() == crate::Backend::Postgres {
+            // One statement, one round trip: each row brings its roles as JSON.
+            let sql = format!(
+                "SELECT {INCIDENT_COLUMNS}, {} FROM incidents i WHERE {clause} ORDER BY i.id DESC LIMIT {limit}",
+                crate::postgres::ROLES_JSON
+            );
+            return self
+                .read_rows(&sql, &args)
+                .await?
+                .iter()
+                .map(|r| {
+                    let mut i: Incident = IncidentRow::from(r).into();
+                    i.roles = roles_from_json(r.os(INCIDENT_COLUMN_COUNT).as_deref())?;
+                    Ok(i)
+                })
+                .collect();
+        }
+        // SQLite: the page, then its roles (a statement costs microseconds, not a round trip).
+        let sql = format!(
+            "SELECT {INCIDENT_COLUMNS} FROM incidents i WHERE {clause} ORDER BY i.id DESC LIMIT {limit}"
+        );
         let rows: Vec<IncidentRow> = self
             .read_rows(&sql, &args)
             .await?
@@ -114,6 +132,27 @@ impl Store {
     }
 }
 
+/// How many columns [`INCIDENT_COLUMNS`] names (the roles come after them).
+const INCIDENT_COLUMN_COUNT: usize = 15;
+
+/// The roles of [`crate::postgres::ROLES_JSON`]: `[[role, user id, name, email], ...]` or NULL.
+fn roles_from_json(json: Option<&str>) -> StoreResult<Vec<RoleAssignment>> {
+    let Some(json) = json else {
+        return Ok(Vec::new());
+    };
+    let rows: Vec<(String, i64, String, String)> = serde_json::from_str(json)
+        .map_err(|e| crate::StoreError::Other(format!("roles read as '{json}': {e}").into()))?;
+    Ok(rows
+        .into_iter()
+        .map(|(role, user_id, user_name, user_email)| RoleAssignment {
+            role,
+            user_id,
+            user_name,
+            user_email,
+        })
+        .collect())
+}
+
 fn filter_clause(f: &IncidentFilter, viewer: Viewer) -> (String, Vec<Bind>) {
     let mut binds = vec![Bind::I(viewer.user_id), Bind::I(i64::from(viewer.sees_all))];
     let mut clauses = vec![VISIBLE.to_string()];
@@ -156,8 +195,9 @@ fn filter_clause(f: &IncidentFilter, viewer: Viewer) -> (String, Vec<Bind>) {
         clauses.push(format!("i.declared_at < {p}"));
     }
     if let Some(private) = f.private {
-        let p = param(&mut binds, Bind::I(i64::from(private)));
-        clauses.push(format!("i.private = {p}"));
+        // A literal, not a parameter (it is 0 or 1): both databases then see that the partial
+        // index of private incidents (`incidents_private_id`) applies.
+        clauses.push(format!("i.private = {}", i64::from(private)));
     }
     if let Some(b) = f.before {
         let p = param(&mut binds, Bind::I(b));

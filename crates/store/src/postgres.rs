@@ -5,9 +5,69 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Executor};
 use std::time::Duration;
 
-/// Takes the next incident number from a sequence: a counter row's lock would be held through
-/// each commit's fsync and serialize every declaration. A failed declaration leaves a gap.
-pub(crate) const NEXT_INCIDENT_NUMBER: &str = "SELECT nextval('incident_number')";
+/// The columns of one timeline event in the JSON array a statement takes (see
+/// `timeline::events_json`): `i` is the event's place, so ids are handed out in that order.
+macro_rules! event_record {
+    () => {
+        "e(i bigint, kind text, at bigint, source text, author_id bigint, body text, \
+         links text, data text, starred bigint, created_at bigint)"
+    };
+}
+
+/// Declares an incident in one statement, so in one round trip and atomically without an
+/// explicit transaction: takes the next number from the sequence (a counter row's lock would be
+/// held through each commit's fsync and serialize every declaration; a failed declaration leaves
+/// a gap), inserts the incident, its
+/// services (`$6`, the JSON list also stored on the row), its participants (`$11` the declarer
+/// and `$13`, each when not NULL), its role (`$14` held by `$15`, when `$15` is not NULL) and its
+/// events (`$16`, a JSON array), and returns one row per event: the incident's number and the
+/// event's id, in the order of the array. Foreign keys are checked at the end of the statement,
+/// when the incident row is there. `$10` is now; `$12` the search text.
+pub(crate) const DECLARE_INCIDENT: &str = concat!(
+    "WITH n AS (SELECT nextval('incident_number') AS id), \
+     inc AS (INSERT INTO incidents (id, title, summary, severity, status, incident_type, services, \
+         customer_impact, private, started_at, declared_at, declared_by, merged_into, version, updated_at, search) \
+         SELECT n.id, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, 1, $10, $12 FROM n RETURNING id), \
+     svc AS (INSERT INTO incident_services (incident_id, service) \
+         SELECT inc.id, s.value FROM inc, json_array_elements_text($6::json) s), \
+     par AS (INSERT INTO incident_participants (incident_id, user_id) \
+         SELECT DISTINCT inc.id, p.u FROM inc, (VALUES ($11::bigint), ($13::bigint)) p(u) WHERE p.u IS NOT NULL), \
+     rol AS (INSERT INTO incident_roles (incident_id, role, user_id, assigned_at) \
+         SELECT inc.id, $14, $15, $10 FROM inc WHERE $15::bigint IS NOT NULL), \
+     ev AS (INSERT INTO timeline_events (incident_id, kind, at, source, author_id, body, links, data, \
+         starred, revision, created_at) \
+         SELECT inc.id, e.kind, e.at, e.source, e.author_id, e.body, e.links, e.data, e.starred, 1, e.created_at \
+         FROM inc, json_to_recordset($16::json) AS ",
+    event_record!(),
+    " ORDER BY e.i RETURNING id) \
+     SELECT inc.id, ev.id FROM inc, ev ORDER BY ev.id"
+);
+
+/// Adds events (`$2`, a JSON array) to incident `$1` in one statement, making their authors
+/// participants; returns one row per event (the incident's number and the event's id, in the
+/// order of the array), or one row with a NULL event id when the array is empty, or no row when
+/// the incident does not exist.
+pub(crate) const ADD_EVENTS: &str = concat!(
+    "WITH inc AS (SELECT id FROM incidents WHERE id = $1), \
+     ev AS (INSERT INTO timeline_events (incident_id, kind, at, source, author_id, body, links, data, \
+         starred, revision, created_at) \
+         SELECT inc.id, e.kind, e.at, e.source, e.author_id, e.body, e.links, e.data, e.starred, 1, e.created_at \
+         FROM inc, json_to_recordset($2::json) AS ",
+    event_record!(),
+    " ORDER BY e.i RETURNING id), \
+     par AS (INSERT INTO incident_participants (incident_id, user_id) \
+         SELECT DISTINCT inc.id, e.author_id FROM inc, json_to_recordset($2::json) AS e(author_id bigint) \
+         WHERE e.author_id IS NOT NULL ON CONFLICT (incident_id, user_id) DO NOTHING) \
+     SELECT inc.id, ev.id FROM inc LEFT JOIN ev ON true ORDER BY ev.id"
+);
+
+/// A list's column with each incident `i`'s roles, by role name, as JSON text
+/// (`[[role, user id, name, email], ...]`, NULL when it has none), so a page of incidents and
+/// their roles is one statement. Evaluated for the rows of the page only: PostgreSQL computes a
+/// costly output column after the `LIMIT`.
+pub(crate) const ROLES_JSON: &str = "(SELECT json_agg(json_build_array(r.role, u.id, u.name, u.email) \
+     ORDER BY r.role)::text FROM incident_roles r JOIN users u ON u.id = r.user_id \
+     WHERE r.incident_id = i.id) AS roles";
 
 /// Claims due jobs (`$1` now, `$2` the lease's end, `$3` how many). `FOR UPDATE SKIP LOCKED`
 /// makes servers sharing the database pass over rows another claim has locked, and a row
@@ -28,11 +88,17 @@ pub(crate) async fn pools(url: &DatabaseUrl) -> StoreResult<(AnyPool, AnyPool)> 
         // While the database is unreachable, requests fail with 503 after this wait instead of
         // hanging; a busy pool hands out a connection long before it.
         .acquire_timeout(Duration::from_secs(5))
+        // No ping before handing out a pooled connection: it is a round trip of its own, as
+        // long as the one statement a declaration takes. A connection the server has dropped
+        // fails the one request that gets it (503) and is then discarded.
+        .test_before_acquire(false)
         .after_connect(|conn, _| {
             Box::pin(async move {
                 // Filters are dynamic (the incident list): a plan made for the actual values
                 // uses the right index; a generic one scans newest-first and filters everything.
-                conn.execute("SET plan_cache_mode = force_custom_plan")
+                // No JIT: it compiles for a query the planner thinks costly (counting a million
+                // incidents) and spent 0.5 s doing so, more than the query itself.
+                conn.execute("SET plan_cache_mode = force_custom_plan; SET jit = off")
                     .await?;
                 Ok(())
             })
@@ -51,6 +117,10 @@ pub(crate) async fn migrate(pool: &AnyPool) -> StoreResult<()> {
 
 /// The channel that carries committed timeline events between servers.
 const CHANNEL: &str = "debrief_timeline";
+
+/// Sends a notice on channel `$1` for each string of the JSON array `$2`, in order.
+const NOTIFY_EACH: &str = "SELECT pg_notify($1, n.value) FROM json_array_elements_text($2::json) WITH ORDINALITY AS n(value, k) \
+     ORDER BY n.k";
 
 /// A committed timeline event announced by some server sharing the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -122,6 +192,25 @@ impl crate::Store {
     pub async fn notify_event(&self, notice: EventNotice) -> StoreResult<()> {
         let payload = serde_json::to_string(&notice).expect("a notice serializes");
         self.notify(CHANNEL, payload).await
+    }
+
+    /// Announces several committed events in one statement, one round trip, in order
+    /// (PostgreSQL only; a no-op on SQLite).
+    pub async fn notify_events(&self, notices: &[EventNotice]) -> StoreResult<()> {
+        if self.backend() != crate::Backend::Postgres || notices.is_empty() {
+            return Ok(());
+        }
+        let payloads: Vec<String> = notices
+            .iter()
+            .map(|n| serde_json::to_string(n).expect("a notice serializes"))
+            .collect();
+        let list = serde_json::to_string(&payloads).expect("strings serialize");
+        sqlx::query(NOTIFY_EACH)
+            .bind(CHANNEL)
+            .bind(list)
+            .execute(self.writer())
+            .await?;
+        Ok(())
     }
 
     /// Listens for announced events (PostgreSQL only; `None` on SQLite, where one server is all).

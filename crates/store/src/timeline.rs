@@ -137,7 +137,36 @@ pub(crate) async fn insert_event_row(
         )
         .await?
         .ok_or_else(|| StoreError::Other("an insert returned no id".into()))?;
-    Ok(TimelineEvent {
+    Ok(written(incident_id, id, e))
+}
+
+/// Events as the JSON array the PostgreSQL statements take (`json_to_recordset`), each with its
+/// place `i` so their ids follow the order given.
+pub(crate) fn events_json(events: &[&EventDraft]) -> String {
+    let rows: Vec<serde_json::Value> = events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            serde_json::json!({
+                "i": i,
+                "kind": e.kind.as_str(),
+                "at": ms(e.at),
+                "source": e.source.as_str(),
+                "author_id": e.author_id,
+                "body": e.body,
+                "links": serde_json::to_string(&e.links).expect("links serialize"),
+                "data": e.data.to_string(),
+                "starred": i64::from(e.starred),
+                "created_at": ms(e.created_at),
+            })
+        })
+        .collect();
+    serde_json::Value::Array(rows).to_string()
+}
+
+/// The event a draft became once written with id `id`.
+pub(crate) fn written(incident_id: i64, id: i64, e: &EventDraft) -> TimelineEvent {
+    TimelineEvent {
         id,
         incident: format!("INC-{incident_id}"),
         kind: e.kind,
@@ -151,7 +180,7 @@ pub(crate) async fn insert_event_row(
         starred: e.starred,
         revision: 1,
         created_at: e.created_at,
-    })
+    }
 }
 
 impl Store {
@@ -161,6 +190,9 @@ impl Store {
         incident_id: i64,
         events: &[EventDraft],
     ) -> StoreResult<Vec<TimelineEvent>> {
+        if self.backend() == crate::Backend::Postgres {
+            return self.add_events_pg(incident_id, events).await;
+        }
         let mut tx = self.begin_write().await?;
         let exists = tx
             .int(
@@ -177,6 +209,35 @@ impl Store {
         }
         tx.commit().await?;
         Ok(out)
+    }
+
+    /// PostgreSQL: the events and their authors' participation in one statement
+    /// ([`crate::postgres::ADD_EVENTS`]), one round trip, atomic on its own.
+    async fn add_events_pg(
+        &self,
+        incident_id: i64,
+        events: &[EventDraft],
+    ) -> StoreResult<Vec<TimelineEvent>> {
+        let drafts: Vec<&EventDraft> = events.iter().collect();
+        let rows: Vec<(i64, Option<i64>)> = sqlx::query_as(crate::postgres::ADD_EVENTS)
+            .bind(incident_id)
+            .bind(events_json(&drafts))
+            .fetch_all(self.writer())
+            .await?;
+        if rows.is_empty() {
+            return Err(StoreError::NotFound(format!("INC-{incident_id}")));
+        }
+        let ids: Vec<i64> = rows.iter().filter_map(|r| r.1).collect();
+        if ids.len() != events.len() {
+            return Err(StoreError::Other(
+                format!("{} events written of {}", ids.len(), events.len()).into(),
+            ));
+        }
+        Ok(ids
+            .into_iter()
+            .zip(events)
+            .map(|(id, e)| written(incident_id, id, e))
+            .collect())
     }
 
     /// Every event of an incident, in time order (ties by id).

@@ -71,9 +71,9 @@ impl Store {
             .read_rows(&sql, &args)
             .await?
             .iter()
-            .map(IncidentRow::from)
-            .collect();
-        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            .map(IncidentRow::try_from)
+            .collect::<StoreResult<_>>()?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.0.id).collect();
         let mut roles = self.roles_of(&ids).await?;
         Ok(rows
             .into_iter()
@@ -104,13 +104,12 @@ impl Store {
             viewer,
         );
         let sql =
-            format!("SELECT i.status, COUNT(*) FROM incidents i WHERE {clause} GROUP BY i.status");
+            format!("SELECT i.status, COUNT(*) AS n FROM incidents i WHERE {clause} GROUP BY i.status");
         let args: Vec<Arg<'_>> = binds.iter().map(Bind::arg).collect();
         let rows = self.read_rows(&sql, &args).await?;
-        Ok(rows
-            .iter()
-            .filter_map(|r| r.s(0).parse().ok().map(|s| (s, r.i(1))))
-            .collect())
+        rows.iter()
+            .map(|r| Ok((r.parse("status")?, r.get("n")?)))
+            .collect()
     }
 }
 

@@ -1,12 +1,16 @@
-//! Reads as plain rows, one text of SQL for both databases.
+//! Rows read by column name, one text of SQL for both databases.
 //!
-//! The hot reads (an incident, the incident list, a timeline, a session) go through
-//! [`Store::read_rows`]: on SQLite a small set of rusqlite connections called in place (WAL lets
-//! them read beside the writer), on PostgreSQL the sqlx pool. Rows come back as [`Row`]s of
-//! integers, text and nulls, the only types Debrief stores.
+//! Every read goes through [`Store::read_rows`]: on SQLite one of a few read-only rusqlite
+//! connections (WAL lets them read beside the writer), on PostgreSQL the sqlx pool. A [`Row`]
+//! holds integers, text, bytes and nulls (the only types Debrief stores) with the names of its
+//! columns; typed getters ([`Row::get`], [`Row::opt`], [`Row::time`], [`Row::parse`],
+//! [`Row::json`]) look a column up by name and fail with a [`StoreError::Decode`] naming the
+//! column and the query when it is missing, NULL where a value is required, of another type, or
+//! holds text or a time that does not parse. Nothing falls back to a default.
 
 use crate::write::{Arg, lite_error};
 use crate::{Store, StoreError, StoreResult};
+use debrief_core::Timestamp;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::Mutex;
@@ -24,46 +28,223 @@ pub(crate) enum Val {
     B(Vec<u8>),
 }
 
-/// One row.
+impl Val {
+    fn kind(&self) -> &'static str {
+        match self {
+            Val::Null => "NULL",
+            Val::I(_) => "an integer",
+            Val::S(_) => "text",
+            Val::B(_) => "bytes",
+        }
+    }
+}
+
+/// The column names of a result, and the start of the query that made it (for errors).
+#[derive(Debug)]
+pub(crate) struct Columns {
+    names: Vec<String>,
+    query: String,
+}
+
+impl Columns {
+    pub(crate) fn new(names: Vec<String>, sql: &str) -> Arc<Self> {
+        let sql = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+        let query = match sql.char_indices().nth(80) {
+            Some((end, _)) => format!("{}…", sql.get(..end).unwrap_or(&sql)),
+            None => sql,
+        };
+        Arc::new(Self { names, query })
+    }
+}
+
+/// Why a column could not be read: it names the column and the query.
+#[derive(Debug, thiserror::Error)]
+#[error("column '{column}' of `{query}`: {problem}")]
+pub struct DecodeError {
+    column: String,
+    query: String,
+    problem: String,
+}
+
+/// A column type a [`Row`] can read.
+pub(crate) trait FromVal: Sized {
+    /// What the type is called in errors.
+    const WHAT: &'static str;
+    /// The value, or `None` when it is of another type (never called with NULL).
+    fn from_val(v: &Val) -> Option<Self>;
+}
+
+impl FromVal for i64 {
+    const WHAT: &'static str = "an integer";
+    fn from_val(v: &Val) -> Option<Self> {
+        match v {
+            Val::I(i) => Some(*i),
+            _ => None,
+        }
+    }
+}
+
+impl FromVal for bool {
+    const WHAT: &'static str = "a 0/1 flag";
+    fn from_val(v: &Val) -> Option<Self> {
+        match v {
+            Val::I(0) => Some(false),
+            Val::I(1) => Some(true),
+            _ => None,
+        }
+    }
+}
+
+impl FromVal for String {
+    const WHAT: &'static str = "text";
+    fn from_val(v: &Val) -> Option<Self> {
+        match v {
+            Val::S(s) => Some(s.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl FromVal for Vec<u8> {
+    const WHAT: &'static str = "bytes";
+    fn from_val(v: &Val) -> Option<Self> {
+        match v {
+            Val::B(b) => Some(b.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// One row, with the names of its columns.
 #[derive(Debug, Clone)]
-pub(crate) struct Row(Vec<Val>);
+pub(crate) struct Row {
+    columns: Arc<Columns>,
+    vals: Vec<Val>,
+}
 
 impl Row {
-    /// An integer column (NULL reads as 0).
-    pub(crate) fn i(&self, n: usize) -> i64 {
-        self.oi(n).unwrap_or(0)
+    /// A row of `vals` under `columns` (one value per column).
+    pub(crate) fn new(columns: Arc<Columns>, vals: Vec<Val>) -> Self {
+        Self { columns, vals }
     }
 
-    /// An integer column that may be NULL.
-    pub(crate) fn oi(&self, n: usize) -> Option<i64> {
-        match self.0.get(n) {
-            Some(Val::I(v)) => Some(*v),
-            Some(Val::S(s)) => s.parse().ok(),
-            _ => None,
+    fn error(&self, column: &str, problem: String) -> StoreError {
+        StoreError::Decode(DecodeError {
+            column: column.to_string(),
+            query: self.columns.query.clone(),
+            problem,
+        })
+    }
+
+    /// The value of a column, or an error when the result has no such column.
+    fn val(&self, column: &str) -> StoreResult<&Val> {
+        self.columns
+            .names
+            .iter()
+            .position(|n| n == column)
+            .and_then(|k| self.vals.get(k))
+            .ok_or_else(|| {
+                self.error(
+                    column,
+                    format!(
+                        "no such column (the result has {})",
+                        self.columns.names.join(", ")
+                    ),
+                )
+            })
+    }
+
+    /// The integer of a one-column row (a scalar statement: `RETURNING id`, `SELECT 1`).
+    pub(crate) fn only_int(&self) -> StoreResult<Option<i64>> {
+        match self.columns.names.as_slice() {
+            [name] => self.opt::<i64>(name),
+            names => Err(self.error(
+                &names.join(", "),
+                "a scalar statement must return exactly one column".into(),
+            )),
         }
     }
 
-    /// A text column (NULL reads as empty).
-    pub(crate) fn s(&self, n: usize) -> String {
-        self.os(n).unwrap_or_default()
-    }
-
-    /// A bytes column (NULL and text read as their bytes).
-    pub(crate) fn bytes(&self, n: usize) -> Vec<u8> {
-        match self.0.get(n) {
-            Some(Val::B(b)) => b.clone(),
-            Some(Val::S(s)) => s.clone().into_bytes(),
-            _ => Vec::new(),
+    /// A column that may be NULL.
+    pub(crate) fn opt<T: FromVal>(&self, column: &str) -> StoreResult<Option<T>> {
+        match self.val(column)? {
+            Val::Null => Ok(None),
+            v => T::from_val(v)
+                .map(Some)
+                .ok_or_else(|| self.error(column, format!("holds {}, not {}", v.kind(), T::WHAT))),
         }
     }
 
-    /// A text column that may be NULL.
-    pub(crate) fn os(&self, n: usize) -> Option<String> {
-        match self.0.get(n) {
-            Some(Val::S(s)) => Some(s.clone()),
-            Some(Val::I(v)) => Some(v.to_string()),
-            _ => None,
-        }
+    /// A column that must hold a value.
+    pub(crate) fn get<T: FromVal>(&self, column: &str) -> StoreResult<T> {
+        self.opt(column)?.ok_or_else(|| {
+            self.error(
+                column,
+                format!("is NULL where {} is required", T::WHAT),
+            )
+        })
+    }
+
+    /// A time column (milliseconds since the epoch) that may be NULL.
+    pub(crate) fn opt_time(&self, column: &str) -> StoreResult<Option<Timestamp>> {
+        self.opt::<i64>(column)?
+            .map(|ms| {
+                Timestamp::from_millisecond(ms).map_err(|e| {
+                    self.error(column, format!("holds {ms}, not a time in milliseconds ({e})"))
+                })
+            })
+            .transpose()
+    }
+
+    /// A time column (milliseconds since the epoch).
+    pub(crate) fn time(&self, column: &str) -> StoreResult<Timestamp> {
+        self.opt_time(column)?
+            .ok_or_else(|| self.error(column, "is NULL where a time is required".into()))
+    }
+
+    /// A text column parsed into `T` (a status, a scope, a date) that may be NULL.
+    pub(crate) fn opt_parse<T: std::str::FromStr>(&self, column: &str) -> StoreResult<Option<T>> {
+        self.opt::<String>(column)?
+            .map(|s| {
+                s.parse().map_err(|_| {
+                    self.error(
+                        column,
+                        format!(
+                            "holds '{s}', not a valid {}",
+                            std::any::type_name::<T>()
+                                .rsplit("::")
+                                .next()
+                                .unwrap_or("value")
+                        ),
+                    )
+                })
+            })
+            .transpose()
+    }
+
+    /// A text column parsed into `T` (a status, a scope, a date).
+    pub(crate) fn parse<T: std::str::FromStr>(&self, column: &str) -> StoreResult<T> {
+        self.opt_parse(column)?
+            .ok_or_else(|| self.error(column, "is NULL where a value is required".into()))
+    }
+
+    /// A JSON text column that may be NULL.
+    pub(crate) fn opt_json<T: serde::de::DeserializeOwned>(
+        &self,
+        column: &str,
+    ) -> StoreResult<Option<T>> {
+        self.opt::<String>(column)?
+            .map(|s| {
+                serde_json::from_str(&s)
+                    .map_err(|e| self.error(column, format!("holds text that is not the JSON expected ({e})")))
+            })
+            .transpose()
+    }
+
+    /// A JSON text column.
+    pub(crate) fn json<T: serde::de::DeserializeOwned>(&self, column: &str) -> StoreResult<T> {
+        self.opt_json(column)?
+            .ok_or_else(|| self.error(column, "is NULL where JSON text is required".into()))
     }
 }
 
@@ -82,7 +263,8 @@ impl LiteReaders {
             let conn = rusqlite::Connection::open_with_flags(
                 path,
                 rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
-                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX
+                    | rusqlite::OpenFlags::SQLITE_OPEN_URI,
             )
             .map_err(lite_error)?;
             conn.execute_batch("PRAGMA busy_timeout=10000; PRAGMA cache_size=-4000;")
@@ -113,11 +295,12 @@ impl LiteReaders {
                     .await
             }
         };
-        lite_rows(&conn, sql, args)
+        crate::sqlite::blocking(|| lite_rows(&conn, sql, args))
     }
 }
 
 /// Runs a statement on a SQLite connection and collects its rows (reads, and `RETURNING`).
+/// Call it through [`crate::sqlite::blocking`].
 pub(crate) fn lite_rows(
     conn: &rusqlite::Connection,
     sql: &str,
@@ -125,12 +308,16 @@ pub(crate) fn lite_rows(
 ) -> StoreResult<Vec<Row>> {
     let mut stmt = conn.prepare_cached(sql).map_err(lite_error)?;
     crate::write::bind(&mut stmt, args)?;
-    let columns = stmt.column_count();
+    let columns = Columns::new(
+        stmt.column_names().into_iter().map(String::from).collect(),
+        sql,
+    );
+    let count = columns.names.len();
     let mut rows = stmt.raw_query();
     let mut out = Vec::new();
     while let Some(r) = rows.next().map_err(lite_error)? {
-        let mut vals = Vec::with_capacity(columns);
-        for c in 0..columns {
+        let mut vals = Vec::with_capacity(count);
+        for c in 0..count {
             vals.push(match r.get_ref(c).map_err(lite_error)? {
                 rusqlite::types::ValueRef::Null => Val::Null,
                 rusqlite::types::ValueRef::Integer(v) => Val::I(v),
@@ -141,65 +328,90 @@ pub(crate) fn lite_rows(
                 rusqlite::types::ValueRef::Blob(b) => Val::B(b.to_vec()),
             });
         }
-        out.push(Row(vals));
+        out.push(Row::new(columns.clone(), vals));
     }
     Ok(out)
 }
 
-/// Converts a sqlx row to a [`Row`].
-pub(crate) fn any_row(row: &sqlx::any::AnyRow) -> StoreResult<Row> {
-    use sqlx::any::AnyTypeInfoKind as K;
+/// Converts PostgreSQL rows to [`Row`]s.
+pub(crate) fn pg_rows(rows: &[sqlx::postgres::PgRow], sql: &str) -> StoreResult<Vec<Row>> {
     use sqlx::{Column, Row as _, TypeInfo as _};
-    let mut vals = Vec::with_capacity(row.len());
-    for (n, col) in row.columns().iter().enumerate() {
-        let kind = col.type_info().kind();
-        let v = match kind {
-            K::Null => Val::Null,
-            K::Bool | K::SmallInt | K::Integer | K::BigInt => {
-                row.try_get::<Option<i64>, _>(n)?.map_or(Val::Null, Val::I)
-            }
-            K::Text => row
-                .try_get::<Option<String>, _>(n)?
-                .map_or(Val::Null, Val::S),
-            K::Blob => row
-                .try_get::<Option<Vec<u8>>, _>(n)?
-                .map_or(Val::Null, Val::B),
-            other => {
-                return Err(StoreError::Other(
-                    format!(
-                        "column {} has a type Debrief does not store ({other:?}, {})",
-                        col.name(),
-                        col.type_info().name()
-                    )
-                    .into(),
-                ));
-            }
-        };
-        vals.push(v);
+    let Some(first) = rows.first() else {
+        return Ok(Vec::new());
+    };
+    let columns = Columns::new(
+        first.columns().iter().map(|c| c.name().to_string()).collect(),
+        sql,
+    );
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let mut vals = Vec::with_capacity(row.len());
+        for (n, col) in row.columns().iter().enumerate() {
+            let v = match col.type_info().name() {
+                "INT8" => row.try_get::<Option<i64>, _>(n)?.map_or(Val::Null, Val::I),
+                "INT4" => row
+                    .try_get::<Option<i32>, _>(n)?
+                    .map_or(Val::Null, |v| Val::I(v.into())),
+                "INT2" => row
+                    .try_get::<Option<i16>, _>(n)?
+                    .map_or(Val::Null, |v| Val::I(v.into())),
+                "BOOL" => row
+                    .try_get::<Option<bool>, _>(n)?
+                    .map_or(Val::Null, |v| Val::I(v.into())),
+                "TEXT" | "VARCHAR" | "BPCHAR" | "NAME" => row
+                    .try_get::<Option<String>, _>(n)?
+                    .map_or(Val::Null, Val::S),
+                "BYTEA" => row
+                    .try_get::<Option<Vec<u8>>, _>(n)?
+                    .map_or(Val::Null, Val::B),
+                "VOID" => Val::Null,
+                other => {
+                    return Err(StoreError::Decode(DecodeError {
+                        column: col.name().to_string(),
+                        query: columns.query.clone(),
+                        problem: format!("has a type Debrief does not store ({other})"),
+                    }));
+                }
+            };
+            vals.push(v);
+        }
+        out.push(Row::new(columns.clone(), vals));
     }
-    Ok(Row(vals))
+    Ok(out)
+}
+
+/// A PostgreSQL query with its arguments bound.
+pub(crate) fn pg_query<'q>(
+    sql: &'q str,
+    args: &[Arg<'q>],
+) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for a in args {
+        q = match *a {
+            Arg::I(v) => q.bind(v),
+            Arg::OI(v) => q.bind(v),
+            Arg::S(v) => q.bind(v),
+            Arg::OS(v) => q.bind(v),
+            Arg::B(v) => q.bind(v),
+        };
+    }
+    q
 }
 
 impl Store {
     /// Runs a read and returns its rows.
     pub(crate) async fn read_rows(&self, sql: &str, args: &[Arg<'_>]) -> StoreResult<Vec<Row>> {
-        if let Some(readers) = &self.lite_readers {
-            return readers.rows(sql, args).await;
+        match &self.db {
+            crate::Db::Sqlite { readers, .. } => readers.rows(sql, args).await,
+            crate::Db::Postgres(pool) => {
+                let rows = pg_query(sql, args).fetch_all(pool).await?;
+                pg_rows(&rows, sql)
+            }
         }
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()));
-        for a in args {
-            q = match *a {
-                Arg::I(v) => q.bind(v),
-                Arg::OI(v) => q.bind(v),
-                Arg::S(v) => q.bind(v),
-                Arg::OS(v) => q.bind(v),
-                Arg::B(v) => q.bind(v.to_vec()),
-            };
-        }
-        q.fetch_all(self.reader())
-            .await?
-            .iter()
-            .map(any_row)
-            .collect()
+    }
+
+    /// Runs a read and returns its first row, if any.
+    pub(crate) async fn read_row(&self, sql: &str, args: &[Arg<'_>]) -> StoreResult<Option<Row>> {
+        Ok(self.read_rows(sql, args).await?.into_iter().next())
     }
 }

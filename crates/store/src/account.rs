@@ -216,7 +216,11 @@ impl Store {
     /// Every user, by name.
     pub async fn list_users(&self) -> StoreResult<Vec<User>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY name, id");
-        self.read_rows(&sql, &[]).await?.iter().map(user_from).collect()
+        self.read_rows(&sql, &[])
+            .await?
+            .iter()
+            .map(user_from)
+            .collect()
     }
 
     /// Changes a user's role and/or disabled flag.

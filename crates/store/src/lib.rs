@@ -212,7 +212,6 @@ pub(crate) fn ms(ts: Timestamp) -> i64 {
     ts.as_millisecond()
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -103,8 +103,9 @@ impl Store {
             },
             viewer,
         );
-        let sql =
-            format!("SELECT i.status, COUNT(*) AS n FROM incidents i WHERE {clause} GROUP BY i.status");
+        let sql = format!(
+            "SELECT i.status, COUNT(*) AS n FROM incidents i WHERE {clause} GROUP BY i.status"
+        );
         let args: Vec<Arg<'_>> = binds.iter().map(Bind::arg).collect();
         let rows = self.read_rows(&sql, &args).await?;
         rows.iter()

@@ -58,7 +58,11 @@ mod tests {
                 "migrations::MIGRATIONS must list every file of migrations/{dir}, oldest first"
             );
             for m in MIGRATIONS {
-                let sql = if dir == "sqlite" { m.sqlite } else { m.postgres };
+                let sql = if dir == "sqlite" {
+                    m.sqlite
+                } else {
+                    m.postgres
+                };
                 assert_eq!(sql, std::fs::read_to_string(path.join(m.name)).unwrap());
             }
         }

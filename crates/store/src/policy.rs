@@ -18,10 +18,7 @@ impl Store {
         key: &str,
     ) -> StoreResult<T> {
         Ok(self
-            .read_row(
-                "SELECT value FROM settings WHERE key = $1",
-                &[Arg::S(key)],
-            )
+            .read_row("SELECT value FROM settings WHERE key = $1", &[Arg::S(key)])
             .await?
             .map(|r| r.json("value"))
             .transpose()?

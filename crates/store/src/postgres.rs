@@ -1,9 +1,9 @@
 //! PostgreSQL set-up: one pool shared by reads and writes, for one or many servers.
 
 use crate::{DatabaseUrl, StoreError, StoreResult};
+use sqlx::Executor;
 use sqlx::SqlSafeStr;
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::Executor;
 use std::time::Duration;
 
 /// Takes the next incident number from a sequence: a counter row's lock would be held through

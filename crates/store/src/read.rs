@@ -177,12 +177,8 @@ impl Row {
 
     /// A column that must hold a value.
     pub(crate) fn get<T: FromVal>(&self, column: &str) -> StoreResult<T> {
-        self.opt(column)?.ok_or_else(|| {
-            self.error(
-                column,
-                format!("is NULL where {} is required", T::WHAT),
-            )
-        })
+        self.opt(column)?
+            .ok_or_else(|| self.error(column, format!("is NULL where {} is required", T::WHAT)))
     }
 
     /// A time column (milliseconds since the epoch) that may be NULL.
@@ -190,7 +186,10 @@ impl Row {
         self.opt::<i64>(column)?
             .map(|ms| {
                 Timestamp::from_millisecond(ms).map_err(|e| {
-                    self.error(column, format!("holds {ms}, not a time in milliseconds ({e})"))
+                    self.error(
+                        column,
+                        format!("holds {ms}, not a time in milliseconds ({e})"),
+                    )
                 })
             })
             .transpose()
@@ -235,8 +234,12 @@ impl Row {
     ) -> StoreResult<Option<T>> {
         self.opt::<String>(column)?
             .map(|s| {
-                serde_json::from_str(&s)
-                    .map_err(|e| self.error(column, format!("holds text that is not the JSON expected ({e})")))
+                serde_json::from_str(&s).map_err(|e| {
+                    self.error(
+                        column,
+                        format!("holds text that is not the JSON expected ({e})"),
+                    )
+                })
             })
             .transpose()
     }
@@ -340,7 +343,11 @@ pub(crate) fn pg_rows(rows: &[sqlx::postgres::PgRow], sql: &str) -> StoreResult<
         return Ok(Vec::new());
     };
     let columns = Columns::new(
-        first.columns().iter().map(|c| c.name().to_string()).collect(),
+        first
+            .columns()
+            .iter()
+            .map(|c| c.name().to_string())
+            .collect(),
         sql,
     );
     let mut out = Vec::with_capacity(rows.len());
@@ -413,5 +420,129 @@ impl Store {
     /// Runs a read and returns its first row, if any.
     pub(crate) async fn read_row(&self, sql: &str, args: &[Arg<'_>]) -> StoreResult<Option<Row>> {
         Ok(self.read_rows(sql, args).await?.into_iter().next())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{DatabaseUrl, Store, StoreError};
+    use debrief_core::status::Status;
+
+    /// Reads one row of `sql` (a literal `SELECT`, no tables needed).
+    async fn row(store: &Store, sql: &str) -> super::Row {
+        store
+            .read_rows(sql, &[])
+            .await
+            .expect("the query runs")
+            .into_iter()
+            .next()
+            .expect("a row")
+    }
+
+    /// The message of a decode error, which must name `column`.
+    fn message<T: std::fmt::Debug>(r: Result<T, StoreError>, column: &str) -> String {
+        match r {
+            Err(e @ StoreError::Decode(_)) => {
+                let m = e.to_string();
+                assert!(m.contains(&format!("'{column}'")), "{m}");
+                m
+            }
+            other => panic!("expected a decode error about {column}, got {other:?}"),
+        }
+    }
+
+    /// Every way a row can fail to decode, on the store's real driver.
+    async fn decode_errors_name_the_column(store: &Store) {
+        let null = row(store, "SELECT NULL AS summary, 7 AS id").await;
+        assert_eq!(null.opt::<String>("summary").unwrap(), None);
+        assert_eq!(null.get::<i64>("id").unwrap(), 7);
+        let m = message(null.get::<String>("summary"), "summary");
+        assert!(m.contains("NULL"), "{m}");
+        assert!(
+            m.contains("SELECT NULL AS summary"),
+            "the query is named: {m}"
+        );
+        message(null.time("summary"), "summary");
+
+        let m = message(null.get::<i64>("declared_at"), "declared_at");
+        assert!(m.contains("no such column"), "{m}");
+        assert!(
+            m.contains("summary, id"),
+            "the columns there are listed: {m}"
+        );
+
+        let wrong = row(store, "SELECT 'seven' AS id").await;
+        let m = message(wrong.get::<i64>("id"), "id");
+        assert!(m.contains("text, not an integer"), "{m}");
+
+        let time = row(
+            store,
+            "SELECT 1700000000000 AS declared_at, 9223372036854775807 AS updated_at",
+        )
+        .await;
+        assert_eq!(
+            time.time("declared_at").unwrap(),
+            debrief_core::Timestamp::from_millisecond(1_700_000_000_000).unwrap()
+        );
+        let m = message(time.time("updated_at"), "updated_at");
+        assert!(m.contains("not a time"), "{m}");
+        message(time.opt_time("updated_at"), "updated_at");
+
+        let status = row(store, "SELECT 'resolved' AS status, 'on_fire' AS bad").await;
+        assert_eq!(status.parse::<Status>("status").unwrap(), Status::Resolved);
+        let m = message(status.parse::<Status>("bad"), "bad");
+        assert!(m.contains("'on_fire'") && m.contains("Status"), "{m}");
+
+        let json = row(store, "SELECT '[\"api\"]' AS services, 'not json' AS links").await;
+        assert_eq!(json.json::<Vec<String>>("services").unwrap(), ["api"]);
+        message(json.json::<Vec<String>>("links"), "links");
+
+        let flag = row(store, "SELECT 1 AS private, 2 AS starred").await;
+        assert!(flag.get::<bool>("private").unwrap());
+        message(flag.get::<bool>("starred"), "starred");
+    }
+
+    fn temp_sqlite(name: &str) -> (std::path::PathBuf, DatabaseUrl) {
+        let dir = std::env::temp_dir().join(format!("debrief-read-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = DatabaseUrl::parse(&format!("sqlite://{}", dir.join("t.db").display())).unwrap();
+        (dir, url)
+    }
+
+    #[tokio::test]
+    async fn sqlite_decode_errors_name_the_column() {
+        let (dir, url) = temp_sqlite("current");
+        let store = Store::connect(&url).await.unwrap();
+        decode_errors_name_the_column(&store).await;
+        drop(store);
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    /// On a multi-threaded runtime SQLite calls run under `block_in_place`.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_reads_and_writes_on_a_multi_threaded_runtime() {
+        let (dir, url) = temp_sqlite("multi");
+        let store = Store::connect(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        decode_errors_name_the_column(&store).await;
+        store.set_setting("k", "v").await.unwrap();
+        assert_eq!(store.setting("k").await.unwrap().as_deref(), Some("v"));
+        drop(store);
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[tokio::test]
+    async fn postgres_decode_errors_name_the_column() {
+        // CI sets DEBRIEF_TEST_DATABASE_URL; without it there is no server to ask.
+        let Ok(url) = std::env::var("DEBRIEF_TEST_DATABASE_URL") else {
+            eprintln!("DEBRIEF_TEST_DATABASE_URL is not set: PostgreSQL decoding not tested");
+            return;
+        };
+        let store = Store::connect(&DatabaseUrl::parse(&url).unwrap())
+            .await
+            .unwrap();
+        decode_errors_name_the_column(&store).await;
+        store.close().await;
     }
 }

@@ -229,8 +229,7 @@ mod tests {
     fn old_file(dir: &std::path::Path, n: usize) -> rusqlite::Connection {
         let conn = rusqlite::Connection::open(dir.join("old.db")).unwrap();
         conn.execute_batch(MIGRATIONS_TABLE).unwrap();
-        for (m, (version, description, checksum)) in MIGRATIONS.iter().zip(SQLX_RECORDED).take(n)
-        {
+        for (m, (version, description, checksum)) in MIGRATIONS.iter().zip(SQLX_RECORDED).take(n) {
             conn.execute_batch(m.sqlite).unwrap();
             conn.execute_batch(&format!(
                 "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
@@ -257,7 +256,10 @@ mod tests {
             .iter()
             .map(|(v, d, c)| (*v, d.to_string(), c.to_string()))
             .collect();
-        assert_eq!(recorded(&conn), expected[..MIGRATIONS.len().min(expected.len())]);
+        assert_eq!(
+            recorded(&conn),
+            expected[..MIGRATIONS.len().min(expected.len())]
+        );
         // Running again changes nothing.
         migrate(&conn).unwrap();
         assert_eq!(recorded(&conn).len(), MIGRATIONS.len());
@@ -275,7 +277,8 @@ mod tests {
             assert_eq!(row, &(*v, d.to_string(), c.to_string()));
         }
         // The later migrations ran: the column added by the last one is there.
-        conn.execute_batch("SELECT contact_email FROM subscribers").unwrap();
+        conn.execute_batch("SELECT contact_email FROM subscribers")
+            .unwrap();
         std::fs::remove_dir_all(dir).ok();
     }
 

@@ -221,7 +221,11 @@ impl WriteTx {
     }
 
     /// Runs a statement and returns all its rows (for `UPDATE … RETURNING` of several rows).
-    pub(crate) async fn rows(&mut self, sql: &'static str, args: &[Arg<'_>]) -> StoreResult<Vec<Row>> {
+    pub(crate) async fn rows(
+        &mut self,
+        sql: &'static str,
+        args: &[Arg<'_>],
+    ) -> StoreResult<Vec<Row>> {
         match self {
             WriteTx::Pg(tx) => {
                 let rows = pg_query(sql, args).fetch_all(&mut **pg_tx(tx)?).await?;

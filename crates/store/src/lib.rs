@@ -2,16 +2,21 @@
 //!
 //! Every method is one operation in one transaction: a domain change and the timeline events it
 //! causes commit together or not at all. Queries are written once, in SQL both databases accept
-//! (`$1` placeholders, `RETURNING`). On SQLite, writes go through the one rusqlite writer
-//! connection (`write.rs`) and the hot reads through a few rusqlite readers (`read.rs`);
-//! the remaining reads, and everything on PostgreSQL, run through sqlx's `Any` pools. What
-//! differs between the two databases (connection set-up, pool shape, migrations) lives in
-//! [`sqlite`] and [`postgres`].
+//! (`$1` placeholders, `RETURNING`). Each database has one driver: SQLite is reached through
+//! rusqlite only (one writer connection in `write.rs`, a few read-only connections in
+//! `read.rs`, the migrator in [`sqlite`]), PostgreSQL through sqlx's PostgreSQL driver (one
+//! `PgPool`, see [`postgres`]). Every write is a `WriteTx`, every read a
+//! `read_rows`; rows are read by column name into typed values, and a column that is missing,
+//! NULL where a value is required, of another type, or holding a time or text that does not
+//! parse is a [`StoreError::Decode`] naming the column, never a silent default. SQLite calls go
+//! through `sqlite::blocking` (`block_in_place` on a multi-threaded runtime) so they do not stall
+//! the async workers.
 //!
 //! # Layout
 //! - [`error`]: [`StoreError`], the one error type of this crate.
 //! - [`sqlite`], [`postgres`]: per-backend connection and migration set-up.
-//! - `write`, `read` (private): write transactions and hot reads, one SQL text for both.
+//! - `migrations` (private): the embedded migration files of both databases.
+//! - `write`, `read` (private): write transactions, and reads into rows decoded by column name.
 //! - [`account`]: users, web sessions, API tokens, settings.
 //! - [`catalog`]: severities, services, teams.
 //! - [`incident`]: declaring, reading and changing incidents.

@@ -1,8 +1,8 @@
 //! SQLite set-up: a WAL-mode file, one rusqlite writer connection and a few readers, the
-//! migrator, and [`blocking`], which keeps SQLite calls off the async worker threads' queues.
+//! migrator, and `blocking`, which keeps SQLite calls off the async worker threads' queues.
 //!
 //! # Migrations
-//! [`MIGRATIONS`] embeds `migrations/sqlite/*.sql`. They are recorded in the `_sqlx_migrations` table exactly as `sqlx::migrate!` recorded them
+//! `migrations::MIGRATIONS` embeds `migrations/sqlite/*.sql`. They are recorded in the `_sqlx_migrations` table exactly as `sqlx::migrate!` recorded them
 //! before Debrief ran SQLite through rusqlite only: same columns, the description taken from the
 //! file name, the SHA-384 of the SQL as checksum. So a file made by an earlier build migrates on,
 //! and an edited migration or a partly applied one is refused, as sqlx refused it.

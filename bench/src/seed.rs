@@ -213,8 +213,8 @@ pub async fn seed(url: &str, n: u64, email: &str) -> Result<Duration> {
 
 /// Seeds a SQLite file (see [`seed`]), with rusqlite on a blocking thread.
 fn seed_sqlite(path: &str, n: u64, email: &str, now_ms: i64) -> Result<()> {
-    let mut conn = rusqlite::Connection::open(path)
-        .context("Failed to open the SQLite file to seed it")?;
+    let mut conn =
+        rusqlite::Connection::open(path).context("Failed to open the SQLite file to seed it")?;
     conn.busy_timeout(Duration::from_secs(10))?;
     let (admin_id, admin_name): (i64, String) = conn
         .query_row(

@@ -2,9 +2,10 @@
 //! migrator, and `blocking`, which keeps SQLite calls off the async worker threads' queues.
 //!
 //! # Migrations
-//! `migrations::MIGRATIONS` embeds `migrations/sqlite/*.sql`. They are recorded in the `_sqlx_migrations` table exactly as `sqlx::migrate!` recorded them
-//! before Debrief ran SQLite through rusqlite only: same columns, the description taken from the
-//! file name, the SHA-384 of the SQL as checksum. So a file made by an earlier build migrates on,
+//! `migrate` applies the embedded `migrations/sqlite/*.sql` (`migrations::MIGRATIONS`) and
+//! records them in the `_sqlx_migrations` table exactly as `sqlx::migrate!` recorded them before
+//! Debrief ran SQLite through rusqlite only: same columns, the description taken from the file
+//! name, the SHA-384 of the SQL as checksum. So a file made by an earlier build migrates on,
 //! and an edited migration or a partly applied one is refused, as sqlx refused it.
 
 use crate::migrations::MIGRATIONS;

@@ -8,9 +8,9 @@
 //! `PgPool`, see [`postgres`]). Every write is a `WriteTx`, every read a
 //! `read_rows`; rows are read by column name into typed values, and a column that is missing,
 //! NULL where a value is required, of another type, or holding a time or text that does not
-//! parse is a [`StoreError::Decode`] naming the column, never a silent default. SQLite calls go
-//! through `sqlite::blocking` (`block_in_place` on a multi-threaded runtime) so they do not stall
-//! the async workers.
+//! parse is a [`StoreError::Decode`] naming the column, never a silent default. SQLite calls that
+//! can block (reads, taking the write lock, migrating) go through `sqlite::blocking`
+//! (`block_in_place` on a multi-threaded runtime) so they do not stall the async workers.
 //!
 //! # Layout
 //! - [`error`]: [`StoreError`], the one error type of this crate.

@@ -1,7 +1,8 @@
 //! Rows read by column name, one text of SQL for both databases.
 //!
 //! Every read goes through [`Store::read_rows`]: on SQLite one of a few read-only rusqlite
-//! connections (WAL lets them read beside the writer), on PostgreSQL the sqlx pool. A [`Row`]
+//! connections (WAL lets them read beside the writer), called through `sqlite::blocking` so a
+//! long read does not stall the async workers; on PostgreSQL the sqlx pool. A [`Row`]
 //! holds integers, text, bytes and nulls (the only types Debrief stores) with the names of its
 //! columns; typed getters ([`Row::get`], [`Row::opt`], [`Row::time`], [`Row::parse`],
 //! [`Row::json`]) look a column up by name and fail with a [`StoreError::Decode`] naming the

@@ -98,8 +98,9 @@ fn token_from(r: &Row) -> StoreResult<ApiToken> {
 impl Store {
     /// How many users exist (0 means first start: set-up is open).
     pub async fn count_users(&self) -> StoreResult<i64> {
-        self.read_row("SELECT COUNT(*) AS n FROM users", &[])
+        self.read_rows("SELECT COUNT(*) AS n FROM users", &[])
             .await?
+            .first()
             .ok_or_else(|| StoreError::Other("COUNT(*) returned no row".into()))?
             .get("n")
     }
@@ -293,7 +294,7 @@ impl Store {
     /// The live session with this secret hash, if any.
     pub async fn session(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<Session>> {
         let rows = self
-            .read_rows(
+            .read_keyed(
                 "SELECT u.id, u.email, u.name, u.role, u.created_at, u.disabled, s.csrf_token \
                  FROM sessions s JOIN users u ON u.id = s.user_id \
                  WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = 0",
@@ -353,7 +354,7 @@ impl Store {
     /// The user and scope of a live token, if the secret hash matches one.
     pub async fn token_user(&self, token_hash: &str) -> StoreResult<Option<(User, ApiToken)>> {
         let rows = self
-            .read_rows(
+            .read_keyed(
                 "SELECT u.id, u.email, u.name, u.role, u.created_at, u.disabled, \
                         t.id AS token_id, t.name AS token_name, t.scope, \
                         t.created_at AS token_created_at, t.last_used_at \

@@ -357,7 +357,7 @@ impl Store {
         let sql =
             format!("SELECT {INCIDENT_COLUMNS} FROM incidents i WHERE i.id = $3 AND {VISIBLE}");
         let rows = self
-            .read_rows(
+            .read_keyed(
                 &sql,
                 &[
                     Arg::I(viewer.user_id),
@@ -384,7 +384,7 @@ impl Store {
     pub async fn incident_private(&self, id: i64, viewer: Viewer) -> StoreResult<bool> {
         let sql = format!("SELECT i.private FROM incidents i WHERE i.id = $3 AND {VISIBLE}");
         let rows = self
-            .read_rows(
+            .read_keyed(
                 &sql,
                 &[
                     Arg::I(viewer.user_id),
@@ -442,7 +442,7 @@ impl Store {
             "SELECT r.incident_id, r.role, r.user_id, u.name, u.email FROM incident_roles r \
              JOIN users u ON u.id = r.user_id WHERE r.incident_id IN ({list}) ORDER BY r.incident_id, r.role"
         );
-        self.read_rows(&sql, &args)
+        self.read_keyed(&sql, &args)
             .await?
             .iter()
             .map(|r| {

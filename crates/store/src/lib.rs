@@ -9,7 +9,7 @@
 //! `read_rows`; rows are read by column name into typed values, and a column that is missing,
 //! NULL where a value is required, of another type, or holding a time or text that does not
 //! parse is a [`StoreError::Decode`] naming the column, never a silent default. SQLite calls that
-//! can block (reads, taking the write lock, migrating) go through `sqlite::blocking`
+//! can block (reads that may scan, taking the write lock, migrating) go through `sqlite::blocking`
 //! (`block_in_place` on a multi-threaded runtime) so they do not stall the async workers.
 //!
 //! # Layout

@@ -48,13 +48,27 @@ pub(crate) struct Columns {
 }
 
 impl Columns {
+    /// The columns of a result of `sql`; only the query's start is kept, as written (errors
+    /// tidy it up, see [`Columns::query`]).
     pub(crate) fn new(names: Vec<String>, sql: &str) -> Arc<Self> {
-        let sql = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-        let query = match sql.char_indices().nth(80) {
-            Some((end, _)) => format!("{}…", sql.get(..end).unwrap_or(&sql)),
+        let start = match sql.char_indices().nth(160) {
+            Some((end, _)) => sql.get(..end).unwrap_or(sql),
             None => sql,
         };
-        Arc::new(Self { names, query })
+        Arc::new(Self {
+            names,
+            query: start.to_string(),
+        })
+    }
+
+    /// The start of the query on one line, for an error message.
+    fn query(&self) -> String {
+        let one_line = self.query.split_whitespace().collect::<Vec<_>>().join(" ");
+        match one_line.char_indices().nth(80) {
+            Some((end, _)) => format!("{}…", one_line.get(..end).unwrap_or(&one_line)),
+            None if one_line.len() < self.query.trim().len() => format!("{one_line}…"),
+            None => one_line,
+        }
     }
 }
 
@@ -132,7 +146,7 @@ impl Row {
     fn error(&self, column: &str, problem: String) -> StoreError {
         StoreError::Decode(DecodeError {
             column: column.to_string(),
-            query: self.columns.query.clone(),
+            query: self.columns.query(),
             problem,
         })
     }
@@ -282,7 +296,8 @@ impl LiteReaders {
         })
     }
 
-    async fn rows(&self, sql: &str, args: &[Arg<'_>]) -> StoreResult<Vec<Row>> {
+    /// Runs a read on a free connection; `in_place` skips [`crate::sqlite::blocking`].
+    async fn rows(&self, sql: &str, args: &[Arg<'_>], in_place: bool) -> StoreResult<Vec<Row>> {
         let start = self.next.fetch_add(1, Ordering::Relaxed);
         // Take a free connection if there is one, else wait for the next in turn.
         let conn = match (0..self.conns.len()).find_map(|k| {
@@ -299,7 +314,11 @@ impl LiteReaders {
                     .await
             }
         };
-        crate::sqlite::blocking(|| lite_rows(&conn, sql, args))
+        if in_place {
+            lite_rows(&conn, sql, args)
+        } else {
+            crate::sqlite::blocking(|| lite_rows(&conn, sql, args))
+        }
     }
 }
 
@@ -376,7 +395,7 @@ pub(crate) fn pg_rows(rows: &[sqlx::postgres::PgRow], sql: &str) -> StoreResult<
                 other => {
                     return Err(StoreError::Decode(DecodeError {
                         column: col.name().to_string(),
-                        query: columns.query.clone(),
+                        query: columns.query(),
                         problem: format!("has a type Debrief does not store ({other})"),
                     }));
                 }
@@ -407,10 +426,23 @@ pub(crate) fn pg_query<'q>(
 }
 
 impl Store {
-    /// Runs a read and returns its rows.
+    /// Runs a read and returns its rows. On SQLite it runs through [`crate::sqlite::blocking`],
+    /// since a read may scan many rows.
     pub(crate) async fn read_rows(&self, sql: &str, args: &[Arg<'_>]) -> StoreResult<Vec<Row>> {
+        self.read(sql, args, false).await
+    }
+
+    /// Runs a keyed lookup (a few rows found by primary or unique key, such as an incident by
+    /// id or a session by its hash) and returns its rows. On SQLite it runs in place: it takes
+    /// microseconds and cannot wait on the writer (WAL), less than the `block_in_place`
+    /// hand-over would cost, and these lookups are on every request's path.
+    pub(crate) async fn read_keyed(&self, sql: &str, args: &[Arg<'_>]) -> StoreResult<Vec<Row>> {
+        self.read(sql, args, true).await
+    }
+
+    async fn read(&self, sql: &str, args: &[Arg<'_>], in_place: bool) -> StoreResult<Vec<Row>> {
         match &self.db {
-            crate::Db::Sqlite { readers, .. } => readers.rows(sql, args).await,
+            crate::Db::Sqlite { readers, .. } => readers.rows(sql, args, in_place).await,
             crate::Db::Postgres(pool) => {
                 let rows = pg_query(sql, args).fetch_all(pool).await?;
                 pg_rows(&rows, sql)
@@ -418,9 +450,9 @@ impl Store {
         }
     }
 
-    /// Runs a read and returns its first row, if any.
+    /// Runs a keyed lookup of one row (see [`Store::read_keyed`]) and returns it, if any.
     pub(crate) async fn read_row(&self, sql: &str, args: &[Arg<'_>]) -> StoreResult<Option<Row>> {
-        Ok(self.read_rows(sql, args).await?.into_iter().next())
+        Ok(self.read_keyed(sql, args).await?.into_iter().next())
     }
 }
 

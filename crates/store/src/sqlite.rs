@@ -14,9 +14,9 @@ use crate::{DatabaseUrl, StoreError, StoreResult};
 use sha2::{Digest, Sha384};
 use std::time::Instant;
 
-/// Runs a SQLite call that may block so that it does not stall the async workers: reads, taking
-/// the write lock, opening and migrating (statements inside a write transaction run in place,
-/// see `WriteTx::begin_lite`).
+/// Runs a SQLite call that may block so that it does not stall the async workers: reads that may
+/// scan, taking the write lock, opening and migrating (keyed lookups, `Store::read_keyed`, and
+/// the statements inside a write transaction run in place, see `WriteTx::begin_lite`).
 ///
 /// On a multi-threaded runtime the call runs under [`tokio::task::block_in_place`]: the worker
 /// thread hands its queue of tasks to another thread for the call's duration, so a slow call

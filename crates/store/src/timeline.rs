@@ -158,7 +158,7 @@ impl Store {
         );
         events(
             &self
-                .read_rows(&sql, &[Arg::I(incident_id), Arg::I(event_id)])
+                .read_keyed(&sql, &[Arg::I(incident_id), Arg::I(event_id)])
                 .await?,
         )?
         .pop()

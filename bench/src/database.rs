@@ -3,7 +3,7 @@
 //! admin account and API token made for it with the `debrief` CLI, as an operator would.
 
 use anyhow::{Context, Result, bail};
-use sqlx::{AnyConnection, AssertSqlSafe, Connection};
+use sqlx::{AssertSqlSafe, Connection, PgConnection};
 use std::path::{Path, PathBuf};
 use tokio::process::Command;
 
@@ -70,8 +70,7 @@ impl BenchDb {
                             "Failed to read '{postgres_admin_url}' as postgres://USER@HOST:PORT/DB"
                         )
                     })?;
-                sqlx::any::install_default_drivers();
-                let mut admin = AnyConnection::connect(postgres_admin_url)
+                let mut admin = PgConnection::connect(postgres_admin_url)
                     .await
                     .with_context(|| {
                         format!("Failed to connect to PostgreSQL at {base} (set --postgres-url)")
@@ -99,7 +98,7 @@ impl BenchDb {
     /// Drops the PostgreSQL database (the SQLite file goes with the work directory).
     pub async fn remove(self) -> Result<()> {
         if let Some((admin_url, name)) = self.drop {
-            let mut admin = AnyConnection::connect(&admin_url)
+            let mut admin = PgConnection::connect(&admin_url)
                 .await
                 .context("Failed to reconnect to PostgreSQL")?;
             sqlx::raw_sql(AssertSqlSafe(format!(

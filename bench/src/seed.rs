@@ -5,7 +5,7 @@
 //! `incident` counter set so new declarations continue at INC-(N+1).
 
 use anyhow::{Context, Result, bail};
-use sqlx::{AnyConnection, AssertSqlSafe, Connection};
+use sqlx::{AssertSqlSafe, Connection, PgConnection};
 use std::fmt::Write as _;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -142,8 +142,18 @@ fn chunk_sql(
 /// Seeds `n` incidents declared by the user `email`; returns how long it took.
 pub async fn seed(url: &str, n: u64, email: &str) -> Result<Duration> {
     let started = Instant::now();
-    sqlx::any::install_default_drivers();
-    let mut conn = AnyConnection::connect(url)
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .context("Failed to read the clock")?
+        .as_millis() as i64;
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        let (path, email) = (path.to_string(), email.to_string());
+        tokio::task::spawn_blocking(move || seed_sqlite(&path, n, &email, now_ms))
+            .await
+            .context("The SQLite seeding thread failed")??;
+        return Ok(started.elapsed());
+    }
+    let mut conn = PgConnection::connect(url)
         .await
         .context("Failed to connect to the database to seed it")?;
     let (admin_id, admin_name): (i64, String) =
@@ -160,10 +170,6 @@ pub async fn seed(url: &str, n: u64, email: &str) -> Result<Duration> {
     if existing != 0 {
         bail!("the database already holds {existing} incidents; the benchmark seeds a fresh one");
     }
-    let now_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .context("Failed to read the clock")?
-        .as_millis() as i64;
     let mut tx = conn
         .begin()
         .await
@@ -184,46 +190,64 @@ pub async fn seed(url: &str, n: u64, email: &str) -> Result<Duration> {
         .execute(&mut *tx)
         .await
         .context("Failed to set the incident counter")?;
-    if url.starts_with("postgres") {
-        // PostgreSQL numbers incidents from a sequence (the counter row is SQLite's).
-        sqlx::query("SELECT setval('incident_number', $1)")
-            .bind(n as i64)
-            .execute(&mut *tx)
-            .await
-            .context("Failed to set the incident number sequence")?;
-    }
+    // PostgreSQL numbers incidents from a sequence (the counter row is SQLite's).
+    sqlx::query("SELECT setval('incident_number', $1)")
+        .bind(n as i64)
+        .execute(&mut *tx)
+        .await
+        .context("Failed to set the incident number sequence")?;
     tx.commit()
         .await
         .context("Failed to commit the seeded incidents")?;
-    if url.starts_with("postgres") {
-        // A live PostgreSQL would have auto-analyzed a table this size; do it now so the planner
-        // sees the 100,000 rows rather than an empty table.
-        sqlx::raw_sql("ANALYZE")
-            .execute(&mut conn)
-            .await
-            .context("Failed to ANALYZE the seeded database")?;
-    }
+    // A live PostgreSQL would have auto-analyzed a table this size; do it now so the planner
+    // sees the 100,000 rows rather than an empty table.
+    sqlx::raw_sql("ANALYZE")
+        .execute(&mut conn)
+        .await
+        .context("Failed to ANALYZE the seeded database")?;
     conn.close()
         .await
         .context("Failed to close the seeding connection")?;
     Ok(started.elapsed())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn literals_are_quoted() {
-        assert_eq!(lit("it's"), "'it''s'");
+/// Seeds a SQLite file (see [`seed`]), with rusqlite on a blocking thread.
+fn seed_sqlite(path: &str, n: u64, email: &str, now_ms: i64) -> Result<()> {
+    let mut conn =
+        rusqlite::Connection::open(path).context("Failed to open the SQLite file to seed it")?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    let (admin_id, admin_name): (i64, String) = conn
+        .query_row(
+            "SELECT id, name FROM users WHERE email = ?1",
+            [email],
+            |r| Ok((r.get("id")?, r.get("name")?)),
+        )
+        .with_context(|| {
+            format!("Failed to find the user {email} to declare the seeded incidents")
+        })?;
+    let existing: i64 =
+        conn.query_row("SELECT COUNT(*) AS n FROM incidents", [], |r| r.get("n"))?;
+    if existing != 0 {
+        bail!("the database already holds {existing} incidents; the benchmark seeds a fresh one");
     }
-
-    #[test]
-    fn spreads_cover_the_filtered_list() {
-        let hits = (1..=10_000u64)
-            .filter(|i| status(mix(*i)).0 == "investigating" && severity(mix(*i)) == "SEV2")
-            .count();
-        // About 4% investigating x 20% SEV2 = 0.8%.
-        assert!((40..=130).contains(&hits), "{hits}");
+    let tx = conn
+        .transaction()
+        .context("Failed to begin the seeding transaction")?;
+    let mut first = 1;
+    while first <= n {
+        let last = (first + CHUNK - 1).min(n);
+        for sql in chunk_sql(first..=last, n, (admin_id, &admin_name), now_ms) {
+            tx.execute_batch(&sql)
+                .with_context(|| format!("Failed to insert incidents {first} to {last}"))?;
+        }
+        first = last + 1;
     }
+    tx.execute(
+        "UPDATE counters SET value = ?1 WHERE name = 'incident'",
+        [n as i64],
+    )
+    .context("Failed to set the incident counter")?;
+    tx.commit()
+        .context("Failed to commit the seeded incidents")?;
+    Ok(())
 }

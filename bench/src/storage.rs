@@ -201,17 +201,24 @@ impl Budget {
 impl Storage {
     /// Looks up the bench user in a seeded database.
     pub async fn open(db: &BenchDb) -> Result<Self> {
-        sqlx::any::install_default_drivers();
-        let mut conn = sqlx::AnyConnection::connect(&db.url)
-            .await
-            .context("Failed to connect for the storage baseline")?;
-        let (user_id, user_name): (i64, String) =
-            sqlx::query_as("SELECT id, name FROM users WHERE email = $1")
-                .bind(EMAIL)
-                .fetch_one(&mut conn)
-                .await
-                .context("Failed to find the bench user")?;
-        conn.close().await.ok();
+        const USER: &str = "SELECT id, name FROM users WHERE email = $1";
+        let (user_id, user_name): (i64, String) = match db.url.strip_prefix("sqlite://") {
+            Some(path) => rusqlite::Connection::open(path)
+                .and_then(|c| c.query_row(USER, [EMAIL], |r| Ok((r.get(0)?, r.get(1)?))))
+                .context("Failed to find the bench user")?,
+            None => {
+                let mut conn = PgConnection::connect(&db.url)
+                    .await
+                    .context("Failed to connect for the storage baseline")?;
+                let user = sqlx::query_as(USER)
+                    .bind(EMAIL)
+                    .fetch_one(&mut conn)
+                    .await
+                    .context("Failed to find the bench user")?;
+                conn.close().await.ok();
+                user
+            }
+        };
         Ok(Self {
             backend: db.backend,
             url: db.url.clone(),

@@ -80,6 +80,7 @@ impl From<StoreError> for AppError {
                     retry_after_secs: 5,
                 }
             }
+            StoreError::Decode(e) => AppError::Internal(Box::new(e)),
             StoreError::Other(source) => AppError::Internal(source),
         }
     }

@@ -5,7 +5,7 @@
 
 use crate::read::Row;
 use crate::write::Arg;
-use crate::{Store, StoreError, StoreResult, flag, ms, ts};
+use crate::{Store, StoreError, StoreResult, ms};
 use debrief_core::Timestamp;
 use debrief_core::access::{AccountRole, Scope};
 use serde::Serialize;
@@ -68,77 +68,41 @@ pub struct Session {
     pub csrf_token: String,
 }
 
-#[derive(sqlx::FromRow)]
-struct UserRow {
-    id: i64,
-    email: String,
-    name: String,
-    role: String,
-    created_at: i64,
-    disabled: i64,
-}
-
-impl From<UserRow> for User {
-    fn from(r: UserRow) -> Self {
-        User {
-            id: r.id,
-            email: r.email,
-            name: r.name,
-            role: r.role.parse().unwrap_or(AccountRole::Viewer),
-            created_at: ts(r.created_at),
-            disabled: flag(r.disabled),
-        }
-    }
-}
-
-/// A user from the first six columns of a row (`id, email, name, role, created_at, disabled`).
-fn user_from(r: &Row) -> User {
-    UserRow {
-        id: r.i(0),
-        email: r.s(1),
-        name: r.s(2),
-        role: r.s(3),
-        created_at: r.i(4),
-        disabled: r.i(5),
-    }
-    .into()
+/// A user from the columns of [`USER_COLUMNS`], read by name.
+fn user_from(r: &Row) -> StoreResult<User> {
+    Ok(User {
+        id: r.get("id")?,
+        email: r.get("email")?,
+        name: r.get("name")?,
+        role: r.parse("role")?,
+        created_at: r.time("created_at")?,
+        disabled: r.get("disabled")?,
+    })
 }
 
 const USER_COLUMNS: &str = "id, email, name, role, created_at, disabled";
 
-/// A user row followed by one more column (a password hash or a CSRF token).
-type UserWith<T> = (i64, String, String, String, i64, i64, T);
-#[derive(sqlx::FromRow)]
-struct TokenRow {
-    id: i64,
-    user_id: i64,
-    name: String,
-    scope: String,
-    created_at: i64,
-    last_used_at: Option<i64>,
-    revoked_at: Option<i64>,
-}
-
-impl From<TokenRow> for ApiToken {
-    fn from(r: TokenRow) -> Self {
-        ApiToken {
-            id: r.id,
-            user_id: r.user_id,
-            name: r.name,
-            scope: r.scope.parse().unwrap_or(Scope::Read),
-            created_at: ts(r.created_at),
-            last_used_at: r.last_used_at.map(ts),
-            revoked_at: r.revoked_at.map(ts),
-        }
-    }
+/// A token from `id, user_id, name, scope, created_at, last_used_at, revoked_at`, by name.
+fn token_from(r: &Row) -> StoreResult<ApiToken> {
+    Ok(ApiToken {
+        id: r.get("id")?,
+        user_id: r.get("user_id")?,
+        name: r.get("name")?,
+        scope: r.parse("scope")?,
+        created_at: r.time("created_at")?,
+        last_used_at: r.opt_time("last_used_at")?,
+        revoked_at: r.opt_time("revoked_at")?,
+    })
 }
 
 impl Store {
     /// How many users exist (0 means first start: set-up is open).
     pub async fn count_users(&self) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
-            .fetch_one(self.reader())
-            .await?)
+        self.read_rows("SELECT COUNT(*) AS n FROM users", &[])
+            .await?
+            .first()
+            .ok_or_else(|| StoreError::Other("COUNT(*) returned no row".into()))?
+            .get("n")
     }
 
     /// Creates a user; a taken email is a `Conflict`.
@@ -215,60 +179,49 @@ impl Store {
 
     /// Finds a user by email, with the password hash.
     pub async fn credentials(&self, email: &str) -> StoreResult<Option<Credentials>> {
-        let row: Option<UserWith<Option<String>>> = sqlx::query_as(
+        self.read_row(
             "SELECT id, email, name, role, created_at, disabled, password_hash FROM users WHERE email = $1",
+            &[Arg::S(email)],
         )
-        .bind(email)
-        .fetch_optional(self.reader())
-        .await?;
-        Ok(row.map(
-            |(id, email, name, role, created_at, disabled, password_hash)| Credentials {
-                user: UserRow {
-                    id,
-                    email,
-                    name,
-                    role,
-                    created_at,
-                    disabled,
-                }
-                .into(),
-                password_hash,
-            },
-        ))
+        .await?
+        .map(|r| {
+            Ok(Credentials {
+                user: user_from(&r)?,
+                password_hash: r.opt("password_hash")?,
+            })
+        })
+        .transpose()
     }
 
     /// A user by id.
     pub async fn user(&self, id: i64) -> StoreResult<User> {
-        let row: Option<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE id = $1"
-        )))
-        .bind(id)
-        .fetch_optional(self.reader())
-        .await?;
-        row.map(Into::into)
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+        self.read_row(&sql, &[Arg::I(id)])
+            .await?
+            .map(|r| user_from(&r))
+            .transpose()?
             .ok_or_else(|| StoreError::NotFound(format!("user {id}")))
     }
 
     /// A user by email.
     pub async fn user_by_email(&self, email: &str) -> StoreResult<User> {
-        let row: Option<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE email = $1"
-        )))
-        .bind(email.trim().to_ascii_lowercase())
-        .fetch_optional(self.reader())
-        .await?;
-        row.map(Into::into)
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1");
+        let key = email.trim().to_ascii_lowercase();
+        self.read_row(&sql, &[Arg::S(&key)])
+            .await?
+            .map(|r| user_from(&r))
+            .transpose()?
             .ok_or_else(|| StoreError::NotFound(format!("user {email}")))
     }
 
     /// Every user, by name.
     pub async fn list_users(&self) -> StoreResult<Vec<User>> {
-        let rows: Vec<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {USER_COLUMNS} FROM users ORDER BY name, id"
-        )))
-        .fetch_all(self.reader())
-        .await?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY name, id");
+        self.read_rows(&sql, &[])
+            .await?
+            .iter()
+            .map(user_from)
+            .collect()
     }
 
     /// Changes a user's role and/or disabled flag.
@@ -341,17 +294,21 @@ impl Store {
     /// The live session with this secret hash, if any.
     pub async fn session(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<Session>> {
         let rows = self
-            .read_rows(
+            .read_keyed(
                 "SELECT u.id, u.email, u.name, u.role, u.created_at, u.disabled, s.csrf_token \
                  FROM sessions s JOIN users u ON u.id = s.user_id \
                  WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = 0",
                 &[Arg::S(token_hash), Arg::I(ms(now))],
             )
             .await?;
-        Ok(rows.first().map(|r| Session {
-            user: user_from(r),
-            csrf_token: r.s(6),
-        }))
+        rows.first()
+            .map(|r| {
+                Ok(Session {
+                    user: user_from(r)?,
+                    csrf_token: r.get("csrf_token")?,
+                })
+            })
+            .transpose()
     }
 
     /// Ends a session.
@@ -397,28 +354,30 @@ impl Store {
     /// The user and scope of a live token, if the secret hash matches one.
     pub async fn token_user(&self, token_hash: &str) -> StoreResult<Option<(User, ApiToken)>> {
         let rows = self
-            .read_rows(
+            .read_keyed(
                 "SELECT u.id, u.email, u.name, u.role, u.created_at, u.disabled, \
-                        t.id, t.name, t.scope, t.created_at, t.last_used_at \
+                        t.id AS token_id, t.name AS token_name, t.scope, \
+                        t.created_at AS token_created_at, t.last_used_at \
                  FROM api_tokens t JOIN users u ON u.id = t.user_id \
                  WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = 0",
                 &[Arg::S(token_hash)],
             )
             .await?;
-        Ok(rows.first().map(|r| {
-            let user = user_from(r);
-            let token = TokenRow {
-                id: r.i(6),
-                user_id: user.id,
-                name: r.s(7),
-                scope: r.s(8),
-                created_at: r.i(9),
-                last_used_at: r.oi(10),
-                revoked_at: None,
-            }
-            .into();
-            (user, token)
-        }))
+        rows.first()
+            .map(|r| {
+                let user = user_from(r)?;
+                let token = ApiToken {
+                    id: r.get("token_id")?,
+                    user_id: user.id,
+                    name: r.get("token_name")?,
+                    scope: r.parse("scope")?,
+                    created_at: r.time("token_created_at")?,
+                    last_used_at: r.opt_time("last_used_at")?,
+                    revoked_at: None,
+                };
+                Ok((user, token))
+            })
+            .transpose()
     }
 
     /// Records that a token was used.
@@ -434,14 +393,15 @@ impl Store {
 
     /// A user's tokens (or everyone's when `user_id` is `None`).
     pub async fn list_tokens(&self, user_id: Option<i64>) -> StoreResult<Vec<ApiToken>> {
-        let rows: Vec<TokenRow> = sqlx::query_as(
+        self.read_rows(
             "SELECT id, user_id, name, scope, created_at, last_used_at, revoked_at FROM api_tokens \
              WHERE (CAST($1 AS BIGINT) IS NULL OR user_id = $1) ORDER BY id",
+            &[Arg::OI(user_id)],
         )
-        .bind(user_id)
-        .fetch_all(self.reader())
-        .await?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        .await?
+        .iter()
+        .map(token_from)
+        .collect()
     }
 
     /// Revokes a token; `owner` limits it to that user's tokens.
@@ -467,12 +427,10 @@ impl Store {
 
     /// A setting's value.
     pub async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
-        Ok(
-            sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
-                .bind(key)
-                .fetch_optional(self.reader())
-                .await?,
-        )
+        self.read_row("SELECT value FROM settings WHERE key = $1", &[Arg::S(key)])
+            .await?
+            .map(|r| r.get("value"))
+            .transpose()
     }
 
     /// A setting's value, setting it to `value` first if it has none: every caller gets the
@@ -489,8 +447,8 @@ impl Store {
             .await?;
         tx.commit().await?;
         rows.first()
-            .map(|r| r.s(0))
-            .ok_or_else(|| StoreError::NotFound(format!("setting {key}")))
+            .ok_or_else(|| StoreError::NotFound(format!("setting {key}")))?
+            .get("value")
     }
 
     /// Sets a setting.

@@ -2,11 +2,11 @@
 
 use crate::read::Row;
 use crate::write::{Arg, WriteTx};
-use crate::{Store, StoreError, StoreResult, ms, ts};
+use crate::{Store, StoreError, StoreResult, ms};
 use debrief_core::Timestamp;
 use debrief_core::action_item::{ActionItem, ItemFields, ItemStatus, is_overdue};
 
-const COLUMNS: &str = "a.id, a.incident_id, a.title, a.description, a.owner_id, u.name, a.team, a.due_on, \
+const COLUMNS: &str = "a.id, a.incident_id, a.title, a.description, a.owner_id, u.name AS owner, a.team, a.due_on, \
      a.priority, a.status, a.wont_do_reason, a.tracker_url, a.from_postmortem, a.version, a.created_at, a.settled_at";
 
 /// A new action item, or a change to one.
@@ -42,28 +42,29 @@ pub struct ItemFilter {
     pub overdue_on: Option<jiff::civil::Date>,
 }
 
-fn from_row(r: &Row, today: jiff::civil::Date) -> ActionItem {
-    let status = r.s(9).parse().unwrap_or(ItemStatus::Open);
-    let due_on = r.os(7);
-    ActionItem {
-        id: r.i(0),
-        incident: format!("INC-{}", r.i(1)),
-        title: r.s(2),
-        description: r.s(3),
-        owner_id: r.oi(4),
-        owner: r.os(5),
-        team: r.os(6),
+/// An action item from the columns of [`COLUMNS`], by name.
+fn from_row(r: &Row, today: jiff::civil::Date) -> StoreResult<ActionItem> {
+    let status = r.parse("status")?;
+    let due_on: Option<String> = r.opt("due_on")?;
+    Ok(ActionItem {
+        id: r.get("id")?,
+        incident: format!("INC-{}", r.get::<i64>("incident_id")?),
+        title: r.get("title")?,
+        description: r.get("description")?,
+        owner_id: r.opt("owner_id")?,
+        owner: r.opt("owner")?,
+        team: r.opt("team")?,
         overdue: is_overdue(status, due_on.as_deref(), today),
         due_on,
-        priority: r.s(8),
+        priority: r.get("priority")?,
         status,
-        wont_do_reason: r.os(10),
-        tracker_url: r.os(11),
-        from_postmortem: r.i(12) != 0,
-        version: r.i(13),
-        created_at: ts(r.i(14)),
-        settled_at: r.oi(15).map(ts),
-    }
+        wont_do_reason: r.opt("wont_do_reason")?,
+        tracker_url: r.opt("tracker_url")?,
+        from_postmortem: r.get("from_postmortem")?,
+        version: r.get("version")?,
+        created_at: r.time("created_at")?,
+        settled_at: r.opt_time("settled_at")?,
+    })
 }
 
 /// Writes an action item inside a transaction; returns its id.
@@ -154,8 +155,8 @@ impl Store {
         self.read_rows(&sql, &[Arg::I(id), Arg::I(incident_id)])
             .await?
             .first()
-            .map(|r| from_row(r, today))
             .ok_or_else(|| StoreError::NotFound(format!("action item {id} of INC-{incident_id}")))
+            .and_then(|r| from_row(r, today))
     }
 
     /// Action items matching `filter`, most urgent due date first, of incidents `visible`
@@ -208,6 +209,6 @@ impl Store {
                 ],
             )
             .await?;
-        Ok(rows.iter().map(|r| from_row(r, today)).collect())
+        rows.iter().map(|r| from_row(r, today)).collect()
     }
 }

@@ -1,7 +1,8 @@
 //! The catalogue: severities, services and teams.
 
+use crate::read::Row;
 use crate::write::Arg;
-use crate::{Store, StoreError, StoreResult, flag, ms, ts};
+use crate::{Store, StoreError, StoreResult, ms};
 use debrief_core::Timestamp;
 use debrief_core::severity::{Severity, default_severities};
 use serde::Serialize;
@@ -36,16 +37,15 @@ pub struct Service {
     pub created_at: Timestamp,
 }
 
-type SeverityRow = (String, String, String, i64, i64);
-
-fn severity(r: SeverityRow) -> Severity {
-    Severity {
-        key: r.0,
-        name: r.1,
-        description: r.2,
-        rank: r.3,
-        postmortem_required: flag(r.4),
-    }
+/// A severity from `key, name, description, rank, postmortem_required`, by name.
+fn severity(r: &Row) -> StoreResult<Severity> {
+    Ok(Severity {
+        key: r.get("key")?,
+        name: r.get("name")?,
+        description: r.get("description")?,
+        rank: r.get("rank")?,
+        postmortem_required: r.get("postmortem_required")?,
+    })
 }
 
 impl Store {
@@ -81,12 +81,14 @@ impl Store {
 
     /// Every severity, most severe first.
     pub async fn list_severities(&self) -> StoreResult<Vec<Severity>> {
-        let rows: Vec<SeverityRow> = sqlx::query_as(
+        self.read_rows(
             "SELECT key, name, description, rank, postmortem_required FROM severities ORDER BY rank, key",
+            &[],
         )
-        .fetch_all(self.reader())
-        .await?;
-        Ok(rows.into_iter().map(severity).collect())
+        .await?
+        .iter()
+        .map(severity)
+        .collect()
     }
 
     /// Creates or replaces a severity level.
@@ -114,7 +116,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let used = tx
             .int(
-                "SELECT COUNT(*) FROM incidents WHERE severity = $1",
+                "SELECT COUNT(*) AS n FROM incidents WHERE severity = $1",
                 &[Arg::S(key)],
             )
             .await?
@@ -135,19 +137,21 @@ impl Store {
 
     /// Every team.
     pub async fn list_teams(&self) -> StoreResult<Vec<Team>> {
-        let rows: Vec<(String, String, String, i64)> =
-            sqlx::query_as("SELECT slug, name, description, created_at FROM teams ORDER BY slug")
-                .fetch_all(self.reader())
-                .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(slug, name, description, c)| Team {
-                slug,
-                name,
-                description,
-                created_at: ts(c),
+        self.read_rows(
+            "SELECT slug, name, description, created_at FROM teams ORDER BY slug",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Team {
+                slug: r.get("slug")?,
+                name: r.get("name")?,
+                description: r.get("description")?,
+                created_at: r.time("created_at")?,
             })
-            .collect())
+        })
+        .collect()
     }
 
     /// Adds a team; a taken slug is a `Conflict`.
@@ -181,21 +185,22 @@ impl Store {
 
     /// Every service.
     pub async fn list_services(&self) -> StoreResult<Vec<Service>> {
-        let rows: Vec<(String, String, String, Option<String>, i64)> = sqlx::query_as(
+        self.read_rows(
             "SELECT slug, name, description, team, created_at FROM services ORDER BY slug",
+            &[],
         )
-        .fetch_all(self.reader())
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(slug, name, description, team, c)| Service {
-                slug,
-                name,
-                description,
-                team,
-                created_at: ts(c),
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Service {
+                slug: r.get("slug")?,
+                name: r.get("name")?,
+                description: r.get("description")?,
+                team: r.opt("team")?,
+                created_at: r.time("created_at")?,
             })
-            .collect())
+        })
+        .collect()
     }
 
     /// Adds a service; a taken slug is a `Conflict`, an unknown team a `NotFound`.

@@ -1,7 +1,7 @@
 //! The store's one error type.
 //!
 //! Adapters map it: `NotFound` to 404, `Conflict` to 409 (a version check or a unique key lost a
-//! race), `Other` to a logged 500 whose message never reaches the client.
+//! race), `Decode` and `Other` to a logged 500 whose message never reaches the client.
 
 /// What went wrong in a store operation.
 #[derive(Debug, thiserror::Error)]
@@ -16,6 +16,10 @@ pub enum StoreError {
     /// free in time, the server shutting down): worth trying again shortly.
     #[error("database unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A stored value could not be read: a column missing, NULL where a value is required, of
+    /// another type, or text or a time that does not parse. The message names the column.
+    #[error("{0}")]
+    Decode(crate::read::DecodeError),
     /// A database or migration failure.
     #[error("database error")]
     Other(#[source] Box<dyn std::error::Error + Send + Sync>),

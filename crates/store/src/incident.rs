@@ -8,7 +8,7 @@
 use crate::read::Row;
 use crate::timeline::{EventDraft, insert_event, insert_event_row};
 use crate::write::{Arg, WriteTx};
-use crate::{Store, StoreError, StoreResult, flag, ms, ts};
+use crate::{Store, StoreError, StoreResult, ms};
 use debrief_core::Timestamp;
 use debrief_core::access::Viewer;
 use debrief_core::incident::{Incident, RoleAssignment};
@@ -28,68 +28,39 @@ pub(crate) const VISIBLE: &str = "(i.private = 0 OR $2 = 1 OR (SELECT 1 FROM inc
 pub(crate) const INCIDENT_COLUMNS: &str = "i.id, i.title, i.summary, i.severity, i.status, i.incident_type, i.services, \
      i.customer_impact, i.private, i.started_at, i.declared_at, i.declared_by, i.merged_into, i.version, i.updated_at";
 
-pub(crate) struct IncidentRow {
-    pub(crate) id: i64,
-    title: String,
-    summary: Option<String>,
-    severity: String,
-    status: String,
-    incident_type: String,
-    services: String,
-    customer_impact: i64,
-    private: i64,
-    started_at: Option<i64>,
-    declared_at: i64,
-    declared_by: Option<i64>,
-    merged_into: Option<i64>,
-    version: i64,
-    updated_at: i64,
-}
+/// An incident as stored, read from the columns of [`INCIDENT_COLUMNS`] by name.
+pub(crate) struct IncidentRow(pub(crate) Incident);
 
-impl From<&Row> for IncidentRow {
-    /// Reads the columns of [`INCIDENT_COLUMNS`], in order.
-    fn from(r: &Row) -> Self {
-        IncidentRow {
-            id: r.i(0),
-            title: r.s(1),
-            summary: r.os(2),
-            severity: r.s(3),
-            status: r.s(4),
-            incident_type: r.s(5),
-            services: r.s(6),
-            customer_impact: r.i(7),
-            private: r.i(8),
-            started_at: r.oi(9),
-            declared_at: r.i(10),
-            declared_by: r.oi(11),
-            merged_into: r.oi(12),
-            version: r.i(13),
-            updated_at: r.i(14),
-        }
+impl TryFrom<&Row> for IncidentRow {
+    type Error = StoreError;
+
+    fn try_from(r: &Row) -> StoreResult<Self> {
+        let id = r.get::<i64>("id")?;
+        Ok(IncidentRow(Incident {
+            reference: format!("INC-{id}"),
+            id,
+            title: r.get("title")?,
+            summary: r.opt("summary")?,
+            severity: r.get("severity")?,
+            status: r.parse::<Status>("status")?,
+            incident_type: r.get("incident_type")?,
+            services: r.json("services")?,
+            customer_impact: r.get("customer_impact")?,
+            private: r.get("private")?,
+            started_at: r.opt_time("started_at")?,
+            declared_at: r.time("declared_at")?,
+            declared_by: r.opt("declared_by")?,
+            merged_into: r.opt::<i64>("merged_into")?.map(|m| format!("INC-{m}")),
+            version: r.get("version")?,
+            updated_at: r.time("updated_at")?,
+            roles: Vec::new(),
+        }))
     }
 }
 
 impl From<IncidentRow> for Incident {
     fn from(r: IncidentRow) -> Self {
-        Incident {
-            reference: format!("INC-{}", r.id),
-            id: r.id,
-            title: r.title,
-            summary: r.summary,
-            severity: r.severity,
-            status: r.status.parse().unwrap_or(Status::Triage),
-            incident_type: r.incident_type,
-            services: serde_json::from_str(&r.services).unwrap_or_default(),
-            customer_impact: flag(r.customer_impact),
-            private: flag(r.private),
-            started_at: r.started_at.map(ts),
-            declared_at: ts(r.declared_at),
-            declared_by: r.declared_by,
-            merged_into: r.merged_into.map(|m| format!("INC-{m}")),
-            version: r.version,
-            updated_at: ts(r.updated_at),
-            roles: Vec::new(),
-        }
+        r.0
     }
 }
 
@@ -275,7 +246,7 @@ impl Store {
             .bind(commander.map(|(a, _)| a.role.as_str()))
             .bind(commander.map(|(a, _)| a.user_id))
             .bind(crate::timeline::events_json(&drafts))
-            .fetch_all(self.writer())
+            .fetch_all(self.pg()?)
             .await?;
         let id = rows
             .first()
@@ -471,7 +442,7 @@ impl Store {
         let sql =
             format!("SELECT {INCIDENT_COLUMNS} FROM incidents i WHERE i.id = $3 AND {VISIBLE}");
         let rows = self
-            .read_rows(
+            .read_keyed(
                 &sql,
                 &[
                     Arg::I(viewer.user_id),
@@ -483,7 +454,7 @@ impl Store {
         let row = rows
             .first()
             .ok_or_else(|| StoreError::NotFound(format!("INC-{id}")))?;
-        let mut incident: Incident = IncidentRow::from(row).into();
+        let mut incident: Incident = IncidentRow::try_from(row)?.into();
         incident.roles = self
             .roles_of(&[id])
             .await?
@@ -498,7 +469,7 @@ impl Store {
     pub async fn incident_private(&self, id: i64, viewer: Viewer) -> StoreResult<bool> {
         let sql = format!("SELECT i.private FROM incidents i WHERE i.id = $3 AND {VISIBLE}");
         let rows = self
-            .read_rows(
+            .read_keyed(
                 &sql,
                 &[
                     Arg::I(viewer.user_id),
@@ -508,30 +479,31 @@ impl Store {
             )
             .await?;
         rows.first()
-            .map(|r| flag(r.i(0)))
-            .ok_or_else(|| StoreError::NotFound(format!("INC-{id}")))
+            .ok_or_else(|| StoreError::NotFound(format!("INC-{id}")))?
+            .get("private")
     }
 
     /// Whether a user takes part in an incident.
     pub async fn is_participant(&self, id: i64, user_id: i64) -> StoreResult<bool> {
-        let row: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM incident_participants WHERE incident_id = $1 AND user_id = $2",
-        )
-        .bind(id)
-        .bind(user_id)
-        .fetch_optional(self.reader())
-        .await?;
+        let row = self
+            .read_row(
+                "SELECT 1 AS one FROM incident_participants WHERE incident_id = $1 AND user_id = $2",
+                &[Arg::I(id), Arg::I(user_id)],
+            )
+            .await?;
         Ok(row.is_some())
     }
 
     /// The ids of an incident's participants.
     pub async fn participants(&self, id: i64) -> StoreResult<Vec<i64>> {
-        Ok(sqlx::query_scalar(
+        self.read_rows(
             "SELECT user_id FROM incident_participants WHERE incident_id = $1 ORDER BY user_id",
+            &[Arg::I(id)],
         )
-        .bind(id)
-        .fetch_all(self.reader())
-        .await?)
+        .await?
+        .iter()
+        .map(|r| r.get("user_id"))
+        .collect()
     }
 
     pub(crate) async fn roles_of(&self, ids: &[i64]) -> StoreResult<Vec<(i64, RoleAssignment)>> {
@@ -552,25 +524,24 @@ impl Store {
             .collect::<Vec<_>>()
             .join(",");
         let sql = format!(
-            "SELECT r.incident_id, r.role, u.id, u.name, u.email FROM incident_roles r \
+            "SELECT r.incident_id, r.role, r.user_id, u.name, u.email FROM incident_roles r \
              JOIN users u ON u.id = r.user_id WHERE r.incident_id IN ({list}) ORDER BY r.incident_id, r.role"
         );
-        Ok(self
-            .read_rows(&sql, &args)
+        self.read_keyed(&sql, &args)
             .await?
             .iter()
             .map(|r| {
-                (
-                    r.i(0),
+                Ok((
+                    r.get("incident_id")?,
                     RoleAssignment {
-                        role: r.s(1),
-                        user_id: r.i(2),
-                        user_name: r.s(3),
-                        user_email: r.s(4),
+                        role: r.get("role")?,
+                        user_id: r.get("user_id")?,
+                        user_name: r.get("name")?,
+                        user_email: r.get("email")?,
                     },
-                )
+                ))
             })
-            .collect())
+            .collect()
     }
 }
 

@@ -2,8 +2,8 @@
 //! one query each (or one per chunk of incidents) instead of one per incident.
 
 use crate::write::Arg;
-use crate::{Store, StoreResult, flag, ts};
-use debrief_core::timeline::{EventKind, Source, TimelineEvent};
+use crate::{Store, StoreResult};
+use debrief_core::timeline::{EventKind, TimelineEvent};
 
 impl Store {
     /// The events that decide when incidents were resolved (status changes and timestamp
@@ -24,24 +24,25 @@ impl Store {
                 ],
             )
             .await?;
-        Ok(rows
-            .iter()
-            .map(|r| TimelineEvent {
-                id: r.i(0),
-                incident: format!("INC-{}", r.i(1)),
-                kind: r.s(2).parse().unwrap_or(EventKind::Note),
-                at: ts(r.i(3)),
-                source: r.s(4).parse().unwrap_or(Source::System),
-                author_id: r.oi(5),
-                author_name: None,
-                body: r.s(6),
-                links: Vec::new(),
-                data: serde_json::from_str(&r.s(7)).unwrap_or(serde_json::Value::Null),
-                starred: flag(r.i(8)),
-                revision: r.i(9),
-                created_at: ts(r.i(10)),
+        rows.iter()
+            .map(|r| {
+                Ok(TimelineEvent {
+                    id: r.get("id")?,
+                    incident: format!("INC-{}", r.get::<i64>("incident_id")?),
+                    kind: r.parse("kind")?,
+                    at: r.time("at")?,
+                    source: r.parse("source")?,
+                    author_id: r.opt("author_id")?,
+                    author_name: None,
+                    body: r.get("body")?,
+                    links: Vec::new(),
+                    data: r.json("data")?,
+                    starred: r.get("starred")?,
+                    revision: r.get("revision")?,
+                    created_at: r.time("created_at")?,
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// The events the key timestamps are derived from, of the given incidents, ordered by
@@ -59,7 +60,7 @@ impl Store {
                 .join(", ");
             let sql = format!(
                 "SELECT e.id, e.incident_id, e.kind, e.at, e.source, \
-                 CASE WHEN e.kind IN ($1, $2) THEN e.data ELSE '{{}}' END \
+                 CASE WHEN e.kind IN ($1, $2) THEN e.data ELSE '{{}}' END AS data \
                  FROM timeline_events e WHERE e.incident_id IN ({ids}) \
                  ORDER BY e.incident_id, e.at, e.id"
             );
@@ -72,21 +73,24 @@ impl Store {
                     ],
                 )
                 .await?;
-            out.extend(rows.iter().map(|r| TimelineEvent {
-                id: r.i(0),
-                incident: format!("INC-{}", r.i(1)),
-                kind: r.s(2).parse().unwrap_or(EventKind::Note),
-                at: ts(r.i(3)),
-                source: r.s(4).parse().unwrap_or(Source::System),
-                author_id: None,
-                author_name: None,
-                body: String::new(),
-                links: Vec::new(),
-                data: serde_json::from_str(&r.s(5)).unwrap_or(serde_json::Value::Null),
-                starred: false,
-                revision: 1,
-                created_at: ts(r.i(3)),
-            }));
+            for r in &rows {
+                let at = r.time("at")?;
+                out.push(TimelineEvent {
+                    id: r.get("id")?,
+                    incident: format!("INC-{}", r.get::<i64>("incident_id")?),
+                    kind: r.parse("kind")?,
+                    at,
+                    source: r.parse("source")?,
+                    author_id: None,
+                    author_name: None,
+                    body: String::new(),
+                    links: Vec::new(),
+                    data: r.json("data")?,
+                    starred: false,
+                    revision: 1,
+                    created_at: at,
+                });
+            }
         }
         Ok(out)
     }
@@ -99,6 +103,6 @@ impl Store {
                 &[],
             )
             .await?;
-        Ok(rows.iter().map(|r| r.s(0)).collect())
+        rows.iter().map(|r| r.get("incident_type")).collect()
     }
 }

@@ -19,7 +19,7 @@
 
 use crate::read::Row;
 use crate::write::{Arg, WriteTx};
-use crate::{Store, StoreError, StoreResult, flag, ms, ts};
+use crate::{Store, StoreError, StoreResult, ms};
 use debrief_core::Timestamp;
 use serde::Serialize;
 use std::time::Duration;
@@ -126,26 +126,26 @@ pub struct Job {
     pub done_at: Option<Timestamp>,
 }
 
-/// The columns [`job_from`] reads, in order.
+/// The columns [`job_from`] reads by name.
 const JOB_COLUMNS: &str = "id, kind, dedupe_key, payload, status, attempts, max_attempts, run_at, \
      locked_until, last_error, created_at, updated_at, done_at";
 
-fn job_from(r: &Row) -> Job {
-    Job {
-        id: r.i(0),
-        kind: r.s(1),
-        dedupe_key: r.s(2),
-        payload: serde_json::from_str(&r.s(3)).unwrap_or(serde_json::Value::Null),
-        status: r.s(4).parse().unwrap_or(JobStatus::Dead),
-        attempts: r.i(5),
-        max_attempts: r.i(6),
-        run_at: ts(r.i(7)),
-        locked_until: r.oi(8).map(ts),
-        last_error: r.os(9),
-        created_at: ts(r.i(10)),
-        updated_at: ts(r.i(11)),
-        done_at: r.oi(12).map(ts),
-    }
+fn job_from(r: &Row) -> StoreResult<Job> {
+    Ok(Job {
+        id: r.get("id")?,
+        kind: r.get("kind")?,
+        dedupe_key: r.get("dedupe_key")?,
+        payload: r.json("payload")?,
+        status: r.parse("status")?,
+        attempts: r.get("attempts")?,
+        max_attempts: r.get("max_attempts")?,
+        run_at: r.time("run_at")?,
+        locked_until: r.opt_time("locked_until")?,
+        last_error: r.opt("last_error")?,
+        created_at: r.time("created_at")?,
+        updated_at: r.time("updated_at")?,
+        done_at: r.opt_time("done_at")?,
+    })
 }
 
 /// Which jobs to list: newest first.
@@ -187,15 +187,15 @@ impl WebhookEndpoint {
     }
 }
 
-fn endpoint_from(r: &Row) -> WebhookEndpoint {
-    WebhookEndpoint {
-        id: r.i(0),
-        url: r.s(1),
-        secret: r.s(2),
-        events: serde_json::from_str(&r.s(3)).unwrap_or_default(),
-        active: flag(r.i(4)),
-        created_at: ts(r.i(5)),
-    }
+fn endpoint_from(r: &Row) -> StoreResult<WebhookEndpoint> {
+    Ok(WebhookEndpoint {
+        id: r.get("id")?,
+        url: r.get("url")?,
+        secret: r.get("secret")?,
+        events: r.json("events")?,
+        active: r.get("active")?,
+        created_at: r.time("created_at")?,
+    })
 }
 
 /// A webhook endpoint to create.
@@ -263,7 +263,7 @@ impl Store {
     pub async fn has_due_jobs(&self, now: Timestamp) -> StoreResult<bool> {
         let rows = self
             .read_rows(
-                "SELECT 1 FROM jobs WHERE (status IN ('queued', 'failed') AND run_at <= $1) \
+                "SELECT 1 AS one FROM jobs WHERE (status IN ('queued', 'failed') AND run_at <= $1) \
                  OR (status = 'running' AND locked_until <= $1) LIMIT 1",
                 &[Arg::I(ms(now))],
             )
@@ -299,7 +299,7 @@ impl Store {
             .rows(claim, &[Arg::I(ms(now)), Arg::I(until), Arg::I(limit)])
             .await?;
         tx.commit().await?;
-        let mut jobs: Vec<Job> = rows.iter().map(job_from).collect();
+        let mut jobs: Vec<Job> = rows.iter().map(job_from).collect::<StoreResult<_>>()?;
         jobs.sort_by_key(|j| (j.run_at, j.id));
         Ok(jobs)
     }
@@ -338,7 +338,7 @@ impl Store {
                  run_at = COALESCE(CAST($4 AS BIGINT), run_at), last_error = $3, \
                  locked_until = NULL, updated_at = $5 \
                  WHERE id = $1 AND attempts = $2 AND status = 'running' \
-                 RETURNING CASE WHEN status = 'dead' THEN 1 ELSE 0 END",
+                 RETURNING CASE WHEN status = 'dead' THEN 1 ELSE 0 END AS dead",
                 &[
                     Arg::I(id),
                     Arg::I(attempt),
@@ -367,8 +367,8 @@ impl Store {
             )
             .await?;
         rows.first()
-            .map(job_from)
             .ok_or_else(|| StoreError::NotFound(format!("delivery {id}")))
+            .and_then(job_from)
     }
 
     /// Jobs matching a filter, newest first.
@@ -388,7 +388,7 @@ impl Store {
                 ],
             )
             .await?;
-        Ok(rows.iter().map(job_from).collect())
+        rows.iter().map(job_from).collect()
     }
 
     /// Runs a `failed` or `dead` job again now. A dead job gets one more attempt (or the ones it
@@ -455,7 +455,7 @@ impl Store {
                 &[],
             )
             .await?;
-        Ok(rows.iter().map(endpoint_from).collect())
+        rows.iter().map(endpoint_from).collect()
     }
 
     /// A webhook endpoint by id.
@@ -467,8 +467,8 @@ impl Store {
             )
             .await?;
         rows.first()
-            .map(endpoint_from)
             .ok_or_else(|| StoreError::NotFound(format!("webhook {id}")))
+            .and_then(endpoint_from)
     }
 
     /// Deletes a webhook endpoint. Deliveries still queued for it die with a reason when they run.

@@ -2,16 +2,21 @@
 //!
 //! Every method is one operation in one transaction: a domain change and the timeline events it
 //! causes commit together or not at all. Queries are written once, in SQL both databases accept
-//! (`$1` placeholders, `RETURNING`). On SQLite, writes go through the one rusqlite writer
-//! connection (`write.rs`) and the hot reads through a few rusqlite readers (`read.rs`);
-//! the remaining reads, and everything on PostgreSQL, run through sqlx's `Any` pools. What
-//! differs between the two databases (connection set-up, pool shape, migrations) lives in
-//! [`sqlite`] and [`postgres`].
+//! (`$1` placeholders, `RETURNING`). Each database has one driver: SQLite is reached through
+//! rusqlite only (one writer connection in `write.rs`, a few read-only connections in
+//! `read.rs`, the migrator in [`sqlite`]), PostgreSQL through sqlx's PostgreSQL driver (one
+//! `PgPool`, see [`postgres`]). Every write is a `WriteTx`, every read a
+//! `read_rows`; rows are read by column name into typed values, and a column that is missing,
+//! NULL where a value is required, of another type, or holding a time or text that does not
+//! parse is a [`StoreError::Decode`] naming the column, never a silent default. SQLite calls that
+//! can block (reads that may scan, taking the write lock, migrating) go through `sqlite::blocking`
+//! (`block_in_place` on a multi-threaded runtime) so they do not stall the async workers.
 //!
 //! # Layout
 //! - [`error`]: [`StoreError`], the one error type of this crate.
 //! - [`sqlite`], [`postgres`]: per-backend connection and migration set-up.
-//! - `write`, `read` (private): write transactions and hot reads, one SQL text for both.
+//! - `migrations` (private): the embedded migration files of both databases.
+//! - `write`, `read` (private): write transactions, and reads into rows decoded by column name.
 //! - [`account`]: users, web sessions, API tokens, settings.
 //! - [`catalog`]: severities, services, teams.
 //! - [`incident`]: declaring, reading and changing incidents.
@@ -34,6 +39,7 @@ pub mod insight;
 pub mod jobs;
 pub mod list;
 pub mod meeting;
+pub(crate) mod migrations;
 pub mod policy;
 pub mod postgres;
 pub mod postmortem;
@@ -44,9 +50,9 @@ pub mod timeline;
 pub(crate) mod write;
 
 pub use error::StoreError;
+pub use read::DecodeError;
 
 use debrief_core::Timestamp;
-use sqlx::AnyPool;
 use std::fmt;
 
 /// A result of a store operation.
@@ -124,62 +130,64 @@ impl fmt::Debug for DatabaseUrl {
     }
 }
 
-/// The store: pools for reading and writing, and the backend behind them.
+/// The store: the connections to one database.
 ///
-/// On SQLite writes go through a pool of one connection, so writers queue in the process instead
-/// of failing with `SQLITE_BUSY`, and reads run in parallel on their own pool (WAL mode). On
-/// PostgreSQL both are the same pool.
+/// On SQLite writes go through the one writer connection, so writers queue in the process
+/// instead of failing with `SQLITE_BUSY`, and reads run in parallel on a few read-only
+/// connections (WAL mode). On PostgreSQL reads and writes share one pool.
 #[derive(Clone, Debug)]
 pub struct Store {
     backend: Backend,
     url: DatabaseUrl,
-    /// SQLite only: the one writer connection (see [`mod@write`]).
-    lite: Option<write::LiteWriter>,
-    /// SQLite only: read-only connections for the hot reads (see [`mod@read`]).
-    lite_readers: Option<read::LiteReaders>,
-    read: AnyPool,
-    write: AnyPool,
+    db: Db,
+}
+
+/// The connections behind a [`Store`].
+#[derive(Clone, Debug)]
+pub(crate) enum Db {
+    /// SQLite through rusqlite.
+    Sqlite {
+        /// The one writer connection (see [`mod@write`]).
+        writer: write::LiteWriter,
+        /// Read-only connections (see [`mod@read`]).
+        readers: read::LiteReaders,
+    },
+    /// PostgreSQL through sqlx.
+    Postgres(sqlx::PgPool),
 }
 
 impl Store {
     /// Connects to the database, creating a SQLite file if needed. Does not migrate.
     pub async fn connect(url: &DatabaseUrl) -> StoreResult<Self> {
-        sqlx::any::install_default_drivers();
-        let (read, write) = match url.backend() {
-            Backend::Sqlite => sqlite::pools(url).await?,
-            Backend::Postgres => postgres::pools(url).await?,
-        };
-        let (lite, lite_readers) = match url.backend() {
+        let db = match url.backend() {
             Backend::Sqlite => {
                 let path = sqlite::file_path(url);
-                (
-                    Some(write::LiteWriter::open(&path)?),
-                    Some(read::LiteReaders::open(&path, 4)?),
-                )
+                // The writer first: it creates the file and puts it in WAL mode, which the
+                // read-only connections need.
+                let writer = sqlite::blocking(|| write::LiteWriter::open(&path))?;
+                let readers = sqlite::blocking(|| read::LiteReaders::open(&path, 4))?;
+                Db::Sqlite { writer, readers }
             }
-            Backend::Postgres => (None, None),
+            Backend::Postgres => Db::Postgres(postgres::pool(url).await?),
         };
         Ok(Self {
             backend: url.backend(),
             url: url.clone(),
-            lite,
-            lite_readers,
-            read,
-            write,
+            db,
         })
     }
 
     /// Applies the migrations that have not run yet.
     pub async fn migrate(&self) -> StoreResult<()> {
-        match self.backend {
-            Backend::Sqlite => sqlite::migrate(&self.write).await,
-            Backend::Postgres => postgres::migrate(&self.write).await,
+        match &self.db {
+            Db::Sqlite { writer, .. } => writer.migrate().await,
+            Db::Postgres(pool) => postgres::migrate(pool).await,
         }
     }
 
     /// Asks the database one trivial question: `Ok` when it answers (a readiness check).
     pub async fn ping(&self) -> StoreResult<()> {
-        self.read_rows("SELECT 1", &[]).await.map(|_| ())
+        self.read_rows("SELECT 1 AS one", &[]).await.map(|_| ())
     }
 
     /// Which database is behind the store.
@@ -187,27 +195,19 @@ impl Store {
         self.backend
     }
 
-    /// Closes the pools, waiting for queries under way.
+    /// Closes the connections, waiting for queries under way (PostgreSQL; SQLite's close
+    /// when the last clone of the store is dropped).
     pub async fn close(&self) {
-        self.write.close().await;
-        self.read.close().await;
-    }
-
-    /// The pool for reads.
-    pub(crate) fn reader(&self) -> &AnyPool {
-        &self.read
-    }
-
-    /// The pool for writes that are not transactions of the store (migrations, `NOTIFY`).
-    pub(crate) fn writer(&self) -> &AnyPool {
-        &self.write
+        if let Db::Postgres(pool) = &self.db {
+            pool.close().await;
+        }
     }
 
     /// Begins a write transaction.
     pub(crate) async fn begin_write(&self) -> StoreResult<write::WriteTx> {
-        match &self.lite {
-            Some(w) => write::WriteTx::begin_lite(w).await,
-            None => Ok(write::WriteTx::Any(Some(self.write.begin().await?))),
+        match &self.db {
+            Db::Sqlite { writer, .. } => write::WriteTx::begin_lite(writer).await,
+            Db::Postgres(pool) => write::WriteTx::begin_pg(pool).await,
         }
     }
 }
@@ -215,16 +215,6 @@ impl Store {
 /// Milliseconds since the epoch, as stored.
 pub(crate) fn ms(ts: Timestamp) -> i64 {
     ts.as_millisecond()
-}
-
-/// A stored time back as a timestamp.
-pub(crate) fn ts(ms: i64) -> Timestamp {
-    Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
-}
-
-/// A stored 0/1 flag as a bool.
-pub(crate) fn flag(v: i64) -> bool {
-    v != 0
 }
 
 #[cfg(test)]

@@ -75,8 +75,8 @@ impl Store {
                 .await?
                 .iter()
                 .map(|r| {
-                    let mut i: Incident = IncidentRow::from(r).into();
-                    i.roles = roles_from_json(r.os(INCIDENT_COLUMN_COUNT).as_deref())?;
+                    let mut i: Incident = IncidentRow::try_from(r)?.into();
+                    i.roles = roles_from_json(r.opt::<String>("roles")?.as_deref())?;
                     Ok(i)
                 })
                 .collect();
@@ -89,9 +89,9 @@ impl Store {
             .read_rows(&sql, &args)
             .await?
             .iter()
-            .map(IncidentRow::from)
-            .collect();
-        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            .map(IncidentRow::try_from)
+            .collect::<StoreResult<_>>()?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.0.id).collect();
         let mut roles = self.roles_of(&ids).await?;
         Ok(rows
             .into_iter()
@@ -121,19 +121,16 @@ impl Store {
             },
             viewer,
         );
-        let sql =
-            format!("SELECT i.status, COUNT(*) FROM incidents i WHERE {clause} GROUP BY i.status");
+        let sql = format!(
+            "SELECT i.status, COUNT(*) AS n FROM incidents i WHERE {clause} GROUP BY i.status"
+        );
         let args: Vec<Arg<'_>> = binds.iter().map(Bind::arg).collect();
         let rows = self.read_rows(&sql, &args).await?;
-        Ok(rows
-            .iter()
-            .filter_map(|r| r.s(0).parse().ok().map(|s| (s, r.i(1))))
-            .collect())
+        rows.iter()
+            .map(|r| Ok((r.parse("status")?, r.get("n")?)))
+            .collect()
     }
 }
-
-/// How many columns [`INCIDENT_COLUMNS`] names (the roles come after them).
-const INCIDENT_COLUMN_COUNT: usize = 15;
 
 /// The roles of [`crate::postgres::ROLES_JSON`]: `[[role, user id, name, email], ...]` or NULL.
 fn roles_from_json(json: Option<&str>) -> StoreResult<Vec<RoleAssignment>> {

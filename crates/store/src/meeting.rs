@@ -2,7 +2,7 @@
 
 use crate::read::Row;
 use crate::write::Arg;
-use crate::{Store, StoreError, StoreResult, ms, ts};
+use crate::{Store, StoreError, StoreResult, ms};
 use debrief_core::Timestamp;
 use serde::Serialize;
 
@@ -50,25 +50,26 @@ pub struct Meeting {
     pub updated_at: Timestamp,
 }
 
-fn from_row(r: &Row) -> Meeting {
-    Meeting {
-        id: r.i(0),
-        incident: r.oi(1).map(|i| format!("INC-{i}")),
-        kind: r.s(2),
-        title: r.s(3),
-        starts_at: ts(r.i(4)),
-        ends_at: ts(r.i(5)),
-        time_zone: r.s(6),
-        rrule: r.os(7),
-        location: r.os(8),
-        organizer_id: r.i(9),
-        attendee_ids: serde_json::from_str(&r.s(10)).unwrap_or_default(),
-        sequence: r.i(11),
-        status: r.s(12),
-        uid: r.s(13),
-        created_at: ts(r.i(14)),
-        updated_at: ts(r.i(15)),
-    }
+/// A meeting from the columns of [`COLUMNS`], by name.
+fn from_row(r: &Row) -> StoreResult<Meeting> {
+    Ok(Meeting {
+        id: r.get("id")?,
+        incident: r.opt::<i64>("incident_id")?.map(|i| format!("INC-{i}")),
+        kind: r.get("kind")?,
+        title: r.get("title")?,
+        starts_at: r.time("starts_at")?,
+        ends_at: r.time("ends_at")?,
+        time_zone: r.get("time_zone")?,
+        rrule: r.opt("rrule")?,
+        location: r.opt("location")?,
+        organizer_id: r.get("organizer_id")?,
+        attendee_ids: r.json("attendee_ids")?,
+        sequence: r.get("sequence")?,
+        status: r.get("status")?,
+        uid: r.get("uid")?,
+        created_at: r.time("created_at")?,
+        updated_at: r.time("updated_at")?,
+    })
 }
 
 impl Store {
@@ -108,8 +109,8 @@ impl Store {
         self.read_rows(&sql, &[Arg::I(id)])
             .await?
             .first()
-            .map(from_row)
             .ok_or_else(|| StoreError::NotFound(format!("meeting {id}")))
+            .and_then(from_row)
     }
 
     /// The meetings of an incident (`Some`), or the recurring reviews (`None`).
@@ -118,28 +119,30 @@ impl Store {
             "SELECT {COLUMNS} FROM meetings WHERE ($1 = 0 AND incident_id IS NULL) OR incident_id = $2 \
              ORDER BY starts_at, id"
         );
-        Ok(self
-            .read_rows(
-                &sql,
-                &[
-                    Arg::I(i64::from(incident_id.is_some())),
-                    Arg::I(incident_id.unwrap_or(0)),
-                ],
-            )
-            .await?
-            .iter()
-            .map(from_row)
-            .collect())
+        self.read_rows(
+            &sql,
+            &[
+                Arg::I(i64::from(incident_id.is_some())),
+                Arg::I(incident_id.unwrap_or(0)),
+            ],
+        )
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
     }
 
     /// Every meeting a user organises or attends.
     pub async fn meetings_of(&self, user_id: i64) -> StoreResult<Vec<Meeting>> {
         let sql = format!("SELECT {COLUMNS} FROM meetings ORDER BY starts_at, id");
-        Ok(self
+        let all = self
             .read_rows(&sql, &[])
             .await?
             .iter()
             .map(from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(all
+            .into_iter()
             .filter(|m| m.organizer_id == user_id || m.attendee_ids.contains(&user_id))
             .collect())
     }
@@ -186,13 +189,12 @@ impl Store {
 
     /// The user whose calendar feed has this token hash.
     pub async fn calendar_feed_user(&self, token_hash: &str) -> StoreResult<Option<i64>> {
-        Ok(self
-            .read_rows(
-                "SELECT user_id FROM calendar_feeds WHERE token_hash = $1",
-                &[Arg::S(token_hash)],
-            )
-            .await?
-            .first()
-            .map(|r| r.i(0)))
+        self.read_row(
+            "SELECT user_id FROM calendar_feeds WHERE token_hash = $1",
+            &[Arg::S(token_hash)],
+        )
+        .await?
+        .map(|r| r.get("user_id"))
+        .transpose()
     }
 }

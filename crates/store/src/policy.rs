@@ -1,7 +1,7 @@
 //! The postmortem policy's settings and the history its repeated rule looks at.
 
 use crate::write::Arg;
-use crate::{Store, StoreResult, ms, ts};
+use crate::{Store, StoreResult, ms};
 use debrief_core::Timestamp;
 use debrief_core::policy::{PastIncident, PolicyConfig};
 
@@ -11,13 +11,23 @@ const KEY: &str = "postmortem_policy";
 const CALENDAR_KEY: &str = "work_calendar";
 
 impl Store {
+    /// A setting holding JSON, or `T`'s default when it is not set; stored text that is not
+    /// the JSON of a `T` is an error.
+    async fn json_setting<T: serde::de::DeserializeOwned + Default>(
+        &self,
+        key: &str,
+    ) -> StoreResult<T> {
+        Ok(self
+            .read_row("SELECT value FROM settings WHERE key = $1", &[Arg::S(key)])
+            .await?
+            .map(|r| r.json("value"))
+            .transpose()?
+            .unwrap_or_default())
+    }
+
     /// The saved policy, or the defaults when none was saved.
     pub async fn postmortem_policy(&self) -> StoreResult<PolicyConfig> {
-        Ok(self
-            .setting(KEY)
-            .await?
-            .and_then(|json| serde_json::from_str(&json).ok())
-            .unwrap_or_default())
+        self.json_setting(KEY).await
     }
 
     /// Saves the policy.
@@ -31,11 +41,7 @@ impl Store {
 
     /// The organisation's working calendar (time zone, workdays, holidays), or the default.
     pub async fn work_calendar(&self) -> StoreResult<debrief_core::deadline::WorkCalendar> {
-        Ok(self
-            .setting(CALENDAR_KEY)
-            .await?
-            .and_then(|json| serde_json::from_str(&json).ok())
-            .unwrap_or_default())
+        self.json_setting(CALENDAR_KEY).await
     }
 
     /// Saves the working calendar.
@@ -60,7 +66,7 @@ impl Store {
     ) -> StoreResult<Vec<PastIncident>> {
         let rows = self
             .read_rows(
-                "SELECT i.id, i.title, i.services, MAX(e.at) FROM incidents i \
+                "SELECT i.id, i.title, i.services, MAX(e.at) AS resolved_at FROM incidents i \
                  JOIN timeline_events e ON e.incident_id = i.id \
                  WHERE e.kind = 'status_change' AND e.data LIKE '%\"to\":\"resolved\"%' \
                  AND i.status IN ('resolved', 'postmortem', 'follow_up', 'closed') \
@@ -68,14 +74,15 @@ impl Store {
                 &[Arg::I(ms(from)), Arg::I(ms(to))],
             )
             .await?;
-        Ok(rows
-            .iter()
-            .map(|r| PastIncident {
-                reference: Some(format!("INC-{}", r.i(0))),
-                title: r.s(1),
-                services: serde_json::from_str(&r.s(2)).unwrap_or_default(),
-                resolved_at: ts(r.i(3)),
+        rows.iter()
+            .map(|r| {
+                Ok(PastIncident {
+                    reference: Some(format!("INC-{}", r.get::<i64>("id")?)),
+                    title: r.get("title")?,
+                    services: r.json("services")?,
+                    resolved_at: r.time("resolved_at")?,
+                })
             })
-            .collect())
+            .collect()
     }
 }

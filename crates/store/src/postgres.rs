@@ -1,8 +1,9 @@
 //! PostgreSQL set-up: one pool shared by reads and writes, for one or many servers.
 
-use crate::{DatabaseUrl, StoreResult};
-use sqlx::any::AnyPoolOptions;
-use sqlx::{AnyPool, Executor};
+use crate::{DatabaseUrl, StoreError, StoreResult};
+use sqlx::Executor;
+use sqlx::SqlSafeStr;
+use sqlx::postgres::{PgPool, PgPoolOptions};
 use std::time::Duration;
 
 /// The columns of one timeline event in the JSON array a statement takes (see
@@ -81,8 +82,8 @@ pub(crate) const CLAIM_JOBS: &str = "UPDATE jobs SET status = 'running', attempt
      locked_until, last_error, created_at, updated_at, done_at";
 
 /// Opens the pool; the same pool serves reads and writes.
-pub(crate) async fn pools(url: &DatabaseUrl) -> StoreResult<(AnyPool, AnyPool)> {
-    let pool = AnyPoolOptions::new()
+pub(crate) async fn pool(url: &DatabaseUrl) -> StoreResult<PgPool> {
+    let pool = PgPoolOptions::new()
         .max_connections(16)
         .min_connections(1)
         // While the database is unreachable, requests fail with 503 after this wait instead of
@@ -105,13 +106,35 @@ pub(crate) async fn pools(url: &DatabaseUrl) -> StoreResult<(AnyPool, AnyPool)> 
         })
         .connect(url.expose())
         .await?;
-    Ok((pool.clone(), pool))
+    Ok(pool)
 }
 
-/// Runs the PostgreSQL migrations. Several servers starting at once are safe: sqlx takes an
-/// advisory lock around the run.
-pub(crate) async fn migrate(pool: &AnyPool) -> StoreResult<()> {
-    sqlx::migrate!("./migrations/postgres").run(pool).await?;
+/// Runs the PostgreSQL migrations (embedded, see [`crate::migrations`]) with sqlx's migrator,
+/// which records them in `_sqlx_migrations` as `sqlx::migrate!` did. Several servers starting
+/// at once are safe: sqlx takes an advisory lock around the run.
+pub(crate) async fn migrate(pool: &PgPool) -> StoreResult<()> {
+    use sqlx::migrate::{Migration, MigrationType, Migrator};
+    use std::borrow::Cow;
+    let migrations = crate::migrations::MIGRATIONS
+        .iter()
+        .map(|m| {
+            let bad = || StoreError::Other(format!("migration file name '{}'", m.name).into());
+            let (version, rest) = m.name.split_once('_').ok_or_else(bad)?;
+            Ok(Migration::new(
+                version.parse().map_err(|_| bad())?,
+                Cow::Owned(rest.strip_suffix(".sql").ok_or_else(bad)?.replace('_', " ")),
+                MigrationType::Simple,
+                sqlx::AssertSqlSafe(m.postgres).into_sql_str(),
+                m.postgres.starts_with("-- no-transaction"),
+            ))
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    Migrator {
+        migrations: Cow::Owned(migrations),
+        ..Migrator::DEFAULT
+    }
+    .run(pool)
+    .await?;
     Ok(())
 }
 
@@ -168,12 +191,23 @@ impl<T: serde::de::DeserializeOwned> Listener<T> {
 }
 
 impl crate::Store {
+    /// The PostgreSQL pool, for the statements only PostgreSQL runs (declaring, adding events,
+    /// announcing); an error on SQLite, where the callers never get.
+    pub(crate) fn pg(&self) -> StoreResult<&PgPool> {
+        match &self.db {
+            crate::Db::Postgres(pool) => Ok(pool),
+            _ => Err(StoreError::Other(
+                "a PostgreSQL statement was sent to SQLite".into(),
+            )),
+        }
+    }
+
     async fn notify(&self, channel: &str, payload: String) -> StoreResult<()> {
-        if self.backend() == crate::Backend::Postgres {
+        if let crate::Db::Postgres(pool) = &self.db {
             sqlx::query("SELECT pg_notify($1, $2)")
                 .bind(channel)
                 .bind(payload)
-                .execute(self.writer())
+                .execute(pool)
                 .await?;
         }
         Ok(())
@@ -208,7 +242,7 @@ impl crate::Store {
         sqlx::query(NOTIFY_EACH)
             .bind(CHANNEL)
             .bind(list)
-            .execute(self.writer())
+            .execute(self.pg()?)
             .await?;
         Ok(())
     }

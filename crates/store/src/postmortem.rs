@@ -6,7 +6,7 @@
 
 use crate::read::Row;
 use crate::write::{Arg, WriteTx};
-use crate::{Store, StoreError, StoreResult, ms, ts};
+use crate::{Store, StoreError, StoreResult, ms};
 use debrief_core::Timestamp;
 use debrief_core::postmortem::{
     DEFAULT_TEMPLATE, PmStatus, Postmortem, Review, Template, Verdict, default_template,
@@ -17,33 +17,47 @@ const COLUMNS: &str = "incident_id, status, decision, decided_at, requested, wai
      draft_due_at, review_due_at, drafted_at, submitted_at, published_at, lint_acknowledged, version, \
      created_at, updated_at";
 
-fn from_row(r: &Row) -> Postmortem {
-    let ots = |n: usize| r.oi(n).map(ts);
-    Postmortem {
-        incident_id: r.i(0),
-        status: r.s(1).parse().unwrap_or(PmStatus::NotRequired),
-        decision: r.os(2).and_then(|d| serde_json::from_str(&d).ok()),
-        decided_at: ots(3),
-        requested: r.i(4) != 0,
-        waiver_reason: r.os(5),
-        owner_id: r.oi(6),
-        facilitator_id: r.oi(7),
-        reviewer_ids: serde_json::from_str(&r.s(8)).unwrap_or_default(),
-        template: r.s(9),
-        sections: serde_json::from_str(&r.s(10)).unwrap_or_default(),
-        customer_summary: r.s(11),
-        approvals_required: r.i(12),
-        review_round: r.i(13),
-        draft_due_at: ots(14),
-        review_due_at: ots(15),
-        drafted_at: ots(16),
-        submitted_at: ots(17),
-        published_at: ots(18),
-        lint_acknowledged: r.i(19) != 0,
-        version: r.i(20),
-        created_at: ts(r.i(21)),
-        updated_at: ts(r.i(22)),
-    }
+/// A postmortem from the columns of [`COLUMNS`], by name.
+fn from_row(r: &Row) -> StoreResult<Postmortem> {
+    Ok(Postmortem {
+        incident_id: r.get("incident_id")?,
+        status: r.parse("status")?,
+        decision: r.opt_json("decision")?,
+        decided_at: r.opt_time("decided_at")?,
+        requested: r.get("requested")?,
+        waiver_reason: r.opt("waiver_reason")?,
+        owner_id: r.opt("owner_id")?,
+        facilitator_id: r.opt("facilitator_id")?,
+        reviewer_ids: r.json("reviewers")?,
+        template: r.get("template")?,
+        sections: r.json("sections")?,
+        customer_summary: r.get("customer_summary")?,
+        approvals_required: r.get("approvals_required")?,
+        review_round: r.get("review_round")?,
+        draft_due_at: r.opt_time("draft_due_at")?,
+        review_due_at: r.opt_time("review_due_at")?,
+        drafted_at: r.opt_time("drafted_at")?,
+        submitted_at: r.opt_time("submitted_at")?,
+        published_at: r.opt_time("published_at")?,
+        lint_acknowledged: r.get("lint_acknowledged")?,
+        version: r.get("version")?,
+        created_at: r.time("created_at")?,
+        updated_at: r.time("updated_at")?,
+    })
+}
+
+/// An attachment's description from `id, filename, content_type, size, sha256, created_by,
+/// created_at`, by name.
+fn attachment_from(r: &Row) -> StoreResult<Attachment> {
+    Ok(Attachment {
+        id: r.get("id")?,
+        filename: r.get("filename")?,
+        content_type: r.get("content_type")?,
+        size: r.get("size")?,
+        sha256: r.get("sha256")?,
+        created_by: r.opt("created_by")?,
+        created_at: r.time("created_at")?,
+    })
 }
 
 /// A review to record with a change.
@@ -191,11 +205,10 @@ impl Store {
     /// The postmortem of an incident, if one was ever decided, requested or waived.
     pub async fn postmortem(&self, incident_id: i64) -> StoreResult<Option<Postmortem>> {
         let sql = format!("SELECT {COLUMNS} FROM postmortems WHERE incident_id = $1");
-        Ok(self
-            .read_rows(&sql, &[Arg::I(incident_id)])
+        self.read_row(&sql, &[Arg::I(incident_id)])
             .await?
-            .first()
-            .map(from_row))
+            .map(|r| from_row(&r))
+            .transpose()
     }
 
     /// Postmortems in any of `statuses` (every one when empty), newest incident first.
@@ -212,39 +225,35 @@ impl Store {
             ),
         };
         let sql = format!("SELECT {COLUMNS} FROM postmortems {filter} ORDER BY incident_id DESC");
-        Ok(self
-            .read_rows(&sql, &[])
+        self.read_rows(&sql, &[])
             .await?
             .iter()
             .map(from_row)
-            .collect())
+            .collect()
     }
 
     /// The reviews of a postmortem, oldest first.
     pub async fn reviews(&self, incident_id: i64) -> StoreResult<Vec<Review>> {
         let rows = self
             .read_rows(
-                "SELECT r.reviewer_id, u.name, r.verdict, r.comment, r.round, r.at \
+                "SELECT r.reviewer_id, u.name AS reviewer, r.verdict, r.comment, r.round, r.at \
                  FROM postmortem_reviews r JOIN users u ON u.id = r.reviewer_id \
                  WHERE r.incident_id = $1 ORDER BY r.id",
                 &[Arg::I(incident_id)],
             )
             .await?;
-        Ok(rows
-            .iter()
-            .map(|r| Review {
-                reviewer_id: r.i(0),
-                reviewer: r.s(1),
-                verdict: if r.s(2) == "approved" {
-                    Verdict::Approved
-                } else {
-                    Verdict::ChangesRequested
-                },
-                comment: r.s(3),
-                round: r.i(4),
-                at: ts(r.i(5)),
+        rows.iter()
+            .map(|r| {
+                Ok(Review {
+                    reviewer_id: r.get("reviewer_id")?,
+                    reviewer: r.get("reviewer")?,
+                    verdict: r.parse::<VerdictText>("verdict")?.0,
+                    comment: r.get("comment")?,
+                    round: r.get("round")?,
+                    at: r.time("at")?,
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Every template, the default first (built in until an admin saves their own version).
@@ -254,8 +263,8 @@ impl Store {
             .await?;
         let mut out: Vec<Template> = rows
             .iter()
-            .filter_map(|r| serde_json::from_str(&r.s(0)).ok())
-            .collect();
+            .map(|r| r.json("body"))
+            .collect::<StoreResult<_>>()?;
         if !out.iter().any(|t| t.key == DEFAULT_TEMPLATE) {
             out.insert(0, default_template());
         } else if let Some(i) = out.iter().position(|t| t.key == DEFAULT_TEMPLATE) {
@@ -345,18 +354,7 @@ impl Store {
                 &[Arg::I(incident_id)],
             )
             .await?;
-        Ok(rows
-            .iter()
-            .map(|r| Attachment {
-                id: r.i(0),
-                filename: r.s(1),
-                content_type: r.s(2),
-                size: r.i(3),
-                sha256: r.s(4),
-                created_by: r.oi(5),
-                created_at: ts(r.i(6)),
-            })
-            .collect())
+        rows.iter().map(attachment_from).collect()
     }
 
     /// An attachment's description and bytes.
@@ -375,17 +373,21 @@ impl Store {
         let r = rows
             .first()
             .ok_or_else(|| StoreError::NotFound(format!("attachment {id} of INC-{incident_id}")))?;
-        Ok((
-            Attachment {
-                id: r.i(0),
-                filename: r.s(1),
-                content_type: r.s(2),
-                size: r.i(3),
-                sha256: r.s(4),
-                created_by: r.oi(5),
-                created_at: ts(r.i(6)),
-            },
-            r.bytes(7),
-        ))
+        Ok((attachment_from(r)?, r.get("content")?))
+    }
+}
+
+/// A stored verdict (`approved`, `changes_requested`).
+struct VerdictText(Verdict);
+
+impl std::str::FromStr for VerdictText {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        [Verdict::Approved, Verdict::ChangesRequested]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .map(VerdictText)
+            .ok_or(())
     }
 }

@@ -3,7 +3,7 @@
 use crate::incident::VISIBLE;
 use crate::read::Row;
 use crate::write::{Arg, WriteTx};
-use crate::{Store, StoreError, StoreResult, flag, ms, ts};
+use crate::{Store, StoreError, StoreResult, ms};
 use debrief_core::Timestamp;
 use debrief_core::access::Viewer;
 use debrief_core::timeline::{EventEdit, EventKind, EventRevision, Link, Source, TimelineEvent};
@@ -33,68 +33,30 @@ pub struct EventDraft {
     pub created_at: Timestamp,
 }
 
-const EVENT_COLUMNS: &str = "e.id, e.incident_id, e.kind, e.at, e.source, e.author_id, u.name, e.body, e.links, \
-     e.data, e.starred, e.revision, e.created_at";
+const EVENT_COLUMNS: &str = "e.id, e.incident_id, e.kind, e.at, e.source, e.author_id, u.name AS author_name, \
+     e.body, e.links, e.data, e.starred, e.revision, e.created_at";
 
-struct EventRow {
-    id: i64,
-    incident_id: i64,
-    kind: String,
-    at: i64,
-    source: String,
-    author_id: Option<i64>,
-    name: Option<String>,
-    body: String,
-    links: String,
-    data: String,
-    starred: i64,
-    revision: i64,
-    created_at: i64,
+/// Reads an event from the columns of [`EVENT_COLUMNS`] by name.
+fn event_of(r: &Row) -> StoreResult<TimelineEvent> {
+    Ok(TimelineEvent {
+        id: r.get("id")?,
+        incident: format!("INC-{}", r.get::<i64>("incident_id")?),
+        kind: r.parse("kind")?,
+        at: r.time("at")?,
+        source: r.parse("source")?,
+        author_id: r.opt("author_id")?,
+        author_name: r.opt("author_name")?,
+        body: r.get("body")?,
+        links: r.json("links")?,
+        data: r.json("data")?,
+        starred: r.get("starred")?,
+        revision: r.get("revision")?,
+        created_at: r.time("created_at")?,
+    })
 }
 
-impl From<&Row> for EventRow {
-    /// Reads the columns of [`EVENT_COLUMNS`], in order.
-    fn from(r: &Row) -> Self {
-        EventRow {
-            id: r.i(0),
-            incident_id: r.i(1),
-            kind: r.s(2),
-            at: r.i(3),
-            source: r.s(4),
-            author_id: r.oi(5),
-            name: r.os(6),
-            body: r.s(7),
-            links: r.s(8),
-            data: r.s(9),
-            starred: r.i(10),
-            revision: r.i(11),
-            created_at: r.i(12),
-        }
-    }
-}
-
-fn events(rows: &[Row]) -> Vec<TimelineEvent> {
-    rows.iter().map(|r| EventRow::from(r).into()).collect()
-}
-
-impl From<EventRow> for TimelineEvent {
-    fn from(r: EventRow) -> Self {
-        TimelineEvent {
-            id: r.id,
-            incident: format!("INC-{}", r.incident_id),
-            kind: r.kind.parse().unwrap_or(EventKind::Note),
-            at: ts(r.at),
-            source: r.source.parse().unwrap_or(Source::System),
-            author_id: r.author_id,
-            author_name: r.name,
-            body: r.body,
-            links: serde_json::from_str(&r.links).unwrap_or_default(),
-            data: serde_json::from_str(&r.data).unwrap_or(serde_json::Value::Null),
-            starred: flag(r.starred),
-            revision: r.revision,
-            created_at: ts(r.created_at),
-        }
-    }
+fn events(rows: &[Row]) -> StoreResult<Vec<TimelineEvent>> {
+    rows.iter().map(event_of).collect()
 }
 
 /// Inserts one event in a transaction, making its author a participant, and returns it.
@@ -222,7 +184,7 @@ impl Store {
         let rows: Vec<(i64, Option<i64>)> = sqlx::query_as(crate::postgres::ADD_EVENTS)
             .bind(incident_id)
             .bind(events_json(&drafts))
-            .fetch_all(self.writer())
+            .fetch_all(self.pg()?)
             .await?;
         if rows.is_empty() {
             return Err(StoreError::NotFound(format!("INC-{incident_id}")));
@@ -246,7 +208,7 @@ impl Store {
             "SELECT {EVENT_COLUMNS} FROM timeline_events e LEFT JOIN users u ON u.id = e.author_id \
              WHERE e.incident_id = $1 ORDER BY e.at, e.id"
         );
-        Ok(events(&self.read_rows(&sql, &[Arg::I(incident_id)]).await?))
+        events(&self.read_rows(&sql, &[Arg::I(incident_id)]).await?)
     }
 
     /// One event of an incident.
@@ -257,9 +219,9 @@ impl Store {
         );
         events(
             &self
-                .read_rows(&sql, &[Arg::I(incident_id), Arg::I(event_id)])
+                .read_keyed(&sql, &[Arg::I(incident_id), Arg::I(event_id)])
                 .await?,
-        )
+        )?
         .pop()
         .ok_or_else(|| StoreError::NotFound(format!("event {event_id} of INC-{incident_id}")))
     }
@@ -282,7 +244,7 @@ impl Store {
             Arg::I(i64::from(viewer.sees_all)),
             Arg::I(after_id),
         ];
-        Ok(events(&self.read_rows(&sql, &args).await?))
+        events(&self.read_rows(&sql, &args).await?)
     }
 
     /// Edits an event, keeping the version it replaces as a revision. `expected_revision` guards
@@ -366,25 +328,23 @@ impl Store {
 
     /// The earlier versions of an event, oldest first.
     pub async fn event_revisions(&self, event_id: i64) -> StoreResult<Vec<EventRevision>> {
-        let rows: Vec<(i64, i64, String, String, Option<i64>, i64)> = sqlx::query_as(
+        self.read_rows(
             "SELECT revision, at, body, links, edited_by, replaced_at FROM event_revisions \
              WHERE event_id = $1 ORDER BY revision",
+            &[Arg::I(event_id)],
         )
-        .bind(event_id)
-        .fetch_all(self.reader())
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(revision, at, body, links, edited_by, replaced_at)| EventRevision {
-                    revision,
-                    at: ts(at),
-                    body,
-                    links: serde_json::from_str(&links).unwrap_or_default(),
-                    edited_by,
-                    replaced_at: ts(replaced_at),
-                },
-            )
-            .collect())
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(EventRevision {
+                revision: r.get("revision")?,
+                at: r.time("at")?,
+                body: r.get("body")?,
+                links: r.json("links")?,
+                edited_by: r.opt("edited_by")?,
+                replaced_at: r.time("replaced_at")?,
+            })
+        })
+        .collect()
     }
 }

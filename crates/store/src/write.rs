@@ -1,11 +1,15 @@
 //! Write transactions, one text of SQL for both databases.
 //!
 //! On PostgreSQL a [`WriteTx`] is a sqlx transaction on the shared pool. On SQLite it is the one
-//! writer connection, opened with rusqlite and called in place: a SQLite statement takes
-//! microseconds, while a round trip to sqlx's SQLite worker thread costs tens of them, and a
-//! declaration runs seven statements while holding the only write lock. Statements use `$N`
-//! parameters on both; on SQLite they are bound by name, so order and reuse do not matter.
+//! writer connection, opened with rusqlite and called on the requesting task's thread: a SQLite
+//! statement takes microseconds, while a round trip to a separate SQLite thread costs tens of
+//! them, and a declaration runs seven statements while holding the only write lock. The one step
+//! that can wait, taking the write lock, runs through [`crate::sqlite::blocking`]
+//! (see [`WriteTx::begin_lite`]). Statements use `$N` parameters on both; on
+//! SQLite they are bound by name, so order and reuse do not matter.
 
+use crate::read::{Columns, Row, Val, lite_rows, pg_query, pg_rows};
+use crate::sqlite::blocking;
 use crate::{StoreError, StoreResult};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -31,7 +35,7 @@ pub(crate) enum Arg<'a> {
 pub(crate) struct LiteWriter(Arc<Mutex<rusqlite::Connection>>);
 
 impl LiteWriter {
-    /// Opens the writer connection on an existing (migrated) SQLite file.
+    /// Opens the writer connection on a SQLite file, creating it if missing.
     pub(crate) fn open(path: &str) -> StoreResult<Self> {
         let conn = rusqlite::Connection::open(path).map_err(lite_error)?;
         // Checkpoints run in the background (see `checkpoint`), not inside a committing request.
@@ -48,6 +52,12 @@ impl LiteWriter {
             .map_err(lite_error)?;
         tokio::spawn(checkpoint(Arc::downgrade(&writer.0), checkpointer));
         Ok(writer)
+    }
+
+    /// Applies the SQLite migrations on the writer connection (see [`crate::sqlite::migrate`]).
+    pub(crate) async fn migrate(&self) -> StoreResult<()> {
+        let conn = self.0.lock().await;
+        blocking(|| crate::sqlite::migrate(&conn))
     }
 }
 
@@ -73,7 +83,7 @@ async fn checkpoint(writer: Weak<Mutex<rusqlite::Connection>>, conn: rusqlite::C
 /// An open write transaction; dropped without [`WriteTx::commit`], it rolls back.
 pub(crate) enum WriteTx {
     /// PostgreSQL (sqlx); `None` once committed.
-    Any(Option<sqlx::Transaction<'static, sqlx::Any>>),
+    Pg(Option<sqlx::Transaction<'static, sqlx::Postgres>>),
     /// SQLite (rusqlite), with whether it has ended.
     Lite(OwnedMutexGuard<rusqlite::Connection>, bool),
 }
@@ -88,9 +98,9 @@ impl Drop for WriteTx {
 }
 
 /// The transaction of a PostgreSQL write, once begun.
-fn any_tx<'t>(
-    tx: &'t mut Option<sqlx::Transaction<'static, sqlx::Any>>,
-) -> StoreResult<&'t mut sqlx::Transaction<'static, sqlx::Any>> {
+fn pg_tx<'t>(
+    tx: &'t mut Option<sqlx::Transaction<'static, sqlx::Postgres>>,
+) -> StoreResult<&'t mut sqlx::Transaction<'static, sqlx::Postgres>> {
     tx.as_mut()
         .ok_or_else(|| StoreError::Other("the transaction has ended".into()))
 }
@@ -136,37 +146,33 @@ pub(crate) fn bind(stmt: &mut rusqlite::CachedStatement<'_>, args: &[Arg<'_>]) -
     Ok(())
 }
 
-fn any_query<'q>(
-    sql: &'static str,
-    args: &[Arg<'q>],
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
-    let mut q = sqlx::query(sql);
-    for a in args {
-        q = match *a {
-            Arg::I(v) => q.bind(v),
-            Arg::OI(v) => q.bind(v),
-            Arg::S(v) => q.bind(v),
-            Arg::OS(v) => q.bind(v),
-            Arg::B(v) => q.bind(v.to_vec()),
-        };
-    }
-    q
-}
-
 impl WriteTx {
     /// Begins a SQLite write transaction, waiting for the writer connection.
+    ///
+    /// Only this step can block for long: `BEGIN IMMEDIATE` waits (up to the busy timeout) while
+    /// another connection to the file, such as a CLI command or a backup, holds the write lock,
+    /// so it runs through [`blocking`]. Once it holds the lock, the transaction's statements and
+    /// its `COMMIT` cannot wait on anyone (WAL mode: readers never block the writer; commits do
+    /// not fsync with `synchronous=NORMAL`; checkpoints run on their own thread) and take
+    /// microseconds, so they run in place: `block_in_place` costs about 15 µs per call on a
+    /// worker thread (measured), more than the statements themselves.
     pub(crate) async fn begin_lite(w: &LiteWriter) -> StoreResult<Self> {
         let conn = w.0.clone().lock_owned().await;
         // IMMEDIATE takes the write lock now, so the transaction never fails half-way for it.
-        conn.execute_batch("BEGIN IMMEDIATE").map_err(lite_error)?;
+        blocking(|| conn.execute_batch("BEGIN IMMEDIATE")).map_err(lite_error)?;
         Ok(WriteTx::Lite(conn, false))
+    }
+
+    /// Begins a PostgreSQL write transaction.
+    pub(crate) async fn begin_pg(pool: &sqlx::PgPool) -> StoreResult<Self> {
+        Ok(WriteTx::Pg(Some(pool.begin().await?)))
     }
 
     /// Runs a statement; returns the number of rows changed.
     pub(crate) async fn exec(&mut self, sql: &'static str, args: &[Arg<'_>]) -> StoreResult<u64> {
         match self {
-            WriteTx::Any(tx) => Ok(any_query(sql, args)
-                .execute(&mut **any_tx(tx)?)
+            WriteTx::Pg(tx) => Ok(pg_query(sql, args)
+                .execute(&mut **pg_tx(tx)?)
                 .await?
                 .rows_affected()),
             WriteTx::Lite(conn, _) => {
@@ -177,38 +183,49 @@ impl WriteTx {
         }
     }
 
-    /// Runs a statement and returns the first column of its first row as an integer (for
-    /// `RETURNING id`, `COUNT(*)`, `SELECT 1`), `None` when there is no row.
+    /// Runs a statement of one integer column (`RETURNING id`, `SELECT COUNT(*) AS n`,
+    /// `SELECT 1`) and returns its value in the first row, `None` when there is no row. A
+    /// statement with another number of columns, or a value that is not an integer, is an error.
     pub(crate) async fn int(
         &mut self,
         sql: &'static str,
         args: &[Arg<'_>],
     ) -> StoreResult<Option<i64>> {
-        match self {
-            WriteTx::Any(tx) => {
-                use sqlx::Row;
-                let row = any_query(sql, args)
-                    .fetch_optional(&mut **any_tx(tx)?)
+        let row = match self {
+            WriteTx::Pg(tx) => {
+                let row = pg_query(sql, args)
+                    .fetch_optional(&mut **pg_tx(tx)?)
                     .await?;
-                Ok(match row {
-                    Some(r) => r.try_get::<Option<i64>, _>(0)?,
-                    None => None,
-                })
+                pg_rows(row.as_slice(), sql)?.into_iter().next()
             }
             WriteTx::Lite(conn, _) => {
                 let mut stmt = conn.prepare_cached(sql).map_err(lite_error)?;
                 bind(&mut stmt, args)?;
+                let columns = Columns::new(
+                    stmt.column_names().into_iter().map(String::from).collect(),
+                    sql,
+                );
                 let mut rows = stmt.raw_query();
-                let first = rows.next().map_err(lite_error)?;
-                let v = match first {
-                    Some(r) => r.get::<_, Option<i64>>(0).map_err(lite_error)?,
+                let first = match rows.next().map_err(lite_error)? {
+                    Some(r) => Some(Row::new(
+                        columns,
+                        vec![match r.get_ref(0).map_err(lite_error)? {
+                            rusqlite::types::ValueRef::Null => Val::Null,
+                            rusqlite::types::ValueRef::Integer(v) => Val::I(v),
+                            rusqlite::types::ValueRef::Text(t) => {
+                                Val::S(String::from_utf8_lossy(t).into_owned())
+                            }
+                            _ => Val::B(Vec::new()),
+                        }],
+                    )),
                     None => None,
                 };
                 // Step a RETURNING statement to its end so its changes are complete.
                 while rows.next().map_err(lite_error)?.is_some() {}
-                Ok(v)
+                first
             }
-        }
+        };
+        row.map(|r| r.only_int()).transpose().map(Option::flatten)
     }
 
     /// Runs a statement and returns all its rows (for `UPDATE … RETURNING` of several rows).
@@ -216,22 +233,20 @@ impl WriteTx {
         &mut self,
         sql: &'static str,
         args: &[Arg<'_>],
-    ) -> StoreResult<Vec<crate::read::Row>> {
+    ) -> StoreResult<Vec<Row>> {
         match self {
-            WriteTx::Any(tx) => any_query(sql, args)
-                .fetch_all(&mut **any_tx(tx)?)
-                .await?
-                .iter()
-                .map(crate::read::any_row)
-                .collect(),
-            WriteTx::Lite(conn, _) => crate::read::lite_rows(conn, sql, args),
+            WriteTx::Pg(tx) => {
+                let rows = pg_query(sql, args).fetch_all(&mut **pg_tx(tx)?).await?;
+                pg_rows(&rows, sql)
+            }
+            WriteTx::Lite(conn, _) => lite_rows(conn, sql, args),
         }
     }
 
     /// Commits.
     pub(crate) async fn commit(mut self) -> StoreResult<()> {
         match &mut self {
-            WriteTx::Any(tx) => {
+            WriteTx::Pg(tx) => {
                 if let Some(tx) = tx.take() {
                     tx.commit().await?;
                 }

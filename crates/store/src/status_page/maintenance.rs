@@ -6,7 +6,7 @@
 use super::set_state;
 use crate::read::Row;
 use crate::write::Arg;
-use crate::{Store, StoreError, StoreResult, ms, ts};
+use crate::{Store, StoreError, StoreResult, ms};
 use debrief_core::Timestamp;
 use serde::Serialize;
 
@@ -63,23 +63,23 @@ pub struct MaintenanceUpdate {
 const MAINTENANCE_COLUMNS: &str = "id, page_id, title, body, starts_at, ends_at, verify_minutes, status, \
      components, previous_states, updates, created_at, updated_at, version";
 
-fn maintenance_from(r: &Row) -> Maintenance {
-    Maintenance {
-        id: r.i(0),
-        page_id: r.i(1),
-        title: r.s(2),
-        body: r.s(3),
-        starts_at: ts(r.i(4)),
-        ends_at: ts(r.i(5)),
-        verify_minutes: r.i(6),
-        status: r.s(7),
-        components: serde_json::from_str(&r.s(8)).unwrap_or_default(),
-        previous_states: serde_json::from_str(&r.s(9)).unwrap_or_default(),
-        updates: serde_json::from_str(&r.s(10)).unwrap_or_default(),
-        created_at: ts(r.i(11)),
-        updated_at: ts(r.i(12)),
-        version: r.i(13),
-    }
+fn maintenance_from(r: &Row) -> StoreResult<Maintenance> {
+    Ok(Maintenance {
+        id: r.get("id")?,
+        page_id: r.get("page_id")?,
+        title: r.get("title")?,
+        body: r.get("body")?,
+        starts_at: r.time("starts_at")?,
+        ends_at: r.time("ends_at")?,
+        verify_minutes: r.get("verify_minutes")?,
+        status: r.get("status")?,
+        components: r.json("components")?,
+        previous_states: r.json("previous_states")?,
+        updates: r.json("updates")?,
+        created_at: r.time("created_at")?,
+        updated_at: r.time("updated_at")?,
+        version: r.get("version")?,
+    })
 }
 
 /// Replaces `{id}` by `id` in every text of a JSON value.
@@ -153,8 +153,8 @@ impl Store {
         self.read_rows(&sql, &[Arg::I(id)])
             .await?
             .first()
-            .map(maintenance_from)
             .ok_or_else(|| StoreError::NotFound(format!("maintenance {id}")))
+            .and_then(maintenance_from)
     }
 
     /// A page's maintenances as the public sees them (cancelled ones left out), latest window
@@ -164,12 +164,11 @@ impl Store {
             "SELECT {MAINTENANCE_COLUMNS} FROM maintenances WHERE page_id = $1 AND status <> 'cancelled' \
              ORDER BY starts_at DESC, id DESC"
         );
-        Ok(self
-            .read_rows(&sql, &[Arg::I(page_id)])
+        self.read_rows(&sql, &[Arg::I(page_id)])
             .await?
             .iter()
             .map(maintenance_from)
-            .collect())
+            .collect()
     }
 
     /// Every maintenance of a page, cancelled ones too (for admins), latest window first.
@@ -177,12 +176,11 @@ impl Store {
         let sql = format!(
             "SELECT {MAINTENANCE_COLUMNS} FROM maintenances WHERE page_id = $1 ORDER BY starts_at DESC, id DESC"
         );
-        Ok(self
-            .read_rows(&sql, &[Arg::I(page_id)])
+        self.read_rows(&sql, &[Arg::I(page_id)])
             .await?
             .iter()
             .map(maintenance_from)
-            .collect())
+            .collect()
     }
 
     /// Writes a changed maintenance (its texts, window, status, remembered states and updates)

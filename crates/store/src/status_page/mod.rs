@@ -4,7 +4,7 @@
 
 use crate::read::Row;
 use crate::write::{Arg, WriteTx};
-use crate::{Store, StoreError, StoreResult, ms, ts};
+use crate::{Store, StoreError, StoreResult, ms};
 use debrief_core::Timestamp;
 use serde::Serialize;
 
@@ -161,32 +161,32 @@ const PAGE_COLUMNS: &str = "id, slug, name, time_zone, public, branding, created
 const COMPONENT_COLUMNS: &str =
     "id, page_id, name, description, group_name, position, services, state, created_at, updated_at";
 
-fn page_from(r: &Row) -> StatusPage {
-    StatusPage {
-        id: r.i(0),
-        slug: r.s(1),
-        name: r.s(2),
-        time_zone: r.s(3),
-        public: r.i(4) != 0,
-        branding: serde_json::from_str(&r.s(5)).unwrap_or(serde_json::Value::Null),
-        created_at: ts(r.i(6)),
-        updated_at: ts(r.i(7)),
-    }
+fn page_from(r: &Row) -> StoreResult<StatusPage> {
+    Ok(StatusPage {
+        id: r.get("id")?,
+        slug: r.get("slug")?,
+        name: r.get("name")?,
+        time_zone: r.get("time_zone")?,
+        public: r.get("public")?,
+        branding: r.json("branding")?,
+        created_at: r.time("created_at")?,
+        updated_at: r.time("updated_at")?,
+    })
 }
 
-fn component_from(r: &Row) -> Component {
-    Component {
-        id: r.i(0),
-        page_id: r.i(1),
-        name: r.s(2),
-        description: r.os(3),
-        group: r.os(4),
-        position: r.i(5),
-        services: serde_json::from_str(&r.s(6)).unwrap_or_default(),
-        state: r.s(7),
-        created_at: ts(r.i(8)),
-        updated_at: ts(r.i(9)),
-    }
+fn component_from(r: &Row) -> StoreResult<Component> {
+    Ok(Component {
+        id: r.get("id")?,
+        page_id: r.get("page_id")?,
+        name: r.get("name")?,
+        description: r.opt("description")?,
+        group: r.opt("group_name")?,
+        position: r.get("position")?,
+        services: r.json("services")?,
+        state: r.get("state")?,
+        created_at: r.time("created_at")?,
+        updated_at: r.time("updated_at")?,
+    })
 }
 
 /// Sets a component's state and records the change, inside a transaction.
@@ -354,8 +354,8 @@ impl Store {
         self.read_rows(&sql, &[Arg::I(id)])
             .await?
             .first()
-            .map(page_from)
             .ok_or_else(|| StoreError::NotFound(format!("status page {id}")))
+            .and_then(page_from)
     }
 
     /// A page by slug.
@@ -364,19 +364,18 @@ impl Store {
         self.read_rows(&sql, &[Arg::S(slug)])
             .await?
             .first()
-            .map(page_from)
             .ok_or_else(|| StoreError::NotFound(format!("status page '{slug}'")))
+            .and_then(page_from)
     }
 
     /// Every page.
     pub async fn pages(&self) -> StoreResult<Vec<StatusPage>> {
         let sql = format!("SELECT {PAGE_COLUMNS} FROM status_pages ORDER BY id");
-        Ok(self
-            .read_rows(&sql, &[])
+        self.read_rows(&sql, &[])
             .await?
             .iter()
             .map(page_from)
-            .collect())
+            .collect()
     }
 
     /// Adds a component (operational, with that first state in its history).
@@ -461,8 +460,8 @@ impl Store {
         self.read_rows(&sql, &[Arg::I(id)])
             .await?
             .first()
-            .map(component_from)
             .ok_or_else(|| StoreError::NotFound(format!("component {id}")))
+            .and_then(component_from)
     }
 
     /// A page's components, in group and position order.
@@ -470,12 +469,11 @@ impl Store {
         let sql = format!(
             "SELECT {COMPONENT_COLUMNS} FROM status_components WHERE page_id = $1 ORDER BY position, id"
         );
-        Ok(self
-            .read_rows(&sql, &[Arg::I(page_id)])
+        self.read_rows(&sql, &[Arg::I(page_id)])
             .await?
             .iter()
             .map(component_from)
-            .collect())
+            .collect()
     }
 
     /// A component's state changes since `from` (and the last one before it), oldest first.
@@ -492,13 +490,14 @@ impl Store {
                 &[Arg::I(component_id), Arg::I(ms(from))],
             )
             .await?;
-        Ok(rows
-            .iter()
-            .map(|r| StateChange {
-                state: r.s(0),
-                at: ts(r.i(1)),
-                cause: r.s(2),
+        rows.iter()
+            .map(|r| {
+                Ok(StateChange {
+                    state: r.get("state")?,
+                    at: r.time("at")?,
+                    cause: r.get("cause")?,
+                })
             })
-            .collect())
+            .collect()
     }
 }

@@ -2,7 +2,7 @@
 
 use super::{PageIncident, PageUpdate, StateChange};
 use crate::write::Arg;
-use crate::{Store, StoreResult, ms, ts};
+use crate::{Store, StoreResult, ms};
 use debrief_core::Timestamp;
 use std::collections::HashMap;
 
@@ -74,29 +74,34 @@ impl Store {
             )
             .await?
         {
-            updates.entry(u.i(0)).or_default().push(PageUpdate {
-                id: u.i(1),
-                status: u.s(2),
-                body: u.s(3),
-                components: serde_json::from_str(&u.s(4)).unwrap_or_default(),
-                at: ts(u.i(5)),
-            });
+            updates
+                .entry(u.get("incident_id")?)
+                .or_default()
+                .push(PageUpdate {
+                    id: u.get("id")?,
+                    status: u.get("status")?,
+                    body: u.get("body")?,
+                    components: u.json("components")?,
+                    at: u.time("at")?,
+                });
         }
-        Ok(rows
-            .iter()
-            .map(|r| PageIncident {
-                page_id: r.i(0),
-                incident_id: r.i(1),
-                name: r.s(2),
-                status: r.s(3),
-                impact: r.s(4),
-                created_at: ts(r.i(5)),
-                updated_at: ts(r.i(6)),
-                monitoring_at: r.oi(7).map(ts),
-                resolved_at: r.oi(8).map(ts),
-                updates: updates.remove(&r.i(1)).unwrap_or_default(),
+        rows.iter()
+            .map(|r| {
+                let incident_id = r.get("incident_id")?;
+                Ok(PageIncident {
+                    page_id: r.get("page_id")?,
+                    incident_id,
+                    name: r.get("name")?,
+                    status: r.get("status")?,
+                    impact: r.get("impact")?,
+                    created_at: r.time("created_at")?,
+                    updated_at: r.time("updated_at")?,
+                    monitoring_at: r.opt_time("monitoring_at")?,
+                    resolved_at: r.opt_time("resolved_at")?,
+                    updates: updates.remove(&incident_id).unwrap_or_default(),
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// The customer-facing summaries of the published postmortems of the incidents on a page,
@@ -105,25 +110,24 @@ impl Store {
         &self,
         page_id: i64,
     ) -> StoreResult<HashMap<i64, PublishedSummary>> {
-        Ok(self
-            .read_rows(
-                "SELECT pm.incident_id, pm.customer_summary, pm.published_at FROM postmortems pm \
-                 JOIN page_incidents p ON p.incident_id = pm.incident_id \
-                 WHERE p.page_id = $1 AND pm.status = 'published' AND TRIM(pm.customer_summary) <> ''",
-                &[Arg::I(page_id)],
-            )
-            .await?
-            .iter()
-            .map(|r| {
-                (
-                    r.i(0),
-                    PublishedSummary {
-                        summary: r.s(1),
-                        published_at: r.oi(2).map(ts),
-                    },
-                )
-            })
-            .collect())
+        self.read_rows(
+            "SELECT pm.incident_id, pm.customer_summary, pm.published_at FROM postmortems pm \
+             JOIN page_incidents p ON p.incident_id = pm.incident_id \
+             WHERE p.page_id = $1 AND pm.status = 'published' AND TRIM(pm.customer_summary) <> ''",
+            &[Arg::I(page_id)],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.get("incident_id")?,
+                PublishedSummary {
+                    summary: r.get("customer_summary")?,
+                    published_at: r.opt_time("published_at")?,
+                },
+            ))
+        })
+        .collect()
     }
 
     /// The state changes of every component of a page since `from` (and each one's last change
@@ -145,11 +149,13 @@ impl Store {
             .await?;
         let mut out: HashMap<i64, Vec<StateChange>> = HashMap::new();
         for r in &rows {
-            out.entry(r.i(0)).or_default().push(StateChange {
-                state: r.s(1),
-                at: ts(r.i(2)),
-                cause: r.s(3),
-            });
+            out.entry(r.get("component_id")?)
+                .or_default()
+                .push(StateChange {
+                    state: r.get("state")?,
+                    at: r.time("at")?,
+                    cause: r.get("cause")?,
+                });
         }
         Ok(out)
     }

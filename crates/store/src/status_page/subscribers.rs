@@ -2,7 +2,7 @@
 
 use crate::read::Row;
 use crate::write::Arg;
-use crate::{Store, StoreError, StoreResult, ms, ts};
+use crate::{Store, StoreError, StoreResult, ms};
 use debrief_core::Timestamp;
 use serde::Serialize;
 
@@ -40,19 +40,19 @@ pub struct Subscriber {
 const SUBSCRIBER_COLUMNS: &str = "id, page_id, kind, address, components, confirmed_at, unsubscribed_at, \
      unsubscribe_token, created_at, contact_email";
 
-fn subscriber_from(r: &Row) -> Subscriber {
-    Subscriber {
-        id: r.i(0),
-        page_id: r.i(1),
-        kind: r.s(2),
-        address: r.s(3),
-        components: serde_json::from_str(&r.s(4)).unwrap_or_default(),
-        confirmed_at: r.oi(5).map(ts),
-        unsubscribed_at: r.oi(6).map(ts),
-        unsubscribe_token: r.s(7),
-        created_at: ts(r.i(8)),
-        contact_email: r.os(9),
-    }
+fn subscriber_from(r: &Row) -> StoreResult<Subscriber> {
+    Ok(Subscriber {
+        id: r.get("id")?,
+        page_id: r.get("page_id")?,
+        kind: r.get("kind")?,
+        address: r.get("address")?,
+        components: r.json("components")?,
+        confirmed_at: r.opt_time("confirmed_at")?,
+        unsubscribed_at: r.opt_time("unsubscribed_at")?,
+        unsubscribe_token: r.get("unsubscribe_token")?,
+        created_at: r.time("created_at")?,
+        contact_email: r.opt("contact_email")?,
+    })
 }
 
 impl Store {
@@ -144,12 +144,11 @@ impl Store {
             "SELECT {SUBSCRIBER_COLUMNS} FROM subscribers WHERE page_id = $1 \
              AND confirmed_at IS NOT NULL AND unsubscribed_at IS NULL ORDER BY id"
         );
-        Ok(self
-            .read_rows(&sql, &[Arg::I(page_id)])
+        self.read_rows(&sql, &[Arg::I(page_id)])
             .await?
             .iter()
             .map(subscriber_from)
-            .collect())
+            .collect()
     }
 
     /// One subscriber, whatever its state.
@@ -158,20 +157,19 @@ impl Store {
         self.read_rows(&sql, &[Arg::I(id)])
             .await?
             .first()
-            .map(subscriber_from)
             .ok_or_else(|| StoreError::NotFound(format!("subscriber {id}")))
+            .and_then(subscriber_from)
     }
 
     /// Every subscriber of a page (for admins).
     pub async fn subscribers(&self, page_id: i64) -> StoreResult<Vec<Subscriber>> {
         let sql =
             format!("SELECT {SUBSCRIBER_COLUMNS} FROM subscribers WHERE page_id = $1 ORDER BY id");
-        Ok(self
-            .read_rows(&sql, &[Arg::I(page_id)])
+        self.read_rows(&sql, &[Arg::I(page_id)])
             .await?
             .iter()
             .map(subscriber_from)
-            .collect())
+            .collect()
     }
 
     /// Removes a subscriber of a page (admins): it gets nothing more. Its deliveries not sent yet
@@ -220,7 +218,9 @@ impl Store {
                     &[Arg::S(key)],
                 )
                 .await?;
-            out.extend(rows.iter().map(|r| (r.s(0), r.s(1))));
+            for r in &rows {
+                out.push((r.get("dedupe_key")?, r.get("status")?));
+            }
         }
         Ok(out)
     }

@@ -265,8 +265,8 @@ impl Store {
         Ok((id, events))
     }
 
-    /// SQLite: one statement per row on the one writer connection, called in place (each takes
-    /// microseconds); the number comes from a counter row under the write lock, so without gaps.
+    /// SQLite: written by the declarations' group commit ([`crate::group_commit`]), with the
+    /// declarations that arrive meanwhile, in one transaction.
     async fn declare_lite(
         &self,
         new: &NewIncident,
@@ -276,62 +276,21 @@ impl Store {
         services: &str,
         search: &str,
     ) -> StoreResult<(i64, Vec<TimelineEvent>)> {
-        let mut tx = self.begin_write().await?;
-        let id = tx
-            .int(crate::sqlite::NEXT_INCIDENT_NUMBER, &[])
-            .await?
-            .ok_or_else(|| StoreError::Other("the incident counter is missing".into()))?;
-        tx.exec(
-            "INSERT INTO incidents (id, title, summary, severity, status, incident_type, services, customer_impact, \
-             private, started_at, declared_at, declared_by, merged_into, version, updated_at, search) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, 1, $11, $13)",
-            &[
-                Arg::I(id),
-                Arg::S(&new.title),
-                Arg::OS(new.summary.as_deref()),
-                Arg::S(&new.severity),
-                Arg::S(new.status.as_str()),
-                Arg::S(&new.incident_type),
-                Arg::S(services),
-                Arg::I(i64::from(new.customer_impact)),
-                Arg::I(i64::from(new.private)),
-                Arg::OI(new.started_at.map(ms)),
-                Arg::I(ms(now)),
-                Arg::OI(new.declared_by),
-                Arg::S(search),
-            ],
-        )
-        .await?;
-        for s in &new.services {
-            tx.exec(
-                "INSERT INTO incident_services (incident_id, service) VALUES ($1, $2)",
-                &[Arg::I(id), Arg::S(s)],
-            )
-            .await?;
-        }
-        // A new incident has no participants yet: add each person once, then write the events
-        // without re-adding their authors.
-        let mut people: Vec<i64> = new.declared_by.into_iter().collect();
-        people.extend(
-            commander
-                .as_ref()
-                .map(|(a, _)| a.user_id)
-                .filter(|u| Some(*u) != new.declared_by),
-        );
-        for user in &people {
-            add_participant(&mut tx, id, *user).await?;
-        }
-        let mut events = vec![insert_event_row(&mut tx, id, declared_event).await?];
-        if let Some((assignment, ev)) = commander {
-            tx.exec(
-                "INSERT INTO incident_roles (incident_id, role, user_id, assigned_at) VALUES ($1, $2, $3, $4)",
-                &[Arg::I(id), Arg::S(&assignment.role), Arg::I(assignment.user_id), Arg::I(ms(now))],
-            )
-            .await?;
-            events.push(insert_event_row(&mut tx, id, ev).await?);
-        }
-        tx.commit().await?;
-        Ok((id, events))
+        let crate::Db::Sqlite { declarations, .. } = &self.db else {
+            return Err(StoreError::Other(
+                "a SQLite declaration was sent to PostgreSQL".into(),
+            ));
+        };
+        declarations
+            .declare(crate::group_commit::Declaration {
+                new: new.clone(),
+                declared_event: declared_event.clone(),
+                commander: commander.cloned(),
+                now,
+                services: services.to_string(),
+                search: search.to_string(),
+            })
+            .await
     }
 
     /// Writes a change to one or more incidents, each guarded by its version, in one transaction.
@@ -574,4 +533,71 @@ async fn set_role(tx: &mut WriteTx, id: i64, op: &RoleOp, now: Timestamp) -> Sto
         }
     }
     Ok(())
+}
+
+/// SQLite: a declaration's statements, one per row, in the open transaction `tx` (each takes
+/// microseconds); the number comes from a counter row under the write lock, so without gaps.
+pub(crate) async fn declare_in(
+    tx: &mut WriteTx,
+    new: &NewIncident,
+    declared_event: &EventDraft,
+    commander: Option<&(RoleAssignment, EventDraft)>,
+    now: Timestamp,
+    services: &str,
+    search: &str,
+) -> StoreResult<(i64, Vec<TimelineEvent>)> {
+    let id = tx
+        .int(crate::sqlite::NEXT_INCIDENT_NUMBER, &[])
+        .await?
+        .ok_or_else(|| StoreError::Other("the incident counter is missing".into()))?;
+    tx.exec(
+        "INSERT INTO incidents (id, title, summary, severity, status, incident_type, services, customer_impact, \
+         private, started_at, declared_at, declared_by, merged_into, version, updated_at, search) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, 1, $11, $13)",
+        &[
+            Arg::I(id),
+            Arg::S(&new.title),
+            Arg::OS(new.summary.as_deref()),
+            Arg::S(&new.severity),
+            Arg::S(new.status.as_str()),
+            Arg::S(&new.incident_type),
+            Arg::S(services),
+            Arg::I(i64::from(new.customer_impact)),
+            Arg::I(i64::from(new.private)),
+            Arg::OI(new.started_at.map(ms)),
+            Arg::I(ms(now)),
+            Arg::OI(new.declared_by),
+            Arg::S(search),
+        ],
+    )
+    .await?;
+    for s in &new.services {
+        tx.exec(
+            "INSERT INTO incident_services (incident_id, service) VALUES ($1, $2)",
+            &[Arg::I(id), Arg::S(s)],
+        )
+        .await?;
+    }
+    // A new incident has no participants yet: add each person once, then write the events
+    // without re-adding their authors.
+    let mut people: Vec<i64> = new.declared_by.into_iter().collect();
+    people.extend(
+        commander
+            .as_ref()
+            .map(|(a, _)| a.user_id)
+            .filter(|u| Some(*u) != new.declared_by),
+    );
+    for user in &people {
+        add_participant(tx, id, *user).await?;
+    }
+    let mut events = vec![insert_event_row(tx, id, declared_event).await?];
+    if let Some((assignment, ev)) = commander {
+        tx.exec(
+            "INSERT INTO incident_roles (incident_id, role, user_id, assigned_at) VALUES ($1, $2, $3, $4)",
+            &[Arg::I(id), Arg::S(&assignment.role), Arg::I(assignment.user_id), Arg::I(ms(now))],
+        )
+        .await?;
+        events.push(insert_event_row(tx, id, ev).await?);
+    }
+    Ok((id, events))
 }

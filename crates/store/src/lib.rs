@@ -14,6 +14,7 @@
 //!
 //! # Layout
 //! - [`error`]: [`StoreError`], the one error type of this crate.
+//! - `group_commit` (private): SQLite declarations that arrive together, written in one transaction.
 //! - [`sqlite`], [`postgres`]: per-backend connection and migration set-up.
 //! - `migrations` (private): the embedded migration files of both databases.
 //! - `write`, `read` (private): write transactions, and reads into rows decoded by column name.
@@ -34,6 +35,7 @@ pub mod account;
 pub mod action_item;
 pub mod catalog;
 pub mod error;
+pub(crate) mod group_commit;
 pub mod incident;
 pub mod insight;
 pub mod jobs;
@@ -151,6 +153,8 @@ pub(crate) enum Db {
         writer: write::LiteWriter,
         /// Read-only connections (see [`mod@read`]).
         readers: read::LiteReaders,
+        /// Declarations, written in groups (see [`mod@group_commit`]).
+        declarations: group_commit::Declarations,
     },
     /// PostgreSQL through sqlx.
     Postgres(sqlx::PgPool),
@@ -166,7 +170,12 @@ impl Store {
                 // read-only connections need.
                 let writer = sqlite::blocking(|| write::LiteWriter::open(&path))?;
                 let readers = sqlite::blocking(|| read::LiteReaders::open(&path, 4))?;
-                Db::Sqlite { writer, readers }
+                let declarations = group_commit::Declarations::start(writer.clone());
+                Db::Sqlite {
+                    writer,
+                    readers,
+                    declarations,
+                }
             }
             Backend::Postgres => Db::Postgres(postgres::pool(url).await?),
         };

@@ -20,7 +20,8 @@ use tokio::sync::{mpsc, oneshot};
 /// The most declarations written in one transaction.
 pub(crate) const MOST: usize = 64;
 
-/// One declaration to write (see [`crate::Store::declare_incident`]).
+/// One declaration to write (see [`crate::Store::declare_incident`]), with its services as
+/// stored (JSON) and its search text.
 pub(crate) struct Declaration {
     pub(crate) new: NewIncident,
     pub(crate) declared_event: EventDraft,
@@ -106,16 +107,7 @@ async fn write(writer: &LiteWriter, batch: Vec<(Declaration, oneshot::Sender<Ans
 /// One declaration in its own savepoint: a failure undoes it and nothing else.
 async fn one(tx: &mut WriteTx, d: &Declaration) -> Answer {
     tx.exec("SAVEPOINT declaration", &[]).await?;
-    let written = declare_in(
-        tx,
-        &d.new,
-        &d.declared_event,
-        d.commander.as_ref(),
-        d.now,
-        &d.services,
-        &d.search,
-    )
-    .await;
+    let written = declare_in(tx, d).await;
     if written.is_err() {
         tx.exec("ROLLBACK TO declaration", &[]).await?;
     }

@@ -5,6 +5,7 @@
 //! transaction. A stale version is a [`StoreError::Conflict`], so concurrent edits never lose an
 //! update: the caller re-reads and decides again.
 
+use crate::group_commit::Declaration;
 use crate::read::Row;
 use crate::timeline::{EventDraft, insert_event, insert_event_row};
 use crate::write::{Arg, WriteTx};
@@ -163,31 +164,18 @@ impl Store {
         commander: Option<(RoleAssignment, EventDraft)>,
         now: Timestamp,
     ) -> StoreResult<(Incident, Vec<TimelineEvent>)> {
-        let services = serde_json::to_string(&new.services).expect("strings serialize");
-        let search = search_text(&new.title, new.summary.as_deref());
+        let roles: Vec<RoleAssignment> = commander.iter().map(|(a, _)| a.clone()).collect();
+        let d = Declaration {
+            services: serde_json::to_string(&new.services).expect("strings serialize"),
+            search: search_text(&new.title, new.summary.as_deref()),
+            new: new.clone(),
+            declared_event,
+            commander,
+            now,
+        };
         let (id, events) = match self.backend() {
-            crate::Backend::Postgres => {
-                self.declare_pg(
-                    new,
-                    &declared_event,
-                    commander.as_ref(),
-                    now,
-                    &services,
-                    &search,
-                )
-                .await?
-            }
-            crate::Backend::Sqlite => {
-                self.declare_lite(
-                    new,
-                    &declared_event,
-                    commander.as_ref(),
-                    now,
-                    &services,
-                    &search,
-                )
-                .await?
-            }
+            crate::Backend::Postgres => self.declare_pg(&d).await?,
+            crate::Backend::Sqlite => self.declare_lite(d).await?,
         };
         // Everything about the new incident is known: answer without reading it back.
         let incident = Incident {
@@ -207,7 +195,7 @@ impl Store {
             merged_into: None,
             version: 1,
             updated_at: now,
-            roles: commander.map(|(a, _)| a).into_iter().collect(),
+            roles,
         };
         Ok((incident, events))
     }
@@ -215,15 +203,10 @@ impl Store {
     /// PostgreSQL: the whole declaration is one statement ([`crate::postgres::DECLARE_INCIDENT`]),
     /// one round trip, atomic on its own; its number comes from a sequence, which holds no lock
     /// until commit.
-    async fn declare_pg(
-        &self,
-        new: &NewIncident,
-        declared_event: &EventDraft,
-        commander: Option<&(RoleAssignment, EventDraft)>,
-        now: Timestamp,
-        services: &str,
-        search: &str,
-    ) -> StoreResult<(i64, Vec<TimelineEvent>)> {
+    async fn declare_pg(&self, d: &Declaration) -> StoreResult<(i64, Vec<TimelineEvent>)> {
+        let (new, declared_event, services, search) =
+            (&d.new, &d.declared_event, &d.services, &d.search);
+        let (commander, now) = (d.commander.as_ref(), d.now);
         let mut drafts = vec![declared_event];
         drafts.extend(commander.map(|(_, ev)| ev));
         let second = commander
@@ -267,30 +250,13 @@ impl Store {
 
     /// SQLite: written by the declarations' group commit ([`crate::group_commit`]), with the
     /// declarations that arrive meanwhile, in one transaction.
-    async fn declare_lite(
-        &self,
-        new: &NewIncident,
-        declared_event: &EventDraft,
-        commander: Option<&(RoleAssignment, EventDraft)>,
-        now: Timestamp,
-        services: &str,
-        search: &str,
-    ) -> StoreResult<(i64, Vec<TimelineEvent>)> {
+    async fn declare_lite(&self, d: Declaration) -> StoreResult<(i64, Vec<TimelineEvent>)> {
         let crate::Db::Sqlite { declarations, .. } = &self.db else {
             return Err(StoreError::Other(
                 "a SQLite declaration was sent to PostgreSQL".into(),
             ));
         };
-        declarations
-            .declare(crate::group_commit::Declaration {
-                new: new.clone(),
-                declared_event: declared_event.clone(),
-                commander: commander.cloned(),
-                now,
-                services: services.to_string(),
-                search: search.to_string(),
-            })
-            .await
+        declarations.declare(d).await
     }
 
     /// Writes a change to one or more incidents, each guarded by its version, in one transaction.
@@ -539,13 +505,11 @@ async fn set_role(tx: &mut WriteTx, id: i64, op: &RoleOp, now: Timestamp) -> Sto
 /// microseconds); the number comes from a counter row under the write lock, so without gaps.
 pub(crate) async fn declare_in(
     tx: &mut WriteTx,
-    new: &NewIncident,
-    declared_event: &EventDraft,
-    commander: Option<&(RoleAssignment, EventDraft)>,
-    now: Timestamp,
-    services: &str,
-    search: &str,
+    d: &Declaration,
 ) -> StoreResult<(i64, Vec<TimelineEvent>)> {
+    let (new, declared_event, services, search) =
+        (&d.new, &d.declared_event, &d.services, &d.search);
+    let (commander, now) = (d.commander.as_ref(), d.now);
     let id = tx
         .int(crate::sqlite::NEXT_INCIDENT_NUMBER, &[])
         .await?

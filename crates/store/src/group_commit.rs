@@ -2,11 +2,13 @@
 //!
 //! A declaration writes seven rows under the one write lock, and most of its cost is the commit
 //! writing every page it touched to the WAL (the incident's B-tree leaf, its indexes, the
-//! events', …). Declarations are handed to one task that writes all those waiting, up to
-//! [`MOST`], in one transaction, each in its own savepoint (one that fails undoes only itself),
-//! so consecutive declarations share their pages' writes. Each is answered only after that
-//! transaction commits: an acknowledged declaration is committed and survives `kill -9`. A
-//! declaration that arrives alone is written at once, in a transaction of its own.
+//! events', …). So a declaration is first queued, then its task waits for the writer connection;
+//! whichever task gets the writer writes every declaration queued by then, up to [`MOST`] a
+//! transaction, each in its own savepoint (one that fails undoes only itself), and answers each
+//! after the commit. A task that finds its declaration already written when it gets the writer
+//! lets the writer go at once. Consecutive declarations then share their pages' writes; one
+//! declaration alone is written by its own task with no hand-off. Only committed declarations
+//! are answered, so an acknowledged one survives `kill -9`.
 
 use crate::incident::{NewIncident, declare_in};
 use crate::timeline::EventDraft;
@@ -15,7 +17,9 @@ use crate::{StoreError, StoreResult};
 use debrief_core::Timestamp;
 use debrief_core::incident::RoleAssignment;
 use debrief_core::timeline::TimelineEvent;
-use tokio::sync::{mpsc, oneshot};
+use std::sync::{Arc, Mutex};
+use tokio::sync::oneshot;
+use tokio::sync::oneshot::error::TryRecvError;
 
 /// The most declarations written in one transaction.
 pub(crate) const MOST: usize = 64;
@@ -32,62 +36,68 @@ pub(crate) struct Declaration {
 }
 
 type Answer = StoreResult<(i64, Vec<TimelineEvent>)>;
+type Queued = (Declaration, oneshot::Sender<Answer>);
 
-/// The queue of declarations to the task that writes them.
-#[derive(Debug, Clone)]
-pub(crate) struct Declarations(mpsc::UnboundedSender<(Declaration, oneshot::Sender<Answer>)>);
+/// Declarations waiting to be written.
+#[derive(Clone, Default)]
+pub(crate) struct Declarations(Arc<Mutex<Vec<Queued>>>);
+
+impl std::fmt::Debug for Declarations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Declarations")
+    }
+}
 
 impl Declarations {
-    /// Starts the task that writes declarations through `writer`; it ends when the last clone
-    /// of the queue is dropped (with the store).
-    pub(crate) fn start(writer: LiteWriter) -> Self {
-        let (queue, declarations) = mpsc::unbounded_channel();
-        tokio::spawn(run(writer, declarations));
-        Self(queue)
-    }
-
-    /// Writes a declaration; answers once it is committed.
-    pub(crate) async fn declare(&self, d: Declaration) -> Answer {
-        let (done, answer) = oneshot::channel();
-        self.0
-            .send((d, done))
-            .map_err(|_| StoreError::Other("the SQLite writer has stopped".into()))?;
-        answer
-            .await
-            .map_err(|_| StoreError::Other("the SQLite writer stopped before answering".into()))?
-    }
-}
-
-async fn run(
-    writer: LiteWriter,
-    mut declarations: mpsc::UnboundedReceiver<(Declaration, oneshot::Sender<Answer>)>,
-) {
-    while let Some(first) = declarations.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < MOST {
-            match declarations.try_recv() {
-                Ok(d) => batch.push(d),
-                Err(_) => break,
+    /// Writes a declaration through `writer`, with those queued meanwhile; answers once it is
+    /// committed.
+    pub(crate) async fn declare(&self, writer: &LiteWriter, d: Declaration) -> Answer {
+        let (done, mut answer) = oneshot::channel();
+        self.queue().push((d, done));
+        loop {
+            let conn = writer.lock().await;
+            match answer.try_recv() {
+                // Written by the task that had the writer before.
+                Ok(a) => return a,
+                Err(TryRecvError::Closed) => {
+                    return Err(StoreError::Other(
+                        "the declaration's group was abandoned before it committed".into(),
+                    ));
+                }
+                Err(TryRecvError::Empty) => {}
             }
+            let batch: Vec<Queued> = {
+                let mut q = self.queue();
+                let n = q.len().min(MOST);
+                q.drain(..n).collect()
+            };
+            // Ours is queued, so the batch is not empty; when the queue was long it may be a
+            // later one, hence the loop.
+            write(conn, batch).await;
         }
-        write(&writer, batch).await;
+    }
+
+    fn queue(&self) -> std::sync::MutexGuard<'_, Vec<Queued>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
-/// Writes a batch in one transaction and answers each declaration after the commit.
-async fn write(writer: &LiteWriter, batch: Vec<(Declaration, oneshot::Sender<Answer>)>) {
-    let failed = |batch: Vec<(Declaration, oneshot::Sender<Answer>)>, e: &StoreError| {
+/// Writes a batch in one transaction on the writer connection `conn` and answers each
+/// declaration after the commit. It never waits (the writer is held, and SQLite's statements
+/// run in place, see [`WriteTx::begin_lite`]), so it is never abandoned half-way.
+async fn write(conn: tokio::sync::OwnedMutexGuard<rusqlite::Connection>, batch: Vec<Queued>) {
+    let failed = |batch: Vec<Queued>, e: &StoreError| {
         for (_, done) in batch {
             let _ = done.send(Err(StoreError::Other(
                 format!("the declaration was not written: {e}").into(),
             )));
         }
     };
-    let mut tx = match WriteTx::begin_lite(writer).await {
+    let mut tx = match WriteTx::begin_on(conn) {
         Ok(tx) => tx,
         Err(e) => return failed(batch, &e),
     };
-    let mut answers = Vec::with_capacity(batch.len());
+    let mut answers: Vec<Answer> = Vec::with_capacity(batch.len());
     for (d, _) in &batch {
         answers.push(one(&mut tx, d).await);
     }

@@ -251,12 +251,17 @@ impl Store {
     /// SQLite: written by the declarations' group commit ([`crate::group_commit`]), with the
     /// declarations that arrive meanwhile, in one transaction.
     async fn declare_lite(&self, d: Declaration) -> StoreResult<(i64, Vec<TimelineEvent>)> {
-        let crate::Db::Sqlite { declarations, .. } = &self.db else {
+        let crate::Db::Sqlite {
+            declarations,
+            writer,
+            ..
+        } = &self.db
+        else {
             return Err(StoreError::Other(
                 "a SQLite declaration was sent to PostgreSQL".into(),
             ));
         };
-        declarations.declare(d).await
+        declarations.declare(writer, d).await
     }
 
     /// Writes a change to one or more incidents, each guarded by its version, in one transaction.

@@ -170,7 +170,7 @@ impl Store {
                 // read-only connections need.
                 let writer = sqlite::blocking(|| write::LiteWriter::open(&path))?;
                 let readers = sqlite::blocking(|| read::LiteReaders::open(&path, 4))?;
-                let declarations = group_commit::Declarations::start(writer.clone());
+                let declarations = group_commit::Declarations::default();
                 Db::Sqlite {
                     writer,
                     readers,

@@ -54,6 +54,11 @@ impl LiteWriter {
         Ok(writer)
     }
 
+    /// Waits for the writer connection (held until the guard is dropped).
+    pub(crate) async fn lock(&self) -> OwnedMutexGuard<rusqlite::Connection> {
+        self.0.clone().lock_owned().await
+    }
+
     /// Applies the SQLite migrations on the writer connection (see [`crate::sqlite::migrate`]).
     pub(crate) async fn migrate(&self) -> StoreResult<()> {
         let conn = self.0.lock().await;
@@ -157,7 +162,11 @@ impl WriteTx {
     /// microseconds, so they run in place: `block_in_place` costs about 15 µs per call on a
     /// worker thread (measured), more than the statements themselves.
     pub(crate) async fn begin_lite(w: &LiteWriter) -> StoreResult<Self> {
-        let conn = w.0.clone().lock_owned().await;
+        Self::begin_on(w.lock().await)
+    }
+
+    /// Begins a SQLite write transaction on the writer connection, once its lock is held.
+    pub(crate) fn begin_on(conn: OwnedMutexGuard<rusqlite::Connection>) -> StoreResult<Self> {
         // IMMEDIATE takes the write lock now, so the transaction never fails half-way for it.
         blocking(|| conn.execute_batch("BEGIN IMMEDIATE")).map_err(lite_error)?;
         Ok(WriteTx::Lite(conn, false))

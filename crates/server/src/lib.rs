@@ -121,7 +121,7 @@ pub async fn run(
 
 impl AppState {
     /// Builds the state around a connected, migrated store, with every job kind of
-    /// [`kinds`] (inside a Tokio runtime: on PostgreSQL it starts listening for other servers'
+    /// `kinds` (inside a Tokio runtime: on PostgreSQL it starts listening for other servers'
     /// timeline events).
     pub fn new(store: debrief_store::Store, config: ServerConfig) -> Self {
         Self::with_kinds(store, config, kinds::registry())

@@ -285,8 +285,11 @@ impl LiteReaders {
                     | rusqlite::OpenFlags::SQLITE_OPEN_URI,
             )
             .map_err(lite_error)?;
-            conn.execute_batch("PRAGMA busy_timeout=10000; PRAGMA cache_size=-4000;")
-                .map_err(lite_error)?;
+            // Sorts that spill stay in memory (see the writer's pragmas).
+            conn.execute_batch(
+                "PRAGMA busy_timeout=10000; PRAGMA cache_size=-4000; PRAGMA temp_store=MEMORY;",
+            )
+            .map_err(lite_error)?;
             conn.set_prepared_statement_cache_capacity(128);
             conns.push(Arc::new(Mutex::new(conn)));
         }

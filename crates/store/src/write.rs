@@ -39,9 +39,13 @@ impl LiteWriter {
     pub(crate) fn open(path: &str) -> StoreResult<Self> {
         let conn = rusqlite::Connection::open(path).map_err(lite_error)?;
         // Checkpoints run in the background (see `checkpoint`), not inside a committing request.
+        // Statement journals (kept while a statement inside a transaction may need undoing:
+        // upserts, foreign keys, savepoints) and temporary sorts stay in memory: as files, SQLite
+        // created and removed one in /var/tmp for every declaration.
         conn.execute_batch(
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; \
-             PRAGMA busy_timeout=10000; PRAGMA cache_size=-4000; PRAGMA wal_autocheckpoint=0;",
+             PRAGMA busy_timeout=10000; PRAGMA cache_size=-4000; PRAGMA wal_autocheckpoint=0; \
+             PRAGMA temp_store=MEMORY;",
         )
         .map_err(lite_error)?;
         conn.set_prepared_statement_cache_capacity(128);

@@ -15,8 +15,9 @@ impl Store {
     pub async fn resolution_events(&self) -> StoreResult<Vec<TimelineEvent>> {
         let rows = self
             .read_rows(
-                "SELECT e.id, e.incident_id, e.kind, e.at, e.source, e.author_id, e.body, e.data, \
-                 e.starred, e.revision, e.created_at FROM timeline_events e \
+                "SELECT e.id, e.incident_id, e.kind, e.at, e.source, e.author_id, \
+                 CAST(NULL AS TEXT) AS author_name, e.body, '[]' AS links, e.data, e.starred, \
+                 e.revision, e.created_at FROM timeline_events e \
                  WHERE e.kind IN ($1, $2) ORDER BY e.incident_id, e.at, e.id",
                 &[
                     Arg::S(EventKind::StatusChange.as_str()),
@@ -24,25 +25,7 @@ impl Store {
                 ],
             )
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(TimelineEvent {
-                    id: r.get("id")?,
-                    incident: format!("INC-{}", r.get::<i64>("incident_id")?),
-                    kind: r.parse("kind")?,
-                    at: r.time("at")?,
-                    source: r.parse("source")?,
-                    author_id: r.opt("author_id")?,
-                    author_name: None,
-                    body: r.get("body")?,
-                    links: Vec::new(),
-                    data: r.json("data")?,
-                    starred: r.get("starred")?,
-                    revision: r.get("revision")?,
-                    created_at: r.time("created_at")?,
-                })
-            })
-            .collect()
+        rows.iter().map(crate::timeline::event_of).collect()
     }
 
     /// The events the key timestamps are derived from, of the given incidents, ordered by

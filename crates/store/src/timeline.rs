@@ -37,7 +37,7 @@ const EVENT_COLUMNS: &str = "e.id, e.incident_id, e.kind, e.at, e.source, e.auth
      e.body, e.links, e.data, e.starred, e.revision, e.created_at";
 
 /// Reads an event from the columns of [`EVENT_COLUMNS`] by name.
-fn event_of(r: &Row) -> StoreResult<TimelineEvent> {
+pub(crate) fn event_of(r: &Row) -> StoreResult<TimelineEvent> {
     Ok(TimelineEvent {
         id: r.get("id")?,
         incident: format!("INC-{}", r.get::<i64>("incident_id")?),

@@ -57,6 +57,7 @@ mod insights;
 mod jobs;
 mod jobs_queue;
 mod jobs_registry;
+mod jobs_restart;
 mod live;
 mod maintenance_cancel;
 mod maintenance_ops;

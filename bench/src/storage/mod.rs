@@ -1,0 +1,257 @@
+//! The storage baseline: each scenario's database work sent straight through the driver, with no
+//! HTTP and no Debrief code, at the same concurrency and right before the Debrief run. The gap
+//! between it and Debrief is what the server adds on top of the database (parsing, auth,
+//! validation, JSON, logging, the pool); its own figures are the most the database gives.
+//!
+//! The statements are the ones Debrief sends, copied here as text:
+//! - PostgreSQL (sqlx, one `PgConnection` per worker, on a 2-thread runtime like `debrief serve`):
+//!   a declaration is one statement with data-modifying CTEs (number, incident, participant,
+//!   commander role, `declared` and `role_change` events); a timeline event is the visibility
+//!   read then one statement (event and participant); get is the row then its roles; a list page
+//!   is one statement whose rows bring their roles as JSON.
+//! - SQLite (rusqlite, one thread per worker): writes share one writer connection in WAL mode
+//!   with `synchronous=NORMAL` behind a mutex, one statement per row in a `BEGIN IMMEDIATE`
+//!   transaction, with automatic checkpoints off and a checkpoint every 500 ms on another
+//!   connection (as Debrief's writer does); reads use one connection per worker.
+//!
+//! If Debrief's SQL changes, change these copies with it.
+
+use crate::database::{Backend, BenchDb, EMAIL};
+use crate::load::{Plan, Rng, Scenario};
+use crate::stats::{Latencies, RunFigures, ServerUse, Tally};
+mod postgres;
+mod sqlite;
+
+use anyhow::{Context, Result};
+use sqlx::{AssertSqlSafe, Connection, PgConnection};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// The bench user, as the visibility rule sees it.
+#[derive(Debug, Clone)]
+pub struct Storage {
+    backend: Backend,
+    url: String,
+    user_id: i64,
+    user_name: String,
+}
+
+const VISIBLE: &str = "(i.private = 0 OR $2 = 1 OR (SELECT 1 FROM incident_participants p \
+     WHERE p.incident_id = i.id AND p.user_id = $1) = 1)";
+
+const COLUMNS: &str = "i.id, i.title, i.summary, i.severity, i.status, i.incident_type, i.services, \
+     i.customer_impact, i.private, i.started_at, i.declared_at, i.declared_by, i.merged_into, i.version, i.updated_at";
+
+/// Debrief's PostgreSQL declaration (`crates/store/src/postgres.rs`, `DECLARE_INCIDENT`).
+const PG_DECLARE: &str = "WITH n AS (SELECT nextval('incident_number') AS id), \
+     inc AS (INSERT INTO incidents (id, title, summary, severity, status, incident_type, services, \
+         customer_impact, private, started_at, declared_at, declared_by, merged_into, version, updated_at, search) \
+         SELECT n.id, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, 1, $10, $12 FROM n RETURNING id), \
+     svc AS (INSERT INTO incident_services (incident_id, service) \
+         SELECT inc.id, s.value FROM inc, json_array_elements_text($6::json) s), \
+     par AS (INSERT INTO incident_participants (incident_id, user_id) \
+         SELECT DISTINCT inc.id, p.u FROM inc, (VALUES ($11::bigint), ($13::bigint)) p(u) WHERE p.u IS NOT NULL), \
+     rol AS (INSERT INTO incident_roles (incident_id, role, user_id, assigned_at) \
+         SELECT inc.id, $14, $15, $10 FROM inc WHERE $15::bigint IS NOT NULL), \
+     ev AS (INSERT INTO timeline_events (incident_id, kind, at, source, author_id, body, links, data, \
+         starred, revision, created_at) \
+         SELECT inc.id, e.kind, e.at, e.source, e.author_id, e.body, e.links, e.data, e.starred, 1, e.created_at \
+         FROM inc, json_to_recordset($16::json) AS e(i bigint, kind text, at bigint, source text, author_id bigint, \
+         body text, links text, data text, starred bigint, created_at bigint) ORDER BY e.i RETURNING id) \
+     SELECT inc.id, ev.id FROM inc, ev ORDER BY ev.id";
+
+/// Debrief's PostgreSQL timeline insert (`ADD_EVENTS`).
+const PG_ADD_EVENTS: &str = "WITH inc AS (SELECT id FROM incidents WHERE id = $1), \
+     ev AS (INSERT INTO timeline_events (incident_id, kind, at, source, author_id, body, links, data, \
+         starred, revision, created_at) \
+         SELECT inc.id, e.kind, e.at, e.source, e.author_id, e.body, e.links, e.data, e.starred, 1, e.created_at \
+         FROM inc, json_to_recordset($2::json) AS e(i bigint, kind text, at bigint, source text, author_id bigint, \
+         body text, links text, data text, starred bigint, created_at bigint) ORDER BY e.i RETURNING id), \
+     par AS (INSERT INTO incident_participants (incident_id, user_id) \
+         SELECT DISTINCT inc.id, e.author_id FROM inc, json_to_recordset($2::json) AS e(author_id bigint) \
+         WHERE e.author_id IS NOT NULL ON CONFLICT (incident_id, user_id) DO NOTHING) \
+     SELECT inc.id, ev.id FROM inc LEFT JOIN ev ON true ORDER BY ev.id";
+
+const LITE_NEXT: &str =
+    "UPDATE counters SET value = value + 1 WHERE name = 'incident' RETURNING value";
+const LITE_INCIDENT: &str = "INSERT INTO incidents (id, title, summary, severity, status, incident_type, services, \
+     customer_impact, private, started_at, declared_at, declared_by, merged_into, version, updated_at, search) \
+     VALUES (?1, ?2, NULL, 'SEV2', 'triage', 'default', '[]', 0, 0, NULL, ?3, ?4, NULL, 1, ?3, ?5)";
+const LITE_PARTICIPANT: &str = "INSERT INTO incident_participants (incident_id, user_id) VALUES (?1, ?2) \
+     ON CONFLICT (incident_id, user_id) DO NOTHING";
+const LITE_ROLE: &str =
+    "INSERT INTO incident_roles (incident_id, role, user_id, assigned_at) VALUES (?1, ?2, ?3, ?4)";
+const LITE_EVENT: &str = "INSERT INTO timeline_events (incident_id, kind, at, source, author_id, body, links, data, \
+     starred, revision, created_at) VALUES (?1, ?2, ?3, 'api', ?4, ?5, '[]', ?6, 0, 1, ?3) RETURNING id";
+
+/// Debrief's roles column of a PostgreSQL list (`ROLES_JSON`).
+const PG_ROLES_JSON: &str = "(SELECT json_agg(json_build_array(r.role, u.id, u.name, u.email) \
+     ORDER BY r.role)::text FROM incident_roles r JOIN users u ON u.id = r.user_id \
+     WHERE r.incident_id = i.id) AS roles";
+
+/// The page size of `load::LIST_QUERY`.
+const LIST_LIMIT: usize = 50;
+
+/// The read statements of a scenario: the rows (for a timeline event, the visibility check),
+/// then the roles of the rows; in `$N` (PostgreSQL) or `?N` (SQLite) form.
+#[derive(Clone)]
+struct ReadSql {
+    rows: Arc<str>,
+    roles: Arc<str>,
+}
+
+fn read_sql(scenario: Scenario, backend: Backend) -> ReadSql {
+    let (mut rows, roles) = read_sql_pg(scenario);
+    if backend == Backend::Postgres && scenario == Scenario::List {
+        // Debrief's PostgreSQL list is one statement: each row brings its roles as JSON.
+        rows = rows.replace(
+            " FROM incidents i WHERE",
+            &format!(", {PG_ROLES_JSON} FROM incidents i WHERE"),
+        );
+    }
+    let form = |s: String| -> Arc<str> {
+        match backend {
+            Backend::Postgres => s.into(),
+            // `?N` binds by position on SQLite, whatever order the numbers first appear in.
+            Backend::Sqlite => s.replace('$', "?").into(),
+        }
+    };
+    ReadSql {
+        rows: form(rows),
+        roles: form(roles),
+    }
+}
+
+fn read_sql_pg(scenario: Scenario) -> (String, String) {
+    let slots = match scenario {
+        Scenario::List => 64,
+        _ => 1,
+    };
+    let list = (1..=slots)
+        .map(|k| format!("${k}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let roles = format!(
+        "SELECT r.incident_id, r.role, u.id, u.name, u.email FROM incident_roles r \
+         JOIN users u ON u.id = r.user_id WHERE r.incident_id IN ({list}) ORDER BY r.incident_id, r.role"
+    );
+    let rows = match scenario {
+        Scenario::List => format!(
+            "SELECT {COLUMNS} FROM incidents i WHERE {VISIBLE} AND i.status IN ($3) AND i.severity IN ($4) \
+             ORDER BY i.id DESC LIMIT {LIST_LIMIT}"
+        ),
+        Scenario::Get => format!("SELECT {COLUMNS} FROM incidents i WHERE i.id = $3 AND {VISIBLE}"),
+        _ => format!("SELECT i.private FROM incidents i WHERE i.id = $3 AND {VISIBLE}"),
+    };
+    (rows, roles)
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// A worker's share of a run, then all of them merged.
+#[derive(Default)]
+struct Part {
+    latencies: Latencies,
+    tally: Tally,
+}
+
+impl Part {
+    fn record(&mut self, t0: Instant, outcome: Result<()>) {
+        match outcome {
+            Ok(()) => self.latencies.record(t0.elapsed()),
+            Err(e) => {
+                self.tally.errors += 1;
+                self.tally
+                    .first_error
+                    .get_or_insert_with(|| format!("{e:#}"));
+            }
+        }
+    }
+
+    fn figures(parts: Vec<Part>, elapsed: Duration) -> RunFigures {
+        let mut latencies = Latencies::default();
+        let mut tally = Tally::default();
+        for p in parts {
+            latencies.merge(p.latencies);
+            tally.merge(p.tally);
+        }
+        RunFigures::from_samples(latencies, tally, elapsed, ServerUse::default())
+    }
+}
+
+/// Hands out request numbers until the budget or the time cap is spent.
+struct Budget {
+    sent: AtomicU64,
+    requests: u64,
+    deadline: Instant,
+}
+
+impl Budget {
+    fn next(&self) -> Option<u64> {
+        if Instant::now() >= self.deadline {
+            return None;
+        }
+        let n = self.sent.fetch_add(1, Ordering::Relaxed);
+        (n < self.requests).then_some(n)
+    }
+}
+
+impl Storage {
+    /// Looks up the bench user in a seeded database.
+    pub async fn open(db: &BenchDb) -> Result<Self> {
+        const USER: &str = "SELECT id, name FROM users WHERE email = $1";
+        let (user_id, user_name): (i64, String) = match db.url.strip_prefix("sqlite://") {
+            Some(path) => rusqlite::Connection::open(path)
+                .and_then(|c| c.query_row(USER, [EMAIL], |r| Ok((r.get(0)?, r.get(1)?))))
+                .context("Failed to find the bench user")?,
+            None => {
+                let mut conn = PgConnection::connect(&db.url)
+                    .await
+                    .context("Failed to connect for the storage baseline")?;
+                let user = sqlx::query_as(USER)
+                    .bind(EMAIL)
+                    .fetch_one(&mut conn)
+                    .await
+                    .context("Failed to find the bench user")?;
+                conn.close().await.ok();
+                user
+            }
+        };
+        Ok(Self {
+            backend: db.backend,
+            url: db.url.clone(),
+            user_id,
+            user_name,
+        })
+    }
+
+    /// Runs one scenario's database work at the plan's concurrency and measures it.
+    pub async fn run(&self, scenario: Scenario, plan: Plan) -> Result<RunFigures> {
+        let me = self.clone();
+        tokio::task::spawn_blocking(move || match me.backend {
+            Backend::Postgres => me.run_pg(scenario, plan),
+            Backend::Sqlite => me.run_lite(scenario, plan),
+        })
+        .await
+        .context("The storage baseline panicked")?
+    }
+
+    fn declared_json(&self, title: &str) -> String {
+        let declared = serde_json::json!({
+            "title": title, "severity": "SEV2", "status": "triage", "type": "default", "services": [],
+            "customer_impact": false, "private": false, "started_at": null,
+        });
+        declared.to_string()
+    }
+
+    fn commander_json(&self) -> String {
+        serde_json::json!({"role": "commander", "from": null,
+            "to": {"id": self.user_id, "name": self.user_name}})
+        .to_string()
+    }
+}

@@ -30,6 +30,10 @@ pub(crate) enum Arg<'a> {
     B(&'a [u8]),
 }
 
+/// How long the writer waits for another process (a CLI command, a backup) to let the write
+/// lock go; the `PRAGMA busy_timeout=10000` its connection opens with.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// The SQLite writer connection, shared by every write transaction in turn.
 #[derive(Debug, Clone)]
 pub(crate) struct LiteWriter(Arc<Mutex<rusqlite::Connection>>);
@@ -170,9 +174,25 @@ impl WriteTx {
     }
 
     /// Begins a SQLite write transaction on the writer connection, once its lock is held.
+    ///
+    /// `BEGIN IMMEDIATE` (which takes the write lock now, so the transaction never fails
+    /// half-way for it) is first tried in place without waiting: the writer connection is
+    /// this server's only writer, so the lock is almost always free and the try takes a few
+    /// microseconds. Only when another process holds it does the wait (up to the busy timeout)
+    /// run through [`blocking`].
     pub(crate) fn begin_on(conn: OwnedMutexGuard<rusqlite::Connection>) -> StoreResult<Self> {
-        // IMMEDIATE takes the write lock now, so the transaction never fails half-way for it.
-        blocking(|| conn.execute_batch("BEGIN IMMEDIATE")).map_err(lite_error)?;
+        conn.busy_timeout(Duration::ZERO).map_err(lite_error)?;
+        let tried = conn.execute_batch("BEGIN IMMEDIATE");
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(lite_error)?;
+        match tried {
+            Ok(()) => {}
+            Err(rusqlite::Error::SqliteFailure(f, _))
+                if f.code == rusqlite::ErrorCode::DatabaseBusy =>
+            {
+                blocking(|| conn.execute_batch("BEGIN IMMEDIATE")).map_err(lite_error)?;
+            }
+            Err(e) => return Err(lite_error(e)),
+        }
         Ok(WriteTx::Lite(conn, false))
     }
 

@@ -66,14 +66,17 @@ fn severity(h: u64) -> &'static str {
 fn chunk_sql(
     ids: std::ops::RangeInclusive<u64>,
     n: u64,
-    admin: (i64, &str),
+    admin: (i64, &str, &str),
     now_ms: i64,
 ) -> [String; 4] {
-    let (admin_id, admin_name) = admin;
+    let (admin_id, admin_name, admin_email) = admin;
+    // The copy of its roles each incident row keeps (`incidents.roles`).
+    let roles_copy =
+        lit(&serde_json::json!([["commander", admin_id, admin_name, admin_email]]).to_string());
     let span_ms: i64 = 3 * 365 * 24 * 3600 * 1000;
     let mut inc = String::from(
         "INSERT INTO incidents (id, title, summary, severity, status, incident_type, services, customer_impact, \
-         private, started_at, declared_at, declared_by, merged_into, version, updated_at, search) VALUES ",
+         private, started_at, declared_at, declared_by, merged_into, version, updated_at, search, roles) VALUES ",
     );
     let mut ev = String::from(
         "INSERT INTO timeline_events (incident_id, kind, at, source, author_id, body, links, data, starred, \
@@ -113,7 +116,7 @@ fn chunk_sql(
         let _ = write!(
             inc,
             "{sep}({i}, {}, {summary_sql}, '{sev}', '{status}', 'default', '[]', {impact}, {private}, NULL, \
-             {declared_at}, {admin_id}, {merged_into}, {version}, {updated_at}, {})",
+             {declared_at}, {admin_id}, {merged_into}, {version}, {updated_at}, {}, {roles_copy})",
             lit(&title),
             lit(&search),
         );
@@ -177,7 +180,7 @@ pub async fn seed(url: &str, n: u64, email: &str) -> Result<Duration> {
     let mut first = 1;
     while first <= n {
         let last = (first + CHUNK - 1).min(n);
-        for sql in chunk_sql(first..=last, n, (admin_id, &admin_name), now_ms) {
+        for sql in chunk_sql(first..=last, n, (admin_id, &admin_name, email), now_ms) {
             sqlx::raw_sql(AssertSqlSafe(sql))
                 .execute(&mut *tx)
                 .await
@@ -236,7 +239,7 @@ fn seed_sqlite(path: &str, n: u64, email: &str, now_ms: i64) -> Result<()> {
     let mut first = 1;
     while first <= n {
         let last = (first + CHUNK - 1).min(n);
-        for sql in chunk_sql(first..=last, n, (admin_id, &admin_name), now_ms) {
+        for sql in chunk_sql(first..=last, n, (admin_id, &admin_name, email), now_ms) {
             tx.execute_batch(&sql)
                 .with_context(|| format!("Failed to insert incidents {first} to {last}"))?;
         }

@@ -41,13 +41,14 @@ const VISIBLE: &str = "(i.private = 0 OR $2 = 1 OR (SELECT 1 FROM incident_parti
      WHERE p.incident_id = i.id AND p.user_id = $1) = 1)";
 
 const COLUMNS: &str = "i.id, i.title, i.summary, i.severity, i.status, i.incident_type, i.services, \
-     i.customer_impact, i.private, i.started_at, i.declared_at, i.declared_by, i.merged_into, i.version, i.updated_at";
+     i.customer_impact, i.private, i.started_at, i.declared_at, i.declared_by, i.merged_into, i.version, i.updated_at, \
+     i.roles";
 
 /// Debrief's PostgreSQL declaration (`crates/store/src/postgres.rs`, `DECLARE_INCIDENT`).
 const PG_DECLARE: &str = "WITH n AS (SELECT nextval('incident_number') AS id), \
      inc AS (INSERT INTO incidents (id, title, summary, severity, status, incident_type, services, \
-         customer_impact, private, started_at, declared_at, declared_by, merged_into, version, updated_at, search) \
-         SELECT n.id, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, 1, $10, $12 FROM n RETURNING id), \
+         customer_impact, private, started_at, declared_at, declared_by, merged_into, version, updated_at, search, roles) \
+         SELECT n.id, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, 1, $10, $12, $17 FROM n RETURNING id), \
      svc AS (INSERT INTO incident_services (incident_id, service) \
          SELECT inc.id, s.value FROM inc, json_array_elements_text($6::json) s), \
      par AS (INSERT INTO incident_participants (incident_id, user_id) \
@@ -76,8 +77,8 @@ const PG_ADD_EVENTS: &str = "WITH inc AS (SELECT id FROM incidents WHERE id = $1
 const LITE_NEXT: &str =
     "UPDATE counters SET value = value + 1 WHERE name = 'incident' RETURNING value";
 const LITE_INCIDENT: &str = "INSERT INTO incidents (id, title, summary, severity, status, incident_type, services, \
-     customer_impact, private, started_at, declared_at, declared_by, merged_into, version, updated_at, search) \
-     VALUES (?1, ?2, NULL, 'SEV2', 'triage', 'default', '[]', 0, 0, NULL, ?3, ?4, NULL, 1, ?3, ?5)";
+     customer_impact, private, started_at, declared_at, declared_by, merged_into, version, updated_at, search, roles) \
+     VALUES (?1, ?2, NULL, 'SEV2', 'triage', 'default', '[]', 0, 0, NULL, ?3, ?4, NULL, 1, ?3, ?5, ?6)";
 const LITE_PARTICIPANT: &str = "INSERT INTO incident_participants (incident_id, user_id) VALUES (?1, ?2) \
      ON CONFLICT (incident_id, user_id) DO NOTHING";
 const LITE_ROLE: &str =
@@ -85,66 +86,29 @@ const LITE_ROLE: &str =
 const LITE_EVENT: &str = "INSERT INTO timeline_events (incident_id, kind, at, source, author_id, body, links, data, \
      starred, revision, created_at) VALUES (?1, ?2, ?3, 'api', ?4, ?5, '[]', ?6, 0, 1, ?3) RETURNING id";
 
-/// Debrief's roles column of a PostgreSQL list (`ROLES_JSON`).
-const PG_ROLES_JSON: &str = "(SELECT json_agg(json_build_array(r.role, u.id, u.name, u.email) \
-     ORDER BY r.role)::text FROM incident_roles r JOIN users u ON u.id = r.user_id \
-     WHERE r.incident_id = i.id) AS roles";
-
 /// The page size of `load::LIST_QUERY`.
 const LIST_LIMIT: usize = 50;
 
-/// The read statements of a scenario: the rows (for a timeline event, the visibility check),
-/// then the roles of the rows; in `$N` (PostgreSQL) or `?N` (SQLite) form.
-#[derive(Clone)]
-struct ReadSql {
-    rows: Arc<str>,
-    roles: Arc<str>,
-}
-
-fn read_sql(scenario: Scenario, backend: Backend) -> ReadSql {
-    let (mut rows, roles) = read_sql_pg(scenario);
-    if backend == Backend::Postgres && scenario == Scenario::List {
-        // Debrief's PostgreSQL list is one statement: each row brings its roles as JSON.
-        rows = rows.replace(
-            " FROM incidents i WHERE",
-            &format!(", {PG_ROLES_JSON} FROM incidents i WHERE"),
-        );
-    }
-    let form = |s: String| -> Arc<str> {
-        match backend {
-            Backend::Postgres => s.into(),
-            // `?N` binds by position on SQLite, whatever order the numbers first appear in.
-            Backend::Sqlite => s.replace('$', "?").into(),
-        }
-    };
-    ReadSql {
-        rows: form(rows),
-        roles: form(roles),
+/// The read statement of a scenario (for a timeline event, the visibility check), in `$N`
+/// (PostgreSQL) or `?N` (SQLite) form. Each incident row carries its roles (`i.roles`).
+fn read_sql(scenario: Scenario, backend: Backend) -> Arc<str> {
+    let rows = read_sql_pg(scenario);
+    match backend {
+        Backend::Postgres => rows.into(),
+        // `?N` binds by position on SQLite, whatever order the numbers first appear in.
+        Backend::Sqlite => rows.replace('$', "?").into(),
     }
 }
 
-fn read_sql_pg(scenario: Scenario) -> (String, String) {
-    let slots = match scenario {
-        Scenario::List => 64,
-        _ => 1,
-    };
-    let list = (1..=slots)
-        .map(|k| format!("${k}"))
-        .collect::<Vec<_>>()
-        .join(",");
-    let roles = format!(
-        "SELECT r.incident_id, r.role, u.id, u.name, u.email FROM incident_roles r \
-         JOIN users u ON u.id = r.user_id WHERE r.incident_id IN ({list}) ORDER BY r.incident_id, r.role"
-    );
-    let rows = match scenario {
+fn read_sql_pg(scenario: Scenario) -> String {
+    match scenario {
         Scenario::List => format!(
             "SELECT {COLUMNS} FROM incidents i WHERE {VISIBLE} AND i.status IN ($3) AND i.severity IN ($4) \
              ORDER BY i.id DESC LIMIT {LIST_LIMIT}"
         ),
         Scenario::Get => format!("SELECT {COLUMNS} FROM incidents i WHERE i.id = $3 AND {VISIBLE}"),
         _ => format!("SELECT i.private FROM incidents i WHERE i.id = $3 AND {VISIBLE}"),
-    };
-    (rows, roles)
+    }
 }
 
 fn now_ms() -> i64 {
@@ -247,6 +211,11 @@ impl Storage {
             "customer_impact": false, "private": false, "started_at": null,
         });
         declared.to_string()
+    }
+
+    /// The copy of a new incident's roles its row keeps (`incidents.roles`).
+    fn roles_json(&self) -> String {
+        serde_json::json!([["commander", self.user_id, self.user_name, EMAIL]]).to_string()
     }
 
     fn commander_json(&self) -> String {

@@ -25,7 +25,7 @@ use tokio::sync::oneshot::error::TryRecvError;
 pub(crate) const MOST: usize = 64;
 
 /// One declaration to write (see [`crate::Store::declare_incident`]), with its services as
-/// stored (JSON) and its search text.
+/// stored (JSON), its search text and its roles as its row keeps them.
 pub(crate) struct Declaration {
     pub(crate) new: NewIncident,
     pub(crate) declared_event: EventDraft,
@@ -33,6 +33,8 @@ pub(crate) struct Declaration {
     pub(crate) now: Timestamp,
     pub(crate) services: String,
     pub(crate) search: String,
+    /// The roles' copy kept on the incident's row (see [`crate::incident::roles_json`]).
+    pub(crate) roles: String,
 }
 
 type Answer = StoreResult<(i64, Vec<TimelineEvent>)>;

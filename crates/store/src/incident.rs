@@ -27,7 +27,7 @@ pub(crate) const VISIBLE: &str = "(i.private = 0 OR $2 = 1 OR (SELECT 1 FROM inc
      WHERE p.incident_id = i.id AND p.user_id = $1) = 1)";
 
 pub(crate) const INCIDENT_COLUMNS: &str = "i.id, i.title, i.summary, i.severity, i.status, i.incident_type, i.services, \
-     i.customer_impact, i.private, i.started_at, i.declared_at, i.declared_by, i.merged_into, i.version, i.updated_at";
+     i.customer_impact, i.private, i.started_at, i.declared_at, i.declared_by, i.merged_into, i.version, i.updated_at, i.roles";
 
 /// An incident as stored, read from the columns of [`INCIDENT_COLUMNS`] by name.
 pub(crate) struct IncidentRow(pub(crate) Incident);
@@ -54,9 +54,63 @@ impl TryFrom<&Row> for IncidentRow {
             merged_into: r.opt::<i64>("merged_into")?.map(|m| format!("INC-{m}")),
             version: r.get("version")?,
             updated_at: r.time("updated_at")?,
-            roles: Vec::new(),
+            roles: r
+                .json::<Vec<(String, i64, String, String)>>("roles")?
+                .into_iter()
+                .map(|(role, user_id, user_name, user_email)| RoleAssignment {
+                    role,
+                    user_id,
+                    user_name,
+                    user_email,
+                })
+                .collect(),
         }))
     }
+}
+
+/// An incident's roles as its row keeps them in `incidents.roles`: a JSON array of
+/// `[role, user id, name, email]`, by role name. The row's copy is what the incident list and
+/// the incident read (one row per incident, no join); `incident_roles` stays the record that
+/// is written first and that the copy is rebuilt from ([`refresh_roles`]). A change to a
+/// user's name or email must rewrite the copies that hold them.
+pub(crate) fn roles_json(roles: &[RoleAssignment]) -> String {
+    let mut sorted: Vec<&RoleAssignment> = roles.iter().collect();
+    sorted.sort_by(|a, b| a.role.cmp(&b.role));
+    serde_json::Value::Array(
+        sorted
+            .into_iter()
+            .map(|r| serde_json::json!([r.role, r.user_id, r.user_name, r.user_email]))
+            .collect(),
+    )
+    .to_string()
+}
+
+/// Rebuilds incident `id`'s copy of its roles (`incidents.roles`) from `incident_roles`, in the
+/// transaction that changed them.
+async fn refresh_roles(tx: &mut WriteTx, id: i64) -> StoreResult<()> {
+    let roles = tx
+        .rows(
+            "SELECT r.role, r.user_id, u.name, u.email FROM incident_roles r \
+             JOIN users u ON u.id = r.user_id WHERE r.incident_id = $1",
+            &[Arg::I(id)],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(RoleAssignment {
+                role: r.get("role")?,
+                user_id: r.get("user_id")?,
+                user_name: r.get("name")?,
+                user_email: r.get("email")?,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    tx.exec(
+        "UPDATE incidents SET roles = $1 WHERE id = $2",
+        &[Arg::S(&roles_json(&roles)), Arg::I(id)],
+    )
+    .await?;
+    Ok(())
 }
 
 impl From<IncidentRow> for Incident {
@@ -168,6 +222,7 @@ impl Store {
         let d = Declaration {
             services: serde_json::to_string(&new.services).expect("strings serialize"),
             search: search_text(&new.title, new.summary.as_deref()),
+            roles: roles_json(&roles),
             new: new.clone(),
             declared_event,
             commander,
@@ -229,6 +284,7 @@ impl Store {
             .bind(commander.map(|(a, _)| a.role.as_str()))
             .bind(commander.map(|(a, _)| a.user_id))
             .bind(crate::timeline::events_json(&drafts))
+            .bind(&d.roles)
             .fetch_all(self.pg()?)
             .await?;
         let id = rows
@@ -325,6 +381,9 @@ impl Store {
             for op in &w.roles {
                 set_role(&mut tx, i.id, op, now).await?;
             }
+            if !w.roles.is_empty() {
+                refresh_roles(&mut tx, i.id).await?;
+            }
             for user in &w.participants {
                 add_participant(&mut tx, i.id, *user).await?;
             }
@@ -384,14 +443,7 @@ impl Store {
         let row = rows
             .first()
             .ok_or_else(|| StoreError::NotFound(format!("INC-{id}")))?;
-        let mut incident: Incident = IncidentRow::try_from(row)?.into();
-        incident.roles = self
-            .roles_of(&[id])
-            .await?
-            .into_iter()
-            .map(|(_, r)| r)
-            .collect();
-        Ok(incident)
+        Ok(IncidentRow::try_from(row)?.into())
     }
 
     /// Whether an incident the viewer may see is private; `NotFound` when it does not exist or
@@ -434,44 +486,6 @@ impl Store {
         .iter()
         .map(|r| r.get("user_id"))
         .collect()
-    }
-
-    pub(crate) async fn roles_of(&self, ids: &[i64]) -> StoreResult<Vec<(i64, RoleAssignment)>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        // A few fixed list lengths, padded with the last id, so each length is one prepared
-        // statement that both databases reuse (a text per page would fill their caches).
-        let slots = [1, 8, 64, 256, 1024]
-            .into_iter()
-            .find(|n| *n >= ids.len())
-            .unwrap_or(ids.len());
-        let args: Vec<Arg<'_>> = (0..slots)
-            .map(|k| Arg::I(ids[k.min(ids.len() - 1)]))
-            .collect();
-        let list = (1..=slots)
-            .map(|k| format!("${k}"))
-            .collect::<Vec<_>>()
-            .join(",");
-        let sql = format!(
-            "SELECT r.incident_id, r.role, r.user_id, u.name, u.email FROM incident_roles r \
-             JOIN users u ON u.id = r.user_id WHERE r.incident_id IN ({list}) ORDER BY r.incident_id, r.role"
-        );
-        self.read_keyed(&sql, &args)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok((
-                    r.get("incident_id")?,
-                    RoleAssignment {
-                        role: r.get("role")?,
-                        user_id: r.get("user_id")?,
-                        user_name: r.get("name")?,
-                        user_email: r.get("email")?,
-                    },
-                ))
-            })
-            .collect()
     }
 }
 
@@ -521,8 +535,8 @@ pub(crate) async fn declare_in(
         .ok_or_else(|| StoreError::Other("the incident counter is missing".into()))?;
     tx.exec(
         "INSERT INTO incidents (id, title, summary, severity, status, incident_type, services, customer_impact, \
-         private, started_at, declared_at, declared_by, merged_into, version, updated_at, search) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, 1, $11, $13)",
+         private, started_at, declared_at, declared_by, merged_into, version, updated_at, search, roles) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, 1, $11, $13, $14)",
         &[
             Arg::I(id),
             Arg::S(&new.title),
@@ -537,6 +551,7 @@ pub(crate) async fn declare_in(
             Arg::I(ms(now)),
             Arg::OI(new.declared_by),
             Arg::S(search),
+            Arg::S(&d.roles),
         ],
     )
     .await?;

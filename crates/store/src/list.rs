@@ -5,7 +5,7 @@ use crate::write::Arg;
 use crate::{Store, StoreResult, ms};
 use debrief_core::Timestamp;
 use debrief_core::access::Viewer;
-use debrief_core::incident::{Incident, RoleAssignment};
+use debrief_core::incident::Incident;
 use debrief_core::status::Status;
 
 /// Filters for listing incidents; every field narrows the list.
@@ -64,48 +64,15 @@ impl Store {
         let (clause, binds) = filter_clause(f, viewer);
         let args: Vec<Arg<'_>> = binds.iter().map(Bind::arg).collect();
         let limit = f.limit.clamp(1, 1000);
-        if self.backend() == crate::Backend::Postgres {
-            // One statement, one round trip: each row brings its roles as JSON.
-            let sql = format!(
-                "SELECT {INCIDENT_COLUMNS}, {} FROM incidents i WHERE {clause} ORDER BY i.id DESC LIMIT {limit}",
-                crate::postgres::ROLES_JSON
-            );
-            return self
-                .read_rows(&sql, &args)
-                .await?
-                .iter()
-                .map(|r| {
-                    let mut i: Incident = IncidentRow::try_from(r)?.into();
-                    i.roles = roles_from_json(r.opt::<String>("roles")?.as_deref())?;
-                    Ok(i)
-                })
-                .collect();
-        }
-        // SQLite: the page, then its roles (a statement costs microseconds, not a round trip).
+        // One statement: each row carries its roles (`incidents.roles`).
         let sql = format!(
             "SELECT {INCIDENT_COLUMNS} FROM incidents i WHERE {clause} ORDER BY i.id DESC LIMIT {limit}"
         );
-        let rows: Vec<IncidentRow> = self
-            .read_rows(&sql, &args)
+        self.read_rows(&sql, &args)
             .await?
             .iter()
-            .map(IncidentRow::try_from)
-            .collect::<StoreResult<_>>()?;
-        let ids: Vec<i64> = rows.iter().map(|r| r.0.id).collect();
-        let mut roles = self.roles_of(&ids).await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| {
-                let mut i: Incident = r.into();
-                i.roles = roles
-                    .iter()
-                    .filter(|(id, _)| *id == i.id)
-                    .map(|(_, r)| r.clone())
-                    .collect();
-                roles.retain(|(id, _)| *id != i.id);
-                i
-            })
-            .collect())
+            .map(|r| Ok(IncidentRow::try_from(r)?.into()))
+            .collect()
     }
 
     /// Counts the incidents the viewer may see that match the filter, by status.
@@ -130,24 +97,6 @@ impl Store {
             .map(|r| Ok((r.parse("status")?, r.get("n")?)))
             .collect()
     }
-}
-
-/// The roles of [`crate::postgres::ROLES_JSON`]: `[[role, user id, name, email], ...]` or NULL.
-fn roles_from_json(json: Option<&str>) -> StoreResult<Vec<RoleAssignment>> {
-    let Some(json) = json else {
-        return Ok(Vec::new());
-    };
-    let rows: Vec<(String, i64, String, String)> = serde_json::from_str(json)
-        .map_err(|e| crate::StoreError::Other(format!("roles read as '{json}': {e}").into()))?;
-    Ok(rows
-        .into_iter()
-        .map(|(role, user_id, user_name, user_email)| RoleAssignment {
-            role,
-            user_id,
-            user_name,
-            user_email,
-        })
-        .collect())
 }
 
 fn filter_clause(f: &IncidentFilter, viewer: Viewer) -> (String, Vec<Bind>) {

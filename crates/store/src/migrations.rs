@@ -34,6 +34,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     migration!("20261122100000_add_maintenance_version.sql"),
     migration!("20261123120000_add_subscriber_contact.sql"),
     migration!("20261206230000_add_incident_private_index.sql"),
+    migration!("20261207020000_add_incident_roles_copy.sql"),
 ];
 
 #[cfg(test)]

@@ -21,14 +21,15 @@ macro_rules! event_record {
 /// a gap), inserts the incident, its
 /// services (`$6`, the JSON list also stored on the row), its participants (`$11` the declarer
 /// and `$13`, each when not NULL), its role (`$14` held by `$15`, when `$15` is not NULL) and its
-/// events (`$16`, a JSON array), and returns one row per event: the incident's number and the
+/// events (`$16`, a JSON array), with the roles' copy on its row (`$17`, see
+/// `incident::roles_json`), and returns one row per event: the incident's number and the
 /// event's id, in the order of the array. Foreign keys are checked at the end of the statement,
 /// when the incident row is there. `$10` is now; `$12` the search text.
 pub(crate) const DECLARE_INCIDENT: &str = concat!(
     "WITH n AS (SELECT nextval('incident_number') AS id), \
      inc AS (INSERT INTO incidents (id, title, summary, severity, status, incident_type, services, \
-         customer_impact, private, started_at, declared_at, declared_by, merged_into, version, updated_at, search) \
-         SELECT n.id, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, 1, $10, $12 FROM n RETURNING id), \
+         customer_impact, private, started_at, declared_at, declared_by, merged_into, version, updated_at, search, roles) \
+         SELECT n.id, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, 1, $10, $12, $17 FROM n RETURNING id), \
      svc AS (INSERT INTO incident_services (incident_id, service) \
          SELECT inc.id, s.value FROM inc, json_array_elements_text($6::json) s), \
      par AS (INSERT INTO incident_participants (incident_id, user_id) \
@@ -61,14 +62,6 @@ pub(crate) const ADD_EVENTS: &str = concat!(
          WHERE e.author_id IS NOT NULL ON CONFLICT (incident_id, user_id) DO NOTHING) \
      SELECT inc.id, ev.id FROM inc LEFT JOIN ev ON true ORDER BY ev.id"
 );
-
-/// A list's column with each incident `i`'s roles, by role name, as JSON text
-/// (`[[role, user id, name, email], ...]`, NULL when it has none), so a page of incidents and
-/// their roles is one statement. Evaluated for the rows of the page only: PostgreSQL computes a
-/// costly output column after the `LIMIT`.
-pub(crate) const ROLES_JSON: &str = "(SELECT json_agg(json_build_array(r.role, u.id, u.name, u.email) \
-     ORDER BY r.role)::text FROM incident_roles r JOIN users u ON u.id = r.user_id \
-     WHERE r.incident_id = i.id) AS roles";
 
 /// Claims due jobs (`$1` now, `$2` the lease's end, `$3` how many). `FOR UPDATE SKIP LOCKED`
 /// makes servers sharing the database pass over rows another claim has locked, and a row

@@ -266,7 +266,7 @@ impl Storage {
                 tx.commit()?;
             }
             Scenario::Get | Scenario::List => {
-                let mut stmt = reader.prepare_cached(&sql)?;
+                let mut stmt = reader.prepare_cached(sql)?;
                 let mut rows = match scenario {
                     Scenario::List => {
                         stmt.query(rusqlite::params![uid, 0, "investigating", "SEV2"])?

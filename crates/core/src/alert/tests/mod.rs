@@ -1,0 +1,1 @@
+//! Tests of the alert parsers against captured and documented bodies.

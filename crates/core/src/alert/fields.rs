@@ -128,15 +128,31 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     out
 }
 
-/// Parses an ISO 8601 / RFC 3339 time with an offset, as senders write them:
-/// `2026-11-21T09:22:00Z`, `2021-10-12T09:51:03.157076+02:00`, and PagerDuty's documented
-/// `2015-07-17T08:42:58.315+0000` (an offset without a colon).
+/// Parses an ISO 8601 / RFC 3339 time as senders write them: `2026-11-21T09:22:00Z`,
+/// `2021-10-12T09:51:03.157076+02:00`, PagerDuty's documented `2015-07-17T08:42:58.315+0000`
+/// (an offset without a colon), and a time without any offset (`2026-11-21T09:22:00`, what
+/// Python's `datetime.utcnow().isoformat()` writes), which is read as UTC. A date alone is not
+/// a time.
 pub(crate) fn timestamp(s: &str) -> Option<Timestamp> {
     let s = s.trim();
     if let Ok(ts) = s.parse::<Timestamp>() {
         return Some(ts);
     }
-    // `+hhmm` at the end: insert the colon RFC 3339 wants.
+    if let Some(ts) = with_colon_offset(s) {
+        return Some(ts);
+    }
+    if !s.contains(['T', 't']) {
+        return None;
+    }
+    let local = s.parse::<jiff::civil::DateTime>().ok()?;
+    local
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .ok()
+        .map(|z| z.timestamp())
+}
+
+/// `…+hhmm` at the end: insert the colon RFC 3339 wants.
+fn with_colon_offset(s: &str) -> Option<Timestamp> {
     let (head, offset) = s.split_at_checked(s.len().checked_sub(5)?)?;
     let mut o = offset.chars();
     let sign = o.next()?;
@@ -160,6 +176,11 @@ mod tests {
         assert_eq!(timestamp("2015-07-17T10:42:58.315+0200"), Some(expect));
         assert_eq!(timestamp("2015-07-17T08:42:58.315Z"), Some(expect));
         assert!(timestamp("2021-10-12T09:51:03.157076+02:00").is_some());
+        assert_eq!(
+            timestamp("2026-11-21T09:22:00.5"),
+            Some("2026-11-21T09:22:00.5Z".parse().expect("a time")),
+            "no offset: UTC"
+        );
         assert_eq!(timestamp("yesterday"), None);
         assert_eq!(
             timestamp("2015-07-17"),

@@ -25,7 +25,7 @@
 //! | `severity` | no | `critical`, `error`, `warning` or `info` (also `page`, `high`, `warn`, `low`, …, see [`AlertSeverity::from_label`]); a trigger without one is `error` |
 //! | `source` | no | the affected system: a host name, a service |
 //! | `component`, `group`, `class` | no | the broken part, its grouping, the kind of problem |
-//! | `occurred_at` | no | when it happened, RFC 3339 with an offset (`2026-11-21T03:12:09Z`); otherwise the time Debrief received it |
+//! | `occurred_at` | no | when it happened, RFC 3339 (`2026-11-21T03:12:09Z`; a time without an offset is read as UTC); otherwise the time Debrief received it |
 //! | `details` | no | any JSON, shown with the alert |
 //! | `labels` | no | an object of string values, for routing and search |
 //! | `links` | no | `[{"href": "…", "text": "…"}]`, `href` required |
@@ -143,7 +143,7 @@ pub fn parse(body: &[u8]) -> Result<Signal, ValidationError> {
         if s.occurred_at.is_none() {
             errors.push(
                 "occurred_at",
-                "must be an RFC 3339 time with an offset, such as 2026-11-21T03:12:09Z",
+                "must be an RFC 3339 time, such as 2026-11-21T03:12:09Z",
             );
         }
     }

@@ -296,3 +296,66 @@ pub struct ChangeEvent {
     /// Links to show with the change.
     pub links: Vec<Link>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for s in AlertStatus::ALL {
+            assert_eq!(AlertStatus::parse(s.as_str()), Ok(s));
+            assert_eq!(s.to_string().parse::<AlertStatus>(), Ok(s));
+        }
+        for s in AlertSeverity::ALL {
+            assert_eq!(AlertSeverity::parse(s.as_str()), Ok(s));
+            assert_eq!(s.to_string().parse::<AlertSeverity>(), Ok(s));
+            assert_eq!(AlertSeverity::from_label(s.as_str()), Some(s));
+        }
+        for a in SignalAction::ALL {
+            assert_eq!(SignalAction::parse(a.as_str()), Ok(a));
+        }
+        assert!(AlertStatus::parse("open").is_err());
+        assert!(
+            AlertSeverity::parse("Critical").is_err(),
+            "PagerDuty's names are lowercase"
+        );
+        assert!(SignalAction::parse("close").is_err());
+    }
+
+    #[test]
+    fn severities_compare_at_or_above() {
+        let at_or_above_error: Vec<_> = AlertSeverity::ALL
+            .into_iter()
+            .filter(|s| *s >= AlertSeverity::Error)
+            .collect();
+        assert_eq!(
+            at_or_above_error,
+            [AlertSeverity::Error, AlertSeverity::Critical]
+        );
+        assert!(AlertSeverity::Info < AlertSeverity::Warning);
+        assert_eq!(
+            AlertSeverity::ALL.iter().max(),
+            Some(&AlertSeverity::Critical)
+        );
+    }
+
+    #[test]
+    fn only_resolved_alerts_are_closed() {
+        assert!(AlertStatus::Triggered.is_open());
+        assert!(AlertStatus::Acknowledged.is_open());
+        assert!(!AlertStatus::Resolved.is_open());
+    }
+
+    #[test]
+    fn a_signal_serializes_with_snake_case_names_and_utc_times() {
+        let mut s = Signal::new(SignalAction::Trigger);
+        s.severity = Some(AlertSeverity::Critical);
+        s.occurred_at = Some("2026-11-21T10:22:00+01:00".parse().expect("a time"));
+        let v = serde_json::to_value(&s).expect("serializable");
+        assert_eq!(v["action"], "trigger");
+        assert_eq!(v["severity"], "critical");
+        assert_eq!(v["occurred_at"], "2026-11-21T09:22:00.000Z");
+        assert_eq!(v["dedup_key"], serde_json::Value::Null);
+    }
+}

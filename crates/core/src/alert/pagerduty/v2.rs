@@ -18,7 +18,8 @@
 //!   one); acknowledge and resolve need it.
 //! - A trigger needs `payload` with `summary` (at most 1024 characters), `source` and
 //!   `severity` (`critical`, `error`, `warning` or `info`); `payload.timestamp`, when present,
-//!   is an ISO 8601 time; `custom_details` may be any JSON.
+//!   is an ISO 8601 time (one without an offset is read as UTC); `custom_details` may be any
+//!   JSON.
 //! - `payload`, `links`, `images`, `client` and `client_url` are used only for triggers, as
 //!   PagerDuty documents; on acknowledge and resolve they are ignored, not checked.
 //! - The body is at most 512 KB ([`super::MAX_BODY_BYTES`]).

@@ -5,6 +5,8 @@
 //!
 //! # Layout
 //! - [`validation`]: field-level validation errors, shared by every parser.
+//! - [`alert`]: alert intake: PagerDuty, Alertmanager, Grafana, Opsgenie and generic bodies
+//!   parsed into one signal, the senders' expected answers, and deduplication.
 //! - [`status`]: the incident lifecycle and its allowed transitions.
 //! - [`severity`], [`role`]: configurable severities and incident roles.
 //! - [`incident`]: incident references (`INC-42`), declaration input and its validation.
@@ -26,6 +28,7 @@
 
 pub mod access;
 pub mod action_item;
+pub mod alert;
 pub mod blameless;
 pub mod deadline;
 pub mod duration;

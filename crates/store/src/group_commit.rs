@@ -1,28 +1,43 @@
-//! SQLite: declarations that arrive together commit together.
+//! SQLite: writes that arrive together commit together.
 //!
-//! A declaration writes seven rows under the one write lock, and most of its cost is the commit
-//! writing every page it touched to the WAL (the incident's B-tree leaf, its indexes, the
-//! events', …). So a declaration is first queued, then its task waits for the writer connection;
-//! whichever task gets the writer writes every declaration queued by then, up to [`MOST`] a
-//! transaction, each in its own savepoint (one that fails undoes only itself), and answers each
-//! after the commit. A task that finds its declaration already written when it gets the writer
-//! lets the writer go at once. Consecutive declarations then share their pages' writes; one
-//! declaration alone is written by its own task with no hand-off. Only committed declarations
-//! are answered, so an acknowledged one survives `kill -9`.
+//! A declaration writes seven rows under the one write lock, an alert signal one or two, and
+//! most of their cost is the commit writing every page it touched to the WAL (the row's B-tree
+//! leaf, its indexes, …). So such a write is first queued, then its task waits for the writer
+//! connection; whichever task gets the writer writes every write of that kind queued by then, up
+//! to [`MOST`] a transaction, each in its own savepoint (one that fails undoes only itself), and
+//! answers each after the commit. A task that finds its write already done when it gets the
+//! writer lets the writer go at once. Consecutive writes then share their pages' writes; a write
+//! alone is written by its own task with no hand-off. Only committed writes are answered, so an
+//! acknowledged one survives `kill -9`.
+//!
+//! A kind of write implements [`GroupWrite`]; the store keeps one [`Group`] per kind
+//! (declarations, alert signals).
 
-use crate::incident::{NewIncident, declare_in};
+use crate::incident::NewIncident;
 use crate::timeline::EventDraft;
 use crate::write::{LiteWriter, WriteTx};
 use crate::{StoreError, StoreResult};
 use debrief_core::Timestamp;
 use debrief_core::incident::RoleAssignment;
-use debrief_core::timeline::TimelineEvent;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 use tokio::sync::oneshot::error::TryRecvError;
 
-/// The most declarations written in one transaction.
+/// The most writes in one transaction.
 pub(crate) const MOST: usize = 64;
+
+/// A write that may share its transaction with others of its kind.
+pub(crate) trait GroupWrite: Send + 'static {
+    /// What the write answers once committed.
+    type Out: Send + 'static;
+
+    /// Writes it in the open transaction `tx` (inside its own savepoint).
+    fn write<'a>(
+        &'a self,
+        tx: &'a mut WriteTx,
+    ) -> impl Future<Output = StoreResult<Self::Out>> + Send + 'a;
+}
 
 /// One declaration to write (see [`crate::Store::declare_incident`]), with its services as
 /// stored (JSON), its search text and its roles as its row keeps them.
@@ -37,25 +52,46 @@ pub(crate) struct Declaration {
     pub(crate) roles: String,
 }
 
-type Answer = StoreResult<(i64, Vec<TimelineEvent>)>;
-type Queued = (Declaration, oneshot::Sender<Answer>);
+impl GroupWrite for Declaration {
+    type Out = (i64, Vec<debrief_core::timeline::TimelineEvent>);
 
-/// Declarations waiting to be written.
-#[derive(Clone, Default)]
-pub(crate) struct Declarations(Arc<Mutex<Vec<Queued>>>);
-
-impl std::fmt::Debug for Declarations {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Declarations")
+    fn write<'a>(
+        &'a self,
+        tx: &'a mut WriteTx,
+    ) -> impl Future<Output = StoreResult<Self::Out>> + Send + 'a {
+        crate::incident::declare_in(tx, self)
     }
 }
 
-impl Declarations {
-    /// Writes a declaration through `writer`, with those queued meanwhile; answers once it is
+type Queued<W> = (W, oneshot::Sender<StoreResult<<W as GroupWrite>::Out>>);
+
+/// Writes of one kind waiting to be written.
+pub(crate) struct Group<W: GroupWrite>(Arc<Mutex<Vec<Queued<W>>>>);
+
+impl<W: GroupWrite> Clone for Group<W> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<W: GroupWrite> Default for Group<W> {
+    fn default() -> Self {
+        Self(Arc::default())
+    }
+}
+
+impl<W: GroupWrite> std::fmt::Debug for Group<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Group")
+    }
+}
+
+impl<W: GroupWrite> Group<W> {
+    /// Writes `w` through `writer`, with those of its kind queued meanwhile; answers once it is
     /// committed.
-    pub(crate) async fn declare(&self, writer: &LiteWriter, d: Declaration) -> Answer {
+    pub(crate) async fn write(&self, writer: &LiteWriter, w: W) -> StoreResult<W::Out> {
         let (done, mut answer) = oneshot::channel();
-        self.queue().push((d, done));
+        self.queue().push((w, done));
         loop {
             let conn = writer.lock().await;
             match answer.try_recv() {
@@ -63,12 +99,12 @@ impl Declarations {
                 Ok(a) => return a,
                 Err(TryRecvError::Closed) => {
                     return Err(StoreError::Other(
-                        "the declaration's group was abandoned before it committed".into(),
+                        "the write's group was abandoned before it committed".into(),
                     ));
                 }
                 Err(TryRecvError::Empty) => {}
             }
-            let batch: Vec<Queued> = {
+            let batch: Vec<Queued<W>> = {
                 let mut q = self.queue();
                 let n = q.len().min(MOST);
                 q.drain(..n).collect()
@@ -79,19 +115,22 @@ impl Declarations {
         }
     }
 
-    fn queue(&self) -> std::sync::MutexGuard<'_, Vec<Queued>> {
+    fn queue(&self) -> std::sync::MutexGuard<'_, Vec<Queued<W>>> {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
-/// Writes a batch in one transaction on the writer connection `conn` and answers each
-/// declaration after the commit. It never waits (the writer is held, and SQLite's statements
-/// run in place, see [`WriteTx::begin_lite`]), so it is never abandoned half-way.
-async fn write(conn: tokio::sync::OwnedMutexGuard<rusqlite::Connection>, batch: Vec<Queued>) {
-    let failed = |batch: Vec<Queued>, e: &StoreError| {
+/// Writes a batch in one transaction on the writer connection `conn` and answers each write
+/// after the commit. It never waits (the writer is held, and SQLite's statements run in place,
+/// see [`WriteTx::begin_lite`]), so it is never abandoned half-way.
+async fn write<W: GroupWrite>(
+    conn: tokio::sync::OwnedMutexGuard<rusqlite::Connection>,
+    batch: Vec<Queued<W>>,
+) {
+    let failed = |batch: Vec<Queued<W>>, e: &StoreError| {
         for (_, done) in batch {
             let _ = done.send(Err(StoreError::Other(
-                format!("the declaration was not written: {e}").into(),
+                format!("the write was not committed: {e}").into(),
             )));
         }
     };
@@ -99,9 +138,9 @@ async fn write(conn: tokio::sync::OwnedMutexGuard<rusqlite::Connection>, batch: 
         Ok(tx) => tx,
         Err(e) => return failed(batch, &e),
     };
-    let mut answers: Vec<Answer> = Vec::with_capacity(batch.len());
-    for (d, _) in &batch {
-        answers.push(one(&mut tx, d).await);
+    let mut answers: Vec<StoreResult<W::Out>> = Vec::with_capacity(batch.len());
+    for (w, _) in &batch {
+        answers.push(one(&mut tx, w).await);
     }
     match tx.commit().await {
         Ok(()) => {
@@ -110,20 +149,20 @@ async fn write(conn: tokio::sync::OwnedMutexGuard<rusqlite::Connection>, batch: 
             }
         }
         Err(e) => {
-            tracing::warn!(error = %e, "A group of {} declarations did not commit", batch.len());
+            tracing::warn!(error = %e, "A group of {} writes did not commit", batch.len());
             failed(batch, &e)
         }
     }
 }
 
-/// One declaration in its own savepoint: a failure undoes it and nothing else.
-async fn one(tx: &mut WriteTx, d: &Declaration) -> Answer {
-    tx.exec("SAVEPOINT declaration", &[]).await?;
-    let written = declare_in(tx, d).await;
+/// One write in its own savepoint: a failure undoes it and nothing else.
+async fn one<W: GroupWrite>(tx: &mut WriteTx, w: &W) -> StoreResult<W::Out> {
+    tx.exec("SAVEPOINT grouped", &[]).await?;
+    let written = w.write(tx).await;
     if written.is_err() {
-        tx.exec("ROLLBACK TO declaration", &[]).await?;
+        tx.exec("ROLLBACK TO grouped", &[]).await?;
     }
-    tx.exec("RELEASE declaration", &[]).await?;
+    tx.exec("RELEASE grouped", &[]).await?;
     written
 }
 

@@ -317,7 +317,7 @@ impl Store {
                 "a SQLite declaration was sent to PostgreSQL".into(),
             ));
         };
-        declarations.declare(writer, d).await
+        declarations.write(writer, d).await
     }
 
     /// Writes a change to one or more incidents, each guarded by its version, in one transaction.

@@ -14,7 +14,8 @@
 //!
 //! # Layout
 //! - [`error`]: [`StoreError`], the one error type of this crate.
-//! - `group_commit` (private): SQLite declarations that arrive together, written in one transaction.
+//! - `group_commit` (private): SQLite writes of one kind (declarations, alert signals) that arrive
+//!   together, written in one transaction.
 //! - [`sqlite`], [`postgres`]: per-backend connection and migration set-up.
 //! - `migrations` (private): the embedded migration files of both databases.
 //! - `write`, `read` (private): write transactions, and reads into rows decoded by column name.
@@ -154,7 +155,7 @@ pub(crate) enum Db {
         /// Read-only connections (see [`mod@read`]).
         readers: read::LiteReaders,
         /// Declarations, written in groups (see [`mod@group_commit`]).
-        declarations: group_commit::Declarations,
+        declarations: group_commit::Group<group_commit::Declaration>,
     },
     /// PostgreSQL through sqlx.
     Postgres(sqlx::PgPool),
@@ -170,7 +171,7 @@ impl Store {
                 // read-only connections need.
                 let writer = sqlite::blocking(|| write::LiteWriter::open(&path))?;
                 let readers = sqlite::blocking(|| read::LiteReaders::open(&path, 4))?;
-                let declarations = group_commit::Declarations::default();
+                let declarations = group_commit::Group::default();
                 Db::Sqlite {
                     writer,
                     readers,

@@ -17,6 +17,8 @@
 //! - [`api`], [`ui`]: the two faces of the server; neither imports the other.
 //! - [`request`]: what both faces read from a request the same way (the incident reference,
 //!   list filters, event ids).
+//! - [`status`]: the public status pages' routes, subscribers and the notices they get;
+//!   [`status_snapshot`]: the pages' rendered snapshots, which the routes serve.
 //! - [`jobs`]: the job runner (e-mail, outgoing webhooks) and the functions that enqueue jobs.
 //! - `kinds`: the one list of job kinds the runner runs (each kind lives beside its work).
 //! - [`outbound`]: the one HTTP client for requests to URLs people gave, and the destination
@@ -39,6 +41,7 @@ pub mod password;
 pub mod request;
 pub mod state;
 pub mod status;
+pub mod status_snapshot;
 pub mod ui;
 
 pub use error::AppError;

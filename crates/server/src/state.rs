@@ -2,7 +2,7 @@
 
 use crate::cache::Caches;
 use crate::jobs::{Jobs, JobsConfig, Registry, SmtpConfig};
-use crate::limiter::LoginLimiter;
+use crate::limiter::{LoginLimiter, SubscribeLimiter};
 use crate::live::LiveHub;
 use crate::outbound::DestinationPolicy;
 use debrief_store::Store;
@@ -93,9 +93,9 @@ pub struct Shared {
     /// The job runner's wake-up signal and clients (the worker itself runs in [`crate::run`]).
     pub jobs: Arc<Jobs>,
     /// Status page snapshots, served to the public without rendering.
-    pub status: Arc<crate::status::Snapshots>,
+    pub status: Arc<crate::status_snapshot::Snapshots>,
     /// Subscription requests to status pages, to slow floods down.
-    pub subscribers: Arc<crate::status::subscribers::SubscribeLimiter>,
+    pub subscribers: Arc<SubscribeLimiter>,
 }
 
 impl AppState {
@@ -104,8 +104,9 @@ impl AppState {
     pub(crate) fn with_kinds(store: Store, config: ServerConfig, kinds: Registry) -> Self {
         Self(Arc::new(Shared {
             jobs: Arc::new(Jobs::new(&config, kinds)),
-            status: crate::status::Snapshots::for_store(
+            status: crate::status_snapshot::Snapshots::for_store(
                 &store,
+                &config.public_url,
                 config.status_recheck,
                 config.clock.clone(),
             ),

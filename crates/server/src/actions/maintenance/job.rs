@@ -120,7 +120,7 @@ async fn moved(state: &AppState, page_id: i64) -> Outcome {
     state.jobs.wake();
     match state.store.page(page_id).await {
         Ok(page) => {
-            let _ = state.status.refresh(state, &page.slug).await;
+            let _ = state.status.refresh(&page.slug).await;
             Outcome::Done
         }
         Err(e) => Outcome::Retry(e.to_string()),

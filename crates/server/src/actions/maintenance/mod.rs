@@ -253,7 +253,7 @@ pub async fn schedule(
         .add_maintenance(&m, actor.user.id, &jobs)
         .await?;
     state.jobs.wake();
-    state.status.refresh(state, &page.slug).await?;
+    state.status.refresh(&page.slug).await?;
     Ok(m)
 }
 

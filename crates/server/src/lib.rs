@@ -19,7 +19,8 @@
 //!   list filters, event ids).
 //! - [`status`]: the public status pages' routes, subscribers and the notices they get;
 //!   [`status_snapshot`]: the pages' rendered snapshots, which the routes serve.
-//! - [`jobs`]: the job runner (e-mail, outgoing webhooks) and the functions that enqueue jobs.
+//! - [`jobs`]: the job runner (e-mail, outgoing webhooks) and the functions that enqueue jobs,
+//!   generic over the context jobs run with ([`jobs::JobContext`], which [`AppState`] implements).
 //! - `kinds`: the one list of job kinds the runner runs (each kind lives beside its work).
 //! - [`outbound`]: the one HTTP client for requests to URLs people gave, and the destination
 //!   policy that keeps it off loopback and private networks.

@@ -120,7 +120,7 @@ pub fn notice_job(
         page_id,
         changes: changes.to_vec(),
     };
-    new_job::<NoticeJob>(state, format!("{KIND}:{key}"), &payload, now)
+    new_job::<NoticeJob, _>(state, format!("{KIND}:{key}"), &payload, now)
 }
 
 /// The payload of a [`KIND`] job (a new maintenance's adds `maintenance_id`, ignored).
@@ -135,7 +135,7 @@ pub(crate) struct Notice {
 /// The job of kind [`KIND`]: tells a page's subscribers of one write's changes.
 pub(crate) struct NoticeJob;
 
-impl JobKind for NoticeJob {
+impl JobKind<AppState> for NoticeJob {
     const KIND: &'static str = KIND;
     type Payload = Notice;
 
@@ -404,7 +404,7 @@ fn deliveries(
         };
         let dedupe = format!("{key}:subscriber-{}", s.id);
         match s.kind.as_str() {
-            "webhook" => jobs.push(new_job::<SubscriberWebhookJob>(
+            "webhook" => jobs.push(new_job::<SubscriberWebhookJob, _>(
                 state,
                 format!("{WEBHOOK_KIND}:{dedupe}"),
                 &SubscriberWebhook {
@@ -450,7 +450,7 @@ pub(crate) struct SubscriberWebhook {
 /// the subscriber's contact hears that its deliveries are failing (once per subscription).
 pub(crate) struct SubscriberWebhookJob;
 
-impl JobKind for SubscriberWebhookJob {
+impl JobKind<AppState> for SubscriberWebhookJob {
     const KIND: &'static str = WEBHOOK_KIND;
     type Payload = SubscriberWebhook;
 

@@ -35,7 +35,7 @@ pub(crate) struct Step {
 /// The time job (kind [`KIND`](super::KIND)).
 pub(crate) struct MaintenanceJob;
 
-impl JobKind for MaintenanceJob {
+impl JobKind<AppState> for MaintenanceJob {
     const KIND: &'static str = super::KIND;
     type Payload = Step;
 

@@ -107,7 +107,7 @@ fn time_jobs(state: &AppState, m: &Maintenance, id: &str) -> Vec<NewJob> {
                 status: Some(status.into()),
                 at: Some(at),
             };
-            new_job::<MaintenanceJob>(
+            new_job::<MaintenanceJob, _>(
                 state,
                 format!("{KIND}:{id}:{status}:{at}"),
                 &step,

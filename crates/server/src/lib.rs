@@ -24,6 +24,10 @@
 //! - `kinds`: the one list of job kinds the runner runs (each kind lives beside its work).
 //! - [`outbound`]: the one HTTP client for requests to URLs people gave, and the destination
 //!   policy that keeps it off loopback and private networks.
+//!
+//! These modules import one another without a circle: what the state holds (`jobs`,
+//! `status_snapshot`, `limiter`, `live`, …) never imports [`state`] (see `module_graph.rs`,
+//! the test that keeps it so).
 
 pub mod actions;
 pub mod api;
@@ -37,6 +41,8 @@ mod kinds;
 pub mod limiter;
 pub mod live;
 pub mod markdown;
+#[cfg(test)]
+mod module_graph;
 pub mod outbound;
 pub mod password;
 pub mod request;

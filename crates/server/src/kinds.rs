@@ -1,13 +1,16 @@
 //! The job kinds this server runs, registered in one place.
 //!
-//! Each kind lives beside the work it does and implements `jobs::JobKind` (its stored name,
-//! typed payload, summary and how to run it); the runner in `jobs/` knows only the trait. To add
-//! a kind: write the type (one file, or beside its domain), then add one line here.
+//! Each kind lives beside the work it does and implements `jobs::JobKind<AppState>` (its stored
+//! name, typed payload, summary and how to run it with the state); the runner in `jobs/` knows
+//! only the trait, and runs the kinds with the state it is given. E-mail and webhooks work with
+//! any context and live in `jobs/`. To add a kind: write the type (one file, or beside its
+//! domain), then add one line here.
 
+use crate::AppState;
 use crate::jobs::{Registry, mail, webhook};
 
 /// Every job kind, by its stored name.
-pub(crate) fn registry() -> Registry {
+pub(crate) fn registry() -> Registry<AppState> {
     let mut r = Registry::default();
     r.register::<mail::EmailJob>()
         .register::<webhook::WebhookEventJob>()
@@ -20,13 +23,14 @@ pub(crate) fn registry() -> Registry {
 
 #[cfg(test)]
 mod tests {
+    use crate::AppState;
     use crate::jobs::kind::{JobKind, parse};
     use crate::jobs::{mail, webhook};
     use serde_json::{Value, json};
 
     /// The summary of a payload of kind `K`, which must parse.
-    fn summary<K: JobKind>(payload: Value) -> String {
-        K::summary(&parse::<K>(&payload).expect("the payload parses"))
+    fn summary<K: JobKind<AppState>>(payload: Value) -> String {
+        K::summary(&parse::<K, AppState>(&payload).expect("the payload parses"))
     }
 
     #[test]

@@ -17,10 +17,17 @@
 //! - [`api`], [`ui`]: the two faces of the server; neither imports the other.
 //! - [`request`]: what both faces read from a request the same way (the incident reference,
 //!   list filters, event ids).
-//! - [`jobs`]: the job runner (e-mail, outgoing webhooks) and the functions that enqueue jobs.
+//! - [`status`]: the public status pages' routes, subscribers and the notices they get;
+//!   [`status_snapshot`]: the pages' rendered snapshots, which the routes serve.
+//! - [`jobs`]: the job runner (e-mail, outgoing webhooks) and the functions that enqueue jobs,
+//!   generic over the context jobs run with ([`jobs::JobContext`], which [`AppState`] implements).
 //! - `kinds`: the one list of job kinds the runner runs (each kind lives beside its work).
 //! - [`outbound`]: the one HTTP client for requests to URLs people gave, and the destination
 //!   policy that keeps it off loopback and private networks.
+//!
+//! These modules import one another without a circle: what the state holds (`jobs`,
+//! `status_snapshot`, `limiter`, `live`, …) never imports [`state`] (see `module_graph.rs`,
+//! the test that keeps it so).
 
 pub mod actions;
 pub mod api;
@@ -34,11 +41,14 @@ mod kinds;
 pub mod limiter;
 pub mod live;
 pub mod markdown;
+#[cfg(test)]
+mod module_graph;
 pub mod outbound;
 pub mod password;
 pub mod request;
 pub mod state;
 pub mod status;
+pub mod status_snapshot;
 pub mod ui;
 
 pub use error::AppError;

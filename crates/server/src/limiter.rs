@@ -1,5 +1,7 @@
-//! A small in-memory limiter of failed sign-ins, per email, so passwords cannot be guessed at
-//! speed. Per server: with several servers the limit multiplies, which still bounds guessing.
+//! Small in-memory limiters: failed sign-ins per email, so passwords cannot be guessed at
+//! speed ([`LoginLimiter`]), and subscriptions to status pages, so floods slow down
+//! ([`SubscribeLimiter`]). Per server: with several servers the limits multiply, which still
+//! bounds guessing and flooding.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -48,6 +50,41 @@ impl LoginLimiter {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(key);
+    }
+}
+
+/// Subscriptions accepted per page per minute before answering 429.
+const PER_PAGE_PER_MINUTE: usize = 60;
+
+/// Recent subscription requests to status pages, per page and per address.
+#[derive(Default)]
+pub struct SubscribeLimiter {
+    pages: Mutex<HashMap<String, Vec<Instant>>>,
+    addresses: Mutex<HashMap<String, Instant>>,
+}
+
+impl SubscribeLimiter {
+    /// Whether the page `slug` takes another subscription request this minute (and counts it).
+    pub(crate) fn page_allows(&self, slug: &str) -> bool {
+        let mut pages = self.pages.lock().expect("not poisoned");
+        let hits = pages.entry(slug.to_string()).or_default();
+        hits.retain(|t| t.elapsed() < Duration::from_secs(60));
+        if hits.len() >= PER_PAGE_PER_MINUTE {
+            return false;
+        }
+        hits.push(Instant::now());
+        true
+    }
+
+    /// Whether `key` (a page, kind and address) may be sent a confirmation again: once an hour.
+    pub(crate) fn address_allows(&self, key: &str) -> bool {
+        let mut a = self.addresses.lock().expect("not poisoned");
+        a.retain(|_, t| t.elapsed() < Duration::from_secs(3600));
+        if a.contains_key(key) {
+            return false;
+        }
+        a.insert(key.to_string(), Instant::now());
+        true
     }
 }
 

@@ -1,10 +1,11 @@
 //! What every handler can reach.
 
 use crate::cache::Caches;
-use crate::jobs::{Jobs, JobsConfig, Registry, SmtpConfig};
-use crate::limiter::LoginLimiter;
+use crate::clock::Clock;
+use crate::jobs::{JobContext, Jobs, JobsConfig, Registry, SmtpConfig};
+use crate::limiter::{LoginLimiter, SubscribeLimiter};
 use crate::live::LiveHub;
-use crate::outbound::DestinationPolicy;
+use crate::outbound::{DestinationPolicy, Outbound};
 use debrief_store::Store;
 use std::sync::Arc;
 
@@ -28,7 +29,7 @@ pub struct ServerConfig {
     pub sign_ins_per_address_per_minute: usize,
     /// Where the server takes "now" from: the system clock, or a manual clock a test moves
     /// (see [`crate::clock`]).
-    pub clock: crate::clock::Clock,
+    pub clock: Clock,
     /// Where outgoing requests (webhooks) may go: by default nowhere private (loopback,
     /// private networks, link-local, …); see [`crate::outbound`].
     pub destinations: DestinationPolicy,
@@ -44,7 +45,7 @@ impl Default for ServerConfig {
             jobs: JobsConfig::default(),
             status_recheck: std::time::Duration::from_secs(1),
             sign_ins_per_address_per_minute: 30,
-            clock: crate::clock::Clock::system(),
+            clock: Clock::system(),
             destinations: DestinationPolicy::default(),
         }
     }
@@ -89,23 +90,32 @@ pub struct Shared {
     /// Tokens and catalogue, read by almost every request.
     pub caches: Arc<Caches>,
     /// Where "now" comes from (see [`crate::clock`]).
-    pub clock: crate::clock::Clock,
+    pub clock: Clock,
     /// The job runner's wake-up signal and clients (the worker itself runs in [`crate::run`]).
-    pub jobs: Arc<Jobs>,
+    pub jobs: Arc<Jobs<AppState>>,
     /// Status page snapshots, served to the public without rendering.
-    pub status: Arc<crate::status::Snapshots>,
+    pub status: Arc<crate::status_snapshot::Snapshots>,
     /// Subscription requests to status pages, to slow floods down.
-    pub subscribers: Arc<crate::status::subscribers::SubscribeLimiter>,
+    pub subscribers: Arc<SubscribeLimiter>,
 }
 
 impl AppState {
     /// Builds the state around a connected, migrated store, with the job kinds the worker runs
     /// (`AppState::new`, where the server is assembled, passes every kind).
-    pub(crate) fn with_kinds(store: Store, config: ServerConfig, kinds: Registry) -> Self {
+    pub(crate) fn with_kinds(
+        store: Store,
+        config: ServerConfig,
+        kinds: Registry<AppState>,
+    ) -> Self {
         Self(Arc::new(Shared {
-            jobs: Arc::new(Jobs::new(&config, kinds)),
-            status: crate::status::Snapshots::for_store(
+            jobs: Arc::new(Jobs::new(
+                kinds,
+                Outbound::new(config.destinations.clone(), config.jobs.webhook_timeout),
+                config.smtp.clone(),
+            )),
+            status: crate::status_snapshot::Snapshots::for_store(
                 &store,
+                &config.public_url,
                 config.status_recheck,
                 config.clock.clone(),
             ),
@@ -121,5 +131,24 @@ impl AppState {
             caches: Arc::default(),
             subscribers: Arc::default(),
         }))
+    }
+}
+
+/// The job runner reaches the store, the clock, its settings and its parts through the state.
+impl JobContext for AppState {
+    fn store(&self) -> &Store {
+        &self.store
+    }
+
+    fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    fn jobs_config(&self) -> &JobsConfig {
+        &self.config.jobs
+    }
+
+    fn jobs(&self) -> &Jobs<Self> {
+        &self.jobs
     }
 }

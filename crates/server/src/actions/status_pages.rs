@@ -149,7 +149,7 @@ pub async fn update_page(
     }
     e.into_result(())?;
     let page = state.store.update_page(&page, state.clock.now()).await?;
-    state.status.refresh(state, &page.slug).await?;
+    state.status.refresh(&page.slug).await?;
     Ok(page)
 }
 
@@ -249,7 +249,7 @@ pub async fn add_component(
     check_services(state, &mut e, &c.services).await?;
     e.into_result(())?;
     let c = state.store.add_component(&c).await?;
-    state.status.refresh(state, page_slug).await?;
+    state.status.refresh(page_slug).await?;
     Ok(c)
 }
 
@@ -306,7 +306,7 @@ pub async fn update_component(
         .update_component(&c, &cause, told.as_slice(), at)
         .await?;
     state.jobs.wake();
-    state.status.refresh(state, page_slug).await?;
+    state.status.refresh(page_slug).await?;
     Ok(c)
 }
 
@@ -482,7 +482,7 @@ pub async fn publish_update(
     })
     .await?;
     state.jobs.wake();
-    state.status.refresh(state, &page.slug).await?;
+    state.status.refresh(&page.slug).await?;
     state
         .store
         .page_incident(page.id, probe.id)

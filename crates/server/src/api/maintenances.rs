@@ -26,11 +26,7 @@ pub struct Shown {
 }
 
 async fn shown(state: &AppState, maintenance: Maintenance) -> Result<Shown, AppError> {
-    let public_id = state
-        .status
-        .ids(&state.store)
-        .await?
-        .maintenance(maintenance.id);
+    let public_id = state.status.ids().await?.maintenance(maintenance.id);
     Ok(Shown {
         maintenance,
         public_id,

@@ -25,11 +25,7 @@ pub struct Published {
 }
 
 async fn published(state: &AppState, incident: PageIncident) -> Result<Published, AppError> {
-    let public_id = state
-        .status
-        .ids(&state.store)
-        .await?
-        .incident(incident.incident_id);
+    let public_id = state.status.ids().await?.incident(incident.incident_id);
     Ok(Published {
         incident,
         public_id,

@@ -8,12 +8,16 @@
 //! `jobs/` imports no domain module, and adding a kind is one new `impl` and one registration
 //! line.
 //!
+//! `JobKind<C>` and `Registry<C>` are generic over the context `C` a job runs with: the
+//! server's state, which implements [`JobContext`]. A domain kind implements `JobKind<AppState>`
+//! (it may reach anything a handler can); the kinds of this module (e-mail, webhooks) work with
+//! any context, so `jobs/` never names the state that keeps it.
+//!
 //! The stored format is the kind name and the payload as JSON, as before kinds were types:
 //! queued jobs survive an upgrade. A payload that no longer parses, or a kind no one registered,
 //! is given up with the reason (the job is dead, and the deliveries page says why); never a panic.
 
-use super::Outcome;
-use crate::AppState;
+use super::{JobContext, Outcome};
 use debrief_core::Timestamp;
 use debrief_store::jobs::{Job, NewJob};
 use futures_util::future::BoxFuture;
@@ -24,8 +28,9 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::marker::PhantomData;
 
-/// A kind of job: its stored name, its typed payload, how to sum it up and how to run it.
-pub(crate) trait JobKind: Send + Sync + 'static {
+/// A kind of job: its stored name, its typed payload, how to sum it up and how to run it with
+/// the context `C` (the server's state).
+pub(crate) trait JobKind<C>: Send + Sync + 'static {
     /// The stored kind name (`email`); unique among registered kinds, never renamed (queued
     /// jobs carry it).
     const KIND: &'static str;
@@ -38,23 +43,19 @@ pub(crate) trait JobKind: Send + Sync + 'static {
     fn summary(payload: &Self::Payload) -> String;
 
     /// Runs the job once; the runner records the outcome (and retries or gives up).
-    fn run(
-        state: &AppState,
-        job: &Job,
-        payload: Self::Payload,
-    ) -> impl Future<Output = Outcome> + Send;
+    fn run(ctx: &C, job: &Job, payload: Self::Payload) -> impl Future<Output = Outcome> + Send;
 
     /// What happens when a job of this kind is given up (dead), beyond recording it. Nothing,
     /// unless the kind says otherwise.
-    fn given_up(_state: &AppState, _job: &Job, _reason: &str) -> impl Future<Output = ()> + Send {
+    fn given_up(_ctx: &C, _job: &Job, _reason: &str) -> impl Future<Output = ()> + Send {
         async {}
     }
 }
 
 /// The job of kind `K` with `payload`, to enqueue (alone with [`super::enqueue`], or with a
 /// domain change). `dedupe_key` is the whole key; by convention it starts with `K::KIND`.
-pub(crate) fn new_job<K: JobKind>(
-    state: &AppState,
+pub(crate) fn new_job<K: JobKind<C>, C: JobContext>(
+    ctx: &C,
     dedupe_key: String,
     payload: &K::Payload,
     run_at: Timestamp,
@@ -64,68 +65,69 @@ pub(crate) fn new_job<K: JobKind>(
         dedupe_key,
         run_at,
         payload: serde_json::to_value(payload).expect("a job payload serializes to JSON"),
-        max_attempts: state.config.jobs.max_attempts,
+        max_attempts: ctx.jobs_config().max_attempts,
     }
 }
 
 /// The payload of a job of kind `K`, or why it does not parse.
-pub(crate) fn parse<K: JobKind>(payload: &Value) -> Result<K::Payload, String> {
+pub(crate) fn parse<K: JobKind<C>, C>(payload: &Value) -> Result<K::Payload, String> {
     K::Payload::deserialize(payload)
         .map_err(|e| format!("the {} payload does not parse: {e}", K::KIND))
 }
 
 /// A [`JobKind`] behind a trait object, so the registry can hold kinds of different payloads.
-trait ErasedKind: Send + Sync {
+trait ErasedKind<C>: Send + Sync {
     fn summary(&self, payload: &Value) -> String;
-    fn run<'a>(&self, state: &'a AppState, job: &'a Job) -> BoxFuture<'a, Outcome>;
-    fn given_up<'a>(&self, state: &'a AppState, job: &'a Job, reason: &'a str)
-    -> BoxFuture<'a, ()>;
+    fn run<'a>(&self, ctx: &'a C, job: &'a Job) -> BoxFuture<'a, Outcome>;
+    fn given_up<'a>(&self, ctx: &'a C, job: &'a Job, reason: &'a str) -> BoxFuture<'a, ()>;
 }
 
 /// The [`ErasedKind`] of `K`.
 struct Erased<K>(PhantomData<fn() -> K>);
 
-impl<K: JobKind> ErasedKind for Erased<K> {
+impl<C, K: JobKind<C>> ErasedKind<C> for Erased<K> {
     fn summary(&self, payload: &Value) -> String {
-        match parse::<K>(payload) {
+        match parse::<K, C>(payload) {
             Ok(p) => K::summary(&p),
             Err(_) => format!("{} job whose payload does not parse", K::KIND),
         }
     }
 
-    fn run<'a>(&self, state: &'a AppState, job: &'a Job) -> BoxFuture<'a, Outcome> {
-        match parse::<K>(&job.payload) {
-            Ok(p) => Box::pin(K::run(state, job, p)),
+    fn run<'a>(&self, ctx: &'a C, job: &'a Job) -> BoxFuture<'a, Outcome> {
+        match parse::<K, C>(&job.payload) {
+            Ok(p) => Box::pin(K::run(ctx, job, p)),
             Err(reason) => Box::pin(std::future::ready(Outcome::GiveUp(reason))),
         }
     }
 
-    fn given_up<'a>(
-        &self,
-        state: &'a AppState,
-        job: &'a Job,
-        reason: &'a str,
-    ) -> BoxFuture<'a, ()> {
-        Box::pin(K::given_up(state, job, reason))
+    fn given_up<'a>(&self, ctx: &'a C, job: &'a Job, reason: &'a str) -> BoxFuture<'a, ()> {
+        Box::pin(K::given_up(ctx, job, reason))
     }
 }
 
-/// The registered job kinds, by kind name.
-#[derive(Default)]
-pub(crate) struct Registry {
-    kinds: BTreeMap<&'static str, Box<dyn ErasedKind>>,
+/// The registered job kinds of context `C`, by kind name.
+pub(crate) struct Registry<C> {
+    kinds: BTreeMap<&'static str, Box<dyn ErasedKind<C>>>,
 }
 
-impl std::fmt::Debug for Registry {
+impl<C> Default for Registry<C> {
+    fn default() -> Self {
+        Self {
+            kinds: BTreeMap::new(),
+        }
+    }
+}
+
+impl<C> std::fmt::Debug for Registry<C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_set().entries(self.kinds.keys()).finish()
     }
 }
 
-impl Registry {
+impl<C> Registry<C> {
     /// Registers kind `K`. Panics when a kind of that name is registered already: two kinds
     /// sharing a stored name is a programming error, found at start-up.
-    pub(crate) fn register<K: JobKind>(&mut self) -> &mut Self {
+    pub(crate) fn register<K: JobKind<C>>(&mut self) -> &mut Self {
         let before = self
             .kinds
             .insert(K::KIND, Box::new(Erased::<K>(PhantomData)));
@@ -139,17 +141,17 @@ impl Registry {
 
     /// Runs a claimed job: by its kind, with its parsed payload. A kind no one registered, or a
     /// payload that does not parse, is given up with the reason.
-    pub(crate) async fn run(&self, state: &AppState, job: &Job) -> Outcome {
+    pub(crate) async fn run(&self, ctx: &C, job: &Job) -> Outcome {
         match self.kinds.get(job.kind.as_str()) {
-            Some(kind) => kind.run(state, job).await,
+            Some(kind) => kind.run(ctx, job).await,
             None => Outcome::GiveUp(format!("no worker runs jobs of kind '{}'", job.kind)),
         }
     }
 
     /// What happens when `job` is given up, by its kind.
-    pub(crate) async fn given_up(&self, state: &AppState, job: &Job, reason: &str) {
+    pub(crate) async fn given_up(&self, ctx: &C, job: &Job, reason: &str) {
         if let Some(kind) = self.kinds.get(job.kind.as_str()) {
-            kind.given_up(state, job, reason).await;
+            kind.given_up(ctx, job, reason).await;
         }
     }
 
@@ -178,7 +180,10 @@ mod tests {
         n: u32,
     }
 
-    impl JobKind for CountJob {
+    /// The tests' context: nothing.
+    type NoContext = ();
+
+    impl JobKind<NoContext> for CountJob {
         const KIND: &'static str = "count";
         type Payload = Count;
 
@@ -186,7 +191,7 @@ mod tests {
             format!("{} on page {}", p.n, p.page_id)
         }
 
-        async fn run(_: &AppState, _: &Job, _: Count) -> Outcome {
+        async fn run(_: &NoContext, _: &Job, _: Count) -> Outcome {
             Outcome::Done
         }
     }
@@ -212,17 +217,19 @@ mod tests {
 
     #[test]
     fn a_payload_that_does_not_parse_names_its_kind_and_the_reason() {
-        let err = parse::<CountJob>(&json!({"page_id": "seven", "n": 1})).unwrap_err();
+        let err = parse::<CountJob, NoContext>(&json!({"page_id": "seven", "n": 1})).unwrap_err();
         assert!(
             err.starts_with("the count payload does not parse: invalid type: string \"seven\""),
             "{err}"
         );
-        assert!(parse::<CountJob>(&json!({"page_id": 7, "n": 1, "extra": true})).is_ok());
+        assert!(
+            parse::<CountJob, NoContext>(&json!({"page_id": 7, "n": 1, "extra": true})).is_ok()
+        );
     }
 
     #[test]
     fn summaries_come_from_the_kind_and_never_fail() {
-        let mut r = Registry::default();
+        let mut r = Registry::<NoContext>::default();
         r.register::<CountJob>();
         assert_eq!(
             r.summary(&job("count", json!({"page_id": 7, "n": 2}))),
@@ -239,7 +246,7 @@ mod tests {
     #[test]
     #[should_panic(expected = "job kind 'count' is registered twice")]
     fn a_kind_name_is_registered_once() {
-        Registry::default()
+        Registry::<NoContext>::default()
             .register::<CountJob>()
             .register::<CountJob>();
     }

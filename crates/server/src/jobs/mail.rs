@@ -6,8 +6,8 @@
 //! reserved characters). The password never reaches a log: [`SmtpConfig`]'s `Debug` and
 //! [`SmtpConfig::redacted`] hide it.
 
-use super::{JobKind, Outcome};
-use crate::{AppError, AppState};
+use super::{JobContext, JobKind, Outcome};
+use crate::AppError;
 use base64::Engine;
 use debrief_core::validation::ValidationError;
 use debrief_store::jobs::Job;
@@ -333,10 +333,11 @@ impl EmailMessage {
     }
 }
 
-/// The `email` job: one message over SMTP.
+/// The `email` job: one message over SMTP, through the mailer the context's [`super::Jobs`]
+/// keeps (any context: e-mail needs nothing of the server's state).
 pub(crate) struct EmailJob;
 
-impl JobKind for EmailJob {
+impl<C: JobContext> JobKind<C> for EmailJob {
     const KIND: &'static str = super::EMAIL_KIND;
     type Payload = EmailMessage;
 
@@ -346,8 +347,8 @@ impl JobKind for EmailJob {
         format!("e-mail to {n} recipient{s}: {}", m.subject)
     }
 
-    async fn run(state: &AppState, job: &Job, message: EmailMessage) -> Outcome {
-        deliver(state.jobs.mailer.as_ref(), job, message).await
+    async fn run(ctx: &C, job: &Job, message: EmailMessage) -> Outcome {
+        deliver(ctx.jobs().mailer.as_ref(), job, message).await
     }
 }
 

@@ -21,6 +21,13 @@
 //! the `Registry` that `crate::kinds` fills where the server is assembled, so this
 //! module knows no domain module (status pages, maintenance, …); they know it.
 //!
+//! The runner, its kinds and the functions above are generic over the context jobs run with,
+//! a [`JobContext`]: the store, the clock, the settings and the [`Jobs`] the context keeps.
+//! The server's state (`AppState`) implements it and is what callers pass (`drain(&state)`).
+//! So this module never names the state, which keeps a `Jobs` (and a `JobsConfig` and an
+//! `SmtpConfig` in its settings), and the server's modules import one another without a
+//! circle.
+//!
 //! # Layout
 //! - `kind`: the `JobKind` trait and the registry of kinds.
 //! - [`mail`]: `email` jobs over SMTP (lettre), [`SmtpConfig`], [`EmailMessage`].
@@ -33,10 +40,12 @@ pub mod webhook;
 pub(crate) use kind::{JobKind, Registry, new_job};
 pub use mail::{Attachment, EmailMessage, SmtpConfig, SmtpSecurity};
 
+use crate::AppError;
+use crate::clock::Clock;
 use crate::outbound::Outbound;
-use crate::{AppError, AppState, ServerConfig};
 use debrief_core::Timestamp;
 use debrief_core::validation::ValidationError;
+use debrief_store::Store;
 use debrief_store::jobs::{Job, JobStatus, NewJob};
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
@@ -81,21 +90,37 @@ impl Default for JobsConfig {
     }
 }
 
-/// The runner's shared parts, kept in [`AppState`]: the wake-up signal, the kinds and the
-/// clients.
-pub struct Jobs {
+/// What the runner and the job kinds need from the server they run in; the server's state
+/// (`AppState`) implements it, and the worker keeps one for as long as it runs.
+pub trait JobContext: Sized + Send + Sync + 'static {
+    /// Where jobs (and everything a job reads or writes) are stored.
+    fn store(&self) -> &Store;
+
+    /// Where "now" comes from: jobs are due, retried and recorded at its time.
+    fn clock(&self) -> &Clock;
+
+    /// The runner's polling, retries and timeouts.
+    fn jobs_config(&self) -> &JobsConfig;
+
+    /// The runner's shared parts: the wake-up signal, the kinds and the clients.
+    fn jobs(&self) -> &Jobs<Self>;
+}
+
+/// The runner's shared parts, kept in the context `C` (the server's state): the wake-up
+/// signal, the kinds and the clients.
+pub struct Jobs<C> {
     wake: Notify,
     /// How many jobs this server is running now (see [`drain`]).
     running: watch::Sender<usize>,
     /// The job kinds the worker runs and the deliveries page sums up.
-    pub(crate) registry: Registry,
+    pub(crate) registry: Registry<C>,
     /// The client webhooks are POSTed with: the server's one outgoing client, which keeps to
     /// the destination policy (no redirects, a user agent naming Debrief).
     pub(crate) outbound: Outbound,
     mailer: Option<mail::Mailer>,
 }
 
-impl std::fmt::Debug for Jobs {
+impl<C> std::fmt::Debug for Jobs<C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Jobs")
             .field("kinds", &self.registry)
@@ -104,15 +129,16 @@ impl std::fmt::Debug for Jobs {
     }
 }
 
-impl Jobs {
-    /// Builds the clients from the configuration, around the registered kinds.
-    pub(crate) fn new(config: &ServerConfig, registry: Registry) -> Self {
+impl<C> Jobs<C> {
+    /// The runner's parts around the registered kinds: webhooks go out through `outbound`,
+    /// e-mail to `smtp` (`None`: e-mail jobs fail with a reason saying so).
+    pub(crate) fn new(registry: Registry<C>, outbound: Outbound, smtp: Option<SmtpConfig>) -> Self {
         Self {
             wake: Notify::new(),
             running: watch::Sender::new(0),
             registry,
-            outbound: Outbound::new(config.destinations.clone(), config.jobs.webhook_timeout),
-            mailer: config.smtp.clone().map(mail::Mailer::new),
+            outbound,
+            mailer: smtp.map(mail::Mailer::new),
         }
     }
 
@@ -136,15 +162,15 @@ pub(crate) enum Outcome {
 
 /// The e-mail job for `message`, to enqueue with a domain change. Its dedupe key is
 /// `email:{dedupe_key}`. Fails (422) when the message could not be sent.
-pub fn email_job(
-    state: &AppState,
+pub fn email_job<C: JobContext>(
+    ctx: &C,
     dedupe_key: &str,
     message: &EmailMessage,
     run_at: Timestamp,
 ) -> Result<NewJob, AppError> {
     mail::check(message)?;
-    Ok(new_job::<mail::EmailJob>(
-        state,
+    Ok(new_job::<mail::EmailJob, C>(
+        ctx,
         format!("{EMAIL_KIND}:{}", key(dedupe_key)?),
         message,
         run_at,
@@ -155,16 +181,16 @@ pub fn email_job(
 /// endpoint subscribed to `event` gets its own delivery. Its dedupe key is
 /// `webhook_event:{dedupe_key}`. Event names are lowercase words joined by `.` `_` `-`
 /// (`postmortem.reminder`).
-pub fn webhook_event_job(
-    state: &AppState,
+pub fn webhook_event_job<C: JobContext>(
+    ctx: &C,
     event: &str,
     dedupe_key: &str,
     data: serde_json::Value,
     run_at: Timestamp,
 ) -> Result<NewJob, AppError> {
     check_event(event, false)?;
-    Ok(new_job::<webhook::WebhookEventJob>(
-        state,
+    Ok(new_job::<webhook::WebhookEventJob, C>(
+        ctx,
         format!("{}:{}", webhook::EVENT_KIND, key(dedupe_key)?),
         &webhook::EventPayload {
             event: event.into(),
@@ -176,33 +202,33 @@ pub fn webhook_event_job(
 
 /// Enqueues an e-mail, sent at `run_at` or as soon as possible after; `None` when a job with this
 /// dedupe key exists (it was sent, or will be, once).
-pub async fn send_email(
-    state: &AppState,
+pub async fn send_email<C: JobContext>(
+    ctx: &C,
     dedupe_key: &str,
     message: &EmailMessage,
     run_at: Timestamp,
 ) -> Result<Option<i64>, AppError> {
-    let job = email_job(state, dedupe_key, message, run_at)?;
-    enqueue(state, &job).await
+    let job = email_job(ctx, dedupe_key, message, run_at)?;
+    enqueue(ctx, &job).await
 }
 
 /// Enqueues a webhook event for every subscribed endpoint; `None` when an event with this dedupe
 /// key exists.
-pub async fn emit_webhook(
-    state: &AppState,
+pub async fn emit_webhook<C: JobContext>(
+    ctx: &C,
     event: &str,
     dedupe_key: &str,
     data: serde_json::Value,
     run_at: Timestamp,
 ) -> Result<Option<i64>, AppError> {
-    let job = webhook_event_job(state, event, dedupe_key, data, run_at)?;
-    enqueue(state, &job).await
+    let job = webhook_event_job(ctx, event, dedupe_key, data, run_at)?;
+    enqueue(ctx, &job).await
 }
 
 /// Enqueues a job and wakes the worker.
-pub(crate) async fn enqueue(state: &AppState, job: &NewJob) -> Result<Option<i64>, AppError> {
-    let id = state.store.enqueue_job(job, state.clock.now()).await?;
-    state.jobs.wake();
+pub(crate) async fn enqueue<C: JobContext>(ctx: &C, job: &NewJob) -> Result<Option<i64>, AppError> {
+    let id = ctx.store().enqueue_job(job, ctx.clock().now()).await?;
+    ctx.jobs().wake();
     Ok(id)
 }
 
@@ -249,10 +275,10 @@ pub(crate) fn backoff(config: &JobsConfig, attempt: i64) -> Duration {
 
 /// The worker: claims due jobs and runs them until `stop` closes (its sender is dropped); the
 /// jobs under way are finished first.
-pub(crate) async fn run_worker(state: AppState, mut stop: watch::Receiver<()>) {
-    let config = state.config.jobs.clone();
+pub(crate) async fn run_worker<C: JobContext>(ctx: C, mut stop: watch::Receiver<()>) {
+    let config = ctx.jobs_config().clone();
     loop {
-        match run_due(&state, &config).await {
+        match run_due(&ctx, &config).await {
             // A full batch: more may be due.
             Ok(n) if n >= config.batch as usize => {
                 if stop.has_changed().is_err() {
@@ -267,9 +293,9 @@ pub(crate) async fn run_worker(state: AppState, mut stop: watch::Receiver<()>) {
         }
         tokio::select! {
             _ = stop.changed() => return,
-            _ = state.jobs.wake.notified() => {}
+            _ = ctx.jobs().wake.notified() => {}
             // A manual clock (tests) was moved: jobs may have come due.
-            _ = state.clock.moved() => {}
+            _ = ctx.clock().moved() => {}
             _ = tokio::time::sleep(config.poll_interval) => {}
         }
     }
@@ -280,78 +306,74 @@ pub(crate) async fn run_worker(state: AppState, mut stop: watch::Receiver<()>) {
 /// returns how many ran here. A job that failed and waits for its retry is not due: move the
 /// clock past its back-off and drain again. This is how a test shows that nothing more is sent
 /// (the queue is empty), and how a shutdown can finish the queue's due work.
-pub async fn drain(state: &AppState) -> Result<usize, AppError> {
-    let config = state.config.jobs.clone();
+pub async fn drain<C: JobContext>(ctx: &C) -> Result<usize, AppError> {
+    let config = ctx.jobs_config().clone();
     let mut ran = 0;
     loop {
-        let n = run_due(state, &config).await?;
+        let n = run_due(ctx, &config).await?;
         ran += n;
         if n > 0 {
             continue;
         }
-        let mut running = state.jobs.running.subscribe();
+        let mut running = ctx.jobs().running.subscribe();
         if *running.borrow_and_update() == 0 {
             return Ok(ran);
         }
-        // The sender lives in `state`, which outlives this wait.
+        // The sender lives in `ctx`, which outlives this wait.
         let _ = running.wait_for(|n| *n == 0).await;
     }
 }
 
 /// Claims and runs one batch of due jobs; returns how many ran.
-async fn run_due(state: &AppState, config: &JobsConfig) -> Result<usize, AppError> {
+async fn run_due<C: JobContext>(ctx: &C, config: &JobsConfig) -> Result<usize, AppError> {
     // Counted as running from before the claim (and until the batch ends, however it ends), so
     // a `drain` never sees no job running while this one holds jobs it claimed.
     let batch = usize::try_from(config.batch).unwrap_or(0);
-    state.jobs.running.send_modify(|n| *n += batch);
-    let _running = RunningGuard(state, batch);
-    let now = state.clock.now();
-    if !state.store.has_due_jobs(now).await? {
+    let running = &ctx.jobs().running;
+    running.send_modify(|n| *n += batch);
+    let _running = RunningGuard(running, batch);
+    let now = ctx.clock().now();
+    if !ctx.store().has_due_jobs(now).await? {
         return Ok(0);
     }
-    let jobs = state
-        .store
+    let jobs = ctx
+        .store()
         .claim_jobs(now, config.lease, config.batch)
         .await?;
-    futures_util::future::join_all(jobs.iter().map(|job| run_one(state, job))).await;
+    futures_util::future::join_all(jobs.iter().map(|job| run_one(ctx, job))).await;
     Ok(jobs.len())
 }
 
 /// Takes a batch off the count of running jobs when dropped.
-struct RunningGuard<'a>(&'a AppState, usize);
+struct RunningGuard<'a>(&'a watch::Sender<usize>, usize);
 
 impl Drop for RunningGuard<'_> {
     fn drop(&mut self) {
-        self.0
-            .jobs
-            .running
-            .send_modify(|n| *n = n.saturating_sub(self.1));
+        self.0.send_modify(|n| *n = n.saturating_sub(self.1));
     }
 }
 
 /// Runs one claimed job and records how it went.
-async fn run_one(state: &AppState, job: &Job) {
-    let outcome = state.jobs.registry.run(state, job).await;
-    let done = state.clock.now();
+async fn run_one<C: JobContext>(ctx: &C, job: &Job) {
+    let outcome = ctx.jobs().registry.run(ctx, job).await;
+    let store = ctx.store();
+    let done = ctx.clock().now();
     let recorded = match &outcome {
-        Outcome::Done => state
-            .store
+        Outcome::Done => store
             .complete_job(job.id, job.attempts, done)
             .await
             .map(|held| held.then_some(JobStatus::Done)),
         Outcome::Retry(reason) => {
-            let delay = backoff(&state.config.jobs, job.attempts);
+            let delay = backoff(ctx.jobs_config(), job.attempts);
             let retry_at = done
                 .checked_add(jiff::SignedDuration::try_from(delay).unwrap_or_default())
                 .unwrap_or(done);
-            state
-                .store
+            store
                 .fail_job(job.id, job.attempts, reason, Some(retry_at), done)
                 .await
         }
         Outcome::GiveUp(reason) => {
-            state
-                .store
+            store
                 .fail_job(job.id, job.attempts, reason, None, done)
                 .await
         }
@@ -361,7 +383,7 @@ async fn run_one(state: &AppState, job: &Job) {
         Outcome::Retry(r) | Outcome::GiveUp(r) => r,
     };
     if matches!(recorded, Ok(Some(JobStatus::Dead))) {
-        state.jobs.registry.given_up(state, job, reason).await;
+        ctx.jobs().registry.given_up(ctx, job, reason).await;
     }
     let reason = mask_addresses(reason);
     match recorded {

@@ -12,8 +12,7 @@
 //! the server's one outgoing client ([`crate::outbound`]): a destination the policy refuses is
 //! not sent anything, and the delivery is dead at once with the reason.
 
-use super::{JobKind, Outcome, new_job};
-use crate::AppState;
+use super::{JobContext, JobKind, Outcome, new_job};
 use crate::outbound::Refusal;
 use debrief_core::Timestamp;
 use debrief_store::StoreError;
@@ -84,8 +83,8 @@ pub(crate) fn shown_url(url: &str) -> String {
 }
 
 /// The delivery job of one event to one endpoint.
-pub(crate) fn delivery_job(
-    state: &AppState,
+pub(crate) fn delivery_job<C: JobContext>(
+    ctx: &C,
     endpoint_id: i64,
     event: &str,
     dedupe_key: String,
@@ -100,13 +99,13 @@ pub(crate) fn delivery_job(
         created_at: debrief_core::format_utc(created_at),
         data,
     };
-    new_job::<WebhookJob>(state, dedupe_key, &payload, run_at)
+    new_job::<WebhookJob, C>(ctx, dedupe_key, &payload, run_at)
 }
 
 /// The `webhook_event` job: an event, fanned out to the endpoints subscribed to it.
 pub(crate) struct WebhookEventJob;
 
-impl JobKind for WebhookEventJob {
+impl<C: JobContext> JobKind<C> for WebhookEventJob {
     const KIND: &'static str = EVENT_KIND;
     type Payload = EventPayload;
 
@@ -114,15 +113,15 @@ impl JobKind for WebhookEventJob {
         format!("{} to every subscribed webhook", p.event)
     }
 
-    async fn run(state: &AppState, job: &Job, p: EventPayload) -> Outcome {
-        fan_out(state, job, p, state.clock.now()).await
+    async fn run(ctx: &C, job: &Job, p: EventPayload) -> Outcome {
+        fan_out(ctx, job, p, ctx.clock().now()).await
     }
 }
 
 /// The `webhook` job: one signed POST to one endpoint.
 pub(crate) struct WebhookJob;
 
-impl JobKind for WebhookJob {
+impl<C: JobContext> JobKind<C> for WebhookJob {
     const KIND: &'static str = DELIVERY_KIND;
     type Payload = DeliveryPayload;
 
@@ -130,14 +129,14 @@ impl JobKind for WebhookJob {
         format!("{} to webhook {}", p.event, p.endpoint_id)
     }
 
-    async fn run(state: &AppState, _: &Job, p: DeliveryPayload) -> Outcome {
-        deliver(state, p, state.clock.now()).await
+    async fn run(ctx: &C, _: &Job, p: DeliveryPayload) -> Outcome {
+        deliver(ctx, p, ctx.clock().now()).await
     }
 }
 
 /// Runs a `webhook_event` job: enqueues one delivery per subscribed endpoint.
-async fn fan_out(state: &AppState, job: &Job, p: EventPayload, now: Timestamp) -> Outcome {
-    let endpoints = match state.store.list_webhook_endpoints().await {
+async fn fan_out<C: JobContext>(ctx: &C, job: &Job, p: EventPayload, now: Timestamp) -> Outcome {
+    let endpoints = match ctx.store().list_webhook_endpoints().await {
         Ok(e) => e,
         Err(e) => return Outcome::Retry(format!("the database failed: {e}")),
     };
@@ -146,7 +145,7 @@ async fn fan_out(state: &AppState, job: &Job, p: EventPayload, now: Timestamp) -
         .filter(|e| e.wants(&p.event))
         .map(|e| {
             delivery_job(
-                state,
+                ctx,
                 e.id,
                 &p.event,
                 format!("{}/endpoint-{}", job.dedupe_key, e.id),
@@ -156,9 +155,9 @@ async fn fan_out(state: &AppState, job: &Job, p: EventPayload, now: Timestamp) -
             )
         })
         .collect();
-    match state.store.enqueue_jobs(&jobs, now).await {
+    match ctx.store().enqueue_jobs(&jobs, now).await {
         Ok(_) => {
-            state.jobs.wake();
+            ctx.jobs().wake();
             Outcome::Done
         }
         Err(e) => Outcome::Retry(format!("the database failed: {e}")),
@@ -166,8 +165,8 @@ async fn fan_out(state: &AppState, job: &Job, p: EventPayload, now: Timestamp) -
 }
 
 /// Runs a `webhook` job: one signed POST.
-async fn deliver(state: &AppState, p: DeliveryPayload, now: Timestamp) -> Outcome {
-    let endpoint = match state.store.webhook_endpoint(p.endpoint_id).await {
+async fn deliver<C: JobContext>(ctx: &C, p: DeliveryPayload, now: Timestamp) -> Outcome {
+    let endpoint = match ctx.store().webhook_endpoint(p.endpoint_id).await {
         Ok(e) => e,
         Err(StoreError::NotFound(_)) => {
             return Outcome::GiveUp(format!("webhook {} was deleted", p.endpoint_id));
@@ -186,8 +185,8 @@ async fn deliver(state: &AppState, p: DeliveryPayload, now: Timestamp) -> Outcom
     .to_string();
     let timestamp = now.as_second();
     let url = shown_url(&endpoint.url);
-    let timeout = state.config.jobs.webhook_timeout;
-    let request = match state.jobs.outbound.post(&endpoint.url) {
+    let timeout = ctx.jobs_config().webhook_timeout;
+    let request = match ctx.jobs().outbound.post(&endpoint.url) {
         Ok(r) => r,
         Err(refusal) => return Outcome::GiveUp(refused(&url, &refusal)),
     };

@@ -5,11 +5,11 @@
 //! [`WEBHOOK_KIND`] job), each with a dedupe key naming the change and the subscriber, so a
 //! change is told to each subscriber once, even when the job runs again after a crash.
 
-use super::documents::page_input;
 use super::subscribers::base;
 use crate::jobs::webhook::refused;
 use crate::jobs::{EmailMessage, JobKind, Outcome, new_job};
 use crate::outbound::Refusal;
+use crate::status_snapshot::documents::{maintenance_input, page_input};
 use crate::{AppError, AppState};
 use debrief_core::Timestamp;
 use debrief_core::statuspage::ComponentState;
@@ -120,7 +120,7 @@ pub fn notice_job(
         page_id,
         changes: changes.to_vec(),
     };
-    new_job::<NoticeJob>(state, format!("{KIND}:{key}"), &payload, now)
+    new_job::<NoticeJob, _>(state, format!("{KIND}:{key}"), &payload, now)
 }
 
 /// The payload of a [`KIND`] job (a new maintenance's adds `maintenance_id`, ignored).
@@ -135,7 +135,7 @@ pub(crate) struct Notice {
 /// The job of kind [`KIND`]: tells a page's subscribers of one write's changes.
 pub(crate) struct NoticeJob;
 
-impl JobKind for NoticeJob {
+impl JobKind<AppState> for NoticeJob {
     const KIND: &'static str = KIND;
     type Payload = Notice;
 
@@ -224,18 +224,15 @@ async fn notify(state: &AppState, page: &StatusPage, changes: &[Change]) -> Resu
         return Ok(());
     }
     let now = state.clock.now();
-    let ids = state.status.ids(&state.store).await?;
-    let page_now = page_input(state, page, now).await?;
+    let ids = state.status.ids().await?;
+    let page_now = page_input(&state.store, ids, &state.config.public_url, page, now).await?;
     let mut jobs = Vec::new();
     for change in changes {
         let mut input = Cow::Borrowed(&page_now);
         let cancelled = match change {
             Change::Cancelled { maintenance_id, .. } => {
                 let m = state.store.maintenance(*maintenance_id).await?;
-                input
-                    .to_mut()
-                    .maintenances
-                    .push(super::documents::maintenance_input(&m, ids));
+                input.to_mut().maintenances.push(maintenance_input(&m, ids));
                 Some(m)
             }
             _ => None,
@@ -407,7 +404,7 @@ fn deliveries(
         };
         let dedupe = format!("{key}:subscriber-{}", s.id);
         match s.kind.as_str() {
-            "webhook" => jobs.push(new_job::<SubscriberWebhookJob>(
+            "webhook" => jobs.push(new_job::<SubscriberWebhookJob, _>(
                 state,
                 format!("{WEBHOOK_KIND}:{dedupe}"),
                 &SubscriberWebhook {
@@ -453,7 +450,7 @@ pub(crate) struct SubscriberWebhook {
 /// the subscriber's contact hears that its deliveries are failing (once per subscription).
 pub(crate) struct SubscriberWebhookJob;
 
-impl JobKind for SubscriberWebhookJob {
+impl JobKind<AppState> for SubscriberWebhookJob {
     const KIND: &'static str = WEBHOOK_KIND;
     type Payload = SubscriberWebhook;
 

@@ -20,42 +20,6 @@ use axum::response::{Html, IntoResponse, Response};
 use debrief_core::validation::ValidationError;
 use debrief_store::status_page::{StatusPage, Subscriber};
 use serde_json::json;
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
-/// Subscriptions accepted per page per minute before answering 429.
-const PER_PAGE_PER_MINUTE: usize = 60;
-
-/// Recent subscription requests, per page and per address.
-#[derive(Default)]
-pub struct SubscribeLimiter {
-    pages: Mutex<HashMap<String, Vec<Instant>>>,
-    addresses: Mutex<HashMap<String, Instant>>,
-}
-
-impl SubscribeLimiter {
-    fn page_allows(&self, slug: &str) -> bool {
-        let mut pages = self.pages.lock().expect("not poisoned");
-        let hits = pages.entry(slug.to_string()).or_default();
-        hits.retain(|t| t.elapsed() < Duration::from_secs(60));
-        if hits.len() >= PER_PAGE_PER_MINUTE {
-            return false;
-        }
-        hits.push(Instant::now());
-        true
-    }
-
-    fn address_allows(&self, key: &str) -> bool {
-        let mut a = self.addresses.lock().expect("not poisoned");
-        a.retain(|_, t| t.elapsed() < Duration::from_secs(3600));
-        if a.contains_key(key) {
-            return false;
-        }
-        a.insert(key.to_string(), Instant::now());
-        true
-    }
-}
 
 /// A subscription request.
 #[derive(Debug, Clone, Default, serde::Deserialize)]

@@ -35,7 +35,7 @@ pub(crate) struct Step {
 /// The time job (kind [`KIND`](super::KIND)).
 pub(crate) struct MaintenanceJob;
 
-impl JobKind for MaintenanceJob {
+impl JobKind<AppState> for MaintenanceJob {
     const KIND: &'static str = super::KIND;
     type Payload = Step;
 
@@ -120,7 +120,7 @@ async fn moved(state: &AppState, page_id: i64) -> Outcome {
     state.jobs.wake();
     match state.store.page(page_id).await {
         Ok(page) => {
-            let _ = state.status.refresh(state, &page.slug).await;
+            let _ = state.status.refresh(&page.slug).await;
             Outcome::Done
         }
         Err(e) => Outcome::Retry(e.to_string()),

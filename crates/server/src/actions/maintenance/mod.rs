@@ -107,7 +107,7 @@ fn time_jobs(state: &AppState, m: &Maintenance, id: &str) -> Vec<NewJob> {
                 status: Some(status.into()),
                 at: Some(at),
             };
-            new_job::<MaintenanceJob>(
+            new_job::<MaintenanceJob, _>(
                 state,
                 format!("{KIND}:{id}:{status}:{at}"),
                 &step,
@@ -253,7 +253,7 @@ pub async fn schedule(
         .add_maintenance(&m, actor.user.id, &jobs)
         .await?;
     state.jobs.wake();
-    state.status.refresh(state, &page.slug).await?;
+    state.status.refresh(&page.slug).await?;
     Ok(m)
 }
 

@@ -165,7 +165,7 @@ async fn change(
             continue;
         }
         state.jobs.wake();
-        state.status.refresh(state, &page.slug).await?;
+        state.status.refresh(&page.slug).await?;
         return Ok(state.store.maintenance(id).await?);
     }
     Err(AppError::Conflict(format!(

@@ -9,7 +9,7 @@
 //! as on Statuspage; `resolved_at` stays the resolution's time.
 
 use super::File;
-use crate::{AppError, AppState};
+use crate::AppError;
 use debrief_core::Timestamp;
 use debrief_core::statuspage::input::{
     AffectedInput, ComponentInput, MaintenanceInput, PageIncidentInput, PageInput, UpdateInput,
@@ -17,6 +17,7 @@ use debrief_core::statuspage::input::{
 use debrief_core::statuspage::public_id::{self, PublicIds};
 use debrief_core::statuspage::uptime::StateChange;
 use debrief_core::statuspage::{ComponentState, MaintenanceStatus, UpdateStatus, atom, build};
+use debrief_store::Store;
 use debrief_store::status_page::{PageIncident, PublishedSummary, StatusPage};
 use std::collections::HashMap;
 
@@ -35,16 +36,17 @@ fn group_id(name: &str) -> String {
 
 /// Reads everything shown on a page (uptime history back to `since`).
 pub async fn page_input(
-    state_: &AppState,
+    store: &Store,
+    ids: &PublicIds,
+    public_url: &str,
     page: &StatusPage,
     since: Timestamp,
 ) -> Result<PageInput, AppError> {
-    let ids = state_.status.ids(&state_.store).await?;
-    let url = format!("{}/status/{}", state_.config.public_url, page.slug);
+    let url = format!("{public_url}/status/{}", page.slug);
     let mut components = Vec::new();
     let mut groups: Vec<(String, i64, Timestamp)> = Vec::new();
-    let mut histories = state_.store.component_histories(page.id, since).await?;
-    for c in state_.store.components(page.id).await? {
+    let mut histories = store.component_histories(page.id, since).await?;
+    for c in store.components(page.id).await? {
         let history = histories
             .remove(&c.id)
             .unwrap_or_default()
@@ -102,10 +104,9 @@ pub async fn page_input(
             })
             .collect::<Vec<_>>()
     };
-    let mut summaries = state_.store.published_summaries(page.id).await?;
+    let mut summaries = store.published_summaries(page.id).await?;
     let mut incidents = Vec::new();
-    for i in state_
-        .store
+    for i in store
         .page_incidents(page.id, build::RECENT_INCIDENTS as i64)
         .await?
     {
@@ -139,8 +140,7 @@ pub async fn page_input(
             updates,
         });
     }
-    let maintenances = state_
-        .store
+    let maintenances = store
         .maintenances(page.id)
         .await?
         .into_iter()

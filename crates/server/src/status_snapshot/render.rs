@@ -1,12 +1,14 @@
 //! Rendering a page's snapshot: its HTML pages (no script) and its documents.
 
 use super::{File, PageSnapshot};
-use crate::{AppError, AppState};
+use crate::AppError;
 use askama::Template;
 use debrief_core::Timestamp;
 use debrief_core::statuspage::input::PageInput;
+use debrief_core::statuspage::public_id::PublicIds;
 use debrief_core::statuspage::v2::{self, Status};
 use debrief_core::statuspage::{Indicator, MaintenanceStatus, UpdateStatus, build, expiry, uptime};
+use debrief_store::Store;
 use debrief_store::status_page::StatusPage;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -296,16 +298,21 @@ fn component_views(input: &PageInput, tz: &jiff::tz::TimeZone, now: Timestamp) -
     groups
 }
 
-/// Renders every file of a page. The data is read first; the rendering and compression (CPU
+/// Renders every file of a page as it is at `now` (links under `public_url`). The data is read first; the rendering and compression (CPU
 /// work of several milliseconds) run on a blocking thread, so requests served meanwhile from
 /// the previous snapshot are not held up behind it.
-pub async fn snapshot(state: &AppState, page: &StatusPage) -> Result<PageSnapshot, AppError> {
-    let now = state.status.now();
+pub async fn snapshot(
+    store: &Store,
+    ids: &PublicIds,
+    public_url: &str,
+    page: &StatusPage,
+    now: Timestamp,
+) -> Result<PageSnapshot, AppError> {
     let since = now
         .checked_sub(jiff::SignedDuration::from_hours(24 * 92))
         .unwrap_or(now);
     let started = std::time::Instant::now();
-    let input = super::documents::page_input(state, page, since).await?;
+    let input = super::documents::page_input(store, ids, public_url, page, since).await?;
     let read = started.elapsed();
     let page = page.clone();
     let slug = page.slug.clone();

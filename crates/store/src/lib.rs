@@ -28,12 +28,15 @@
 //! - [`jobs`]: the durable job queue and outgoing webhook endpoints.
 //! - [`postmortem`]: postmortems, reviews, templates, attachments.
 //! - [`action_item`]: action items.
+//! - [`alert`]: alert intake: integrations, deduplicated alerts, routing rules, silences, change
+//!   events.
 //! - [`status_page`]: status pages, components and their history, published updates.
 //! - [`insight`]: reads over many incidents for the learning metrics.
 //! - [`meeting`]: postmortem meetings, the recurring review, calendar feeds.
 
 pub mod account;
 pub mod action_item;
+pub mod alert;
 pub mod catalog;
 pub mod error;
 pub(crate) mod group_commit;
@@ -156,6 +159,8 @@ pub(crate) enum Db {
         readers: read::LiteReaders,
         /// Declarations, written in groups (see [`mod@group_commit`]).
         declarations: group_commit::Group<group_commit::Declaration>,
+        /// Alert signals, written in groups.
+        signals: group_commit::Group<alert::SignalWrite>,
     },
     /// PostgreSQL through sqlx.
     Postgres(sqlx::PgPool),
@@ -171,11 +176,11 @@ impl Store {
                 // read-only connections need.
                 let writer = sqlite::blocking(|| write::LiteWriter::open(&path))?;
                 let readers = sqlite::blocking(|| read::LiteReaders::open(&path, 4))?;
-                let declarations = group_commit::Group::default();
                 Db::Sqlite {
                     writer,
                     readers,
-                    declarations,
+                    declarations: group_commit::Group::default(),
+                    signals: group_commit::Group::default(),
                 }
             }
             Backend::Postgres => Db::Postgres(postgres::pool(url).await?),

@@ -35,6 +35,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     migration!("20261123120000_add_subscriber_contact.sql"),
     migration!("20261206230000_add_incident_private_index.sql"),
     migration!("20261207020000_add_incident_roles_copy.sql"),
+    migration!("20261207030000_create_alerts.sql"),
 ];
 
 #[cfg(test)]

@@ -3,15 +3,20 @@
 //! Actions publish each committed event here; every stream subscribes and filters what its
 //! viewer may see. On SQLite (one server) the hub is an in-process broadcast channel. On
 //! PostgreSQL several servers may share the database, so publishing announces the event with
-//! `NOTIFY` (the events of one action in one statement), and every server (the publishing one
+//! `NOTIFY`, and every server (the publishing one
 //! included) listens and, when it has streams open, loads the event and broadcasts it to them. A slow stream that falls behind is told to reload.
+//!
+//! Announcing costs a statement, so it is not sent per request: publishing hands the notices
+//! to one announcer task per server, which sends everything handed to it meanwhile in one
+//! statement, in order ([`debrief_store::Store::notify_events`]). Under load, many requests'
+//! events share a statement; alone, an event is announced at once.
 
 use debrief_core::timeline::TimelineEvent;
 use debrief_store::Store;
 use debrief_store::postgres::{EventNotice, Listener};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc};
 
 /// A committed event and the facts a stream needs to filter it.
 #[derive(Debug, Clone)]
@@ -27,8 +32,8 @@ pub struct LiveEvent {
 #[derive(Debug)]
 struct Inner {
     sender: broadcast::Sender<LiveEvent>,
-    /// Set when events travel through PostgreSQL `NOTIFY`.
-    shared: Option<Store>,
+    /// Set when events travel through PostgreSQL `NOTIFY`: where the announcer takes them.
+    shared: Option<mpsc::UnboundedSender<Vec<EventNotice>>>,
 }
 
 /// A broadcast channel of committed events, shared across servers on PostgreSQL.
@@ -56,11 +61,13 @@ impl LiveHub {
         if store.backend() != debrief_store::Backend::Postgres {
             return Self::new();
         }
+        let (notices, queued) = mpsc::unbounded_channel();
         let hub = Self(Arc::new(Inner {
             sender: broadcast::channel(1024).0,
-            shared: Some(store.clone()),
+            shared: Some(notices),
         }));
         tokio::spawn(listen(Arc::downgrade(&hub.0), store.clone()));
+        tokio::spawn(announce(queued, store.clone()));
         hub
     }
 
@@ -76,8 +83,7 @@ impl LiveHub {
                     });
                 }
             }
-            Some(store) => {
-                let store = store.clone();
+            Some(announcer) => {
                 let notices: Vec<EventNotice> = events
                     .iter()
                     .map(|e| EventNotice {
@@ -86,12 +92,8 @@ impl LiveHub {
                         private,
                     })
                     .collect();
-                tokio::spawn(async move {
-                    // One statement for all of them (a declaration writes two).
-                    if let Err(e) = store.notify_events(&notices).await {
-                        tracing::warn!(error = %e, events = notices.len(), "Could not announce timeline events");
-                    }
-                });
+                // The announcer lives as long as the hub.
+                let _ = announcer.send(notices);
             }
         }
     }
@@ -99,6 +101,19 @@ impl LiveHub {
     /// A new subscription.
     pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
         self.0.sender.subscribe()
+    }
+}
+
+/// Announces the notices handed to it: each time, everything queued since the last statement,
+/// in one statement and in order. Ends when the hub is dropped.
+async fn announce(mut queued: mpsc::UnboundedReceiver<Vec<EventNotice>>, store: Store) {
+    while let Some(mut notices) = queued.recv().await {
+        while let Ok(more) = queued.try_recv() {
+            notices.extend(more);
+        }
+        if let Err(e) = store.notify_events(&notices).await {
+            tracing::warn!(error = %e, events = notices.len(), "Could not announce timeline events");
+        }
     }
 }
 

@@ -24,6 +24,8 @@
 //!   answers and its request-status documents.
 //! - [`generic`]: Debrief's own JSON format for scripts and heartbeats.
 //! - [`dedup`]: what an incoming action does to the open alert with the same dedup key.
+//! - [`routing`]: what a recorded alert does (open or join an incident, or only page), and
+//!   which group it belongs to.
 //!
 //! # Where the formats were checked
 //! Captured bodies of Alertmanager 0.25, `pdpyras` 5.4.1 and `pagerduty` 7.2.0 are the test
@@ -38,6 +40,7 @@ pub mod generic;
 pub mod grafana;
 pub mod opsgenie;
 pub mod pagerduty;
+pub mod routing;
 pub mod types;
 
 pub use dedup::{DedupOutcome, decide};

@@ -75,6 +75,9 @@ string_enum! {
         StatusPageUpdate = "status_page_update",
         /// A rollback, deploy, flag flip or other fix.
         Remediation = "remediation",
+        /// A change reported by a tool (a deploy, a rollback, a config push: PagerDuty's change
+        /// events), written by Debrief on the service's active incidents.
+        Change = "change",
         /// A note.
         Note = "note",
         /// A chat message.

@@ -78,6 +78,13 @@ pub fn new_secret() -> String {
     hex(&bytes)
 }
 
+/// `bytes` random bytes from the OS, as lowercase hex (twice as many characters).
+pub fn new_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).expect("the OS random source works");
+    hex(&buf)
+}
+
 /// The SHA-256 of a secret, as hex: what the database keeps.
 pub fn hash_secret(secret: &str) -> String {
     hex(&Sha256::digest(secret.as_bytes()))

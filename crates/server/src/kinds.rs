@@ -17,7 +17,8 @@ pub(crate) fn registry() -> Registry<AppState> {
         .register::<webhook::WebhookJob>()
         .register::<crate::status::notices::NoticeJob>()
         .register::<crate::status::notices::SubscriberWebhookJob>()
-        .register::<crate::actions::maintenance::MaintenanceJob>();
+        .register::<crate::actions::maintenance::MaintenanceJob>()
+        .register::<crate::actions::alerts::RouteJob>();
     r
 }
 

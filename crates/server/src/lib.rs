@@ -36,6 +36,7 @@ pub mod cache;
 pub mod clock;
 pub mod error;
 pub mod header_value;
+pub mod intake;
 pub mod jobs;
 mod kinds;
 pub mod limiter;
@@ -63,6 +64,7 @@ use tokio::net::TcpListener;
 pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(api::router())
+        .merge(intake::router())
         .merge(status::router())
         .merge(ui::router())
         .layer(axum::middleware::map_response(security_headers))

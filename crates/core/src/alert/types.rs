@@ -257,7 +257,7 @@ pub struct Signal {
 
 impl Signal {
     /// An empty signal with `action`, for parsers to fill in.
-    pub(crate) fn new(action: SignalAction) -> Self {
+    pub fn new(action: SignalAction) -> Self {
         Self {
             action,
             dedup_key: None,

@@ -4,6 +4,7 @@
 //! events with one store call, and publishes the events to the live hub.
 
 pub mod account;
+pub mod alerts;
 pub mod catalog;
 pub mod delivery;
 pub mod incident;

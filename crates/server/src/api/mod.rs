@@ -5,6 +5,7 @@
 //! at `/api/v1/openapi.json` describes every route here.
 
 pub mod accounts;
+pub mod alerts;
 pub mod catalog;
 pub mod deliveries;
 pub mod export;
@@ -78,6 +79,7 @@ pub const OPENAPI: &str = include_str!("openapi.json");
 pub fn router() -> Router<AppState> {
     let v1 = Router::new()
         .merge(incidents::router())
+        .merge(alerts::router())
         .merge(export::router())
         .merge(policy::router())
         .merge(insights::router())

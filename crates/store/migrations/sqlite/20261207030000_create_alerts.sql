@@ -103,3 +103,13 @@ CREATE TABLE alert_requests (
     status TEXT NOT NULL,
     processed_at BIGINT NOT NULL
 );
+
+-- Notes on alerts (Opsgenie's "add note", and people's notes).
+CREATE TABLE alert_notes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    alert_id BIGINT NOT NULL REFERENCES alerts(id),
+    note TEXT NOT NULL,
+    author TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX alert_notes_alert ON alert_notes (alert_id, id);

@@ -57,7 +57,7 @@ pub(super) async fn check_catalog(
 }
 
 /// The configured severities, from the cache unless `wanted` is missing from it.
-async fn severities(
+pub(crate) async fn severities(
     state: &AppState,
     wanted: Option<&str>,
 ) -> Result<Vec<debrief_core::severity::Severity>, AppError> {

@@ -13,6 +13,7 @@ mod roles;
 mod update;
 
 pub use declare::declare_incident;
+pub(crate) use declare::severities;
 pub use key_times::{event_facts, key_timestamps, override_timestamps};
 pub use merge::merge_incident;
 pub use roles::{RoleInput, assign_role};

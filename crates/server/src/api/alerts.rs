@@ -1,0 +1,423 @@
+//! `/api/v1` for alert intake: integrations (admins; a key is shown once, on creation and on
+//! rotation), alerts (everyone reads; responders acknowledge, resolve and add notes), an
+//! incident's alerts, and each service's routing rule, silences and change events.
+
+use super::Page;
+use crate::actions::alerts::{self as act, IntegrationInput, RuleInput, SilenceInput};
+use crate::auth::Actor;
+use crate::request::{ApiJson, QueryPairs, RefPath, page_cursor, page_limit};
+use crate::{AppError, AppState};
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post};
+use debrief_core::access::AccountRole;
+use debrief_core::alert::AlertStatus;
+use debrief_core::validation::ValidationError;
+use debrief_store::alert::{Alert, AlertFilter, Integration};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// The alert routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/integrations",
+            get(list_integrations).post(create_integration),
+        )
+        .route(
+            "/integrations/{id}",
+            get(get_integration).patch(update_integration),
+        )
+        .route("/integrations/{id}/rotate", post(rotate))
+        .route("/alerts", get(list_alerts))
+        .route("/alerts/{id}", get(get_alert))
+        .route("/alerts/{id}/acknowledge", post(acknowledge))
+        .route("/alerts/{id}/resolve", post(resolve))
+        .route("/alerts/{id}/notes", post(add_note))
+        .route("/incidents/{reference}/alerts", get(incident_alerts))
+        .route("/services/{slug}/alert-rule", get(get_rule).put(put_rule))
+        .route(
+            "/services/{slug}/silences",
+            get(list_silences).post(create_silence),
+        )
+        .route("/silences/{id}", delete(end_silence))
+        .route("/services/{slug}/changes", get(list_changes))
+}
+
+fn id_of(what: &str, raw: &str) -> Result<i64, AppError> {
+    raw.parse()
+        .map_err(|_| AppError::NotFound(format!("{what} '{raw}'")))
+}
+
+async fn list_integrations(
+    State(state): State<AppState>,
+    actor: Actor,
+    QueryPairs(pairs): QueryPairs,
+) -> Result<Json<Page<Integration>>, AppError> {
+    actor.require(AccountRole::Admin)?;
+    let mut service = None;
+    for (k, v) in &pairs {
+        match k.as_str() {
+            "service" => service = Some(v.clone()),
+            other => {
+                return Err(ValidationError::one(other, "is not a filter of this list").into());
+            }
+        }
+    }
+    Ok(Json(Page {
+        items: state.store.integrations(service.as_deref()).await?,
+        next_cursor: super::Skip::Absent,
+    }))
+}
+
+async fn create_integration(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiJson(input): ApiJson<IntegrationInput>,
+) -> Result<(StatusCode, Json<act::IntegrationCreated>), AppError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(act::create_integration(&state, &actor, &input).await?),
+    ))
+}
+
+async fn get_integration(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    actor.require(AccountRole::Admin)?;
+    let integration = state.store.integration(id_of("integration", &id)?).await?;
+    let url = act::intake_url(&state, &integration.kind);
+    let mut body = serde_json::to_value(&integration).map_err(AppError::internal)?;
+    body["url"] = Value::String(url);
+    Ok(Json(body))
+}
+
+/// A field that may be sent as `null`: absent → `None`, `null` → `Some(None)`.
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// What may change on an integration.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IntegrationPatch {
+    name: Option<String>,
+    group_by: Option<String>,
+    /// Grafana: a new HMAC secret; `null` stops checking signatures.
+    #[serde(default, deserialize_with = "present")]
+    signing_secret: Option<Option<String>>,
+    disabled: Option<bool>,
+}
+
+async fn update_integration(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    ApiJson(p): ApiJson<IntegrationPatch>,
+) -> Result<Json<Integration>, AppError> {
+    actor.require(AccountRole::Admin)?;
+    let current = state.store.integration(id_of("integration", &id)?).await?;
+    let mut e = ValidationError::default();
+    let name = p.name.clone().unwrap_or(current.name.clone());
+    if name.trim().is_empty() || name.chars().count() > 200 {
+        e.push("name", "must be 1 to 200 characters");
+    }
+    let group_by = p.group_by.clone().unwrap_or(current.group_by.clone());
+    if let Err(m) = debrief_core::alert::routing::GroupBy::parse(&group_by) {
+        e.push("group_by", m);
+    }
+    let secret = match &p.signing_secret {
+        None => current.signing_secret.clone(),
+        Some(None) => None,
+        Some(Some(s)) if current.kind != "grafana" => {
+            e.push(
+                "signing_secret",
+                "only Grafana integrations check signatures",
+            );
+            Some(s.clone())
+        }
+        Some(Some(s)) if s.len() < 16 || s.len() > 512 => {
+            e.push("signing_secret", "must be 16 to 512 characters");
+            Some(s.clone())
+        }
+        Some(Some(s)) => Some(s.clone()),
+    };
+    if !e.fields.is_empty() {
+        return Err(e.into());
+    }
+    let disabled = p.disabled.unwrap_or(current.disabled_at.is_some());
+    Ok(Json(
+        state
+            .store
+            .update_integration(
+                current.id,
+                name.trim(),
+                &group_by,
+                secret.as_deref(),
+                disabled,
+                state.clock.now(),
+            )
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RotateInput {
+    #[serde(default)]
+    overlap_minutes: i64,
+}
+
+async fn rotate(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<RotateInput>,
+) -> Result<Json<act::IntegrationCreated>, AppError> {
+    Ok(Json(
+        act::rotate_key(
+            &state,
+            &actor,
+            id_of("integration", &id)?,
+            input.overlap_minutes,
+        )
+        .await?,
+    ))
+}
+
+/// Reads an alert list's filters.
+fn alert_filter(pairs: &[(String, String)]) -> Result<AlertFilter, AppError> {
+    let mut f = AlertFilter {
+        limit: 50,
+        ..AlertFilter::default()
+    };
+    let mut e = ValidationError::default();
+    for (k, v) in pairs {
+        match k.as_str() {
+            "status" => {
+                for s in v.split(',').filter(|s| !s.is_empty()) {
+                    match s.parse::<AlertStatus>() {
+                        Ok(s) => f.statuses.push(s),
+                        Err(_) => e.push(
+                            "status",
+                            format!("'{s}' is not triggered, acknowledged or resolved"),
+                        ),
+                    }
+                }
+            }
+            "service" => f.service = Some(v.clone()),
+            "integration" => match v.parse() {
+                Ok(n) => f.integration_id = Some(n),
+                Err(_) => e.push("integration", "must be an integration id"),
+            },
+            "cursor" => f.before = page_cursor(&mut e, v),
+            "limit" => f.limit = page_limit(&mut e, v).unwrap_or(50),
+            other => e.push(other, "is not a filter of this list"),
+        }
+    }
+    if e.fields.is_empty() {
+        Ok(f)
+    } else {
+        Err(e.into())
+    }
+}
+
+async fn page_of(state: &AppState, f: AlertFilter) -> Result<Page<Alert>, AppError> {
+    let limit = f.limit;
+    let mut items = state
+        .store
+        .alerts(&AlertFilter {
+            limit: limit + 1,
+            ..f
+        })
+        .await?;
+    let next = if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        items.last().map(|a| a.id.to_string())
+    } else {
+        None
+    };
+    Ok(Page {
+        items,
+        next_cursor: super::Skip::Present(next),
+    })
+}
+
+async fn list_alerts(
+    State(state): State<AppState>,
+    actor: Actor,
+    QueryPairs(pairs): QueryPairs,
+) -> Result<Json<Page<Alert>>, AppError> {
+    actor.require(AccountRole::Viewer)?;
+    let f = alert_filter(&pairs)?;
+    Ok(Json(page_of(&state, f).await?))
+}
+
+async fn get_alert(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    actor.require(AccountRole::Viewer)?;
+    let id = id_of("alert", &id)?;
+    let alert = state.store.alert(id).await?;
+    let notes = state.store.alert_notes(id).await?;
+    let mut body = serde_json::to_value(&alert).map_err(AppError::internal)?;
+    body["notes"] = serde_json::to_value(&notes).map_err(AppError::internal)?;
+    Ok(Json(body))
+}
+
+async fn acknowledge(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> Result<Json<Alert>, AppError> {
+    Ok(Json(
+        act::set_status(
+            &state,
+            &actor,
+            id_of("alert", &id)?,
+            AlertStatus::Acknowledged,
+        )
+        .await?,
+    ))
+}
+
+async fn resolve(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> Result<Json<Alert>, AppError> {
+    Ok(Json(
+        act::set_status(&state, &actor, id_of("alert", &id)?, AlertStatus::Resolved).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoteInput {
+    note: String,
+}
+
+async fn add_note(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<NoteInput>,
+) -> Result<(StatusCode, Json<Value>), AppError> {
+    actor.require(AccountRole::Responder)?;
+    let id = id_of("alert", &id)?;
+    state.store.alert(id).await?;
+    let note = input.note.trim();
+    if note.is_empty() || note.chars().count() > 25_000 {
+        return Err(ValidationError::one("note", "must be 1 to 25000 characters").into());
+    }
+    let n = state
+        .store
+        .add_alert_note(id, note, &actor.user.name, None, state.clock.now())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::to_value(n).map_err(AppError::internal)?),
+    ))
+}
+
+async fn incident_alerts(
+    State(state): State<AppState>,
+    actor: Actor,
+    RefPath(r): RefPath,
+    QueryPairs(pairs): QueryPairs,
+) -> Result<Json<Page<Alert>>, AppError> {
+    let incident = crate::actions::incident::get_incident(&state, &actor, r).await?;
+    let mut f = alert_filter(&pairs)?;
+    f.incident_id = Some(incident.id);
+    Ok(Json(page_of(&state, f).await?))
+}
+
+async fn get_rule(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(slug): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    actor.require(AccountRole::Viewer)?;
+    if !state
+        .store
+        .list_services()
+        .await?
+        .iter()
+        .any(|s| s.slug == slug)
+    {
+        return Err(AppError::NotFound(format!("service {slug}")));
+    }
+    let own = state.store.alert_rule(&slug).await?.is_some();
+    let rule = act::rule_of(&state, &slug).await?;
+    Ok(Json(
+        json!({"service": slug, "default": !own, "rule": rule}),
+    ))
+}
+
+async fn put_rule(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(slug): Path<String>,
+    ApiJson(input): ApiJson<RuleInput>,
+) -> Result<Json<Value>, AppError> {
+    let rule = act::put_rule(&state, &actor, &slug, &input).await?;
+    Ok(Json(
+        json!({"service": slug, "default": false, "rule": rule}),
+    ))
+}
+
+async fn list_silences(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(slug): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    actor.require(AccountRole::Viewer)?;
+    Ok(Json(json!({
+        "items": state.store.silences(Some(&slug), state.clock.now()).await?
+    })))
+}
+
+async fn create_silence(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(slug): Path<String>,
+    ApiJson(input): ApiJson<SilenceInput>,
+) -> Result<(StatusCode, Json<Value>), AppError> {
+    let s = act::create_silence(&state, &actor, &slug, &input).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::to_value(s).map_err(AppError::internal)?),
+    ))
+}
+
+async fn end_silence(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    actor.require(AccountRole::Responder)?;
+    state
+        .store
+        .end_silence(id_of("silence", &id)?, state.clock.now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn list_changes(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(slug): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    actor.require(AccountRole::Viewer)?;
+    Ok(Json(
+        json!({"items": state.store.changes(&slug, 100).await?}),
+    ))
+}

@@ -88,6 +88,15 @@ fn router() -> Router {
             "/api/v1/incidents/{reference}/timeline",
             post(move |_: axum::Json<Value>| async move { answer(StatusCode::CREATED, &b4.event) }),
         )
+        .route(
+            "/v2/enqueue",
+            post(|axum::Json(event): axum::Json<Value>| async move {
+                // PagerDuty's answer, echoing the event's dedup key.
+                let body = json!({"status": "success", "message": "Event processed",
+                    "dedup_key": event["dedup_key"]});
+                answer(StatusCode::ACCEPTED, &Bytes::from(body.to_string()))
+            }),
+        )
         .route("/healthz", get(|| async { "ok" }))
 }
 

@@ -30,25 +30,36 @@ pub enum Scenario {
     Get,
     /// `GET /api/v1/incidents?status=investigating&severity=SEV2&limit=50`.
     List,
+    /// `POST /v2/enqueue`: a PagerDuty Events v2 trigger (issue 11), one in four with a new
+    /// dedup key, the others repeating one of [`HOT_KEYS`] keys (a flapping monitor).
+    Alert,
 }
+
+/// The routing key of the bench's PagerDuty integration (seeded with the incidents).
+pub const ROUTING_KEY: &str = "be9c0000000000000000000000a1e47s";
+
+/// How many dedup keys the repeated alert events share.
+pub const HOT_KEYS: u64 = 200;
 
 impl Scenario {
     /// Every scenario, in the order they run: reads first, so `list` and `get` see exactly the
     /// seeded incidents (the declare runs add thousands of new SEV2 incidents on top, which
     /// would change what the filtered list has to skip).
-    pub const RUN_ORDER: [Scenario; 4] = [
+    pub const RUN_ORDER: [Scenario; 5] = [
         Scenario::Get,
         Scenario::List,
         Scenario::Timeline,
         Scenario::Declare,
+        Scenario::Alert,
     ];
 
     /// Every scenario, in the order of the report (the issue's order).
-    pub const ALL: [Scenario; 4] = [
+    pub const ALL: [Scenario; 5] = [
         Scenario::Declare,
         Scenario::Timeline,
         Scenario::Get,
         Scenario::List,
+        Scenario::Alert,
     ];
 
     /// The name in the report.
@@ -58,6 +69,7 @@ impl Scenario {
             Scenario::Timeline => "add timeline event",
             Scenario::Get => "get incident",
             Scenario::List => "list (filtered, first page)",
+            Scenario::Alert => "alert event (PagerDuty v2)",
         }
     }
 
@@ -94,8 +106,40 @@ impl Scenario {
                 rng.below(incidents) + 1
             )),
             Scenario::List => Call::get(LIST_QUERY),
+            Scenario::Alert => Call {
+                method: Method::POST,
+                path: "/v2/enqueue".into(),
+                body: json(alert_event(&alert_key(rng, worker, n))),
+                expect: StatusCode::ACCEPTED,
+                ..Call::default()
+            },
         }
     }
+}
+
+/// The dedup key of the `n`-th alert event of worker `worker`: one in four new, the others one
+/// of [`HOT_KEYS`] repeated keys.
+pub fn alert_key(rng: &mut Rng, worker: usize, n: u64) -> String {
+    if rng.below(4) == 0 {
+        format!("new-{worker}-{n}")
+    } else {
+        format!("hot-{}", rng.below(HOT_KEYS))
+    }
+}
+
+/// A PagerDuty Events v2 trigger with dedup key `key`, shaped like pdpyras sends it.
+pub fn alert_event(key: &str) -> serde_json::Value {
+    serde_json::json!({
+        "event_action": "trigger",
+        "routing_key": ROUTING_KEY,
+        "dedup_key": key,
+        "payload": {
+            "summary": format!("Disk 97% full on db-{key}"),
+            "source": "db-1",
+            "severity": "warning",
+            "custom_details": {"used_pct": 97}
+        }
+    })
 }
 
 /// A small deterministic generator (xorshift64*), one per worker, so runs pick the same incidents.

@@ -188,8 +188,9 @@ pub fn backend(r: &BackendReport) -> String {
         if let Some(g) = &row.grouped {
             let _ = writeln!(
                 s,
-                "  with group commit (declarations waiting for the writer share one transaction), c={}: \
+                "  {} with group commit (writes waiting for the writer share one transaction), c={}: \
                  {} req/s, p50 {:.3} ms, p99 {:.3} ms, {} errors; debrief / grouped {}",
+                row.scenario.name(),
                 row.concurrency,
                 thousands(g.throughput),
                 g.p50_ms,
@@ -259,7 +260,7 @@ pub fn targets(r: &BackendReport) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "\nTargets from issues #2 and 10 ({}; informational, never the exit code)",
+        "\nTargets from issues #2, 10 and 11 ({}; informational, never the exit code)",
         r.backend.name()
     );
     if r.backend != Backend::Sqlite {
@@ -330,6 +331,22 @@ pub fn targets(r: &BackendReport) -> String {
             find(Scenario::List, c).map(|f| f.p99_ms),
             "ms",
             |v| v < 5.0,
+        );
+    }
+    for c in [8, 64] {
+        if r.backend == Backend::Sqlite {
+            check(
+                format!("issue 11: alert events per second at concurrency {c}: at least 10,000"),
+                find(Scenario::Alert, c).map(|f| f.throughput),
+                "/s",
+                |v| v >= 10_000.0,
+            );
+        }
+        check(
+            format!("issue 11: alert event p99 at concurrency {c} under 10 ms"),
+            find(Scenario::Alert, c).map(|f| f.p99_ms),
+            "ms",
+            |v| v < 10.0,
         );
     }
     // 30 MB = 30,000,000 bytes = 28.6 MiB (VmRSS counts KiB).

@@ -199,6 +199,10 @@ pub async fn seed(url: &str, n: u64, email: &str) -> Result<Duration> {
         .execute(&mut *tx)
         .await
         .context("Failed to set the incident number sequence")?;
+    sqlx::raw_sql(AssertSqlSafe(integration_sql(now_ms)))
+        .execute(&mut *tx)
+        .await
+        .context("Failed to add the bench integration")?;
     tx.commit()
         .await
         .context("Failed to commit the seeded incidents")?;
@@ -212,6 +216,23 @@ pub async fn seed(url: &str, n: u64, email: &str) -> Result<Duration> {
         .await
         .context("Failed to close the seeding connection")?;
     Ok(started.elapsed())
+}
+
+/// The service and PagerDuty integration the alert scenario sends to (its key is
+/// [`crate::load::ROUTING_KEY`]); the service's rule only pages, so the storm opens no incidents.
+fn integration_sql(now_ms: i64) -> String {
+    use sha2::Digest;
+    let hash: String = sha2::Sha256::digest(crate::load::ROUTING_KEY.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!(
+        "INSERT INTO services (slug, name, description, team, created_at) VALUES ('bench', 'Bench', '', NULL, {now_ms}); \
+         INSERT INTO integrations (service, kind, name, key_hash, key_hint, group_by, created_at, updated_at) \
+         VALUES ('bench', 'pagerduty', 'Bench monitor', '{hash}', '…e47s', 'sender', {now_ms}, {now_ms}); \
+         INSERT INTO alert_rules (service, mode, open_at, severity_map, updated_at) \
+         VALUES ('bench', 'page', 'critical', '{{}}', {now_ms});"
+    )
 }
 
 /// Seeds a SQLite file (see [`seed`]), with rusqlite on a blocking thread.
@@ -250,6 +271,8 @@ fn seed_sqlite(path: &str, n: u64, email: &str, now_ms: i64) -> Result<()> {
         [n as i64],
     )
     .context("Failed to set the incident counter")?;
+    tx.execute_batch(&integration_sql(now_ms))
+        .context("Failed to add the bench integration")?;
     tx.commit()
         .context("Failed to commit the seeded incidents")?;
     Ok(())

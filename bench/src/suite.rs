@@ -215,7 +215,12 @@ async fn measure(
     let storage = crate::storage::Storage::open(db).await?;
     let mut rows = Vec::new();
     for scenario in Scenario::RUN_ORDER {
-        for &concurrency in &cfg.concurrency {
+        // Alert intake is judged at 8 and 64 senders (issue 11), whatever the other runs use.
+        let levels: Vec<usize> = match scenario {
+            Scenario::Alert => vec![8, 64],
+            _ => cfg.concurrency.clone(),
+        };
+        for &concurrency in &levels {
             let plan = Plan {
                 concurrency,
                 requests: cfg.requests,
@@ -241,9 +246,9 @@ async fn measure(
             storage.run(scenario, warm).await?;
             let st = storage.run(scenario, plan).await?;
             let grouped = match (backend, scenario) {
-                (Backend::Sqlite, Scenario::Declare) => {
-                    storage.run_lite_grouped(warm).await?;
-                    Some(storage.run_lite_grouped(plan).await?)
+                (Backend::Sqlite, Scenario::Declare | Scenario::Alert) => {
+                    storage.run_lite_grouped(scenario, warm).await?;
+                    Some(storage.run_lite_grouped(scenario, plan).await?)
                 }
                 _ => None,
             };

@@ -35,6 +35,7 @@ pub struct Storage {
     url: String,
     user_id: i64,
     user_name: String,
+    integration_id: i64,
 }
 
 const VISIBLE: &str = "(i.private = 0 OR $2 = 1 OR (SELECT 1 FROM incident_participants p \
@@ -85,6 +86,31 @@ const LITE_ROLE: &str =
     "INSERT INTO incident_roles (incident_id, role, user_id, assigned_at) VALUES (?1, ?2, ?3, ?4)";
 const LITE_EVENT: &str = "INSERT INTO timeline_events (incident_id, kind, at, source, author_id, body, links, data, \
      starred, revision, created_at) VALUES (?1, ?2, ?3, 'api', ?4, ?5, '[]', ?6, 0, 1, ?3) RETURNING id";
+
+/// Debrief's alert upsert (`crates/store/src/alert/mod.rs`): one open alert per dedup key, a
+/// repeat adds to its count. `$1` integration, `$2` dedup key, `$3` summary, `$4` details,
+/// `$5` payload, `$6` now.
+const ALERT_UPSERT: &str = "INSERT INTO alerts (integration_id, service, dedup_key, group_key, status, severity, \
+     summary, source, details, payload, count, started_at, first_seen_at, last_seen_at, updated_at) \
+     VALUES ($1, 'bench', $2, $2, 'triggered', 'warning', $3, 'db-1', $4, $5, 1, $6, $6, $6, $6) \
+     ON CONFLICT (integration_id, dedup_key) WHERE status <> 'resolved' DO UPDATE SET \
+     count = alerts.count + 1, last_seen_at = excluded.last_seen_at, \
+     payload = excluded.payload, updated_at = excluded.updated_at RETURNING id, count";
+
+/// The routing job a new alert queues with it (`$1` dedupe key, `$2` payload, `$3` now).
+const ALERT_JOB: &str = "INSERT INTO jobs (kind, dedupe_key, payload, status, attempts, max_attempts, run_at, \
+     created_at, updated_at) VALUES ('alert.route', $1, $2, 'queued', 0, 5, $3, $3, $3) \
+     ON CONFLICT (dedupe_key) DO NOTHING RETURNING id";
+
+/// What Debrief stores of an alert event: its details and its body.
+fn alert_parts(key: &str) -> (String, String, String) {
+    let event = crate::load::alert_event(key);
+    let summary = event["payload"]["summary"].as_str().unwrap_or_default().to_string();
+    let details = serde_json::json!({"description": null, "details": event["payload"]["custom_details"],
+        "labels": {}, "links": [], "images": [], "component": null, "group": null, "class": null,
+        "client": null, "client_url": null});
+    (summary, details.to_string(), event.to_string())
+}
 
 /// The page size of `load::LIST_QUERY`.
 const LIST_LIMIT: usize = 50;
@@ -166,12 +192,20 @@ impl Budget {
 }
 
 impl Storage {
+    /// The bench integration's id (see `seed::integration_sql`).
+    fn integration_id(&self) -> i64 {
+        self.integration_id
+    }
+
     /// Looks up the bench user in a seeded database.
     pub async fn open(db: &BenchDb) -> Result<Self> {
-        const USER: &str = "SELECT id, name FROM users WHERE email = $1";
-        let (user_id, user_name): (i64, String) = match db.url.strip_prefix("sqlite://") {
+        const USER: &str = "SELECT u.id, u.name, (SELECT i.id FROM integrations i WHERE i.service = 'bench') \
+             FROM users u WHERE u.email = $1";
+        let (user_id, user_name, integration_id): (i64, String, i64) = match db.url.strip_prefix("sqlite://") {
             Some(path) => rusqlite::Connection::open(path)
-                .and_then(|c| c.query_row(USER, [EMAIL], |r| Ok((r.get(0)?, r.get(1)?))))
+                .and_then(|c| {
+                    c.query_row(USER, [EMAIL], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                })
                 .context("Failed to find the bench user")?,
             None => {
                 let mut conn = PgConnection::connect(&db.url)
@@ -191,6 +225,7 @@ impl Storage {
             url: db.url.clone(),
             user_id,
             user_name,
+            integration_id,
         })
     }
 

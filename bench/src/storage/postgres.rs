@@ -127,6 +127,31 @@ impl Storage {
                     .await?;
                 anyhow::ensure!(rows.len() == 1, "no event written");
             }
+            Scenario::Alert => {
+                // Debrief's PostgreSQL alert write: a transaction with the upsert, and the
+                // routing job when the alert is new.
+                let key = crate::load::alert_key(rng, worker, n);
+                let (summary, details, payload) = alert_parts(&key);
+                let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+                let (id, count): (i64, i64) = sqlx::query_as(ALERT_UPSERT)
+                    .bind(self.integration_id())
+                    .bind(&key)
+                    .bind(summary)
+                    .bind(details)
+                    .bind(payload)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if count == 1 {
+                    sqlx::query(ALERT_JOB)
+                        .bind(format!("alert.route:{id}:opened:{now}"))
+                        .bind(format!(r#"{{"alert_id":{id},"change":"opened"}}"#))
+                        .bind(now)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+            }
             Scenario::Get | Scenario::List => {
                 use sqlx::Row;
                 let q = sqlx::query(AssertSqlSafe(sql.clone())).bind(uid).bind(0i64);

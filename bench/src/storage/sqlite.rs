@@ -122,14 +122,36 @@ impl Storage {
     /// thread, which writes all those waiting in one transaction (each in a savepoint, so one
     /// failing would not undo the others) and answers them after its commit. What Debrief could
     /// reach if its writer grouped concurrent declarations.
-    pub async fn run_lite_grouped(&self, plan: Plan) -> Result<RunFigures> {
+    pub async fn run_lite_grouped(&self, scenario: Scenario, plan: Plan) -> Result<RunFigures> {
         let me = self.clone();
-        tokio::task::spawn_blocking(move || me.lite_grouped(plan))
+        tokio::task::spawn_blocking(move || me.lite_grouped(scenario, plan))
             .await
             .context("The storage baseline panicked")?
     }
 
-    fn lite_grouped(&self, plan: Plan) -> Result<RunFigures> {
+    /// One alert event's statements on the writer, inside the caller's transaction.
+    fn lite_alert(&self, w: &rusqlite::Connection, key: &str, now: i64) -> Result<()> {
+        let (summary, details, payload) = alert_parts(key);
+        let sql = |s: &str| s.replace('$', "?");
+        let (id, count): (i64, i64) = w
+            .prepare_cached(&sql(ALERT_UPSERT))?
+            .query_row(
+                rusqlite::params![self.integration_id(), key, summary, details, payload, now],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+        if count == 1 {
+            let mut job = w.prepare_cached(&sql(ALERT_JOB))?;
+            let mut rows = job.query(rusqlite::params![
+                format!("alert.route:{id}:opened:{now}"),
+                format!(r#"{{"alert_id":{id},"change":"opened"}}"#),
+                now
+            ])?;
+            while rows.next()?.is_some() {}
+        }
+        Ok(())
+    }
+
+    fn lite_grouped(&self, scenario: Scenario, plan: Plan) -> Result<RunFigures> {
         use std::sync::mpsc;
         type Job = (String, mpsc::Sender<Result<(), String>>);
         let path = self
@@ -164,7 +186,10 @@ impl Storage {
                         let one = w
                             .execute_batch("SAVEPOINT d")
                             .map_err(anyhow::Error::from)
-                            .and_then(|()| self.lite_declare(&w, title, now))
+                            .and_then(|()| match scenario {
+                                Scenario::Alert => self.lite_alert(&w, title, now),
+                                _ => self.lite_declare(&w, title, now),
+                            })
                             .and_then(|()| Ok(w.execute_batch("RELEASE d")?));
                         if one.is_err() {
                             let _ = w.execute_batch("ROLLBACK TO d; RELEASE d");
@@ -182,12 +207,16 @@ impl Storage {
                     let (budget, send) = (&budget, send.clone());
                     s.spawn(move || {
                         let mut part = Part::default();
+                        let mut rng = Rng::new(worker as u64 + 1);
                         while let Some(n) = budget.next() {
                             let t0 = Instant::now();
                             let (reply, answer) = mpsc::channel();
-                            let title = format!(
-                                "Checkout errors above 2% (grouped worker {worker}, request {n})"
-                            );
+                            let title = match scenario {
+                                Scenario::Alert => crate::load::alert_key(&mut rng, worker, n),
+                                _ => format!(
+                                    "Checkout errors above 2% (grouped worker {worker}, request {n})"
+                                ),
+                            };
                             let outcome = send
                                 .send((title, reply))
                                 .map_err(|_| anyhow::anyhow!("the writer stopped"))
@@ -263,6 +292,13 @@ impl Storage {
                 )?;
                 w.prepare_cached(LITE_PARTICIPANT)?
                     .execute(rusqlite::params![id, uid])?;
+                tx.commit()?;
+            }
+            Scenario::Alert => {
+                let key = crate::load::alert_key(rng, worker, n);
+                let w = writer.lock().unwrap_or_else(|e| e.into_inner());
+                let tx = Tx::begin(&w)?;
+                self.lite_alert(&w, &key, now)?;
                 tx.commit()?;
             }
             Scenario::Get | Scenario::List => {

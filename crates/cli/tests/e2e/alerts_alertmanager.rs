@@ -231,7 +231,9 @@ async fn a_real_alertmanager_fires_resolves_and_refires_through_webhooks_and_pag
     );
 
     // Act 3: A resolves; the group is mixed (top-level status still "firing").
-    am.post_alerts(&json!([alert("web-1", a_starts, Some(whole_second(0)))]))
+    // (A second before now: the re-fire below starts after it, so Alertmanager does not merge
+    // the two into one alert with the first start.)
+    am.post_alerts(&json!([alert("web-1", a_starts, Some(whole_second(-1)))]))
         .await;
 
     // Assert 3: A resolved by its own status, B counted again; PagerDuty got a trigger.
@@ -288,7 +290,7 @@ async fn a_real_alertmanager_fires_resolves_and_refires_through_webhooks_and_pag
     );
 
     // Act 5: A fires again.
-    let a_again = whole_second(-5);
+    let a_again = whole_second(0);
     am.post_alerts(&json!([alert("web-1", a_again, None)]))
         .await;
 

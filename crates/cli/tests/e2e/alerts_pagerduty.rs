@@ -63,7 +63,7 @@ async fn pdpyras_triggers_repeats_acknowledges_and_resolves(app: &TestApp) {
     assert_eq!(first["source"], "db-1", "{first}");
     assert_eq!(first["summary"], "disk full on db-1", "{first}");
     assert_eq!(time(&first["started_at"]), started.parse().expect("a time"));
-    assert_eq!(first["details"]["used_pct"], 97, "{first}");
+    assert_eq!(first["details"]["details"]["used_pct"], 97, "{first}");
 
     // The same trigger again counts; an acknowledgement returns the key; a trigger on the
     // acknowledged alert counts and leaves it acknowledged.

@@ -81,8 +81,10 @@ impl TestApp {
         fetch_alerts(&self.client, &self.address, &self.admin_token, query).await
     }
 
-    /// The alerts of an integration, in every status.
+    /// The alerts of an integration, in every status, once the work that earlier requests left
+    /// (routing jobs, which link alerts to incidents) is done.
     pub async fn alerts_of(&self, integration: &Integration) -> Vec<Value> {
+        self.settle().await;
         self.alerts(&format!(
             "status=triggered,acknowledged,resolved&integration={}",
             integration.id
@@ -194,10 +196,11 @@ pub fn with_key<'a>(alerts: &'a [Value], dedup_key: &str) -> Vec<&'a Value> {
     found
 }
 
-/// The order alerts were opened in: first seen, then id.
-fn order(a: &Value) -> (String, Option<i64>, String) {
+/// The order alerts were opened in: first seen (as a time: the text's precision varies), then
+/// id.
+fn order(a: &Value) -> (Option<jiff::Timestamp>, Option<i64>, String) {
     (
-        a["first_seen_at"].as_str().unwrap_or_default().to_string(),
+        a["first_seen_at"].as_str().and_then(|t| t.parse().ok()),
         a["id"].as_i64(),
         id_of(a),
     )

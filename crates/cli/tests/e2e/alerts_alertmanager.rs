@@ -325,6 +325,34 @@ async fn a_real_alertmanager_fires_resolves_and_refires_through_webhooks_and_pag
         "the raw payload is kept: {one}"
     );
     assert_eq!(app.incidents_of("checkout").await.len(), 1);
+
+    // The list's filters: by status, service and integration; an incident's alerts.
+    let ids = |alerts: &[Value]| {
+        let mut v: Vec<String> = alerts.iter().map(id_of).collect();
+        v.sort();
+        v
+    };
+    let resolved = app
+        .alerts(&format!("status=resolved&integration={}", bearer.id))
+        .await;
+    assert_eq!(
+        ids(&resolved),
+        ids(&[
+            with_key(&hook, &fp_a)[0].clone(),
+            with_key(&hook, &fp_b)[0].clone()
+        ])
+    );
+    let open = app
+        .alerts("status=triggered,acknowledged&service=search")
+        .await;
+    let basic_alerts = app.alerts_of(&basic).await;
+    assert_eq!(
+        ids(&open),
+        ids(&[with_key(&basic_alerts, &fp_a)[1].clone()])
+    );
+    // (The list has no `incident` filter: 422 "is not a filter of this list"; an incident's
+    // alerts are its own list.)
+    assert_eq!(ids(&app.incident_alerts(&inc).await), ids(&hook));
     assert!(
         !am.log().contains("Notify attempt failed")
             && !am.log().contains("Notify for alerts failed"),

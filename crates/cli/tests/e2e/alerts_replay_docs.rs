@@ -97,6 +97,79 @@ async fn grafana_webhooks_from_the_docs_replayed(app: &TestApp) {
     )
     .await;
     refused(app, "a number", 400, "/hooks/grafana", &auth, "42").await;
+
+    // With a signing secret, only bodies signed as Grafana signs them are taken: the hex
+    // HMAC-SHA256 of the body, or of `timestamp:body` with the timestamp header.
+    let secret = "grafana-hmac-secret-0123";
+    let (s, _, patched) = app
+        .patch(
+            &format!("/api/v1/integrations/{}", g.id),
+            &app.admin_token,
+            &json!({"signing_secret": secret}),
+        )
+        .await;
+    assert_eq!(s, 200, "{patched}");
+    refused(app, "no signature", 401, "/hooks/grafana", &auth, &firing).await;
+    let wrong = hmac_hex(b"another-secret-0123456", firing.as_bytes());
+    let headers = [auth[0], ("X-Grafana-Alerting-Signature", wrong.as_str())];
+    refused(
+        app,
+        "a wrong signature",
+        401,
+        "/hooks/grafana",
+        &headers,
+        &firing,
+    )
+    .await;
+    let signed = hmac_hex(secret.as_bytes(), firing.as_bytes());
+    let headers = [auth[0], ("X-Grafana-Alerting-Signature", signed.as_str())];
+    let (s, answer) = send_json(app, Method::POST, "/hooks/grafana", &headers, &firing).await;
+    assert_eq!(s, 202, "{answer}");
+    assert_eq!(
+        states(&app.alerts_of(&g).await, eu),
+        st(&[("triggered", 4)])
+    );
+    let now = jiff::Timestamp::now().as_second().to_string();
+    let stale = (jiff::Timestamp::now().as_second() - 3600).to_string();
+    for (ts, status) in [(now.as_str(), 202), (stale.as_str(), 401)] {
+        let sig = hmac_hex(secret.as_bytes(), format!("{ts}:{firing}").as_bytes());
+        let headers = [
+            auth[0],
+            ("X-Grafana-Alerting-Signature", sig.as_str()),
+            ("X-Grafana-Alerting-Signature-Timestamp", ts),
+        ];
+        if status == 202 {
+            let (s, answer) =
+                send_json(app, Method::POST, "/hooks/grafana", &headers, &firing).await;
+            assert_eq!(s, 202, "{answer}");
+        } else {
+            refused(
+                app,
+                "a stale timestamp",
+                401,
+                "/hooks/grafana",
+                &headers,
+                &firing,
+            )
+            .await;
+        }
+    }
+    assert_eq!(
+        states(&app.alerts_of(&g).await, eu),
+        st(&[("triggered", 5)])
+    );
+}
+
+/// Lowercase hex HMAC-SHA256, as Grafana signs.
+fn hmac_hex(secret: &[u8], message: &[u8]) -> String {
+    use hmac::{Hmac, KeyInit, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret).expect("a key");
+    mac.update(message);
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 e2e_test!(grafana_webhooks_from_the_docs_replayed);
@@ -200,10 +273,26 @@ async fn opsgenie_requests_from_the_docs_replayed(app: &TestApp) {
     .await;
     status_of(late).await;
     assert_eq!(app.alerts_of(&og).await, closed, "nothing changed");
-    post("/v2/alerts".into(), create.clone()).await;
+    let again = post("/v2/alerts".into(), create.clone()).await;
     assert_eq!(
         keyed(app, &og, alias).await,
         st(&[("resolved", 2), ("triggered", 1)])
+    );
+
+    // The new alert acknowledged by its tiny id.
+    let tiny = status_of(again).await["alertId"]
+        .as_str()
+        .expect("an alertId")
+        .to_string();
+    assert_ne!(tiny, alert_id, "a new alert");
+    post(
+        format!("/v2/alerts/{tiny}/acknowledge?identifierType=tiny"),
+        fixture("from-docs/opsgenie-acknowledge-alert.json"),
+    )
+    .await;
+    assert_eq!(
+        keyed(app, &og, alias).await,
+        st(&[("resolved", 2), ("acknowledged", 1)])
     );
 
     // Creates without an alias each open an alert.

@@ -214,3 +214,54 @@ e2e_test!(
     a_rotation_without_overlap_refuses_the_old_key_at_once,
     manual_clock
 );
+
+async fn a_disabled_integration_refuses_its_key_until_enabled(app: &TestApp) {
+    // Arrange
+    app.create_service("queue").await;
+    let pd = app.create_integration("queue", "pagerduty", "pd").await;
+    let am = app.create_integration("queue", "alertmanager", "am").await;
+    let set = |i: &Integration, disabled: bool| {
+        let path = format!("/api/v1/integrations/{}", i.id);
+        async move {
+            let (s, _, body) = app
+                .patch(&path, &app.admin_token, &json!({"disabled": disabled}))
+                .await;
+            assert_eq!(s, 200, "{body}");
+        }
+    };
+
+    // Act: disable both.
+    set(&pd, true).await;
+    set(&am, true).await;
+
+    // Assert: refused as unknown keys, changing nothing; enabled again, they work.
+    let answer = refused(
+        app,
+        "a disabled PagerDuty integration",
+        400,
+        "/v2/enqueue",
+        &[],
+        &pd_trigger(&pd.key),
+    )
+    .await;
+    assert!(
+        answer.to_string().contains("Invalid routing key"),
+        "{answer}"
+    );
+    let bearer = format!("Bearer {}", am.key);
+    refused(
+        app,
+        "a disabled Alertmanager integration",
+        401,
+        "/hooks/alertmanager",
+        &[("Authorization", bearer.as_str())],
+        &am_firing(),
+    )
+    .await;
+    set(&pd, false).await;
+    set(&am, false).await;
+    assert_eq!(pd_with(app, &pd.key).await.0, 202);
+    assert_eq!(am_with(app, &am.key).await.0, 202);
+}
+
+e2e_test!(a_disabled_integration_refuses_its_key_until_enabled);

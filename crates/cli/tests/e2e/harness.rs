@@ -14,14 +14,18 @@
 //! it returns). To show that nothing more is sent, [`TestApp::settle`] runs what is due and
 //! waits for the jobs under way: the queue is then empty, with no sleep.
 
+mod alerts;
 mod db;
 mod process;
 mod requests;
+mod senders;
 mod sinks;
 
+pub use alerts::{DELIVERY, Integration, fetch_alerts, id_of, st, states, time, with_key};
 pub use db::{Backend, TestDb, unique_name};
 pub use process::{ServerProcess, debrief, prepare_admin};
 pub use requests::{Raw, assert_problem, expect_problem, send};
+pub use senders::{Alertmanager, PdClients, PdResult};
 pub use sinks::{Hit, SmtpSink, WebhookReceiver, component_moves, header};
 
 use debrief_core::access::{AccountRole, NewUserInput, Scope};

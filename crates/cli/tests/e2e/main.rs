@@ -32,6 +32,14 @@
 //! - [`maintenance_ops`], [`maintenance_cancel`]: maintenance after scheduling: updates, early
 //!   completion, a new window, cancellation, refused moves.
 //! - [`subscriber_admin`]: admins list and remove a page's subscribers; the page's admin screen.
+//! - [`alerts_alertmanager`]: a real Alertmanager's webhook and PagerDuty receivers pointed at
+//!   the server: alert states and counts, mixed groups, re-fires, detection at `startsAt`.
+//! - [`alerts_pagerduty`]: PagerDuty's Python clients (`pdpyras`, `pagerduty`) against the
+//!   Events API v2: dedup rules, generated keys, change events on the incident's timeline.
+//! - [`alerts_replay`], [`alerts_replay_docs`]: captured and documented bodies (Alertmanager,
+//!   PagerDuty, Grafana, Opsgenie, generic) replayed byte for byte; malformed ones refused.
+//! - [`alerts_rotation`]: rotated integration keys overlap, then the old one is refused.
+//! - [`alerts_burst`]: `kill -9` mid-burst of PagerDuty triggers loses no event answered 202.
 //! - [`jobs`]: the job queue: e-mail to a real SMTP server, signed webhooks, retries, dead
 //!   deliveries, dedupe keys, a restart, two servers on one PostgreSQL database.
 
@@ -41,6 +49,12 @@
 )]
 
 mod accounts;
+mod alerts_alertmanager;
+mod alerts_burst;
+mod alerts_pagerduty;
+mod alerts_replay;
+mod alerts_replay_docs;
+mod alerts_rotation;
 mod bad_input;
 mod browser;
 mod calendar_privacy;

@@ -15,7 +15,7 @@ use tokio::process::{Child, Command};
 use tokio::sync::oneshot;
 
 /// The workspace root (where `scripts/` and `.tools/` are).
-fn workspace() -> PathBuf {
+pub(super) fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
@@ -29,7 +29,7 @@ pub struct SmtpSink {
 }
 
 /// A temporary directory removed on drop.
-struct TempDir(PathBuf);
+pub(super) struct TempDir(pub(super) PathBuf);
 
 impl Drop for TempDir {
     fn drop(&mut self) {
@@ -156,6 +156,8 @@ pub struct Hit {
     pub user_agent: String,
     /// `Content-Type`.
     pub content_type: String,
+    /// `Authorization`.
+    pub authorization: String,
 }
 
 #[derive(Default)]
@@ -276,6 +278,7 @@ async fn receive(
         body: serde_json::from_str(&body).unwrap_or(Value::Null),
         user_agent: h("user-agent"),
         content_type: h("content-type"),
+        authorization: h("authorization"),
     });
     axum::http::StatusCode::from_u16(status).expect("a status")
 }

@@ -105,7 +105,10 @@ const ALERT_JOB: &str = "INSERT INTO jobs (kind, dedupe_key, payload, status, at
 /// What Debrief stores of an alert event: its details and its body.
 fn alert_parts(key: &str) -> (String, String, String) {
     let event = crate::load::alert_event(key);
-    let summary = event["payload"]["summary"].as_str().unwrap_or_default().to_string();
+    let summary = event["payload"]["summary"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let details = serde_json::json!({"description": null, "details": event["payload"]["custom_details"],
         "labels": {}, "links": [], "images": [], "component": null, "group": null, "class": null,
         "client": null, "client_url": null});
@@ -201,11 +204,12 @@ impl Storage {
     pub async fn open(db: &BenchDb) -> Result<Self> {
         const USER: &str = "SELECT u.id, u.name, (SELECT i.id FROM integrations i WHERE i.service = 'bench') \
              FROM users u WHERE u.email = $1";
-        let (user_id, user_name, integration_id): (i64, String, i64) = match db.url.strip_prefix("sqlite://") {
+        let (user_id, user_name, integration_id): (i64, String, i64) = match db
+            .url
+            .strip_prefix("sqlite://")
+        {
             Some(path) => rusqlite::Connection::open(path)
-                .and_then(|c| {
-                    c.query_row(USER, [EMAIL], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                })
+                .and_then(|c| c.query_row(USER, [EMAIL], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))))
                 .context("Failed to find the bench user")?,
             None => {
                 let mut conn = PgConnection::connect(&db.url)

@@ -133,12 +133,10 @@ impl Storage {
     fn lite_alert(&self, w: &rusqlite::Connection, key: &str, now: i64) -> Result<()> {
         let (summary, details, payload) = alert_parts(key);
         let sql = |s: &str| s.replace('$', "?");
-        let (id, count): (i64, i64) = w
-            .prepare_cached(&sql(ALERT_UPSERT))?
-            .query_row(
-                rusqlite::params![self.integration_id(), key, summary, details, payload, now],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
+        let (id, count): (i64, i64) = w.prepare_cached(&sql(ALERT_UPSERT))?.query_row(
+            rusqlite::params![self.integration_id(), key, summary, details, payload, now],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         if count == 1 {
             let mut job = w.prepare_cached(&sql(ALERT_JOB))?;
             let mut rows = job.query(rusqlite::params![

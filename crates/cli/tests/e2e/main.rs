@@ -52,6 +52,7 @@ mod accounts;
 mod alerts_alertmanager;
 mod alerts_burst;
 mod alerts_pagerduty;
+mod alerts_privacy;
 mod alerts_replay;
 mod alerts_replay_docs;
 mod alerts_rotation;

@@ -290,11 +290,7 @@ async fn opened(state: &AppState, alert: &Alert) -> Result<(), AppError> {
 }
 
 async fn resolved(state: &AppState, alert: &Alert) -> Result<(), AppError> {
-    let Some(incident_id) = alert
-        .incident
-        .as_deref()
-        .and_then(|r| r.trim_start_matches("INC-").parse::<i64>().ok())
-    else {
+    let Some(incident_id) = incident_number(alert) else {
         return Ok(());
     };
     let now = state.clock.now();
@@ -554,6 +550,28 @@ pub async fn rotate_key(
     })
 }
 
+/// An alert the caller may see: alerts of a private incident are hidden (`404`) from those
+/// who may not see the incident, as the incident itself is.
+pub async fn visible_alert(state: &AppState, actor: &Actor, id: i64) -> Result<Alert, AppError> {
+    let alert = state.store.alert(id).await?;
+    if let Some(n) = incident_number(&alert) {
+        match state.store.incident_private(n, actor.viewer()).await {
+            Ok(_) => {}
+            Err(StoreError::NotFound(_)) => return Err(AppError::NotFound(format!("alert {id}"))),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(alert)
+}
+
+/// The number of the incident an alert opened or joined.
+pub fn incident_number(alert: &Alert) -> Option<i64> {
+    alert
+        .incident
+        .as_deref()
+        .and_then(|r| r.trim_start_matches("INC-").parse::<i64>().ok())
+}
+
 /// A person acknowledges or resolves an alert (responders).
 pub async fn set_status(
     state: &AppState,
@@ -562,7 +580,7 @@ pub async fn set_status(
     to: AlertStatus,
 ) -> Result<Alert, AppError> {
     actor.require(AccountRole::Responder)?;
-    let current = state.store.alert(id).await?;
+    let current = visible_alert(state, actor, id).await?;
     match state
         .store
         .set_alert_status(id, to, &actor.user.name, ROUTE_KIND, state.clock.now())

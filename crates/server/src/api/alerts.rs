@@ -191,10 +191,12 @@ async fn rotate(
     ))
 }
 
-/// Reads an alert list's filters.
-fn alert_filter(pairs: &[(String, String)]) -> Result<AlertFilter, AppError> {
+/// Reads an alert list's filters, for `actor` (alerts of incidents they may not see are left
+/// out).
+fn alert_filter(actor: &Actor, pairs: &[(String, String)]) -> Result<AlertFilter, AppError> {
     let mut f = AlertFilter {
         limit: 50,
+        viewer: Some(actor.viewer()),
         ..AlertFilter::default()
     };
     let mut e = ValidationError::default();
@@ -215,6 +217,10 @@ fn alert_filter(pairs: &[(String, String)]) -> Result<AlertFilter, AppError> {
             "integration" => match v.parse() {
                 Ok(n) => f.integration_id = Some(n),
                 Err(_) => e.push("integration", "must be an integration id"),
+            },
+            "incident" => match v.trim_start_matches("INC-").parse::<i64>() {
+                Ok(n) if n > 0 => f.incident_id = Some(n),
+                _ => e.push("incident", "must be an incident reference like INC-42"),
             },
             "cursor" => f.before = page_cursor(&mut e, v),
             "limit" => f.limit = page_limit(&mut e, v).unwrap_or(50),
@@ -255,7 +261,7 @@ async fn list_alerts(
     QueryPairs(pairs): QueryPairs,
 ) -> Result<Json<Page<Alert>>, AppError> {
     actor.require(AccountRole::Viewer)?;
-    let f = alert_filter(&pairs)?;
+    let f = alert_filter(&actor, &pairs)?;
     Ok(Json(page_of(&state, f).await?))
 }
 
@@ -266,7 +272,7 @@ async fn get_alert(
 ) -> Result<Json<Value>, AppError> {
     actor.require(AccountRole::Viewer)?;
     let id = id_of("alert", &id)?;
-    let alert = state.store.alert(id).await?;
+    let alert = act::visible_alert(&state, &actor, id).await?;
     let notes = state.store.alert_notes(id).await?;
     let mut body = serde_json::to_value(&alert).map_err(AppError::internal)?;
     body["notes"] = serde_json::to_value(&notes).map_err(AppError::internal)?;
@@ -313,7 +319,7 @@ async fn add_note(
 ) -> Result<(StatusCode, Json<Value>), AppError> {
     actor.require(AccountRole::Responder)?;
     let id = id_of("alert", &id)?;
-    state.store.alert(id).await?;
+    act::visible_alert(&state, &actor, id).await?;
     let note = input.note.trim();
     if note.is_empty() || note.chars().count() > 25_000 {
         return Err(ValidationError::one("note", "must be 1 to 25000 characters").into());
@@ -335,7 +341,7 @@ async fn incident_alerts(
     QueryPairs(pairs): QueryPairs,
 ) -> Result<Json<Page<Alert>>, AppError> {
     let incident = crate::actions::incident::get_incident(&state, &actor, r).await?;
-    let mut f = alert_filter(&pairs)?;
+    let mut f = alert_filter(&actor, &pairs)?;
     f.incident_id = Some(incident.id);
     Ok(Json(page_of(&state, f).await?))
 }

@@ -20,8 +20,13 @@ use debrief_core::alert::{generic, grafana};
 use debrief_store::alert::{Integration, SignalOutcome};
 use serde_json::{Value, json};
 
-/// The header carrying the time Grafana signed at, when its contact point is set to send one.
-const GRAFANA_TIMESTAMP_HEADER: &str = "X-Grafana-Alerting-Signature-Timestamp";
+/// The headers that may carry the time Grafana signed at, when its contact point is set to send
+/// one (Grafana lets the operator name it; these are the names its documentation and its
+/// Terraform provider use).
+const GRAFANA_TIMESTAMP_HEADERS: [&str; 2] = [
+    "X-Grafana-Alerting-Timestamp",
+    "X-Grafana-Alerting-Signature-Timestamp",
+];
 
 /// The key in the request's `Authorization` header: a bearer token, or the password of basic
 /// credentials (the user name when the password is empty).
@@ -128,7 +133,9 @@ pub async fn grafana(
                 "this integration checks signatures: the {SIGNATURE_HEADER} header is missing"
             )));
         };
-        let timestamp = header_text(GRAFANA_TIMESTAMP_HEADER);
+        let timestamp = GRAFANA_TIMESTAMP_HEADERS
+            .iter()
+            .find_map(|h| header_text(h));
         if let Some(ts) = timestamp
             && !grafana::timestamp_is_fresh(
                 ts,
@@ -136,9 +143,9 @@ pub async fn grafana(
                 jiff::SignedDuration::from_mins(5),
             )
         {
-            return Err(AppError::Unauthorized(format!(
-                "the {GRAFANA_TIMESTAMP_HEADER} header is more than 5 minutes from now"
-            )));
+            return Err(AppError::Unauthorized(
+                "the signature's timestamp header is more than 5 minutes from now".into(),
+            ));
         }
         if !verify_grafana_signature(secret.as_bytes(), timestamp, &body, signature) {
             return Err(AppError::Unauthorized(format!(

@@ -289,6 +289,15 @@ impl Store {
     pub async fn alerts(&self, f: &AlertFilter) -> StoreResult<Vec<Alert>> {
         let mut clauses: Vec<String> = Vec::new();
         let mut args: Vec<Arg<'_>> = Vec::new();
+        if let Some(v) = f.viewer {
+            // The incident visibility rule reads `$1` (the viewer) and `$2` (sees all).
+            args.push(Arg::I(v.user_id));
+            args.push(Arg::I(i64::from(v.sees_all)));
+            clauses.push(format!(
+                "(incident_id IS NULL OR EXISTS (SELECT 1 FROM incidents i WHERE i.id = alerts.incident_id AND {}))",
+                crate::incident::VISIBLE
+            ));
+        }
         let statuses: Vec<&'static str> = f.statuses.iter().map(|s| s.as_str()).collect();
         if !statuses.is_empty() {
             let mut ps = Vec::new();

@@ -40,6 +40,12 @@ pub struct ServeArgs {
         default_value_t = 30
     )]
     sign_ins_per_minute_per_address: usize,
+
+    /// Alert events each integration may send per minute; more are answered 429 with
+    /// `Retry-After`, as PagerDuty and Opsgenie throttle (a burst of up to a minute's worth
+    /// passes at once). 0: no limit.
+    #[arg(long, env = "DEBRIEF_ALERT_EVENTS_PER_MINUTE", default_value_t = 0)]
+    alert_events_per_minute: usize,
     /// Let webhooks and other outgoing requests go to every address, private ones included
     /// (loopback, private networks, link-local, …). Refused by default, so nobody can make the
     /// server call its own network; prefer --allow-destination for the networks you need.
@@ -126,6 +132,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             smtp,
             status_recheck: std::time::Duration::from_secs(args.status_recheck_secs),
             sign_ins_per_address_per_minute: args.sign_ins_per_minute_per_address,
+            alert_events_per_minute: args.alert_events_per_minute,
             destinations: DestinationPolicy {
                 allow_private: args.allow_private_destinations,
                 allowed: args.allow_destinations.clone(),

@@ -88,9 +88,69 @@ impl SubscribeLimiter {
     }
 }
 
+/// Alert events per integration: a token bucket of `per_minute` events, refilled evenly, so a
+/// burst up to a minute's worth passes and a runaway sender is answered 429 (with how long to
+/// wait) instead of filling the database. `0`: no limit.
+#[derive(Debug, Default)]
+pub struct EventLimiter {
+    per_minute: usize,
+    buckets: Mutex<HashMap<i64, (f64, Instant)>>,
+}
+
+impl EventLimiter {
+    /// A limiter of `per_minute` events per integration (`0`: none).
+    pub fn new(per_minute: usize) -> Self {
+        Self {
+            per_minute,
+            buckets: Mutex::default(),
+        }
+    }
+
+    /// Takes `n` events from integration `id`'s bucket, or says how long until they fit.
+    pub fn take(&self, id: i64, n: usize, now: Instant) -> Result<(), Duration> {
+        if self.per_minute == 0 {
+            return Ok(());
+        }
+        let capacity = self.per_minute as f64;
+        let per_second = capacity / 60.0;
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        let (tokens, last) = buckets.entry(id).or_insert((capacity, now));
+        *tokens = (*tokens + now.saturating_duration_since(*last).as_secs_f64() * per_second)
+            .min(capacity);
+        *last = now;
+        let want = n as f64;
+        if *tokens >= want {
+            *tokens -= want;
+            Ok(())
+        } else {
+            Err(Duration::from_secs_f64(
+                ((want - *tokens) / per_second).max(1.0),
+            ))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_integration_gets_its_minute_of_events_then_waits_for_the_refill() {
+        let l = EventLimiter::new(60);
+        let t0 = Instant::now();
+        assert!(l.take(1, 60, t0).is_ok(), "a minute's worth passes at once");
+        let wait = l.take(1, 1, t0).unwrap_err();
+        assert!(wait >= Duration::from_secs(1), "{wait:?}");
+        assert!(l.take(2, 1, t0).is_ok(), "buckets are per integration");
+        assert!(
+            l.take(1, 1, t0 + Duration::from_secs(1)).is_ok(),
+            "one a second refills"
+        );
+        assert!(
+            EventLimiter::new(0).take(1, 1_000_000, t0).is_ok(),
+            "0: no limit"
+        );
+    }
 
     #[test]
     fn the_eleventh_failure_within_the_window_is_refused_until_it_slides() {

@@ -30,6 +30,9 @@ pub struct ServerConfig {
     /// Where the server takes "now" from: the system clock, or a manual clock a test moves
     /// (see [`crate::clock`]).
     pub clock: Clock,
+    /// Alert events each integration may send per minute before being answered 429 (0: no
+    /// limit).
+    pub alert_events_per_minute: usize,
     /// Where outgoing requests (webhooks) may go: by default nowhere private (loopback,
     /// private networks, link-local, …); see [`crate::outbound`].
     pub destinations: DestinationPolicy,
@@ -46,6 +49,7 @@ impl Default for ServerConfig {
             status_recheck: std::time::Duration::from_secs(1),
             sign_ins_per_address_per_minute: 30,
             clock: Clock::system(),
+            alert_events_per_minute: 0,
             destinations: DestinationPolicy::default(),
         }
     }
@@ -95,6 +99,8 @@ pub struct Shared {
     pub jobs: Arc<Jobs<AppState>>,
     /// Status page snapshots, served to the public without rendering.
     pub status: Arc<crate::status_snapshot::Snapshots>,
+    /// Alert events per integration, to answer a runaway sender 429.
+    pub alert_events: crate::limiter::EventLimiter,
     /// Subscription requests to status pages, to slow floods down.
     pub subscribers: Arc<SubscribeLimiter>,
 }
@@ -124,6 +130,7 @@ impl AppState {
                 config.sign_ins_per_address_per_minute,
             ),
             passwords: crate::password::PasswordGate::for_this_machine(),
+            alert_events: crate::limiter::EventLimiter::new(config.alert_events_per_minute),
             store,
             clock: config.clock.clone(),
             config: Arc::new(config),

@@ -56,6 +56,7 @@ mod alerts_privacy;
 mod alerts_replay;
 mod alerts_replay_docs;
 mod alerts_rotation;
+mod alerts_throttle;
 mod bad_input;
 mod browser;
 mod calendar_privacy;

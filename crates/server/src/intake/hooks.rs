@@ -86,6 +86,7 @@ async fn webhook(
         .ok()
         .and_then(|v| v.get("alerts").and_then(Value::as_array).cloned())
         .unwrap_or_default();
+    super::throttle(state, integration, batch.signals.len().max(1)).map_err(super::too_many)?;
     let grouping = group_by(integration);
     let now = state.clock.now();
     let by = batch.flavor.client_name();
@@ -165,6 +166,7 @@ pub async fn generic(
 ) -> Result<Response, AppError> {
     let integration = authenticated(&state, &headers, "generic").await?;
     let signal = generic::parse(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    super::throttle(&state, &integration, 1).map_err(super::too_many)?;
     let key = signal
         .dedup_key
         .clone()

@@ -69,6 +69,23 @@ pub(crate) async fn integration_for(
     Ok(found.filter(|i| i.kind == kind))
 }
 
+/// Takes `n` events from the integration's allowance (`ServerConfig::alert_events_per_minute`);
+/// `Err` carries the seconds until they would fit, for `Retry-After`.
+pub(crate) fn throttle(state: &AppState, integration: &Integration, n: usize) -> Result<(), u64> {
+    state
+        .alert_events
+        .take(integration.id, n, std::time::Instant::now())
+        .map_err(|wait| wait.as_secs().max(1))
+}
+
+/// The 429 of the webhook endpoints.
+pub(crate) fn too_many(secs: u64) -> AppError {
+    AppError::TooManyRequests {
+        detail: "this integration is sending more alert events than it is allowed per minute; retry later".into(),
+        retry_after_secs: secs,
+    }
+}
+
 /// A new dedup key for a trigger that came without one (32 hex characters, as PagerDuty's).
 pub(crate) fn new_dedup_key() -> String {
     crate::auth::new_hex(16)

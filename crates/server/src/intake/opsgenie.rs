@@ -56,6 +56,20 @@ fn accepted(started: Instant, id: &str) -> Response {
         .into_response()
 }
 
+/// Opsgenie's answer to a sender over its rate, with `Retry-After`.
+fn throttled(started: Instant, id: &str, secs: u64) -> Response {
+    let mut r = (
+        StatusCode::TOO_MANY_REQUESTS,
+        Json(
+            json!({"message": "Rate limit exceeded for this integration; retry later.",
+            "took": took(started), "requestId": id}),
+        ),
+    )
+        .into_response();
+    r.headers_mut().insert(header::RETRY_AFTER, secs.into());
+    r
+}
+
 /// Opsgenie's answer to a missing or unknown key.
 fn unauthenticated(started: Instant, id: &str) -> Response {
     (
@@ -96,6 +110,9 @@ pub async fn create(State(state): State<AppState>, headers: HeaderMap, body: Byt
         Ok(a) => a,
         Err(e) => return refused(&e, started, &id),
     };
+    if let Err(secs) = super::throttle(&state, &integration, 1) {
+        return throttled(started, &id, secs);
+    }
     let alias = alert.signal.dedup_key.clone();
     // Without an alias, every create opens a new alert.
     let key = alias.clone().unwrap_or_else(super::new_dedup_key);
@@ -164,6 +181,9 @@ pub async fn action(
         Ok(a) => a,
         Err(e) => return refused(&e, started, &id),
     };
+    if let Err(secs) = super::throttle(&state, &integration, 1) {
+        return throttled(started, &id, secs);
+    }
     // The alert named: by alias, its open alert; by id or tiny id, that alert of this
     // integration.
     let found = match target.kind {

@@ -45,6 +45,22 @@ fn invalid_key(v1: bool) -> Response {
         .into_response()
 }
 
+/// PagerDuty's answer to a sender over its rate, with `Retry-After`.
+fn throttled(secs: u64) -> Response {
+    let mut r = (
+        StatusCode::TOO_MANY_REQUESTS,
+        Json(ErrorBody {
+            status: "throttle event",
+            message: "Requests for this service are arriving too quickly. Please retry later.",
+            errors: vec!["Too many events for this routing key".to_string()],
+        }),
+    )
+        .into_response();
+    r.headers_mut()
+        .insert(axum::http::header::RETRY_AFTER, secs.into());
+    r
+}
+
 /// Records one alert event through the integration whose key is `key`; answers its dedup key,
 /// or the response to send instead.
 async fn accept(
@@ -59,6 +75,7 @@ async fn accept(
         Ok(None) => return Err(invalid_key(v1)),
         Err(e) => return Err(e.into_response()),
     };
+    super::throttle(state, &integration, 1).map_err(throttled)?;
     let dedup_key = signal.dedup_key.clone().unwrap_or_else(new_dedup_key);
     let payload = String::from_utf8_lossy(body).into_owned();
     let s = stored(
@@ -118,6 +135,9 @@ pub async fn change(State(state): State<AppState>, body: Bytes) -> Response {
         Ok(None) => return invalid_key(false),
         Err(e) => return e.into_response(),
     };
+    if let Err(secs) = super::throttle(&state, &integration, 1) {
+        return throttled(secs);
+    }
     match crate::actions::alerts::record_change(&state, &integration, &event.change).await {
         Ok(()) => (
             status(pagerduty::ACCEPTED_STATUS),

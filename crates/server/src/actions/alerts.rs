@@ -24,7 +24,7 @@ use debrief_core::status::Status;
 use debrief_core::timeline::{EventKind, Link, Source};
 use debrief_core::validation::ValidationError;
 use debrief_store::StoreError;
-use debrief_store::alert::{Alert, Integration, NewIntegration, Silence};
+use debrief_store::alert::{Alert, AlertNote, Integration, NewIntegration, Silence};
 use debrief_store::incident::NewIncident;
 use debrief_store::jobs::Job;
 use debrief_store::timeline::EventDraft;
@@ -708,4 +708,60 @@ pub async fn create_silence(
             now,
         )
         .await?)
+}
+
+/// Ends a silence now, or removes one that has not started (responders).
+pub async fn end_silence(state: &AppState, actor: &Actor, id: i64) -> Result<(), AppError> {
+    actor.require(AccountRole::Responder)?;
+    state.store.end_silence(id, state.clock.now()).await?;
+    tracing::info!(silence = id, "Ended a silence");
+    Ok(())
+}
+
+/// A person adds a note to an alert they may see (responders): 1 to 25,000 characters.
+pub async fn add_note(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    note: &str,
+) -> Result<AlertNote, AppError> {
+    actor.require(AccountRole::Responder)?;
+    visible_alert(state, actor, id).await?;
+    let note = note.trim();
+    if note.is_empty() || note.chars().count() > 25_000 {
+        return Err(ValidationError::one("note", "must be 1 to 25000 characters").into());
+    }
+    Ok(state
+        .store
+        .add_alert_note(id, note, &actor.user.name, None, state.clock.now())
+        .await?)
+}
+
+/// Enables or disables an integration (admins); a disabled integration's key is refused.
+/// Its name, grouping and signing secret stay as they are.
+pub async fn set_integration_enabled(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    enabled: bool,
+) -> Result<Integration, AppError> {
+    actor.require(AccountRole::Admin)?;
+    let current = state.store.integration(id).await?;
+    let integration = state
+        .store
+        .update_integration(
+            current.id,
+            &current.name,
+            &current.group_by,
+            current.signing_secret.as_deref(),
+            !enabled,
+            state.clock.now(),
+        )
+        .await?;
+    tracing::info!(
+        integration = id,
+        enabled,
+        "Changed whether an integration is enabled"
+    );
+    Ok(integration)
 }

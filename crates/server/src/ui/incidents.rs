@@ -21,7 +21,11 @@ use debrief_core::metrics;
 use debrief_core::status::{ALL_STATUSES, Status};
 use debrief_core::timeline::{EventKind, NewEventInput, Source};
 use debrief_core::timestamps::FIELDS;
+use debrief_store::alert::AlertFilter;
 use debrief_store::incident::IncidentFilter;
+
+/// The most alerts listed on an incident's page (the API pages through all of them).
+const INCIDENT_ALERTS: i64 = 100;
 
 /// The incident page routes.
 pub fn router() -> Router<AppState> {
@@ -219,6 +223,8 @@ struct IncidentPage {
     picture: String,
     can_write: bool,
     pm_status: String,
+    /// The alerts that opened or joined it, newest first.
+    alerts: Vec<super::alerts::AlertRow>,
 }
 
 fn label(field: &str) -> String {
@@ -257,7 +263,19 @@ async fn incident_page(
         .map_or("not decided yet".to_string(), |p| {
             p.status.as_str().replace('_', " ")
         });
+    let alerts = state
+        .store
+        .alerts(&AlertFilter {
+            incident_id: Some(incident.id),
+            limit: INCIDENT_ALERTS,
+            viewer: Some(actor.0.viewer()),
+            ..AlertFilter::default()
+        })
+        .await?;
+    let alerts =
+        super::alerts::alert_rows(&alerts, &super::alerts::integration_names(&state).await?);
     let page = IncidentPage {
+        alerts,
         pm_status,
         user: actor.0.user.name.clone(),
         csrf: actor.csrf(),

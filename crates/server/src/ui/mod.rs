@@ -6,6 +6,9 @@
 //! - [`form`]: reading form fields.
 //! - [`account`]: set-up of the first admin, sign in, sign out.
 //! - [`incidents`]: incident list, declare form, incident page and its forms.
+//! - [`alerts`]: the alerts page (tabs, filters, paging) and each alert's page and forms;
+//!   [`alert_service`]: a service's routing rule, silences and change events on it.
+//! - [`integrations`]: alert integrations (admins): create, rotate, enable; keys shown once.
 //! - [`meetings`]: meetings, the postmortem list, the recurring review, calendar feeds.
 //! - [`postmortem`]: the postmortem page (editor, workflow, action items) and the action items board.
 //! - [`settings`]: postmortem settings (policy with a 90-day replay, templates, calendar).
@@ -17,10 +20,13 @@
 //! - [`insights`], [`chart`]: the learning metrics page and its hand-written SVG charts.
 
 pub mod account;
+pub mod alert_service;
+pub mod alerts;
 pub mod chart;
 pub mod form;
 pub mod incidents;
 pub mod insights;
+pub mod integrations;
 pub mod meetings;
 pub mod picture;
 pub mod postmortem;
@@ -44,6 +50,9 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(account::router())
         .merge(incidents::router())
+        .merge(alerts::router())
+        .merge(alert_service::router())
+        .merge(integrations::router())
         .merge(postmortem::router())
         .merge(meetings::router())
         .merge(insights::router())

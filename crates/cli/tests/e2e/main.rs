@@ -23,6 +23,7 @@
 //! - [`ssrf`]: no request to loopback, private or metadata addresses, however written; an
 //!   allowed network gets its deliveries; public webhook subscriptions need a confirmed contact.
 //! - [`browser`], [`ui`]: the web UI in headless Chromium (chromedriver).
+//! - [`ui_alerts`]: alerts, integrations (keys shown once) and a service's alerting in the browser.
 //! - [`statuspage_v2`]: every Statuspage v2 document of a rich page, read by a strict reader
 //!   (`scripts/statuspage-v2-check`).
 //! - [`status_public`]: status pages as a strict reader sees them: opaque ids, the
@@ -100,6 +101,7 @@ mod statuspage_v2;
 mod subscriber_admin;
 mod subscribers;
 mod ui;
+mod ui_alerts;
 mod ui_postmortem;
 mod ui_status_pages;
 mod unknown_and_stale;

@@ -1,5 +1,5 @@
 //! Alerts of a private incident are as private as the incident (issue 11, with the privacy
-//! rule of DESIGN.md): outsiders do not see them in the alert list, by id, through the
+//! rule of DESIGN.md), and an alert never shows its integration's key: outsiders do not see them in the alert list, by id, through the
 //! incident filter, nor can they act on them; participants and admins do.
 
 use crate::e2e_test;
@@ -34,6 +34,14 @@ async fn alerts_of_a_private_incident_are_hidden_from_outsiders(app: &TestApp) {
     let alert = page["items"][0].clone();
     assert_eq!(alert["incident"], "INC-1", "{page}");
     let id = alert["id"].as_i64().expect("an id");
+    // The stored body is the sender's, without the integration key: reading alerts must not
+    // let anyone send them.
+    assert_eq!(alert["payload"]["dedup_key"], "k1", "{alert}");
+    assert!(alert["payload"].get("routing_key").is_none(), "{alert}");
+    assert!(
+        !alert.to_string().contains(&pd.key),
+        "the key is nowhere in the alert"
+    );
     let (s, _, body) = app
         .patch("/api/v1/incidents/INC-1", &admin, &json!({"private": true}))
         .await;

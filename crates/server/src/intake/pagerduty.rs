@@ -61,6 +61,20 @@ fn throttled(secs: u64) -> Response {
     r
 }
 
+/// The body as stored with the alert: as sent, but without the integration key PagerDuty
+/// senders put in it (`routing_key`, v1 `service_key`), since whoever may read alerts must not
+/// be able to send them.
+fn without_key(body: &Bytes) -> String {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(mut m)) => {
+            m.remove("routing_key");
+            m.remove("service_key");
+            serde_json::Value::Object(m).to_string()
+        }
+        _ => String::from_utf8_lossy(body).into_owned(),
+    }
+}
+
 /// Records one alert event through the integration whose key is `key`; answers its dedup key,
 /// or the response to send instead.
 async fn accept(
@@ -77,7 +91,7 @@ async fn accept(
     };
     super::throttle(state, &integration, 1).map_err(throttled)?;
     let dedup_key = signal.dedup_key.clone().unwrap_or_else(new_dedup_key);
-    let payload = String::from_utf8_lossy(body).into_owned();
+    let payload = without_key(body);
     let s = stored(
         &signal,
         dedup_key.clone(),

@@ -208,7 +208,7 @@ async fn list_page(
     };
     let counts: BTreeMap<&'static str, i64> = state
         .store
-        .count_alerts()
+        .count_alerts(&filter)
         .await?
         .into_iter()
         .map(|(s, n)| (s.as_str(), n))

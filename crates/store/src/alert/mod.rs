@@ -83,6 +83,51 @@ fn alert_of(r: &Row) -> StoreResult<Alert> {
     })
 }
 
+/// The `WHERE` clause (possibly empty) and arguments of an alert filter.
+fn filter_clause(f: &AlertFilter) -> (String, Vec<Arg<'_>>) {
+    let mut clauses: Vec<String> = Vec::new();
+    let mut args: Vec<Arg<'_>> = Vec::new();
+    if let Some(v) = f.viewer {
+        // The incident visibility rule reads `$1` (the viewer) and `$2` (sees all).
+        args.push(Arg::I(v.user_id));
+        args.push(Arg::I(i64::from(v.sees_all)));
+        clauses.push(format!(
+                "(incident_id IS NULL OR EXISTS (SELECT 1 FROM incidents i WHERE i.id = alerts.incident_id AND {}))",
+                crate::incident::VISIBLE
+            ));
+    }
+    if !f.statuses.is_empty() {
+        let mut ps = Vec::new();
+        for st in &f.statuses {
+            args.push(Arg::S(st.as_str()));
+            ps.push(format!("${}", args.len()));
+        }
+        clauses.push(format!("status IN ({})", ps.join(", ")));
+    }
+    if let Some(s) = &f.service {
+        args.push(Arg::S(s));
+        clauses.push(format!("service = ${}", args.len()));
+    }
+    if let Some(i) = f.integration_id {
+        args.push(Arg::I(i));
+        clauses.push(format!("integration_id = ${}", args.len()));
+    }
+    if let Some(i) = f.incident_id {
+        args.push(Arg::I(i));
+        clauses.push(format!("incident_id = ${}", args.len()));
+    }
+    if let Some(b) = f.before {
+        args.push(Arg::I(b));
+        clauses.push(format!("id < ${}", args.len()));
+    }
+    let clause = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    (clause, args)
+}
+
 /// Records one signal in `tx`; the dedup rule is in the statements' guards.
 async fn record_one(
     tx: &mut WriteTx,
@@ -287,47 +332,7 @@ impl Store {
 
     /// Alerts, newest first, one page at a time.
     pub async fn alerts(&self, f: &AlertFilter) -> StoreResult<Vec<Alert>> {
-        let mut clauses: Vec<String> = Vec::new();
-        let mut args: Vec<Arg<'_>> = Vec::new();
-        if let Some(v) = f.viewer {
-            // The incident visibility rule reads `$1` (the viewer) and `$2` (sees all).
-            args.push(Arg::I(v.user_id));
-            args.push(Arg::I(i64::from(v.sees_all)));
-            clauses.push(format!(
-                "(incident_id IS NULL OR EXISTS (SELECT 1 FROM incidents i WHERE i.id = alerts.incident_id AND {}))",
-                crate::incident::VISIBLE
-            ));
-        }
-        let statuses: Vec<&'static str> = f.statuses.iter().map(|s| s.as_str()).collect();
-        if !statuses.is_empty() {
-            let mut ps = Vec::new();
-            for s in &statuses {
-                args.push(Arg::S(s));
-                ps.push(format!("${}", args.len()));
-            }
-            clauses.push(format!("status IN ({})", ps.join(", ")));
-        }
-        if let Some(s) = &f.service {
-            args.push(Arg::S(s));
-            clauses.push(format!("service = ${}", args.len()));
-        }
-        if let Some(i) = f.integration_id {
-            args.push(Arg::I(i));
-            clauses.push(format!("integration_id = ${}", args.len()));
-        }
-        if let Some(i) = f.incident_id {
-            args.push(Arg::I(i));
-            clauses.push(format!("incident_id = ${}", args.len()));
-        }
-        if let Some(b) = f.before {
-            args.push(Arg::I(b));
-            clauses.push(format!("id < ${}", args.len()));
-        }
-        let clause = if clauses.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", clauses.join(" AND "))
-        };
+        let (clause, args) = filter_clause(f);
         let sql = format!(
             "SELECT {ALERT_COLUMNS} FROM alerts {clause} ORDER BY id DESC LIMIT {}",
             f.limit.clamp(1, 1000)
@@ -339,16 +344,21 @@ impl Store {
             .collect()
     }
 
-    /// Counts alerts by status (the alerts page's tabs).
-    pub async fn count_alerts(&self) -> StoreResult<Vec<(AlertStatus, i64)>> {
-        self.read_rows(
-            "SELECT status, COUNT(*) AS n FROM alerts GROUP BY status",
-            &[],
-        )
-        .await?
-        .iter()
-        .map(|r| Ok((r.parse("status")?, r.get("n")?)))
-        .collect()
+    /// Counts the alerts of a filter by status, whatever its statuses, cursor and limit (the
+    /// alerts page's tabs).
+    pub async fn count_alerts(&self, f: &AlertFilter) -> StoreResult<Vec<(AlertStatus, i64)>> {
+        let every = AlertFilter {
+            statuses: Vec::new(),
+            before: None,
+            ..f.clone()
+        };
+        let (clause, args) = filter_clause(&every);
+        let sql = format!("SELECT status, COUNT(*) AS n FROM alerts {clause} GROUP BY status");
+        self.read_rows(&sql, &args)
+            .await?
+            .iter()
+            .map(|r| Ok((r.parse("status")?, r.get("n")?)))
+            .collect()
     }
 
     /// A person (or the API) acknowledges or resolves an alert by id; `None` when it was not

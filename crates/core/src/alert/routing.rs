@@ -120,7 +120,9 @@ impl AlertRule {
                     "severity_map",
                     format!("'{alert}' is not an alert severity (critical, error, warning, info)"),
                 ),
-                Ok(_) if !severities.contains(incident) => e.push(
+                // A well-formed reference to a severity the catalogue lacks: missing, not
+                // malformed (answered 404, as every other unknown reference is).
+                Ok(_) if !severities.contains(incident) => e.push_missing(
                     "severity_map",
                     format!("'{incident}' is not a configured incident severity"),
                 ),
@@ -357,6 +359,13 @@ mod tests {
                 && fields.contains(&"open_at")
                 && fields.contains(&"severity_map"),
             "{fields:?}"
+        );
+        let unknown = BTreeMap::from([("critical".to_string(), "SEV9".to_string())]);
+        let e = AlertRule::from_parts("page", "error", &unknown, &sevs()).unwrap_err();
+        assert_eq!(
+            e.problem(),
+            crate::validation::Problem::Missing,
+            "an incident severity the catalogue lacks is missing, not malformed"
         );
     }
 

@@ -22,7 +22,7 @@ use debrief_core::alert::routing::{AlertRule, GroupBy, Route, RouteFacts, RouteM
 use debrief_core::alert::{AlertStatus, ChangeEvent};
 use debrief_core::status::Status;
 use debrief_core::timeline::{EventKind, Link, Source};
-use debrief_core::validation::ValidationError;
+use debrief_core::validation::{ValidationError, required_text};
 use debrief_store::StoreError;
 use debrief_store::alert::{Alert, Integration, NewIntegration, Silence};
 use debrief_store::incident::NewIncident;
@@ -456,10 +456,7 @@ pub async fn create_integration(
     if !KINDS.contains(&input.kind.as_str()) {
         e.push("kind", format!("must be one of {}", KINDS.join(", ")));
     }
-    let name = input.name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        e.push("name", "must be 1 to 200 characters");
-    }
+    let name = required_text(&mut e, "name", &input.name, 200);
     let group_by = match GroupBy::parse(input.group_by.as_deref().unwrap_or("sender")) {
         Ok(g) => g,
         Err(m) => {
@@ -473,7 +470,7 @@ pub async fn create_integration(
                 "signing_secret",
                 "only Grafana integrations check signatures",
             );
-        } else if secret.len() < 16 || secret.len() > 512 {
+        } else if !(16..=512).contains(&secret.chars().count()) {
             e.push("signing_secret", "must be 16 to 512 characters");
         }
     }
@@ -499,7 +496,7 @@ pub async fn create_integration(
             &NewIntegration {
                 service: input.service.clone(),
                 kind: input.kind.clone(),
-                name: name.to_string(),
+                name,
                 key_hash: crate::auth::hash_secret(&key),
                 key_hint: hint(&key),
                 signing_secret: input.signing_secret.clone(),
@@ -626,7 +623,8 @@ pub async fn put_rule(
     Ok(rule)
 }
 
-async fn known_service(state: &AppState, service: &str) -> Result<(), AppError> {
+/// A 404 unless `service` is a slug of the catalogue.
+pub async fn known_service(state: &AppState, service: &str) -> Result<(), AppError> {
     if state
         .store
         .list_services()
@@ -666,16 +664,15 @@ pub async fn create_silence(
     let now = state.clock.now();
     let starts = input.starts_at.unwrap_or(now);
     let mut e = ValidationError::default();
+    // Well-formed times that contradict each other or the clock: conflicts (409), as an
+    // end before a start is everywhere else.
     if input.ends_at <= starts {
-        e.push("ends_at", "must be after starts_at");
+        e.push_conflict("ends_at", "must be after starts_at");
     }
     if input.ends_at <= now {
-        e.push("ends_at", "must be in the future");
+        e.push_conflict("ends_at", "must be in the future");
     }
-    let reason = input.reason.trim();
-    if reason.is_empty() || reason.chars().count() > 500 {
-        e.push("reason", "must be 1 to 500 characters");
-    }
+    let reason = required_text(&mut e, "reason", &input.reason, 500);
     if !e.fields.is_empty() {
         return Err(e.into());
     }
@@ -685,7 +682,7 @@ pub async fn create_silence(
             service,
             starts,
             input.ends_at,
-            reason,
+            &reason,
             Some(actor.user.id),
             now,
         )

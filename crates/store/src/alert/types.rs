@@ -19,6 +19,7 @@ pub struct Integration {
     /// The last characters of its key, to tell keys apart.
     pub key_hint: String,
     /// While a key is rotated: when the previous key stops working.
+    #[serde(with = "debrief_core::ts_opt")]
     pub previous_key_expires_at: Option<Timestamp>,
     /// Grafana's HMAC secret, when signatures are checked; never serialized.
     #[serde(skip)]
@@ -28,12 +29,15 @@ pub struct Integration {
     /// How its alerts are grouped (see `debrief_core::alert::routing::GroupBy`).
     pub group_by: String,
     /// When it was disabled; a disabled integration's key is refused.
+    #[serde(with = "debrief_core::ts_opt")]
     pub disabled_at: Option<Timestamp>,
     /// Who created it.
     pub created_by: Option<i64>,
     /// When.
+    #[serde(with = "debrief_core::ts")]
     pub created_at: Timestamp,
     /// Last change.
+    #[serde(with = "debrief_core::ts")]
     pub updated_at: Timestamp,
 }
 
@@ -86,16 +90,21 @@ pub struct Alert {
     /// How many triggers it has had.
     pub count: i64,
     /// When it started, by the sender's clock (else when it was first received).
+    #[serde(with = "debrief_core::ts")]
     pub started_at: Timestamp,
     /// When it was first received.
+    #[serde(with = "debrief_core::ts")]
     pub first_seen_at: Timestamp,
     /// When it was last received.
+    #[serde(with = "debrief_core::ts")]
     pub last_seen_at: Timestamp,
     /// When it was acknowledged.
+    #[serde(with = "debrief_core::ts_opt")]
     pub acknowledged_at: Option<Timestamp>,
     /// Who acknowledged it (a person, or the sender).
     pub acknowledged_by: Option<String>,
     /// When it was resolved.
+    #[serde(with = "debrief_core::ts_opt")]
     pub resolved_at: Option<Timestamp>,
     /// Who resolved it.
     pub resolved_by: Option<String>,
@@ -104,6 +113,7 @@ pub struct Alert {
     /// What routing decided ("opened INC-4", "suppressed: silence", "paged only", …).
     pub routed: Option<String>,
     /// Last change.
+    #[serde(with = "debrief_core::ts")]
     pub updated_at: Timestamp,
 }
 
@@ -243,6 +253,7 @@ pub struct AlertRuleRow {
     /// Alert severity → incident severity key.
     pub severity_map: std::collections::BTreeMap<String, String>,
     /// Last change.
+    #[serde(with = "debrief_core::ts")]
     pub updated_at: Timestamp,
 }
 
@@ -254,14 +265,17 @@ pub struct Silence {
     /// The service.
     pub service: String,
     /// Start.
+    #[serde(with = "debrief_core::ts")]
     pub starts_at: Timestamp,
     /// End.
+    #[serde(with = "debrief_core::ts")]
     pub ends_at: Timestamp,
     /// Why.
     pub reason: String,
     /// Who.
     pub created_by: Option<i64>,
     /// When.
+    #[serde(with = "debrief_core::ts")]
     pub created_at: Timestamp,
 }
 
@@ -296,10 +310,12 @@ pub struct ChangeRow {
     /// Where.
     pub source: Option<String>,
     /// When it happened, by the sender.
+    #[serde(with = "debrief_core::ts")]
     pub happened_at: Timestamp,
     /// Details and links, as JSON.
     pub details: serde_json::Value,
     /// When it was received.
+    #[serde(with = "debrief_core::ts")]
     pub created_at: Timestamp,
 }
 
@@ -315,6 +331,7 @@ pub struct AlertNote {
     /// Who wrote it (a person, or the sender's user).
     pub author: String,
     /// When.
+    #[serde(with = "debrief_core::ts")]
     pub created_at: Timestamp,
 }
 

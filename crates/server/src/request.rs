@@ -205,6 +205,16 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
             axum::extract::Query::<Vec<(String, String)>>::from_request_parts(parts, state)
                 .await
                 .map_err(|e| AppError::BadRequest(format!("the query string is malformed: {e}")))?;
+        // No filter means anything with a NUL in it, and PostgreSQL refuses such text outright
+        // (a 500 where a 400 belongs: `?service=%00`).
+        if pairs
+            .iter()
+            .any(|(k, v)| k.contains('\0') || v.contains('\0'))
+        {
+            return Err(AppError::BadRequest(
+                "the query string is malformed: it contains a NUL character (%00)".into(),
+            ));
+        }
         Ok(QueryPairs(pairs))
     }
 }

@@ -400,6 +400,10 @@ async fn alert_answers_conform_to_the_documented_schemas(app: &TestApp) {
             404,
         ),
         (
+            json!({"service": "api", "kind": "generic", "name": "x", "group_by": "labels:a\u{0}"}),
+            422,
+        ),
+        (
             json!({"service": "api", "kind": "generic", "name": "x", "signing_secret": "a-secret-of-16-chars"}),
             422,
         ),
@@ -526,6 +530,10 @@ async fn alert_answers_conform_to_the_documented_schemas(app: &TestApp) {
         "/api/v1/alerts",
         &app.get("/api/v1/alerts?status=firing", &t).await,
     );
+    // PostgreSQL refuses text with a NUL: a filter with one is a 400, never a 500.
+    let nul = app.get("/api/v1/alerts?service=%00", &t).await;
+    assert_eq!(nul.0, StatusCode::BAD_REQUEST, "{}", nul.2);
+    c("get", "/api/v1/alerts", &nul);
     c(
         "get",
         "/api/v1/alerts/{id}",

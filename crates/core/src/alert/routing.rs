@@ -218,6 +218,9 @@ impl GroupBy {
                         "'{s}' is not a grouping: use sender, alert or labels:name,name"
                     ));
                 };
+                if list.chars().any(char::is_control) {
+                    return Err("label names must not contain control characters".into());
+                }
                 let names: Vec<String> = list
                     .split(',')
                     .map(str::trim)
@@ -379,6 +382,8 @@ mod tests {
             "labels:alertname,service"
         );
         assert!(GroupBy::parse("labels:").is_err());
+        assert!(GroupBy::parse("labels: , ").is_err());
+        assert!(GroupBy::parse("labels:host\u{0}").is_err());
         assert!(GroupBy::parse("everything").is_err());
     }
 }

@@ -436,6 +436,18 @@ pub fn intake_url(state: &AppState, kind: &str) -> String {
     }
 }
 
+/// What is wrong with a Grafana signing secret, if anything: 16 to 512 characters, none of them
+/// control characters.
+pub fn secret_problem(secret: &str) -> Option<&'static str> {
+    if !(16..=512).contains(&secret.chars().count()) {
+        Some("must be 16 to 512 characters")
+    } else if secret.chars().any(char::is_control) {
+        Some("must not contain control characters")
+    } else {
+        None
+    }
+}
+
 fn new_key() -> String {
     crate::auth::new_hex(16)
 }
@@ -470,8 +482,8 @@ pub async fn create_integration(
                 "signing_secret",
                 "only Grafana integrations check signatures",
             );
-        } else if !(16..=512).contains(&secret.chars().count()) {
-            e.push("signing_secret", "must be 16 to 512 characters");
+        } else if let Some(m) = secret_problem(secret) {
+            e.push("signing_secret", m);
         }
     }
     if !state

@@ -141,20 +141,19 @@ async fn update_integration(
     let secret = match &p.signing_secret {
         None => current.signing_secret.clone(),
         Some(None) => None,
-        Some(Some(s)) if !(16..=512).contains(&s.chars().count()) => {
-            e.push("signing_secret", "must be 16 to 512 characters");
+        Some(Some(s)) => {
+            if let Some(m) = act::secret_problem(s) {
+                e.push("signing_secret", m);
+            } else if current.kind != "grafana" {
+                // Well formed, but this integration's kind has no signatures: a conflict with
+                // what it is, not a malformed field.
+                e.push_conflict(
+                    "signing_secret",
+                    "only Grafana integrations check signatures",
+                );
+            }
             Some(s.clone())
         }
-        // Well formed, but this integration's kind has no signatures: a conflict with what
-        // it is, not a malformed field.
-        Some(Some(s)) if current.kind != "grafana" => {
-            e.push_conflict(
-                "signing_secret",
-                "only Grafana integrations check signatures",
-            );
-            Some(s.clone())
-        }
-        Some(Some(s)) => Some(s.clone()),
     };
     if !e.fields.is_empty() {
         return Err(e.into());
@@ -328,7 +327,9 @@ async fn add_note(
     let id = id_of("alert", &id)?;
     state.store.alert(id).await?;
     let mut e = ValidationError::default();
-    let note = required_text(&mut e, "note", &input.note, 25_000);
+    // A person's comment, as long as a review comment (Opsgenie senders' notes keep their own
+    // 25,000).
+    let note = required_text(&mut e, "note", &input.note, 10_000);
     e.into_result(())?;
     let n = state
         .store

@@ -490,6 +490,15 @@ async fn alert_answers_conform_to_the_documented_schemas(app: &TestApp) {
     c("post", "/api/v1/alerts/{id}/notes", &note);
     let shown = app.get(&alert, &viewer).await;
     assert_eq!(shown.2["notes"][0]["note"], "looking", "{}", shown.2);
+    // A viewer reads the payload, but never the integration key in it.
+    let hint = format!("…{}", &key[key.len() - 4..]);
+    assert_eq!(
+        shown.2["payload"]["routing_key"],
+        json!(hint),
+        "{}",
+        shown.2
+    );
+    assert!(!list.2.to_string().contains(&key), "{}", list.2);
     c("get", "/api/v1/alerts/{id}", &shown);
     c(
         "get",

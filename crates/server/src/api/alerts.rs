@@ -240,6 +240,21 @@ fn alert_filter(pairs: &[(String, String)]) -> Result<AlertFilter, AppError> {
     }
 }
 
+/// Masks the integration key a PagerDuty body carries (`routing_key`, v1 `service_key`) to its
+/// last characters, as the integration's `key_hint` does: the payload is kept as sent, and
+/// anyone who may read alerts (viewers too) must not be able to send them with that key.
+fn masked(mut alert: Alert) -> Alert {
+    if let Some(body) = alert.payload.as_object_mut() {
+        for field in ["routing_key", "service_key"] {
+            if let Some(Value::String(key)) = body.get_mut(field) {
+                let tail: Vec<char> = key.chars().rev().take(4).collect();
+                *key = format!("…{}", tail.into_iter().rev().collect::<String>());
+            }
+        }
+    }
+    alert
+}
+
 async fn page_of(state: &AppState, f: AlertFilter) -> Result<Page<Alert>, AppError> {
     let limit = f.limit;
     let mut items = state
@@ -256,7 +271,7 @@ async fn page_of(state: &AppState, f: AlertFilter) -> Result<Page<Alert>, AppErr
         None
     };
     Ok(Page {
-        items,
+        items: items.into_iter().map(masked).collect(),
         next_cursor: super::Skip::Present(next),
     })
 }
@@ -278,7 +293,7 @@ async fn get_alert(
 ) -> Result<Json<Value>, AppError> {
     actor.require(AccountRole::Viewer)?;
     let id = id_of("alert", &id)?;
-    let alert = state.store.alert(id).await?;
+    let alert = masked(state.store.alert(id).await?);
     let notes = state.store.alert_notes(id).await?;
     let mut body = serde_json::to_value(&alert).map_err(AppError::internal)?;
     body["notes"] = serde_json::to_value(&notes).map_err(AppError::internal)?;
@@ -290,7 +305,7 @@ async fn acknowledge(
     actor: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<Alert>, AppError> {
-    Ok(Json(
+    Ok(Json(masked(
         act::set_status(
             &state,
             &actor,
@@ -298,7 +313,7 @@ async fn acknowledge(
             AlertStatus::Acknowledged,
         )
         .await?,
-    ))
+    )))
 }
 
 async fn resolve(
@@ -306,9 +321,9 @@ async fn resolve(
     actor: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<Alert>, AppError> {
-    Ok(Json(
+    Ok(Json(masked(
         act::set_status(&state, &actor, id_of("alert", &id)?, AlertStatus::Resolved).await?,
-    ))
+    )))
 }
 
 #[derive(Debug, Deserialize)]

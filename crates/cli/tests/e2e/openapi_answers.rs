@@ -629,6 +629,26 @@ async fn alert_answers_conform_to_the_documented_schemas(app: &TestApp) {
         .await;
     assert_eq!(past.0, StatusCode::CONFLICT, "{}", past.2);
     c("post", silences, &past);
+    // No text may hold a NUL, which PostgreSQL cannot store: a 422 naming the field, not a 500.
+    let nul = app
+        .post(
+            "/api/v1/services/api/silences",
+            &responder,
+            &json!({"ends_at": ends.to_string(), "reason": "upgrade\u{0}"}),
+        )
+        .await;
+    assert_eq!(nul.0, StatusCode::UNPROCESSABLE_ENTITY, "{}", nul.2);
+    assert_eq!(nul.2["errors"][0]["field"], "reason", "{}", nul.2);
+    c("post", silences, &nul);
+    let nul = app
+        .patch(
+            "/api/v1/incidents/INC-1/timestamps",
+            &responder,
+            &json!({"detected_at": "2026-01-01T00:00:00Z", "reason": "x\u{0}"}),
+        )
+        .await;
+    assert_eq!(nul.0, StatusCode::UNPROCESSABLE_ENTITY, "{}", nul.2);
+    c("patch", "/api/v1/incidents/{reference}/timestamps", &nul);
     c(
         "get",
         silences,

@@ -80,7 +80,7 @@ mod tests {
     fn every_kind_is_registered_under_its_stored_name() {
         assert_eq!(
             format!("{:?}", super::registry()),
-            r#"{"email", "maintenance", "status_notice", "status_webhook", "webhook", "webhook_event"}"#
+            r#"{"alert.route", "email", "maintenance", "status_notice", "status_webhook", "webhook", "webhook_event"}"#
         );
     }
 }

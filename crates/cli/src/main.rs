@@ -5,7 +5,7 @@
 //! - [`serve`]: start the server (HTTP API, web UI) on SQLite or PostgreSQL.
 //! - [`admin`]: commands that work on the database directly (`migrate`, `user`, `token`).
 //! - [`client`]: commands that call a server's `/api/v1` with a token (`incident`, `timeline`,
-//!   `postmortem`, `action-item`).
+//!   `postmortem`, `action-item`, `status`, `alert`, `integration`).
 
 mod admin;
 mod client;
@@ -49,6 +49,12 @@ enum Command {
     /// Work with status pages on a running server: list them, publish an incident's update.
     #[command(subcommand)]
     Status(client::status::StatusCommand),
+    /// Work with alerts on a running server: list, show, acknowledge, resolve.
+    #[command(subcommand)]
+    Alert(client::alert::AlertCommand),
+    /// Manage alert integrations on a running server (admins): create, list, rotate keys.
+    #[command(subcommand)]
+    Integration(client::integration::IntegrationCommand),
 }
 
 fn main() -> ExitCode {
@@ -77,6 +83,8 @@ fn main() -> ExitCode {
             Command::Postmortem(cmd) => return client::postmortem::run(cmd).await,
             Command::ActionItem(cmd) => client::action_item::run(cmd).await,
             Command::Status(cmd) => client::status::run(cmd).await,
+            Command::Alert(cmd) => client::alert::run(cmd).await,
+            Command::Integration(cmd) => client::integration::run(cmd).await,
         };
         done.map(|()| ExitCode::SUCCESS)
     });

@@ -101,7 +101,52 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     // Without this, `{"title": "a"} trailing text` was accepted as if it were `{"title": "a"}`.
     de.end()
         .map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))?;
+    if let Some(field) = nul_field(bytes) {
+        return Err(
+            ValidationError::one(field, "must not contain NUL characters (\\u0000)").into(),
+        );
+    }
     Ok(value)
+}
+
+/// The first field (`reason`, `links[2].url`) whose name or text holds a NUL character, which
+/// no text in Debrief means and PostgreSQL refuses to store (a 500 where a 422 belongs). Only
+/// a body that spells `\u0000` somewhere is read again.
+fn nul_field(bytes: &[u8]) -> Option<String> {
+    fn walk(v: &serde_json::Value, path: &str) -> Option<String> {
+        let name = |p: &str| {
+            if p.is_empty() {
+                "body".to_string()
+            } else {
+                p.to_string()
+            }
+        };
+        match v {
+            serde_json::Value::String(s) if s.contains('\0') => Some(name(path)),
+            serde_json::Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .find_map(|(i, x)| walk(x, &format!("{}[{i}]", name(path)))),
+            serde_json::Value::Object(fields) => fields.iter().find_map(|(k, x)| {
+                let at = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                if k.contains('\0') {
+                    Some(at)
+                } else {
+                    walk(x, &at)
+                }
+            }),
+            _ => None,
+        }
+    }
+    if !bytes.windows(6).any(|w| w == b"\\u0000") {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    walk(&value, "")
 }
 
 /// The problem for a body that does not parse as `T`, naming the field at fault.
@@ -205,6 +250,16 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
             axum::extract::Query::<Vec<(String, String)>>::from_request_parts(parts, state)
                 .await
                 .map_err(|e| AppError::BadRequest(format!("the query string is malformed: {e}")))?;
+        // No filter means anything with a NUL in it, and PostgreSQL refuses such text outright
+        // (a 500 where a 400 belongs: `?service=%00`).
+        if pairs
+            .iter()
+            .any(|(k, v)| k.contains('\0') || v.contains('\0'))
+        {
+            return Err(AppError::BadRequest(
+                "the query string is malformed: it contains a NUL character (%00)".into(),
+            ));
+        }
         Ok(QueryPairs(pairs))
     }
 }

@@ -1,7 +1,9 @@
 //! Client commands: they call a running server's `/api/v1` with an API token.
 
 pub mod action_item;
+pub mod alert;
 pub mod incident;
+pub mod integration;
 pub mod maintenance;
 pub mod output;
 pub mod postmortem;

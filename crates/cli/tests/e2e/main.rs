@@ -15,7 +15,7 @@
 //! - [`live`]: live streams catch up after a reconnect.
 //! - [`incident_ops`]: timeline edits and stars, merges, roles.
 //! - [`durability`]: `kill -9` of the real binary loses no acknowledged write.
-//! - [`cli`], [`cli_postmortem`]: the binary's client commands against a server.
+//! - [`cli`], [`cli_postmortem`], [`cli_alerts`]: the binary's client commands against a server.
 //! - [`openapi`], [`openapi_answers`]: the OpenAPI document lists every route, answers match it.
 //! - [`accounts`], [`export`]: set-up, sign-in limits, incident export.
 //! - [`sign_in_load`]: hundreds of concurrent sign-ins keep the binary's memory bounded; limits per address.
@@ -62,6 +62,7 @@ mod bad_input;
 mod browser;
 mod calendar_privacy;
 mod cli;
+mod cli_alerts;
 mod cli_postmortem;
 mod concurrency;
 mod csrf;

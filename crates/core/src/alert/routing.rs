@@ -120,7 +120,9 @@ impl AlertRule {
                     "severity_map",
                     format!("'{alert}' is not an alert severity (critical, error, warning, info)"),
                 ),
-                Ok(_) if !severities.contains(incident) => e.push(
+                // A well-formed reference to a severity the catalogue lacks: missing, not
+                // malformed (answered 404, as every other unknown reference is).
+                Ok(_) if !severities.contains(incident) => e.push_missing(
                     "severity_map",
                     format!("'{incident}' is not a configured incident severity"),
                 ),
@@ -216,6 +218,9 @@ impl GroupBy {
                         "'{s}' is not a grouping: use sender, alert or labels:name,name"
                     ));
                 };
+                if list.chars().any(char::is_control) {
+                    return Err("label names must not contain control characters".into());
+                }
                 let names: Vec<String> = list
                     .split(',')
                     .map(str::trim)
@@ -358,6 +363,13 @@ mod tests {
                 && fields.contains(&"severity_map"),
             "{fields:?}"
         );
+        let unknown = BTreeMap::from([("critical".to_string(), "SEV9".to_string())]);
+        let e = AlertRule::from_parts("page", "error", &unknown, &sevs()).unwrap_err();
+        assert_eq!(
+            e.problem(),
+            crate::validation::Problem::Missing,
+            "an incident severity the catalogue lacks is missing, not malformed"
+        );
     }
 
     #[test]
@@ -370,6 +382,8 @@ mod tests {
             "labels:alertname,service"
         );
         assert!(GroupBy::parse("labels:").is_err());
+        assert!(GroupBy::parse("labels: , ").is_err());
+        assert!(GroupBy::parse("labels:host\u{0}").is_err());
         assert!(GroupBy::parse("everything").is_err());
     }
 }

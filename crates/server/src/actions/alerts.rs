@@ -22,7 +22,7 @@ use debrief_core::alert::routing::{AlertRule, GroupBy, Route, RouteFacts, RouteM
 use debrief_core::alert::{AlertStatus, ChangeEvent};
 use debrief_core::status::Status;
 use debrief_core::timeline::{EventKind, Link, Source};
-use debrief_core::validation::ValidationError;
+use debrief_core::validation::{ValidationError, required_text};
 use debrief_store::StoreError;
 use debrief_store::alert::{Alert, AlertNote, Integration, NewIntegration, Silence};
 use debrief_store::incident::NewIncident;
@@ -341,8 +341,8 @@ pub async fn record_change(
             &debrief_store::alert::NewChange {
                 integration_id: integration.id,
                 service: integration.service.clone(),
-                summary: change.summary.clone(),
-                source: change.source.clone(),
+                summary: crate::intake::clean(&change.summary),
+                source: change.source.as_deref().map(crate::intake::clean),
                 happened_at: happened,
                 details,
             },
@@ -363,11 +363,11 @@ pub async fn record_change(
             body: format!(
                 "Change on {}: {}{}",
                 integration.service,
-                change.summary,
+                crate::intake::clean(&change.summary),
                 change
                     .source
                     .as_deref()
-                    .map(|s| format!(" (from {s})"))
+                    .map(|s| format!(" (from {})", crate::intake::clean(s)))
                     .unwrap_or_default()
             ),
             links: change
@@ -432,6 +432,18 @@ pub fn intake_url(state: &AppState, kind: &str) -> String {
     }
 }
 
+/// What is wrong with a Grafana signing secret, if anything: 16 to 512 characters, none of them
+/// control characters.
+pub fn secret_problem(secret: &str) -> Option<&'static str> {
+    if !(16..=512).contains(&secret.chars().count()) {
+        Some("must be 16 to 512 characters")
+    } else if secret.chars().any(char::is_control) {
+        Some("must not contain control characters")
+    } else {
+        None
+    }
+}
+
 fn new_key() -> String {
     crate::auth::new_hex(16)
 }
@@ -452,10 +464,7 @@ pub async fn create_integration(
     if !KINDS.contains(&input.kind.as_str()) {
         e.push("kind", format!("must be one of {}", KINDS.join(", ")));
     }
-    let name = input.name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        e.push("name", "must be 1 to 200 characters");
-    }
+    let name = required_text(&mut e, "name", &input.name, 200);
     let group_by = match GroupBy::parse(input.group_by.as_deref().unwrap_or("sender")) {
         Ok(g) => g,
         Err(m) => {
@@ -469,8 +478,8 @@ pub async fn create_integration(
                 "signing_secret",
                 "only Grafana integrations check signatures",
             );
-        } else if secret.len() < 16 || secret.len() > 512 {
-            e.push("signing_secret", "must be 16 to 512 characters");
+        } else if let Some(m) = secret_problem(secret) {
+            e.push("signing_secret", m);
         }
     }
     if !state
@@ -495,7 +504,7 @@ pub async fn create_integration(
             &NewIntegration {
                 service: input.service.clone(),
                 kind: input.kind.clone(),
-                name: name.to_string(),
+                name,
                 key_hash: crate::auth::hash_secret(&key),
                 key_hint: hint(&key),
                 signing_secret: input.signing_secret.clone(),
@@ -644,7 +653,8 @@ pub async fn put_rule(
     Ok(rule)
 }
 
-async fn known_service(state: &AppState, service: &str) -> Result<(), AppError> {
+/// A 404 unless `service` is a slug of the catalogue.
+pub async fn known_service(state: &AppState, service: &str) -> Result<(), AppError> {
     if state
         .store
         .list_services()
@@ -684,16 +694,15 @@ pub async fn create_silence(
     let now = state.clock.now();
     let starts = input.starts_at.unwrap_or(now);
     let mut e = ValidationError::default();
+    // Well-formed times that contradict each other or the clock: conflicts (409), as an
+    // end before a start is everywhere else.
     if input.ends_at <= starts {
-        e.push("ends_at", "must be after starts_at");
+        e.push_conflict("ends_at", "must be after starts_at");
     }
     if input.ends_at <= now {
-        e.push("ends_at", "must be in the future");
+        e.push_conflict("ends_at", "must be in the future");
     }
-    let reason = input.reason.trim();
-    if reason.is_empty() || reason.chars().count() > 500 {
-        e.push("reason", "must be 1 to 500 characters");
-    }
+    let reason = required_text(&mut e, "reason", &input.reason, 500);
     if !e.fields.is_empty() {
         return Err(e.into());
     }
@@ -703,7 +712,7 @@ pub async fn create_silence(
             service,
             starts,
             input.ends_at,
-            reason,
+            &reason,
             Some(actor.user.id),
             now,
         )

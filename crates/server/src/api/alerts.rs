@@ -14,7 +14,8 @@ use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use debrief_core::access::AccountRole;
 use debrief_core::alert::AlertStatus;
-use debrief_core::validation::ValidationError;
+use debrief_core::alert::routing::GroupBy;
+use debrief_core::validation::{ValidationError, required_text};
 use debrief_store::alert::{Alert, AlertFilter, Integration};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -124,29 +125,35 @@ async fn update_integration(
     actor.require(AccountRole::Admin)?;
     let current = state.store.integration(id_of("integration", &id)?).await?;
     let mut e = ValidationError::default();
-    let name = p.name.clone().unwrap_or(current.name.clone());
-    if name.trim().is_empty() || name.chars().count() > 200 {
-        e.push("name", "must be 1 to 200 characters");
-    }
-    let group_by = p.group_by.clone().unwrap_or(current.group_by.clone());
-    if let Err(m) = debrief_core::alert::routing::GroupBy::parse(&group_by) {
-        e.push("group_by", m);
-    }
+    let name = match &p.name {
+        Some(n) => required_text(&mut e, "name", n, 200),
+        None => current.name.clone(),
+    };
+    // Stored as parsed (`labels: a , b` as `labels:a,b`), as creating an integration does.
+    let group_by = match p.group_by.as_deref().map(GroupBy::parse) {
+        None => current.group_by.clone(),
+        Some(Ok(g)) => g.as_string(),
+        Some(Err(m)) => {
+            e.push("group_by", m);
+            current.group_by.clone()
+        }
+    };
     let secret = match &p.signing_secret {
         None => current.signing_secret.clone(),
         Some(None) => None,
-        Some(Some(s)) if current.kind != "grafana" => {
-            e.push(
-                "signing_secret",
-                "only Grafana integrations check signatures",
-            );
+        Some(Some(s)) => {
+            if let Some(m) = act::secret_problem(s) {
+                e.push("signing_secret", m);
+            } else if current.kind != "grafana" {
+                // Well formed, but this integration's kind has no signatures: a conflict with
+                // what it is, not a malformed field.
+                e.push_conflict(
+                    "signing_secret",
+                    "only Grafana integrations check signatures",
+                );
+            }
             Some(s.clone())
         }
-        Some(Some(s)) if s.len() < 16 || s.len() > 512 => {
-            e.push("signing_secret", "must be 16 to 512 characters");
-            Some(s.clone())
-        }
-        Some(Some(s)) => Some(s.clone()),
     };
     if !e.fields.is_empty() {
         return Err(e.into());
@@ -157,7 +164,7 @@ async fn update_integration(
             .store
             .update_integration(
                 current.id,
-                name.trim(),
+                &name,
                 &group_by,
                 secret.as_deref(),
                 disabled,
@@ -201,9 +208,14 @@ fn alert_filter(actor: &Actor, pairs: &[(String, String)]) -> Result<AlertFilter
     };
     let mut e = ValidationError::default();
     for (k, v) in pairs {
+        // An empty value filters nothing, as in the incident list.
+        let v = v.trim_matches(' ');
+        if v.is_empty() {
+            continue;
+        }
         match k.as_str() {
             "status" => {
-                for s in v.split(',').filter(|s| !s.is_empty()) {
+                for s in v.split(',').map(|s| s.trim_matches(' ')) {
                     match s.parse::<AlertStatus>() {
                         Ok(s) => f.statuses.push(s),
                         Err(_) => e.push(
@@ -213,7 +225,7 @@ fn alert_filter(actor: &Actor, pairs: &[(String, String)]) -> Result<AlertFilter
                     }
                 }
             }
-            "service" => f.service = Some(v.clone()),
+            "service" => f.service = Some(v.to_string()),
             "integration" => match v.parse() {
                 Ok(n) => f.integration_id = Some(n),
                 Err(_) => e.push("integration", "must be an integration id"),
@@ -234,6 +246,21 @@ fn alert_filter(actor: &Actor, pairs: &[(String, String)]) -> Result<AlertFilter
     }
 }
 
+/// Masks the integration key a PagerDuty body carries (`routing_key`, v1 `service_key`) to its
+/// last characters, as the integration's `key_hint` does: the payload is kept as sent, and
+/// anyone who may read alerts (viewers too) must not be able to send them with that key.
+fn masked(mut alert: Alert) -> Alert {
+    if let Some(body) = alert.payload.as_object_mut() {
+        for field in ["routing_key", "service_key"] {
+            if let Some(Value::String(key)) = body.get_mut(field) {
+                let tail: Vec<char> = key.chars().rev().take(4).collect();
+                *key = format!("…{}", tail.into_iter().rev().collect::<String>());
+            }
+        }
+    }
+    alert
+}
+
 async fn page_of(state: &AppState, f: AlertFilter) -> Result<Page<Alert>, AppError> {
     let limit = f.limit;
     let mut items = state
@@ -250,7 +277,7 @@ async fn page_of(state: &AppState, f: AlertFilter) -> Result<Page<Alert>, AppErr
         None
     };
     Ok(Page {
-        items,
+        items: items.into_iter().map(masked).collect(),
         next_cursor: super::Skip::Present(next),
     })
 }
@@ -272,7 +299,7 @@ async fn get_alert(
 ) -> Result<Json<Value>, AppError> {
     actor.require(AccountRole::Viewer)?;
     let id = id_of("alert", &id)?;
-    let alert = act::visible_alert(&state, &actor, id).await?;
+    let alert = masked(act::visible_alert(&state, &actor, id).await?);
     let notes = state.store.alert_notes(id).await?;
     let mut body = serde_json::to_value(&alert).map_err(AppError::internal)?;
     body["notes"] = serde_json::to_value(&notes).map_err(AppError::internal)?;
@@ -284,7 +311,7 @@ async fn acknowledge(
     actor: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<Alert>, AppError> {
-    Ok(Json(
+    Ok(Json(masked(
         act::set_status(
             &state,
             &actor,
@@ -292,7 +319,7 @@ async fn acknowledge(
             AlertStatus::Acknowledged,
         )
         .await?,
-    ))
+    )))
 }
 
 async fn resolve(
@@ -300,9 +327,9 @@ async fn resolve(
     actor: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<Alert>, AppError> {
-    Ok(Json(
+    Ok(Json(masked(
         act::set_status(&state, &actor, id_of("alert", &id)?, AlertStatus::Resolved).await?,
-    ))
+    )))
 }
 
 #[derive(Debug, Deserialize)]
@@ -320,13 +347,14 @@ async fn add_note(
     actor.require(AccountRole::Responder)?;
     let id = id_of("alert", &id)?;
     act::visible_alert(&state, &actor, id).await?;
-    let note = input.note.trim();
-    if note.is_empty() || note.chars().count() > 25_000 {
-        return Err(ValidationError::one("note", "must be 1 to 25000 characters").into());
-    }
+    let mut e = ValidationError::default();
+    // A person's comment, as long as a review comment (Opsgenie senders' notes keep their own
+    // 25,000).
+    let note = required_text(&mut e, "note", &input.note, 10_000);
+    e.into_result(())?;
     let n = state
         .store
-        .add_alert_note(id, note, &actor.user.name, None, state.clock.now())
+        .add_alert_note(id, &note, &actor.user.name, None, state.clock.now())
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -352,15 +380,7 @@ async fn get_rule(
     Path(slug): Path<String>,
 ) -> Result<Json<Value>, AppError> {
     actor.require(AccountRole::Viewer)?;
-    if !state
-        .store
-        .list_services()
-        .await?
-        .iter()
-        .any(|s| s.slug == slug)
-    {
-        return Err(AppError::NotFound(format!("service {slug}")));
-    }
+    act::known_service(&state, &slug).await?;
     let own = state.store.alert_rule(&slug).await?.is_some();
     let rule = act::rule_of(&state, &slug).await?;
     Ok(Json(
@@ -386,6 +406,7 @@ async fn list_silences(
     Path(slug): Path<String>,
 ) -> Result<Json<Value>, AppError> {
     actor.require(AccountRole::Viewer)?;
+    act::known_service(&state, &slug).await?;
     Ok(Json(json!({
         "items": state.store.silences(Some(&slug), state.clock.now()).await?
     })))
@@ -423,6 +444,7 @@ async fn list_changes(
     Path(slug): Path<String>,
 ) -> Result<Json<Value>, AppError> {
     actor.require(AccountRole::Viewer)?;
+    act::known_service(&state, &slug).await?;
     Ok(Json(
         json!({"items": state.store.changes(&slug, 100).await?}),
     ))

@@ -91,6 +91,13 @@ pub(crate) fn new_dedup_key() -> String {
     crate::auth::new_hex(16)
 }
 
+/// Text as stored: PostgreSQL text cannot hold NUL, so a NUL a sender put in a decoded string
+/// (`"\u0000"` in its JSON) becomes U+FFFD, the same way on both databases and for every event
+/// of an alert (a dedup key is mapped alike on trigger, acknowledge and resolve).
+pub(crate) fn clean(text: &str) -> String {
+    text.replace('\0', "\u{FFFD}")
+}
+
 /// A signal as stored: its details gathered into one JSON object, its summary and severity
 /// defaulted for follow-up events that carry none, its group from the integration's grouping.
 pub(crate) fn stored(
@@ -112,16 +119,14 @@ pub(crate) fn stored(
         "client": signal.client,
         "client_url": signal.client_url,
     });
+    let dedup_key = clean(&dedup_key);
     StoredSignal {
         action: signal.action,
-        group_key: group_by.group_key(signal, &dedup_key),
+        group_key: clean(&group_by.group_key(signal, &dedup_key)),
         dedup_key,
         severity: signal.severity.unwrap_or(DEFAULT_SEVERITY),
-        summary: signal
-            .summary
-            .clone()
-            .unwrap_or_else(|| "(no summary)".to_string()),
-        source: signal.source.clone(),
+        summary: clean(signal.summary.as_deref().unwrap_or("(no summary)")),
+        source: signal.source.as_deref().map(clean),
         details: details.to_string(),
         payload,
         started_at: match signal.action {

@@ -12,7 +12,7 @@
 //!
 //! A request's signals are written together ([`Store::record_signals`]), with the routing jobs
 //! of the alerts they opened, acknowledged or resolved, and (Opsgenie) the request's record, in
-//! one transaction; on SQLite through the group commit ([`crate::group_commit`]), so a burst of
+//! one transaction; on SQLite through the group commit (`crate::group_commit`), so a burst of
 //! concurrent senders shares commits. The caller answers `202` only after it returns, so an
 //! accepted signal is on disk.
 

@@ -66,3 +66,31 @@ async fn a_runaway_sender_gets_429_with_retry_after(app: &TestApp) {
 }
 
 e2e_test!(a_runaway_sender_gets_429_with_retry_after, configured super::allow_five);
+
+/// A NUL in a sender's text (`"\u0000"`, valid JSON) is accepted on both databases and kept as
+/// U+FFFD, the same for the trigger and the resolve of its dedup key.
+async fn a_nul_in_a_senders_text_is_accepted_and_replaced(app: &TestApp) {
+    app.create_service("checkout").await;
+    let pd = app.create_integration("checkout", "pagerduty", "nul").await;
+    let (s, _, body) = send(app, &pd.key, "a\u{0}b").await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{body}");
+    let resolve = json!({"routing_key": pd.key, "event_action": "resolve", "dedup_key": "a\u{0}b"})
+        .to_string();
+    let (s, _, body) = app
+        .raw(Raw {
+            method: Method::POST,
+            path: "/v2/enqueue",
+            token: None,
+            content_type: Some("application/json"),
+            body: Some(&resolve),
+            headers: &[],
+        })
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{body}");
+    let alerts = app.alerts_of(&pd).await;
+    assert_eq!(alerts.len(), 1, "{alerts:#?}");
+    assert_eq!(alerts[0]["dedup_key"], "a\u{FFFD}b");
+    assert_eq!(alerts[0]["status"], "resolved");
+}
+
+e2e_test!(a_nul_in_a_senders_text_is_accepted_and_replaced);

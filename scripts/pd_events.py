@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Drives PagerDuty's own Python clients (pdpyras 5.4.1, pagerduty 7.2.0) for the tests.
 
-usage: pd_events.py BASE_URL   (e.g. http://127.0.0.1:PORT; plain HTTP on loopback)
+usage: pd_events.py BASE_URL [CA_FILE]
+  BASE_URL: http://127.0.0.1:PORT (plain HTTP on loopback), or https://127.0.0.1:PORT with the
+  PEM certificate to trust in CA_FILE (the server's self-signed one; over HTTPS only the
+  `pagerduty` client is used: pdpyras ignores a session's `verify` and cannot trust it).
 
 Reads one JSON command a line on stdin and answers one JSON line on stdout:
   {"client": "pdpyras"|"pagerduty", "key": ROUTING_KEY, "method": "trigger", "args": [...],
@@ -10,10 +13,12 @@ Reads one JSON command a line on stdin and answers one JSON line on stdout:
   -> {"ok": false, "error": <exception class>, "message": ..., "status": <HTTP status|null>,
       "body": <answer text|null>}
 Prints {"ready": true} first. One client object per (client, key), as an application keeps one.
-pagerduty 7.2.0 only accepts https:// base URLs through its setter; its private `_url` is set
-instead (see shared/research/real-clients.md, section 2).
+pagerduty 7.2.0 only accepts https:// base URLs through its setter: over plain HTTP its private
+`_url` is set instead; over HTTPS it is built the supported way, `base_url=` with `verify=` an
+SSL context trusting CA_FILE (see shared/research/real-clients.md, section 2).
 """
 import json
+import ssl
 import sys
 import warnings
 
@@ -23,6 +28,8 @@ import pagerduty  # noqa: E402
 import pdpyras  # noqa: E402
 
 BASE = sys.argv[1]
+CA = sys.argv[2] if len(sys.argv) > 2 else None
+TLS = BASE.startswith("https://")
 CLIENTS = {}
 
 
@@ -33,8 +40,12 @@ def client(kind, key):
             c = pdpyras.EventsAPISession(key)
             c.url = BASE
         elif kind == "pagerduty":
-            c = pagerduty.EventsApiV2Client(key)
-            c._url = BASE
+            if TLS:
+                ctx = ssl.create_default_context(cafile=CA)
+                c = pagerduty.EventsApiV2Client(key, base_url=BASE, verify=ctx)
+            else:
+                c = pagerduty.EventsApiV2Client(key)
+                c._url = BASE
         else:
             raise ValueError(f"unknown client {kind}")
         CLIENTS[(kind, key)] = c

@@ -6,6 +6,7 @@ use debrief_server::jobs::SmtpConfig;
 use debrief_server::outbound::{DestinationPolicy, Network};
 use debrief_server::{AppState, ServerConfig};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use tracing_subscriber::EnvFilter;
 
 /// Options of `debrief serve`.
@@ -16,9 +17,28 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "DEBRIEF_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// The URL people use to reach this server (used in links; default: from --listen).
+    /// The URL people use to reach this server (used in links; default: from --listen, with
+    /// https:// when TLS is on).
     #[arg(long, env = "DEBRIEF_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Serve HTTPS with this certificate chain (PEM, the server's certificate first); needs
+    /// --tls-key. Without both, the server speaks plain HTTP.
+    #[arg(
+        long,
+        env = "DEBRIEF_TLS_CERT",
+        value_name = "PATH",
+        requires = "tls_key"
+    )]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1, unencrypted); needs
+    /// --tls-cert.
+    #[arg(
+        long,
+        env = "DEBRIEF_TLS_KEY",
+        value_name = "PATH",
+        requires = "tls_cert"
+    )]
+    tls_key: Option<PathBuf>,
     /// Where e-mail goes: smtp://host:port (no encryption; loopback only),
     /// smtp+starttls://user:password@host:587 or smtps://user:password@host:465 (percent-encode
     /// reserved characters). Without it, e-mail deliveries fail with a reason saying so.
@@ -82,6 +102,23 @@ fn init_tracing(format: &str) {
 /// Runs the server until Ctrl-C or SIGTERM.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     init_tracing(&args.log_format);
+    // Read before anything else starts, so a wrong path fails at once, naming the file.
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => {
+            let config = debrief_server::tls::load_server_config(cert, key)?;
+            tracing::info!(
+                "Serving HTTPS with the certificate {} (and its key {})",
+                cert.display(),
+                key.display()
+            );
+            Some(config)
+        }
+        (None, None) => None,
+        // clap's `requires` refuses one without the other; this is the same rule.
+        _ => anyhow::bail!(
+            "--tls-cert (DEBRIEF_TLS_CERT) and --tls-key (DEBRIEF_TLS_KEY) go together"
+        ),
+    };
     let smtp = match (&args.smtp_url, &args.smtp_from) {
         (Some(url), Some(from)) => Some(SmtpConfig::parse(url, from).map_err(anyhow::Error::msg)?),
         (Some(_), None) => anyhow::bail!(
@@ -121,10 +158,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             )
         })?;
     let local = listener.local_addr()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let public_url = args
         .public_url
         .clone()
-        .unwrap_or_else(|| format!("http://{local}"));
+        .unwrap_or_else(|| format!("{scheme}://{local}"));
     let state = AppState::new(
         store.clone(),
         ServerConfig {
@@ -147,6 +185,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     tracing::info!(listen = %local, "Debrief is listening on {public_url}");
+    let listener: debrief_server::HttpListener = match tls {
+        Some(config) => debrief_server::tls::TlsListener::new(listener, config).into(),
+        None => listener.into(),
+    };
     debrief_server::run(listener, state, shutdown_signal())
         .await
         .context("The HTTP server failed")?;

@@ -24,6 +24,8 @@
 //! - `kinds`: the one list of job kinds the runner runs (each kind lives beside its work).
 //! - [`outbound`]: the one HTTP client for requests to URLs people gave, and the destination
 //!   policy that keeps it off loopback and private networks.
+//! - [`tls`]: HTTPS (`--tls-cert`, `--tls-key`): the certificate and key from PEM files, and the
+//!   listener that terminates TLS in front of the router.
 //!
 //! These modules import one another without a circle: what the state holds (`jobs`,
 //! `status_snapshot`, `limiter`, `live`, …) never imports [`state`] (see `module_graph.rs`,
@@ -50,6 +52,7 @@ pub mod request;
 pub mod state;
 pub mod status;
 pub mod status_snapshot;
+pub mod tls;
 pub mod ui;
 
 pub use error::AppError;
@@ -57,6 +60,7 @@ pub use state::{AppState, ServerConfig};
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
+use axum::serve::ListenerExt;
 use std::future::Future;
 use tokio::net::TcpListener;
 
@@ -104,11 +108,33 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
      style-src 'self'; img-src 'self' data: https:; font-src 'self'; connect-src 'self'; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
-/// Serves the application on a bound listener, and runs the job worker beside it, until
-/// `shutdown` completes. The worker stops at the same signal (or when this future is dropped),
-/// after finishing the jobs under way.
+/// Where the server takes its connections from: plain HTTP, or HTTPS ([`tls::TlsListener`]).
+#[derive(Debug)]
+pub enum HttpListener {
+    /// Plain HTTP on a bound TCP listener.
+    Plain(TcpListener),
+    /// HTTPS: TLS terminated by the server itself.
+    Tls(tls::TlsListener),
+}
+
+impl From<TcpListener> for HttpListener {
+    fn from(listener: TcpListener) -> Self {
+        Self::Plain(listener)
+    }
+}
+
+impl From<tls::TlsListener> for HttpListener {
+    fn from(listener: tls::TlsListener) -> Self {
+        Self::Tls(listener)
+    }
+}
+
+/// Serves the application on a bound listener (a [`TcpListener`] for plain HTTP, or a
+/// [`tls::TlsListener`]), and runs the job worker beside it, until `shutdown` completes. The
+/// worker stops at the same signal (or when this future is dropped), after finishing the jobs
+/// under way.
 pub async fn run(
-    listener: TcpListener,
+    listener: impl Into<HttpListener>,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
@@ -120,12 +146,25 @@ pub async fn run(
     let worker = tokio::spawn(jobs::run_worker(state.clone(), stopped));
     // The peer address reaches handlers (sign-ins are limited per client address).
     let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let served = axum::serve(listener, service)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            drop(stop);
-        })
-        .await;
+    let shutdown = async move {
+        shutdown.await;
+        drop(stop);
+    };
+    let served = match listener.into() {
+        HttpListener::Plain(tcp) => {
+            axum::serve(tcp, service)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+        // axum hands `ConnectInfo<SocketAddr>` to handlers for any listener wrapped by
+        // `tap_io` (the orphan rule keeps us from implementing `Connected` for our own), so
+        // the TLS listener goes through a `tap_io` that does nothing.
+        HttpListener::Tls(tls) => {
+            axum::serve(tls.tap_io(|_| {}), service)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+    };
     let _ = worker.await;
     let _ = reminders.await;
     served

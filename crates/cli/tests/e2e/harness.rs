@@ -20,13 +20,15 @@ mod process;
 mod requests;
 mod senders;
 mod sinks;
+mod tls;
 
 pub use alerts::{DELIVERY, Integration, fetch_alerts, id_of, st, states, time, with_key};
 pub use db::{Backend, TestDb, unique_name};
 pub use process::{ServerProcess, debrief, prepare_admin};
 pub use requests::{Raw, assert_problem, expect_problem, send};
-pub use senders::{Alertmanager, PdClients, PdResult};
+pub use senders::{Alertmanager, PdClients, PdResult, pagerduty_cli};
 pub use sinks::{Hit, SmtpSink, WebhookReceiver, component_moves, header};
+pub use tls::TestCert;
 
 use debrief_core::access::{AccountRole, NewUserInput, Scope};
 use debrief_server::actions::account::{create_token, create_user};

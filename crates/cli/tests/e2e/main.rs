@@ -37,6 +37,8 @@
 //!   the server: alert states and counts, mixed groups, re-fires, detection at `startsAt`.
 //! - [`alerts_pagerduty`]: PagerDuty's Python clients (`pdpyras`, `pagerduty`) against the
 //!   Events API v2: dedup rules, generated keys, change events on the incident's timeline.
+//! - [`alerts_pagerduty_cli`]: the `pagerduty` command line and library over HTTPS (the binary
+//!   with `--tls-cert`/`--tls-key`); plain HTTP and broken handshakes on the TLS port.
 //! - [`alerts_replay`], [`alerts_replay_docs`]: captured and documented bodies (Alertmanager,
 //!   PagerDuty, Grafana, Opsgenie, generic) replayed byte for byte; malformed ones refused.
 //! - [`alerts_rotation`]: rotated integration keys overlap, then the old one is refused.
@@ -53,6 +55,7 @@ mod accounts;
 mod alerts_alertmanager;
 mod alerts_burst;
 mod alerts_pagerduty;
+mod alerts_pagerduty_cli;
 mod alerts_privacy;
 mod alerts_replay;
 mod alerts_replay_docs;

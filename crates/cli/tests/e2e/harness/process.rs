@@ -2,6 +2,7 @@
 //! process that can be killed like a crash would.
 
 use super::http_client;
+use super::tls::TestCert;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 use tokio::process::{Child, Command};
@@ -20,6 +21,8 @@ pub fn debrief() -> Command {
         "DEBRIEF_SIGN_INS_PER_MINUTE_PER_ADDRESS",
         "DEBRIEF_ALLOW_PRIVATE_DESTINATIONS",
         "DEBRIEF_ALLOW_DESTINATIONS",
+        "DEBRIEF_TLS_CERT",
+        "DEBRIEF_TLS_KEY",
     ] {
         c.env_remove(var);
     }
@@ -82,7 +85,7 @@ pub async fn prepare_admin(database: &str) -> String {
 /// A `debrief serve` process.
 pub struct ServerProcess {
     child: Child,
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT` (`https://` when started with [`ServerProcess::start_tls`]).
     pub address: String,
 }
 
@@ -105,7 +108,34 @@ impl ServerProcess {
     /// `debrief serve` with exactly these arguments besides the database and the address (the
     /// server's own destination policy: private addresses refused unless `extra` allows them).
     pub async fn start_exactly(database: &str, extra: &[&str]) -> ServerProcess {
-        let client = http_client();
+        Self::launch(database, extra, "http", &http_client()).await
+    }
+
+    /// `debrief serve` over HTTPS with `cert` (`--tls-cert`, `--tls-key`), like
+    /// [`ServerProcess::start`] otherwise; `address` is `https://127.0.0.1:PORT`.
+    pub async fn start_tls(database: &str, cert: &TestCert) -> ServerProcess {
+        let (c, k) = (
+            cert.cert.display().to_string(),
+            cert.key.display().to_string(),
+        );
+        let args = [
+            "--allow-private-destinations",
+            "--tls-cert",
+            c.as_str(),
+            "--tls-key",
+            k.as_str(),
+        ];
+        Self::launch(database, &args, "https", &cert.client()).await
+    }
+
+    /// Starts `debrief serve` and waits until `client` gets a 200 from
+    /// `{scheme}://127.0.0.1:PORT/healthz`.
+    async fn launch(
+        database: &str,
+        extra: &[&str],
+        scheme: &str,
+        client: &reqwest::Client,
+    ) -> ServerProcess {
         for _ in 0..5 {
             let port = std::net::TcpListener::bind("127.0.0.1:0")
                 .expect("bind")
@@ -118,7 +148,7 @@ impl ServerProcess {
                 .args(extra)
                 .spawn()
                 .expect("start debrief serve");
-            let address = format!("http://{listen}");
+            let address = format!("{scheme}://{listen}");
             let deadline = Instant::now() + Duration::from_secs(30);
             loop {
                 if let Some(status) = child.try_wait().expect("poll the server") {
@@ -127,17 +157,13 @@ impl ServerProcess {
                     );
                     break;
                 }
-                let ready = client
-                    .get(format!("{address}/healthz"))
-                    .send()
-                    .await
-                    .is_ok_and(|r| r.status() == 200);
-                if ready {
+                let answer = client.get(format!("{address}/healthz")).send().await;
+                if answer.as_ref().is_ok_and(|r| r.status() == 200) {
                     return ServerProcess { child, address };
                 }
                 assert!(
                     Instant::now() < deadline,
-                    "debrief serve did not answer within 30 s"
+                    "debrief serve did not answer within 30 s; last: {answer:?}"
                 );
                 tokio::time::sleep(Duration::from_millis(25)).await;
             }

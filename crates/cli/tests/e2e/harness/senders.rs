@@ -6,7 +6,8 @@
 use super::http_client;
 use super::sinks::{TempDir, workspace};
 use serde_json::{Value, json};
-use std::process::Stdio;
+use std::path::Path;
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
@@ -119,7 +120,8 @@ impl Alertmanager {
 }
 
 /// PagerDuty's Python clients, kept in one process: `pdpyras` 5.4.1 (`EventsAPISession`) and
-/// `pagerduty` 7.2.0 (`EventsApiV2Client`), both pointed at the server over plain HTTP.
+/// `pagerduty` 7.2.0 (`EventsApiV2Client`), both pointed at the server over plain HTTP, or over
+/// HTTPS trusting the server's certificate ([`PdClients::start_tls`]).
 pub struct PdClients {
     child: Child,
     stdin: ChildStdin,
@@ -170,6 +172,17 @@ impl PdResult {
 impl PdClients {
     /// Starts the clients for a server at `base` (`http://127.0.0.1:PORT`).
     pub async fn start(base: &str) -> PdClients {
+        Self::launch(&[base]).await
+    }
+
+    /// Starts the clients for a server at `base` (`https://127.0.0.1:PORT`) whose certificate
+    /// is `ca` (PEM): `pagerduty` is built the supported way, `base_url=` and `verify=` an SSL
+    /// context trusting `ca`.
+    pub async fn start_tls(base: &str, ca: &Path) -> PdClients {
+        Self::launch(&[base, &ca.display().to_string()]).await
+    }
+
+    async fn launch(args: &[&str]) -> PdClients {
         let python = workspace().join(".tools/venv/bin/python");
         assert!(
             python.exists(),
@@ -178,7 +191,7 @@ impl PdClients {
         );
         let mut child = Command::new(&python)
             .arg(workspace().join("scripts/pd_events.py"))
-            .arg(base)
+            .args(args)
             .env("NO_PROXY", "*")
             .env("PYTHONWARNINGS", "ignore")
             .stdin(Stdio::piped())
@@ -250,4 +263,28 @@ impl PdClients {
             let _ = self.child.kill().await;
         }
     }
+}
+
+/// Runs the `pagerduty` command line of `pagerduty` 7.2.0 (installed in `.tools/venv` by
+/// `scripts/install-test-deps`) with `args`, trusting the certificate `ca` (PEM) through
+/// `SSL_CERT_FILE`, as its users would; returns what it did.
+pub async fn pagerduty_cli(ca: &Path, args: &[&str]) -> Output {
+    let cli = workspace().join(".tools/venv/bin/pagerduty");
+    assert!(
+        cli.exists(),
+        "{} is missing: run scripts/install-test-deps (it installs pagerduty 7.2.0)",
+        cli.display()
+    );
+    let run = Command::new(&cli)
+        .args(args)
+        .env("SSL_CERT_FILE", ca)
+        .env("NO_PROXY", "*")
+        .env("PYTHONWARNINGS", "ignore")
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    tokio::time::timeout(Duration::from_secs(60), run)
+        .await
+        .unwrap_or_else(|_| panic!("pagerduty {args:?} did not finish within 60 s"))
+        .expect("run the pagerduty command line")
 }

@@ -84,6 +84,7 @@ mod maintenance_cancel;
 mod maintenance_ops;
 mod multi_instance;
 mod openapi;
+mod openapi_alerts;
 mod openapi_answers;
 mod openapi_postmortem;
 mod policy;

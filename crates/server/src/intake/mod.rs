@@ -21,6 +21,7 @@ pub mod hooks;
 pub mod opsgenie;
 pub mod pagerduty;
 
+use crate::actions::alerts::clean;
 use crate::{AppError, AppState};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -89,13 +90,6 @@ pub(crate) fn too_many(secs: u64) -> AppError {
 /// A new dedup key for a trigger that came without one (32 hex characters, as PagerDuty's).
 pub(crate) fn new_dedup_key() -> String {
     crate::auth::new_hex(16)
-}
-
-/// Text as stored: PostgreSQL text cannot hold NUL, so a NUL a sender put in a decoded string
-/// (`"\u0000"` in its JSON) becomes U+FFFD, the same way on both databases and for every event
-/// of an alert (a dedup key is mapped alike on trigger, acknowledge and resolve).
-pub(crate) fn clean(text: &str) -> String {
-    text.replace('\0', "\u{FFFD}")
 }
 
 /// A signal as stored: its details gathered into one JSON object, its summary and severity

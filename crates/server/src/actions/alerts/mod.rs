@@ -36,6 +36,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::BTreeMap;
 
+/// Text as stored: PostgreSQL text cannot hold NUL, so a NUL a sender put in a decoded string
+/// (`"\u0000"` in its JSON) becomes U+FFFD, the same way on both databases and for every event
+/// of an alert (a dedup key is mapped alike on trigger, acknowledge and resolve).
+pub fn clean(text: &str) -> String {
+    text.replace('\0', "\u{FFFD}")
+}
+
 /// Routing reads what it needs whatever the incident's privacy.
 fn everyone() -> debrief_core::access::Viewer {
     debrief_core::access::Viewer::of(0, AccountRole::Admin)
@@ -345,8 +352,8 @@ pub async fn record_change(
             &debrief_store::alert::NewChange {
                 integration_id: integration.id,
                 service: integration.service.clone(),
-                summary: crate::intake::clean(&change.summary),
-                source: change.source.as_deref().map(crate::intake::clean),
+                summary: clean(&change.summary),
+                source: change.source.as_deref().map(clean),
                 happened_at: happened,
                 details,
             },
@@ -367,11 +374,11 @@ pub async fn record_change(
             body: format!(
                 "Change on {}: {}{}",
                 integration.service,
-                crate::intake::clean(&change.summary),
+                clean(&change.summary),
                 change
                     .source
                     .as_deref()
-                    .map(|s| format!(" (from {})", crate::intake::clean(s)))
+                    .map(|s| format!(" (from {})", clean(s)))
                     .unwrap_or_default()
             ),
             links: change

@@ -54,6 +54,8 @@ CREATE INDEX alerts_status_id ON alerts (status, id);
 CREATE INDEX alerts_service_id ON alerts (service, id);
 CREATE INDEX alerts_integration_id ON alerts (integration_id, id);
 CREATE INDEX alerts_incident ON alerts (incident_id, id) WHERE incident_id IS NOT NULL;
+-- Routing: the incident another alert of the same group joined (only alerts that joined one).
+CREATE INDEX alerts_group_incident ON alerts (integration_id, group_key, id) WHERE incident_id IS NOT NULL;
 
 -- What a service's alerts do: open an incident at or above a severity (mapped to an incident
 -- severity), attach to the service's open incident, or only page. Services without a row use

@@ -429,7 +429,7 @@ impl Store {
         let rows = self
             .read_keyed(
                 "SELECT a.incident_id FROM alerts a JOIN incidents i ON i.id = a.incident_id \
-                 WHERE a.integration_id = $1 AND a.group_key = $2 AND a.id <> $3 \
+                 WHERE a.integration_id = $1 AND a.group_key = $2 AND a.id <> $3 AND a.incident_id IS NOT NULL \
                  AND i.status IN ('triage', 'investigating', 'identified', 'monitoring') \
                  ORDER BY a.id DESC LIMIT 1",
                 &[

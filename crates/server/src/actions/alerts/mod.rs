@@ -173,14 +173,21 @@ async fn opened(state: &AppState, alert: &Alert) -> Result<(), AppError> {
         .await?
         .into_iter()
         .find(|s| s.starts_at <= now);
+    // What routing reads depends on the rule: a silenced service or a page-only rule needs
+    // no incident lookups.
+    let looks_for_incidents = silenced.is_none() && rule.mode != RouteMode::Page;
     let facts = RouteFacts {
         severity: alert.severity,
         silenced: silenced.is_some(),
-        group_incident: state
-            .store
-            .group_incident(alert.integration_id, &alert.group_key, alert.id)
-            .await?,
-        service_incident: if rule.mode == RouteMode::Attach {
+        group_incident: if looks_for_incidents {
+            state
+                .store
+                .group_incident(alert.integration_id, &alert.group_key, alert.id)
+                .await?
+        } else {
+            None
+        },
+        service_incident: if looks_for_incidents && rule.mode == RouteMode::Attach {
             state.store.service_open_incident(&alert.service).await?
         } else {
             None

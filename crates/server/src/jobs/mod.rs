@@ -84,7 +84,7 @@ impl Default for JobsConfig {
             max_attempts: 8,
             lease: Duration::from_secs(5 * 60),
             webhook_timeout: Duration::from_secs(10),
-            batch: 8,
+            batch: 32,
             reminder_interval: Duration::from_secs(60),
         }
     }

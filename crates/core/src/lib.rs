@@ -36,6 +36,7 @@ pub mod ics;
 pub mod incident;
 pub mod learning;
 pub mod metrics;
+pub mod oncall;
 pub mod policy;
 pub mod postmortem;
 pub mod recurrence;

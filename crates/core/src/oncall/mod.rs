@@ -1,0 +1,13 @@
+//! On call (issue 12): schedules with layers and overrides, and escalation policies.
+//!
+//! Pure rules, no I/O: the server stores schedules, policies and pages, and asks these modules
+//! who is on call and who is notified when.
+//!
+//! # Layout
+//! - [`escalation`]: escalation policies: levels, delays, repeats, acknowledgement cut-off, and
+//!   who a level notifies.
+//! - [`notify`]: each user's notification rules (channel, minutes after) and the contacts a
+//!   level firing makes.
+
+pub mod escalation;
+pub mod notify;

@@ -25,6 +25,7 @@
 //! - [`statuspage`]: public status pages: component states, uptime bars, Statuspage v2 JSON,
 //!   subscriber webhooks and the Atom feed (issue #4).
 //! - [`ics`]: a strict RFC 5545 iCalendar writer (events, attendees, time zones).
+//! - [`oncall`]: on-call schedules: layered rotations, restrictions, overrides (issue #12).
 
 pub mod access;
 pub mod action_item;
@@ -36,6 +37,7 @@ pub mod ics;
 pub mod incident;
 pub mod learning;
 pub mod metrics;
+pub mod oncall;
 pub mod policy;
 pub mod postmortem;
 pub mod recurrence;

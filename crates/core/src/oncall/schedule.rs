@@ -1440,6 +1440,84 @@ mod tests {
         assert!(r.contains(s.time_zone(), ts("2026-01-05T07:00:00Z")));
     }
 
+    #[test]
+    fn far_future_gap_follows_the_zone_rule() {
+        // Beyond the explicit tzdb table the POSIX rule applies: 2045-03-26 is Berlin's
+        // spring-forward Sunday, 02:30 -> 03:00 CEST = 01:00Z.
+        let tz = TimeZone::get("Europe/Berlin").unwrap();
+        assert_eq!(
+            resolve_local(&tz, dt("2045-03-26T02:30:00")),
+            Some(ts("2045-03-26T01:00:00Z"))
+        );
+        let s = build(
+            "Europe/Berlin",
+            vec![layer(&["a", "b"], "daily", "2045-03-25T02:30:00")],
+        );
+        assert_eq!(at(&s, "2045-03-26T00:59:59Z").as_deref(), Some("a"));
+        assert_eq!(at(&s, "2045-03-26T01:00:00Z").as_deref(), Some("b"));
+    }
+
+    #[test]
+    fn weekly_restriction_over_the_spring_forward_weekend_is_one_hour_shorter() {
+        // Fri 2026-03-27 18:00 CET = 17:00Z to Mon 2026-03-30 09:00 CEST = 07:00Z: 62 h.
+        let mut weekend = layer(&["w"], "daily", "2026-03-01T00:00:00");
+        weekend.restrictions = vec![weekly_r("friday", "18:00", "monday", "09:00")];
+        let s = build("Europe/Berlin", vec![weekend]);
+        let got = final_schedule(&s, ts("2026-03-26T00:00:00Z"), ts("2026-03-31T00:00:00Z"));
+        assert_eq!(
+            got,
+            vec![entry("w", "2026-03-27T17:00:00Z", "2026-03-30T07:00:00Z")]
+        );
+        assert_eq!(hours(&got[0]), 62.0);
+    }
+
+    #[test]
+    fn night_restriction_over_the_fall_back_night_lasts_nine_hours() {
+        // 22:00 CEST on 10-24 = 20:00Z to 06:00 CET on 10-25 = 05:00Z.
+        let mut night = layer(&["n"], "daily", "2026-10-01T00:00:00");
+        night.restrictions = vec![daily_r("22:00", "06:00")];
+        let s = build(
+            "Europe/Berlin",
+            vec![layer(&["d"], "daily", "2026-10-01T00:00:00"), night],
+        );
+        let got = final_schedule(&s, ts("2026-10-24T12:00:00Z"), ts("2026-10-25T12:00:00Z"));
+        assert_eq!(
+            got[1],
+            entry("n", "2026-10-24T20:00:00Z", "2026-10-25T05:00:00Z")
+        );
+        assert_eq!(hours(&got[1]), 9.0);
+    }
+
+    #[test]
+    fn range_before_every_layer_is_one_gap() {
+        let s = build(
+            "Europe/Berlin",
+            vec![layer(&["a"], "daily", "2026-01-05T09:00:00")],
+        );
+        let (from, to) = (ts("2026-01-01T00:00:00Z"), ts("2026-01-05T08:00:00Z"));
+        assert!(final_schedule(&s, from, to).is_empty());
+        assert_eq!(
+            gaps(&s, from, to),
+            vec![Interval {
+                start: from,
+                end: to
+            }]
+        );
+        assert_eq!(layer_entries(&s, from, to), vec![Vec::new()]);
+        assert_eq!(at(&s, "2026-01-05T07:00:00Z"), None);
+    }
+
+    #[test]
+    fn unknown_zone_message_names_the_zone() {
+        let e = Schedule::new(&spec(
+            "Europe/Atlantis",
+            vec![layer(&["a"], "daily", "2026-01-05T09:00:00")],
+        ))
+        .unwrap_err();
+        assert_eq!(fields(&e), vec!["time_zone"]);
+        assert!(e.fields[0].message.contains("Europe/Atlantis"));
+    }
+
     // ---- overrides ----
 
     #[test]

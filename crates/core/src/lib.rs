@@ -25,6 +25,8 @@
 //! - [`statuspage`]: public status pages: component states, uptime bars, Statuspage v2 JSON,
 //!   subscriber webhooks and the Atom feed (issue #4).
 //! - [`ics`]: a strict RFC 5545 iCalendar writer (events, attendees, time zones).
+//! - [`oncall`]: on call: schedules (layered rotations, restrictions, overrides), escalation
+//!   policies and notification rules (issue 12).
 
 pub mod access;
 pub mod action_item;

@@ -4,6 +4,8 @@
 //! who is on call and who is notified when.
 //!
 //! # Layout
+//! - [`schedule`]: layered rotations in a time zone, restrictions and overrides, and the pure
+//!   computation of who is on call at an instant and over a range.
 //! - [`escalation`]: escalation policies: levels, delays, repeats, acknowledgement cut-off, and
 //!   who a level notifies.
 //! - [`notify`]: each user's notification rules (channel, minutes after) and the contacts a
@@ -11,3 +13,4 @@
 
 pub mod escalation;
 pub mod notify;
+pub mod schedule;

@@ -20,13 +20,18 @@ async fn sqlite_store(name: &str) -> Store {
     store
 }
 
+/// The database of [`postgres_store`] (to drop once its test passed).
+fn postgres_db(name: &str) -> String {
+    format!("debrief_alerts_{name}_{}", std::process::id())
+}
+
 async fn postgres_store(name: &str) -> Store {
     // Never skipped: without PostgreSQL the test fails (scripts/test finds one and sets this).
     let admin_url = std::env::var("DEBRIEF_TEST_DATABASE_URL").expect(
         "DEBRIEF_TEST_DATABASE_URL names a PostgreSQL role that may CREATE DATABASE (scripts/test sets it)",
     );
     let (base, _) = admin_url.rsplit_once('/').expect("a database in the URL");
-    let db = format!("debrief_alerts_{name}_{}", std::process::id());
+    let db = postgres_db(name);
     let mut admin = PgConnection::connect(&admin_url).await.expect("connect");
     for sql in [
         format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
@@ -102,60 +107,60 @@ async fn send(
     store.record_signals(w).await.unwrap()[0]
 }
 
-async fn the_rule_holds(store: Store) {
+async fn the_rule_holds(store: &Store) {
     use SignalAction::{Acknowledge, Resolve, Trigger};
     let now: Timestamp = "2026-12-07T09:00:00Z".parse().unwrap();
-    let id = integration(&store, now).await;
+    let id = integration(store, now).await;
 
     // Acknowledge or resolve of an unknown key: accepted, nothing changes.
     assert_eq!(
-        send(&store, id, Acknowledge, "k1", now).await,
+        send(store, id, Acknowledge, "k1", now).await,
         SignalOutcome::Ignored
     );
     assert_eq!(
-        send(&store, id, Resolve, "k1", now).await,
+        send(store, id, Resolve, "k1", now).await,
         SignalOutcome::Ignored
     );
     // Trigger opens; a repeat counts; acknowledge; a trigger on an acknowledged alert counts
     // and leaves it acknowledged; acknowledging again changes nothing.
-    let SignalOutcome::Opened { alert_id: first } = send(&store, id, Trigger, "k1", now).await
+    let SignalOutcome::Opened { alert_id: first } = send(store, id, Trigger, "k1", now).await
     else {
         panic!("a trigger opens an alert")
     };
     assert_eq!(
-        send(&store, id, Trigger, "k1", now).await,
+        send(store, id, Trigger, "k1", now).await,
         SignalOutcome::Repeated {
             alert_id: first,
             count: 2
         }
     );
     assert_eq!(
-        send(&store, id, Acknowledge, "k1", now).await,
+        send(store, id, Acknowledge, "k1", now).await,
         SignalOutcome::Acknowledged { alert_id: first }
     );
     assert_eq!(
-        send(&store, id, Trigger, "k1", now).await,
+        send(store, id, Trigger, "k1", now).await,
         SignalOutcome::Repeated {
             alert_id: first,
             count: 3
         }
     );
     assert_eq!(
-        send(&store, id, Acknowledge, "k1", now).await,
+        send(store, id, Acknowledge, "k1", now).await,
         SignalOutcome::Ignored
     );
     let a = store.alert(first).await.unwrap();
     assert_eq!((a.status, a.count), (AlertStatus::Acknowledged, 3));
     // Resolve; resolving again changes nothing; a trigger after the resolution opens a new one.
     assert_eq!(
-        send(&store, id, Resolve, "k1", now).await,
+        send(store, id, Resolve, "k1", now).await,
         SignalOutcome::Resolved { alert_id: first }
     );
     assert_eq!(
-        send(&store, id, Resolve, "k1", now).await,
+        send(store, id, Resolve, "k1", now).await,
         SignalOutcome::Ignored
     );
-    let SignalOutcome::Opened { alert_id: second } = send(&store, id, Trigger, "k1", now).await
+    let SignalOutcome::Opened { alert_id: second } = send(store, id, Trigger, "k1", now).await
     else {
         panic!("a trigger after a resolution opens a new alert")
     };
@@ -207,10 +212,22 @@ async fn the_rule_holds(store: Store) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dedup_rule_holds_on_sqlite() {
-    the_rule_holds(sqlite_store("rule").await).await;
+    the_rule_holds(&sqlite_store("rule").await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dedup_rule_holds_on_postgres() {
-    the_rule_holds(postgres_store("rule").await).await;
+    let store = postgres_store("rule").await;
+    the_rule_holds(&store).await;
+    // Passed: drop the database (a failing test leaves it to look at).
+    store.close().await;
+    let admin_url = std::env::var("DEBRIEF_TEST_DATABASE_URL").expect("set above");
+    let mut admin = PgConnection::connect(&admin_url).await.expect("connect");
+    sqlx::raw_sql(AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+        postgres_db("rule")
+    )))
+    .execute(&mut admin)
+    .await
+    .expect("drop the database");
 }

@@ -3,7 +3,9 @@
 //! incident's alerts, and each service's routing rule, silences and change events.
 
 use super::Page;
-use crate::actions::alerts::{self as act, IntegrationInput, RuleInput, SilenceInput};
+use crate::actions::alerts::{
+    self as act, IntegrationInput, IntegrationPatch, RuleInput, SilenceInput,
+};
 use crate::auth::Actor;
 use crate::request::{ApiJson, QueryPairs, RefPath, page_cursor, page_limit};
 use crate::{AppError, AppState};
@@ -14,7 +16,6 @@ use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use debrief_core::access::AccountRole;
 use debrief_core::alert::AlertStatus;
-use debrief_core::alert::routing::GroupBy;
 use debrief_core::validation::{ValidationError, required_text};
 use debrief_store::alert::{Alert, AlertFilter, Integration};
 use serde::Deserialize;
@@ -97,80 +98,14 @@ async fn get_integration(
     Ok(Json(body))
 }
 
-/// A field that may be sent as `null`: absent → `None`, `null` → `Some(None)`.
-fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
-
-/// What may change on an integration.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IntegrationPatch {
-    name: Option<String>,
-    group_by: Option<String>,
-    /// Grafana: a new HMAC secret; `null` stops checking signatures.
-    #[serde(default, deserialize_with = "present")]
-    signing_secret: Option<Option<String>>,
-    disabled: Option<bool>,
-}
-
 async fn update_integration(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
     ApiJson(p): ApiJson<IntegrationPatch>,
 ) -> Result<Json<Integration>, AppError> {
-    actor.require(AccountRole::Admin)?;
-    let current = state.store.integration(id_of("integration", &id)?).await?;
-    let mut e = ValidationError::default();
-    let name = match &p.name {
-        Some(n) => required_text(&mut e, "name", n, 200),
-        None => current.name.clone(),
-    };
-    // Stored as parsed (`labels: a , b` as `labels:a,b`), as creating an integration does.
-    let group_by = match p.group_by.as_deref().map(GroupBy::parse) {
-        None => current.group_by.clone(),
-        Some(Ok(g)) => g.as_string(),
-        Some(Err(m)) => {
-            e.push("group_by", m);
-            current.group_by.clone()
-        }
-    };
-    let secret = match &p.signing_secret {
-        None => current.signing_secret.clone(),
-        Some(None) => None,
-        Some(Some(s)) => {
-            if let Some(m) = act::secret_problem(s) {
-                e.push("signing_secret", m);
-            } else if current.kind != "grafana" {
-                // Well formed, but this integration's kind has no signatures: a conflict with
-                // what it is, not a malformed field.
-                e.push_conflict(
-                    "signing_secret",
-                    "only Grafana integrations check signatures",
-                );
-            }
-            Some(s.clone())
-        }
-    };
-    if !e.fields.is_empty() {
-        return Err(e.into());
-    }
-    let disabled = p.disabled.unwrap_or(current.disabled_at.is_some());
     Ok(Json(
-        state
-            .store
-            .update_integration(
-                current.id,
-                &name,
-                &group_by,
-                secret.as_deref(),
-                disabled,
-                state.clock.now(),
-            )
-            .await?,
+        act::update_integration(&state, &actor, id_of("integration", &id)?, &p).await?,
     ))
 }
 
@@ -381,8 +316,7 @@ async fn get_rule(
 ) -> Result<Json<Value>, AppError> {
     actor.require(AccountRole::Viewer)?;
     act::known_service(&state, &slug).await?;
-    let own = state.store.alert_rule(&slug).await?.is_some();
-    let rule = act::rule_of(&state, &slug).await?;
+    let (rule, own) = act::rule_in_force(&state, &slug).await?;
     Ok(Json(
         json!({"service": slug, "default": !own, "rule": rule}),
     ))

@@ -356,6 +356,86 @@ pub async fn add_note(
         .await?)
 }
 
+/// A field that may be sent as `null`: absent → `None`, `null` → `Some(None)`.
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// What may change on an integration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntegrationPatch {
+    /// A new name.
+    pub name: Option<String>,
+    /// A new grouping.
+    pub group_by: Option<String>,
+    /// Grafana: a new HMAC secret; `null` stops checking signatures.
+    #[serde(default, deserialize_with = "present")]
+    pub signing_secret: Option<Option<String>>,
+    /// Whether it is disabled.
+    pub disabled: Option<bool>,
+}
+
+/// Changes an integration's name, grouping, signing secret (Grafana) or whether it is enabled
+/// (admins); what the patch leaves out stays as it is.
+pub async fn update_integration(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    p: &IntegrationPatch,
+) -> Result<Integration, AppError> {
+    actor.require(AccountRole::Admin)?;
+    let current = state.store.integration(id).await?;
+    let mut e = ValidationError::default();
+    let name = match &p.name {
+        Some(n) => required_text(&mut e, "name", n, 200),
+        None => current.name.clone(),
+    };
+    // Stored as parsed (`labels: a , b` as `labels:a,b`), as creating an integration does.
+    let group_by = match p.group_by.as_deref().map(GroupBy::parse) {
+        None => current.group_by.clone(),
+        Some(Ok(g)) => g.as_string(),
+        Some(Err(m)) => {
+            e.push("group_by", m);
+            current.group_by.clone()
+        }
+    };
+    let secret = match &p.signing_secret {
+        None => current.signing_secret.clone(),
+        Some(None) => None,
+        Some(Some(s)) => {
+            if let Some(m) = secret_problem(s) {
+                e.push("signing_secret", m);
+            } else if current.kind != "grafana" {
+                // Well formed, but this integration's kind has no signatures: a conflict with
+                // what it is, not a malformed field.
+                e.push_conflict(
+                    "signing_secret",
+                    "only Grafana integrations check signatures",
+                );
+            }
+            Some(s.clone())
+        }
+    };
+    if !e.fields.is_empty() {
+        return Err(e.into());
+    }
+    let disabled = p.disabled.unwrap_or(current.disabled_at.is_some());
+    Ok(state
+        .store
+        .update_integration(
+            current.id,
+            &name,
+            &group_by,
+            secret.as_deref(),
+            disabled,
+            state.clock.now(),
+        )
+        .await?)
+}
+
 /// Enables or disables an integration (admins); a disabled integration's key is refused.
 /// Its name, grouping and signing secret stay as they are.
 pub async fn set_integration_enabled(

@@ -103,14 +103,21 @@ impl JobKind<AppState> for RouteJob {
 
 /// The service's rule: its own, or the default from the catalogue's severities.
 pub async fn rule_of(state: &AppState, service: &str) -> Result<AlertRule, AppError> {
+    Ok(rule_in_force(state, service).await?.0)
+}
+
+/// The service's rule in force, and whether it is the service's own (`false`: the default
+/// from the catalogue's severities).
+pub async fn rule_in_force(state: &AppState, service: &str) -> Result<(AlertRule, bool), AppError> {
     let severities = severity_keys(state).await?;
     Ok(match state.store.alert_rule(service).await? {
         Some(row) => {
             let map: BTreeMap<String, String> = row.severity_map;
-            AlertRule::from_parts(&row.mode, row.open_at.as_str(), &map, &severities)
-                .unwrap_or_else(|_| AlertRule::default_for(&severities))
+            let rule = AlertRule::from_parts(&row.mode, row.open_at.as_str(), &map, &severities)
+                .unwrap_or_else(|_| AlertRule::default_for(&severities));
+            (rule, true)
         }
-        None => AlertRule::default_for(&severities),
+        None => (AlertRule::default_for(&severities), false),
     })
 }
 

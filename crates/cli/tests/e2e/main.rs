@@ -90,6 +90,7 @@ mod openapi_postmortem;
 mod policy;
 mod postmortem;
 mod postmortem_admin;
+mod postmortem_decision;
 mod privacy;
 mod readiness;
 mod refusals;

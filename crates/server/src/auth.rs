@@ -31,6 +31,8 @@ pub enum Via {
         /// The token's id.
         token_id: i64,
     },
+    /// A signed, single-use link from a notification (acknowledge or resolve a page).
+    Link,
 }
 
 /// An authenticated caller.
@@ -66,7 +68,7 @@ impl Actor {
     pub fn csrf_token(&self) -> Option<&str> {
         match &self.via {
             Via::Session { csrf_token, .. } => Some(csrf_token),
-            Via::Token { .. } => None,
+            Via::Token { .. } | Via::Link => None,
         }
     }
 }

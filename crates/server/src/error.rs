@@ -37,6 +37,9 @@ pub enum AppError {
     /// 409: the lifecycle forbids this transition.
     #[error(transparent)]
     Transition(#[from] TransitionError),
+    /// 410: the thing existed and is gone for good (a used or expired single-use link).
+    #[error("{0}")]
+    Gone(String),
     /// 412: an `If-Match` precondition failed.
     #[error("{0}")]
     PreconditionFailed(String),
@@ -100,6 +103,7 @@ impl AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) | AppError::Transition(_) => StatusCode::CONFLICT,
+            AppError::Gone(_) => StatusCode::GONE,
             AppError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Validation(v) => match v.problem() {
@@ -122,6 +126,7 @@ impl AppError {
             AppError::NotFound(_) => "not-found",
             AppError::Conflict(_) => "conflict",
             AppError::Transition(_) => "transition-not-allowed",
+            AppError::Gone(_) => "gone",
             AppError::PreconditionFailed(_) => "precondition-failed",
             AppError::UnsupportedMediaType(_) => "unsupported-media-type",
             AppError::Validation(v) => match v.problem() {

@@ -18,7 +18,9 @@ pub(crate) fn registry() -> Registry<AppState> {
         .register::<crate::status::notices::NoticeJob>()
         .register::<crate::status::notices::SubscriberWebhookJob>()
         .register::<crate::actions::maintenance::MaintenanceJob>()
-        .register::<crate::actions::alerts::RouteJob>();
+        .register::<crate::actions::alerts::RouteJob>()
+        .register::<crate::actions::oncall::FireJob>()
+        .register::<crate::actions::oncall::SendJob>();
     r
 }
 
@@ -80,7 +82,7 @@ mod tests {
     fn every_kind_is_registered_under_its_stored_name() {
         assert_eq!(
             format!("{:?}", super::registry()),
-            r#"{"alert.route", "email", "maintenance", "status_notice", "status_webhook", "webhook", "webhook_event"}"#
+            r#"{"alert.route", "email", "maintenance", "page.fire", "page.send", "status_notice", "status_webhook", "webhook", "webhook_event"}"#
         );
     }
 }

@@ -46,6 +46,7 @@ pub mod jobs;
 pub mod list;
 pub mod meeting;
 pub(crate) mod migrations;
+pub mod oncall;
 pub mod policy;
 pub mod postgres;
 pub mod postmortem;

@@ -36,6 +36,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     migration!("20261206230000_add_incident_private_index.sql"),
     migration!("20261207020000_add_incident_roles_copy.sql"),
     migration!("20261207030000_create_alerts.sql"),
+    migration!("20261208010000_create_oncall.sql"),
 ];
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 //! - [`notify`]: each user's notification rules (channel, minutes after) and the contacts a
 //!   level firing makes.
 
+pub mod calendar;
 pub mod escalation;
 pub mod notify;
 pub mod schedule;

@@ -12,6 +12,7 @@ pub mod insights;
 pub mod maintenance;
 pub mod meetings;
 pub mod notify;
+pub mod oncall;
 pub mod policy;
 pub mod postmortem;
 pub mod status_pages;

@@ -87,7 +87,7 @@ async fn invite(
     Ok(calendar_response(body, &format!("meeting-{}.ics", m.id)))
 }
 
-fn calendar_response(body: String, filename: &str) -> Response {
+pub(crate) fn calendar_response(body: String, filename: &str) -> Response {
     (
         [
             (

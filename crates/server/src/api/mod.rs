@@ -13,6 +13,7 @@ pub mod incidents;
 pub mod insights;
 pub mod maintenances;
 pub mod meetings;
+pub mod oncall;
 pub mod policy;
 pub mod postmortems;
 pub mod status_pages;
@@ -80,6 +81,7 @@ pub fn router() -> Router<AppState> {
     let v1 = Router::new()
         .merge(incidents::router())
         .merge(alerts::router())
+        .merge(oncall::router())
         .merge(export::router())
         .merge(policy::router())
         .merge(insights::router())

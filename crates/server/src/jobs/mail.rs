@@ -348,16 +348,18 @@ impl<C: JobContext> JobKind<C> for EmailJob {
     }
 
     async fn run(ctx: &C, job: &Job, message: EmailMessage) -> Outcome {
-        deliver(ctx.jobs().mailer.as_ref(), job, message).await
+        deliver(ctx.jobs().mailer.as_ref(), &job.dedupe_key, message).await
     }
 }
 
-/// Sends an `email` job's message.
-async fn deliver(mailer: Option<&Mailer>, job: &Job, message: EmailMessage) -> Outcome {
+/// Sends a message now through `mailer`; `key` makes its `Message-ID` (the same key, the same
+/// id, so a receiver can tell a repeat). Used by the `email` job and by on-call notifications,
+/// which record their own outcome.
+pub(crate) async fn deliver(mailer: Option<&Mailer>, key: &str, message: EmailMessage) -> Outcome {
     let Some(mailer) = mailer else {
         return Outcome::GiveUp("SMTP is not configured (set DEBRIEF_SMTP_URL)".into());
     };
-    let built = match message.build(&mailer.config.from, &job.dedupe_key) {
+    let built = match message.build(&mailer.config.from, key) {
         Ok(m) => m,
         Err(reason) => return Outcome::GiveUp(reason),
     };

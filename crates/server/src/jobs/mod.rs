@@ -147,6 +147,16 @@ impl<C> Jobs<C> {
     pub fn wake(&self) {
         self.wake.notify_one();
     }
+
+    /// The SMTP mailer, when e-mail is configured.
+    pub(crate) fn mailer(&self) -> Option<&mail::Mailer> {
+        self.mailer.as_ref()
+    }
+
+    /// The one outgoing HTTP client.
+    pub(crate) fn outbound(&self) -> &Outbound {
+        &self.outbound
+    }
 }
 
 /// What running a job came to.

@@ -223,7 +223,7 @@ pub(crate) fn refused(url: &str, refusal: &Refusal) -> String {
 }
 
 /// Why a request failed, in words, without reqwest's text (it would repeat the full URL).
-fn transport_reason(e: &reqwest::Error, url: &str, timeout: Duration) -> String {
+pub(crate) fn transport_reason(e: &reqwest::Error, url: &str, timeout: Duration) -> String {
     if e.is_timeout() {
         return format!("timed out after {} s waiting for {url}", timeout.as_secs());
     }

@@ -20,6 +20,7 @@
 //! proxy would resolve names itself, beyond the policy's reach).
 
 pub mod address;
+pub mod webpush;
 
 use reqwest::Url;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};

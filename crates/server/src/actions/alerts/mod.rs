@@ -90,8 +90,11 @@ impl JobKind<AppState> for RouteJob {
         };
         let done = match p.change.as_str() {
             "opened" => opened(state, &alert).await,
-            "resolved" => resolved(state, &alert).await,
-            "acknowledged" => Ok(()),
+            "resolved" => match crate::actions::oncall::follow_alert(state, alert.id, true).await {
+                Ok(()) => resolved(state, &alert).await,
+                Err(e) => Err(e),
+            },
+            "acknowledged" => crate::actions::oncall::follow_alert(state, alert.id, false).await,
             other => return Outcome::GiveUp(format!("no routing for the change '{other}'")),
         };
         match done {
@@ -224,9 +227,17 @@ async fn opened(state: &AppState, alert: &Alert) -> Result<(), AppError> {
                 .await?;
         }
         Route::PageOnly => {
+            let paged = crate::actions::oncall::page_for_alert(state, alert, None).await?;
+            let why = match paged {
+                Some(p) => format!("page only: page {}", p.id),
+                None => format!(
+                    "page only: {} has no escalation policy, nobody was paged",
+                    alert.service
+                ),
+            };
             state
                 .store
-                .set_alert_route(alert.id, None, "page only", now)
+                .set_alert_route(alert.id, None, &why, now)
                 .await?;
         }
         Route::Join(incident_id) => {
@@ -299,6 +310,7 @@ async fn opened(state: &AppState, alert: &Alert) -> Result<(), AppError> {
                     .await?,
             );
             tracing::info!(incident.reference = %incident.reference, alert = alert.id, "Opened incident {} from an alert", incident.reference);
+            crate::actions::oncall::page_for_alert(state, alert, Some(incident.id)).await?;
             state.live.publish(incident.id, false, &events);
             state
                 .store

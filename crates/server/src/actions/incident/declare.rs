@@ -150,5 +150,11 @@ pub async fn declare_incident(
         .await?;
     tracing::info!(incident.reference = %incident.reference, "Declared incident {}", incident.reference);
     state.live.publish(incident.id, incident.private, &events);
+    // Severe enough: the services' escalation policies are paged. The incident is declared
+    // whatever happens to the page; a failure to open one is logged and the alert or person
+    // pages again.
+    if let Err(e) = crate::actions::oncall::page_for_incident(state, &incident).await {
+        tracing::warn!(incident.reference = %incident.reference, error = %e, "Could not page for {}", incident.reference);
+    }
     Ok(incident)
 }

@@ -253,5 +253,9 @@ pub async fn transition_incident(
         },
     )
     .await?;
+    if !incident.status.is_active() {
+        // The incident is over: its pages stop escalating.
+        crate::actions::oncall::resolve_incident_pages(state, incident.id).await?;
+    }
     Ok(incident)
 }

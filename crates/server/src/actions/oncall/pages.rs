@@ -1,0 +1,782 @@
+//! Pages: opening them (from alerts, declared incidents and people), acknowledging and
+//! resolving them (from the web, API, CLI and signed single-use links), and the job that fires
+//! each level of their escalation.
+
+use super::*;
+use crate::jobs::{JobKind, Outcome, new_job};
+use debrief_core::timeline::{EventKind, Source};
+use debrief_store::jobs::{Job, NewJob};
+use debrief_store::oncall::{FiringRow, NewNotification, NewPage, PageChange, PageFilter};
+use debrief_store::timeline::EventDraft;
+use hmac::{Hmac, KeyInit, Mac};
+use serde_json::json;
+use sha2::Sha256;
+
+/// The stored kind name of the level-firing job.
+pub const FIRE_KIND: &str = "page.fire";
+
+/// How long an acknowledge or resolve link works.
+pub const LINK_HOURS: i64 = 24;
+
+/// Which level firing of which page.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FireStep {
+    /// The page.
+    pub page_id: i64,
+    /// Pass (0: the first).
+    pub pass: u32,
+    /// Level (0: the first).
+    pub level: u32,
+}
+
+fn fire_job(state: &AppState, step: &FireStep, at: Timestamp) -> NewJob {
+    new_job::<FireJob, AppState>(
+        state,
+        format!("{FIRE_KIND}:{}:{}:{}", step.page_id, step.pass, step.level),
+        step,
+        at,
+    )
+}
+
+/// Opens a page with `policy`; `None` when its alert (or its incident, with this policy)
+/// already has one.
+async fn open(
+    state: &AppState,
+    policy: &PolicyRow,
+    mut new: NewPage,
+) -> Result<Option<Page>, AppError> {
+    let now = state.clock.now();
+    new.policy_id = (policy.id != 0).then_some(policy.id);
+    new.policy = policy.policy();
+    let page = state
+        .store
+        .open_page(
+            &new,
+            |id| {
+                fire_job(
+                    state,
+                    &FireStep {
+                        page_id: id,
+                        pass: 0,
+                        level: 0,
+                    },
+                    now,
+                )
+            },
+            now,
+        )
+        .await?;
+    if let Some(p) = &page {
+        tracing::info!(page = p.id, policy = policy.id, "Opened page {}", p.id);
+        state.jobs.wake();
+    }
+    Ok(page)
+}
+
+fn new_page(title: &str) -> NewPage {
+    NewPage {
+        policy_id: None,
+        policy: Policy {
+            levels: Vec::new(),
+            repeat: 0,
+        },
+        title: title.chars().take(300).collect(),
+        details: json!({}),
+        service: None,
+        team: None,
+        incident_id: None,
+        alert_id: None,
+        opened_by: None,
+    }
+}
+
+/// Pages the service's policy for an alert (routing decided it pages). `Ok(None)`: the
+/// service has no policy, or the alert has paged already.
+pub async fn page_for_alert(
+    state: &AppState,
+    alert: &debrief_store::alert::Alert,
+    incident_id: Option<i64>,
+) -> Result<Option<Page>, AppError> {
+    let Some(policy) = state.store.service_policy(&alert.service).await? else {
+        return Ok(None);
+    };
+    let mut new = new_page(&alert.summary);
+    new.details =
+        json!({"severity": alert.severity, "source": alert.source, "dedup_key": alert.dedup_key});
+    new.service = Some(alert.service.clone());
+    new.alert_id = Some(alert.id);
+    new.incident_id = incident_id;
+    match open(state, &policy, new).await? {
+        Some(p) => Ok(Some(p)),
+        // Paged before (the routing job ran again after a crash): that page.
+        None => Ok(state.store.page_of_alert(alert.id).await?),
+    }
+}
+
+/// The severity at or above which a declared incident pages its services' policies (none:
+/// declared incidents never page). Stored as the setting `oncall.page_declared_at`; by default
+/// the second most severe severity (SEV2 of the defaults).
+pub async fn page_declared_at(state: &AppState) -> Result<Option<String>, AppError> {
+    match state.store.setting("oncall.page_declared_at").await? {
+        Some(v) if v.is_empty() => Ok(None),
+        Some(v) => Ok(Some(v)),
+        None => {
+            let mut sevs = crate::actions::incident::severities(state, None).await?;
+            sevs.sort_by_key(|s| s.rank);
+            Ok(sevs.get(1).or(sevs.first()).map(|s| s.key.clone()))
+        }
+    }
+}
+
+/// Sets the severity at or above which declared incidents page (admins); `None`: never.
+pub async fn set_page_declared_at(
+    state: &AppState,
+    actor: &Actor,
+    severity: Option<&str>,
+) -> Result<Option<String>, AppError> {
+    actor.require(AccountRole::Admin)?;
+    if let Some(s) = severity {
+        let sevs = crate::actions::incident::severities(state, None).await?;
+        if !sevs.iter().any(|x| x.key == s) {
+            return Err(ValidationError::one(
+                "page_declared_at",
+                format!(
+                    "'{s}' is not a severity; use one of {}",
+                    sevs.iter()
+                        .map(|x| x.key.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+            .into());
+        }
+    }
+    state
+        .store
+        .set_setting("oncall.page_declared_at", severity.unwrap_or(""))
+        .await?;
+    page_declared_at(state).await
+}
+
+/// Pages the policies of a newly declared incident's services when its severity is at or
+/// above [`page_declared_at`]: one page per policy.
+pub async fn page_for_incident(
+    state: &AppState,
+    incident: &debrief_core::incident::Incident,
+) -> Result<Vec<Page>, AppError> {
+    if incident.services.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut policies: Vec<(String, PolicyRow)> = Vec::new();
+    for s in &incident.services {
+        if let Some(p) = state.store.service_policy(s).await?
+            && !policies.iter().any(|(_, x)| x.id == p.id)
+        {
+            policies.push((s.clone(), p));
+        }
+    }
+    if policies.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Some(threshold) = page_declared_at(state).await? else {
+        return Ok(Vec::new());
+    };
+    let sevs = crate::actions::incident::severities(state, None).await?;
+    let rank = |k: &str| sevs.iter().find(|s| s.key == k).map(|s| s.rank);
+    let (Some(r), Some(t)) = (rank(&incident.severity), rank(&threshold)) else {
+        return Ok(Vec::new());
+    };
+    if r > t {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for (service, policy) in policies {
+        let mut new = new_page(&format!("{}: {}", incident.reference, incident.title));
+        new.details = json!({"severity": incident.severity});
+        new.service = Some(service);
+        new.incident_id = Some(incident.id);
+        if let Some(p) = open(state, &policy, new).await? {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
+/// What paging someone by hand needs: exactly one of a policy, a team, a service or users.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PageInput {
+    /// What it is about.
+    pub title: String,
+    /// More words.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// An escalation policy id.
+    #[serde(default)]
+    pub policy_id: Option<i64>,
+    /// A team slug ("page the database team"): the team's policy.
+    #[serde(default)]
+    pub team: Option<String>,
+    /// A service slug: the service's policy.
+    #[serde(default)]
+    pub service: Option<String>,
+    /// Users, paged at once (one level).
+    #[serde(default)]
+    pub users: Vec<schedules::UserRef>,
+    /// The incident it is for (`INC-42` or `42`).
+    #[serde(default)]
+    pub incident: Option<String>,
+}
+
+/// Pages by hand (responders): a policy, a team's or service's policy, or people.
+pub async fn page_by_person(
+    state: &AppState,
+    actor: &Actor,
+    input: &PageInput,
+) -> Result<Page, AppError> {
+    actor.require(AccountRole::Responder)?;
+    let mut e = ValidationError::default();
+    let title = required_text(&mut e, "title", &input.title, 300);
+    let chosen = [
+        input.policy_id.is_some(),
+        input.team.is_some(),
+        input.service.is_some(),
+        !input.users.is_empty(),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
+    if chosen != 1 {
+        e.push(
+            "policy_id",
+            "give exactly one of policy_id, team, service or users",
+        );
+    }
+    let incident_id = match input.incident.as_deref() {
+        Some(r) => {
+            let n = r.trim().trim_start_matches("INC-").parse::<i64>().ok();
+            match n {
+                Some(n) => {
+                    state.store.incident(n, actor.viewer()).await?;
+                    Some(n)
+                }
+                None => {
+                    e.push("incident", "is not an incident like INC-42");
+                    None
+                }
+            }
+        }
+        None => None,
+    };
+    let users = schedules::users_by_id(state).await?;
+    let mut user_ids = Vec::new();
+    for (n, u) in input.users.iter().enumerate() {
+        if let Some(id) = schedules::resolve_user(&users, u, &format!("users[{n}]"), &mut e)
+            && !user_ids.contains(&id)
+        {
+            user_ids.push(id);
+        }
+    }
+    if !e.fields.is_empty() {
+        return Err(e.into());
+    }
+    let policy = if let Some(p) = input.policy_id {
+        state.store.escalation_policy(p).await?
+    } else if let Some(t) = &input.team {
+        team_policy(state, t).await?.ok_or_else(|| {
+            AppError::from(ValidationError::one(
+                "team",
+                format!(
+                    "team '{t}' has no escalation policy (give it one, or one of its services)"
+                ),
+            ))
+        })?
+    } else if let Some(s) = &input.service {
+        state.store.service_policy(s).await?.ok_or_else(|| {
+            AppError::from(ValidationError::one(
+                "service",
+                format!("service '{s}' has no escalation policy"),
+            ))
+        })?
+    } else {
+        // People, at once: a one-level policy of its own.
+        PolicyRow {
+            id: 0,
+            name: "people".into(),
+            description: String::new(),
+            team: None,
+            levels: vec![Level {
+                targets: user_ids.iter().map(|u| Target::User(*u)).collect(),
+                delay_minutes: 5,
+            }],
+            repeat: 0,
+            created_by: Some(actor.user.id),
+            created_at: state.clock.now(),
+            updated_at: state.clock.now(),
+        }
+    };
+    let mut new = new_page(&title);
+    new.details = json!({"message": input.message.as_deref().unwrap_or("").trim()});
+    new.team = input.team.clone();
+    new.service = input.service.clone();
+    new.incident_id = incident_id;
+    new.opened_by = Some(actor.user.id);
+    // Pages people open are never refused as repeats (they may page again on purpose).
+    let page = open(state, &policy, new)
+        .await?
+        .ok_or_else(|| AppError::Conflict("this page exists already".into()))?;
+    if let Some(i) = incident_id {
+        note_on_incident(
+            state,
+            i,
+            Some(actor),
+            format!("{} paged: {}", actor.user.name, page.title),
+            json!({"page": page.id}),
+        )
+        .await?;
+    }
+    Ok(page)
+}
+
+/// Writes a note about a page on an incident's timeline.
+async fn note_on_incident(
+    state: &AppState,
+    incident_id: i64,
+    actor: Option<&Actor>,
+    body: String,
+    data: serde_json::Value,
+) -> Result<(), AppError> {
+    let now = state.clock.now();
+    let draft = EventDraft {
+        kind: EventKind::Note,
+        at: now,
+        source: match actor {
+            Some(a) => match a.via {
+                crate::auth::Via::Session { .. } | crate::auth::Via::Link => Source::Web,
+                _ => Source::Api,
+            },
+            None => Source::System,
+        },
+        author_id: actor.map(|a| a.user.id),
+        author_name: actor.map(|a| a.user.name.clone()),
+        body,
+        links: Vec::new(),
+        data,
+        starred: false,
+        created_at: now,
+    };
+    let events = state.store.add_events(incident_id, &[draft]).await?;
+    let private = state
+        .store
+        .incident_private(
+            incident_id,
+            debrief_core::access::Viewer::of(0, AccountRole::Admin),
+        )
+        .await?;
+    state.live.publish(incident_id, private, &events);
+    Ok(())
+}
+
+/// A page, if the actor may see it: pages of private incidents only to those who see the
+/// incident.
+pub async fn get_page(state: &AppState, actor: &Actor, id: i64) -> Result<Page, AppError> {
+    let page = state.store.oncall_page(id).await?;
+    if let Some(i) = page.incident_id {
+        state
+            .store
+            .incident(i, actor.viewer())
+            .await
+            .map_err(|_| AppError::NotFound(format!("page {id}")))?;
+    }
+    Ok(page)
+}
+
+/// Pages, newest first, leaving out those of incidents the actor cannot see.
+pub async fn list_pages(
+    state: &AppState,
+    actor: &Actor,
+    filter: &PageFilter,
+) -> Result<Vec<Page>, AppError> {
+    let mut out = Vec::new();
+    for p in state.store.oncall_pages(filter).await? {
+        if let Some(i) = p.incident_id
+            && state.store.incident(i, actor.viewer()).await.is_err()
+        {
+            continue;
+        }
+        out.push(p);
+    }
+    Ok(out)
+}
+
+/// Acknowledges (`resolve` false) or resolves a page as a person: escalation stops for every
+/// firing and contact due from now on.
+pub async fn change_page(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    resolve: bool,
+) -> Result<Page, AppError> {
+    actor.require(AccountRole::Responder)?;
+    get_page(state, actor, id).await?;
+    match state
+        .store
+        .change_page(id, resolve, Some(actor.user.id), None, state.clock.now())
+        .await?
+    {
+        PageChange::Done(p) => {
+            after_change(state, Some(actor), &p, resolve).await?;
+            Ok(p)
+        }
+        PageChange::Already(p) => Ok(p),
+        PageChange::LinkUsed => Err(AppError::Conflict("this link was used already".into())),
+    }
+}
+
+async fn after_change(
+    state: &AppState,
+    actor: Option<&Actor>,
+    page: &Page,
+    resolve: bool,
+) -> Result<(), AppError> {
+    let who = match actor {
+        Some(a) => a.user.name.clone(),
+        None => "someone".into(),
+    };
+    tracing::info!(
+        page = page.id,
+        resolve,
+        "Page {} {}",
+        page.id,
+        if resolve { "resolved" } else { "acknowledged" }
+    );
+    if let Some(i) = page.incident_id {
+        let verb = if resolve { "resolved" } else { "acknowledged" };
+        note_on_incident(
+            state,
+            i,
+            actor,
+            format!("{who} {verb} the page: {}", page.title),
+            json!({"page": page.id, "page_status": page.status}),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Resolves an incident's pages (when the incident resolves).
+pub async fn resolve_incident_pages(state: &AppState, incident_id: i64) -> Result<(), AppError> {
+    for p in state.store.open_pages_of_incident(incident_id).await? {
+        state
+            .store
+            .change_page(p.id, true, None, None, state.clock.now())
+            .await?;
+    }
+    Ok(())
+}
+
+/// Acknowledges or resolves the page an alert opened, when its sender acknowledges or
+/// resolves the alert.
+pub async fn follow_alert(state: &AppState, alert_id: i64, resolve: bool) -> Result<(), AppError> {
+    if let Some(p) = state.store.page_of_alert(alert_id).await?
+        && p.status != PageStatus::Resolved
+    {
+        state
+            .store
+            .change_page(p.id, resolve, None, None, state.clock.now())
+            .await?;
+    }
+    Ok(())
+}
+
+// --- Signed, single-use, expiring links --------------------------------------------------
+
+/// What a link does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkAction {
+    /// Acknowledge the page.
+    Acknowledge,
+    /// Resolve the page.
+    Resolve,
+}
+
+async fn link_key(state: &AppState) -> Result<Vec<u8>, AppError> {
+    let hex = state
+        .store
+        .setting_or_insert("oncall.link_key", &crate::auth::new_hex(32))
+        .await?;
+    Ok(hex.into_bytes())
+}
+
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn sign(key: &[u8], body: &str) -> Vec<u8> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes a key of any size");
+    mac.update(body.as_bytes());
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// A signed link that acknowledges or resolves `page` as `user`, once, until it expires
+/// ([`LINK_HOURS`] after `now`).
+pub async fn action_link(
+    state: &AppState,
+    page: i64,
+    user: i64,
+    action: LinkAction,
+    now: Timestamp,
+) -> Result<String, AppError> {
+    let key = link_key(state).await?;
+    let expires = now.as_second() + LINK_HOURS * 3600;
+    let a = match action {
+        LinkAction::Acknowledge => "a",
+        LinkAction::Resolve => "r",
+    };
+    let body = format!("{page}.{user}.{a}.{expires}.{}", crate::auth::new_hex(8));
+    let token = format!("{}.{}", b64(body.as_bytes()), b64(&sign(&key, &body)));
+    Ok(format!(
+        "{}/p/{token}",
+        state.config.public_url.trim_end_matches('/')
+    ))
+}
+
+/// What using a link did, for the page that answers it.
+#[derive(Debug, Clone)]
+pub struct LinkOutcome {
+    /// The page as it is now.
+    pub page: Page,
+    /// What the link does.
+    pub action: LinkAction,
+    /// Whose link it is.
+    pub user: String,
+    /// `true`: this use changed the page; `false`: it was already so.
+    pub changed: bool,
+}
+
+/// Uses a link: checks its signature and expiry, uses it up, and acknowledges or resolves.
+pub async fn use_link(state: &AppState, token: &str) -> Result<LinkOutcome, AppError> {
+    use base64::Engine;
+    let bad =
+        || AppError::NotFound("this link is not valid (it may have been mistyped or cut)".into());
+    let (body_b64, sig_b64) = token.split_once('.').ok_or_else(bad)?;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let body = engine.decode(body_b64).map_err(|_| bad())?;
+    let sig = engine.decode(sig_b64).map_err(|_| bad())?;
+    let body = String::from_utf8(body).map_err(|_| bad())?;
+    let key = link_key(state).await?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("HMAC takes a key of any size");
+    mac.update(body.as_bytes());
+    mac.verify_slice(&sig).map_err(|_| bad())?;
+    let parts: Vec<&str> = body.split('.').collect();
+    let [page, user, action, expires, nonce] = parts.as_slice() else {
+        return Err(bad());
+    };
+    let page: i64 = page.parse().map_err(|_| bad())?;
+    let user: i64 = user.parse().map_err(|_| bad())?;
+    let expires: i64 = expires.parse().map_err(|_| bad())?;
+    let action = match *action {
+        "a" => LinkAction::Acknowledge,
+        "r" => LinkAction::Resolve,
+        _ => return Err(bad()),
+    };
+    let now = state.clock.now();
+    if now.as_second() >= expires {
+        return Err(AppError::Gone(format!(
+            "this link expired (links work for {LINK_HOURS} hours); open the page in Debrief instead"
+        )));
+    }
+    let person = state.store.user(user).await?;
+    if person.disabled {
+        return Err(AppError::Forbidden(
+            "this link's user is deactivated".into(),
+        ));
+    }
+    let resolve = action == LinkAction::Resolve;
+    let changed = match state
+        .store
+        .change_page(page, resolve, Some(user), Some((nonce, user)), now)
+        .await?
+    {
+        PageChange::Done(p) => {
+            let actor = Actor {
+                role: person.role,
+                via: crate::auth::Via::Link,
+                user: person.clone(),
+            };
+            after_change(state, Some(&actor), &p, resolve).await?;
+            (p, true)
+        }
+        PageChange::Already(p) => (p, false),
+        PageChange::LinkUsed => {
+            return Err(AppError::Gone(
+                "this link was used already: each link works once".into(),
+            ));
+        }
+    };
+    Ok(LinkOutcome {
+        page: changed.0,
+        action,
+        user: person.name,
+        changed: changed.1,
+    })
+}
+
+// --- The level-firing job ----------------------------------------------------------------
+
+/// Fires one level of a page: records whom it notifies, queues their contacts and the next
+/// level (see the module documentation of [`super`]).
+pub struct FireJob;
+
+impl JobKind<AppState> for FireJob {
+    const KIND: &'static str = FIRE_KIND;
+    type Payload = FireStep;
+
+    fn summary(p: &FireStep) -> String {
+        format!(
+            "fires level {} (pass {}) of page {}",
+            p.level + 1,
+            p.pass + 1,
+            p.page_id
+        )
+    }
+
+    async fn run(state: &AppState, _: &Job, step: FireStep) -> Outcome {
+        match fire(state, &step).await {
+            Ok(()) => Outcome::Done,
+            Err(AppError::NotFound(what)) => Outcome::GiveUp(format!("{what} no longer exists")),
+            Err(e) => Outcome::Retry(e.to_string()),
+        }
+    }
+}
+
+async fn fire(state: &AppState, step: &FireStep) -> Result<(), AppError> {
+    let page = state.store.oncall_page(step.page_id).await?;
+    let firings = page.policy.firings(page.opened_at);
+    let Some(idx) = firings
+        .iter()
+        .position(|f| f.pass == step.pass && f.level as u32 == step.level)
+    else {
+        return Ok(());
+    };
+    let firing = firings[idx];
+    if page.stopped_at().is_some_and(|s| s <= firing.at) {
+        return Ok(());
+    }
+    let level = &page.policy.levels[firing.level];
+    // Who is on call in each schedule target at the level's instant (not when the job runs).
+    let mut on_call: BTreeMap<i64, Option<i64>> = BTreeMap::new();
+    let mut empty: Vec<String> = Vec::new();
+    let end = firing
+        .at
+        .checked_add(SignedDuration::from_millis(1))
+        .unwrap_or(firing.at);
+    for t in &level.targets {
+        if let Target::Schedule(s) = *t {
+            let who = match state.store.schedule(s).await {
+                Ok(row) => {
+                    let sch = schedules::compiled(state, &row, firing.at, end).await?;
+                    let who =
+                        oncall_compute::on_call_at(&sch, firing.at).and_then(|u| u.parse().ok());
+                    if who.is_none() {
+                        empty.push(format!("nobody on call in '{}'", row.name));
+                    }
+                    who
+                }
+                Err(debrief_store::StoreError::NotFound(_)) => {
+                    empty.push(format!("schedule {s} no longer exists"));
+                    None
+                }
+                Err(e) => return Err(e.into()),
+            };
+            on_call.insert(s, who);
+        }
+    }
+    let users = debrief_core::oncall::escalation::recipients(level, firing.at, |s, _| {
+        on_call.get(&s).copied().flatten()
+    });
+    let now = state.clock.now();
+    let mut contacts = Vec::new();
+    let mut jobs = Vec::new();
+    for u in &users {
+        let rules = contacts::rules_of(state, *u).await?;
+        for c in debrief_core::oncall::notify::contacts(&rules, firing.at, None) {
+            let step = send::SendStep {
+                page_id: page.id,
+                pass: step.pass,
+                level: step.level,
+                user_id: *u,
+                channel: c.channel.as_str().to_string(),
+            };
+            jobs.push(send::send_job(state, &step, c.at));
+            contacts.push(NewNotification {
+                user_id: *u,
+                channel: step.channel,
+                due_at: c.at,
+            });
+        }
+    }
+    if let Some(next) = firings.get(idx + 1) {
+        jobs.push(fire_job(
+            state,
+            &FireStep {
+                page_id: page.id,
+                pass: next.pass,
+                level: next.level as u32,
+            },
+            next.at,
+        ));
+    }
+    let names = schedules::users_by_id(state).await?;
+    let who: Vec<String> = users
+        .iter()
+        .map(|u| names.get(u).map_or(format!("user {u}"), |b| b.name.clone()))
+        .collect();
+    let mut note = if who.is_empty() {
+        "notified nobody".to_string()
+    } else {
+        format!("notified {}", who.join(", "))
+    };
+    if !empty.is_empty() {
+        note.push_str(&format!(" ({})", empty.join("; ")));
+    }
+    let fresh = state
+        .store
+        .record_firing(
+            &FiringRow {
+                page_id: page.id,
+                pass: step.pass,
+                level: step.level,
+                at: firing.at,
+                users: users.clone(),
+                note: note.clone(),
+            },
+            &contacts,
+            &jobs,
+            now,
+        )
+        .await?;
+    if fresh {
+        state.jobs.wake();
+        if let Some(i) = page.incident_id {
+            note_on_incident(
+                state,
+                i,
+                None,
+                format!(
+                    "Page level {}{}: {note}",
+                    step.level + 1,
+                    if step.pass > 0 {
+                        format!(" (repeat {})", step.pass)
+                    } else {
+                        String::new()
+                    }
+                ),
+                json!({"page": page.id, "pass": step.pass, "level": step.level, "users": users}),
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}

@@ -10,6 +10,7 @@
 //!   [`alert_service`]: a service's routing rule, silences and change events on it.
 //! - [`integrations`]: alert integrations (admins): create, rotate, enable; keys shown once.
 //! - [`meetings`]: meetings, the postmortem list, the recurring review, calendar feeds.
+//! - [`page_link`]: the acknowledge and resolve links of on-call notifications.
 //! - [`postmortem`]: the postmortem page (editor, workflow, action items) and the action items board.
 //! - [`settings`]: postmortem settings (policy with a 90-day replay, templates, calendar).
 //! - [`status_pages`]: status pages and publishing an incident's public updates.
@@ -28,6 +29,7 @@ pub mod incidents;
 pub mod insights;
 pub mod integrations;
 pub mod meetings;
+pub mod page_link;
 pub mod picture;
 pub mod postmortem;
 pub mod session;
@@ -55,6 +57,7 @@ pub fn router() -> Router<AppState> {
         .merge(integrations::router())
         .merge(postmortem::router())
         .merge(meetings::router())
+        .merge(page_link::router())
         .merge(insights::router())
         .merge(settings::router())
         .merge(status_pages::router())

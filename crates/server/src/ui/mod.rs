@@ -30,6 +30,7 @@ pub mod integrations;
 pub mod meetings;
 pub mod picture;
 pub mod postmortem;
+pub mod schedule_picture;
 pub mod session;
 pub mod settings;
 pub mod status_page_admin;

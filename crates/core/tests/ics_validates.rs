@@ -267,3 +267,59 @@ fn the_validator_rejects_a_request_without_organizer_and_a_missing_vtimezone() {
     assert_eq!(out.status.code(), Some(1), "{}", report(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("has no VTIMEZONE"));
 }
+
+#[test]
+fn on_call_feeds_pass_the_strict_validator() {
+    use debrief_core::oncall::calendar::{schedule_feed, user_feed};
+    use debrief_core::oncall::schedule::Entry;
+
+    // Arrange: names with commas, semicolons, backslashes and non-ASCII, long enough to fold.
+    let shift = |user: &str, start: &str, end: &str| Entry {
+        user: user.into(),
+        start: t(start),
+        end: t(end),
+    };
+    let schedule_name = "Zahlungen; primär, EU — 決済オンコール (Ünal's team)";
+    let schedule = schedule_feed(
+        7,
+        schedule_name,
+        &[
+            (
+                shift("42", "2026-03-23T08:00:00Z", "2026-03-30T07:00:00Z"),
+                "Lovelace, Ada; SRE \\ 😀".into(),
+            ),
+            (
+                shift("7", "2026-03-30T07:00:00Z", "2026-04-06T07:00:00Z"),
+                "Ünal Çelik — 決済".into(),
+            ),
+        ],
+        "debrief.example.com",
+        t("2026-03-20T12:00:00Z"),
+    );
+    let user = user_feed(
+        "Lovelace, Ada; SRE",
+        &[
+            (
+                shift("42", "2026-03-23T08:00:00Z", "2026-03-30T07:00:00Z"),
+                7,
+                schedule_name.into(),
+            ),
+            (
+                shift("42", "2026-04-01T22:00:00Z", "2026-04-02T06:00:00Z"),
+                9,
+                "Search, nights; ночь".into(),
+            ),
+        ],
+        "debrief.example.com",
+        t("2026-03-20T12:00:00Z"),
+    );
+    assert!(schedule.contains("\r\n "), "long summaries fold");
+
+    // Act
+    let out = validate_files(&[("schedule.ics", schedule), ("user.ics", user)]);
+
+    // Assert
+    assert!(out.status.success(), "{}", report(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.matches("OK ").count(), 2, "{}", report(&out));
+}

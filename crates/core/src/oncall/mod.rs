@@ -10,6 +10,7 @@
 //!   who a level notifies.
 //! - [`notify`]: each user's notification rules (channel, minutes after) and the contacts a
 //!   level firing makes.
+//! - [`calendar`]: iCalendar feeds of on-call shifts, per schedule and per user.
 
 pub mod calendar;
 pub mod escalation;

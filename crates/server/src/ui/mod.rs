@@ -32,6 +32,7 @@ pub mod meetings;
 pub mod page_link;
 pub mod picture;
 pub mod postmortem;
+pub mod schedule_picture;
 pub mod session;
 pub mod settings;
 pub mod status_page_admin;

@@ -55,6 +55,7 @@ pub fn router() -> Router<AppState> {
             "/escalation-policies/{id}",
             get(get_policy).put(update_policy).delete(delete_policy),
         )
+        .route("/escalation-policies/{id}/preview", post(preview))
         .route(
             "/services/{slug}/escalation-policy",
             get(get_service_policy).put(put_service_policy),
@@ -361,6 +362,20 @@ async fn delete_policy(
 ) -> Result<StatusCode, AppError> {
     act::delete_policy(&state, &actor, id_of("escalation policy", &id)?).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn preview(
+    State(state): State<AppState>,
+    _actor: Actor,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<act::PreviewInput>,
+) -> Result<Json<Value>, AppError> {
+    let p = state
+        .store
+        .escalation_policy(id_of("escalation policy", &id)?)
+        .await?;
+    let firings = act::preview(&state, &p.policy(), &input).await?;
+    Ok(Json(json!({"policy_id": p.id, "firings": firings})))
 }
 
 async fn get_service_policy(

@@ -9,10 +9,17 @@ const FEED_BACK_DAYS: i64 = 14;
 /// How far ahead a feed reaches.
 const FEED_AHEAD_DAYS: i64 = 90;
 
+/// The feed's range: from a UTC midnight (so a shift's clipped start, and with it its UID,
+/// stays the same all day) to 90 days ahead.
 fn window(now: Timestamp) -> (Timestamp, Timestamp) {
-    let from = now
+    let back = now
         .checked_sub(SignedDuration::from_hours(24 * FEED_BACK_DAYS))
         .unwrap_or(now);
+    let from = back
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .start_of_day()
+        .map(|z| z.timestamp())
+        .unwrap_or(back);
     let to = now
         .checked_add(SignedDuration::from_hours(24 * FEED_AHEAD_DAYS))
         .unwrap_or(now);

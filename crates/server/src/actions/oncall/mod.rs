@@ -7,6 +7,9 @@
 //!   service and team.
 //! - [`pages`]: opening pages (from alerts, declared incidents and people), acknowledging and
 //!   resolving them (also by signed single-use links), and the job that fires each level.
+//! - [`escalate`]: the job that fires each level, and the plan of an escalation (also
+//!   previewed for admins).
+//! - [`links`]: signed, single-use, expiring acknowledge and resolve links.
 //! - [`send`]: the job that makes one contact (e-mail, webhook, ntfy, Web Push), once.
 //! - [`feeds`]: iCalendar feeds of a schedule and of a user's shifts.
 //! - [`contacts`]: each user's notification rules and channel addresses, Web Push
@@ -19,14 +22,18 @@
 //! an acknowledgement or resolution at `A` stops every firing and contact due at or after `A`.
 
 pub mod contacts;
+pub mod escalate;
 pub mod feeds;
+pub mod links;
 pub mod pages;
 pub mod policies;
 pub mod schedules;
 pub mod send;
 
 pub use contacts::*;
+pub use escalate::*;
 pub use feeds::*;
+pub use links::*;
 pub use pages::*;
 pub use policies::*;
 pub use schedules::*;

@@ -3,40 +3,10 @@
 //! each level of their escalation.
 
 use super::*;
-use crate::jobs::{JobKind, Outcome, new_job};
 use debrief_core::timeline::{EventKind, Source};
-use debrief_store::jobs::{Job, NewJob};
-use debrief_store::oncall::{FiringRow, NewNotification, NewPage, PageChange, PageFilter};
+use debrief_store::oncall::{NewPage, PageChange, PageFilter};
 use debrief_store::timeline::EventDraft;
-use hmac::{Hmac, KeyInit, Mac};
 use serde_json::json;
-use sha2::Sha256;
-
-/// The stored kind name of the level-firing job.
-pub const FIRE_KIND: &str = "page.fire";
-
-/// How long an acknowledge or resolve link works.
-pub const LINK_HOURS: i64 = 24;
-
-/// Which level firing of which page.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct FireStep {
-    /// The page.
-    pub page_id: i64,
-    /// Pass (0: the first).
-    pub pass: u32,
-    /// Level (0: the first).
-    pub level: u32,
-}
-
-fn fire_job(state: &AppState, step: &FireStep, at: Timestamp) -> NewJob {
-    new_job::<FireJob, AppState>(
-        state,
-        format!("{FIRE_KIND}:{}:{}:{}", step.page_id, step.pass, step.level),
-        step,
-        at,
-    )
-}
 
 /// Opens a page with `policy`; `None` when its alert (or its incident, with this policy)
 /// already has one.
@@ -53,9 +23,9 @@ async fn open(
         .open_page(
             &new,
             |id| {
-                fire_job(
+                escalate::fire_job(
                     state,
-                    &FireStep {
+                    &escalate::FireStep {
                         page_id: id,
                         pass: 0,
                         level: 0,
@@ -339,7 +309,7 @@ pub async fn page_by_person(
 }
 
 /// Writes a note about a page on an incident's timeline.
-async fn note_on_incident(
+pub(crate) async fn note_on_incident(
     state: &AppState,
     incident_id: i64,
     actor: Option<&Actor>,
@@ -433,7 +403,7 @@ pub async fn change_page(
     }
 }
 
-async fn after_change(
+pub(crate) async fn after_change(
     state: &AppState,
     actor: Option<&Actor>,
     page: &Page,
@@ -485,298 +455,6 @@ pub async fn follow_alert(state: &AppState, alert_id: i64, resolve: bool) -> Res
             .store
             .change_page(p.id, resolve, None, None, state.clock.now())
             .await?;
-    }
-    Ok(())
-}
-
-// --- Signed, single-use, expiring links --------------------------------------------------
-
-/// What a link does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LinkAction {
-    /// Acknowledge the page.
-    Acknowledge,
-    /// Resolve the page.
-    Resolve,
-}
-
-async fn link_key(state: &AppState) -> Result<Vec<u8>, AppError> {
-    let hex = state
-        .store
-        .setting_or_insert("oncall.link_key", &crate::auth::new_hex(32))
-        .await?;
-    Ok(hex.into_bytes())
-}
-
-fn b64(bytes: &[u8]) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-fn sign(key: &[u8], body: &str) -> Vec<u8> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes a key of any size");
-    mac.update(body.as_bytes());
-    mac.finalize().into_bytes().to_vec()
-}
-
-/// A signed link that acknowledges or resolves `page` as `user`, once, until it expires
-/// ([`LINK_HOURS`] after `now`).
-pub async fn action_link(
-    state: &AppState,
-    page: i64,
-    user: i64,
-    action: LinkAction,
-    now: Timestamp,
-) -> Result<String, AppError> {
-    let key = link_key(state).await?;
-    let expires = now.as_second() + LINK_HOURS * 3600;
-    let a = match action {
-        LinkAction::Acknowledge => "a",
-        LinkAction::Resolve => "r",
-    };
-    let body = format!("{page}.{user}.{a}.{expires}.{}", crate::auth::new_hex(8));
-    let token = format!("{}.{}", b64(body.as_bytes()), b64(&sign(&key, &body)));
-    Ok(format!(
-        "{}/p/{token}",
-        state.config.public_url.trim_end_matches('/')
-    ))
-}
-
-/// What using a link did, for the page that answers it.
-#[derive(Debug, Clone)]
-pub struct LinkOutcome {
-    /// The page as it is now.
-    pub page: Page,
-    /// What the link does.
-    pub action: LinkAction,
-    /// Whose link it is.
-    pub user: String,
-    /// `true`: this use changed the page; `false`: it was already so.
-    pub changed: bool,
-}
-
-/// Uses a link: checks its signature and expiry, uses it up, and acknowledges or resolves.
-pub async fn use_link(state: &AppState, token: &str) -> Result<LinkOutcome, AppError> {
-    use base64::Engine;
-    let bad =
-        || AppError::NotFound("this link is not valid (it may have been mistyped or cut)".into());
-    let (body_b64, sig_b64) = token.split_once('.').ok_or_else(bad)?;
-    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let body = engine.decode(body_b64).map_err(|_| bad())?;
-    let sig = engine.decode(sig_b64).map_err(|_| bad())?;
-    let body = String::from_utf8(body).map_err(|_| bad())?;
-    let key = link_key(state).await?;
-    let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("HMAC takes a key of any size");
-    mac.update(body.as_bytes());
-    mac.verify_slice(&sig).map_err(|_| bad())?;
-    let parts: Vec<&str> = body.split('.').collect();
-    let [page, user, action, expires, nonce] = parts.as_slice() else {
-        return Err(bad());
-    };
-    let page: i64 = page.parse().map_err(|_| bad())?;
-    let user: i64 = user.parse().map_err(|_| bad())?;
-    let expires: i64 = expires.parse().map_err(|_| bad())?;
-    let action = match *action {
-        "a" => LinkAction::Acknowledge,
-        "r" => LinkAction::Resolve,
-        _ => return Err(bad()),
-    };
-    let now = state.clock.now();
-    if now.as_second() >= expires {
-        return Err(AppError::Gone(format!(
-            "this link expired (links work for {LINK_HOURS} hours); open the page in Debrief instead"
-        )));
-    }
-    let person = state.store.user(user).await?;
-    if person.disabled {
-        return Err(AppError::Forbidden(
-            "this link's user is deactivated".into(),
-        ));
-    }
-    let resolve = action == LinkAction::Resolve;
-    let changed = match state
-        .store
-        .change_page(page, resolve, Some(user), Some((nonce, user)), now)
-        .await?
-    {
-        PageChange::Done(p) => {
-            let actor = Actor {
-                role: person.role,
-                via: crate::auth::Via::Link,
-                user: person.clone(),
-            };
-            after_change(state, Some(&actor), &p, resolve).await?;
-            (p, true)
-        }
-        PageChange::Already(p) => (p, false),
-        PageChange::LinkUsed => {
-            return Err(AppError::Gone(
-                "this link was used already: each link works once".into(),
-            ));
-        }
-    };
-    Ok(LinkOutcome {
-        page: changed.0,
-        action,
-        user: person.name,
-        changed: changed.1,
-    })
-}
-
-// --- The level-firing job ----------------------------------------------------------------
-
-/// Fires one level of a page: records whom it notifies, queues their contacts and the next
-/// level (see the module documentation of [`super`]).
-pub struct FireJob;
-
-impl JobKind<AppState> for FireJob {
-    const KIND: &'static str = FIRE_KIND;
-    type Payload = FireStep;
-
-    fn summary(p: &FireStep) -> String {
-        format!(
-            "fires level {} (pass {}) of page {}",
-            p.level + 1,
-            p.pass + 1,
-            p.page_id
-        )
-    }
-
-    async fn run(state: &AppState, _: &Job, step: FireStep) -> Outcome {
-        match fire(state, &step).await {
-            Ok(()) => Outcome::Done,
-            Err(AppError::NotFound(what)) => Outcome::GiveUp(format!("{what} no longer exists")),
-            Err(e) => Outcome::Retry(e.to_string()),
-        }
-    }
-}
-
-async fn fire(state: &AppState, step: &FireStep) -> Result<(), AppError> {
-    let page = state.store.oncall_page(step.page_id).await?;
-    let firings = page.policy.firings(page.opened_at);
-    let Some(idx) = firings
-        .iter()
-        .position(|f| f.pass == step.pass && f.level as u32 == step.level)
-    else {
-        return Ok(());
-    };
-    let firing = firings[idx];
-    if page.stopped_at().is_some_and(|s| s <= firing.at) {
-        return Ok(());
-    }
-    let level = &page.policy.levels[firing.level];
-    // Who is on call in each schedule target at the level's instant (not when the job runs).
-    let mut on_call: BTreeMap<i64, Option<i64>> = BTreeMap::new();
-    let mut empty: Vec<String> = Vec::new();
-    let end = firing
-        .at
-        .checked_add(SignedDuration::from_millis(1))
-        .unwrap_or(firing.at);
-    for t in &level.targets {
-        if let Target::Schedule(s) = *t {
-            let who = match state.store.schedule(s).await {
-                Ok(row) => {
-                    let sch = schedules::compiled(state, &row, firing.at, end).await?;
-                    let who =
-                        oncall_compute::on_call_at(&sch, firing.at).and_then(|u| u.parse().ok());
-                    if who.is_none() {
-                        empty.push(format!("nobody on call in '{}'", row.name));
-                    }
-                    who
-                }
-                Err(debrief_store::StoreError::NotFound(_)) => {
-                    empty.push(format!("schedule {s} no longer exists"));
-                    None
-                }
-                Err(e) => return Err(e.into()),
-            };
-            on_call.insert(s, who);
-        }
-    }
-    let users = debrief_core::oncall::escalation::recipients(level, firing.at, |s, _| {
-        on_call.get(&s).copied().flatten()
-    });
-    let now = state.clock.now();
-    let mut contacts = Vec::new();
-    let mut jobs = Vec::new();
-    for u in &users {
-        let rules = contacts::rules_of(state, *u).await?;
-        for c in debrief_core::oncall::notify::contacts(&rules, firing.at, None) {
-            let step = send::SendStep {
-                page_id: page.id,
-                pass: step.pass,
-                level: step.level,
-                user_id: *u,
-                channel: c.channel.as_str().to_string(),
-            };
-            jobs.push(send::send_job(state, &step, c.at));
-            contacts.push(NewNotification {
-                user_id: *u,
-                channel: step.channel,
-                due_at: c.at,
-            });
-        }
-    }
-    if let Some(next) = firings.get(idx + 1) {
-        jobs.push(fire_job(
-            state,
-            &FireStep {
-                page_id: page.id,
-                pass: next.pass,
-                level: next.level as u32,
-            },
-            next.at,
-        ));
-    }
-    let names = schedules::users_by_id(state).await?;
-    let who: Vec<String> = users
-        .iter()
-        .map(|u| names.get(u).map_or(format!("user {u}"), |b| b.name.clone()))
-        .collect();
-    let mut note = if who.is_empty() {
-        "notified nobody".to_string()
-    } else {
-        format!("notified {}", who.join(", "))
-    };
-    if !empty.is_empty() {
-        note.push_str(&format!(" ({})", empty.join("; ")));
-    }
-    let fresh = state
-        .store
-        .record_firing(
-            &FiringRow {
-                page_id: page.id,
-                pass: step.pass,
-                level: step.level,
-                at: firing.at,
-                users: users.clone(),
-                note: note.clone(),
-            },
-            &contacts,
-            &jobs,
-            now,
-        )
-        .await?;
-    if fresh {
-        state.jobs.wake();
-        if let Some(i) = page.incident_id {
-            note_on_incident(
-                state,
-                i,
-                None,
-                format!(
-                    "Page level {}{}: {note}",
-                    step.level + 1,
-                    if step.pass > 0 {
-                        format!(" (repeat {})", step.pass)
-                    } else {
-                        String::new()
-                    }
-                ),
-                json!({"page": page.id, "pass": step.pass, "level": step.level, "users": users}),
-            )
-            .await?;
-        }
     }
     Ok(())
 }

@@ -16,6 +16,7 @@
 
 mod alerts;
 mod db;
+mod oncall;
 mod process;
 mod requests;
 mod senders;
@@ -24,6 +25,7 @@ mod tls;
 
 pub use alerts::{DELIVERY, Integration, fetch_alerts, id_of, st, states, time, with_key};
 pub use db::{Backend, TestDb, unique_name};
+pub use oncall::{NtfyReceiver, link};
 pub use process::{ServerProcess, debrief, prepare_admin};
 pub use requests::{Raw, assert_problem, expect_problem, send};
 pub use senders::{Alertmanager, PdClients, PdResult, pagerduty_cli};

@@ -83,6 +83,7 @@ mod live;
 mod maintenance_cancel;
 mod maintenance_ops;
 mod multi_instance;
+mod oncall_escalation;
 mod openapi;
 mod openapi_alerts;
 mod openapi_answers;

@@ -84,6 +84,42 @@ pub struct ServeArgs {
     /// Log format: `pretty` for people, `json` for log collectors.
     #[arg(long, env = "DEBRIEF_LOG_FORMAT", default_value = "pretty", value_parser = ["pretty", "json"])]
     log_format: String,
+    /// For tests of the real binary only: take "now" from this file (an RFC 3339 instant the
+    /// test writes, moving time forward) instead of the system clock, so several servers
+    /// share one moved clock. Hidden from `--help`; never for production.
+    #[arg(long, env = "DEBRIEF_TEST_CLOCK_FILE", hide = true, value_name = "PATH")]
+    test_clock_file: Option<PathBuf>,
+}
+
+/// A manual clock that follows the instant written in `path` (forward only), read every
+/// 20 ms, for tests that move the time of several real servers at once.
+fn file_clock(path: PathBuf) -> anyhow::Result<debrief_server::clock::Clock> {
+    let read = |p: &std::path::Path| -> Option<debrief_core::Timestamp> {
+        std::fs::read_to_string(p).ok()?.trim().parse().ok()
+    };
+    let start = read(&path).with_context(|| {
+        format!(
+            "--test-clock-file {} must hold an instant like 2026-12-07T10:00:00Z",
+            path.display()
+        )
+    })?;
+    let clock = debrief_server::clock::Clock::manual(start);
+    let follower = clock.clone();
+    tracing::warn!(
+        "The clock follows {} (--test-clock-file): for tests only",
+        path.display()
+    );
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            if let (Some(t), Some(m)) = (read(&path), follower.manual_clock())
+                && t > m.now()
+            {
+                m.set(t);
+            }
+        }
+    });
+    Ok(clock)
 }
 
 fn init_tracing(format: &str) {
@@ -174,6 +210,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             destinations: DestinationPolicy {
                 allow_private: args.allow_private_destinations,
                 allowed: args.allow_destinations.clone(),
+            },
+            clock: match args.test_clock_file.clone() {
+                Some(path) => file_clock(path)?,
+                None => debrief_server::clock::Clock::system(),
             },
             ..Default::default()
         },

@@ -84,6 +84,7 @@ mod maintenance_cancel;
 mod maintenance_ops;
 mod multi_instance;
 mod oncall_escalation;
+mod oncall_push;
 mod oncall_rules;
 mod oncall_servers;
 mod openapi;

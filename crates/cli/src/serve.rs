@@ -87,7 +87,12 @@ pub struct ServeArgs {
     /// For tests of the real binary only: take "now" from this file (an RFC 3339 instant the
     /// test writes, moving time forward) instead of the system clock, so several servers
     /// share one moved clock. Hidden from `--help`; never for production.
-    #[arg(long, env = "DEBRIEF_TEST_CLOCK_FILE", hide = true, value_name = "PATH")]
+    #[arg(
+        long,
+        env = "DEBRIEF_TEST_CLOCK_FILE",
+        hide = true,
+        value_name = "PATH"
+    )]
     test_clock_file: Option<PathBuf>,
 }
 

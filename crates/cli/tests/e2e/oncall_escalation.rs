@@ -3,10 +3,10 @@
 //! delay, by ntfy (a receiver speaking ntfy's publish API) and e-mail → the acknowledge link
 //! in the e-mail is clicked → nothing more, ever; the link works once.
 
+use crate::e2e_test;
 use crate::harness::{
     Backend, NtfyReceiver, SmtpSink, TestApp, WebhookReceiver, link, manual_clock, spawn_app_with,
 };
-use crate::e2e_test;
 use debrief_core::access::AccountRole;
 use debrief_server::ServerConfig;
 use debrief_server::jobs::SmtpConfig;
@@ -87,7 +87,11 @@ async fn alert_to_acknowledgement(backend: Backend) {
                     "webhook_secret": "alice-webhook-secret-123"}),
         )
         .await;
-    assert_eq!(alice_settings["unreachable"], Value::Null, "{alice_settings}");
+    assert_eq!(
+        alice_settings["unreachable"],
+        Value::Null,
+        "{alice_settings}"
+    );
     hooks.set_secret("alice-webhook-secret-123");
     app.set_notifications(
         &bob_token,
@@ -122,11 +126,19 @@ async fn alert_to_acknowledgement(backend: Backend) {
     assert_eq!(pages.len(), 1, "{pages:#?}");
     let page_id = pages[0]["id"].as_i64().expect("an id");
     assert_eq!(pages[0]["status"], "triggered");
-    assert!(pages[0]["incident_id"].is_i64(), "a critical alert opens an incident: {}", pages[0]);
+    assert!(
+        pages[0]["incident_id"].is_i64(),
+        "a critical alert opens an incident: {}",
+        pages[0]
+    );
     let mail = sink.wait_for(1, WAIT).await;
     let alice_mail = texts_to(&mail, &alice.email);
     assert_eq!(alice_mail.len(), 1, "{mail:#?}");
-    assert!(alice_mail[0].contains("Checkout answers 5xx"), "{}", alice_mail[0]);
+    assert!(
+        alice_mail[0].contains("Checkout answers 5xx"),
+        "{}",
+        alice_mail[0]
+    );
     assert!(hooks.hits().is_empty(), "the webhook is due after a minute");
     assert!(ntfy.messages().is_empty());
 
@@ -159,6 +171,8 @@ async fn alert_to_acknowledgement(backend: Backend) {
         "{}",
         n.actions
     );
+    assert!(n.click.ends_with(&format!("/pages/{page_id}")), "{n:?}");
+    assert!(n.body.contains("Acknowledge: http"), "{n:?}");
     let bob_mail = texts_to(&mail, &bob.email);
     assert_eq!(bob_mail.len(), 1, "{mail:#?}");
 
@@ -173,12 +187,20 @@ async fn alert_to_acknowledgement(backend: Backend) {
     let page = app.page(page_id).await;
     assert_eq!(page["status"], "acknowledged", "{page}");
     assert_eq!(page["acknowledged_by"], bob.id);
-    let before = (sink.messages().len(), hooks.hits().len(), ntfy.messages().len());
+    let before = (
+        sink.messages().len(),
+        hooks.hits().len(),
+        ntfy.messages().len(),
+    );
     for _ in 0..4 {
         app.advance(SignedDuration::from_mins(30)).await;
     }
     assert_eq!(
-        (sink.messages().len(), hooks.hits().len(), ntfy.messages().len()),
+        (
+            sink.messages().len(),
+            hooks.hits().len(),
+            ntfy.messages().len()
+        ),
         before,
         "nothing after the acknowledgement"
     );

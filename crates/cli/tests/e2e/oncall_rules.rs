@@ -43,17 +43,25 @@ async fn who_is_on_call_around_dst_changes(app: &TestApp) {
                         "start": "2026-10-25T01:30:00"}]}))
         .await;
     let lord_howe = app
-        .create_schedule(&json!({"name": "Lord Howe", "time_zone": "Australia/Lord_Howe",
+        .create_schedule(
+            &json!({"name": "Lord Howe", "time_zone": "Australia/Lord_Howe",
             "layers": [{"participants": [a.id, b.id, c.id], "rotation": "hours:12",
-                        "start": "2026-04-04T12:00:00"}]}))
+                        "start": "2026-04-04T12:00:00"}]}),
+        )
         .await;
 
     // Assert: Berlin. Turn 0 (a) from 03-27 01:30Z, turn 1 (b) from 03-28 01:30Z, turn 2 (a)
     // at 02:30 on 03-29, which does not exist: 03:00 CEST, 01:00Z (a 23.5-hour turn).
-    assert_eq!(on_call(app, &berlin, "2026-03-27T01:29:59Z").await, Value::Null);
+    assert_eq!(
+        on_call(app, &berlin, "2026-03-27T01:29:59Z").await,
+        Value::Null
+    );
     assert_eq!(on_call(app, &berlin, "2026-03-27T01:30:00Z").await, a.id);
     assert_eq!(on_call(app, &berlin, "2026-03-28T01:30:00Z").await, b.id);
-    assert_eq!(on_call(app, &berlin, "2026-03-29T00:59:59.999Z").await, b.id);
+    assert_eq!(
+        on_call(app, &berlin, "2026-03-29T00:59:59.999Z").await,
+        b.id
+    );
     assert_eq!(on_call(app, &berlin, "2026-03-29T01:00:00Z").await, a.id);
     assert_eq!(on_call(app, &berlin, "2026-03-30T00:30:00Z").await, b.id);
     // New York: 01:30 on 11-01 happens twice; the earlier (EDT, 05:30Z) is the handoff.
@@ -112,7 +120,11 @@ async fn who_is_on_call_around_dst_changes(app: &TestApp) {
     };
     let before = turn("2098-12-31T23:00:00Z");
     assert_eq!(entries[0].0, before, "{entries:?}");
-    assert_eq!(t(&entries[0].1), t("2098-12-31T23:00:00Z"), "clipped to the range");
+    assert_eq!(
+        t(&entries[0].1),
+        t("2098-12-31T23:00:00Z"),
+        "clipped to the range"
+    );
     assert_eq!(t(&entries[0].2), t("2099-01-01T00:00:00Z"));
     assert_eq!(entries[1].0, c.id);
     assert_eq!(t(&entries[1].1), t("2099-01-01T00:00:00Z"));
@@ -259,7 +271,10 @@ async fn escalation_with_repeats_schedules_dst_and_exact_acknowledgement(app: &T
     assert_eq!(fired.len(), 2, "{fired:?}");
     assert_eq!(fired[0].1, json!([a.id]));
     assert_eq!(fired[1].1, json!([boss.id]));
-    assert!(fired[1].2.contains("nobody on call in 'Nobody yet'"), "{fired:?}");
+    assert!(
+        fired[1].2.contains("nobody on call in 'Nobody yet'"),
+        "{fired:?}"
+    );
     assert_eq!(p["status"], "acknowledged");
 }
 
@@ -271,16 +286,25 @@ e2e_test!(
 async fn bad_schedules_and_policies_are_refused_naming_the_field(app: &TestApp) {
     let (a, _) = app.create_user(AccountRole::Responder).await;
     for (body, field) in [
-        (json!({"name": "x", "time_zone": "Mars/Olympus", "layers": [
+        (
+            json!({"name": "x", "time_zone": "Mars/Olympus", "layers": [
             {"participants": [a.id], "rotation": "daily", "start": "2026-01-01T00:00:00"}]}),
-         "time_zone"),
-        (json!({"name": "x", "time_zone": "UTC", "layers": [
+            "time_zone",
+        ),
+        (
+            json!({"name": "x", "time_zone": "UTC", "layers": [
             {"participants": [999_999], "rotation": "daily", "start": "2026-01-01T00:00:00"}]}),
-         "layers[0].participants[0]"),
-        (json!({"name": "x", "time_zone": "UTC", "layers": [
+            "layers[0].participants[0]",
+        ),
+        (
+            json!({"name": "x", "time_zone": "UTC", "layers": [
             {"participants": [a.id], "rotation": "hours:0", "start": "2026-01-01T00:00:00"}]}),
-         "layers[0].rotation"),
-        (json!({"name": "x", "time_zone": "UTC", "layers": []}), "layers"),
+            "layers[0].rotation",
+        ),
+        (
+            json!({"name": "x", "time_zone": "UTC", "layers": []}),
+            "layers",
+        ),
     ] {
         let (s, _, v) = app.post("/api/v1/schedules", &app.admin_token, &body).await;
         assert!(s.is_client_error(), "{body}: {s} {v}");

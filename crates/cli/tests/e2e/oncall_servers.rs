@@ -18,9 +18,12 @@ use std::time::{Duration, Instant};
 
 /// A webhook receiver whose first request never gets an answer (the sender is killed while
 /// it waits); every request is recorded as `(path, delivery id, pass, level)`.
+/// One request: `(path, delivery id, pass, level)`.
+type Request = (String, String, i64, i64);
+
 #[derive(Clone, Default)]
 struct Receiver {
-    hits: Arc<Mutex<Vec<(String, String, i64, i64)>>>,
+    hits: Arc<Mutex<Vec<Request>>>,
     seen: Arc<AtomicUsize>,
 }
 
@@ -58,11 +61,11 @@ impl Receiver {
         address
     }
 
-    fn hits(&self) -> Vec<(String, String, i64, i64)> {
+    fn hits(&self) -> Vec<Request> {
         self.hits.lock().expect("lock").clone()
     }
 
-    async fn wait_for(&self, n: usize) -> Vec<(String, String, i64, i64)> {
+    async fn wait_for(&self, n: usize) -> Vec<Request> {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let h = self.hits();
@@ -240,7 +243,10 @@ async fn two_servers_one_killed_mid_send_and_a_restart() {
             ],
             "{hits:?}"
         );
-        assert_eq!(hits[0].1, hits[1].1, "the repeat carries the same delivery id");
+        assert_eq!(
+            hits[0].1, hits[1].1,
+            "the repeat carries the same delivery id"
+        );
         assert_ne!(hits[0].1, hits[3].1);
         let p = api(
             &b.address,

@@ -66,7 +66,8 @@ fn run_at(due: Timestamp, opened_at: Timestamp) -> Timestamp {
     if due <= opened_at {
         due
     } else {
-        due.checked_add(SignedDuration::from_millis(1)).unwrap_or(due)
+        due.checked_add(SignedDuration::from_millis(1))
+            .unwrap_or(due)
     }
 }
 
@@ -188,11 +189,7 @@ pub async fn preview(
         (a, r) => a.or(r),
     };
     if stop.is_some_and(|s| s < opened) {
-        return Err(ValidationError::one(
-            "acknowledged_at",
-            "must not be before opened_at",
-        )
-        .into());
+        return Err(ValidationError::one("acknowledged_at", "must not be before opened_at").into());
     }
     let mut out = Vec::new();
     for f in policy.firings_before(opened, stop) {

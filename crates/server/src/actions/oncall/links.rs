@@ -145,4 +145,3 @@ pub async fn use_link(state: &AppState, token: &str) -> Result<LinkOutcome, AppE
         changed: changed.1,
     })
 }
-

@@ -457,8 +457,10 @@ async fn web_push(
             for (name, value) in &req.headers {
                 r = r.header(*name, value);
             }
-            r.header("Topic", &msg.delivery_id[..24.min(msg.delivery_id.len())])
-                .body(req.body.clone())
+            // RFC 8030 §5.4: a topic of at most 32 URL-safe characters replaces an undelivered
+            // message with the same topic (a repeat of this contact).
+            let topic: String = msg.delivery_id.chars().take(32).collect();
+            r.header("Topic", topic).body(req.body.clone())
         })
         .await;
         match sent {

@@ -204,7 +204,7 @@ pub struct NewIncident {
     pub declared_by: Option<i64>,
 }
 
-fn search_text(title: &str, summary: Option<&str>) -> String {
+pub(crate) fn search_text(title: &str, summary: Option<&str>) -> String {
     format!("{}\n{}", title, summary.unwrap_or("")).to_lowercase()
 }
 

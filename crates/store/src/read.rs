@@ -190,6 +190,17 @@ impl Row {
         }
     }
 
+    /// The value of the `i`-th column (0-based), which must hold one: for results whose
+    /// columns share a name (`SELECT inc.id, ev.id`).
+    pub(crate) fn get_at<T: FromVal>(&self, i: usize) -> StoreResult<T> {
+        let column = format!("column {}", i + 1);
+        match self.vals.get(i) {
+            None | Some(Val::Null) => Err(self.error(&column, format!("holds no {}", T::WHAT))),
+            Some(v) => T::from_val(v)
+                .ok_or_else(|| self.error(&column, format!("holds {}, not {}", v.kind(), T::WHAT))),
+        }
+    }
+
     /// A column that must hold a value.
     pub(crate) fn get<T: FromVal>(&self, column: &str) -> StoreResult<T> {
         self.opt(column)?

@@ -16,6 +16,7 @@
 //! concurrent senders shares commits. The caller answers `202` only after it returns, so an
 //! accepted signal is on disk.
 
+mod route;
 mod settings;
 mod types;
 

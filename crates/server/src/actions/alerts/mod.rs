@@ -171,8 +171,13 @@ fn alert_event(alert: &Alert, body: String, at: Timestamp, now: Timestamp) -> Ev
 }
 
 async fn opened(state: &AppState, alert: &Alert) -> Result<(), AppError> {
-    if alert.routed.is_some() {
-        // Already routed (the job ran before and its answer was lost).
+    if let Some(routed) = &alert.routed {
+        // Already routed (the job ran before and its answer was lost, or it stopped between
+        // opening the incident and paging): page if the route pages; a page is unique per
+        // alert, so this never pages twice.
+        if routed.starts_with("opened ") {
+            crate::actions::oncall::page_for_alert(state, alert, incident_number(alert)).await?;
+        }
         return Ok(());
     }
     let now = state.clock.now();
@@ -296,31 +301,22 @@ async fn opened(state: &AppState, alert: &Alert) -> Result<(), AppError> {
                 starred: false,
                 created_at: now,
             };
-            let (incident, mut events) = state
+            let opened = state
                 .store
-                .declare_incident(&new, declared, None, now)
-                .await?;
-            events.extend(
-                state
-                    .store
-                    .add_events(
-                        incident.id,
-                        &[alert_event(alert, body, alert.started_at, now)],
-                    )
-                    .await?,
-            );
-            tracing::info!(incident.reference = %incident.reference, alert = alert.id, "Opened incident {} from an alert", incident.reference);
-            crate::actions::oncall::page_for_alert(state, alert, Some(incident.id)).await?;
-            state.live.publish(incident.id, false, &events);
-            state
-                .store
-                .set_alert_route(
+                .declare_for_alert(
+                    &new,
+                    declared,
+                    alert_event(alert, body, alert.started_at, now),
                     alert.id,
-                    Some(incident.id),
-                    &format!("opened {}", incident.reference),
+                    |reference| format!("opened {reference}"),
                     now,
                 )
                 .await?;
+            if let Some((incident, events)) = opened {
+                tracing::info!(incident.reference = %incident.reference, alert = alert.id, "Opened incident {} from an alert", incident.reference);
+                state.live.publish(incident.id, false, &events);
+                crate::actions::oncall::page_for_alert(state, alert, Some(incident.id)).await?;
+            }
         }
     }
     Ok(())

@@ -5,7 +5,8 @@
 //! - [`serve`]: start the server (HTTP API, web UI) on SQLite or PostgreSQL.
 //! - [`admin`]: commands that work on the database directly (`migrate`, `user`, `token`).
 //! - [`client`]: commands that call a server's `/api/v1` with a token (`incident`, `timeline`,
-//!   `postmortem`, `action-item`, `status`, `alert`, `integration`).
+//!   `postmortem`, `action-item`, `status`, `alert`, `integration`, `page`, `oncall`, `schedule`,
+//!   `policy`).
 
 mod admin;
 mod client;
@@ -55,6 +56,17 @@ enum Command {
     /// Manage alert integrations on a running server (admins): create, list, rotate keys.
     #[command(subcommand)]
     Integration(client::integration::IntegrationCommand),
+    /// Work with pages on a running server: list, show, open (page someone), acknowledge, resolve.
+    #[command(subcommand)]
+    Page(client::page::PageCommand),
+    /// Show who is on call now (or at --at) in each schedule, service and team.
+    Oncall(client::oncall::OncallArgs),
+    /// Work with on-call schedules on a running server: list, final schedule, overrides.
+    #[command(subcommand)]
+    Schedule(client::schedule::ScheduleCommand),
+    /// Work with escalation policies on a running server: list, preview.
+    #[command(subcommand)]
+    Policy(client::schedule::PolicyCommand),
 }
 
 fn main() -> ExitCode {
@@ -85,6 +97,10 @@ fn main() -> ExitCode {
             Command::Status(cmd) => client::status::run(cmd).await,
             Command::Alert(cmd) => client::alert::run(cmd).await,
             Command::Integration(cmd) => client::integration::run(cmd).await,
+            Command::Page(cmd) => client::page::run(cmd).await,
+            Command::Oncall(args) => client::oncall::run(args).await,
+            Command::Schedule(cmd) => client::schedule::run(cmd).await,
+            Command::Policy(cmd) => client::schedule::run_policy(cmd).await,
         };
         done.map(|()| ExitCode::SUCCESS)
     });

@@ -5,8 +5,11 @@ pub mod alert;
 pub mod incident;
 pub mod integration;
 pub mod maintenance;
+pub mod oncall;
 pub mod output;
+pub mod page;
 pub mod postmortem;
+pub mod schedule;
 pub mod status;
 pub mod timeline;
 

@@ -16,7 +16,10 @@
 //! - [`incident_ops`]: timeline edits and stars, merges, roles.
 //! - [`durability`]: `kill -9` of the real binary loses no acknowledged write.
 //! - [`cli`], [`cli_postmortem`], [`cli_alerts`]: the binary's client commands against a server.
+//! - [`cli_oncall`]: `debrief oncall`, `page`, `schedule` and `policy` against a server.
 //! - [`openapi`], [`openapi_answers`]: the OpenAPI document lists every route, answers match it.
+//! - [`openapi_oncall`]: answers of the on-call routes (schedules, policies, pages, notification
+//!   settings) match the document.
 //! - [`accounts`], [`export`]: set-up, sign-in limits, incident export.
 //! - [`sign_in_load`]: hundreds of concurrent sign-ins keep the binary's memory bounded; limits per address.
 //! - [`csrf`]: cookie sessions need the CSRF token and the same origin; bearer tokens do not.
@@ -66,6 +69,7 @@ mod browser;
 mod calendar_privacy;
 mod cli;
 mod cli_alerts;
+mod cli_oncall;
 mod cli_postmortem;
 mod concurrency;
 mod csrf;
@@ -90,6 +94,7 @@ mod oncall_servers;
 mod openapi;
 mod openapi_alerts;
 mod openapi_answers;
+mod openapi_oncall;
 mod openapi_postmortem;
 mod policy;
 mod postmortem;

@@ -1,0 +1,567 @@
+//! Schedules in the web UI: the list (who is on call now, gaps of the next two weeks) with an
+//! admin's create form, and each schedule's page: its picture over a week, the final schedule
+//! with one-button "Take this shift", "Swap with…" and "Give to…", the overrides with their
+//! remove buttons, and a form to add one.
+//!
+//! Every change is an action of [`crate::actions::oncall`]; a taken shift is an override for the
+//! viewer replacing the shift's person, so an override of an override is the same one click.
+
+use super::form::{CsrfForm, Pairs, field, opt};
+use super::oncall::{local_instant, name_of, user_options};
+use super::session::{UiActor, UiError};
+use super::view::TimeView;
+use crate::actions::oncall::{self as act, UserRef};
+use crate::{AppError, AppState};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use debrief_core::Timestamp;
+use debrief_core::access::AccountRole;
+use debrief_core::oncall::schedule::{Entry, RestrictionSpec};
+use debrief_core::validation::ValidationError;
+use jiff::civil::{Date, DateTime};
+use jiff::tz::TimeZone;
+
+/// The routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/schedules", get(list_page).post(create))
+        .route("/schedules/{id}", get(schedule_page))
+        .route("/schedules/{id}/take", post(take))
+        .route("/schedules/{id}/give", post(give))
+        .route("/schedules/{id}/swap", post(swap))
+        .route("/schedules/{id}/overrides", post(add_override))
+        .route("/schedules/{id}/overrides/{oid}/remove", post(remove_override))
+}
+
+/// How many participant pickers the create form offers.
+const PICKERS: usize = 6;
+
+/// One schedule in the list.
+struct Row {
+    id: i64,
+    name: String,
+    time_zone: String,
+    team: Option<String>,
+    on_call: Option<String>,
+    /// The first gap of the next two weeks, and how many there are.
+    gap: Option<(TimeView, TimeView, usize)>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "oncall_schedules.html")]
+struct ListPage {
+    user: String,
+    csrf: String,
+    rows: Vec<Row>,
+    admin: bool,
+    users: Vec<(i64, String)>,
+    teams: Vec<(String, String)>,
+    pickers: Vec<usize>,
+}
+
+async fn list_page(State(state): State<AppState>, actor: UiActor) -> Result<Response, UiError> {
+    actor.0.require(AccountRole::Viewer)?;
+    let mut rows = Vec::new();
+    for row in state.store.schedules().await? {
+        let v = act::schedule_view(&state, row).await?;
+        rows.push(Row {
+            id: v.schedule.id,
+            name: v.schedule.name,
+            time_zone: v.schedule.time_zone,
+            team: v.schedule.team,
+            on_call: v.on_call_now.map(|u| u.name),
+            gap: v.gaps_next_two_weeks.first().map(|g| {
+                (
+                    TimeView::new(g.start),
+                    TimeView::new(g.end),
+                    v.gaps_next_two_weeks.len(),
+                )
+            }),
+        });
+    }
+    Ok(ListPage {
+        user: actor.0.user.name.clone(),
+        csrf: actor.csrf(),
+        rows,
+        admin: actor.0.role >= AccountRole::Admin,
+        users: user_options(&state).await?,
+        teams: state
+            .store
+            .list_teams()
+            .await?
+            .into_iter()
+            .map(|t| (t.slug, t.name))
+            .collect(),
+        pickers: (1..=PICKERS).collect(),
+    }
+    .into_response())
+}
+
+/// A local date-time of the form, or a validation error at `name`.
+fn local(e: &mut ValidationError, pairs: &Pairs, name: &str) -> Option<DateTime> {
+    let raw = field(pairs, name).trim();
+    if raw.is_empty() {
+        return None;
+    }
+    match raw.parse::<DateTime>() {
+        Ok(d) => Some(d),
+        Err(_) => {
+            e.push(name, "must be a local date and time like 2026-03-29T09:00");
+            None
+        }
+    }
+}
+
+/// The create form as a schedule with one layer.
+fn schedule_input(pairs: &Pairs) -> Result<act::ScheduleInput, AppError> {
+    let mut e = ValidationError::default();
+    let participants: Vec<UserRef> = pairs
+        .iter()
+        .filter(|(k, v)| k == "participant" && !v.trim().is_empty())
+        .map(|(_, v)| UserRef::Text(v.clone()))
+        .collect();
+    let rotation = match field(pairs, "rotation") {
+        "hours" => format!("hours:{}", field(pairs, "hours").trim()),
+        other => other.to_string(),
+    };
+    let start = local(&mut e, pairs, "start");
+    if start.is_none() && e.fields.is_empty() {
+        e.push("start", "is required");
+    }
+    let end = local(&mut e, pairs, "end");
+    let restrictions = match field(pairs, "restriction") {
+        "daily" => vec![RestrictionSpec::Daily {
+            start: field(pairs, "r_start_time").to_string(),
+            end: field(pairs, "r_end_time").to_string(),
+        }],
+        "weekly" => vec![RestrictionSpec::Weekly {
+            start_day: field(pairs, "r_start_day").to_string(),
+            start_time: field(pairs, "r_start_time").to_string(),
+            end_day: field(pairs, "r_end_day").to_string(),
+            end_time: field(pairs, "r_end_time").to_string(),
+        }],
+        _ => Vec::new(),
+    };
+    let Some(start) = start else {
+        return Err(e.into());
+    };
+    if !e.fields.is_empty() {
+        return Err(e.into());
+    }
+    Ok(act::ScheduleInput {
+        name: field(pairs, "name").to_string(),
+        description: opt(pairs, "description"),
+        time_zone: field(pairs, "time_zone").to_string(),
+        team: opt(pairs, "team"),
+        layers: vec![act::LayerInput {
+            participants,
+            rotation,
+            start,
+            end,
+            restrictions,
+        }],
+    })
+}
+
+async fn create(
+    State(state): State<AppState>,
+    actor: UiActor,
+    CsrfForm(pairs): CsrfForm,
+) -> Result<Response, UiError> {
+    let row = act::create_schedule(&state, &actor.0, &schedule_input(&pairs)?).await?;
+    Ok(Redirect::to(&format!("/schedules/{}", row.id)).into_response())
+}
+
+/// One entry of the final schedule, with what the viewer may do with it.
+struct EntryView {
+    user_id: i64,
+    name: String,
+    start: TimeView,
+    end: TimeView,
+    mine: bool,
+    /// Still to come or running (actions make sense).
+    open: bool,
+}
+
+/// An override as listed.
+struct OverrideView {
+    id: i64,
+    name: String,
+    kind: &'static str,
+    replaces: Option<String>,
+    note: String,
+    start: TimeView,
+    end: TimeView,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "oncall_schedule.html")]
+struct SchedulePage {
+    user: String,
+    csrf: String,
+    id: i64,
+    name: String,
+    description: String,
+    time_zone: String,
+    team: Option<String>,
+    on_call: Option<String>,
+    gaps: Vec<(TimeView, TimeView)>,
+    picture: String,
+    from: TimeView,
+    to: TimeView,
+    from_date: String,
+    prev: String,
+    next: String,
+    entries: Vec<EntryView>,
+    /// Other people's open shifts, for "Swap with…": value `user|start|end`, and a label.
+    swap_options: Vec<(String, String)>,
+    overrides: Vec<OverrideView>,
+    users: Vec<(i64, String)>,
+    can_write: bool,
+    me: i64,
+}
+
+fn schedule_id(raw: &str) -> Result<i64, UiError> {
+    raw.parse()
+        .map_err(|_| UiError(AppError::NotFound(format!("schedule '{raw}'"))))
+}
+
+fn entry(user: i64, start: Timestamp, end: Timestamp) -> Entry {
+    Entry {
+        user: user.to_string(),
+        start,
+        end,
+    }
+}
+
+/// A kind of override as people read it.
+fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "take" => "taken shift",
+        "swap" => "swap",
+        _ => "override",
+    }
+}
+
+/// The week shown: from `from` (a date in the schedule's zone; default today there) to 7 days
+/// later, as instants and as the date.
+fn window(tz: &TimeZone, raw: &str, now: Timestamp) -> (Date, Timestamp, Timestamp) {
+    let day = raw
+        .trim()
+        .parse::<Date>()
+        .unwrap_or_else(|_| now.to_zoned(tz.clone()).date());
+    let start = |d: Date| {
+        d.to_zoned(tz.clone())
+            .map(|z| z.timestamp())
+            .unwrap_or(now)
+    };
+    let to = day.checked_add(jiff::Span::new().days(7)).unwrap_or(day);
+    (day, start(day), start(to))
+}
+
+async fn schedule_page(
+    State(state): State<AppState>,
+    actor: UiActor,
+    Path(id): Path<String>,
+    Query(q): Query<Pairs>,
+) -> Result<Response, UiError> {
+    actor.0.require(AccountRole::Viewer)?;
+    let id = schedule_id(&id)?;
+    let view = act::schedule_view(&state, state.store.schedule(id).await?).await?;
+    let row = &view.schedule;
+    let tz = TimeZone::get(&row.time_zone).unwrap_or(TimeZone::UTC);
+    let now = state.clock.now();
+    let (day, from, to) = window(&tz, field(&q, "from"), now);
+    let fs = act::final_schedule(&state, id, from, to).await?;
+    let users = act::schedules::users_by_id(&state).await?;
+    let names = |u: &str| name_of(&users, u.parse().unwrap_or_default());
+    let to_entries = |s: &[act::Shift]| -> Vec<Entry> {
+        s.iter().map(|x| entry(x.user_id, x.start, x.end)).collect()
+    };
+    let picture = super::schedule_picture::render(
+        &fs.layers.iter().map(|l| to_entries(l)).collect::<Vec<_>>(),
+        &fs.overrides
+            .iter()
+            .map(|o| entry(o.user_id, o.start, o.end))
+            .collect::<Vec<_>>(),
+        &to_entries(&fs.entries),
+        &fs.gaps,
+        from,
+        to,
+        now,
+        &names,
+        &row.time_zone,
+    );
+    let me = actor.0.user.id;
+    let entries: Vec<EntryView> = fs
+        .entries
+        .iter()
+        .map(|s| EntryView {
+            user_id: s.user_id,
+            name: name_of(&users, s.user_id),
+            start: TimeView::new(s.start),
+            end: TimeView::new(s.end),
+            mine: s.user_id == me,
+            open: s.end > now,
+        })
+        .collect();
+    let swap_options = entries
+        .iter()
+        .filter(|e| !e.mine && e.open)
+        .map(|e| {
+            (
+                format!("{}|{}|{}", e.user_id, e.start.iso, e.end.iso),
+                format!("{}: {} – {}", e.name, e.start.utc, e.end.utc),
+            )
+        })
+        .collect();
+    let shift_day = |d: i64| {
+        day.checked_add(jiff::Span::new().days(d))
+            .unwrap_or(day)
+            .to_string()
+    };
+    Ok(SchedulePage {
+        user: actor.0.user.name.clone(),
+        csrf: actor.csrf(),
+        id,
+        name: row.name.clone(),
+        description: row.description.clone(),
+        time_zone: row.time_zone.clone(),
+        team: row.team.clone(),
+        on_call: view.on_call_now.as_ref().map(|u| u.name.clone()),
+        gaps: view
+            .gaps_next_two_weeks
+            .iter()
+            .map(|g| (TimeView::new(g.start), TimeView::new(g.end)))
+            .collect(),
+        picture,
+        from: TimeView::new(from),
+        to: TimeView::new(to),
+        from_date: day.to_string(),
+        prev: shift_day(-7),
+        next: shift_day(7),
+        entries,
+        swap_options,
+        overrides: fs
+            .overrides
+            .iter()
+            .map(|o| OverrideView {
+                id: o.id,
+                name: name_of(&users, o.user_id),
+                kind: kind_label(&o.kind),
+                replaces: o.replaces_user_id.map(|u| name_of(&users, u)),
+                note: o.note.clone(),
+                start: TimeView::new(o.start),
+                end: TimeView::new(o.end),
+            })
+            .collect(),
+        users: user_options(&state).await?,
+        can_write: actor.0.role >= AccountRole::Responder,
+        me,
+    }
+    .into_response())
+}
+
+/// An instant from a hidden field (`…Z`), or a validation error.
+fn instant(e: &mut ValidationError, raw: &str, name: &str) -> Option<Timestamp> {
+    let t = raw.trim().parse::<Timestamp>().ok();
+    if t.is_none() {
+        e.push(name, "must be an instant like 2026-03-29T01:30:00Z");
+    }
+    t
+}
+
+/// Back to the schedule's page, at the week the form was sent from.
+fn back(id: i64, pairs: &Pairs) -> Response {
+    let from = field(pairs, "from");
+    let q = if from.parse::<Date>().is_ok() {
+        format!("?from={from}")
+    } else {
+        String::new()
+    };
+    Redirect::to(&format!("/schedules/{id}{q}#final")).into_response()
+}
+
+/// The shift of a form (`start`, `end`).
+fn shift(pairs: &Pairs) -> Result<(Timestamp, Timestamp), AppError> {
+    let mut e = ValidationError::default();
+    let start = instant(&mut e, field(pairs, "start"), "start");
+    let end = instant(&mut e, field(pairs, "end"), "end");
+    match (start, end) {
+        (Some(s), Some(t)) => Ok((s, t)),
+        _ => Err(e.into()),
+    }
+}
+
+async fn take(
+    State(state): State<AppState>,
+    actor: UiActor,
+    Path(id): Path<String>,
+    CsrfForm(pairs): CsrfForm,
+) -> Result<Response, UiError> {
+    let id = schedule_id(&id)?;
+    let (start, end) = shift(&pairs)?;
+    let input = act::OverrideInput {
+        user: UserRef::Id(actor.0.user.id),
+        start,
+        end,
+        replaces: opt(&pairs, "replaces").map(UserRef::Text),
+        note: opt(&pairs, "note"),
+    };
+    act::add_override(&state, &actor.0, id, &input).await?;
+    Ok(back(id, &pairs))
+}
+
+async fn give(
+    State(state): State<AppState>,
+    actor: UiActor,
+    Path(id): Path<String>,
+    CsrfForm(pairs): CsrfForm,
+) -> Result<Response, UiError> {
+    let id = schedule_id(&id)?;
+    let (start, end) = shift(&pairs)?;
+    let input = act::OverrideInput {
+        user: UserRef::Text(field(&pairs, "to").to_string()),
+        start,
+        end,
+        replaces: Some(UserRef::Id(actor.0.user.id)),
+        note: opt(&pairs, "note"),
+    };
+    act::add_override(&state, &actor.0, id, &input).await?;
+    Ok(back(id, &pairs))
+}
+
+async fn swap(
+    State(state): State<AppState>,
+    actor: UiActor,
+    Path(id): Path<String>,
+    CsrfForm(pairs): CsrfForm,
+) -> Result<Response, UiError> {
+    let id = schedule_id(&id)?;
+    let (start, end) = shift(&pairs)?;
+    let other: Vec<&str> = field(&pairs, "other").split('|').collect();
+    let mut e = ValidationError::default();
+    let (Some(user), Some(o_start), Some(o_end)) = (
+        other.first().filter(|u| !u.is_empty()),
+        other.get(1).and_then(|s| instant(&mut e, s, "other")),
+        other.get(2).and_then(|s| instant(&mut e, s, "other")),
+    ) else {
+        e.push("other", "choose a shift to swap with");
+        return Err(UiError(e.into()));
+    };
+    let input = act::SwapInput {
+        a: act::ShiftRef {
+            user: UserRef::Id(actor.0.user.id),
+            start,
+            end,
+        },
+        b: act::ShiftRef {
+            user: UserRef::Text((*user).to_string()),
+            start: o_start,
+            end: o_end,
+        },
+        note: opt(&pairs, "note"),
+    };
+    act::swap_shifts(&state, &actor.0, id, &input).await?;
+    Ok(back(id, &pairs))
+}
+
+async fn add_override(
+    State(state): State<AppState>,
+    actor: UiActor,
+    Path(id): Path<String>,
+    CsrfForm(pairs): CsrfForm,
+) -> Result<Response, UiError> {
+    let id = schedule_id(&id)?;
+    let zone = field(&pairs, "zone");
+    let mut e = ValidationError::default();
+    let mut at = |name: &str| {
+        let t = local_instant(field(&pairs, name), zone);
+        if t.is_none() {
+            e.push(
+                name,
+                format!("must be a date and time (read in the zone '{zone}')"),
+            );
+        }
+        t
+    };
+    let (start, end) = (at("start"), at("end"));
+    let (Some(start), Some(end)) = (start, end) else {
+        return Err(UiError(e.into()));
+    };
+    let input = act::OverrideInput {
+        user: UserRef::Text(field(&pairs, "user").to_string()),
+        start,
+        end,
+        replaces: None,
+        note: opt(&pairs, "note"),
+    };
+    act::add_override(&state, &actor.0, id, &input).await?;
+    Ok(back(id, &pairs))
+}
+
+async fn remove_override(
+    State(state): State<AppState>,
+    actor: UiActor,
+    Path((id, oid)): Path<(String, String)>,
+    CsrfForm(pairs): CsrfForm,
+) -> Result<Response, UiError> {
+    let id = schedule_id(&id)?;
+    let oid = oid
+        .parse()
+        .map_err(|_| AppError::NotFound(format!("override '{oid}'")))?;
+    act::delete_override(&state, &actor.0, id, oid).await?;
+    Ok(back(id, &pairs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(p: &[(&str, &str)]) -> Pairs {
+        p.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn the_create_form_becomes_one_layer_in_picked_order() {
+        let input = schedule_input(&pairs(&[
+            ("name", "Primary"),
+            ("time_zone", "Europe/Berlin"),
+            ("participant", "3"),
+            ("participant", ""),
+            ("participant", "2"),
+            ("rotation", "hours"),
+            ("hours", "12"),
+            ("start", "2026-03-29T09:00"),
+            ("restriction", "daily"),
+            ("r_start_time", "18:00"),
+            ("r_end_time", "08:00"),
+        ]))
+        .expect("valid");
+        let l = &input.layers[0];
+        assert_eq!(l.rotation, "hours:12");
+        assert_eq!(l.participants.len(), 2);
+        assert!(matches!(&l.participants[0], UserRef::Text(t) if t == "3"));
+        assert_eq!(l.restrictions.len(), 1);
+        assert!(schedule_input(&pairs(&[("name", "x"), ("start", "")])).is_err());
+    }
+
+    #[test]
+    fn the_week_starts_at_midnight_in_the_schedule_zone() {
+        let tz = TimeZone::get("Europe/Berlin").expect("zone");
+        let now: Timestamp = "2026-07-01T12:00:00Z".parse().expect("instant");
+        let (day, from, to) = window(&tz, "2026-03-26", now);
+        assert_eq!(day.to_string(), "2026-03-26");
+        assert_eq!(debrief_core::format_utc(from), "2026-03-25T23:00:00.000Z");
+        // A week across the change to summer time is 167 hours.
+        assert_eq!(to.duration_since(from).as_hours(), 167);
+        let (today, _, _) = window(&tz, "", now);
+        assert_eq!(today.to_string(), "2026-07-01");
+    }
+}

@@ -39,6 +39,19 @@ fn status_label(s: PageStatus) -> &'static str {
     }
 }
 
+/// A notification's status as people read it.
+fn notification_label(s: &str) -> &'static str {
+    match s {
+        "queued" => "Waiting",
+        "sent" => "Sent",
+        "skipped" => "Not sent: acknowledged or resolved first",
+        "given_up" => "Failed",
+        "sending" => "Sending",
+        "failed" => "Failed, to be retried",
+        _ => "Unknown",
+    }
+}
+
 /// A page in the list.
 struct Row {
     id: i64,
@@ -194,6 +207,7 @@ struct NotificationView {
     channel: &'static str,
     due: TimeView,
     status: String,
+    label: &'static str,
     sent: Option<TimeView>,
     attempts: i64,
     error: Option<String>,
@@ -263,6 +277,7 @@ async fn page_page(
             who: name_of(&users, n.user_id),
             channel: channel_label(&n.channel),
             due: TimeView::new(n.due_at),
+            label: notification_label(&n.status),
             status: n.status,
             sent: n.sent_at.map(TimeView::new),
             attempts: n.attempts,
@@ -273,7 +288,10 @@ async fn page_page(
         user: actor.0.user.name.clone(),
         csrf: actor.csrf(),
         id: p.id,
-        message: p.details["message"].as_str().unwrap_or_default().to_string(),
+        message: p.details["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
         status: p.status.as_str(),
         label: status_label(p.status),
         service: p.service.clone(),
@@ -327,8 +345,8 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect()
         };
-        let team = page_input(&pairs(&[("title", "db"), ("target", "team:database")]))
-            .expect("valid");
+        let team =
+            page_input(&pairs(&[("title", "db"), ("target", "team:database")])).expect("valid");
         assert_eq!(team.team.as_deref(), Some("database"));
         assert!(team.users.is_empty());
         let people = page_input(&pairs(&[

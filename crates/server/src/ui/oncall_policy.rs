@@ -80,7 +80,13 @@ struct ListPage {
 /// Names of targets, for reading.
 async fn target_names(
     state: &AppState,
-) -> Result<(Vec<TargetOption>, std::collections::BTreeMap<String, String>), AppError> {
+) -> Result<
+    (
+        Vec<TargetOption>,
+        std::collections::BTreeMap<String, String>,
+    ),
+    AppError,
+> {
     let mut options = Vec::new();
     for s in state.store.schedules().await? {
         options.push(TargetOption {
@@ -391,10 +397,7 @@ mod tests {
         .collect();
         let p = policy_input(&pairs).expect("valid");
         assert_eq!(p.levels.len(), 2);
-        assert_eq!(
-            p.levels[0].targets,
-            [Target::Schedule(1), Target::User(4)]
-        );
+        assert_eq!(p.levels[0].targets, [Target::Schedule(1), Target::User(4)]);
         assert_eq!(p.levels[1].delay_minutes, 10);
         assert_eq!(p.repeat, 2);
     }

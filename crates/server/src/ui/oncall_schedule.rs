@@ -34,7 +34,10 @@ pub fn router() -> Router<AppState> {
         .route("/schedules/{id}/give", post(give))
         .route("/schedules/{id}/swap", post(swap))
         .route("/schedules/{id}/overrides", post(add_override))
-        .route("/schedules/{id}/overrides/{oid}/remove", post(remove_override))
+        .route(
+            "/schedules/{id}/overrides/{oid}/remove",
+            post(remove_override),
+        )
 }
 
 /// How many participant pickers the create form offers.
@@ -238,6 +241,11 @@ fn entry(user: i64, start: Timestamp, end: Timestamp) -> Entry {
     }
 }
 
+/// `2026-12-07 09:00`, for an option's label (an `<option>` cannot hold a `<time>`).
+fn minutes(t: &TimeView) -> String {
+    t.utc.chars().take(16).collect()
+}
+
 /// A kind of override as people read it.
 fn kind_label(kind: &str) -> &'static str {
     match kind {
@@ -254,11 +262,7 @@ fn window(tz: &TimeZone, raw: &str, now: Timestamp) -> (Date, Timestamp, Timesta
         .trim()
         .parse::<Date>()
         .unwrap_or_else(|_| now.to_zoned(tz.clone()).date());
-    let start = |d: Date| {
-        d.to_zoned(tz.clone())
-            .map(|z| z.timestamp())
-            .unwrap_or(now)
-    };
+    let start = |d: Date| d.to_zoned(tz.clone()).map(|z| z.timestamp()).unwrap_or(now);
     let to = day.checked_add(jiff::Span::new().days(7)).unwrap_or(day);
     (day, start(day), start(to))
 }
@@ -315,7 +319,12 @@ async fn schedule_page(
         .map(|e| {
             (
                 format!("{}|{}|{}", e.user_id, e.start.iso, e.end.iso),
-                format!("{}: {} – {}", e.name, e.start.utc, e.end.utc),
+                format!(
+                    "{}: {} → {} UTC",
+                    e.name,
+                    minutes(&e.start),
+                    minutes(&e.end)
+                ),
             )
         })
         .collect();

@@ -10,7 +10,7 @@
 //!   [`alert_service`]: a service's routing rule, silences and change events on it.
 //! - [`integrations`]: alert integrations (admins): create, rotate, enable; keys shown once.
 //! - [`meetings`]: meetings, the postmortem list, the recurring review, calendar feeds.
-//! - [`oncall`], [`oncall_schedule`], [`oncall_policy`], [`oncall_pages`]: on call (who is on
+//! - [`oncall`], [`oncall_schedule`], [`oncall_shift`], [`oncall_policy`], [`oncall_pages`]: on call (who is on
 //!   call now, schedules, escalation policies, pages, my shifts and notification rules).
 //! - [`page_link`]: the acknowledge and resolve links of on-call notifications.
 //! - [`postmortem`]: the postmortem page (editor, workflow, action items) and the action items board.
@@ -35,6 +35,7 @@ pub mod oncall;
 pub mod oncall_pages;
 pub mod oncall_policy;
 pub mod oncall_schedule;
+pub mod oncall_shift;
 pub mod page_link;
 pub mod picture;
 pub mod postmortem;

@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/me/on-call/push/{id}/remove", post(remove_push))
         .route("/sw.js", get(service_worker))
         .merge(super::oncall_schedule::router())
+        .merge(super::oncall_shift::router())
         .merge(super::oncall_policy::router())
         .merge(super::oncall_pages::router())
 }

@@ -165,3 +165,49 @@ for (const a of document.querySelectorAll("a[data-back]")) {
     }
   });
 }
+
+// On call: "Enable push notifications in this browser" (/me/on-call). Registers the service
+// worker (/sw.js), subscribes with the server's VAPID key and stores the subscription.
+function base64UrlBytes(s) {
+  const b = atob(s.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (s.length % 4)) % 4));
+  return Uint8Array.from(b, (c) => c.charCodeAt(0));
+}
+
+async function enablePush(button) {
+  const status = document.getElementById("push-status");
+  const say = (t) => { if (status) status.textContent = t; };
+  if (!("serviceWorker" in navigator) || !("PushManager" in window)) { say("This browser cannot receive push notifications."); return; }
+  try {
+    if ((await Notification.requestPermission()) !== "granted") { say("Notifications are blocked for this site in the browser's settings."); return; }
+    const reg = await navigator.serviceWorker.register("/sw.js", { scope: "/" });
+    await navigator.serviceWorker.ready;
+    const keyRes = await fetch("/api/v1/push/vapid-public-key", { credentials: "same-origin" });
+    if (!keyRes.ok) { say(`The server's key could not be read (${keyRes.status}).`); return; }
+    const { public_key } = await keyRes.json();
+    const sub = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: base64UrlBytes(public_key) });
+    const res = await fetch("/api/v1/users/me/push-subscriptions", {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": button.dataset.csrf },
+      body: JSON.stringify(sub.toJSON()),
+    });
+    if (res.ok) { location.reload(); return; }
+    const problem = await res.json().catch(() => ({}));
+    say(problem.detail || `The subscription was refused (${res.status}).`);
+  } catch (e) {
+    say(`Push notifications could not be enabled: ${e.message || e}`);
+  }
+}
+
+// The zone of datetime-local fields ("in your zone"): the browser's IANA zone.
+function fillZones() {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (!zone) return;
+  document.querySelectorAll("input[data-viewer-zone]").forEach((i) => { i.value = zone; });
+  document.querySelectorAll("[data-viewer-zone-label]").forEach((e) => { e.textContent = zone; });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  fillZones();
+  const b = document.getElementById("push-enable");
+  if (b) b.addEventListener("click", () => enablePush(b));
+});

@@ -27,6 +27,8 @@
 //!   allowed network gets its deliveries; public webhook subscriptions need a confirmed contact.
 //! - [`browser`], [`ui`]: the web UI in headless Chromium (chromedriver).
 //! - [`ui_alerts`]: alerts, integrations (keys shown once) and a service's alerting in the browser.
+//! - [`ui_oncall`]: on call in the browser: schedules (picture, taking and swapping shifts),
+//!   policies, pages acknowledged from their page, who is on call now.
 //! - [`statuspage_v2`]: every Statuspage v2 document of a rich page, read by a strict reader
 //!   (`scripts/statuspage-v2-check`).
 //! - [`status_public`]: status pages as a strict reader sees them: opaque ids, the
@@ -117,6 +119,7 @@ mod subscriber_admin;
 mod subscribers;
 mod ui;
 mod ui_alerts;
+mod ui_oncall;
 mod ui_postmortem;
 mod ui_status_pages;
 mod unknown_and_stale;

@@ -10,6 +10,8 @@
 //!   [`alert_service`]: a service's routing rule, silences and change events on it.
 //! - [`integrations`]: alert integrations (admins): create, rotate, enable; keys shown once.
 //! - [`meetings`]: meetings, the postmortem list, the recurring review, calendar feeds.
+//! - [`oncall`], [`oncall_schedule`], [`oncall_shift`], [`oncall_policy`], [`oncall_pages`]: on call (who is on
+//!   call now, schedules, escalation policies, pages, my shifts and notification rules).
 //! - [`page_link`]: the acknowledge and resolve links of on-call notifications.
 //! - [`postmortem`]: the postmortem page (editor, workflow, action items) and the action items board.
 //! - [`settings`]: postmortem settings (policy with a 90-day replay, templates, calendar).
@@ -29,6 +31,11 @@ pub mod incidents;
 pub mod insights;
 pub mod integrations;
 pub mod meetings;
+pub mod oncall;
+pub mod oncall_pages;
+pub mod oncall_policy;
+pub mod oncall_schedule;
+pub mod oncall_shift;
 pub mod page_link;
 pub mod picture;
 pub mod postmortem;
@@ -58,6 +65,7 @@ pub fn router() -> Router<AppState> {
         .merge(integrations::router())
         .merge(postmortem::router())
         .merge(meetings::router())
+        .merge(oncall::router())
         .merge(page_link::router())
         .merge(insights::router())
         .merge(settings::router())

@@ -6,6 +6,10 @@
 //! bytes and `Content-Type` fetched from Debrief's status page, and their gzip variant (with
 //! `Content-Encoding: gzip`) to requests whose `Accept-Encoding` names gzip.
 //!
+//! It is also the on-call suite's webhook receiver: `POST /hooks/{n}` answers `200` at once and
+//! counts the request and its body's bytes; `GET /hooks-count` answers
+//! `{"count": N, "bytes": B}` so far.
+//!
 //! It runs as its own process (`debrief-bench baseline-server`), on the same kind of tokio
 //! runtime as `debrief serve`, so its start-up, memory and latency are measured exactly as
 //! Debrief's are. The gap between the two is what Debrief adds: auth, validation, the database,
@@ -20,6 +24,8 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// An incident as the API shows it.
 fn incident(n: u64) -> Value {
@@ -98,6 +104,31 @@ fn router() -> Router {
             }),
         )
         .route("/healthz", get(|| async { "ok" }))
+        .merge(receiver())
+}
+
+/// The webhook receiver: counts every `POST /hooks/{n}` and its bytes.
+fn receiver() -> Router {
+    let count = Arc::new(AtomicU64::new(0));
+    let bytes = Arc::new(AtomicU64::new(0));
+    let (c, b) = (count.clone(), bytes.clone());
+    Router::new()
+        .route(
+            "/hooks/{n}",
+            post(move |body: Bytes| async move {
+                b.fetch_add(body.len() as u64, Ordering::Relaxed);
+                c.fetch_add(1, Ordering::Relaxed);
+                StatusCode::OK
+            }),
+        )
+        .route(
+            "/hooks-count",
+            get(move || async move {
+                let body = json!({"count": count.load(Ordering::Relaxed),
+                                  "bytes": bytes.load(Ordering::Relaxed)});
+                answer(StatusCode::OK, &Bytes::from(body.to_string()))
+            }),
+        )
 }
 
 /// A file served as is.

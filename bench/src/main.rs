@@ -12,7 +12,12 @@
 //! the exact bytes of its public files, and measures both at 64 connections, then Debrief again
 //! while updates are being published (see [`status`]).
 //!
-//! Either exits non-zero only when something failed (including any failed request or check),
+//! The `oncall` suite (issue #12) sets up 1,000 schedules and a busy one through the API and
+//! measures who is on call now and the busy schedule's 90-day final schedule beside the
+//! baseline serving the same bytes and the same computation done by `debrief-core` in this
+//! process, then how many notifications a second the job runner sends (see [`oncall`]).
+//!
+//! Each exits non-zero only when something failed (including any failed request or check),
 //! never for a missed target.
 //!
 //! # Layout
@@ -28,11 +33,13 @@
 //! - [`suite`]: one backend's run of the `api` suite.
 //! - [`report`]: the `api` suite's printed tables.
 //! - [`status`]: the `status` suite: setup, publisher, runs and report.
+//! - [`oncall`]: the `oncall` suite: setup, in-process computation, notifications, report.
 
 mod baseline;
 mod client;
 mod database;
 mod load;
+mod oncall;
 mod probe;
 mod process;
 mod report;
@@ -91,7 +98,8 @@ struct RunArgs {
     /// The debrief binary to benchmark.
     #[arg(long, default_value = "target/release/debrief")]
     debrief: PathBuf,
-    /// What to measure: the incident API (issue #2) or the public status page (issue #4).
+    /// What to measure: the incident API (issue #2), the public status page (issue #4) or on
+    /// call (issue #12).
     #[arg(long, value_enum, default_value = "api")]
     suite: Suite,
     /// Which database(s) to run on.
@@ -104,16 +112,18 @@ struct RunArgs {
     /// Incidents to seed (api suite) [default: 100000, quick 5000].
     #[arg(long)]
     incidents: Option<u64>,
-    /// Most requests per measured run [default: 5000, quick 300; status: 200000, quick 30000].
+    /// Most requests per measured run [default: 5000, quick 300; status: 200000, quick 30000;
+    /// oncall: 2000, quick 200].
     #[arg(long)]
     requests: Option<u64>,
-    /// Requests per unmeasured warm-up run [default: 200, quick 30; status: 5000, quick 1000].
+    /// Requests per unmeasured warm-up run [default: 200, quick 30; status: 5000, quick 1000;
+    /// oncall: 20, quick 5].
     #[arg(long)]
     warmup: Option<u64>,
-    /// Time cap per run, in seconds [default: 5, quick 2].
+    /// Time cap per run, in seconds [default: 5, quick 2; oncall: 10, quick 2].
     #[arg(long)]
     max_seconds: Option<f64>,
-    /// Concurrency levels [default: 1,8; status: 64].
+    /// Concurrency levels [default: 1,8; status: 64; oncall: 1,4].
     #[arg(long, value_delimiter = ',')]
     concurrency: Vec<usize>,
     /// Status suite: the public paths to measure, under the page's `/status/SLUG` ("/" is the
@@ -162,24 +172,33 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 fn config(args: &RunArgs, work_dir: PathBuf) -> Result<Config> {
     let pick =
         |v: Option<u64>, full: u64, quick: u64| v.unwrap_or(if args.quick { quick } else { full });
-    let status = args.suite == Suite::Status;
-    let (requests, warmup) = match status {
+    let (requests, warmup) = match args.suite {
         // The page answers tens of thousands of requests a second: runs are long enough to
         // see dozens of updates published (one per 100 ms), so usually cut by the time cap.
-        true => (
+        Suite::Status => (
             pick(args.requests, 200_000, 30_000),
             pick(args.warmup, 5_000, 1_000),
         ),
-        false => (pick(args.requests, 5_000, 300), pick(args.warmup, 200, 30)),
+        // Who is on call in 1,001 schedules takes milliseconds: runs are cut by time.
+        Suite::Oncall => (pick(args.requests, 2_000, 200), pick(args.warmup, 20, 5)),
+        Suite::Api => (pick(args.requests, 5_000, 300), pick(args.warmup, 200, 30)),
     };
-    let concurrency = match (args.concurrency.is_empty(), status) {
+    let concurrency = match (args.concurrency.is_empty(), args.suite) {
         (false, _) => args.concurrency.clone(),
-        (true, true) => vec![64],
-        (true, false) => vec![1, 8],
+        (true, Suite::Status) => vec![64],
+        (true, Suite::Oncall) => vec![1, 4],
+        (true, Suite::Api) => vec![1, 8],
+    };
+    // Who is on call in 1,001 schedules takes tens of milliseconds on PostgreSQL (a query per
+    // schedule): a full oncall run gets 10 s per run to collect enough samples for a p99.
+    let full = if args.suite == Suite::Oncall {
+        10.0
+    } else {
+        5.0
     };
     let max = args
         .max_seconds
-        .unwrap_or(if args.quick { 2.0 } else { 5.0 });
+        .unwrap_or(if args.quick { 2.0 } else { full });
     if !(max > 0.0 && max <= 600.0) {
         bail!("--max-seconds must be between 0 and 600");
     }
@@ -240,8 +259,10 @@ async fn run_in(args: &RunArgs, work_dir: PathBuf) -> Result<bool> {
         Which::Postgres => vec![Backend::Postgres],
         Which::Both => vec![Backend::Sqlite, Backend::Postgres],
     };
-    if cfg.suite == Suite::Status {
-        return status::run(&cfg, &backends).await;
+    match cfg.suite {
+        Suite::Status => return status::run(&cfg, &backends).await,
+        Suite::Oncall => return oncall::run(&cfg, &backends).await,
+        Suite::Api => {}
     }
     let me =
         std::env::current_exe().context("Failed to find this program to start the baseline")?;

@@ -22,6 +22,9 @@ pub enum Suite {
     /// The public status page (issue #4): its HTML and JSON at 64 connections, also while
     /// updates are being published.
     Status,
+    /// On call (issue #12): who is on call now in 1,000 schedules, a busy schedule's final
+    /// schedule over 90 days, and notifications sent per second.
+    Oncall,
 }
 
 /// What the whole run was asked to do.

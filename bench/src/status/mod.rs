@@ -17,7 +17,7 @@
 
 mod publisher;
 mod report;
-mod setup;
+pub(crate) mod setup;
 
 use crate::client::{Call, Conn};
 use crate::database::{Backend, BenchDb};

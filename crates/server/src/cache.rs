@@ -28,6 +28,9 @@ pub struct Caches {
     tokens: Mutex<HashMap<String, Entry<(User, ApiToken)>>>,
     severities: Mutex<Option<Entry<Vec<Severity>>>>,
     services: Mutex<Option<Entry<Vec<String>>>>,
+    /// The key on-call links are signed with: made once, stored, never changed, so it is read
+    /// from the database once per server.
+    link_key: std::sync::OnceLock<Vec<u8>>,
 }
 
 fn fresh<T: Clone>(e: &Entry<T>) -> Option<T> {
@@ -35,6 +38,16 @@ fn fresh<T: Clone>(e: &Entry<T>) -> Option<T> {
 }
 
 impl Caches {
+    /// The on-call link key, once read.
+    pub fn link_key(&self) -> Option<Vec<u8>> {
+        self.link_key.get().cloned()
+    }
+
+    /// Remembers the on-call link key (the first value stays).
+    pub fn put_link_key(&self, key: Vec<u8>) {
+        let _ = self.link_key.set(key);
+    }
+
     /// A cached token, if read within the TTL.
     pub fn token(&self, hash: &str) -> Option<(User, ApiToken)> {
         self.tokens

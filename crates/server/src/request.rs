@@ -78,6 +78,11 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJ
 /// the body malformed (400), like a syntax error. A number with no fractional part is an integer
 /// (`3.0` where an integer is expected reads as `3`), as JSON Schema counts it.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    // Every body of the API is an object: serde would also build a struct from an array of
+    // its fields in order (`[null, null]`), which nobody means.
+    if bytes.trim_ascii_start().first().is_some_and(|b| *b != b'{') {
+        return Err(ValidationError::one("body", "must be a JSON object ({…})").into());
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let typed = serde_path_to_error::deserialize(&mut de);
     let value = match typed {

@@ -231,15 +231,15 @@ async fn the_cli_pages_and_shows_who_is_on_call(app: &TestApp) {
     assert!(viewer_ack.contains("403 Forbidden"), "{viewer_ack}");
     let nobody = fails(app, Some(&bob_t), &["page", "open", "--title", "Who?"]).await;
     assert!(nobody.contains("exactly one of --team"), "{nobody}");
-    let no_policy = fails(
+    let no_team = fails(
         app,
         Some(&bob_t),
         &["page", "open", "--title", "x", "--team", "nope"],
     )
     .await;
     assert!(
-        no_policy.contains("422") && no_policy.contains("team"),
-        "{no_policy}"
+        no_team.contains("404") && no_team.contains("is not a team"),
+        "{no_team}"
     );
     let bad_time = fails(app, Some(&viewer), &["oncall", "--at", "soonish"]).await;
     assert!(
@@ -263,7 +263,7 @@ async fn the_cli_pages_and_shows_who_is_on_call(app: &TestApp) {
     )
     .await;
     assert!(
-        bad_user.contains("422") && bad_user.contains("user: is not a user"),
+        bad_user.contains("404") && bad_user.contains("user: is not a user"),
         "{bad_user}"
     );
     let no_token = fails(app, None, &["oncall"]).await;

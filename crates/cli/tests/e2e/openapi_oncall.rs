@@ -68,7 +68,7 @@ async fn on_call_answers_conform_to_the_documented_schemas(app: &TestApp) {
             json!({"name": "x", "time_zone": "UTC", "layers": [{"participants": ["nobody@example.com"],
                 "rotation": "daily", "start": "2026-01-05T09:00:00"}]}),
             t.clone(),
-            422,
+            404,
         ),
         (
             json!({"name": "x", "time_zone": "UTC", "layers": [], "colour": "red"}),
@@ -231,7 +231,7 @@ async fn on_call_answers_conform_to_the_documented_schemas(app: &TestApp) {
         (
             json!({"name": "Loud", "levels": [{"targets": [{"type": "user", "id": 999}], "delay_minutes": 5}]}),
             t.clone(),
-            422,
+            404,
         ),
         (
             json!({"name": "Mine", "levels": [{"targets": [{"type": "user", "id": ada.id}], "delay_minutes": 5}]}),

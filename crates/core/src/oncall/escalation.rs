@@ -28,7 +28,12 @@ pub const MAX_REPEAT: u32 = 20;
 
 /// Whom a level notifies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "type", content = "id", rename_all = "snake_case")]
+#[serde(
+    tag = "type",
+    content = "id",
+    rename_all = "snake_case",
+    deny_unknown_fields
+)]
 pub enum Target {
     /// A user.
     User(i64),
@@ -38,6 +43,7 @@ pub enum Target {
 
 /// One level of a policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Level {
     /// Who it notifies.
     pub targets: Vec<Target>,

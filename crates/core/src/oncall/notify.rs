@@ -61,6 +61,7 @@ impl Channel {
 
 /// One rule: contact on `channel`, `after_minutes` after a level notifies the user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Rule {
     /// Where.
     pub channel: Channel,

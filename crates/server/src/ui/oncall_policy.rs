@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/policies", get(list_page).post(create))
         .route("/policies/{id}", get(policy_page).post(update))
         .route("/policies/{id}/delete", post(delete))
+        .route("/policies/{id}/services", post(set_service))
 }
 
 /// Blank level rows offered below a policy's levels.
@@ -286,6 +287,8 @@ struct PolicyPage {
     policy: PolicyRow,
     levels: Vec<String>,
     services: Vec<String>,
+    /// Services that could be given this policy: `(slug, name, its policy now)`.
+    other_services: Vec<(String, String, String)>,
     warnings: Vec<String>,
     preview: Vec<FiringView>,
     admin: bool,
@@ -336,7 +339,32 @@ async fn policy_page(
         })
         .collect();
     let v = act::policy_view(&state, p).await?;
+    let current: std::collections::BTreeMap<String, i64> =
+        state.store.service_policies().await?.into_iter().collect();
+    let policy_names: std::collections::BTreeMap<i64, String> = state
+        .store
+        .escalation_policies()
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
+    let other_services = state
+        .store
+        .list_services()
+        .await?
+        .into_iter()
+        .filter(|s| !v.services.contains(&s.slug))
+        .map(|s| {
+            let now = current
+                .get(&s.slug)
+                .and_then(|p| policy_names.get(p))
+                .cloned()
+                .unwrap_or_else(|| "no policy".into());
+            (s.slug, s.name, now)
+        })
+        .collect();
     Ok(PolicyPage {
+        other_services,
         user: actor.0.user.name.clone(),
         csrf: actor.csrf(),
         levels: v
@@ -374,6 +402,23 @@ async fn delete(
 ) -> Result<Response, UiError> {
     act::delete_policy(&state, &actor.0, policy_id(&id)?).await?;
     Ok(Redirect::to("/policies").into_response())
+}
+
+/// Gives a service this policy (`action=use`), or takes it away (`action=remove`).
+async fn set_service(
+    State(state): State<AppState>,
+    actor: UiActor,
+    Path(id): Path<String>,
+    CsrfForm(pairs): CsrfForm,
+) -> Result<Response, UiError> {
+    let id = policy_id(&id)?;
+    let service = field(&pairs, "service");
+    let policy = match field(&pairs, "action") {
+        "remove" => None,
+        _ => Some(id),
+    };
+    act::set_service_policy(&state, &actor.0, service.trim(), policy).await?;
+    Ok(Redirect::to(&format!("/policies/{id}#services")).into_response())
 }
 
 #[cfg(test)]

@@ -30,6 +30,7 @@ CREATE TABLE schedule_overrides (
     created_at BIGINT NOT NULL
 );
 CREATE INDEX schedule_overrides_schedule ON schedule_overrides (schedule_id, ends_at);
+CREATE INDEX schedule_overrides_ends ON schedule_overrides (ends_at);
 
 -- An escalation policy keeps its levels as one JSON document
 -- (debrief_core::oncall::escalation::Level).

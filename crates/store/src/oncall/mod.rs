@@ -245,6 +245,24 @@ impl Store {
             .collect()
     }
 
+    /// The overrides of every schedule that overlap `[from, to)`, oldest first: one read for
+    /// "who is on call now" across all schedules.
+    pub async fn all_overrides(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> StoreResult<Vec<OverrideRow>> {
+        let sql = format!(
+            "SELECT {OVERRIDE_COLUMNS} FROM schedule_overrides WHERE ends_at > $1 AND starts_at < $2 \
+             ORDER BY id"
+        );
+        self.read_rows(&sql, &[Arg::I(ms(from)), Arg::I(ms(to))])
+            .await?
+            .iter()
+            .map(override_of)
+            .collect()
+    }
+
     /// Removes an override.
     pub async fn delete_override(&self, schedule_id: i64, id: i64) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;

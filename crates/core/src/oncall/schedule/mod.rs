@@ -151,7 +151,7 @@ pub struct LayerSpec {
 
 /// A window a layer is on call in, as written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum RestrictionSpec {
     /// Every day from `start` to `end` (`"HH:MM"`); `end` ≤ `start` runs past midnight.
     Daily {
@@ -352,7 +352,9 @@ impl Schedule {
         let tz = match TimeZone::get(spec.time_zone.trim()) {
             Ok(tz) => Some(tz),
             Err(_) => {
-                errors.push(
+                // A name the time zone database does not hold: a reference to something that
+                // does not exist (404), like an unknown user.
+                errors.push_missing(
                     "time_zone",
                     format!("unknown IANA time zone '{}'", spec.time_zone),
                 );

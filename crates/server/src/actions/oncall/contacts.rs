@@ -288,8 +288,23 @@ pub async fn subscribe_push(
         p256dh: input.keys.p256dh.trim().to_string(),
         auth: input.keys.auth.trim().to_string(),
     };
-    if let Err(why) = crate::outbound::webpush::encrypt(&sub, b"check") {
-        e.push("keys", why);
+    // The keys' shape is checked now; whether p256dh is a point of the curve shows when the
+    // first message is encrypted (the subscription's last error says so).
+    let b64 = |s: &str| {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s.trim_end_matches('='))
+    };
+    if !b64(&sub.p256dh).is_ok_and(|k| k.len() == 65 && k[0] == 4) {
+        e.push(
+            "keys.p256dh",
+            "must be the browser's uncompressed P-256 key: 65 bytes starting 0x04, base64url",
+        );
+    }
+    if !b64(&sub.auth).is_ok_and(|k| k.len() == 16) {
+        e.push(
+            "keys.auth",
+            "must be the browser's 16-byte auth secret, base64url",
+        );
     }
     if !e.fields.is_empty() {
         return Err(e.into());
@@ -320,11 +335,18 @@ pub async fn unsubscribe_push(state: &AppState, actor: &Actor, id: i64) -> Resul
 pub async fn vapid_key(state: &AppState) -> Result<crate::outbound::webpush::VapidKey, AppError> {
     use base64::Engine;
     let engine = base64::engine::general_purpose::STANDARD;
-    let (_, fresh) = crate::outbound::webpush::VapidKey::generate();
-    let stored = state
-        .store
-        .setting_or_insert("oncall.vapid_pkcs8", &engine.encode(&fresh))
-        .await?;
+    let stored = match state.store.setting("oncall.vapid_pkcs8").await? {
+        Some(k) => k,
+        None => {
+            // The first use makes the key; a server that made one at the same moment keeps
+            // whichever was stored first.
+            let (_, fresh) = crate::outbound::webpush::VapidKey::generate();
+            state
+                .store
+                .setting_or_insert("oncall.vapid_pkcs8", &engine.encode(&fresh))
+                .await?
+        }
+    };
     let bytes = engine
         .decode(stored)
         .map_err(|e| AppError::internal(std::io::Error::other(e.to_string())))?;

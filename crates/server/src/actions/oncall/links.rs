@@ -24,10 +24,14 @@ pub enum LinkAction {
 }
 
 async fn link_key(state: &AppState) -> Result<Vec<u8>, AppError> {
+    if let Some(k) = state.caches.link_key() {
+        return Ok(k);
+    }
     let hex = state
         .store
         .setting_or_insert("oncall.link_key", &crate::auth::new_hex(32))
         .await?;
+    state.caches.put_link_key(hex.clone().into_bytes());
     Ok(hex.into_bytes())
 }
 

@@ -253,8 +253,11 @@ pub async fn page_by_person(
     let policy = if let Some(p) = input.policy_id {
         state.store.escalation_policy(p).await?
     } else if let Some(t) = &input.team {
+        if !state.store.list_teams().await?.iter().any(|x| &x.slug == t) {
+            return Err(ValidationError::missing("team", format!("'{t}' is not a team")).into());
+        }
         team_policy(state, t).await?.ok_or_else(|| {
-            AppError::from(ValidationError::one(
+            AppError::from(ValidationError::conflict(
                 "team",
                 format!(
                     "team '{t}' has no escalation policy (give it one, or one of its services)"
@@ -262,8 +265,19 @@ pub async fn page_by_person(
             ))
         })?
     } else if let Some(s) = &input.service {
+        if !state
+            .store
+            .list_services()
+            .await?
+            .iter()
+            .any(|x| &x.slug == s)
+        {
+            return Err(
+                ValidationError::missing("service", format!("'{s}' is not a service")).into(),
+            );
+        }
         state.store.service_policy(s).await?.ok_or_else(|| {
-            AppError::from(ValidationError::one(
+            AppError::from(ValidationError::conflict(
                 "service",
                 format!("service '{s}' has no escalation policy"),
             ))

@@ -86,10 +86,10 @@ async fn checked(
             let field = format!("levels[{n}].targets[{k}]");
             match *t {
                 Target::User(u) if !users.contains_key(&u) => {
-                    e.push(field, format!("user {u} does not exist"))
+                    e.push_missing(field, format!("user {u} does not exist"))
                 }
                 Target::Schedule(s) if !schedules.contains(&s) => {
-                    e.push(field, format!("schedule {s} does not exist"))
+                    e.push_missing(field, format!("schedule {s} does not exist"))
                 }
                 _ => {}
             }
@@ -271,8 +271,13 @@ pub async fn on_call_overview(state: &AppState, at: Timestamp) -> Result<OnCallO
     let end = at.checked_add(SignedDuration::from_millis(1)).unwrap_or(at);
     let mut now_of: BTreeMap<i64, Option<i64>> = BTreeMap::new();
     let mut out_schedules = Vec::new();
+    // One read of the overrides in force for every schedule, not one per schedule.
+    let mut overrides: BTreeMap<i64, Vec<debrief_store::oncall::OverrideRow>> = BTreeMap::new();
+    for o in state.store.all_overrides(at, end).await? {
+        overrides.entry(o.schedule_id).or_default().push(o);
+    }
     for row in state.store.schedules().await? {
-        let s = schedules::compiled(state, &row, at, end).await?;
+        let s = schedules::compile(&row, overrides.get(&row.id).map_or(&[][..], |v| v))?;
         let who = oncall_compute::on_call_at(&s, at).and_then(|u| u.parse::<i64>().ok());
         now_of.insert(row.id, who);
         out_schedules.push(ScheduleNow {

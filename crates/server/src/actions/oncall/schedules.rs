@@ -5,13 +5,34 @@
 use super::*;
 
 /// A participant as submitted: a user id, or a user's e-mail address.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone)]
 pub enum UserRef {
     /// A user id.
     Id(i64),
     /// An e-mail address (or an id written as text).
     Text(String),
+}
+
+impl<'de> Deserialize<'de> for UserRef {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // A number with no fractional part is an integer (`3.0` is user 3), as JSON Schema
+        // counts it; anything else but text is refused, saying what to send.
+        match serde_json::Value::deserialize(d)? {
+            serde_json::Value::String(s) => Ok(UserRef::Text(s)),
+            serde_json::Value::Number(n) => n
+                .as_i64()
+                .or_else(|| {
+                    n.as_f64()
+                        .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                        .map(|f| f as i64)
+                })
+                .map(UserRef::Id)
+                .ok_or_else(|| serde::de::Error::custom("must be a user id or an e-mail address")),
+            _ => Err(serde::de::Error::custom(
+                "must be a user id or an e-mail address",
+            )),
+        }
+    }
 }
 
 /// One layer as submitted.
@@ -155,7 +176,7 @@ pub(crate) fn resolve_user(
         }
     };
     if found.is_none() {
-        e.push(field, "is not a user (give a user id or e-mail address)");
+        e.push_missing(field, "is not a user (give a user id or e-mail address)");
     }
     found
 }
@@ -197,11 +218,10 @@ async fn checked(
     for (n, l) in input.layers.iter().enumerate() {
         let mut participants = Vec::with_capacity(l.participants.len());
         for (k, p) in l.participants.iter().enumerate() {
-            if let Some(id) =
-                resolve_user(&users, p, &format!("layers[{n}].participants[{k}]"), &mut e)
-            {
-                participants.push(id.to_string());
-            }
+            // An unknown user keeps its place (and is reported), so the layer is checked as
+            // written and no second error says it has no participants.
+            let id = resolve_user(&users, p, &format!("layers[{n}].participants[{k}]"), &mut e);
+            participants.push(id.map_or_else(|| "0".to_string(), |i| i.to_string()));
         }
         layers.push(LayerSpec {
             participants,
@@ -356,17 +376,14 @@ pub async fn on_call_at(
 
 /// Checks a range: `from` before `to`, at most [`MAX_RANGE_DAYS`] days.
 pub fn check_range(from: Timestamp, to: Timestamp) -> Result<(), AppError> {
+    // Fields that are each fine but do not fit together: a conflict (409), as elsewhere.
+    let mut e = ValidationError::default();
     if to <= from {
-        return Err(ValidationError::one("to", "must be after from").into());
+        e.push_conflict("to", "must be after from");
+    } else if to.duration_since(from) > SignedDuration::from_hours(24 * MAX_RANGE_DAYS) {
+        e.push_conflict("to", format!("a range is at most {MAX_RANGE_DAYS} days"));
     }
-    if to.duration_since(from) > SignedDuration::from_hours(24 * MAX_RANGE_DAYS) {
-        return Err(ValidationError::one(
-            "to",
-            format!("a range is at most {MAX_RANGE_DAYS} days"),
-        )
-        .into());
-    }
-    Ok(())
+    e.into_result(()).map_err(AppError::from)
 }
 
 /// The final schedule of `id` over `[from, to)`.

@@ -27,6 +27,15 @@
 //!   allowed network gets its deliveries; public webhook subscriptions need a confirmed contact.
 //! - [`browser`], [`ui`]: the web UI in headless Chromium (chromedriver).
 //! - [`ui_alerts`]: alerts, integrations (keys shown once) and a service's alerting in the browser.
+//! - [`oncall_escalation`]: alert → page → e-mail and webhook → level 2 by ntfy and e-mail →
+//!   the acknowledge link → nothing more, with time moved.
+//! - [`oncall_rules`]: who is on call around DST changes, final schedules, escalation with
+//!   repeats, schedule targets, DST mid-escalation and an acknowledgement at a level's instant.
+//! - [`oncall_push`]: Web Push checked and decrypted by the real Python libraries.
+//! - [`oncall_servers`]: two real servers on PostgreSQL with a shared moved clock, one killed
+//!   mid-send, one restarted: every contact made once (the cut-off one again, same id).
+//! - [`oncall_sources`]: declared incidents page by severity and resolve their pages; failed
+//!   deliveries retried with their reason; unreachable users flagged.
 //! - [`ui_oncall`]: on call in the browser: schedules (picture, taking and swapping shifts),
 //!   policies, pages acknowledged from their page, who is on call now.
 //! - [`statuspage_v2`]: every Statuspage v2 document of a rich page, read by a strict reader
@@ -93,6 +102,7 @@ mod oncall_escalation;
 mod oncall_push;
 mod oncall_rules;
 mod oncall_servers;
+mod oncall_sources;
 mod openapi;
 mod openapi_alerts;
 mod openapi_answers;

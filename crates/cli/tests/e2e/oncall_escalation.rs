@@ -187,6 +187,11 @@ async fn alert_to_acknowledgement(backend: Backend) {
     let page = app.page(page_id).await;
     assert_eq!(page["status"], "acknowledged", "{page}");
     assert_eq!(page["acknowledged_by"], bob.id);
+    let (_, _, alerts) = app.get("/api/v1/alerts", &app.admin_token).await;
+    assert_eq!(
+        alerts["items"][0]["status"], "acknowledged",
+        "the alert follows its page: {alerts}"
+    );
     let before = (
         sink.messages().len(),
         hooks.hits().len(),

@@ -434,6 +434,29 @@ pub(crate) async fn after_change(
         page.id,
         if resolve { "resolved" } else { "acknowledged" }
     );
+    // The alert that opened the page follows it, as its sender's acknowledgement would (the
+    // routing job then finds the page already so and changes nothing).
+    if let Some(alert) = page.alert_id {
+        let to = if resolve {
+            debrief_core::alert::AlertStatus::Resolved
+        } else {
+            debrief_core::alert::AlertStatus::Acknowledged
+        };
+        if state
+            .store
+            .set_alert_status(
+                alert,
+                to,
+                &who,
+                crate::actions::alerts::ROUTE_KIND,
+                state.clock.now(),
+            )
+            .await?
+            .is_some()
+        {
+            state.jobs.wake();
+        }
+    }
     if let Some(i) = page.incident_id {
         let verb = if resolve { "resolved" } else { "acknowledged" };
         note_on_incident(

@@ -94,7 +94,7 @@ CREATE TABLE page_firings (
 );
 
 -- One contact to make: a user, on a channel, for one level firing, due at due_at. The unique
--- key is what makes it happen once; status: queued, sending, sent, failed (retried), skipped
+-- key is what makes it happen once; status: queued, sent, failed (retried), skipped
 -- (the page was acknowledged or resolved first), given_up.
 CREATE TABLE page_notifications (
     id INTEGER PRIMARY KEY AUTOINCREMENT,

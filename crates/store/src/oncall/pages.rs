@@ -408,24 +408,31 @@ impl Store {
         })
     }
 
-    /// Moves a notification to `status` (`sending`, `sent`, `failed`, `skipped`,
-    /// `given_up`) with its reason; `sending` counts an attempt, `sent` records when.
-    /// `false` when the notification is already `sent` or `skipped` (nothing changed).
+    /// Moves a notification to `status` (`sent`, `failed`, `skipped`, `given_up`) with its
+    /// reason; `attempted` counts a try (a send that ended so), `sent` records when. `false`
+    /// when the notification is already `sent` or `skipped` (nothing changed).
     pub async fn set_notification(
         &self,
         id: i64,
         status: &str,
         error: Option<&str>,
+        attempted: bool,
         now: Timestamp,
     ) -> StoreResult<bool> {
         let mut tx = self.begin_write().await?;
         let n = tx
             .exec(
                 "UPDATE page_notifications SET status = $1, error = $2, updated_at = $3, \
-                 attempts = attempts + CASE WHEN $1 = 'sending' THEN 1 ELSE 0 END, \
+                 attempts = attempts + $5, \
                  sent_at = CASE WHEN $1 = 'sent' THEN $3 ELSE sent_at END \
                  WHERE id = $4 AND status NOT IN ('sent', 'skipped')",
-                &[Arg::S(status), Arg::OS(error), Arg::I(ms(now)), Arg::I(id)],
+                &[
+                    Arg::S(status),
+                    Arg::OS(error),
+                    Arg::I(ms(now)),
+                    Arg::I(id),
+                    Arg::I(i64::from(attempted)),
+                ],
             )
             .await?;
         tx.commit().await?;

@@ -293,7 +293,7 @@ pub struct Notification {
     /// When it is due.
     #[serde(with = "debrief_core::ts")]
     pub due_at: Timestamp,
-    /// `queued`, `sending`, `sent`, `failed` (retried), `skipped`, `given_up`.
+    /// `queued`, `sent`, `failed` (retried), `skipped`, `given_up`.
     pub status: String,
     /// How many sends were tried.
     pub attempts: i64,

@@ -3,11 +3,11 @@
 //! "Once": the contact is a row of `page_notifications` with a unique key (page, pass, level,
 //! user, channel) and one job with the same key, and the job queue hands a job to one worker
 //! at a time (on PostgreSQL `FOR UPDATE SKIP LOCKED`, so servers sharing the database never
-//! run it twice). The row goes `queued` → `sending` → `sent` (or `failed`, retried with the
-//! queue's back-off, or `given_up`; `skipped` when the page was acknowledged or resolved at or
-//! before the contact was due). A server killed between handing the message over and
-//! recording `sent` leaves `sending`; the job's lease runs out and another server sends it
-//! again with the same identity (the e-mail's `Message-ID`, the webhook's
+//! run it twice). The row goes `queued` → `sent` (or `failed`, retried with the queue's
+//! back-off, or `given_up`; `skipped` when the page was acknowledged or resolved at or before
+//! the contact was due). A server killed between handing the message over and recording
+//! `sent` leaves the row as it was and its job claimed; the job's lease runs out and another
+//! server sends it again with the same identity (the e-mail's `Message-ID`, the webhook's
 //! `X-Debrief-Delivery`, the push message's topic), so a receiver can tell the repeat: nothing
 //! is lost, and the only possible repeat is one a receiver can recognise.
 
@@ -90,7 +90,7 @@ impl JobKind<AppState> for SendJob {
         {
             let _ = state
                 .store
-                .set_notification(n.id, "given_up", Some(reason), state.clock.now())
+                .set_notification(n.id, "given_up", Some(reason), false, state.clock.now())
                 .await;
         }
     }
@@ -128,21 +128,17 @@ async fn run(state: &AppState, step: &SendStep) -> Result<Outcome, AppError> {
         };
         state
             .store
-            .set_notification(n.id, "skipped", Some(why), now)
+            .set_notification(n.id, "skipped", Some(why), false, now)
             .await?;
         return Ok(Outcome::Done);
     }
-    state
-        .store
-        .set_notification(n.id, "sending", None, now)
-        .await?;
     let result = deliver(state, &page, &n).await;
     let now = state.clock.now();
     Ok(match result {
         Ok(()) => {
             state
                 .store
-                .set_notification(n.id, "sent", None, now)
+                .set_notification(n.id, "sent", None, true, now)
                 .await?;
             tracing::info!(page = page.id, user = n.user_id, channel = %n.channel, "Notified user {} of page {} by {}", n.user_id, page.id, n.channel);
             Outcome::Done
@@ -150,14 +146,14 @@ async fn run(state: &AppState, step: &SendStep) -> Result<Outcome, AppError> {
         Err(Failure::Retry(why)) => {
             state
                 .store
-                .set_notification(n.id, "failed", Some(&why), now)
+                .set_notification(n.id, "failed", Some(&why), true, now)
                 .await?;
             Outcome::Retry(why)
         }
         Err(Failure::GiveUp(why)) => {
             state
                 .store
-                .set_notification(n.id, "given_up", Some(&why), now)
+                .set_notification(n.id, "given_up", Some(&why), true, now)
                 .await?;
             Outcome::GiveUp(why)
         }

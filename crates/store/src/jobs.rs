@@ -88,6 +88,9 @@ pub struct NewJob {
     pub payload: serde_json::Value,
     /// How many runs before it is dead.
     pub max_attempts: i64,
+    /// How long a worker holds it before another may claim it again (`None`: the server's
+    /// default lease).
+    pub lease: Option<Duration>,
 }
 
 /// A stored job.
@@ -219,7 +222,7 @@ pub(crate) async fn enqueue_in(
     let payload = serde_json::to_string(&job.payload).expect("JSON serializes");
     tx.int(
         "INSERT INTO jobs (kind, dedupe_key, payload, status, attempts, max_attempts, run_at, \
-         created_at, updated_at) VALUES ($1, $2, $3, 'queued', 0, $4, $5, $6, $6) \
+         created_at, updated_at, lease_ms) VALUES ($1, $2, $3, 'queued', 0, $4, $5, $6, $6, $7) \
          ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
         &[
             Arg::S(&job.kind),
@@ -228,6 +231,10 @@ pub(crate) async fn enqueue_in(
             Arg::I(job.max_attempts.max(1)),
             Arg::I(ms(job.run_at)),
             Arg::I(ms(now)),
+            Arg::OI(
+                job.lease
+                    .map(|l| i64::try_from(l.as_millis()).unwrap_or(i64::MAX)),
+            ),
         ],
     )
     .await

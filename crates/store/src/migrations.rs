@@ -37,6 +37,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     migration!("20261207020000_add_incident_roles_copy.sql"),
     migration!("20261207030000_create_alerts.sql"),
     migration!("20261208010000_create_oncall.sql"),
+    migration!("20261208020000_add_job_lease.sql"),
 ];
 
 #[cfg(test)]

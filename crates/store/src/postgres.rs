@@ -68,7 +68,7 @@ pub(crate) const ADD_EVENTS: &str = concat!(
 /// claimed and committed meanwhile is re-checked against the `WHERE` (it is `running` now), so
 /// no job is handed out twice.
 pub(crate) const CLAIM_JOBS: &str = "UPDATE jobs SET status = 'running', attempts = attempts + 1, \
-     locked_until = $2, updated_at = $1 WHERE id IN (SELECT id FROM jobs \
+     locked_until = COALESCE($1 + lease_ms, $2), updated_at = $1 WHERE id IN (SELECT id FROM jobs \
      WHERE (status IN ('queued', 'failed') AND run_at <= $1) OR (status = 'running' AND locked_until <= $1) \
      ORDER BY run_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) \
      RETURNING id, kind, dedupe_key, payload, status, attempts, max_attempts, run_at, \

@@ -40,7 +40,7 @@ pub(crate) const NEXT_INCIDENT_NUMBER: &str =
 /// Claims due jobs (`$1` now, `$2` the lease's end, `$3` how many). The one writer connection
 /// runs claims one at a time, so a plain `UPDATE … RETURNING` never hands a job out twice.
 pub(crate) const CLAIM_JOBS: &str = "UPDATE jobs SET status = 'running', attempts = attempts + 1, \
-     locked_until = $2, updated_at = $1 WHERE id IN (SELECT id FROM jobs \
+     locked_until = COALESCE($1 + lease_ms, $2), updated_at = $1 WHERE id IN (SELECT id FROM jobs \
      WHERE (status IN ('queued', 'failed') AND run_at <= $1) OR (status = 'running' AND locked_until <= $1) \
      ORDER BY run_at, id LIMIT $3) \
      RETURNING id, kind, dedupe_key, payload, status, attempts, max_attempts, run_at, \

@@ -22,6 +22,7 @@ async fn the_queue_claims_each_job_once_and_reclaims_expired_leases(backend: Bac
         run_at,
         payload: json!({"key": key}),
         max_attempts,
+        lease: None,
     };
     let lease = Duration::from_secs(10);
     let ids = store

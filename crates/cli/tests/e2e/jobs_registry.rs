@@ -23,6 +23,7 @@ async fn a_payload_that_does_not_parse_is_dead_with_its_reason(backend: Backend)
         run_at: now,
         payload,
         max_attempts: 5,
+        lease: None,
     };
     let batch = [
         stored(

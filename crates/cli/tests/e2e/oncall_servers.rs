@@ -199,16 +199,19 @@ async fn two_servers_one_killed_mid_send_and_a_restart() {
         assert_eq!(first.len(), 1, "level 1 is being sent");
         a.kill_9().await;
 
-        // Act 2: B starts, and A again (a restart); time passes the 5-minute job lease and
+        // Act 2: B starts, and A again (a restart); time passes the page job's lease and
         // level 2's instant, then the second pass, acknowledged after its level 1.
         let b = ServerProcess::start_with(db.url(), &args).await;
         let a2 = ServerProcess::start_with(db.url(), &args).await;
-        clock.advance(SignedDuration::from_mins(5)).await;
+        // A page job's lease is 30 seconds: then another server makes the contact again.
+        clock.advance(SignedDuration::from_secs(31)).await;
+        let hits = receiver.wait_for(2).await;
+        assert_eq!(hits.len(), 2, "the cut-off contact is made again: {hits:?}");
+        clock.advance(SignedDuration::from_secs(4 * 60 + 29)).await;
         clock.advance(SignedDuration::from_millis(1)).await;
-        clock.advance(SignedDuration::from_secs(61)).await;
         let hits = receiver.wait_for(3).await;
         assert_eq!(hits.len(), 3, "{hits:?}");
-        clock.advance(SignedDuration::from_mins(4)).await;
+        clock.advance(SignedDuration::from_mins(5)).await;
         let hits = receiver.wait_for(4).await;
         assert_eq!(hits.len(), 4, "{hits:?}");
         let id = page["id"].as_i64().expect("an id");

@@ -39,6 +39,11 @@ pub(crate) trait JobKind<C>: Send + Sync + 'static {
     /// operation may add some, e.g. `maintenance_id`) unless the type says otherwise.
     type Payload: Serialize + DeserializeOwned + Send + Sync;
 
+    /// How long a worker holds a job of this kind before another may claim it again; `None`
+    /// (the default): the server's lease. A kind whose delay matters (a page) says less, and
+    /// bounds its own run below it.
+    const LEASE: Option<std::time::Duration> = None;
+
     /// One line for the deliveries page and API: what the job sends, without bodies or secrets.
     fn summary(payload: &Self::Payload) -> String;
 
@@ -66,6 +71,7 @@ pub(crate) fn new_job<K: JobKind<C>, C: JobContext>(
         run_at,
         payload: serde_json::to_value(payload).expect("a job payload serializes to JSON"),
         max_attempts: ctx.jobs_config().max_attempts,
+        lease: K::LEASE,
     }
 }
 

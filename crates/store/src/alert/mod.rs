@@ -222,6 +222,7 @@ pub fn route_job(kind: &str, alert_id: i64, change: &str, now: Timestamp) -> New
         run_at: now,
         payload: serde_json::json!({"alert_id": alert_id, "change": change}),
         max_attempts: 5,
+        lease: None,
     }
 }
 

@@ -40,6 +40,7 @@ pub struct FireJob;
 
 impl JobKind<AppState> for FireJob {
     const KIND: &'static str = FIRE_KIND;
+    const LEASE: Option<std::time::Duration> = Some(send::PAGE_LEASE);
     type Payload = FireStep;
 
     fn summary(p: &FireStep) -> String {

@@ -51,8 +51,16 @@ pub(crate) fn send_job(state: &AppState, step: &SendStep, at: Timestamp) -> NewJ
 /// Makes one contact (see the module documentation).
 pub struct SendJob;
 
+/// How long one contact may take before it counts as failed (and is retried): well inside
+/// [`PAGE_LEASE`], so no other server claims a contact that is still being made.
+pub const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// How long a server holds a page job: a server that dies mid-job delays it by this much.
+pub const PAGE_LEASE: std::time::Duration = std::time::Duration::from_secs(30);
+
 impl JobKind<AppState> for SendJob {
     const KIND: &'static str = SEND_KIND;
+    const LEASE: Option<std::time::Duration> = Some(PAGE_LEASE);
     type Payload = SendStep;
 
     fn summary(p: &SendStep) -> String {
@@ -132,7 +140,14 @@ async fn run(state: &AppState, step: &SendStep) -> Result<Outcome, AppError> {
             .await?;
         return Ok(Outcome::Done);
     }
-    let result = deliver(state, &page, &n).await;
+    let result = match tokio::time::timeout(SEND_TIMEOUT, deliver(state, &page, &n)).await {
+        Ok(r) => r,
+        Err(_) => Err(Failure::Retry(format!(
+            "the {} contact took longer than {} s",
+            n.channel,
+            SEND_TIMEOUT.as_secs()
+        ))),
+    };
     let now = state.clock.now();
     Ok(match result {
         Ok(()) => {

@@ -29,7 +29,7 @@ async fn who_is_on_call_around_dst_changes(app: &TestApp) {
     // Arrange: Berlin, daily handoff at 02:30 local (a time that does not exist on
     // 2026-03-29); New York weekly at 01:30 (ambiguous on 2026-11-01); Lord Howe (30-minute
     // DST shift) every 12 absolute hours; an override on top of Berlin.
-    let (a, _) = app.create_user(AccountRole::Responder).await;
+    let (a, a_token) = app.create_user(AccountRole::Responder).await;
     let (b, _) = app.create_user(AccountRole::Responder).await;
     let (c, _) = app.create_user(AccountRole::Responder).await;
     let berlin = app
@@ -74,6 +74,26 @@ async fn who_is_on_call_around_dst_changes(app: &TestApp) {
     assert_eq!(on_call(app, &lord_howe, "2026-04-04T13:00:00Z").await, b.id);
     assert_eq!(on_call(app, &lord_howe, "2026-04-05T01:00:00Z").await, c.id);
     assert_eq!(on_call(app, &lord_howe, "2026-04-05T13:00:00Z").await, a.id);
+
+    // The iCalendar feeds of a schedule and of a user's own shifts pass the strict validator.
+    for (path, token) in [
+        (
+            format!("/api/v1/schedules/{}/calendar.ics", berlin["id"]),
+            &app.admin_token,
+        ),
+        ("/api/v1/users/me/shifts.ics".to_string(), &a_token),
+    ] {
+        let res = reqwest::Client::new()
+            .get(app.url(&path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("a feed");
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        let ics = res.text().await.expect("a calendar");
+        assert!(ics.contains("BEGIN:VEVENT"), "{path}: {ics}");
+        crate::reminders::validate_ics(&ics);
+    }
 
     // Act: an override on Berlin (c), and a later one on top (b) overlapping its end.
     for (user, start, end) in [

@@ -23,7 +23,7 @@ fn fast(c: &mut ServerConfig, smtp: &str) {
 }
 
 /// Runs the strict validator (`scripts/validate-ics`) on a calendar; panics with its report.
-fn validate_ics(ics: &str) {
+pub(crate) fn validate_ics(ics: &str) {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
     let python = format!("{root}/.tools/venv/bin/python");
     assert!(

@@ -45,6 +45,27 @@ impl Store {
         .transpose()
     }
 
+    /// The rules of each of `users` who set any (one read for a level's recipients).
+    pub async fn rules_of_users(
+        &self,
+        users: &[i64],
+    ) -> StoreResult<std::collections::BTreeMap<i64, Vec<debrief_core::oncall::notify::Rule>>> {
+        let mut out = std::collections::BTreeMap::new();
+        for chunk in users.chunks(100) {
+            let ids = chunk
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            // The ids are integers written by us, not text from a request.
+            let sql = format!("SELECT user_id, rules FROM user_notify WHERE user_id IN ({ids})");
+            for r in self.read_rows(&sql, &[]).await? {
+                out.insert(r.get::<i64>("user_id")?, r.json("rules")?);
+            }
+        }
+        Ok(out)
+    }
+
     /// Sets a user's rules and addresses.
     pub async fn put_user_notify(&self, n: &UserNotify, now: Timestamp) -> StoreResult<()> {
         let rules = serde_json::to_string(&n.rules).expect("rules serialize");

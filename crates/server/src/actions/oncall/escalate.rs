@@ -128,8 +128,12 @@ pub async fn plan_level(
         on_call.get(&s).copied().flatten()
     });
     let mut contacts = Vec::new();
+    let mut set = state.store.rules_of_users(&users).await?;
     for u in &users {
-        let rules = contacts::rules_of(state, *u).await?;
+        let rules = match set.remove(u) {
+            Some(r) if !r.is_empty() => r,
+            _ => contacts::DEFAULT_RULES.to_vec(),
+        };
         for c in debrief_core::oncall::notify::contacts(&rules, at, None) {
             contacts.push(PlannedContact {
                 user_id: *u,

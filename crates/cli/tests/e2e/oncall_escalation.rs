@@ -211,6 +211,19 @@ async fn alert_to_acknowledgement(backend: Backend) {
     );
     let again = reqwest::get(&ack).await.expect("open the link again");
     assert_eq!(again.status(), StatusCode::GONE, "a link works once");
+    // A forged link (one character of its signature changed) is not a link at all; a day
+    // later the resolve link has expired; neither changes anything.
+    let resolve = link(&bob_mail[0], "Resolve");
+    let mut forged = resolve.clone();
+    let last = forged.pop().expect("a character");
+    forged.push(if last == 'A' { 'B' } else { 'A' });
+    let res = reqwest::get(&forged).await.expect("open a forged link");
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    app.advance(SignedDuration::from_hours(23)).await;
+    let res = reqwest::get(&resolve).await.expect("open an expired link");
+    assert_eq!(res.status(), StatusCode::GONE);
+    assert!(res.text().await.unwrap_or_default().contains("expired"));
+    assert_eq!(app.page(page_id).await["status"], "acknowledged");
     let firings = page["firings"].as_array().expect("firings");
     assert_eq!(firings.len(), 2, "{page}");
     assert_eq!(firings[0]["users"], json!([alice.id]));

@@ -35,6 +35,7 @@ pub mod oncall;
 pub mod oncall_pages;
 pub mod oncall_policy;
 pub mod oncall_schedule;
+pub mod oncall_schedule_form;
 pub mod oncall_shift;
 pub mod page_link;
 pub mod picture;

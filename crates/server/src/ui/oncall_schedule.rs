@@ -1,36 +1,38 @@
 //! Schedules in the web UI: the list (who is on call now, gaps of the next two weeks) with an
 //! admin's create form, and each schedule's page: its picture over a week, the final schedule
 //! with one-button "Take this shift", "Swap with…" and "Give to…", the overrides with their
-//! remove buttons, and a form to add one (those forms' handlers are in [`super::oncall_shift`]).
+//! remove buttons, and a form to add one (those forms' handlers are in [`super::oncall_shift`]),
+//! then an admin's edit and delete forms (in [`super::oncall_schedule_form`], with create).
 
-use super::form::{CsrfForm, Pairs, field, opt};
+use super::form::{Pairs, field};
 use super::oncall::{name_of, user_options};
+use super::oncall_schedule_form::{self as schedule_form, FormView};
 use super::session::{UiActor, UiError};
 use super::view::TimeView;
-use crate::actions::oncall::{self as act, UserRef};
+use crate::actions::oncall as act;
 use crate::{AppError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use debrief_core::Timestamp;
 use debrief_core::access::AccountRole;
-use debrief_core::oncall::schedule::{Entry, RestrictionSpec};
-use debrief_core::validation::ValidationError;
-use jiff::civil::{Date, DateTime};
+use debrief_core::oncall::schedule::Entry;
+use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
 /// The routes.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/schedules", get(list_page).post(create))
-        .route("/schedules/{id}", get(schedule_page))
+        .route("/schedules", get(list_page).post(schedule_form::create))
+        .route(
+            "/schedules/{id}",
+            get(schedule_page).post(schedule_form::update),
+        )
+        .route("/schedules/{id}/delete", post(schedule_form::delete))
 }
-
-/// How many participant pickers the create form offers.
-const PICKERS: usize = 6;
 
 /// One schedule in the list.
 struct Row {
@@ -50,9 +52,7 @@ struct ListPage {
     csrf: String,
     rows: Vec<Row>,
     admin: bool,
-    users: Vec<(i64, String)>,
-    teams: Vec<(String, String)>,
-    pickers: Vec<usize>,
+    form: FormView,
 }
 
 async fn list_page(State(state): State<AppState>, actor: UiActor) -> Result<Response, UiError> {
@@ -80,92 +80,9 @@ async fn list_page(State(state): State<AppState>, actor: UiActor) -> Result<Resp
         csrf: actor.csrf(),
         rows,
         admin: actor.0.role >= AccountRole::Admin,
-        users: user_options(&state).await?,
-        teams: state
-            .store
-            .list_teams()
-            .await?
-            .into_iter()
-            .map(|t| (t.slug, t.name))
-            .collect(),
-        pickers: (1..=PICKERS).collect(),
+        form: schedule_form::form_view(&state, None).await?,
     }
     .into_response())
-}
-
-/// A local date-time of the form, or a validation error at `name`.
-fn local(e: &mut ValidationError, pairs: &Pairs, name: &str) -> Option<DateTime> {
-    let raw = field(pairs, name).trim();
-    if raw.is_empty() {
-        return None;
-    }
-    match raw.parse::<DateTime>() {
-        Ok(d) => Some(d),
-        Err(_) => {
-            e.push(name, "must be a local date and time like 2026-03-29T09:00");
-            None
-        }
-    }
-}
-
-/// The create form as a schedule with one layer.
-fn schedule_input(pairs: &Pairs) -> Result<act::ScheduleInput, AppError> {
-    let mut e = ValidationError::default();
-    let participants: Vec<UserRef> = pairs
-        .iter()
-        .filter(|(k, v)| k == "participant" && !v.trim().is_empty())
-        .map(|(_, v)| UserRef::Text(v.clone()))
-        .collect();
-    let rotation = match field(pairs, "rotation") {
-        "hours" => format!("hours:{}", field(pairs, "hours").trim()),
-        other => other.to_string(),
-    };
-    let start = local(&mut e, pairs, "start");
-    if start.is_none() && e.fields.is_empty() {
-        e.push("start", "is required");
-    }
-    let end = local(&mut e, pairs, "end");
-    let restrictions = match field(pairs, "restriction") {
-        "daily" => vec![RestrictionSpec::Daily {
-            start: field(pairs, "r_start_time").to_string(),
-            end: field(pairs, "r_end_time").to_string(),
-        }],
-        "weekly" => vec![RestrictionSpec::Weekly {
-            start_day: field(pairs, "r_start_day").to_string(),
-            start_time: field(pairs, "r_start_time").to_string(),
-            end_day: field(pairs, "r_end_day").to_string(),
-            end_time: field(pairs, "r_end_time").to_string(),
-        }],
-        _ => Vec::new(),
-    };
-    let Some(start) = start else {
-        return Err(e.into());
-    };
-    if !e.fields.is_empty() {
-        return Err(e.into());
-    }
-    Ok(act::ScheduleInput {
-        name: field(pairs, "name").to_string(),
-        description: opt(pairs, "description"),
-        time_zone: field(pairs, "time_zone").to_string(),
-        team: opt(pairs, "team"),
-        layers: vec![act::LayerInput {
-            participants,
-            rotation,
-            start,
-            end,
-            restrictions,
-        }],
-    })
-}
-
-async fn create(
-    State(state): State<AppState>,
-    actor: UiActor,
-    CsrfForm(pairs): CsrfForm,
-) -> Result<Response, UiError> {
-    let row = act::create_schedule(&state, &actor.0, &schedule_input(&pairs)?).await?;
-    Ok(Redirect::to(&format!("/schedules/{}", row.id)).into_response())
 }
 
 /// One entry of the final schedule, with what the viewer may do with it.
@@ -215,9 +132,13 @@ struct SchedulePage {
     users: Vec<(i64, String)>,
     can_write: bool,
     me: i64,
+    /// An admin's edit form (and the delete form below it).
+    admin: bool,
+    form: FormView,
 }
 
-fn schedule_id(raw: &str) -> Result<i64, UiError> {
+/// The schedule id of a path, or not found.
+pub(super) fn schedule_id(raw: &str) -> Result<i64, UiError> {
     raw.parse()
         .map_err(|_| UiError(AppError::NotFound(format!("schedule '{raw}'"))))
 }
@@ -360,6 +281,8 @@ async fn schedule_page(
         users: user_options(&state).await?,
         can_write: actor.0.role >= AccountRole::Responder,
         me,
+        admin: actor.0.role >= AccountRole::Admin,
+        form: schedule_form::form_view(&state, Some(row)).await?,
     }
     .into_response())
 }
@@ -367,36 +290,6 @@ async fn schedule_page(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn pairs(p: &[(&str, &str)]) -> Pairs {
-        p.iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
-    #[test]
-    fn the_create_form_becomes_one_layer_in_picked_order() {
-        let input = schedule_input(&pairs(&[
-            ("name", "Primary"),
-            ("time_zone", "Europe/Berlin"),
-            ("participant", "3"),
-            ("participant", ""),
-            ("participant", "2"),
-            ("rotation", "hours"),
-            ("hours", "12"),
-            ("start", "2026-03-29T09:00"),
-            ("restriction", "daily"),
-            ("r_start_time", "18:00"),
-            ("r_end_time", "08:00"),
-        ]))
-        .expect("valid");
-        let l = &input.layers[0];
-        assert_eq!(l.rotation, "hours:12");
-        assert_eq!(l.participants.len(), 2);
-        assert!(matches!(&l.participants[0], UserRef::Text(t) if t == "3"));
-        assert_eq!(l.restrictions.len(), 1);
-        assert!(schedule_input(&pairs(&[("name", "x"), ("start", "")])).is_err());
-    }
 
     #[test]
     fn the_week_starts_at_midnight_in_the_schedule_zone() {

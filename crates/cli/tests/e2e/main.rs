@@ -38,6 +38,7 @@
 //!   deliveries retried with their reason; unreachable users flagged.
 //! - [`ui_oncall`]: on call in the browser: schedules (picture, taking and swapping shifts),
 //!   policies, pages acknowledged from their page, who is on call now.
+//! - [`ui_oncall_edit`]: schedules changed in the browser: layers, restrictions, deletion.
 //! - [`statuspage_v2`]: every Statuspage v2 document of a rich page, read by a strict reader
 //!   (`scripts/statuspage-v2-check`).
 //! - [`status_public`]: status pages as a strict reader sees them: opaque ids, the
@@ -130,6 +131,7 @@ mod subscribers;
 mod ui;
 mod ui_alerts;
 mod ui_oncall;
+mod ui_oncall_edit;
 mod ui_postmortem;
 mod ui_status_pages;
 mod unknown_and_stale;

@@ -10,8 +10,9 @@
 //!   [`alert_service`]: a service's routing rule, silences and change events on it.
 //! - [`integrations`]: alert integrations (admins): create, rotate, enable; keys shown once.
 //! - [`meetings`]: meetings, the postmortem list, the recurring review, calendar feeds.
-//! - [`oncall`], [`oncall_schedule`], [`oncall_shift`], [`oncall_policy`], [`oncall_pages`]: on call (who is on
-//!   call now, schedules, escalation policies, pages, my shifts and notification rules).
+//! - [`oncall`], [`oncall_schedule`], [`oncall_schedule_form`], [`oncall_shift`],
+//!   [`oncall_policy`], [`oncall_pages`]: on call (who is on call now, schedules and their
+//!   layer forms, escalation policies, pages, my shifts and notification rules).
 //! - [`page_link`]: the acknowledge and resolve links of on-call notifications.
 //! - [`postmortem`]: the postmortem page (editor, workflow, action items) and the action items board.
 //! - [`settings`]: postmortem settings (policy with a 90-day replay, templates, calendar).

@@ -1,7 +1,8 @@
 //! Where pages come from and what becomes of them (issue 12, part 2 and 3): a declared incident
 //! pages its services' policies when severe enough (not otherwise) and its pages are resolved
 //! with it; a failed delivery is retried and shows its reason; a user no channel can reach is
-//! flagged to admins.
+//! flagged to admins; a "page only" service's alert pages once (a repeat does not page again)
+//! with no incident, and its page is resolved when the sender resolves the alert.
 
 use crate::e2e_test;
 use crate::harness::{TestApp, WebhookReceiver};
@@ -155,3 +156,75 @@ e2e_test!(
     declared_incidents_page_by_severity_and_failures_are_retried,
     configured super::fast
 );
+
+async fn a_page_only_service_pages_without_an_incident(app: &TestApp) {
+    // Arrange: a service whose alerts only page; its policy pages an admin-made user at once.
+    let (user, _) = app.create_user(AccountRole::Responder).await;
+    app.create_service("batch").await;
+    let policy = app
+        .create_policy(&json!({"name": "Batch", "levels": [
+            {"targets": [{"type": "user", "id": user.id}], "delay_minutes": 15}]}))
+        .await;
+    app.set_service_policy("batch", policy["id"].as_i64().expect("an id"))
+        .await;
+    let (s, _, rule) = app
+        .request(
+            reqwest::Method::PUT,
+            "/api/v1/services/batch/alert-rule",
+            Some(&app.admin_token),
+            Some(&json!({"mode": "page", "open_at": "critical"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{rule}");
+    let generic = app.create_integration("batch", "generic", "cron").await;
+    let auth = format!("Bearer {}", generic.key);
+    let event = |action: &str| {
+        json!({"action": action, "dedup_key": "nightly", "summary": "Nightly export failed",
+               "severity": "critical"})
+        .to_string()
+    };
+
+    // Act: the alert fires, and fires again (a repeat of the same alert).
+    for _ in 0..2 {
+        let (s, answer) = crate::alerts_replay::send_json(
+            app,
+            reqwest::Method::POST,
+            "/hooks/generic",
+            &[("Authorization", auth.as_str())],
+            &event("trigger"),
+        )
+        .await;
+        assert_eq!(s, 202, "{answer}");
+    }
+    app.settle().await;
+
+    // Assert: one page, no incident, the routing outcome names the page.
+    let pages = app.pages().await;
+    assert_eq!(pages.len(), 1, "{pages:#?}");
+    assert_eq!(pages[0]["incident_id"], serde_json::Value::Null);
+    assert!(app.incidents_of("batch").await.is_empty());
+    let alerts = app.alerts("").await;
+    assert!(
+        alerts[0]["routed"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("page only: page "),
+        "{alerts:#?}"
+    );
+
+    // Act and assert: the sender resolves the alert; its page is resolved too.
+    let (s, _) = crate::alerts_replay::send_json(
+        app,
+        reqwest::Method::POST,
+        "/hooks/generic",
+        &[("Authorization", auth.as_str())],
+        &event("resolve"),
+    )
+    .await;
+    assert_eq!(s, 202);
+    app.settle().await;
+    let page = app.page(pages[0]["id"].as_i64().expect("an id")).await;
+    assert_eq!(page["status"], "resolved", "{page}");
+}
+
+e2e_test!(a_page_only_service_pages_without_an_incident);

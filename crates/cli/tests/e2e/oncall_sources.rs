@@ -184,18 +184,24 @@ async fn a_page_only_service_pages_without_an_incident(app: &TestApp) {
         .to_string()
     };
 
+    let send = |action: &'static str| {
+        let (auth, body) = (auth.clone(), event(action));
+        async move {
+            let (s, answer) = crate::alerts_replay::send_json(
+                app,
+                reqwest::Method::POST,
+                "/hooks/generic",
+                &[("Authorization", auth.as_str())],
+                &body,
+            )
+            .await;
+            assert_eq!(s, 202, "{action}: {answer}");
+        }
+    };
+
     // Act: the alert fires, and fires again (a repeat of the same alert).
-    for _ in 0..2 {
-        let (s, answer) = crate::alerts_replay::send_json(
-            app,
-            reqwest::Method::POST,
-            "/hooks/generic",
-            &[("Authorization", auth.as_str())],
-            &event("trigger"),
-        )
-        .await;
-        assert_eq!(s, 202, "{answer}");
-    }
+    send("trigger").await;
+    send("trigger").await;
     app.settle().await;
 
     // Assert: one page, no incident, the routing outcome names the page.
@@ -213,15 +219,7 @@ async fn a_page_only_service_pages_without_an_incident(app: &TestApp) {
     );
 
     // Act and assert: the sender resolves the alert; its page is resolved too.
-    let (s, _) = crate::alerts_replay::send_json(
-        app,
-        reqwest::Method::POST,
-        "/hooks/generic",
-        &[("Authorization", auth.as_str())],
-        &event("resolve"),
-    )
-    .await;
-    assert_eq!(s, 202);
+    send("resolve").await;
     app.settle().await;
     let page = app.page(pages[0]["id"].as_i64().expect("an id")).await;
     assert_eq!(page["status"], "resolved", "{page}");

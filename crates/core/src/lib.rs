@@ -27,6 +27,8 @@
 //! - [`ics`]: a strict RFC 5545 iCalendar writer (events, attendees, time zones).
 //! - [`oncall`]: on call: schedules (layered rotations, restrictions, overrides), escalation
 //!   policies and notification rules (issue 12).
+//! - [`slack`]: Slack request signatures, payloads, the `/inc` command grammar, channel names
+//!   and Block Kit messages (issue 13).
 
 pub mod access;
 pub mod action_item;
@@ -44,6 +46,7 @@ pub mod postmortem;
 pub mod recurrence;
 pub mod role;
 pub mod severity;
+pub mod slack;
 pub mod status;
 pub mod statuspage;
 pub mod timeline;

@@ -21,6 +21,7 @@ mod process;
 mod requests;
 mod senders;
 mod sinks;
+mod slack;
 mod tls;
 
 pub use alerts::{DELIVERY, Integration, fetch_alerts, id_of, st, states, time, with_key};
@@ -30,6 +31,10 @@ pub use process::{ServerProcess, debrief, prepare_admin};
 pub use requests::{Raw, assert_problem, expect_problem, send};
 pub use senders::{Alertmanager, PdClients, PdResult, pagerduty_cli};
 pub use sinks::{Hit, SmtpSink, WebhookReceiver, component_moves, header};
+pub use slack::{
+    BOT_ID, BOT_TOKEN, BOT_USER_ID, CLIENT_ID, CLIENT_SECRET, FakeChannel, FakeMessage, FakeSlack,
+    FakeUser, ResponseHit, SlackCall, SlackFailure, TEAM_ID,
+};
 pub use tls::TestCert;
 
 use debrief_core::access::{AccountRole, NewUserInput, Scope};

@@ -60,6 +60,9 @@
 //! - [`alerts_burst`]: `kill -9` mid-burst of PagerDuty triggers loses no event answered 202.
 //! - [`jobs`]: the job queue: e-mail to a real SMTP server, signed webhooks, retries, dead
 //!   deliveries, dedupe keys, a restart, two servers on one PostgreSQL database.
+//! - [`slack_fake`]: the fake Slack Web API (`harness::FakeSlack`) driven by Slack's own
+//!   `slack_sdk`, and the server's `SlackClient` against it: errors, 429 storms, secrets;
+//!   [`slack_fake_channel`]: an incident channel's life on the fake, with Slack's error codes.
 
 #![expect(
     clippy::string_slice,
@@ -120,6 +123,8 @@ mod reminders;
 mod schema;
 mod scripted_run;
 mod sign_in_load;
+mod slack_fake;
+mod slack_fake_channel;
 mod sse;
 mod ssrf;
 mod status_pages;

@@ -20,6 +20,7 @@
 //! proxy would resolve names itself, beyond the policy's reach).
 
 pub mod address;
+pub mod slack;
 pub mod webpush;
 
 use reqwest::Url;

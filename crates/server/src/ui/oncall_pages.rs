@@ -45,8 +45,7 @@ fn notification_label(s: &str) -> &'static str {
         "queued" => "Waiting",
         "sent" => "Sent",
         "skipped" => "Not sent: acknowledged or resolved first",
-        "given_up" => "Failed",
-        "sending" => "Sending",
+        "given_up" => "Failed: given up",
         "failed" => "Failed, to be retried",
         _ => "Unknown",
     }

@@ -3,6 +3,7 @@
 use crate::admin::{DbArgs, open_store};
 use anyhow::Context;
 use debrief_server::jobs::SmtpConfig;
+use debrief_server::outbound::slack::{SlackConfig, TokenKey};
 use debrief_server::outbound::{DestinationPolicy, Network};
 use debrief_server::{AppState, ServerConfig};
 use std::net::SocketAddr;
@@ -81,6 +82,27 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     allow_destinations: Vec<Network>,
+    /// The Slack app's client id (from the app's "Basic Information" page). Slack is set up
+    /// when this, the client secret, the signing secret and the encryption key are all given.
+    #[arg(long, env = "DEBRIEF_SLACK_CLIENT_ID")]
+    slack_client_id: Option<String>,
+    /// The Slack app's client secret. Prefer the environment variable: a flag shows in `ps`.
+    #[arg(long, env = "DEBRIEF_SLACK_CLIENT_SECRET", hide_env_values = true)]
+    slack_client_secret: Option<String>,
+    /// The Slack app's signing secret. Prefer the environment variable.
+    #[arg(long, env = "DEBRIEF_SLACK_SIGNING_SECRET", hide_env_values = true)]
+    slack_signing_secret: Option<String>,
+    /// The key that encrypts Slack bot tokens in the database: 32 bytes as 64 hex digits or
+    /// base64 (`openssl rand -hex 32`). Keep it apart from database backups; losing it means
+    /// installing the app again. Prefer the environment variable.
+    #[arg(long, env = "DEBRIEF_SLACK_ENCRYPTION_KEY", hide_env_values = true)]
+    slack_encryption_key: Option<String>,
+    /// The Slack Web API base URL (tests point it at a fake).
+    #[arg(long, env = "DEBRIEF_SLACK_API_URL", hide = true)]
+    slack_api_url: Option<String>,
+    /// Slack's OAuth v2 consent page (tests point it at a fake).
+    #[arg(long, env = "DEBRIEF_SLACK_AUTHORIZE_URL", hide = true)]
+    slack_authorize_url: Option<String>,
     /// Log format: `pretty` for people, `json` for log collectors.
     #[arg(long, env = "DEBRIEF_LOG_FORMAT", default_value = "pretty", value_parser = ["pretty", "json"])]
     log_format: String,
@@ -189,6 +211,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             list.join(", ")
         );
     }
+    let slack = slack_config(&args)?;
+    if let Some(s) = &slack {
+        tracing::info!(slack.client_id = %s.client_id, "Slack is set up (install it from /slack/install)");
+    }
     let store = open_store(&args.db).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -212,6 +238,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             status_recheck: std::time::Duration::from_secs(args.status_recheck_secs),
             sign_ins_per_address_per_minute: args.sign_ins_per_minute_per_address,
             alert_events_per_minute: args.alert_events_per_minute,
+            slack,
             destinations: DestinationPolicy {
                 allow_private: args.allow_private_destinations,
                 allowed: args.allow_destinations.clone(),
@@ -240,6 +267,51 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     store.close().await;
     tracing::info!("Stopped");
     Ok(())
+}
+
+/// The Slack settings: all four given, or none (Slack off); anything between is refused at
+/// start, naming what is missing (never a value).
+fn slack_config(args: &ServeArgs) -> anyhow::Result<Option<SlackConfig>> {
+    let parts = [
+        (
+            "--slack-client-id (DEBRIEF_SLACK_CLIENT_ID)",
+            &args.slack_client_id,
+        ),
+        ("DEBRIEF_SLACK_CLIENT_SECRET", &args.slack_client_secret),
+        ("DEBRIEF_SLACK_SIGNING_SECRET", &args.slack_signing_secret),
+        ("DEBRIEF_SLACK_ENCRYPTION_KEY", &args.slack_encryption_key),
+    ];
+    let given = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+    let missing: Vec<&str> = parts
+        .iter()
+        .filter(|(_, v)| !given(v))
+        .map(|(n, _)| *n)
+        .collect();
+    if missing.len() == parts.len() {
+        return Ok(None);
+    }
+    if !missing.is_empty() {
+        anyhow::bail!(
+            "Slack needs its client id, client secret, signing secret and encryption key together; missing: {}",
+            missing.join(", ")
+        );
+    }
+    let text = |v: &Option<String>| v.as_deref().unwrap_or_default().trim().to_string();
+    let key = TokenKey::parse(&text(&args.slack_encryption_key))
+        .map_err(|e| anyhow::anyhow!("DEBRIEF_SLACK_ENCRYPTION_KEY: {e}"))?;
+    let mut config = SlackConfig::new(
+        text(&args.slack_client_id),
+        text(&args.slack_client_secret),
+        text(&args.slack_signing_secret),
+        key,
+    );
+    if let Some(url) = &args.slack_api_url {
+        config.api_url = url.trim_end_matches('/').to_string();
+    }
+    if let Some(url) = &args.slack_authorize_url {
+        config.authorize_url = url.clone();
+    }
+    Ok(Some(config))
 }
 
 async fn shutdown_signal() {

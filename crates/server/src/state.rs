@@ -36,6 +36,9 @@ pub struct ServerConfig {
     /// Where outgoing requests (webhooks) may go: by default nowhere private (loopback,
     /// private networks, link-local, …); see [`crate::outbound`].
     pub destinations: DestinationPolicy,
+    /// The Slack app (client, signing secret, token key); `None`: Slack is not set up and its
+    /// routes answer 404.
+    pub slack: Option<crate::outbound::slack::SlackConfig>,
 }
 
 impl Default for ServerConfig {
@@ -51,6 +54,7 @@ impl Default for ServerConfig {
             clock: Clock::system(),
             alert_events_per_minute: 0,
             destinations: DestinationPolicy::default(),
+            slack: None,
         }
     }
 }

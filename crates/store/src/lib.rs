@@ -33,6 +33,7 @@
 //! - [`status_page`]: status pages, components and their history, published updates.
 //! - [`insight`]: reads over many incidents for the learning metrics.
 //! - [`meeting`]: postmortem meetings, the recurring review, calendar feeds.
+//! - [`slack`]: Slack installations (bot tokens sealed by the server), install states, user links.
 
 pub mod account;
 pub mod action_item;
@@ -51,6 +52,7 @@ pub mod policy;
 pub mod postgres;
 pub mod postmortem;
 pub(crate) mod read;
+pub mod slack;
 pub mod sqlite;
 pub mod status_page;
 pub mod timeline;

@@ -38,6 +38,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     migration!("20261207030000_create_alerts.sql"),
     migration!("20261208010000_create_oncall.sql"),
     migration!("20261208020000_add_job_lease.sql"),
+    migration!("20261208030000_create_slack.sql"),
 ];
 
 #[cfg(test)]

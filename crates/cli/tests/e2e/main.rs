@@ -63,6 +63,8 @@
 //! - [`slack_fake`]: the fake Slack Web API (`harness::FakeSlack`) driven by Slack's own
 //!   `slack_sdk`, and the server's `SlackClient` against it: errors, 429 storms, secrets;
 //!   [`slack_fake_channel`]: an incident channel's life on the fake, with Slack's error codes.
+//! - [`slack_install`]: installing the Slack app: manifest, OAuth v2 with a single-use state,
+//!   the bot token sealed at rest, Slack users matched by e-mail.
 
 #![expect(
     clippy::string_slice,
@@ -125,6 +127,7 @@ mod scripted_run;
 mod sign_in_load;
 mod slack_fake;
 mod slack_fake_channel;
+mod slack_install;
 mod sse;
 mod ssrf;
 mod status_pages;

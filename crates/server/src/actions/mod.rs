@@ -15,6 +15,7 @@ pub mod notify;
 pub mod oncall;
 pub mod policy;
 pub mod postmortem;
+pub mod slack;
 pub mod status_pages;
 pub mod subscribers;
 pub mod timeline;

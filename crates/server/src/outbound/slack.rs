@@ -11,7 +11,10 @@
 //! Tokens and client secrets are sent, never kept in errors or logs: every error names the
 //! method and what went wrong, not the request.
 
+pub mod config;
 pub mod limit;
+
+pub use config::{SlackConfig, TokenKey};
 
 use super::{Outbound, Refusal};
 use limit::{Key, Limiter};

@@ -15,6 +15,7 @@
 //!   layer forms, escalation policies, pages, my shifts and notification rules).
 //! - [`page_link`]: the acknowledge and resolve links of on-call notifications.
 //! - [`postmortem`]: the postmortem page (editor, workflow, action items) and the action items board.
+//! - [`slack`]: Slack set-up (admins): the app manifest, the install link, the OAuth callback.
 //! - [`settings`]: postmortem settings (policy with a 90-day replay, templates, calendar).
 //! - [`status_pages`]: status pages and publishing an incident's public updates.
 //! - [`status_page_admin`]: one page's maintenance (updates, early completion, a new window,
@@ -44,6 +45,7 @@ pub mod postmortem;
 pub mod schedule_picture;
 pub mod session;
 pub mod settings;
+pub mod slack;
 pub mod status_page_admin;
 pub mod status_pages;
 pub mod view;
@@ -71,6 +73,7 @@ pub fn router() -> Router<AppState> {
         .merge(page_link::router())
         .merge(insights::router())
         .merge(settings::router())
+        .merge(slack::router())
         .merge(status_pages::router())
         .merge(status_page_admin::router())
         .fallback(not_found)

@@ -23,6 +23,12 @@ pub fn debrief() -> Command {
         "DEBRIEF_ALLOW_DESTINATIONS",
         "DEBRIEF_TLS_CERT",
         "DEBRIEF_TLS_KEY",
+        "DEBRIEF_SLACK_CLIENT_ID",
+        "DEBRIEF_SLACK_CLIENT_SECRET",
+        "DEBRIEF_SLACK_SIGNING_SECRET",
+        "DEBRIEF_SLACK_ENCRYPTION_KEY",
+        "DEBRIEF_SLACK_API_URL",
+        "DEBRIEF_SLACK_AUTHORIZE_URL",
     ] {
         c.env_remove(var);
     }

@@ -1,0 +1,44 @@
+//! Slack (issue 13): installing the app in a workspace and knowing who its users are.
+//!
+//! # Layout
+//! - [`manifest`]: the app manifest an admin pastes into <https://api.slack.com/apps>, with
+//!   this server's URLs filled in.
+//! - [`install`]: the OAuth v2 install (a single-use `state` bound to the admin,
+//!   `oauth.v2.access`, the bot token sealed with the operator's key before it is stored).
+//! - [`users`]: which Debrief user a Slack user is (a stored link, else the same e-mail).
+
+pub mod install;
+pub mod manifest;
+pub mod users;
+
+use crate::outbound::slack::{SlackClient, SlackConfig, SlackError};
+use crate::{AppError, AppState};
+
+/// The Slack settings, or a 404 when the operator has not set Slack up.
+pub fn slack_config(state: &AppState) -> Result<&SlackConfig, AppError> {
+    state.config.slack.as_ref().ok_or_else(|| {
+        AppError::NotFound(
+            "Slack (not set up on this server: see --slack-client-id in `debrief serve --help`)"
+                .into(),
+        )
+    })
+}
+
+/// A Web API client for the configured Slack, through the server's outgoing client.
+fn client(state: &AppState, config: &SlackConfig) -> SlackClient {
+    SlackClient::new(state.jobs.outbound().clone(), config.api_url.clone())
+}
+
+/// A failed Slack call as the caller sees it: a refusal by Slack is named (it never holds a
+/// secret), a passing failure is a 503 to try again.
+fn slack_failed(e: SlackError) -> AppError {
+    if e.is_transient() {
+        tracing::warn!(error = %e, "A Slack call failed");
+        AppError::Unavailable {
+            detail: "Slack did not answer just now; try again shortly".into(),
+            retry_after_secs: 5,
+        }
+    } else {
+        AppError::BadRequest(format!("Slack refused: {e}"))
+    }
+}

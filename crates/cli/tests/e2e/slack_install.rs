@@ -71,7 +71,7 @@ async fn get(app: &TestApp, b: &Browser, path: &str) -> reqwest::Response {
 /// Starts an install; returns the `state` of the consent-page URL.
 async fn install_state(app: &TestApp, b: &Browser) -> String {
     let res = get(app, b, "/slack/install").await;
-    assert_eq!(res.status(), StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(res.status(), StatusCode::FOUND);
     let location = res.headers()[LOCATION].to_str().expect("text").to_string();
     assert!(location.starts_with(AUTHORIZE), "{location}");
     let url = reqwest::Url::parse(&location).expect("a URL");

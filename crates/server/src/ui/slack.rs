@@ -9,7 +9,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Json, Redirect, Response};
+use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
 use debrief_core::access::AccountRole;
 use serde::Deserialize;
@@ -30,8 +30,12 @@ async fn app_manifest(State(state): State<AppState>, actor: UiActor) -> Result<R
 
 async fn start_install(State(state): State<AppState>, actor: UiActor) -> Result<Response, UiError> {
     let url = install::start_install(&state, &actor.0).await?;
-    // 302, as Slack's documentation sends people to its consent page.
-    Ok(Redirect::temporary(&url).into_response())
+    // 302 Found, as Slack's documentation sends people to its consent page.
+    Ok((
+        axum::http::StatusCode::FOUND,
+        [(axum::http::header::LOCATION, url)],
+    )
+        .into_response())
 }
 
 /// What Slack appends to the redirect URL: a code and our state, or an `error` when the admin

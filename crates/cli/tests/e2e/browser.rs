@@ -103,3 +103,66 @@ impl Drop for Browser {
         let _ = self.driver.kill();
     }
 }
+
+/// Polls (at most 10 s) until `css` matches on the page and `read` succeeds on it. Unlike
+/// [`Browser::wait_for`], a page that is still navigating after a form was sent ("aborted by
+/// navigation", a stale element) is waited out rather than failing the test; at the deadline
+/// the page's source is saved in the temp dir for a look.
+pub(crate) async fn when_found<T, F, Fut>(b: &Browser, css: &str, read: F) -> T
+where
+    F: Fn(fantoccini::elements::Element) -> Fut,
+    Fut: std::future::Future<Output = Result<T, fantoccini::error::CmdError>>,
+{
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let last = match b.client.find(Locator::Css(css)).await {
+            Ok(e) => match read(e).await {
+                Ok(t) => return t,
+                Err(e) => e.to_string(),
+            },
+            Err(e) => e.to_string(),
+        };
+        if Instant::now() >= deadline {
+            let source = b.client.source().await.unwrap_or_default();
+            let _ = std::fs::write(
+                std::env::temp_dir().join("debrief-ui-failure.html"),
+                &source,
+            );
+            panic!(
+                "'{css}' did not appear: {last} (page saved as debrief-ui-failure.html in the temp dir)"
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits (bounded) until `css` is on the page.
+pub(crate) async fn wait(b: &Browser, css: &str) {
+    when_found(b, css, |_| async { Ok(()) }).await;
+}
+
+/// Clicks `css` once it is on the page.
+pub(crate) async fn click(b: &Browser, css: &str) {
+    when_found(b, css, |e| async move { e.click().await }).await;
+}
+
+/// The text of `css` once it is on the page.
+pub(crate) async fn text_of(b: &Browser, css: &str) -> String {
+    when_found(b, css, |e| async move { e.text().await }).await
+}
+
+/// An attribute of `css` once it is on the page (empty when it has none).
+pub(crate) async fn attr_of(b: &Browser, css: &str, name: &'static str) -> String {
+    when_found(b, css, |e| async move { e.attr(name).await })
+        .await
+        .unwrap_or_default()
+}
+
+/// Waits (bounded) until the browser's path is `path` (a form's 303 was followed).
+pub(crate) async fn at_path(b: &Browser, path: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while b.path().await != path {
+        assert!(Instant::now() < deadline, "never reached {path}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -102,8 +102,9 @@ impl SharedClock {
         *self.now.lock().expect("lock")
     }
 
-    /// Moves every server's clock forward; waits until `server` reads the new time.
-    async fn advance(&self, by: SignedDuration) {
+    /// Moves every server's clock forward; waits (bounded) until each of `servers` reads the
+    /// new time (the time `GET /api/v1/on-call` answers for).
+    async fn advance(&self, by: SignedDuration, servers: &[&str], token: &str) {
         let t = {
             let mut now = self.now.lock().expect("lock");
             *now = now.checked_add(by).expect("a time");
@@ -112,8 +113,26 @@ impl SharedClock {
         let tmp = self.path.with_extension("new");
         std::fs::write(&tmp, debrief_core::format_utc(t)).expect("write the clock");
         std::fs::rename(&tmp, &self.path).expect("move the clock");
-        // The servers read the file every 20 ms; give them a moment, bounded, by polling.
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        for server in servers {
+            loop {
+                let v: Value = http_client()
+                    .get(format!("{server}/api/v1/on-call"))
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .expect("ask the server's time")
+                    .json()
+                    .await
+                    .unwrap_or(Value::Null);
+                let seen = v["at"].as_str().and_then(|a| a.parse::<Timestamp>().ok());
+                if seen.is_some_and(|s| s >= t) {
+                    break;
+                }
+                assert!(Instant::now() < deadline, "{server} never read {t}");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
     }
 }
 
@@ -203,15 +222,24 @@ async fn two_servers_one_killed_mid_send_and_a_restart() {
         // level 2's instant, then the second pass, acknowledged after its level 1.
         let b = ServerProcess::start_with(db.url(), &args).await;
         let a2 = ServerProcess::start_with(db.url(), &args).await;
+        let both = [b.address.as_str(), a2.address.as_str()];
         // A page job's lease is 30 seconds: then another server makes the contact again.
-        clock.advance(SignedDuration::from_secs(31)).await;
+        clock
+            .advance(SignedDuration::from_secs(31), &both, &token)
+            .await;
         let hits = receiver.wait_for(2).await;
         assert_eq!(hits.len(), 2, "the cut-off contact is made again: {hits:?}");
-        clock.advance(SignedDuration::from_secs(4 * 60 + 29)).await;
-        clock.advance(SignedDuration::from_millis(1)).await;
+        clock
+            .advance(SignedDuration::from_secs(4 * 60 + 29), &both, &token)
+            .await;
+        clock
+            .advance(SignedDuration::from_millis(1), &both, &token)
+            .await;
         let hits = receiver.wait_for(3).await;
         assert_eq!(hits.len(), 3, "{hits:?}");
-        clock.advance(SignedDuration::from_mins(5)).await;
+        clock
+            .advance(SignedDuration::from_mins(5), &both, &token)
+            .await;
         let hits = receiver.wait_for(4).await;
         assert_eq!(hits.len(), 4, "{hits:?}");
         let id = page["id"].as_i64().expect("an id");
@@ -224,7 +252,9 @@ async fn two_servers_one_killed_mid_send_and_a_restart() {
         )
         .await;
         for _ in 0..3 {
-            clock.advance(SignedDuration::from_mins(10)).await;
+            clock
+                .advance(SignedDuration::from_mins(10), &both, &token)
+                .await;
         }
         // Let any wrongly due job show up before counting (bounded).
         receiver.wait_for(5).await;

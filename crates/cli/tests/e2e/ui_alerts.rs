@@ -4,14 +4,13 @@
 //! and cannot change them or reach the integrations; an admin rotates, disables and re-enables a key and sets up a service's
 //! routing rule and silences; an acknowledge that comes too late is a message on the page.
 
-use crate::browser::Browser;
+use crate::browser::{Browser, attr_of, click, text_of, wait};
 use crate::e2e_test;
 use crate::harness::TestApp;
 use crate::ui::{sign_in, user_with_password};
 use fantoccini::Locator;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
 
 /// Adds a service to the catalogue.
 async fn service(app: &TestApp, slug: &str, name: &str) {
@@ -45,44 +44,8 @@ fn trigger(key: &str, dedup_key: &str, summary: &str) -> Value {
     })
 }
 
-/// Polls (at most 10 s) until `css` matches on the page and `read` succeeds on it. Unlike
-/// `Browser::wait_for`, a page that is still navigating after a form was sent ("aborted by
-/// navigation", a stale element) is waited out rather than failing the test.
-async fn when_found<T, F, Fut>(b: &Browser, css: &str, read: F) -> T
-where
-    F: Fn(fantoccini::elements::Element) -> Fut,
-    Fut: std::future::Future<Output = Result<T, fantoccini::error::CmdError>>,
-{
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let last = match b.client.find(Locator::Css(css)).await {
-            Ok(e) => match read(e).await {
-                Ok(t) => return t,
-                Err(e) => e.to_string(),
-            },
-            Err(e) => e.to_string(),
-        };
-        assert!(Instant::now() < deadline, "'{css}' did not appear: {last}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-async fn wait(b: &Browser, css: &str) {
-    when_found(b, css, |_| async { Ok(()) }).await;
-}
-
-async fn click(b: &Browser, css: &str) {
-    when_found(b, css, |e| async move { e.click().await }).await;
-}
-
-async fn text_of(b: &Browser, css: &str) -> String {
-    when_found(b, css, |e| async move { e.text().await }).await
-}
-
 async fn value_of(b: &Browser, css: &str) -> String {
-    when_found(b, css, |e| async move { e.attr("value").await })
-        .await
-        .unwrap_or_default()
+    attr_of(b, css, "value").await
 }
 
 /// Signs the browser out (forgets the session) and signs in as someone else.

@@ -6,7 +6,7 @@
 //! in the browser's zone and removes it, creates a policy (levels as rows) and sees its
 //! preview, and pages someone by hand. Editing and deleting schedules: [`crate::ui_oncall_edit`].
 
-use crate::browser::Browser;
+use crate::browser::{Browser, at_path, attr_of, click, text_of, when_found};
 use crate::e2e_test;
 use crate::harness::TestApp;
 use crate::ui::{sign_in, user_with_password};
@@ -14,59 +14,6 @@ use fantoccini::Locator;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-
-/// Polls (at most 10 s) until `css` matches and `read` succeeds on it, waiting out a page that
-/// is still navigating after a form was sent.
-pub(crate) async fn when_found<T, F, Fut>(b: &Browser, css: &str, read: F) -> T
-where
-    F: Fn(fantoccini::elements::Element) -> Fut,
-    Fut: std::future::Future<Output = Result<T, fantoccini::error::CmdError>>,
-{
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let last = match b.client.find(Locator::Css(css)).await {
-            Ok(e) => match read(e).await {
-                Ok(t) => return t,
-                Err(e) => e.to_string(),
-            },
-            Err(e) => e.to_string(),
-        };
-        if Instant::now() >= deadline {
-            let source = b.client.source().await.unwrap_or_default();
-            let _ = std::fs::write(
-                std::env::temp_dir().join("debrief-ui-oncall-failure.html"),
-                &source,
-            );
-            panic!(
-                "'{css}' did not appear: {last} (page saved as debrief-ui-oncall-failure.html in the temp dir)"
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-pub(crate) async fn click(b: &Browser, css: &str) {
-    when_found(b, css, |e| async move { e.click().await }).await;
-}
-
-pub(crate) async fn text_of(b: &Browser, css: &str) -> String {
-    when_found(b, css, |e| async move { e.text().await }).await
-}
-
-pub(crate) async fn attr_of(b: &Browser, css: &str, name: &'static str) -> String {
-    when_found(b, css, |e| async move { e.attr(name).await })
-        .await
-        .unwrap_or_default()
-}
-
-/// Waits until the browser's path is `path` (a form's 303 was followed).
-pub(crate) async fn at_path(b: &Browser, path: &str) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while b.path().await != path {
-        assert!(Instant::now() < deadline, "never reached {path}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 pub(crate) async fn created(app: &TestApp, path: &str, body: &Value) -> Value {
     let (s, _, answer) = app.post(path, &app.admin_token, body).await;
@@ -202,7 +149,6 @@ async fn a_responder_takes_and_swaps_shifts_and_acknowledges_a_page(app: &TestAp
     let other_start = other.split('|').nth(1).expect("a start").to_string();
     click(&b, &format!("{mine} button")).await;
     at_path(&b, &path).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
 
     // Assert: each is on call in the other's shift.
     assert!(other.starts_with(&format!("{ada}|")), "{other}");

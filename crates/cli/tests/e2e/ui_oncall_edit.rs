@@ -2,7 +2,7 @@
 //! to a schedule in its edit form (on a 390 px wide screen), is refused deleting a schedule a
 //! policy pages, and deletes an unused one.
 
-use crate::browser::Browser;
+use crate::browser::{Browser, at_path, attr_of, click, text_of};
 use crate::e2e_test;
 use crate::harness::TestApp;
 use crate::ui::{sign_in, user_with_password};

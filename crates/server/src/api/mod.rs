@@ -14,6 +14,7 @@ pub mod insights;
 pub mod maintenances;
 pub mod meetings;
 pub mod oncall;
+pub mod pages;
 pub mod policy;
 pub mod postmortems;
 pub mod status_pages;
@@ -82,6 +83,7 @@ pub fn router() -> Router<AppState> {
         .merge(incidents::router())
         .merge(alerts::router())
         .merge(oncall::router())
+        .merge(pages::router())
         .merge(export::router())
         .merge(policy::router())
         .merge(insights::router())

@@ -1,12 +1,12 @@
 //! On call (issue 12): schedules, escalation policies, pages and the notifications they send.
 //!
-//! - [`schedules`]: schedules, overrides, swaps and taken shifts; who is on call; final
-//!   schedules; a user's shifts.
+//! - [`schedules`]: schedules; who is on call; final schedules; a user's shifts.
+//! - [`overrides`]: overrides, swaps and taken shifts.
 //! - [`policies`]: escalation policies, the policy of each service, the warnings an admin sees
 //!   (a schedule with nobody on call in the next two weeks), and who is on call now for every
 //!   service and team.
 //! - [`pages`]: opening pages (from alerts, declared incidents and people), acknowledging and
-//!   resolving them (also by signed single-use links), and the job that fires each level.
+//!   resolving them (also by signed single-use links).
 //! - [`escalate`]: the job that fires each level, and the plan of an escalation (also
 //!   previewed for admins).
 //! - [`links`]: signed, single-use, expiring acknowledge and resolve links.
@@ -25,6 +25,7 @@ pub mod contacts;
 pub mod escalate;
 pub mod feeds;
 pub mod links;
+pub mod overrides;
 pub mod pages;
 pub mod policies;
 pub mod schedules;
@@ -34,6 +35,7 @@ pub use contacts::*;
 pub use escalate::*;
 pub use feeds::*;
 pub use links::*;
+pub use overrides::*;
 pub use pages::*;
 pub use policies::*;
 pub use schedules::*;

@@ -43,29 +43,8 @@ async fn checked(
 ) -> Result<NewPolicy, AppError> {
     let mut e = ValidationError::default();
     let name = required_text(&mut e, "name", &input.name, 200);
-    let description = input
-        .description
-        .as_deref()
-        .unwrap_or("")
-        .trim()
-        .to_string();
-    if description.chars().count() > 2000 {
-        e.push("description", "must be at most 2000 characters");
-    }
-    let team = match input
-        .team
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    {
-        Some(t) => {
-            if !state.store.list_teams().await?.iter().any(|x| x.slug == t) {
-                e.push("team", format!("'{t}' is not a team of the catalogue"));
-            }
-            Some(t.to_string())
-        }
-        None => None,
-    };
+    let description = schedules::description(&mut e, input.description.as_deref());
+    let team = schedules::check_team(state, input.team.as_deref(), &mut e).await?;
     let policy = Policy {
         levels: input.levels.clone(),
         repeat: input.repeat,

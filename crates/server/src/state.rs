@@ -107,6 +107,9 @@ pub struct Shared {
     pub alert_events: crate::limiter::EventLimiter,
     /// Subscription requests to status pages, to slow floods down.
     pub subscribers: Arc<SubscribeLimiter>,
+    /// The one Slack Web API client (its rate-limit buckets are shared by every call this
+    /// server makes), when Slack is set up.
+    pub slack: Option<crate::outbound::slack::SlackClient>,
 }
 
 impl AppState {
@@ -117,12 +120,17 @@ impl AppState {
         config: ServerConfig,
         kinds: Registry<AppState>,
     ) -> Self {
+        let jobs = Arc::new(Jobs::new(
+            kinds,
+            Outbound::new(config.destinations.clone(), config.jobs.webhook_timeout),
+            config.smtp.clone(),
+        ));
+        let slack = config.slack.as_ref().map(|s| {
+            crate::outbound::slack::SlackClient::new(jobs.outbound().clone(), s.api_url.clone())
+        });
         Self(Arc::new(Shared {
-            jobs: Arc::new(Jobs::new(
-                kinds,
-                Outbound::new(config.destinations.clone(), config.jobs.webhook_timeout),
-                config.smtp.clone(),
-            )),
+            jobs,
+            slack,
             status: crate::status_snapshot::Snapshots::for_store(
                 &store,
                 &config.public_url,

@@ -365,6 +365,36 @@ impl Store {
         }))
     }
 
+    /// Puts a running job off until `run_at` without spending an attempt: for a job held back
+    /// by someone else's limit (Slack's `429` with `Retry-After`), which has not failed. Returns
+    /// whether this worker still held the job.
+    pub async fn postpone_job(
+        &self,
+        id: i64,
+        attempt: i64,
+        reason: &str,
+        run_at: Timestamp,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin_write().await?;
+        let n = tx
+            .exec(
+                "UPDATE jobs SET status = 'queued', attempts = attempts - 1, run_at = $4, \
+                 last_error = $3, locked_until = NULL, updated_at = $5 \
+                 WHERE id = $1 AND attempts = $2 AND status = 'running'",
+                &[
+                    Arg::I(id),
+                    Arg::I(attempt),
+                    Arg::S(reason),
+                    Arg::I(ms(run_at)),
+                    Arg::I(ms(now)),
+                ],
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(n == 1)
+    }
+
     /// A job by id.
     pub async fn job(&self, id: i64) -> StoreResult<Job> {
         let rows = self

@@ -22,6 +22,7 @@ mod requests;
 mod senders;
 mod sinks;
 mod slack;
+mod slack_app;
 mod tls;
 
 pub use alerts::{DELIVERY, Integration, fetch_alerts, id_of, st, states, time, with_key};
@@ -34,6 +35,9 @@ pub use sinks::{Hit, SmtpSink, WebhookReceiver, component_moves, header};
 pub use slack::{
     BOT_ID, BOT_TOKEN, BOT_USER_ID, CLIENT_ID, CLIENT_SECRET, FakeChannel, FakeMessage, FakeSlack,
     FakeUser, ResponseHit, SlackCall, SlackFailure, TEAM_ID,
+};
+pub use slack_app::{
+    SIGNING_SECRET, Signed, SlackAnswer, SlackApp, configure_slack, install as install_slack,
 };
 pub use tls::TestCert;
 

@@ -168,6 +168,10 @@ pub(crate) enum Outcome {
     Retry(String),
     /// It failed, and trying again would fail the same way.
     GiveUp(String),
+    /// It was held back by someone else's limit (Slack's `429` with `Retry-After`): run it
+    /// again after this long, without spending an attempt, so a rate-limit storm delays work
+    /// but never kills it.
+    Later(Duration, String),
 }
 
 /// The e-mail job for `message`, to enqueue with a domain change. Its dedupe key is
@@ -387,10 +391,19 @@ async fn run_one<C: JobContext>(ctx: &C, job: &Job) {
                 .fail_job(job.id, job.attempts, reason, None, done)
                 .await
         }
+        Outcome::Later(wait, reason) => {
+            let at = done
+                .checked_add(jiff::SignedDuration::try_from(*wait).unwrap_or_default())
+                .unwrap_or(done);
+            store
+                .postpone_job(job.id, job.attempts, reason, at, done)
+                .await
+                .map(|held| held.then_some(JobStatus::Queued))
+        }
     };
     let reason = match &outcome {
         Outcome::Done => "",
-        Outcome::Retry(r) | Outcome::GiveUp(r) => r,
+        Outcome::Retry(r) | Outcome::GiveUp(r) | Outcome::Later(_, r) => r,
     };
     if matches!(recorded, Ok(Some(JobStatus::Dead))) {
         ctx.jobs().registry.given_up(ctx, job, reason).await;
@@ -405,6 +418,10 @@ async fn run_one<C: JobContext>(ctx: &C, job: &Job) {
             job.id = job.id, job.kind = %job.kind, job.attempt = job.attempts, reason = %reason,
             "Job {} ({}) is dead after attempt {}: {reason}; retry it from /api/v1/deliveries",
             job.id, job.kind, job.attempts
+        ),
+        Ok(Some(JobStatus::Queued)) => tracing::info!(
+            job.id = job.id, job.kind = %job.kind, reason = %reason,
+            "Job {} ({}) is put off: {reason}", job.id, job.kind
         ),
         Ok(Some(_)) => tracing::warn!(
             job.id = job.id, job.kind = %job.kind, job.attempt = job.attempts, reason = %reason,

@@ -108,6 +108,8 @@ impl JobKind<AppState> for SendJob {
 enum Failure {
     Retry(String),
     GiveUp(String),
+    /// Held back by the receiver's rate limit: try again after this long, spending no attempt.
+    Later(std::time::Duration, String),
 }
 
 async fn run(state: &AppState, step: &SendStep) -> Result<Outcome, AppError> {
@@ -171,6 +173,13 @@ async fn run(state: &AppState, step: &SendStep) -> Result<Outcome, AppError> {
                 .set_notification(n.id, "given_up", Some(&why), true, now)
                 .await?;
             Outcome::GiveUp(why)
+        }
+        Err(Failure::Later(wait, why)) => {
+            state
+                .store
+                .set_notification(n.id, "queued", Some(&why), true, now)
+                .await?;
+            Outcome::Later(wait, why)
         }
     })
 }
@@ -268,6 +277,7 @@ fn outcome(o: Outcome) -> Result<(), Failure> {
         Outcome::Done => Ok(()),
         Outcome::Retry(r) => Err(Failure::Retry(r)),
         Outcome::GiveUp(r) => Err(Failure::GiveUp(r)),
+        Outcome::Later(wait, r) => Err(Failure::Later(wait, r)),
     }
 }
 
@@ -491,7 +501,7 @@ async fn web_push(
                 let _ = state.store.set_push_error(s.id, Some(&why)).await;
                 errors.push(why);
             }
-            Err(Failure::Retry(why)) | Err(Failure::GiveUp(why)) => {
+            Err(Failure::Retry(why) | Failure::GiveUp(why) | Failure::Later(_, why)) => {
                 let _ = state.store.set_push_error(s.id, Some(&why)).await;
                 errors.push(why);
             }

@@ -6,9 +6,13 @@
 //! - [`install`]: the OAuth v2 install (a single-use `state` bound to the admin,
 //!   `oauth.v2.access`, the bot token sealed with the operator's key before it is stored).
 //! - [`users`]: which Debrief user a Slack user is (a stored link, else the same e-mail).
+//! - [`settings`]: announcement channels per severity, the timeline reaction, archiving.
+//! - [`buttons`]: the buttons of messages Debrief sent (page Acknowledge / Resolve).
 
+pub mod buttons;
 pub mod install;
 pub mod manifest;
+pub mod settings;
 pub mod users;
 
 use crate::outbound::slack::{SlackClient, SlackConfig, SlackError};
@@ -24,9 +28,37 @@ pub fn slack_config(state: &AppState) -> Result<&SlackConfig, AppError> {
     })
 }
 
-/// A Web API client for the configured Slack, through the server's outgoing client.
-fn client(state: &AppState, config: &SlackConfig) -> SlackClient {
-    SlackClient::new(state.jobs.outbound().clone(), config.api_url.clone())
+/// The server's one Web API client for the configured Slack (through the outgoing client; its
+/// rate-limit buckets are shared by every caller).
+fn client(state: &AppState, _config: &SlackConfig) -> SlackClient {
+    state
+        .slack
+        .clone()
+        .expect("the Slack client exists whenever Slack is configured")
+}
+
+/// The workspace Debrief works in and its bot token, opened: the installation made last
+/// (one workspace per server is the supported set-up; a second install replaces nothing but
+/// is not used for channels and DMs). `None` when Slack is not set up or not installed yet.
+pub async fn workspace(
+    state: &AppState,
+) -> Result<Option<(debrief_store::slack::SlackInstallation, String)>, AppError> {
+    if state.config.slack.is_none() {
+        return Ok(None);
+    }
+    let Some(installation) = state
+        .store
+        .slack_installations()
+        .await?
+        .into_iter()
+        .max_by_key(|i| i.installed_at)
+    else {
+        return Ok(None);
+    };
+    let Some(token) = install::bot_token(state, &installation.team_id).await? else {
+        return Ok(None);
+    };
+    Ok(Some((installation, token)))
 }
 
 /// A failed Slack call as the caller sees it: a refusal by Slack is named (it never holds a

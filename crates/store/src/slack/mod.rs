@@ -2,6 +2,9 @@
 //! the server before it gets here), the single-use `state`s of installs under way, and the
 //! links between Slack users and Debrief users.
 
+mod channels;
+pub use channels::SlackChannel;
+
 use crate::read::Row;
 use crate::write::Arg;
 use crate::{Store, StoreResult, ms};

@@ -33,6 +33,8 @@ pub enum Via {
     },
     /// A signed, single-use link from a notification (acknowledge or resolve a page).
     Link,
+    /// A request signed by Slack, from the Slack user linked to this user.
+    Slack,
 }
 
 /// An authenticated caller.
@@ -68,7 +70,7 @@ impl Actor {
     pub fn csrf_token(&self) -> Option<&str> {
         match &self.via {
             Via::Session { csrf_token, .. } => Some(csrf_token),
-            Via::Token { .. } | Via::Link => None,
+            Via::Token { .. } | Via::Link | Via::Slack => None,
         }
     }
 }

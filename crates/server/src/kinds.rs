@@ -20,7 +20,8 @@ pub(crate) fn registry() -> Registry<AppState> {
         .register::<crate::actions::maintenance::MaintenanceJob>()
         .register::<crate::actions::alerts::RouteJob>()
         .register::<crate::actions::oncall::FireJob>()
-        .register::<crate::actions::oncall::SendJob>();
+        .register::<crate::actions::oncall::SendJob>()
+        .register::<crate::actions::slack::pages::PageDmsJob>();
     r
 }
 

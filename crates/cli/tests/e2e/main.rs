@@ -63,6 +63,8 @@
 //! - [`slack_fake`]: the fake Slack Web API (`harness::FakeSlack`) driven by Slack's own
 //!   `slack_sdk`, and the server's `SlackClient` against it: errors, 429 storms, secrets;
 //!   [`slack_fake_channel`]: an incident channel's life on the fake, with Slack's error codes.
+//! - [`slack_pages`]: pages as Slack DMs: buttons that acknowledge and resolve, DMs that follow
+//!   changes made elsewhere, a 429 storm that loses no DM.
 //! - [`slack_install`]: installing the Slack app: manifest, OAuth v2 with a single-use state,
 //!   the bot token sealed at rest, Slack users matched by e-mail.
 
@@ -128,6 +130,7 @@ mod sign_in_load;
 mod slack_fake;
 mod slack_fake_channel;
 mod slack_install;
+mod slack_pages;
 mod sse;
 mod ssrf;
 mod status_pages;

@@ -3,7 +3,9 @@
 //! links between Slack users and Debrief users.
 
 mod channels;
+mod messages;
 pub use channels::SlackChannel;
+pub use messages::SlackPageMessage;
 
 use crate::read::Row;
 use crate::write::Arg;

@@ -91,7 +91,13 @@ async fn problems(
                 };
                 (count == 0).then(|| "Web Push: no browser is subscribed".to_string())
             }
-            Channel::Slack => Some("Slack: Slack is not connected to this Debrief yet".into()),
+            Channel::Slack if state.config.slack.is_none() => {
+                Some("Slack: Slack is not set up on this server".into())
+            }
+            Channel::Slack if state.store.slack_installations().await?.is_empty() => Some(
+                "Slack: the app is not installed in a workspace yet (an admin installs it from /slack/install)"
+                    .into(),
+            ),
             _ => None,
         };
         if let Some(w) = why

@@ -337,7 +337,8 @@ pub(crate) async fn note_on_incident(
         source: match actor {
             Some(a) => match a.via {
                 crate::auth::Via::Session { .. } | crate::auth::Via::Link => Source::Web,
-                _ => Source::Api,
+                crate::auth::Via::Slack => Source::Slack,
+                crate::auth::Via::Token { .. } => Source::Api,
             },
             None => Source::System,
         },
@@ -457,6 +458,7 @@ pub(crate) async fn after_change(
             state.jobs.wake();
         }
     }
+    crate::actions::slack::pages::follow_page(state, page).await?;
     if let Some(i) = page.incident_id {
         let verb = if resolve { "resolved" } else { "acknowledged" };
         note_on_incident(
@@ -474,10 +476,13 @@ pub(crate) async fn after_change(
 /// Resolves an incident's pages (when the incident resolves).
 pub async fn resolve_incident_pages(state: &AppState, incident_id: i64) -> Result<(), AppError> {
     for p in state.store.open_pages_of_incident(incident_id).await? {
-        state
+        if let PageChange::Done(p) = state
             .store
             .change_page(p.id, true, None, None, state.clock.now())
-            .await?;
+            .await?
+        {
+            crate::actions::slack::pages::follow_page(state, &p).await?;
+        }
     }
     Ok(())
 }
@@ -487,11 +492,12 @@ pub async fn resolve_incident_pages(state: &AppState, incident_id: i64) -> Resul
 pub async fn follow_alert(state: &AppState, alert_id: i64, resolve: bool) -> Result<(), AppError> {
     if let Some(p) = state.store.page_of_alert(alert_id).await?
         && p.status != PageStatus::Resolved
-    {
-        state
+        && let PageChange::Done(p) = state
             .store
             .change_page(p.id, resolve, None, None, state.clock.now())
-            .await?;
+            .await?
+    {
+        crate::actions::slack::pages::follow_page(state, &p).await?;
     }
     Ok(())
 }

@@ -265,9 +265,14 @@ async fn deliver(state: &AppState, page: &Page, n: &Notification) -> Result<(), 
         Some(Channel::Webhook) => webhook(state, page, n, &user, &settings, &msg).await,
         Some(Channel::Ntfy) => ntfy(state, page, &settings, &msg).await,
         Some(Channel::WebPush) => web_push(state, page, n.user_id, &msg).await,
-        Some(Channel::Slack) => Err(Failure::GiveUp(
-            "Slack is not connected to this Debrief yet; choose another channel".into(),
-        )),
+        Some(Channel::Slack) => {
+            use crate::actions::slack::pages::{DmError, dm_page};
+            dm_page(state, page, n, &user).await.map_err(|e| match e {
+                DmError::Transient(why) => Failure::Retry(why),
+                DmError::Final(why) => Failure::GiveUp(why),
+                DmError::Later(wait, why) => Failure::Later(wait, why),
+            })
+        }
         None => Err(Failure::GiveUp(format!("no channel '{}'", n.channel))),
     }
 }

@@ -7,11 +7,13 @@
 //!   `oauth.v2.access`, the bot token sealed with the operator's key before it is stored).
 //! - [`users`]: which Debrief user a Slack user is (a stored link, else the same e-mail).
 //! - [`settings`]: announcement channels per severity, the timeline reaction, archiving.
+//! - [`pages`]: pages as DMs with Acknowledge / Resolve, kept true to the page afterwards.
 //! - [`buttons`]: the buttons of messages Debrief sent (page Acknowledge / Resolve).
 
 pub mod buttons;
 pub mod install;
 pub mod manifest;
+pub mod pages;
 pub mod settings;
 pub mod users;
 

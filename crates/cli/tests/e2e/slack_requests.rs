@@ -40,7 +40,10 @@ pub(crate) async fn incident_with_channel(
 ) -> (String, i64, String) {
     let inc = s
         .app
-        .declare(&s.app.admin_token, &json!({"title": title, "severity": "SEV3"}))
+        .declare(
+            &s.app.admin_token,
+            &json!({"title": title, "severity": "SEV3"}),
+        )
         .await;
     let reference = inc["reference"].as_str().expect("a reference").to_string();
     let id: i64 = reference
@@ -249,14 +252,20 @@ async fn a_retried_event_is_taken_once(backend: Backend) {
     // Act: event Ev1 about A; then Slack's retry of Ev1, whose body (for this test) names B.
     let first = s
         .event(
-            &s.envelope("Ev0RETRY0001", reaction("U0DANA00001", &channel, &a, "U0DANA00001")),
+            &s.envelope(
+                "Ev0RETRY0001",
+                reaction("U0DANA00001", &channel, &a, "U0DANA00001"),
+            ),
             None,
         )
         .await;
     assert_eq!(first.status, 200, "{first:?}");
     let retry = s
         .event(
-            &s.envelope("Ev0RETRY0001", reaction("U0DANA00001", &channel, &b, "U0DANA00001")),
+            &s.envelope(
+                "Ev0RETRY0001",
+                reaction("U0DANA00001", &channel, &b, "U0DANA00001"),
+            ),
             Some(1),
         )
         .await;
@@ -274,7 +283,10 @@ async fn a_retried_event_is_taken_once(backend: Backend) {
     assert_eq!(texts(&timeline(&s, &reference).await), ["message A"]);
     let new = s
         .event(
-            &s.envelope("Ev0RETRY0002", reaction("U0DANA00001", &channel, &b, "U0DANA00001")),
+            &s.envelope(
+                "Ev0RETRY0002",
+                reaction("U0DANA00001", &channel, &b, "U0DANA00001"),
+            ),
             None,
         )
         .await;

@@ -27,7 +27,9 @@ use debrief_core::slack::blocks::{
     self, DECLARE_CALLBACK, DECLARE_PRIVATE, DECLARE_SERVICES, DECLARE_SEVERITY, DECLARE_TITLE,
     DeclareForm, UPDATE_CONFIRM_CALLBACK,
 };
-use debrief_core::slack::payloads::{Interaction, SlashCommand, ViewSubmission, declare_submission};
+use debrief_core::slack::payloads::{
+    Interaction, SlashCommand, ViewSubmission, declare_submission,
+};
 use debrief_core::status::Status;
 use debrief_core::timeline::Source;
 use debrief_core::validation::ValidationError;
@@ -73,7 +75,12 @@ fn slack_failed(e: impl std::fmt::Display) -> Miss {
     ))
 }
 
-async fn open_view(state: &AppState, team_id: &str, trigger: Option<&str>, view: Value) -> Result<(), Miss> {
+async fn open_view(
+    state: &AppState,
+    team_id: &str,
+    trigger: Option<&str>,
+    view: Value,
+) -> Result<(), Miss> {
     let (Some(client), Some(token)) = (state.slack.as_ref(), bot_token(state, team_id).await?)
     else {
         return Err(Miss::Say(
@@ -86,7 +93,11 @@ async fn open_view(state: &AppState, team_id: &str, trigger: Option<&str>, view:
         return Err(slack_failed("no trigger_id"));
     };
     client
-        .call(&token, "views.open", json!({"trigger_id": trigger, "view": view}))
+        .call(
+            &token,
+            "views.open",
+            json!({"trigger_id": trigger, "view": view}),
+        )
         .await
         .map_err(slack_failed)?;
     Ok(())
@@ -162,7 +173,12 @@ pub(super) async fn open_update_confirm(
     let pages = state.store.pages().await?;
     let mut on = Vec::new();
     for p in &pages {
-        if state.store.page_incident(p.id, incident.id).await?.is_some() {
+        if state
+            .store
+            .page_incident(p.id, incident.id)
+            .await?
+            .is_some()
+        {
             on.push(p.slug.clone());
         }
     }
@@ -171,8 +187,7 @@ pub(super) async fn open_update_confirm(
         ([], [only]) => only.slug.clone(),
         ([], []) => {
             return Err(Miss::Say(
-                "There is no status page to publish on: an admin adds one in Debrief first."
-                    .into(),
+                "There is no status page to publish on: an admin adds one in Debrief first.".into(),
             ));
         }
         ([], several) => {
@@ -313,7 +328,9 @@ fn refusal_view(text: &str) -> Value {
 
 async fn submit_update(state: &AppState, sub: &ViewSubmission) -> Value {
     let Ok(meta) = serde_json::from_str::<UpdateMeta>(&sub.view.private_metadata) else {
-        return refusal_view("This confirmation is not one Debrief opened; type `/inc update` again.");
+        return refusal_view(
+            "This confirmation is not one Debrief opened; type `/inc update` again.",
+        );
     };
     let team = match team_of(state, sub).await {
         Ok(t) => t,
@@ -331,7 +348,15 @@ async fn submit_update(state: &AppState, sub: &ViewSubmission) -> Value {
         name: None,
         components: Vec::new(),
     };
-    match publish_update(state, &actor, IncidentRef(meta.incident), &input, Source::Slack).await {
+    match publish_update(
+        state,
+        &actor,
+        IncidentRef(meta.incident),
+        &input,
+        Source::Slack,
+    )
+    .await
+    {
         Ok(_) => {
             let text = format!(
                 "Published on the status page {} ({}): {}",

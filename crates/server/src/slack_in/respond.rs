@@ -45,9 +45,10 @@ impl JobKind<AppState> for RespondJob {
         {
             Ok(r) if r.status().is_success() => Outcome::Done,
             // Slack answers 404 for a response_url used up (five uses, thirty minutes).
-            Ok(r) if r.status().is_client_error() => {
-                Outcome::GiveUp(format!("Slack answered the response_url with {}", r.status()))
-            }
+            Ok(r) if r.status().is_client_error() => Outcome::GiveUp(format!(
+                "Slack answered the response_url with {}",
+                r.status()
+            )),
             Ok(r) => Outcome::Retry(format!(
                 "Slack answered the response_url with {}",
                 r.status()
@@ -63,7 +64,11 @@ pub fn ephemeral(text: impl Into<String>) -> Value {
 }
 
 /// Queues `body` for `url` (nothing when there is no URL).
-pub async fn respond_later(state: &AppState, url: Option<&str>, body: Value) -> Result<(), AppError> {
+pub async fn respond_later(
+    state: &AppState,
+    url: Option<&str>,
+    body: Value,
+) -> Result<(), AppError> {
     let Some(url) = url.filter(|u| !u.is_empty()) else {
         return Ok(());
     };

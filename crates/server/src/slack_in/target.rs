@@ -73,8 +73,7 @@ pub async fn incident_for(
 pub async fn user_for(state: &AppState, team_id: &str, m: &UserMention) -> Result<User, Miss> {
     let found = match m {
         UserMention::Slack { id, .. } => debrief_user_for(state, team_id, id).await?,
-        UserMention::Email(email) => match state.store.user_by_email(&email.to_lowercase()).await
-        {
+        UserMention::Email(email) => match state.store.user_by_email(&email.to_lowercase()).await {
             Ok(u) => Some(u),
             Err(debrief_store::StoreError::NotFound(_)) => None,
             Err(e) => return Err(e.into()),
@@ -134,7 +133,13 @@ pub async fn fill_page_target(
                 )));
             };
             let slug = handle.to_lowercase();
-            if !state.store.list_teams().await?.iter().any(|t| t.slug == slug) {
+            if !state
+                .store
+                .list_teams()
+                .await?
+                .iter()
+                .any(|t| t.slug == slug)
+            {
                 return Err(Miss::Say(format!(
                     "No Debrief team is called {slug} (a user group pages the team of the same \
                      name). Try `/inc page team:SLUG` with one of the teams in Debrief."
@@ -144,7 +149,13 @@ pub async fn fill_page_target(
         }
         PageTarget::Name(name) => {
             let slug = name.to_lowercase();
-            if state.store.list_teams().await?.iter().any(|t| t.slug == slug) {
+            if state
+                .store
+                .list_teams()
+                .await?
+                .iter()
+                .any(|t| t.slug == slug)
+            {
                 input.team = Some(slug);
             } else if state
                 .store
@@ -182,7 +193,10 @@ mod tests {
             (Some(42), "status resolved")
         );
         assert_eq!(split_reference("  inc-7 help"), (Some(7), "help"));
-        assert_eq!(split_reference("status resolved"), (None, "status resolved"));
+        assert_eq!(
+            split_reference("status resolved"),
+            (None, "status resolved")
+        );
         assert_eq!(split_reference("INC-x status"), (None, "INC-x status"));
     }
 }

@@ -140,7 +140,11 @@ async fn add_message(state: &AppState, p: &AddMessage) -> Result<(), Outcome> {
         )));
     };
     let incident = channel.incident_id;
-    let events = state.store.list_events(incident).await.map_err(|e| failed(e.into()))?;
+    let events = state
+        .store
+        .list_events(incident)
+        .await
+        .map_err(|e| failed(e.into()))?;
     let written = events.iter().any(|e| {
         e.data["slack"]["channel"] == p.channel.as_str() && e.data["slack"]["ts"] == p.ts.as_str()
     });
@@ -157,7 +161,11 @@ async fn add_message(state: &AppState, p: &AddMessage) -> Result<(), Outcome> {
         .call_form(
             Some(&token),
             "reactions.get",
-            &[("channel", &p.channel), ("timestamp", &p.ts), ("full", "true")],
+            &[
+                ("channel", &p.channel),
+                ("timestamp", &p.ts),
+                ("full", "true"),
+            ],
         )
         .await
         .map_err(outcome)?;
@@ -195,7 +203,7 @@ async fn add_message(state: &AppState, p: &AddMessage) -> Result<(), Outcome> {
         at: ts_time(&p.ts).unwrap_or(now),
         source: Source::Slack,
         author_id,
-        author_name: Some(author_name),
+        author_name: Some(author_name.clone()),
         body,
         links: permalink
             .iter()
@@ -204,10 +212,14 @@ async fn add_message(state: &AppState, p: &AddMessage) -> Result<(), Outcome> {
                 title: Some("Slack message".into()),
             })
             .collect(),
-        data: json!({"slack": {
-            "channel": p.channel, "ts": p.ts, "user": slack_user, "permalink": permalink,
-            "added_by": p.by, "via": p.via,
-        }}),
+        data: json!({
+            // Read back as the event's author when they are not a Debrief user.
+            "author_name": author_id.is_none().then_some(&author_name),
+            "slack": {
+                "channel": p.channel, "ts": p.ts, "user": slack_user, "permalink": permalink,
+                "added_by": p.by, "via": p.via,
+            },
+        }),
         starred: false,
         created_at: now,
     };

@@ -305,7 +305,89 @@ async fn update_is_published_after_its_confirmation(backend: Backend) {
     s.app.close().await;
 }
 
+async fn an_unknown_slack_user_links_their_account_from_the_web(backend: Backend) {
+    // Arrange: Kim is a Debrief user whose Slack account has another e-mail address.
+    let s = SlackApp::start_with(backend, quick).await;
+    crate::ui::user_with_password(&s.app, "kim@example.com", "Kim", "responder").await;
+    s.fake
+        .add_user("U0KIM000001", "kim.personal@elsewhere.example", "kim");
+    let (r, _, channel) = incident_with_channel(&s, "Search is slow", &["U0KIM000001"]).await;
+
+    // Act: Kim types a command; Debrief answers with a link to link the account.
+    let said = ephemeral(&s, "status investigating", "U0KIM000001", &channel).await;
+    assert!(
+        said.contains("Debrief does not know your Slack account"),
+        "{said}"
+    );
+    let url = said
+        .split('<')
+        .nth(1)
+        .and_then(|t| t.split('|').next())
+        .expect("a link")
+        .replace("&amp;", "&");
+    assert_eq!(incident(&s, &r).await["status"], "triage");
+    let browser =
+        crate::accounts::sign_in(&s.app, "kim@example.com", "correct horse battery staple").await;
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client");
+    let page = client
+        .get(&url)
+        .header("cookie", &browser.session)
+        .send()
+        .await
+        .expect("the link page");
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.expect("a page").contains("U0KIM000001"));
+    let forged = client
+        .get(url.replace("user=U0KIM000001", "user=U0OTHER0001"))
+        .header("cookie", &browser.session)
+        .send()
+        .await
+        .expect("a forged link");
+    assert_eq!(
+        forged.status(),
+        410,
+        "a link for another Slack user is refused"
+    );
+    let query = reqwest::Url::parse(&url).expect("a URL");
+    let mut pairs: Vec<(String, String)> = query.query_pairs().into_owned().collect();
+    pairs.push(("csrf".into(), browser.csrf.clone()));
+    let fields: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let linked = client
+        .post(s.app.url("/slack/link"))
+        .header("cookie", &browser.session)
+        .header("origin", &s.app.address)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(crate::accounts::form_body(&fields))
+        .send()
+        .await
+        .expect("link");
+    assert_eq!(linked.status(), 200);
+    assert!(linked.text().await.expect("a page").contains("is linked"));
+
+    // Assert: the command now runs as Kim.
+    let said = ephemeral(&s, "status investigating", "U0KIM000001", &channel).await;
+    assert!(said.contains("investigating"), "{said}");
+    let events = timeline(&s, &r).await;
+    let change = events
+        .iter()
+        .find(|e| e["kind"] == "status_change")
+        .expect("a status change");
+    assert_eq!(change["author_name"], "Kim");
+    s.app.close().await;
+}
+
 crate::e2e_test!(commands_in_the_channel_run_the_incident, backend);
 crate::e2e_test!(mistakes_say_what_to_type_instead, backend);
 crate::e2e_test!(declare_opens_a_modal_whose_submission_declares, backend);
 crate::e2e_test!(update_is_published_after_its_confirmation, backend);
+crate::e2e_test!(
+    an_unknown_slack_user_links_their_account_from_the_web,
+    backend
+);

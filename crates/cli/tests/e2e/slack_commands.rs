@@ -18,7 +18,7 @@ async fn ephemeral(s: &SlackApp, text: &str, user: &str, channel: &str) -> Strin
     assert_eq!(answer.status, 200, "/inc {text}: {answer:?}");
     let v = answer.json();
     assert_eq!(v["response_type"], "ephemeral", "/inc {text}: {v}");
-    v["text"].as_str().unwrap_or_default().to_string()
+    answer.text()
 }
 
 async fn commands_in_the_channel_run_the_incident(backend: Backend) {

@@ -7,7 +7,7 @@
 //! The helpers at the end (a person Slack and Debrief both know, an incident with a channel)
 //! are shared by `slack_commands` and `slack_timeline`.
 
-use crate::harness::{Backend, Signed, SlackApp, TEAM_ID};
+use crate::harness::{Backend, SIGNING_SECRET, Signed, SlackApp, TEAM_ID, manual_clock};
 use debrief_core::access::AccountRole;
 use debrief_server::ServerConfig;
 use debrief_store::account::User;
@@ -165,6 +165,21 @@ async fn forged_stale_and_replayed_requests_are_refused(backend: Backend) {
             "window",
         ),
     ];
+    // A body changed after Slack signed it (the signature is another body's).
+    let ts = now();
+    let other = s.slash_body("status resolved", "U0DANA00001", &channel);
+    let tampered = Signed {
+        timestamp: Some(ts),
+        signature: Some(debrief_core::slack::sign(
+            SIGNING_SECRET.as_bytes(),
+            &ts.to_string(),
+            other.as_bytes(),
+        )),
+        ..Signed::default()
+    };
+    let cases = cases
+        .into_iter()
+        .chain([("tampered", tampered, "does not match")]);
     for (what, how, says) in cases {
         let answer = send(how).await;
         assert_eq!(answer.status, 401, "{what}: {answer:?}");
@@ -212,6 +227,24 @@ async fn forged_stale_and_replayed_requests_are_refused(backend: Backend) {
         let signed = s.send_signed(path, ct, body, &Signed::default()).await;
         assert_eq!(signed.status, 200, "{path}: {signed:?}");
     }
+    s.app.close().await;
+}
+
+async fn the_window_is_kept_by_the_servers_clock(backend: Backend) {
+    // Arrange: the server's clock runs ten minutes ahead of the sender's.
+    let s = SlackApp::start_with(backend, manual_clock).await;
+    s.app.clock().advance(jiff::SignedDuration::from_mins(10));
+
+    // Act: a request signed now, by the sender's clock.
+    let answer = s.slash("help", "U0DANA00001", "C0GENERAL01").await;
+
+    // Assert: to the server it is ten minutes old.
+    assert_eq!(answer.status, 401, "{answer:?}");
+    assert!(answer.body.contains("window"), "{answer:?}");
+    let back = jiff::Timestamp::now();
+    s.app.clock().set(back);
+    let answer = s.slash("help", "U0DANA00001", "C0GENERAL01").await;
+    assert_eq!(answer.status, 200, "{answer:?}");
     s.app.close().await;
 }
 
@@ -300,5 +333,6 @@ async fn a_retried_event_is_taken_once(backend: Backend) {
 }
 
 crate::e2e_test!(forged_stale_and_replayed_requests_are_refused, backend);
+crate::e2e_test!(the_window_is_kept_by_the_servers_clock, backend);
 crate::e2e_test!(url_verification_is_answered_with_its_challenge, backend);
 crate::e2e_test!(a_retried_event_is_taken_once, backend);

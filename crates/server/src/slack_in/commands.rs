@@ -106,8 +106,7 @@ fn link_instructions(state: &AppState, team_id: &str, slack_user: &str) -> Strin
 
 async fn run(state: &AppState, cmd: &SlashCommand) -> Result<Value, Miss> {
     let (reference, text) = split_reference(&cmd.text);
-    let known = severities(state, None).await?;
-    let mut ranked = known.clone();
+    let mut ranked = severities(state, None).await?;
     ranked.sort_by_key(|s| s.rank);
     let severity_keys: Vec<&str> = ranked.iter().map(|s| s.key.as_str()).collect();
     let statuses: Vec<&str> = ALL_STATUSES.iter().map(|s| s.as_str()).collect();

@@ -22,6 +22,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use debrief_core::access::AccountRole;
 use debrief_core::incident::{DeclareInput, IncidentRef};
 use debrief_core::slack::blocks::{
     self, DECLARE_CALLBACK, DECLARE_PRIVATE, DECLARE_SERVICES, DECLARE_SEVERITY, DECLARE_TITLE,
@@ -163,6 +164,8 @@ pub(super) async fn open_update_confirm(
     r: IncidentRef,
     message: &str,
 ) -> Result<(), Miss> {
+    // Who may publish is checked before the confirmation opens, not after it is confirmed.
+    actor.require(AccountRole::Responder)?;
     let incident = get_incident(state, actor, r).await?;
     if incident.private {
         return Err(Miss::Say(format!(
@@ -370,5 +373,19 @@ async fn submit_update(state: &AppState, sub: &ViewSubmission) -> Value {
             Value::Null
         }
         Err(e) => refusal_view(&failure_text(&e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::update_status;
+    use debrief_core::status::Status;
+
+    #[test]
+    fn an_update_takes_the_status_page_word_for_the_incidents_status() {
+        assert_eq!(update_status(Status::Triage), "investigating");
+        assert_eq!(update_status(Status::Identified), "identified");
+        assert_eq!(update_status(Status::Monitoring), "monitoring");
+        assert_eq!(update_status(Status::Postmortem), "resolved");
     }
 }

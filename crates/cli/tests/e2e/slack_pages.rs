@@ -145,6 +145,8 @@ async fn dm_buttons_acknowledge_and_resolve(backend: Backend) {
         assert!(text_of(&dms[0]).contains("Checkout answers 5xx"));
         assert!(text_of(&dms[0]).contains("p99 over 2 s"));
     }
+    // The DM shows in Slack before its send job records it: let the jobs under way finish.
+    s.app.settle().await;
     let page_now = s.app.page(id).await;
     let statuses: Vec<&str> = page_now["notifications"]
         .as_array()

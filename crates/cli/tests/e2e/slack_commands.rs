@@ -383,6 +383,48 @@ async fn an_unknown_slack_user_links_their_account_from_the_web(backend: Backend
     s.app.close().await;
 }
 
+async fn page_names_a_team_a_policy_or_a_person(backend: Backend) {
+    // Arrange: a team `db` whose policy pages Ravi.
+    let s = SlackApp::start_with(backend, quick).await;
+    slack_person(&s, DANA).await;
+    let ravi = slack_person(&s, RAVI).await;
+    let (status, _, team) = s
+        .app
+        .post(
+            "/api/v1/teams",
+            &s.app.admin_token,
+            &json!({"slug": "db", "name": "Databases"}),
+        )
+        .await;
+    assert!(status.is_success(), "{team}");
+    let policy = s
+        .app
+        .create_policy(&json!({"name": "db on call", "team": "db",
+            "levels": [{"targets": [{"type": "user", "id": ravi.id}], "delay_minutes": 5}]}))
+        .await;
+    let (r, _, channel) = incident_with_channel(&s, "Replica lag", &[DANA, RAVI]).await;
+
+    // Act: a Slack user group named like the team, the policy by number, and a name that is
+    // nothing Debrief knows.
+    let by_group = ephemeral(&s, "page <!subteam^S0DB000001|@db>", DANA, &channel).await;
+    let by_policy = ephemeral(&s, &format!("page policy:{}", policy["id"]), DANA, &channel).await;
+    let unknown = ephemeral(&s, "page @nobody-here", DANA, &channel).await;
+
+    // Assert: two pages for the incident; the unknown name says what to type.
+    assert!(by_group.starts_with("Paged"), "{by_group}");
+    assert!(by_policy.starts_with("Paged"), "{by_policy}");
+    assert!(unknown.contains("Try `/inc page team:db`"), "{unknown}");
+    let for_incident = s
+        .app
+        .pages()
+        .await
+        .into_iter()
+        .filter(|p| p["incident_id"].as_i64() == r.trim_start_matches("INC-").parse().ok())
+        .count();
+    assert_eq!(for_incident, 2);
+    s.app.close().await;
+}
+
 crate::e2e_test!(commands_in_the_channel_run_the_incident, backend);
 crate::e2e_test!(mistakes_say_what_to_type_instead, backend);
 crate::e2e_test!(declare_opens_a_modal_whose_submission_declares, backend);
@@ -391,3 +433,4 @@ crate::e2e_test!(
     an_unknown_slack_user_links_their_account_from_the_web,
     backend
 );
+crate::e2e_test!(page_names_a_team_a_policy_or_a_person, backend);

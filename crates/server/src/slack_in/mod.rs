@@ -2,7 +2,7 @@
 //! and the Events API, at `/slack/commands`, `/slack/interactivity` and `/slack/events` (the
 //! URLs the app manifest names).
 //!
-//! Every request is Slack's only if [`verify_request`] says so: the `v0` signature over the
+//! Every request is Slack's only if `verify_request` says so: the `v0` signature over the
 //! **raw** body with the app's signing secret, a timestamp within five minutes of the server's
 //! clock, and a signature not seen before (a replayed request is refused, even inside the
 //! window). A refusal is a `401` with a plain reason; nothing is parsed before the check.
@@ -22,6 +22,8 @@
 //! - [`events`]: `url_verification`, and reactions and pins in incident channels.
 //! - [`timeline`]: the job that adds a Slack message to its incident's timeline.
 //! - [`respond`]: the job that answers through a `response_url`.
+//! - [`link`]: the signed `/slack/link` that lets a Slack user Debrief cannot match by e-mail
+//!   link their account (the page itself is `ui::slack_link`).
 
 pub mod commands;
 pub mod events;

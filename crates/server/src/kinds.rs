@@ -21,7 +21,9 @@ pub(crate) fn registry() -> Registry<AppState> {
         .register::<crate::actions::alerts::RouteJob>()
         .register::<crate::actions::oncall::FireJob>()
         .register::<crate::actions::oncall::SendJob>()
-        .register::<crate::actions::slack::pages::PageDmsJob>();
+        .register::<crate::actions::slack::pages::PageDmsJob>()
+        .register::<crate::slack_in::respond::RespondJob>()
+        .register::<crate::slack_in::timeline::AddMessageJob>();
     r
 }
 
@@ -83,7 +85,7 @@ mod tests {
     fn every_kind_is_registered_under_its_stored_name() {
         assert_eq!(
             format!("{:?}", super::registry()),
-            r#"{"alert.route", "email", "maintenance", "page.fire", "page.send", "status_notice", "status_webhook", "webhook", "webhook_event"}"#
+            r#"{"alert.route", "email", "maintenance", "page.fire", "page.send", "slack.page_dms", "slack.respond", "slack.timeline", "status_notice", "status_webhook", "webhook", "webhook_event"}"#
         );
     }
 }

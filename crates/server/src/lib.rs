@@ -24,6 +24,7 @@
 //! - `kinds`: the one list of job kinds the runner runs (each kind lives beside its work).
 //! - [`outbound`]: the one HTTP client for requests to URLs people gave, and the destination
 //!   policy that keeps it off loopback and private networks.
+//! - [`slack_in`]: Slack's signed requests: slash commands, interactivity, the Events API.
 //! - [`tls`]: HTTPS (`--tls-cert`, `--tls-key`): the certificate and key from PEM files, and the
 //!   listener that terminates TLS in front of the router.
 //!
@@ -49,6 +50,7 @@ mod module_graph;
 pub mod outbound;
 pub mod password;
 pub mod request;
+pub mod slack_in;
 pub mod state;
 pub mod status;
 pub mod status_snapshot;
@@ -70,6 +72,7 @@ pub fn app(state: AppState) -> Router {
         .merge(api::router())
         .merge(intake::router())
         .merge(status::router())
+        .merge(slack_in::router())
         .merge(ui::router())
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)

@@ -37,7 +37,13 @@ const EVENT_COLUMNS: &str = "e.id, e.incident_id, e.kind, e.at, e.source, e.auth
      e.body, e.links, e.data, e.starred, e.revision, e.created_at";
 
 /// Reads an event from the columns of [`EVENT_COLUMNS`] by name.
+///
+/// An event written by someone who is not a Debrief user (a Slack message added to the
+/// timeline) has no `author_id`; its author's name is kept in `data.author_name` and read
+/// back as the event's `author_name`.
 pub(crate) fn event_of(r: &Row) -> StoreResult<TimelineEvent> {
+    let data: serde_json::Value = r.json("data")?;
+    let outside_author = data["author_name"].as_str().map(str::to_string);
     Ok(TimelineEvent {
         id: r.get("id")?,
         incident: format!("INC-{}", r.get::<i64>("incident_id")?),
@@ -45,10 +51,10 @@ pub(crate) fn event_of(r: &Row) -> StoreResult<TimelineEvent> {
         at: r.time("at")?,
         source: r.parse("source")?,
         author_id: r.opt("author_id")?,
-        author_name: r.opt("author_name")?,
+        author_name: r.opt::<String>("author_name")?.or(outside_author),
         body: r.get("body")?,
         links: r.json("links")?,
-        data: r.json("data")?,
+        data,
         starred: r.get("starred")?,
         revision: r.get("revision")?,
         created_at: r.time("created_at")?,

@@ -36,6 +36,10 @@ pub use slack::{
     BOT_ID, BOT_TOKEN, BOT_USER_ID, CLIENT_ID, CLIENT_SECRET, FakeChannel, FakeMessage, FakeSlack,
     FakeUser, ResponseHit, SlackCall, SlackFailure, TEAM_ID,
 };
+#[allow(
+    unused_imports,
+    reason = "the Slack test helpers: not every one is used by the Slack tests of every branch"
+)]
 pub use slack_app::{
     SIGNING_SECRET, Signed, SlackAnswer, SlackApp, configure_slack, install as install_slack,
 };

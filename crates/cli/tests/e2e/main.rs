@@ -67,6 +67,10 @@
 //!   changes made elsewhere, a 429 storm that loses no DM.
 //! - [`slack_install`]: installing the Slack app: manifest, OAuth v2 with a single-use state,
 //!   the bot token sealed at rest, Slack users matched by e-mail.
+//! - [`slack_requests`]: Slack's signed requests: forged, stale and replayed ones refused,
+//!   `url_verification`, retried events taken once; [`slack_commands`]: every `/inc` command end
+//!   to end (the declare and update modals included); [`slack_timeline`]: reactions and pins
+//!   add channel messages to the timeline with their author, permalink and time, once.
 
 #![expect(
     clippy::string_slice,
@@ -127,10 +131,13 @@ mod reminders;
 mod schema;
 mod scripted_run;
 mod sign_in_load;
+mod slack_commands;
 mod slack_fake;
 mod slack_fake_channel;
 mod slack_install;
 mod slack_pages;
+mod slack_requests;
+mod slack_timeline;
 mod sse;
 mod ssrf;
 mod status_pages;

@@ -46,6 +46,7 @@ pub mod schedule_picture;
 pub mod session;
 pub mod settings;
 pub mod slack;
+mod slack_link;
 pub mod status_page_admin;
 pub mod status_pages;
 pub mod view;
@@ -74,6 +75,7 @@ pub fn router() -> Router<AppState> {
         .merge(insights::router())
         .merge(settings::router())
         .merge(slack::router())
+        .merge(slack_link::router())
         .merge(status_pages::router())
         .merge(status_page_admin::router())
         .fallback(not_found)

@@ -1,9 +1,11 @@
 //! Slack: the workspaces the app is installed in (one row per team, the bot token sealed by
 //! the server before it gets here), the single-use `state`s of installs under way, and the
-//! links between Slack users and Debrief users.
+//! links between Slack users and Debrief users, and what Slack sent that was already taken
+//! (`seen`: replayed signatures, retried events).
 
 mod channels;
 mod messages;
+mod seen;
 pub use channels::SlackChannel;
 pub use messages::SlackPageMessage;
 

@@ -21,7 +21,10 @@ pub(crate) fn registry() -> Registry<AppState> {
         .register::<crate::actions::alerts::RouteJob>()
         .register::<crate::actions::oncall::FireJob>()
         .register::<crate::actions::oncall::SendJob>()
-        .register::<crate::actions::slack::pages::PageDmsJob>();
+        .register::<crate::actions::slack::pages::PageDmsJob>()
+        .register::<crate::actions::slack::channels::SyncJob>()
+        .register::<crate::actions::slack::announce::AnnounceJob>()
+        .register::<crate::actions::slack::reminders::DmJob>();
     r
 }
 
@@ -83,7 +86,7 @@ mod tests {
     fn every_kind_is_registered_under_its_stored_name() {
         assert_eq!(
             format!("{:?}", super::registry()),
-            r#"{"alert.route", "email", "maintenance", "page.fire", "page.send", "status_notice", "status_webhook", "webhook", "webhook_event"}"#
+            r#"{"alert.route", "email", "maintenance", "page.fire", "page.send", "slack.announce", "slack.dm", "slack.page_dms", "slack.sync", "status_notice", "status_webhook", "webhook", "webhook_event"}"#
         );
     }
 }

@@ -39,6 +39,9 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     migration!("20261208010000_create_oncall.sql"),
     migration!("20261208020000_add_job_lease.sql"),
     migration!("20261208030000_create_slack.sql"),
+    migration!("20261209010000_create_slack_channels.sql"),
+    migration!("20261209020000_create_slack_page_messages.sql"),
+    // New migrations must be listed here too (the embedded list; a unit test checks it).
 ];
 
 #[cfg(test)]

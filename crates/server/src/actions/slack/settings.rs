@@ -3,7 +3,10 @@
 //! incident channels are archived when the incident closes. Stored as one JSON setting,
 //! `slack.settings`; a server that never saved them has the defaults.
 
+use crate::auth::Actor;
 use crate::{AppError, AppState};
+use debrief_core::access::AccountRole;
+use debrief_core::validation::ValidationError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -64,6 +67,66 @@ pub async fn save_slack_settings(
     let json = serde_json::to_string(settings).map_err(AppError::internal)?;
     state.store.set_setting(KEY, &json).await?;
     Ok(settings.clone())
+}
+
+/// Whether `id` looks like a Slack channel id: `C…` (public) or `G…` (private), then
+/// upper-case letters and digits.
+fn is_channel_id(id: &str) -> bool {
+    let mut chars = id.chars();
+    matches!(chars.next(), Some('C' | 'G'))
+        && (8..=20).contains(&id.len())
+        && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
+/// Checks and saves the settings (admins only). Every wrong field is named: a channel id that
+/// is not one (`announce.SEV1`, 422), a reaction that is empty or not a reaction's name
+/// (`timeline_emoji`, 422), a severity that is not configured (`announce.SEV9`, 404 when
+/// nothing else is wrong).
+pub async fn put_slack_settings(
+    state: &AppState,
+    actor: &Actor,
+    settings: &SlackSettings,
+) -> Result<SlackSettings, AppError> {
+    actor.require(AccountRole::Admin)?;
+    let mut e = ValidationError::default();
+    let known = state.store.list_severities().await?;
+    for (severity, channel) in &settings.announce {
+        let field = format!("announce.{severity}");
+        if !is_channel_id(channel) {
+            e.push(
+                field,
+                "must be a Slack channel id (C… or G…, as in the channel's details), not a name",
+            );
+        } else if !known.iter().any(|s| &s.key == severity) {
+            let names = known
+                .iter()
+                .map(|s| s.key.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            e.push_missing(
+                field,
+                format!("unknown severity '{severity}'; configured: {names}"),
+            );
+        }
+    }
+    let emoji = settings.timeline_emoji.trim().trim_matches(':');
+    if emoji.is_empty()
+        || emoji.len() > 100
+        || !emoji
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_-+'".contains(c))
+    {
+        e.push(
+            "timeline_emoji",
+            "must be a reaction's name without colons, such as pushpin",
+        );
+    }
+    e.into_result(())?;
+    let clean = SlackSettings {
+        timeline_emoji: emoji.to_string(),
+        ..settings.clone()
+    };
+    save_slack_settings(state, &clean).await
 }
 
 /// The channel a new incident of severity `severity` is announced in, if any.

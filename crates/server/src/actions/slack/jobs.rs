@@ -1,0 +1,75 @@
+//! What the Slack jobs share: sorting a failed Slack call into what the job does next, and
+//! serializing the work on one incident inside this server.
+
+use crate::AppError;
+use crate::jobs::Outcome;
+use crate::outbound::slack::SlackError;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::Duration;
+
+/// Why a Slack job stopped, and what the runner should do about it.
+#[derive(Debug)]
+pub(crate) enum Stop {
+    /// It may work later (Slack down, a transport failure): retry with the queue's back-off.
+    Transient(String),
+    /// It will fail the same way again (Slack refused for good).
+    Final(String),
+    /// Slack's rate limit: try again after this long, spending no attempt.
+    Later(Duration, String),
+}
+
+impl From<AppError> for Stop {
+    fn from(e: AppError) -> Self {
+        Stop::Transient(e.to_string())
+    }
+}
+
+impl From<debrief_store::StoreError> for Stop {
+    fn from(e: debrief_store::StoreError) -> Self {
+        Stop::Transient(AppError::from(e).to_string())
+    }
+}
+
+impl From<Stop> for Outcome {
+    fn from(s: Stop) -> Outcome {
+        match s {
+            Stop::Later(wait, why) => Outcome::Later(wait, why),
+            Stop::Transient(why) => Outcome::Retry(why),
+            Stop::Final(why) => Outcome::GiveUp(why),
+        }
+    }
+}
+
+/// Sorts a failed Slack call made for `what` (`the incident channel`): a rate limit waits for
+/// its `Retry-After`, a passing failure retries, a refusal Slack would repeat is final. The
+/// error never holds a token or a body, so it is safe to log and store.
+pub(crate) fn stop(what: &str, e: SlackError) -> Stop {
+    match e {
+        SlackError::RateLimited { retry_after, .. } => Stop::Later(
+            retry_after.max(Duration::from_secs(1)),
+            format!(
+                "Slack rate-limited {what}; waiting {} s",
+                retry_after.as_secs().max(1)
+            ),
+        ),
+        e if e.is_transient() => Stop::Transient(format!("{what}: {e}")),
+        e => Stop::Final(format!("{what}: {e}")),
+    }
+}
+
+/// One lock per incident: the worker runs a batch of jobs at once, and two syncs of the same
+/// incident must not both create its channel or post the same change. (Servers sharing a
+/// PostgreSQL database each hold their own: the channel row's primary key and the
+/// never-backwards "told through" mark keep those races to a repeated message at worst.)
+static LOCKS: LazyLock<Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>> =
+    LazyLock::new(Default::default);
+
+/// Holds incident `incident_id`'s lock until the guard is dropped.
+pub(crate) async fn lock_incident(incident_id: i64) -> tokio::sync::OwnedMutexGuard<()> {
+    let lock = {
+        let mut all = LOCKS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        all.entry(incident_id).or_default().clone()
+    };
+    lock.lock_owned().await
+}

@@ -21,7 +21,7 @@
 //! nothing is posted twice or lost); passing failures retry; refusals fail the job with
 //! Slack's error code.
 
-use super::jobs::{Stop, lock_incident, stop};
+use super::jobs::{Stop, stop};
 use super::messages;
 use super::pages::{DmError, slack_user_of};
 use super::settings::slack_settings;
@@ -40,7 +40,7 @@ use debrief_store::slack::SlackChannel;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::sync::{LazyLock, Mutex};
+use std::sync::{Arc, Mutex};
 
 /// The stored kind of the job that brings an incident's Slack channel up to date.
 pub const SYNC_KIND: &str = "slack.sync";
@@ -64,7 +64,7 @@ impl JobKind<AppState> for SyncJob {
     }
 
     async fn run(state: &AppState, _: &Job, p: Sync) -> Outcome {
-        let _held = lock_incident(p.incident_id).await;
+        let _held = state.slack_channels.lock(p.incident_id).await;
         match sync(state, p.incident_id).await {
             Ok(()) => Outcome::Done,
             Err(s) => s.into(),
@@ -93,6 +93,42 @@ pub async fn follow_incident(state: &AppState, incident_id: i64, events: &[Timel
     }
 }
 
+/// What this server's channel syncs keep between runs (in the state: each server has its
+/// own).
+#[derive(Debug, Default)]
+pub struct ChannelMemory {
+    /// One lock per incident: the worker runs a batch of jobs at once, and two syncs of the
+    /// same incident must not both create its channel or post the same change. (Servers
+    /// sharing a PostgreSQL database each hold their own: the channel row's primary key and
+    /// the never-backwards "told through" mark keep those races to a repeated message at
+    /// worst.)
+    locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+    /// What was last told about each incident's channel.
+    told: Mutex<HashMap<i64, Told>>,
+}
+
+impl ChannelMemory {
+    /// Holds incident `incident_id`'s lock until the guard is dropped.
+    async fn lock(&self, incident_id: i64) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut all = self
+                .locks
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            all.entry(incident_id).or_default().clone()
+        };
+        lock.lock_owned().await
+    }
+
+    fn told<R>(&self, incident_id: i64, f: impl FnOnce(&mut Told) -> R) -> R {
+        let mut all = self
+            .told
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(all.entry(incident_id).or_default())
+    }
+}
+
 /// What this server last told Slack about a channel, so that a run with nothing new makes no
 /// call. Lost on restart: the next run then sets the topic, updates the summary and invites
 /// again, which Slack takes as no change.
@@ -101,15 +137,6 @@ struct Told {
     topic: String,
     summary: Value,
     invited: HashSet<i64>,
-}
-
-static TOLD: LazyLock<Mutex<HashMap<i64, Told>>> = LazyLock::new(Default::default);
-
-fn told<R>(incident_id: i64, f: impl FnOnce(&mut Told) -> R) -> R {
-    let mut all = TOLD
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    f(all.entry(incident_id).or_default())
 }
 
 /// Whether an incident in `status` is over for good (its channel is archived).
@@ -269,8 +296,20 @@ impl Ctx<'_> {
         if user.disabled {
             return Ok(None);
         }
+        if let Some(id) = self.state.store.slack_user_of(user_id, self.team_id).await? {
+            return Ok(Some(id));
+        }
         match slack_user_of(self.state, self.team_id, self.token, &user).await {
-            Ok(id) => Ok(id),
+            Ok(Some(id)) => {
+                // Found by e-mail: the link is stored once, so later runs ask Slack nothing.
+                let now = self.state.clock.now();
+                self.state
+                    .store
+                    .link_slack_user(&id, self.team_id, user_id, now)
+                    .await?;
+                Ok(Some(id))
+            }
+            Ok(None) => Ok(None),
             Err(DmError::Later(wait, why)) => Err(Stop::Later(wait, why)),
             Err(DmError::Transient(why)) => Err(Stop::Transient(why)),
             // Someone Slack cannot find is not invited; the others still are.
@@ -291,7 +330,7 @@ impl Ctx<'_> {
                 wanted.insert(n.user_id);
             }
         }
-        let new: Vec<i64> = told(incident.id, |t| {
+        let new: Vec<i64> = self.state.slack_channels.told(incident.id, |t| {
             wanted
                 .iter()
                 .copied()
@@ -328,14 +367,14 @@ impl Ctx<'_> {
                 Err(e) => return Err(e),
             }
         }
-        told(incident.id, |t| t.invited.extend(new));
+        self.state.slack_channels.told(incident.id, |t| t.invited.extend(new));
         Ok(())
     }
 
     /// Sets the channel's topic when it changed.
     async fn topic(&self, incident: &Incident) -> Result<(), Stop> {
         let topic = messages::topic(incident, &self.incident_url(incident));
-        if told(incident.id, |t| t.topic == topic) {
+        if self.state.slack_channels.told(incident.id, |t| t.topic == topic) {
             return Ok(());
         }
         self.call(
@@ -344,7 +383,7 @@ impl Ctx<'_> {
             json!({"topic": topic}),
         )
         .await?;
-        told(incident.id, |t| t.topic = topic);
+        self.state.slack_channels.told(incident.id, |t| t.topic = topic);
         Ok(())
     }
 
@@ -388,7 +427,7 @@ impl Ctx<'_> {
                     .await?;
                 self.pin(ts).await?;
             }
-            Some(_) if told(incident.id, |t| t.summary == body) => return Ok(()),
+            Some(_) if self.state.slack_channels.told(incident.id, |t| t.summary == body) => return Ok(()),
             Some(ts) => {
                 let mut update = body.clone();
                 update["ts"] = json!(ts);
@@ -402,7 +441,7 @@ impl Ctx<'_> {
                 .await?;
             }
         }
-        told(incident.id, |t| t.summary = body);
+        self.state.slack_channels.told(incident.id, |t| t.summary = body);
         Ok(())
     }
 

@@ -1,11 +1,8 @@
-//! What the Slack jobs share: sorting a failed Slack call into what the job does next, and
-//! serializing the work on one incident inside this server.
+//! What the Slack jobs share: sorting a failed Slack call into what the job does next.
 
 use crate::AppError;
 use crate::jobs::Outcome;
 use crate::outbound::slack::SlackError;
-use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 /// Why a Slack job stopped, and what the runner should do about it.
@@ -56,20 +53,4 @@ pub(crate) fn stop(what: &str, e: SlackError) -> Stop {
         e if e.is_transient() => Stop::Transient(format!("{what}: {e}")),
         e => Stop::Final(format!("{what}: {e}")),
     }
-}
-
-/// One lock per incident: the worker runs a batch of jobs at once, and two syncs of the same
-/// incident must not both create its channel or post the same change. (Servers sharing a
-/// PostgreSQL database each hold their own: the channel row's primary key and the
-/// never-backwards "told through" mark keep those races to a repeated message at worst.)
-static LOCKS: LazyLock<Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>> =
-    LazyLock::new(Default::default);
-
-/// Holds incident `incident_id`'s lock until the guard is dropped.
-pub(crate) async fn lock_incident(incident_id: i64) -> tokio::sync::OwnedMutexGuard<()> {
-    let lock = {
-        let mut all = LOCKS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        all.entry(incident_id).or_default().clone()
-    };
-    lock.lock_owned().await
 }

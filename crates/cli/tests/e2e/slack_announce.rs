@@ -42,7 +42,10 @@ async fn new_incidents_are_announced_once_by_severity_and_private_ones_never(bac
     )
     .await;
     assert_eq!(st, StatusCode::OK, "{v}");
-    assert_eq!(v["timeline_emoji"], "pushpin", "defaults fill the rest: {v}");
+    assert_eq!(
+        v["timeline_emoji"], "pushpin",
+        "defaults fill the rest: {v}"
+    );
     assert_eq!(v["archive_on_close"], true);
     let (st, _, got) = app.get(SETTINGS, &app.admin_token).await;
     assert_eq!((st, &got), (StatusCode::OK, &v));
@@ -79,10 +82,7 @@ async fn new_incidents_are_announced_once_by_severity_and_private_ones_never(bac
     // Assert: one announcement each where configured, linking the incident's channel.
     let in_major = s.fake.messages(&major);
     assert_eq!(in_major.len(), 1, "{in_major:#?}");
-    let n: i64 = r
-        .trim_start_matches("INC-")
-        .parse()
-        .expect("INC-<number>");
+    let n: i64 = r.trim_start_matches("INC-").parse().expect("INC-<number>");
     let own = s
         .fake
         .channel(&format!("inc-{n}-checkout-fails"))
@@ -90,15 +90,22 @@ async fn new_incidents_are_announced_once_by_severity_and_private_ones_never(bac
     let text = format!("{} {}", in_major[0].text, in_major[0].blocks);
     assert!(text.contains("Checkout fails"), "{text}");
     assert!(text.contains(&format!("<#{}>", own.id)), "{text}");
-    assert!(!text.contains("Quiet one"), "a private incident is never announced");
+    assert!(
+        !text.contains("Quiet one"),
+        "a private incident is never announced"
+    );
     let in_minor = s.fake.messages(&minor);
     assert_eq!(in_minor.len(), 1, "{in_minor:#?}");
-    assert!(format!("{}", in_minor[0].text).contains("Slow search"));
+    assert!(in_minor[0].text.contains("Slow search"));
     assert_eq!(
-        s.fake.calls("chat.postMessage").iter().filter(|c| {
-            let ch = c.arg("channel").unwrap_or_default();
-            ch == major || ch == minor
-        }).count(),
+        s.fake
+            .calls("chat.postMessage")
+            .iter()
+            .filter(|c| {
+                let ch = c.arg("channel").unwrap_or_default();
+                ch == major || ch == minor
+            })
+            .count(),
         2
     );
     s.app.close().await;
@@ -142,13 +149,22 @@ async fn slack_settings_are_for_admins_and_refusals_name_the_field(backend: Back
 
     // An unknown field, or a wrong type: refused as the rest of the API refuses them.
     let (st, v) = put_settings(&s, &app.admin_token, &json!({"announce_to": {}})).await;
-    assert!(st == StatusCode::BAD_REQUEST || st == StatusCode::UNPROCESSABLE_ENTITY, "{st} {v}");
+    assert!(
+        st == StatusCode::BAD_REQUEST || st == StatusCode::UNPROCESSABLE_ENTITY,
+        "{st} {v}"
+    );
     let (st, v) = put_settings(&s, &app.admin_token, &json!({"archive_on_close": "yes"})).await;
-    assert!(st == StatusCode::BAD_REQUEST || st == StatusCode::UNPROCESSABLE_ENTITY, "{st} {v}");
+    assert!(
+        st == StatusCode::BAD_REQUEST || st == StatusCode::UNPROCESSABLE_ENTITY,
+        "{st} {v}"
+    );
 
     // Nothing was saved.
     let (_, _, got) = app.get(SETTINGS, &app.admin_token).await;
-    assert_eq!(got, json!({"announce": {}, "timeline_emoji": "pushpin", "archive_on_close": true}));
+    assert_eq!(
+        got,
+        json!({"announce": {}, "timeline_emoji": "pushpin", "archive_on_close": true})
+    );
 
     // A good one, with colons around the reaction, is saved without them.
     let (st, v) = put_settings(
@@ -214,10 +230,16 @@ async fn an_overdue_postmortem_reminds_its_owner_in_a_slack_dm(backend: Backend)
     let late = dms();
     assert_eq!(late.len(), 3, "{late:?}");
     assert!(late.iter().any(|t| t.starts_with("Overdue: ")), "{late:?}");
-    assert!(late.iter().any(|t| t.starts_with("Escalation: ")), "{late:?}");
+    assert!(
+        late.iter().any(|t| t.starts_with("Escalation: ")),
+        "{late:?}"
+    );
     app.advance(SignedDuration::from_hours(72)).await;
     assert_eq!(dms(), late, "nothing more");
     s.app.close().await;
 }
 
-crate::e2e_test!(an_overdue_postmortem_reminds_its_owner_in_a_slack_dm, backend);
+crate::e2e_test!(
+    an_overdue_postmortem_reminds_its_owner_in_a_slack_dm,
+    backend
+);

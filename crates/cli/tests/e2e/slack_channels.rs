@@ -26,10 +26,7 @@ fn text(m: &FakeMessage) -> String {
 async fn declare(app: &TestApp, body: Value) -> (String, i64) {
     let inc = app.declare(&app.admin_token, &body).await;
     let r = inc["reference"].as_str().expect("a reference").to_string();
-    let n: i64 = r
-        .trim_start_matches("INC-")
-        .parse()
-        .expect("INC-<number>");
+    let n: i64 = r.trim_start_matches("INC-").parse().expect("INC-<number>");
     (r, n)
 }
 
@@ -43,11 +40,7 @@ async fn a_declared_incident_gets_a_channel_kept_current_until_resolved(backend:
     s.fake.add_user("U0RAVI00001", &ravi.email, &ravi.name);
 
     // Act: declare through the API.
-    let (r, n) = declare(
-        app,
-        json!({"title": "Checkout fails!", "severity": "SEV2"}),
-    )
-    .await;
+    let (r, n) = declare(app, json!({"title": "Checkout fails!", "severity": "SEV2"})).await;
     app.settle().await;
 
     // Assert: the channel, its members, topic and pinned summary.
@@ -57,7 +50,11 @@ async fn a_declared_incident_gets_a_channel_kept_current_until_resolved(backend:
     assert!(ch.members.iter().any(|m| m == "U0ADMIN0001"), "{ch:?}");
     assert!(ch.topic.contains("SEV2"), "{}", ch.topic);
     assert!(ch.topic.contains(&app.admin.name), "{}", ch.topic);
-    assert!(ch.topic.contains(&format!("/incidents/{n}")), "{}", ch.topic);
+    assert!(
+        ch.topic.contains(&format!("/incidents/{n}")),
+        "{}",
+        ch.topic
+    );
     let msgs = posts(&s, &ch.id);
     assert_eq!(msgs.len(), 1, "only the summary: {msgs:#?}");
     assert!(msgs[0].pinned, "the summary is pinned");
@@ -114,7 +111,11 @@ async fn a_declared_incident_gets_a_channel_kept_current_until_resolved(backend:
     assert!(summary.edits >= 1, "chat.update kept it current");
     assert!(text(summary).contains("SEV1"), "{}", text(summary));
     assert!(text(summary).contains("identified"), "{}", text(summary));
-    assert!(text(summary).contains("<@U0RAVI00001>"), "{}", text(summary));
+    assert!(
+        text(summary).contains("<@U0RAVI00001>"),
+        "{}",
+        text(summary)
+    );
     assert!(!s.fake.calls("chat.update").is_empty());
     let topic = s.fake.channel(&name).expect("the channel").topic;
     assert!(topic.starts_with("SEV1 · identified"), "{topic}");
@@ -199,7 +200,8 @@ async fn two_incidents_with_one_title_get_two_names(backend: Backend) {
     let s = SlackApp::start_with(backend, manual_clock).await;
     // A channel of that name exists in Slack already (made by someone else).
     let (_, n) = declare(&s.app, json!({"title": "DNS", "severity": "SEV3"})).await;
-    s.fake.add_channel(&format!("inc-{}-dns", n + 1), false, &[]);
+    s.fake
+        .add_channel(&format!("inc-{}-dns", n + 1), false, &[]);
     let (_, m) = declare(&s.app, json!({"title": "DNS", "severity": "SEV3"})).await;
     s.app.settle().await;
     assert!(s.fake.channel(&format!("inc-{n}-dns")).is_some());
@@ -269,7 +271,11 @@ async fn a_429_storm_delays_the_channel_but_loses_no_message(backend: Backend) {
         .await;
     for _ in 0..30 {
         app.advance(SignedDuration::from_secs(1)).await;
-        if s.fake.messages(&ch.id).iter().any(|m| text(m).contains("postmortem")) {
+        if s.fake
+            .messages(&ch.id)
+            .iter()
+            .any(|m| text(m).contains("postmortem"))
+        {
             break;
         }
     }

@@ -198,7 +198,10 @@ async fn dm_buttons_acknowledge_and_resolve(backend: Backend) {
     let hits = s.fake.wait_for_responses(1, WAIT).await;
     assert_eq!(hits.len(), 1, "{hits:?}");
     let said = hits[0].body.to_string();
-    assert!(said.contains("ephemeral") && said.contains("link"), "{said}");
+    assert!(
+        said.contains("ephemeral") && said.contains("link"),
+        "{said}"
+    );
     assert_eq!(s.app.page(id2).await["status"], "triggered");
 }
 
@@ -211,7 +214,11 @@ async fn changes_elsewhere_replace_the_dm(backend: Backend) {
     // Acknowledged through the API (as Dana): the DM follows.
     let (st, _, v) = s
         .app
-        .post(&format!("/api/v1/pages/{id}/acknowledge"), &token, &json!({}))
+        .post(
+            &format!("/api/v1/pages/{id}/acknowledge"),
+            &token,
+            &json!({}),
+        )
         .await;
     assert_eq!(st, StatusCode::OK, "{v}");
     wait_dms(&s, "U0DANA00002", "the DM after the API", |d| {
@@ -248,7 +255,10 @@ async fn a_429_storm_delays_dms_but_loses_none(backend: Backend) {
 
     for i in 0..4 {
         let who = format!("U0STORM0000{i}");
-        wait_dms(&s, &who, "every DM arrives after the storm", |d| d.len() == 1).await;
+        wait_dms(&s, &who, "every DM arrives after the storm", |d| {
+            d.len() == 1
+        })
+        .await;
     }
     let limited = s
         .fake

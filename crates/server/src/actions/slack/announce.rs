@@ -84,11 +84,8 @@ async fn announce(state: &AppState, incident_id: i64) -> Result<(), Stop> {
     let own = state.store.slack_channel(incident_id).await?;
     let base = state.config.public_url.trim_end_matches('/');
     let url = format!("{base}/incidents/{incident_id}");
-    let mut body = messages::announcement(
-        &incident,
-        &url,
-        own.as_ref().map(|c| c.channel_id.as_str()),
-    );
+    let mut body =
+        messages::announcement(&incident, &url, own.as_ref().map(|c| c.channel_id.as_str()));
     body["channel"] = json!(channel);
     match client.call(&token, "chat.postMessage", body.clone()).await {
         Ok(_) => {}

@@ -26,9 +26,9 @@ use super::messages;
 use super::pages::{DmError, slack_user_of};
 use super::settings::slack_settings;
 use super::workspace;
+use crate::AppState;
 use crate::jobs::{JobKind, Outcome, enqueue, new_job};
 use crate::outbound::slack::SlackClient;
-use crate::AppState;
 use debrief_core::access::{AccountRole, Viewer};
 use debrief_core::incident::Incident;
 use debrief_core::slack::channel::channel_name;
@@ -60,7 +60,10 @@ impl JobKind<AppState> for SyncJob {
     type Payload = Sync;
 
     fn summary(p: &Sync) -> String {
-        format!("brings the Slack channel of INC-{} up to date", p.incident_id)
+        format!(
+            "brings the Slack channel of INC-{} up to date",
+            p.incident_id
+        )
     }
 
     async fn run(state: &AppState, _: &Job, p: Sync) -> Outcome {
@@ -173,7 +176,17 @@ async fn sync(state: &AppState, incident_id: i64) -> Result<(), Stop> {
         Some(c) => c,
         // A channel is made for an incident that is still going.
         None if is_closed(incident.status) => return Ok(()),
-        None => create(state, &client, &token, &installation.team_id, &incident, &events).await?,
+        None => {
+            create(
+                state,
+                &client,
+                &token,
+                &installation.team_id,
+                &incident,
+                &events,
+            )
+            .await?
+        }
     };
     if channel.archived_at.is_some() {
         return Ok(());
@@ -229,7 +242,10 @@ async fn create(
             incident_id: incident.id,
             team_id: team_id.to_string(),
             channel_id: id.to_string(),
-            name: answer["channel"]["name"].as_str().unwrap_or(&name).to_string(),
+            name: answer["channel"]["name"]
+                .as_str()
+                .unwrap_or(&name)
+                .to_string(),
             private: incident.private,
             summary_ts: None,
             // The summary shows the incident as it is: the changes before it are not told.
@@ -266,7 +282,9 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     async fn call(&self, what: &str, method: &str, body: Value) -> Result<Value, Stop> {
-        self.call_ok(what, method, body, &[]).await.map(Option::unwrap_or_default)
+        self.call_ok(what, method, body, &[])
+            .await
+            .map(Option::unwrap_or_default)
     }
 
     /// Calls `method` in the channel; an `ok: false` whose code is in `fine` is `None` (the
@@ -296,7 +314,12 @@ impl Ctx<'_> {
         if user.disabled {
             return Ok(None);
         }
-        if let Some(id) = self.state.store.slack_user_of(user_id, self.team_id).await? {
+        if let Some(id) = self
+            .state
+            .store
+            .slack_user_of(user_id, self.team_id)
+            .await?
+        {
             return Ok(Some(id));
         }
         match slack_user_of(self.state, self.team_id, self.token, &user).await {
@@ -367,14 +390,20 @@ impl Ctx<'_> {
                 Err(e) => return Err(e),
             }
         }
-        self.state.slack_channels.told(incident.id, |t| t.invited.extend(new));
+        self.state
+            .slack_channels
+            .told(incident.id, |t| t.invited.extend(new));
         Ok(())
     }
 
     /// Sets the channel's topic when it changed.
     async fn topic(&self, incident: &Incident) -> Result<(), Stop> {
         let topic = messages::topic(incident, &self.incident_url(incident));
-        if self.state.slack_channels.told(incident.id, |t| t.topic == topic) {
+        if self
+            .state
+            .slack_channels
+            .told(incident.id, |t| t.topic == topic)
+        {
             return Ok(());
         }
         self.call(
@@ -383,7 +412,9 @@ impl Ctx<'_> {
             json!({"topic": topic}),
         )
         .await?;
-        self.state.slack_channels.told(incident.id, |t| t.topic = topic);
+        self.state
+            .slack_channels
+            .told(incident.id, |t| t.topic = topic);
         Ok(())
     }
 
@@ -421,13 +452,17 @@ impl Ctx<'_> {
                         "Slack's answer to chat.postMessage has no ts".into(),
                     ));
                 };
-                self.state
-                    .store
-                    .set_slack_summary(incident.id, ts)
-                    .await?;
+                self.state.store.set_slack_summary(incident.id, ts).await?;
                 self.pin(ts).await?;
             }
-            Some(_) if self.state.slack_channels.told(incident.id, |t| t.summary == body) => return Ok(()),
+            Some(_)
+                if self
+                    .state
+                    .slack_channels
+                    .told(incident.id, |t| t.summary == body) =>
+            {
+                return Ok(());
+            }
             Some(ts) => {
                 let mut update = body.clone();
                 update["ts"] = json!(ts);
@@ -441,7 +476,9 @@ impl Ctx<'_> {
                 .await?;
             }
         }
-        self.state.slack_channels.told(incident.id, |t| t.summary = body);
+        self.state
+            .slack_channels
+            .told(incident.id, |t| t.summary = body);
         Ok(())
     }
 

@@ -20,7 +20,10 @@ fn commander(incident: &Incident) -> String {
         .roles
         .iter()
         .find(|r| r.role == "commander")
-        .map_or_else(|| "no commander".into(), |r| format!("Commander: {}", r.user_name))
+        .map_or_else(
+            || "no commander".into(),
+            |r| format!("Commander: {}", r.user_name),
+        )
 }
 
 /// The channel topic: `SEV1 · investigating · Commander: Dana · https://…/incidents/42`
@@ -82,7 +85,10 @@ pub fn change(e: &TimelineEvent) -> Value {
 /// deadline and the link to the draft.
 pub fn decision(e: &TimelineEvent, pm: Option<&Postmortem>, draft_url: &str) -> Value {
     let decided = pm.and_then(|p| p.decision.as_ref());
-    let required = decided.map_or(e.body.contains("required") && !e.body.contains("not required"), |d| d.required);
+    let required = decided.map_or(
+        e.body.contains("required") && !e.body.contains("not required"),
+        |d| d.required,
+    );
     let why = match decided {
         Some(d) if !d.reasons.is_empty() => d.reasons.join("; "),
         Some(_) => "no rule applies".to_string(),

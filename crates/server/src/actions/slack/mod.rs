@@ -17,10 +17,10 @@
 pub mod announce;
 pub mod buttons;
 pub mod channels;
-mod jobs;
-pub mod messages;
 pub mod install;
+mod jobs;
 pub mod manifest;
+pub mod messages;
 pub mod pages;
 pub mod reminders;
 pub mod settings;

@@ -68,7 +68,12 @@ pub(crate) async fn slack_user_of(
     token: &str,
     user: &User,
 ) -> Result<Option<String>, DmError> {
-    if let Some(id) = state.store.slack_user_of(user.id, team_id).await.map_err(AppError::from)? {
+    if let Some(id) = state
+        .store
+        .slack_user_of(user.id, team_id)
+        .await
+        .map_err(AppError::from)?
+    {
         return Ok(Some(id));
     }
     let client = state
@@ -76,7 +81,11 @@ pub(crate) async fn slack_user_of(
         .as_ref()
         .ok_or_else(|| DmError::Final("Slack is not set up on this server".into()))?;
     match client
-        .call_form(Some(token), "users.lookupByEmail", &[("email", &user.email)])
+        .call_form(
+            Some(token),
+            "users.lookupByEmail",
+            &[("email", &user.email)],
+        )
         .await
     {
         Ok(answer) => Ok(answer["user"]["id"].as_str().map(str::to_string)),
@@ -138,7 +147,13 @@ pub(crate) async fn dm_page(
     n: &Notification,
     user: &User,
 ) -> Result<(), DmError> {
-    if state.store.slack_page_message(n.id).await.map_err(AppError::from)?.is_some() {
+    if state
+        .store
+        .slack_page_message(n.id)
+        .await
+        .map_err(AppError::from)?
+        .is_some()
+    {
         return Ok(());
     }
     let Some((installation, token)) = workspace(state).await? else {
@@ -184,7 +199,11 @@ pub(crate) async fn dm_page(
         .await
         .map_err(AppError::from)?;
     // The page may have moved on while the message was on its way.
-    let now = state.store.oncall_page(page.id).await.map_err(AppError::from)?;
+    let now = state
+        .store
+        .oncall_page(page.id)
+        .await
+        .map_err(AppError::from)?;
     if now.status != page.status {
         follow_page(state, &now).await?;
     }
@@ -239,7 +258,11 @@ impl JobKind<AppState> for PageDmsJob {
 }
 
 async fn update_dms(state: &AppState, page_id: i64) -> Result<(), DmError> {
-    let page = state.store.oncall_page(page_id).await.map_err(AppError::from)?;
+    let page = state
+        .store
+        .oncall_page(page_id)
+        .await
+        .map_err(AppError::from)?;
     let Some((_, token)) = workspace(state).await? else {
         return Err(DmError::Final("Slack is no longer installed".into()));
     };
@@ -249,7 +272,12 @@ async fn update_dms(state: &AppState, page_id: i64) -> Result<(), DmError> {
         .ok_or_else(|| DmError::Final("Slack is not set up on this server".into()))?;
     let shown = page.status.as_str();
     let message = message_for(state, &page).await;
-    for m in state.store.slack_page_messages(page_id).await.map_err(AppError::from)? {
+    for m in state
+        .store
+        .slack_page_messages(page_id)
+        .await
+        .map_err(AppError::from)?
+    {
         if m.shown == shown {
             continue;
         }

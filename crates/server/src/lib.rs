@@ -24,6 +24,7 @@
 //! - `kinds`: the one list of job kinds the runner runs (each kind lives beside its work).
 //! - [`outbound`]: the one HTTP client for requests to URLs people gave, and the destination
 //!   policy that keeps it off loopback and private networks.
+//! - [`slack_memory`]: what the Slack channel syncs keep between runs (a lock per incident).
 //! - [`tls`]: HTTPS (`--tls-cert`, `--tls-key`): the certificate and key from PEM files, and the
 //!   listener that terminates TLS in front of the router.
 //!
@@ -49,6 +50,7 @@ mod module_graph;
 pub mod outbound;
 pub mod password;
 pub mod request;
+pub mod slack_memory;
 pub mod state;
 pub mod status;
 pub mod status_snapshot;

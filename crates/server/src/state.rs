@@ -112,7 +112,7 @@ pub struct Shared {
     pub slack: Option<crate::outbound::slack::SlackClient>,
     /// What this server's Slack channel syncs hold: a lock per incident, and what each channel
     /// was last told.
-    pub slack_channels: Arc<crate::actions::slack::channels::ChannelMemory>,
+    pub slack_channels: Arc<crate::slack_memory::ChannelMemory>,
 }
 
 impl AppState {

@@ -39,8 +39,7 @@ use debrief_store::oncall::PageFilter;
 use debrief_store::slack::SlackChannel;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use std::collections::{BTreeSet, HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::collections::{BTreeSet, HashMap};
 
 /// The stored kind of the job that brings an incident's Slack channel up to date.
 pub const SYNC_KIND: &str = "slack.sync";
@@ -94,52 +93,6 @@ pub async fn follow_incident(state: &AppState, incident_id: i64, events: &[Timel
     if let Err(e) = enqueue(state, &job).await {
         tracing::warn!(incident.id = incident_id, error = %e, "Could not queue the Slack sync of INC-{incident_id}");
     }
-}
-
-/// What this server's channel syncs keep between runs (in the state: each server has its
-/// own).
-#[derive(Debug, Default)]
-pub struct ChannelMemory {
-    /// One lock per incident: the worker runs a batch of jobs at once, and two syncs of the
-    /// same incident must not both create its channel or post the same change. (Servers
-    /// sharing a PostgreSQL database each hold their own: the channel row's primary key and
-    /// the never-backwards "told through" mark keep those races to a repeated message at
-    /// worst.)
-    locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
-    /// What was last told about each incident's channel.
-    told: Mutex<HashMap<i64, Told>>,
-}
-
-impl ChannelMemory {
-    /// Holds incident `incident_id`'s lock until the guard is dropped.
-    async fn lock(&self, incident_id: i64) -> tokio::sync::OwnedMutexGuard<()> {
-        let lock = {
-            let mut all = self
-                .locks
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            all.entry(incident_id).or_default().clone()
-        };
-        lock.lock_owned().await
-    }
-
-    fn told<R>(&self, incident_id: i64, f: impl FnOnce(&mut Told) -> R) -> R {
-        let mut all = self
-            .told
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        f(all.entry(incident_id).or_default())
-    }
-}
-
-/// What this server last told Slack about a channel, so that a run with nothing new makes no
-/// call. Lost on restart: the next run then sets the topic, updates the summary and invites
-/// again, which Slack takes as no change.
-#[derive(Debug, Default)]
-struct Told {
-    topic: String,
-    summary: Value,
-    invited: HashSet<i64>,
 }
 
 /// Whether an incident in `status` is over for good (its channel is archived).

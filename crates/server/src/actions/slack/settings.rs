@@ -78,10 +78,20 @@ fn is_channel_id(id: &str) -> bool {
         && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
 
-/// Checks and saves the settings (admins only). Every wrong field is named: a channel id that
-/// is not one (`announce.SEV1`, 422), a reaction that is empty or not a reaction's name
-/// (`timeline_emoji`, 422), a severity that is not configured (`announce.SEV9`, 404 when
-/// nothing else is wrong).
+/// Whether `key` is written as a severity key is (`SEV1`; any case).
+fn is_severity_key(key: &str) -> bool {
+    key.len() <= 16
+        && key.starts_with(|c: char| c.is_ascii_alphabetic())
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// Checks and saves the settings (admins only). Every wrong field is named: a key that is not
+/// written as a severity key or a channel id that is not one (`announce.SEV1`, 422), a
+/// reaction that is empty or not a reaction's name (`timeline_emoji`, 422), a severity that is
+/// not configured (`announce.SEV9`, 404 when nothing else is wrong). Keys are stored upper
+/// case, reactions without colons.
 pub async fn put_slack_settings(
     state: &AppState,
     actor: &Actor,
@@ -90,14 +100,21 @@ pub async fn put_slack_settings(
     actor.require(AccountRole::Admin)?;
     let mut e = ValidationError::default();
     let known = state.store.list_severities().await?;
-    for (severity, channel) in &settings.announce {
-        let field = format!("announce.{severity}");
-        if !is_channel_id(channel) {
+    let mut announce = BTreeMap::new();
+    for (key, channel) in &settings.announce {
+        let field = format!("announce.{key}");
+        let severity = key.to_ascii_uppercase();
+        if !is_severity_key(key) {
+            e.push(
+                field,
+                "must be a severity key: 1 to 16 letters, digits, '-' or '_' starting with a letter, like SEV1",
+            );
+        } else if !is_channel_id(channel) {
             e.push(
                 field,
                 "must be a Slack channel id (C… or G…, as in the channel's details), not a name",
             );
-        } else if !known.iter().any(|s| &s.key == severity) {
+        } else if !known.iter().any(|s| s.key == severity) {
             let names = known
                 .iter()
                 .map(|s| s.key.as_str())
@@ -108,10 +125,11 @@ pub async fn put_slack_settings(
                 format!("unknown severity '{severity}'; configured: {names}"),
             );
         }
+        announce.insert(severity, channel.clone());
     }
-    let emoji = settings.timeline_emoji.trim().trim_matches(':');
+    let emoji = settings.timeline_emoji.trim_matches(':');
     if emoji.is_empty()
-        || emoji.len() > 100
+        || settings.timeline_emoji.len() > 100
         || !emoji
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_-+'".contains(c))
@@ -123,8 +141,9 @@ pub async fn put_slack_settings(
     }
     e.into_result(())?;
     let clean = SlackSettings {
+        announce,
         timeline_emoji: emoji.to_string(),
-        ..settings.clone()
+        archive_on_close: settings.archive_on_close,
     };
     save_slack_settings(state, &clean).await
 }

@@ -69,7 +69,7 @@
 //!   summary kept current, changes and the postmortem decision posted, archived on close; a
 //!   429 storm delays but loses nothing.
 //! - [`slack_announce`]: new incidents announced per severity (never private ones), the Slack
-//!   settings API, reminders in Slack DMs.
+//!   settings API and web page, reminders in Slack DMs.
 //! - [`slack_install`]: installing the Slack app: manifest, OAuth v2 with a single-use state,
 //!   the bot token sealed at rest, Slack users matched by e-mail.
 

@@ -243,3 +243,84 @@ crate::e2e_test!(
     an_overdue_postmortem_reminds_its_owner_in_a_slack_dm,
     backend
 );
+
+async fn an_admin_sets_the_slack_settings_from_the_web_page(backend: Backend) {
+    // Arrange: an admin signed in through the web form.
+    let s = SlackApp::start_with(backend, manual_clock).await;
+    let app = &s.app;
+    let input = debrief_core::access::NewUserInput {
+        email: "ines@example.com".into(),
+        name: "Ines".into(),
+        role: Some("admin".into()),
+        password: Some("a long enough password".into()),
+    };
+    debrief_server::actions::account::create_user(&app.state, None, &input)
+        .await
+        .expect("an admin");
+    let browser = crate::accounts::sign_in(app, "ines@example.com", "a long enough password").await;
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client");
+
+    // The page shows the workspace and a field per severity.
+    let page = client
+        .get(app.url("/settings/slack"))
+        .header("cookie", &browser.session)
+        .send()
+        .await
+        .expect("the page");
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("HTML");
+    assert!(html.contains("Fake Workspace"), "the installation is shown");
+    assert!(
+        html.contains(r#"name="announce_SEV1""#),
+        "a field per severity"
+    );
+
+    // Act: save a channel for SEV1, another reaction, no archiving.
+    let post = |pairs: Vec<(&'static str, String)>| {
+        let body: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        client
+            .post(app.url("/settings/slack"))
+            .header("cookie", &browser.session)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(crate::accounts::form_body(&body))
+            .send()
+    };
+    let saved = post(vec![
+        ("csrf", browser.csrf.clone()),
+        ("announce_SEV1", "C0MAJOR0001".into()),
+        ("announce_SEV2", String::new()),
+        ("timeline_emoji", "memo".into()),
+    ])
+    .await
+    .expect("save");
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+
+    // Assert: the API reads what the form saved; a bad channel is refused, naming it.
+    let (_, _, v) = app.get(SETTINGS, &app.admin_token).await;
+    assert_eq!(
+        v,
+        json!({"announce": {"SEV1": "C0MAJOR0001"}, "timeline_emoji": "memo", "archive_on_close": false})
+    );
+    let refused = post(vec![
+        ("csrf", browser.csrf.clone()),
+        ("announce_SEV1", "#major".into()),
+        ("timeline_emoji", "memo".into()),
+    ])
+    .await
+    .expect("refused");
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .text()
+            .await
+            .expect("HTML")
+            .contains("announce.SEV1")
+    );
+    s.app.close().await;
+}
+
+crate::e2e_test!(an_admin_sets_the_slack_settings_from_the_web_page, backend);

@@ -75,8 +75,8 @@ impl JobKind<AppState> for SyncJob {
 }
 
 /// Queues the sync of incident `incident_id`'s channel after `events` were written to its
-/// timeline (nothing when Slack is not set up). A failure to queue is logged: the change is
-/// made, and the next one brings the channel up to date.
+/// timeline (nothing when Slack is not set up or not installed). A failure to queue is
+/// logged: the change is made, and the next one brings the channel up to date.
 pub async fn follow_incident(state: &AppState, incident_id: i64, events: &[TimelineEvent]) {
     if state.slack.is_none() {
         return;
@@ -84,6 +84,14 @@ pub async fn follow_incident(state: &AppState, incident_id: i64, events: &[Timel
     let Some(last) = events.iter().map(|e| e.id).max() else {
         return;
     };
+    match state.store.slack_installations().await {
+        Ok(all) if all.is_empty() => return,
+        Ok(_) => {}
+        Err(e) => {
+            tracing::warn!(incident.id = incident_id, error = %e, "Could not read the Slack installation for INC-{incident_id}");
+            return;
+        }
+    }
     let job = new_job::<SyncJob, AppState>(
         state,
         format!("{SYNC_KIND}:{incident_id}:{last}"),

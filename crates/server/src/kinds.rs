@@ -23,7 +23,10 @@ pub(crate) fn registry() -> Registry<AppState> {
         .register::<crate::actions::oncall::SendJob>()
         .register::<crate::actions::slack::pages::PageDmsJob>()
         .register::<crate::slack_in::respond::RespondJob>()
-        .register::<crate::slack_in::timeline::AddMessageJob>();
+        .register::<crate::slack_in::timeline::AddMessageJob>()
+        .register::<crate::actions::slack::channels::SyncJob>()
+        .register::<crate::actions::slack::announce::AnnounceJob>()
+        .register::<crate::actions::slack::reminders::DmJob>();
     r
 }
 
@@ -85,7 +88,7 @@ mod tests {
     fn every_kind_is_registered_under_its_stored_name() {
         assert_eq!(
             format!("{:?}", super::registry()),
-            r#"{"alert.route", "email", "maintenance", "page.fire", "page.send", "slack.page_dms", "slack.respond", "slack.timeline", "status_notice", "status_webhook", "webhook", "webhook_event"}"#
+            r#"{"alert.route", "email", "maintenance", "page.fire", "page.send", "slack.announce", "slack.dm", "slack.page_dms", "slack.respond", "slack.sync", "slack.timeline", "status_notice", "status_webhook", "webhook", "webhook_event"}"#
         );
     }
 }

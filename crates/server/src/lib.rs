@@ -25,6 +25,7 @@
 //! - [`outbound`]: the one HTTP client for requests to URLs people gave, and the destination
 //!   policy that keeps it off loopback and private networks.
 //! - [`slack_in`]: Slack's signed requests: slash commands, interactivity, the Events API.
+//! - [`slack_memory`]: what the Slack channel syncs keep between runs (a lock per incident).
 //! - [`tls`]: HTTPS (`--tls-cert`, `--tls-key`): the certificate and key from PEM files, and the
 //!   listener that terminates TLS in front of the router.
 //!
@@ -51,6 +52,7 @@ pub mod outbound;
 pub mod password;
 pub mod request;
 pub mod slack_in;
+pub mod slack_memory;
 pub mod state;
 pub mod status;
 pub mod status_snapshot;

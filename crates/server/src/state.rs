@@ -110,6 +110,9 @@ pub struct Shared {
     /// The one Slack Web API client (its rate-limit buckets are shared by every call this
     /// server makes), when Slack is set up.
     pub slack: Option<crate::outbound::slack::SlackClient>,
+    /// What this server's Slack channel syncs hold: a lock per incident, and what each channel
+    /// was last told.
+    pub slack_channels: Arc<crate::slack_memory::ChannelMemory>,
 }
 
 impl AppState {
@@ -149,6 +152,7 @@ impl AppState {
             logins: Arc::default(),
             caches: Arc::default(),
             subscribers: Arc::default(),
+            slack_channels: Arc::default(),
         }))
     }
 }

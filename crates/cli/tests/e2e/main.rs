@@ -65,6 +65,11 @@
 //!   [`slack_fake_channel`]: an incident channel's life on the fake, with Slack's error codes.
 //! - [`slack_pages`]: pages as Slack DMs: buttons that acknowledge and resolve, DMs that follow
 //!   changes made elsewhere, a 429 storm that loses no DM.
+//! - [`slack_channels`]: a channel per incident: created, named, invited, topic, pinned
+//!   summary kept current, changes and the postmortem decision posted, archived on close; a
+//!   429 storm delays but loses nothing.
+//! - [`slack_announce`]: new incidents announced per severity (never private ones), the Slack
+//!   settings API and web page, reminders in Slack DMs.
 //! - [`slack_install`]: installing the Slack app: manifest, OAuth v2 with a single-use state,
 //!   the bot token sealed at rest, Slack users matched by e-mail.
 //! - [`slack_requests`]: Slack's signed requests: forged, stale and replayed ones refused,
@@ -131,6 +136,8 @@ mod reminders;
 mod schema;
 mod scripted_run;
 mod sign_in_load;
+mod slack_announce;
+mod slack_channels;
 mod slack_commands;
 mod slack_fake;
 mod slack_fake_channel;

@@ -99,6 +99,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/review-meetings/{id}/occurrences"),
     ("post", "/api/v1/me/calendar-feed"),
     ("post", "/api/v1/postmortem-policy/replay"),
+    ("get", "/api/v1/slack/settings"),
+    ("put", "/api/v1/slack/settings"),
     ("get", "/api/v1/feeds/{file}"),
     ("get", "/api/v1/status-pages"),
     ("post", "/api/v1/status-pages"),

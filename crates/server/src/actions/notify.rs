@@ -138,6 +138,13 @@ struct Reminder {
 }
 
 async fn send(state: &AppState, r: Reminder) -> Result<(), AppError> {
+    crate::actions::slack::reminders::remind(
+        state,
+        &r.key,
+        &r.to,
+        &format!("{}\n{}", r.subject, r.text),
+    )
+    .await?;
     let to: Vec<String> = r.to.iter().filter(|u| !u.disabled).map(address).collect();
     if !to.is_empty() {
         let message = EmailMessage {

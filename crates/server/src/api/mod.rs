@@ -17,6 +17,7 @@ pub mod oncall;
 pub mod pages;
 pub mod policy;
 pub mod postmortems;
+pub mod slack;
 pub mod status_pages;
 pub mod stream;
 pub mod subscribers;
@@ -98,6 +99,7 @@ pub fn router() -> Router<AppState> {
         .merge(status_pages::router())
         .merge(maintenances::router())
         .merge(subscribers::router())
+        .merge(slack::router())
         .route("/openapi.json", get(openapi))
         .fallback(not_found);
     Router::new()

@@ -15,7 +15,8 @@
 //!   layer forms, escalation policies, pages, my shifts and notification rules).
 //! - [`page_link`]: the acknowledge and resolve links of on-call notifications.
 //! - [`postmortem`]: the postmortem page (editor, workflow, action items) and the action items board.
-//! - [`slack`]: Slack set-up (admins): the app manifest, the install link, the OAuth callback.
+//! - [`slack`]: Slack set-up (admins): the app manifest, the install link, the OAuth callback,
+//!   the settings page (announcement channels, timeline reaction, archiving).
 //! - [`settings`]: postmortem settings (policy with a 90-day replay, templates, calendar).
 //! - [`status_pages`]: status pages and publishing an incident's public updates.
 //! - [`status_page_admin`]: one page's maintenance (updates, early completion, a new window,

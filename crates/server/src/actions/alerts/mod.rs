@@ -315,6 +315,7 @@ async fn opened(state: &AppState, alert: &Alert) -> Result<(), AppError> {
             if let Some((incident, events)) = opened {
                 tracing::info!(incident.reference = %incident.reference, alert = alert.id, "Opened incident {} from an alert", incident.reference);
                 state.live.publish(incident.id, false, &events);
+                crate::actions::slack::channels::follow_incident(state, incident.id, &events).await;
                 crate::actions::oncall::page_for_alert(state, alert, Some(incident.id)).await?;
             }
         }

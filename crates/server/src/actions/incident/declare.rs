@@ -150,6 +150,7 @@ pub async fn declare_incident(
         .await?;
     tracing::info!(incident.reference = %incident.reference, "Declared incident {}", incident.reference);
     state.live.publish(incident.id, incident.private, &events);
+    crate::actions::slack::channels::follow_incident(state, incident.id, &events).await;
     // Severe enough: the services' escalation policies are paged. The incident is declared
     // whatever happens to the page; a failure to open one is logged and the alert or person
     // pages again.

@@ -88,6 +88,7 @@ pub async fn merge_incident(
                     .partition(|e| e.incident == dup.reference);
                 state.live.publish(dup.id, dup.private, &a);
                 state.live.publish(survivor.id, survivor.private, &b);
+                crate::actions::slack::channels::follow_incident(state, dup.id, &a).await;
                 return Ok(state.store.incident(duplicate.0, actor.viewer()).await?);
             }
             Err(StoreError::Conflict(_)) => continue,

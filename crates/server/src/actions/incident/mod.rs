@@ -145,6 +145,8 @@ where
                 state
                     .live
                     .publish(incident.id, incident.private || current.private, &written);
+                crate::actions::slack::channels::follow_incident(state, incident.id, &written)
+                    .await;
                 return Ok((incident, written));
             }
             Err(StoreError::Conflict(_)) if expected.is_none() => continue,

@@ -359,6 +359,7 @@ pub(crate) async fn note_on_incident(
         )
         .await?;
     state.live.publish(incident_id, private, &events);
+    crate::actions::slack::channels::follow_incident(state, incident_id, &events).await;
     Ok(())
 }
 

@@ -9,11 +9,20 @@
 //! - [`settings`]: announcement channels per severity, the timeline reaction, archiving.
 //! - [`pages`]: pages as DMs with Acknowledge / Resolve, kept true to the page afterwards.
 //! - [`buttons`]: the buttons of messages Debrief sent (page Acknowledge / Resolve).
+//! - [`channels`]: a channel per incident, kept true to it by the `slack.sync` job.
+//! - [`announce`]: new incidents announced in a channel per severity.
+//! - [`reminders`]: postmortem and action item reminders as DMs.
+//! - [`messages`]: the topic and messages of those channels; `jobs`: what the jobs share.
 
+pub mod announce;
 pub mod buttons;
+pub mod channels;
 pub mod install;
+mod jobs;
 pub mod manifest;
+pub mod messages;
 pub mod pages;
+pub mod reminders;
 pub mod settings;
 pub mod users;
 

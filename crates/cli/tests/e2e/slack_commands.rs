@@ -425,6 +425,22 @@ async fn page_names_a_team_a_policy_or_a_person(backend: Backend) {
     s.app.close().await;
 }
 
+async fn a_rate_limited_slack_does_not_hold_the_answer(backend: Backend) {
+    // Arrange: Dana is not linked yet, and Slack rate-limits users.info for 30 s.
+    let s = SlackApp::start_with(backend, quick).await;
+    slack_person(&s, DANA).await;
+    let (r, _, channel) = incident_with_channel(&s, "Disk full", &[DANA]).await;
+    s.fake.rate_limit("users.info", 5, 30);
+
+    // Act: Dana types a command (Debrief must ask Slack who Dana is).
+    let said = ephemeral(&s, "status investigating", DANA, &channel).await;
+
+    // Assert: answered before Slack's three seconds ran out, saying to try again; no change.
+    assert!(said.contains("Slack is slow"), "{said}");
+    assert_eq!(incident(&s, &r).await["status"], "triage");
+    s.app.close().await;
+}
+
 crate::e2e_test!(commands_in_the_channel_run_the_incident, backend);
 crate::e2e_test!(mistakes_say_what_to_type_instead, backend);
 crate::e2e_test!(declare_opens_a_modal_whose_submission_declares, backend);
@@ -434,3 +450,4 @@ crate::e2e_test!(
     backend
 );
 crate::e2e_test!(page_names_a_team_a_policy_or_a_person, backend);
+crate::e2e_test!(a_rate_limited_slack_does_not_hold_the_answer, backend);

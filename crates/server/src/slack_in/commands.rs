@@ -82,7 +82,7 @@ pub(crate) async fn actor_for(
     team_id: &str,
     slack_user: &str,
 ) -> Result<Actor, Miss> {
-    match debrief_user_for(state, team_id, slack_user).await? {
+    match super::within_ack(debrief_user_for(state, team_id, slack_user)).await?? {
         Some(user) => Ok(Actor {
             role: user.role,
             via: Via::Slack,

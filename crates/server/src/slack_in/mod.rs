@@ -57,6 +57,25 @@ pub fn router() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(MAX_BODY))
 }
 
+/// How long a request waits for Slack's Web API itself (`users.info` to know who typed a
+/// command, `views.open`): less than the three seconds Slack waits for the answer. The client
+/// holds calls back under Slack's rate limits, so without a bound a command could outlast them.
+pub(crate) const INLINE_SLACK_WAIT: std::time::Duration = std::time::Duration::from_millis(2500);
+
+/// `work`, unless Slack makes it outlast [`INLINE_SLACK_WAIT`]: then a sentence to show.
+pub(crate) async fn within_ack<T>(
+    work: impl std::future::Future<Output = T>,
+) -> Result<T, target::Miss> {
+    tokio::time::timeout(INLINE_SLACK_WAIT, work)
+        .await
+        .map_err(|_| {
+            target::Miss::Say(
+                "Slack is slow to answer Debrief just now; type the command again in a moment."
+                    .into(),
+            )
+        })
+}
+
 /// A plain-text answer (refusals Slack's app settings page shows as they are).
 pub(crate) fn plain(status: StatusCode, text: impl Into<String>) -> Response {
     (

@@ -93,14 +93,12 @@ async fn open_view(
     let Some(trigger) = trigger else {
         return Err(slack_failed("no trigger_id"));
     };
-    client
-        .call(
-            &token,
-            "views.open",
-            json!({"trigger_id": trigger, "view": view}),
-        )
-        .await
-        .map_err(slack_failed)?;
+    let call = client.call(
+        &token,
+        "views.open",
+        json!({"trigger_id": trigger, "view": view}),
+    );
+    super::within_ack(call).await?.map_err(slack_failed)?;
     Ok(())
 }
 

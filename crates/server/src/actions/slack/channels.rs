@@ -159,15 +159,23 @@ async fn sync(state: &AppState, incident_id: i64) -> Result<(), Stop> {
         team_id: &installation.team_id,
         channel: &channel,
     };
-    ctx.invite(&incident).await?;
-    ctx.topic(&incident).await?;
-    ctx.summary(&incident).await?;
-    ctx.post_changes(&incident, &events).await?;
-    if is_closed(incident.status) && slack_settings(state).await?.archive_on_close {
-        ctx.archive().await?;
+    match ctx.tell(&incident, &events).await {
+        // Someone archived or deleted the channel in Slack: it is told nothing more.
+        Err(Gone) => {
+            tracing::info!(incident.id = incident.id, slack.channel = %channel.channel_id, "The Slack channel #{} was archived or deleted in Slack", channel.name);
+            let now = state.clock.now();
+            state
+                .store
+                .set_slack_archived(incident.id, Some(now))
+                .await?;
+            Ok(())
+        }
+        Ok(told) => told,
     }
-    Ok(())
 }
+
+/// The channel is archived or deleted (`is_archived`, `channel_not_found`).
+struct Gone;
 
 /// Creates the incident's channel and records it; the announcement is queued with it.
 async fn create(
@@ -242,6 +250,34 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// Tells the channel everything new about `incident`; `Err(Gone)` when Slack says the
+    /// channel is no more.
+    async fn tell(
+        &self,
+        incident: &Incident,
+        events: &[TimelineEvent],
+    ) -> Result<Result<(), Stop>, Gone> {
+        let gone = |r: Result<(), Stop>| match r {
+            Err(Stop::Final(why))
+                if why.ends_with(": is_archived") || why.ends_with(": channel_not_found") =>
+            {
+                Err(Gone)
+            }
+            other => Ok(other),
+        };
+        let steps = async {
+            self.invite(incident).await?;
+            self.topic(incident).await?;
+            self.summary(incident).await?;
+            self.post_changes(incident, events).await?;
+            if is_closed(incident.status) && slack_settings(self.state).await?.archive_on_close {
+                self.archive().await?;
+            }
+            Ok(())
+        };
+        gone(steps.await)
+    }
+
     async fn call(&self, what: &str, method: &str, body: Value) -> Result<Value, Stop> {
         self.call_ok(what, method, body, &[])
             .await

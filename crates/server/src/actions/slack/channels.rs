@@ -502,10 +502,9 @@ impl Ctx<'_> {
             if is_told(e.kind) {
                 let body = match e.kind {
                     EventKind::PostmortemDecision => {
-                        let pm = self.state.store.postmortem(incident.id).await?;
                         let base = self.state.config.public_url.trim_end_matches('/');
                         let draft = format!("{base}/incidents/{}/postmortem", incident.id);
-                        messages::decision(e, pm.as_ref(), &draft)
+                        messages::decision(e, &draft)
                     }
                     _ => messages::change(e),
                 };

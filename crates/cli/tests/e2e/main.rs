@@ -66,8 +66,8 @@
 //! - [`slack_pages`]: pages as Slack DMs: buttons that acknowledge and resolve, DMs that follow
 //!   changes made elsewhere, a 429 storm that loses no DM.
 //! - [`slack_channels`]: a channel per incident: created, named, invited, topic, pinned
-//!   summary kept current, changes and the postmortem decision posted, archived on close; a
-//!   429 storm delays but loses nothing.
+//!   summary kept current, changes and the postmortem decision posted, archived on close (a
+//!   channel archived in Slack is left alone); a 429 storm delays but loses nothing.
 //! - [`slack_announce`]: new incidents announced per severity (never private ones), the Slack
 //!   settings API and web page, reminders in Slack DMs.
 //! - [`slack_install`]: installing the Slack app: manifest, OAuth v2 with a single-use state,

@@ -2,8 +2,9 @@
 //! the fake Slack: an incident declared through the API gets `#inc-N-title` (private for a
 //! private incident), its commander and paged responders invited, a topic, a pinned summary
 //! kept current with `chat.update`; status, severity and role changes are posted there; the
-//! resolution posts the postmortem decision and the draft link; closing archives it. A `429`
-//! storm on `conversations.create` and `chat.postMessage` delays but loses nothing.
+//! resolution posts the postmortem decision and the draft link; closing archives it; a
+//! channel someone archived in Slack is left alone. A `429` storm on `conversations.create`
+//! and `chat.postMessage` delays but loses nothing.
 //!
 //! Time is the server's manual clock: `settle` runs what is due, so every assertion is about
 //! a finished state, never a sleep.
@@ -288,3 +289,47 @@ async fn a_429_storm_delays_the_channel_but_loses_no_message(backend: Backend) {
 }
 
 crate::e2e_test!(a_429_storm_delays_the_channel_but_loses_no_message, backend);
+
+async fn a_channel_archived_in_slack_is_left_alone(backend: Backend) {
+    // Arrange: an incident's channel, then someone archives it in Slack.
+    let s = SlackApp::start_with(backend, manual_clock).await;
+    let app = &s.app;
+    let (r, n) = declare(app, json!({"title": "Disk full", "severity": "SEV3"})).await;
+    app.settle().await;
+    let ch = s
+        .fake
+        .channel(&format!("inc-{n}-disk-full"))
+        .expect("the incident channel");
+    let archived = app
+        .client
+        .post(format!("{}/conversations.archive", s.fake.base_url()))
+        .bearer_auth(crate::harness::BOT_TOKEN)
+        .json(&json!({"channel": ch.id}))
+        .send()
+        .await
+        .expect("archive in Slack");
+    assert!(archived.status().is_success());
+
+    // Act: changes go on.
+    app.transition(&app.admin_token, &r, &json!({"to": "identified"}))
+        .await;
+    app.settle().await;
+    app.transition(&app.admin_token, &r, &json!({"to": "monitoring"}))
+        .await;
+    app.settle().await;
+
+    // Assert: the sync stopped telling it, without a failed delivery; the incident is fine.
+    let (_, _, dead) = app
+        .get("/api/v1/deliveries?status=dead", &app.admin_token)
+        .await;
+    assert_eq!(dead["items"], json!([]), "{dead}");
+    let (_, _, failed) = app
+        .get("/api/v1/deliveries?status=failed", &app.admin_token)
+        .await;
+    assert_eq!(failed["items"], json!([]), "{failed}");
+    let topics = s.fake.calls("conversations.setTopic").len();
+    assert_eq!(topics, 2, "one refused, then none");
+    s.app.close().await;
+}
+
+crate::e2e_test!(a_channel_archived_in_slack_is_left_alone, backend);

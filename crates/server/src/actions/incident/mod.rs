@@ -132,9 +132,12 @@ where
             false => None,
         }
         .unwrap_or_else(|| Postmortem::empty(r.0, state.clock.now()));
-        let Some(write) = decide(&current, &events, &pm)? else {
+        let Some(mut write) = decide(&current, &events, &pm)? else {
             return Ok((current, Vec::new()));
         };
+        // Slack hears of the change through a job committed with it.
+        let slack = crate::actions::slack::channels::sync_job(state, r.0, current.version + 1);
+        write.jobs.extend(slack.await);
         match state
             .store
             .apply(std::slice::from_ref(&write), state.clock.now())
@@ -145,8 +148,9 @@ where
                 state
                     .live
                     .publish(incident.id, incident.private || current.private, &written);
-                crate::actions::slack::channels::follow_incident(state, incident.id, &written)
-                    .await;
+                if !write.jobs.is_empty() {
+                    state.jobs.wake();
+                }
                 return Ok((incident, written));
             }
             Err(StoreError::Conflict(_)) if expected.is_none() => continue,

@@ -1,9 +1,11 @@
 //! A channel per incident (issue 13, part 4): the `slack.sync` job makes Slack match the
 //! incident.
 //!
-//! Every change to an incident's timeline, whatever made it (web, API, CLI, alerts, Slack,
-//! pages), calls [`follow_incident`], which queues a `slack.sync` job keyed by the incident
-//! and its newest timeline event: a change is queued once, and the job itself is idempotent,
+//! Every change to an incident, whatever made it (web, API, CLI, alerts, Slack, pages),
+//! queues a `slack.sync` job: status, severity, role and other changes commit theirs with the
+//! change ([`sync_job`], keyed by the incident's new version); declarations, merges and page
+//! notes queue theirs after writing ([`follow_incident`], keyed by the newest timeline
+//! event). A change is queued once, and the job itself is idempotent,
 //! so a burst of changes is told by the first job that runs and the others find nothing left
 //! to do (they make no Slack call at all).
 //!
@@ -34,7 +36,7 @@ use debrief_core::incident::Incident;
 use debrief_core::slack::channel::channel_name;
 use debrief_core::status::Status;
 use debrief_core::timeline::{EventKind, TimelineEvent};
-use debrief_store::jobs::Job;
+use debrief_store::jobs::{Job, NewJob};
 use debrief_store::oncall::PageFilter;
 use debrief_store::slack::SlackChannel;
 use serde::{Deserialize, Serialize};
@@ -74,23 +76,44 @@ impl JobKind<AppState> for SyncJob {
     }
 }
 
-/// Queues the sync of incident `incident_id`'s channel after `events` were written to its
-/// timeline (nothing when Slack is not set up or not installed). A failure to queue is
-/// logged: the change is made, and the next one brings the channel up to date.
-pub async fn follow_incident(state: &AppState, incident_id: i64, events: &[TimelineEvent]) {
+/// Whether channel syncs are wanted: Slack is set up and installed.
+async fn wanted(state: &AppState, incident_id: i64) -> bool {
     if state.slack.is_none() {
-        return;
+        return false;
     }
+    match state.store.slack_installations().await {
+        Ok(all) => !all.is_empty(),
+        Err(e) => {
+            tracing::warn!(incident.id = incident_id, error = %e, "Could not read the Slack installation for INC-{incident_id}");
+            false
+        }
+    }
+}
+
+/// The sync job of a change that makes incident `incident_id` version `version`, to commit
+/// with the change (`IncidentWrite::jobs`); `None` when Slack is not set up or not installed.
+pub async fn sync_job(state: &AppState, incident_id: i64, version: i64) -> Option<NewJob> {
+    if !wanted(state, incident_id).await {
+        return None;
+    }
+    Some(new_job::<SyncJob, AppState>(
+        state,
+        format!("{SYNC_KIND}:{incident_id}:v{version}"),
+        &Sync { incident_id },
+        state.clock.now(),
+    ))
+}
+
+/// Queues the sync of incident `incident_id`'s channel after `events` were written to its
+/// timeline (nothing when Slack is not set up or not installed), for changes that are not
+/// committed with their job. A failure to queue is logged: the change is made, and the next
+/// one brings the channel up to date.
+pub async fn follow_incident(state: &AppState, incident_id: i64, events: &[TimelineEvent]) {
     let Some(last) = events.iter().map(|e| e.id).max() else {
         return;
     };
-    match state.store.slack_installations().await {
-        Ok(all) if all.is_empty() => return,
-        Ok(_) => {}
-        Err(e) => {
-            tracing::warn!(incident.id = incident_id, error = %e, "Could not read the Slack installation for INC-{incident_id}");
-            return;
-        }
+    if !wanted(state, incident_id).await {
+        return;
     }
     let job = new_job::<SyncJob, AppState>(
         state,
@@ -159,15 +182,23 @@ async fn sync(state: &AppState, incident_id: i64) -> Result<(), Stop> {
         team_id: &installation.team_id,
         channel: &channel,
     };
-    ctx.invite(&incident).await?;
-    ctx.topic(&incident).await?;
-    ctx.summary(&incident).await?;
-    ctx.post_changes(&incident, &events).await?;
-    if is_closed(incident.status) && slack_settings(state).await?.archive_on_close {
-        ctx.archive().await?;
+    match ctx.tell(&incident, &events).await {
+        // Someone archived or deleted the channel in Slack: it is told nothing more.
+        Err(Gone) => {
+            tracing::info!(incident.id = incident.id, slack.channel = %channel.channel_id, "The Slack channel #{} was archived or deleted in Slack", channel.name);
+            let now = state.clock.now();
+            state
+                .store
+                .set_slack_archived(incident.id, Some(now))
+                .await?;
+            Ok(())
+        }
+        Ok(told) => told,
     }
-    Ok(())
 }
+
+/// The channel is archived or deleted (`is_archived`, `channel_not_found`).
+struct Gone;
 
 /// Creates the incident's channel and records it; the announcement is queued with it.
 async fn create(
@@ -242,6 +273,34 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// Tells the channel everything new about `incident`; `Err(Gone)` when Slack says the
+    /// channel is no more.
+    async fn tell(
+        &self,
+        incident: &Incident,
+        events: &[TimelineEvent],
+    ) -> Result<Result<(), Stop>, Gone> {
+        let gone = |r: Result<(), Stop>| match r {
+            Err(Stop::Final(why))
+                if why.ends_with(": is_archived") || why.ends_with(": channel_not_found") =>
+            {
+                Err(Gone)
+            }
+            other => Ok(other),
+        };
+        let steps = async {
+            self.invite(incident).await?;
+            self.topic(incident).await?;
+            self.summary(incident).await?;
+            self.post_changes(incident, events).await?;
+            if is_closed(incident.status) && slack_settings(self.state).await?.archive_on_close {
+                self.archive().await?;
+            }
+            Ok(())
+        };
+        gone(steps.await)
+    }
+
     async fn call(&self, what: &str, method: &str, body: Value) -> Result<Value, Stop> {
         self.call_ok(what, method, body, &[])
             .await
@@ -466,10 +525,9 @@ impl Ctx<'_> {
             if is_told(e.kind) {
                 let body = match e.kind {
                     EventKind::PostmortemDecision => {
-                        let pm = self.state.store.postmortem(incident.id).await?;
                         let base = self.state.config.public_url.trim_end_matches('/');
                         let draft = format!("{base}/incidents/{}/postmortem", incident.id);
-                        messages::decision(e, pm.as_ref(), &draft)
+                        messages::decision(e, &draft)
                     }
                     _ => messages::change(e),
                 };

@@ -3,7 +3,6 @@
 //! from people is escaped and cut to Slack's limits (`blocks::escape`, `blocks::truncate`).
 
 use debrief_core::incident::Incident;
-use debrief_core::postmortem::Postmortem;
 use debrief_core::slack::blocks::{
     self, IncidentSummary, MAX_SECTION, Person, escape, link, slack_date, truncate,
 };
@@ -81,19 +80,30 @@ pub fn change(e: &TimelineEvent) -> Value {
     })
 }
 
-/// The postmortem decision made when the incident resolved: required or not, why, the
+/// The postmortem decision made when the incident resolved (from the decision's timeline
+/// event, so each decision is told as it was made): required or not, why, the draft's
 /// deadline and the link to the draft.
-pub fn decision(e: &TimelineEvent, pm: Option<&Postmortem>, draft_url: &str) -> Value {
-    let decided = pm.and_then(|p| p.decision.as_ref());
-    let required = decided.map_or(
-        e.body.contains("required") && !e.body.contains("not required"),
-        |d| d.required,
-    );
-    let why = match decided {
-        Some(d) if !d.reasons.is_empty() => d.reasons.join("; "),
-        Some(_) => "no rule applies".to_string(),
-        None => e.body.clone(),
+pub fn decision(e: &TimelineEvent, draft_url: &str) -> Value {
+    let d = &e.data;
+    let required = d["required"].as_bool().unwrap_or(false);
+    let words = |key: &str| -> Vec<String> {
+        d[key]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r.as_str().map(str::to_string))
+            .collect()
     };
+    let reasons = words("reasons");
+    let mut why = if reasons.is_empty() {
+        "no rule applies".to_string()
+    } else {
+        reasons.join("; ")
+    };
+    let overridden = words("overridden_reasons");
+    if !overridden.is_empty() {
+        why.push_str(&format!(" (overrides: {})", overridden.join("; ")));
+    }
     let headline = if required {
         "*A postmortem is required.*"
     } else {
@@ -101,7 +111,10 @@ pub fn decision(e: &TimelineEvent, pm: Option<&Postmortem>, draft_url: &str) -> 
     };
     let mut lines = vec![headline.to_string(), format!("Why: {}", escape(&why))];
     if required {
-        if let Some(due) = pm.and_then(|p| p.draft_due_at) {
+        let due = d["draft_due_at"]
+            .as_str()
+            .and_then(|t| t.parse::<debrief_core::Timestamp>().ok());
+        if let Some(due) = due {
             lines.push(format!("Draft due {}", slack_date(due)));
         }
         lines.push(link(draft_url, "Write the draft"));

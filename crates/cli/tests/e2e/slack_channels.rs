@@ -333,3 +333,47 @@ async fn a_channel_archived_in_slack_is_left_alone(backend: Backend) {
 }
 
 crate::e2e_test!(a_channel_archived_in_slack_is_left_alone, backend);
+
+async fn a_channel_made_but_not_recorded_is_taken_over(backend: Backend) {
+    // Arrange: a run made the next incident's channel and stopped before recording it (a
+    // server killed between Slack's answer and the row); someone else made a channel with
+    // the name the incident after it will want.
+    let s = SlackApp::start_with(backend, manual_clock).await;
+    let (_, n) = declare(&s.app, json!({"title": "Queue", "severity": "SEV3"})).await;
+    s.app.settle().await;
+    let made = s
+        .fake
+        .add_bot_channel(&format!("inc-{}-disk-full", n + 1), false);
+    s.fake
+        .add_channel(&format!("inc-{}-disk-full", n + 2), false, &[]);
+
+    // Act: the incidents are declared and their syncs run.
+    let (r1, n1) = declare(&s.app, json!({"title": "Disk full", "severity": "SEV3"})).await;
+    let (_, n2) = declare(&s.app, json!({"title": "Disk full", "severity": "SEV3"})).await;
+    s.app.settle().await;
+
+    // Assert: the bot's channel is the first one's (no `-2` beside it), with its summary;
+    // the person's channel is left to them and the second gets the next free name.
+    let first = s
+        .fake
+        .channel(&format!("inc-{n1}-disk-full"))
+        .expect("the channel");
+    assert_eq!(first.id, made, "{:#?}", s.fake.channels());
+    assert!(s.fake.channel(&format!("inc-{n1}-disk-full-2")).is_none());
+    let summary = s.fake.messages(&made);
+    assert!(
+        summary.iter().any(|m| text(m).contains(&r1)),
+        "the summary is posted in the channel taken over: {summary:#?}"
+    );
+    assert!(s.fake.channel(&format!("inc-{n2}-disk-full-2")).is_some());
+    let theirs = s
+        .fake
+        .channel(&format!("inc-{n2}-disk-full"))
+        .expect("theirs");
+    assert!(
+        s.fake.messages(&theirs.id).is_empty(),
+        "nothing posted in theirs"
+    );
+    s.app.close().await;
+}
+crate::e2e_test!(a_channel_made_but_not_recorded_is_taken_over, backend);

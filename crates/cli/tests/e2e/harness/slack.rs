@@ -227,6 +227,17 @@ impl FakeSlack {
         lock(&self.shared.workspace).add_channel(name, is_private, members)
     }
 
+    /// Adds a channel as the bot's `conversations.create` would have made it (a run that
+    /// stopped before recording it), and returns its id.
+    pub fn add_bot_channel(&self, name: &str, is_private: bool) -> String {
+        let mut ws = lock(&self.shared.workspace);
+        let id = ws.add_channel(name, is_private, &[]);
+        if let Some(c) = ws.channels.iter_mut().find(|c| c.id == id) {
+            c.creator = BOT_USER_ID.into();
+        }
+        id
+    }
+
     /// Posts a message in `channel` as `user` (a person, not the bot), and returns its `ts`.
     pub fn add_message(&self, channel: &str, user: &str, text: &str) -> String {
         lock(&self.shared.workspace).add_message(channel, user, text)

@@ -23,6 +23,7 @@
 //! nothing is posted twice or lost); passing failures retry; refusals fail the job with
 //! Slack's error code.
 
+use super::adopt;
 use super::jobs::{Stop, stop};
 use super::messages;
 use super::pages::{DmError, slack_user_of};
@@ -38,7 +39,7 @@ use debrief_core::status::Status;
 use debrief_core::timeline::{EventKind, TimelineEvent};
 use debrief_store::jobs::{Job, NewJob};
 use debrief_store::oncall::PageFilter;
-use debrief_store::slack::SlackChannel;
+use debrief_store::slack::{SlackChannel, SlackInstallation};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap};
@@ -160,17 +161,7 @@ async fn sync(state: &AppState, incident_id: i64) -> Result<(), Stop> {
         Some(c) => c,
         // A channel is made for an incident that is still going.
         None if is_closed(incident.status) => return Ok(()),
-        None => {
-            create(
-                state,
-                &client,
-                &token,
-                &installation.team_id,
-                &incident,
-                &events,
-            )
-            .await?
-        }
+        None => create(state, &client, &token, &installation, &incident, &events).await?,
     };
     if channel.archived_at.is_some() {
         return Ok(());
@@ -205,11 +196,13 @@ async fn create(
     state: &AppState,
     client: &SlackClient,
     token: &str,
-    team_id: &str,
+    installation: &SlackInstallation,
     incident: &Incident,
     events: &[TimelineEvent],
 ) -> Result<SlackChannel, Stop> {
+    let team_id = installation.team_id.as_str();
     let mut taken: BTreeSet<String> = BTreeSet::new();
+    let mut seen = adopt::Seen::new();
     for _ in 0..20 {
         let name = channel_name(incident.id, &incident.title, |n| taken.contains(n));
         if state.store.slack_channel_name_taken(&name).await? {
@@ -220,8 +213,17 @@ async fn create(
         let answer = match client.call(token, "conversations.create", body).await {
             Ok(a) => a,
             Err(e) if e.code() == Some("name_taken") => {
-                taken.insert(name);
-                continue;
+                let bot = installation.bot_user_id.as_str();
+                match seen.left_behind(state, client, token, bot, &name).await? {
+                    Some(id) => {
+                        tracing::info!(incident.id = incident.id, slack.channel = %id, "Took over #{name}, made for {} by a run that stopped before recording it", incident.reference);
+                        json!({"channel": {"id": id, "name": name}})
+                    }
+                    None => {
+                        taken.insert(name);
+                        continue;
+                    }
+                }
             }
             Err(e) => return Err(stop("creating the incident channel", e)),
         };

@@ -16,6 +16,8 @@ pub const TEAM_ID: &str = "T0DEBRIEF";
 pub const BOT_USER_ID: &str = "U0DEBRIEFBOT";
 /// The bot id of the fake app.
 pub const BOT_ID: &str = "B0DEBRIEFBOT";
+/// The person who made the channels a test adds itself (`add_channel`).
+pub const SOMEONE: &str = "U0SOMEONE01";
 
 /// A channel of the fake workspace (public, private, or a DM).
 #[derive(Debug, Clone)]
@@ -32,6 +34,8 @@ pub struct FakeChannel {
     pub topic: String,
     /// Its members' user ids (the bot's among them when it is in it).
     pub members: Vec<String>,
+    /// Who made it (`conversations.create`: the bot; [`Workspace::add_channel`]: a person).
+    pub creator: String,
 }
 
 /// A message posted in the fake workspace.
@@ -156,6 +160,7 @@ impl Workspace {
             is_archived: false,
             topic: String::new(),
             members: all,
+            creator: SOMEONE.into(),
         });
         id
     }
@@ -321,6 +326,7 @@ impl Workspace {
         }
         let id = self.add_channel(&name, p.bool("is_private"), &[]);
         let i = self.channels.len() - 1;
+        self.channels[i].creator = BOT_USER_ID.into();
         debug_assert_eq!(self.channels[i].id, id);
         json!({"ok": true, "channel": channel_json(&self.channels[i])})
     }
@@ -426,6 +432,7 @@ impl Workspace {
             is_archived: false,
             topic: String::new(),
             members: vec![BOT_USER_ID.into(), to],
+            creator: BOT_USER_ID.into(),
         });
         Ok(self.channels.len() - 1)
     }

@@ -9,7 +9,7 @@ pub fn channel_json(c: &FakeChannel) -> Value {
     json!({"id": c.id, "name": c.name, "name_normalized": c.name, "is_channel": !dm && !c.is_private,
         "is_group": false, "is_im": dm, "is_private": c.is_private, "is_archived": c.is_archived,
         "is_general": false, "is_member": c.members.iter().any(|m| m == BOT_USER_ID),
-        "created": 1_700_000_000, "creator": BOT_USER_ID, "num_members": c.members.len(),
+        "created": 1_700_000_000, "creator": c.creator, "num_members": c.members.len(),
         "topic": {"value": c.topic, "creator": if c.topic.is_empty() { "" } else { BOT_USER_ID }, "last_set": 0},
         "purpose": {"value": "", "creator": "", "last_set": 0}})
 }

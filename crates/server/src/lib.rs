@@ -184,12 +184,14 @@ impl AppState {
     }
 }
 
-/// Does at once what is due at the server's clock: the reminder scan, then every due job
+/// Does at once what is due at the server's clock: the reminder scan and the Slack catch-up
+/// ([`actions::slack::adopt::catch_up`]), then every due job
 /// until nothing is due or running (see [`jobs::drain`]); returns how many jobs ran. Tests call
 /// it after moving a manual clock, to see what the passing time caused and that nothing more
 /// is sent.
 pub async fn settle(state: &AppState) -> Result<usize, AppError> {
     actions::notify::scan(state, state.clock.now()).await?;
+    actions::slack::adopt::catch_up(state).await?;
     jobs::drain(state).await
 }
 

@@ -377,3 +377,38 @@ async fn a_channel_made_but_not_recorded_is_taken_over(backend: Backend) {
     s.app.close().await;
 }
 crate::e2e_test!(a_channel_made_but_not_recorded_is_taken_over, backend);
+
+async fn an_incident_whose_sync_was_lost_gets_its_channel_later(backend: Backend) {
+    // Arrange: Slack refuses the first channel creation for good, so the incident's own sync
+    // ends without a channel (as when a server dies before queuing it).
+    let s = SlackApp::start_with(backend, manual_clock).await;
+    s.fake.fail_next(
+        "conversations.create",
+        1,
+        crate::harness::SlackFailure::Error("restricted_action".into()),
+    );
+    let (_, n) = declare(&s.app, json!({"title": "Search slow", "severity": "SEV3"})).await;
+    s.app.settle().await;
+    let name = format!("inc-{n}-search-slow");
+    assert!(s.fake.channel(&name).is_none(), "{:#?}", s.fake.channels());
+
+    // Act: a minute passes; the catch-up scan runs with the reminders.
+    s.app.advance(SignedDuration::from_secs(61)).await;
+    s.app.settle().await;
+
+    // Assert: the channel exists, once, with its summary; later scans add nothing.
+    let ch = s
+        .fake
+        .channel(&name)
+        .expect("the channel, made by the catch-up");
+    assert_eq!(s.fake.messages(&ch.id).len(), 1, "the summary");
+    let calls = s.fake.all_calls().len();
+    s.app.advance(SignedDuration::from_secs(3600)).await;
+    s.app.settle().await;
+    assert_eq!(s.fake.all_calls().len(), calls, "nothing more to do");
+    s.app.close().await;
+}
+crate::e2e_test!(
+    an_incident_whose_sync_was_lost_gets_its_channel_later,
+    backend
+);

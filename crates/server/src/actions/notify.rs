@@ -113,12 +113,15 @@ pub async fn invite(state: &AppState, m: &Meeting, method: Method) -> Result<(),
     Ok(())
 }
 
-/// Runs [`scan`] now and then every `reminder_interval` on the server's clock (as a manual
+/// Runs [`scan`] (and the Slack channels' catch-up) now and then every `reminder_interval` on the server's clock (as a manual
 /// clock is moved, in tests) until `stop` fires.
 pub(crate) async fn run_reminders(state: AppState, mut stop: tokio::sync::watch::Receiver<()>) {
     loop {
         if let Err(e) = scan(&state, state.clock.now()).await {
             tracing::warn!(error = %e, "The reminder scan failed; it runs again");
+        }
+        if let Err(e) = crate::actions::slack::adopt::catch_up(&state).await {
+            tracing::warn!(error = %e, "The Slack catch-up scan failed; it runs again");
         }
         tokio::select! {
             _ = stop.changed() => return,

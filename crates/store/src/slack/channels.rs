@@ -145,4 +145,45 @@ impl Store {
         .await?;
         tx.commit().await
     }
+
+    /// Incidents whose channel a lost sync job left behind (at most `limit`, as
+    /// `(id, version)`): open incidents declared between `since` (the installation) and
+    /// `until` with no channel, and, when `archiving`, channels left open on an incident that
+    /// is over.
+    pub async fn slack_channels_behind(
+        &self,
+        since: Timestamp,
+        until: Timestamp,
+        archiving: bool,
+        limit: i64,
+    ) -> StoreResult<Vec<(i64, i64)>> {
+        let missing = self
+            .read_rows(
+                "SELECT i.id, i.version FROM incidents i \
+                 LEFT JOIN slack_channels c ON c.incident_id = i.id \
+                 WHERE c.incident_id IS NULL AND i.declared_at >= $1 AND i.declared_at <= $2 \
+                 AND i.status NOT IN ('closed', 'declined', 'merged') ORDER BY i.id LIMIT $3",
+                &[Arg::I(ms(since)), Arg::I(ms(until)), Arg::I(limit)],
+            )
+            .await?;
+        let mut behind = missing
+            .iter()
+            .map(|r| Ok((r.get("id")?, r.get("version")?)))
+            .collect::<StoreResult<Vec<(i64, i64)>>>()?;
+        if archiving {
+            let open = self
+                .read_rows(
+                    "SELECT i.id, i.version FROM slack_channels c \
+                     JOIN incidents i ON i.id = c.incident_id \
+                     WHERE c.archived_at IS NULL \
+                     AND i.status IN ('closed', 'declined', 'merged') ORDER BY i.id LIMIT $1",
+                    &[Arg::I(limit)],
+                )
+                .await?;
+            for r in &open {
+                behind.push((r.get("id")?, r.get("version")?));
+            }
+        }
+        Ok(behind)
+    }
 }

@@ -9,13 +9,13 @@
 //! - [`settings`]: announcement channels per severity, the timeline reaction, archiving.
 //! - [`pages`]: pages as DMs with Acknowledge / Resolve, kept true to the page afterwards.
 //! - [`buttons`]: the buttons of messages Debrief sent (page Acknowledge / Resolve).
-//! - [`channels`]: a channel per incident, kept true to it by the `slack.sync` job; `adopt`:
+//! - [`channels`]: a channel per incident, kept true to it by the `slack.sync` job; [`adopt`]:
 //!   taking over a channel a run made but did not record (it stopped in between).
 //! - [`announce`]: new incidents announced in a channel per severity.
 //! - [`reminders`]: postmortem and action item reminders as DMs.
 //! - [`messages`]: the topic and messages of those channels; `jobs`: what the jobs share.
 
-mod adopt;
+pub mod adopt;
 pub mod announce;
 pub mod buttons;
 pub mod channels;

@@ -267,6 +267,30 @@ async fn url_verification_is_answered_with_its_challenge(backend: Backend) {
     s.app.close().await;
 }
 
+async fn the_ssl_check_is_answered_and_does_nothing(backend: Backend) {
+    let s = SlackApp::start(backend).await;
+    let post = |body: &'static str| {
+        reqwest::Client::new()
+            .post(s.app.url("/slack/commands"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    // Slack's check of the command URL's certificate: unsigned, answered 200 and empty.
+    let r = post("ssl_check=1&token=gIkuvaNzQIHg97ATvDxqgjtO")
+        .await
+        .expect("send");
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.text().await.expect("body"), "");
+    // A command dressed as one is still refused without a signature.
+    let r = post("ssl_check=1&command=%2Finc&text=help&user_id=U1&team_id=T1")
+        .await
+        .expect("send");
+    assert_eq!(r.status().as_u16(), 401);
+    assert!(s.fake.all_calls().is_empty(), "{:?}", s.fake.all_calls());
+    s.app.close().await;
+}
+
 /// A `reaction_added` event with the timeline emoji on message `ts` of `channel`.
 pub(crate) fn reaction(user: &str, channel: &str, ts: &str, item_user: &str) -> Value {
     json!({"type": "reaction_added", "user": user, "reaction": "pushpin", "item_user": item_user,
@@ -336,3 +360,4 @@ crate::e2e_test!(forged_stale_and_replayed_requests_are_refused, backend);
 crate::e2e_test!(the_window_is_kept_by_the_servers_clock, backend);
 crate::e2e_test!(url_verification_is_answered_with_its_challenge, backend);
 crate::e2e_test!(a_retried_event_is_taken_once, backend);
+crate::e2e_test!(the_ssl_check_is_answered_and_does_nothing, backend);

@@ -22,7 +22,7 @@ use crate::{AppError, AppState};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use debrief_core::action_item::ItemInput;
 use debrief_core::incident::UpdateInput;
 use debrief_core::slack::Vocabulary;
@@ -39,6 +39,11 @@ pub(super) async fn slash_command(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    // Slack's certificate check of the command URL (`ssl_check=1`, sent unsigned when an app's
+    // URL is saved): a 200 that does nothing, as Bolt answers it.
+    if state.config.slack.is_some() && is_ssl_check(&body) {
+        return StatusCode::OK.into_response();
+    }
     if let Err(refused) = verify_request(&state, &headers, &body).await {
         return refused;
     }
@@ -52,6 +57,13 @@ pub(super) async fn slash_command(
         Err(Miss::Failed(e)) => ephemeral(failure_text(&e)),
     };
     json_answer(answer)
+}
+
+/// Whether a body is Slack's `ssl_check` (and not a command).
+fn is_ssl_check(body: &[u8]) -> bool {
+    let form = debrief_core::slack::payloads::parse_form(body);
+    let has = |k: &str| form.iter().any(|(key, _)| key == k);
+    form.iter().any(|(k, v)| k == "ssl_check" && v == "1") && !has("command")
 }
 
 /// What a failed action says to the Slack user: the fields that are wrong, or the error's

@@ -315,42 +315,7 @@ async fn no_slack_account_is_told_not_retried(backend: Backend) {
     assert!(s.fake.calls("chat.postMessage").is_empty());
 }
 
-#[tokio::test]
-async fn dm_buttons_acknowledge_and_resolve_sqlite() {
-    dm_buttons_acknowledge_and_resolve(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn dm_buttons_acknowledge_and_resolve_postgres() {
-    dm_buttons_acknowledge_and_resolve(Backend::Postgres).await;
-}
-
-#[tokio::test]
-async fn changes_elsewhere_replace_the_dm_sqlite() {
-    changes_elsewhere_replace_the_dm(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn changes_elsewhere_replace_the_dm_postgres() {
-    changes_elsewhere_replace_the_dm(Backend::Postgres).await;
-}
-
-#[tokio::test]
-async fn a_429_storm_delays_dms_but_loses_none_sqlite() {
-    a_429_storm_delays_dms_but_loses_none(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn a_429_storm_delays_dms_but_loses_none_postgres() {
-    a_429_storm_delays_dms_but_loses_none(Backend::Postgres).await;
-}
-
-#[tokio::test]
-async fn no_slack_account_is_told_not_retried_sqlite() {
-    no_slack_account_is_told_not_retried(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn no_slack_account_is_told_not_retried_postgres() {
-    no_slack_account_is_told_not_retried(Backend::Postgres).await;
-}
+crate::e2e_test!(dm_buttons_acknowledge_and_resolve, backend);
+crate::e2e_test!(changes_elsewhere_replace_the_dm, backend);
+crate::e2e_test!(a_429_storm_delays_dms_but_loses_none, backend);
+crate::e2e_test!(no_slack_account_is_told_not_retried, backend);

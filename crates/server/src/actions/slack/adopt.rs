@@ -4,7 +4,7 @@
 //!   `conversations.create` and the row that remembers it leaves the channel in Slack with no
 //!   incident. When the next run's `conversations.create` hears `name_taken`, the channel of
 //!   that name is the incident's own if the bot created it, it is not archived, and no other
-//!   incident has it: it is taken over instead of making `inc-42-…-2` beside it ([`Seen`]).
+//!   incident has it: it is taken over instead of making `inc-42-…-2` beside it (`Seen`).
 //! - A sync never queued: declarations, merges and page notes queue their sync after their
 //!   own commit, so a server killed in between leaves an incident with no channel (or a
 //!   channel open after the incident closed). [`catch_up`], run with the reminder scan,
@@ -51,10 +51,10 @@ pub async fn catch_up(state: &AppState) -> Result<usize, AppError> {
     for (incident_id, version) in behind {
         // The key of the change that made this version: a sync already queued for it (the
         // usual case, still waiting) makes this one a no-op.
-        if let Some(job) = sync_job(state, incident_id, version).await {
-            if enqueue(state, &job).await?.is_some() {
-                queued += 1;
-            }
+        if let Some(job) = sync_job(state, incident_id, version).await
+            && enqueue(state, &job).await?.is_some()
+        {
+            queued += 1;
         }
     }
     if queued > 0 {

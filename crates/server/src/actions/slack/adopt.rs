@@ -51,10 +51,10 @@ pub async fn catch_up(state: &AppState) -> Result<usize, AppError> {
     for (incident_id, version) in behind {
         // The key of the change that made this version: a sync already queued for it (the
         // usual case, still waiting) makes this one a no-op.
-        if let Some(job) = sync_job(state, incident_id, version).await {
-            if enqueue(state, &job).await?.is_some() {
-                queued += 1;
-            }
+        if let Some(job) = sync_job(state, incident_id, version).await
+            && enqueue(state, &job).await?.is_some()
+        {
+            queued += 1;
         }
     }
     if queued > 0 {

@@ -10,6 +10,11 @@
 //! counts the request and its body's bytes; `GET /hooks-count` answers
 //! `{"count": N, "bytes": B}` so far.
 //!
+//! Given `--slack-signing-secret` (the slack suite), it also answers `POST /slack/commands` and
+//! `POST /slack/events` as a bare Slack app does: it checks the request's `v0` signature over
+//! the raw body (`debrief_core::slack::signature::verify`, the check Debrief makes) and answers
+//! `200` with a fixed ephemeral JSON message, or `401` when the signature is wrong.
+//!
 //! It runs as its own process (`debrief-bench baseline-server`), on the same kind of tokio
 //! runtime as `debrief serve`, so its start-up, memory and latency are measured exactly as
 //! Debrief's are. The gap between the two is what Debrief adds: auth, validation, the database,
@@ -197,10 +202,46 @@ fn read_manifest(manifest: &Path) -> Result<Vec<(String, StaticFile)>> {
     Ok(files)
 }
 
+/// The Slack routes: verify the signature, then a fixed answer.
+fn slack(secret: String) -> Router {
+    let secret: Arc<str> = secret.into();
+    let answer_body = Bytes::from(
+        json!({"response_type": "ephemeral", "text": "INC-1 is now monitoring."}).to_string(),
+    );
+    let handler = move |headers: HeaderMap, body: Bytes| {
+        let secret = secret.clone();
+        let answer_body = answer_body.clone();
+        async move {
+            use debrief_core::slack::signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER, verify};
+            let header = |name: &str| {
+                headers
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            let (ts, sig) = (header(TIMESTAMP_HEADER), header(SIGNATURE_HEADER));
+            match verify(secret.as_bytes(), &ts, &sig, &body, now) {
+                Ok(()) => answer(StatusCode::OK, &answer_body),
+                Err(e) => (StatusCode::UNAUTHORIZED, e.to_string()).into_response(),
+            }
+        }
+    };
+    Router::new()
+        .route("/slack/commands", post(handler.clone()))
+        .route("/slack/events", post(handler))
+}
+
 /// Runs the baseline server on `listen` until killed; `files` names a manifest of files to
-/// serve too.
-pub fn serve(listen: SocketAddr, files: Option<&Path>) -> Result<()> {
+/// serve too, `slack_secret` the signing secret of the Slack routes (none: no Slack routes).
+pub fn serve(listen: SocketAddr, files: Option<&Path>, slack_secret: Option<String>) -> Result<()> {
     let mut app = router();
+    if let Some(secret) = slack_secret {
+        app = app.merge(slack(secret));
+    }
     for (path, file) in files.map(read_manifest).transpose()?.unwrap_or_default() {
         app = app.route(
             &path,

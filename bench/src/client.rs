@@ -27,6 +27,9 @@ pub struct Call {
     /// Answer headers a successful answer must carry with exactly this value (`None`: must not
     /// carry at all), like `Content-Type`.
     pub expect_headers: Vec<(HeaderName, Option<HeaderValue>)>,
+    /// Text a successful answer's body must contain (for answers that are `200` whatever
+    /// happened, like Slack's ephemeral messages).
+    pub expect_text: Option<String>,
 }
 
 impl Call {
@@ -89,7 +92,8 @@ impl Conn {
         if let Some(a) = &self.auth {
             req = req.header(AUTHORIZATION, a);
         }
-        if !call.body.is_empty() {
+        let typed = call.headers.iter().any(|(n, _)| n == CONTENT_TYPE);
+        if !call.body.is_empty() && !typed {
             req = req.header(CONTENT_TYPE, "application/json");
         }
         for (name, value) in &call.headers {
@@ -146,6 +150,16 @@ impl Conn {
                     call.path,
                 );
             }
+        }
+        if let Some(want) = &call.expect_text
+            && !String::from_utf8_lossy(body).contains(want.as_str())
+        {
+            bail!(
+                "{} {} answered without '{want}': {}",
+                call.method,
+                call.path,
+                String::from_utf8_lossy(&body[..body.len().min(300)])
+            );
         }
         Ok(answer)
     }

@@ -10,7 +10,8 @@ use tokio::process::Command;
 /// The benchmark's user.
 pub const EMAIL: &str = "bench@example.com";
 const NAME: &str = "Bench Admin";
-const PASSWORD: &str = "bench-password-not-secret";
+/// The benchmark user's password (the slack suite signs in with it).
+pub const PASSWORD: &str = "bench-password-not-secret";
 
 /// Which database Debrief runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -17,6 +17,10 @@
 //! baseline serving the same bytes and the same computation done by `debrief-core` in this
 //! process, then how many notifications a second the job runner sends (see [`oncall`]).
 //!
+//! The `slack` suite (issue #13) installs the Slack app against a fake Web API in this process
+//! and sends signed slash commands and events, beside a baseline that only checks the
+//! signature (see [`slack`]).
+//!
 //! Each exits non-zero only when something failed (including any failed request or check),
 //! never for a missed target.
 //!
@@ -34,6 +38,7 @@
 //! - [`report`]: the `api` suite's printed tables.
 //! - [`status`]: the `status` suite: setup, publisher, runs and report.
 //! - [`oncall`]: the `oncall` suite: setup, in-process computation, notifications, report.
+//! - [`slack`]: the `slack` suite: the fake Slack, install, signed requests, report.
 
 mod baseline;
 mod client;
@@ -44,6 +49,7 @@ mod probe;
 mod process;
 mod report;
 mod seed;
+mod slack;
 mod stats;
 mod status;
 mod storage;
@@ -83,6 +89,10 @@ enum Command {
         /// A manifest of files to serve as well (written by the status suite).
         #[arg(long)]
         files: Option<PathBuf>,
+        /// Answer Slack's signed requests too, checking them with this signing secret (the
+        /// slack suite).
+        #[arg(long)]
+        slack_signing_secret: Option<String>,
     },
 }
 
@@ -98,8 +108,8 @@ struct RunArgs {
     /// The debrief binary to benchmark.
     #[arg(long, default_value = "target/release/debrief")]
     debrief: PathBuf,
-    /// What to measure: the incident API (issue #2), the public status page (issue #4) or on
-    /// call (issue #12).
+    /// What to measure: the incident API (issue #2), the public status page (issue #4), on
+    /// call (issue #12) or Slack's signed requests (issue #13).
     #[arg(long, value_enum, default_value = "api")]
     suite: Suite,
     /// Which database(s) to run on.
@@ -145,9 +155,11 @@ struct RunArgs {
 
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
-        Command::BaselineServer { listen, files } => {
-            baseline::serve(listen, files.as_deref()).map(|()| true)
-        }
+        Command::BaselineServer {
+            listen,
+            files,
+            slack_signing_secret,
+        } => baseline::serve(listen, files.as_deref(), slack_signing_secret).map(|()| true),
         Command::Run(args) => runtime().and_then(|rt| rt.block_on(run(args))),
         Command::Load(args) => runtime().and_then(|rt| rt.block_on(probe::run(args))),
     };
@@ -181,13 +193,13 @@ fn config(args: &RunArgs, work_dir: PathBuf) -> Result<Config> {
         ),
         // Who is on call in 1,001 schedules takes milliseconds: runs are cut by time.
         Suite::Oncall => (pick(args.requests, 2_000, 200), pick(args.warmup, 20, 5)),
-        Suite::Api => (pick(args.requests, 5_000, 300), pick(args.warmup, 200, 30)),
+        Suite::Api | Suite::Slack => (pick(args.requests, 5_000, 300), pick(args.warmup, 200, 30)),
     };
     let concurrency = match (args.concurrency.is_empty(), args.suite) {
         (false, _) => args.concurrency.clone(),
         (true, Suite::Status) => vec![64],
         (true, Suite::Oncall) => vec![1, 4],
-        (true, Suite::Api) => vec![1, 8],
+        (true, Suite::Api | Suite::Slack) => vec![1, 8],
     };
     // Who is on call in 1,001 schedules takes tens of milliseconds on PostgreSQL (a query per
     // schedule): a full oncall run gets 10 s per run to collect enough samples for a p99.
@@ -262,6 +274,7 @@ async fn run_in(args: &RunArgs, work_dir: PathBuf) -> Result<bool> {
     match cfg.suite {
         Suite::Status => return status::run(&cfg, &backends).await,
         Suite::Oncall => return oncall::run(&cfg, &backends).await,
+        Suite::Slack => return slack::run(&cfg, &backends).await,
         Suite::Api => {}
     }
     let me =

@@ -58,6 +58,12 @@ impl Latencies {
         self.nanos[i] as f64 / 1e6
     }
 
+    /// How many samples took longer than `limit`.
+    pub fn count_over(&self, limit: Duration) -> u64 {
+        let limit = u64::try_from(limit.as_nanos()).unwrap_or(u64::MAX);
+        self.nanos.iter().filter(|n| **n > limit).count() as u64
+    }
+
     /// The slowest sample in milliseconds; 0 when empty.
     pub fn max_ms(&mut self) -> f64 {
         self.sort();
@@ -137,7 +143,13 @@ pub struct RunFigures {
     /// Distinct `ETag`s among the answers (0 when the server sends none): the versions of the
     /// document served during the run.
     pub versions: u64,
+    /// Answers that took longer than [`SLACK_WAIT`], the three seconds Slack waits (issue 13).
+    pub over_slack_wait: u64,
 }
+
+/// How long Slack waits for an answer to a command or an event before it shows the user an
+/// error (issue 13).
+pub const SLACK_WAIT: Duration = Duration::from_secs(3);
 
 impl RunFigures {
     /// Draws the figures from a run's samples.
@@ -149,6 +161,7 @@ impl RunFigures {
     ) -> Self {
         let ok = lat.len() as u64;
         let versions = tally.etags.len() as u64;
+        let over_slack_wait = lat.count_over(SLACK_WAIT);
         let secs = elapsed.as_secs_f64();
         Self {
             ok,
@@ -167,6 +180,7 @@ impl RunFigures {
                 0.0
             },
             versions,
+            over_slack_wait,
         }
     }
 }

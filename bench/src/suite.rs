@@ -25,6 +25,8 @@ pub enum Suite {
     /// On call (issue #12): who is on call now in 1,000 schedules, a busy schedule's final
     /// schedule over 90 days, and notifications sent per second.
     Oncall,
+    /// Slack (issue #13): signed slash commands and events, answered within Slack's 3 s.
+    Slack,
 }
 
 /// What the whole run was asked to do.

@@ -27,6 +27,7 @@
 //!   allowed network gets its deliveries; public webhook subscriptions need a confirmed contact.
 //! - [`browser`], [`ui`]: the web UI in headless Chromium (chromedriver).
 //! - [`ui_alerts`]: alerts, integrations (keys shown once) and a service's alerting in the browser.
+//! - [`ui_contrast`]: text buttons meet WCAG AA contrast; checkboxes in forms keep their size.
 //! - [`oncall_escalation`]: alert → page → e-mail and webhook → level 2 by ntfy and e-mail →
 //!   the acknowledge link → nothing more, with time moved.
 //! - [`oncall_rules`]: who is on call around DST changes, final schedules, escalation with
@@ -155,6 +156,7 @@ mod subscriber_admin;
 mod subscribers;
 mod ui;
 mod ui_alerts;
+mod ui_contrast;
 mod ui_oncall;
 mod ui_oncall_edit;
 mod ui_postmortem;

@@ -4,20 +4,37 @@
 //! replaces every DM of the page; a change made on the web or API replaces them too; a `429`
 //! storm delays DMs but loses none; someone with no Slack account is told why.
 
-use crate::harness::{Backend, SlackApp, TEAM_ID, TestApp};
+use crate::harness::{Backend, SlackApp, TEAM_ID, TestApp, manual_clock};
 use debrief_core::access::AccountRole;
-use debrief_server::ServerConfig;
 use debrief_store::account::User;
+use jiff::SignedDuration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(30);
 
-fn quick(c: &mut ServerConfig) {
-    c.jobs.poll_interval = Duration::from_millis(100);
-    c.jobs.retry_base = Duration::from_millis(300);
-    c.jobs.retry_cap = Duration::from_secs(1);
+/// How many seconds of the server's clock a test lets pass, at most, for what it waits for
+/// (retries and `Retry-After` waits are on that clock).
+const MAX_SECONDS: usize = 120;
+
+/// Runs what is due and moves the server's clock a second at a time until `done` gives a
+/// value; fails with `what` and the last state otherwise.
+async fn until<T, F, Fut>(s: &SlackApp, what: &str, mut done: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let mut last = String::new();
+    for _ in 0..MAX_SECONDS {
+        s.app.settle().await;
+        match done().await {
+            Ok(v) => return v,
+            Err(state) => last = state,
+        }
+        s.app.advance(SignedDuration::from_secs(1)).await;
+    }
+    panic!("{what}: {last}");
 }
 
 /// A responder whose only rule is Slack, known to the fake Slack as `slack_id` (by e-mail).
@@ -64,15 +81,15 @@ async fn wait_dms(
     what: &str,
     check: impl Fn(&[crate::harness::FakeMessage]) -> bool,
 ) -> Vec<crate::harness::FakeMessage> {
-    let deadline = Instant::now() + WAIT;
-    loop {
+    until(s, what, || async {
         let dms = dms_to(s, slack_id);
         if check(&dms) {
-            return dms;
+            Ok(dms)
+        } else {
+            Err(format!("{dms:#?}"))
         }
-        assert!(Instant::now() < deadline, "{what}: {dms:#?}");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    })
+    .await
 }
 
 /// The action ids of a message's buttons.
@@ -133,7 +150,7 @@ async fn press_as(
 }
 
 async fn dm_buttons_acknowledge_and_resolve(backend: Backend) {
-    let s = SlackApp::start_with(backend, quick).await;
+    let s = SlackApp::start_with(backend, manual_clock).await;
     let (dana, _) = slack_responder(&s, "U0DANA00001").await;
     let (ravi, _) = slack_responder(&s, "U0RAVI00001").await;
     let id = page(&s.app, "Checkout answers 5xx", &[&dana, &ravi]).await;
@@ -208,7 +225,7 @@ async fn dm_buttons_acknowledge_and_resolve(backend: Backend) {
 }
 
 async fn changes_elsewhere_replace_the_dm(backend: Backend) {
-    let s = SlackApp::start_with(backend, quick).await;
+    let s = SlackApp::start_with(backend, manual_clock).await;
     let (dana, token) = slack_responder(&s, "U0DANA00002").await;
     let id = page(&s.app, "Queue is backing up", &[&dana]).await;
     wait_dms(&s, "U0DANA00002", "the page DM", |d| d.len() == 1).await;
@@ -240,7 +257,7 @@ async fn changes_elsewhere_replace_the_dm(backend: Backend) {
 }
 
 async fn a_429_storm_delays_dms_but_loses_none(backend: Backend) {
-    let s = SlackApp::start_with(backend, quick).await;
+    let s = SlackApp::start_with(backend, manual_clock).await;
     let mut people = Vec::new();
     for i in 0..4 {
         let (u, _) = slack_responder(&s, &format!("U0STORM0000{i}")).await;
@@ -276,22 +293,18 @@ async fn a_429_storm_delays_dms_but_loses_none(backend: Backend) {
         .filter(|c| c.status == 200 && c.answer["ok"] == true)
         .count();
     assert_eq!(delivered, 4, "one DM each, none twice");
-    let deadline = Instant::now() + WAIT;
-    loop {
+    until(&s, "notifications", || async {
         let p = s.app.page(id).await;
         let all_sent = p["notifications"]
             .as_array()
             .is_some_and(|n| n.len() == 4 && n.iter().all(|n| n["status"] == "sent"));
-        if all_sent {
-            break;
-        }
-        assert!(Instant::now() < deadline, "notifications: {p}");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+        if all_sent { Ok(()) } else { Err(p.to_string()) }
+    })
+    .await;
 }
 
 async fn no_slack_account_is_told_not_retried(backend: Backend) {
-    let s = SlackApp::start_with(backend, quick).await;
+    let s = SlackApp::start_with(backend, manual_clock).await;
     let (nobody, token) = s.app.create_user(AccountRole::Responder).await;
     s.app
         .set_notifications(
@@ -300,16 +313,16 @@ async fn no_slack_account_is_told_not_retried(backend: Backend) {
         )
         .await;
     let id = page(&s.app, "Disk full", &[&nobody]).await;
-    let deadline = Instant::now() + WAIT;
-    let n = loop {
+    let n = until(&s, "the notification given up", || async {
         let p = s.app.page(id).await;
         let n = p["notifications"][0].clone();
         if n["status"] == "given_up" {
-            break n;
+            Ok(n)
+        } else {
+            Err(p.to_string())
         }
-        assert!(Instant::now() < deadline, "{p}");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    };
+    })
+    .await;
     let why = n["error"].as_str().unwrap_or_default();
     assert!(why.contains("no Slack account"), "{n}");
     assert!(s.fake.calls("chat.postMessage").is_empty());

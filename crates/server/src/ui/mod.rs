@@ -3,7 +3,8 @@
 //!
 //! # Layout
 //! - [`session`]: the UI's caller (a signed-in session, else a redirect to sign in), CSRF checks.
-//! - [`form`]: reading form fields.
+//! - [`form`]: reading form fields; [`field_errors`]: validation messages shown beside their
+//!   fields when a form is re-rendered (no dead-end error pages for form posts).
 //! - [`account`]: set-up of the first admin, sign in, sign out.
 //! - [`incidents`]: incident list, declare form, incident page and its forms.
 //! - [`alerts`]: the alerts page (tabs, filters, paging) and each alert's page and forms;
@@ -29,6 +30,7 @@ pub mod account;
 pub mod alert_service;
 pub mod alerts;
 pub mod chart;
+pub mod field_errors;
 pub mod form;
 pub mod incidents;
 pub mod insights;

@@ -1,15 +1,20 @@
 //! Short-lived caches of what almost every request reads and almost nothing changes: API tokens
 //! and the catalogue (severities, services).
 //!
-//! Changes made through this server clear the caches at once. Changes made through another
-//! server sharing PostgreSQL show after at most [`TTL`]: a revoked token keeps working that long
-//! there. A catalogue miss always asks the database before answering "unknown", so a newly added
+//! Changes made through this server clear the caches at once. A change of an account's access
+//! (deactivated, a token revoked, a role changed) made through another server sharing
+//! PostgreSQL is announced (`NOTIFY`), and every server forgets its cached tokens as it hears
+//! it; only a notice lost while a listener reconnects waits for [`TTL`]. Other changes made
+//! through another server show after at most [`TTL`]. A catalogue miss always asks the database before answering "unknown", so a newly added
 //! severity or service is never refused.
 
 use debrief_core::severity::Severity;
+use debrief_store::Store;
 use debrief_store::account::{ApiToken, User};
+use debrief_store::postgres::AccountNotice;
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 /// How long a cached entry is trusted.
@@ -38,6 +43,17 @@ fn fresh<T: Clone>(e: &Entry<T>) -> Option<T> {
 }
 
 impl Caches {
+    /// The caches of a server on `store`; on PostgreSQL a listener task, which runs as long as
+    /// the caches live, forgets cached tokens whenever any server announces an account change.
+    /// Must be called inside a Tokio runtime.
+    pub fn for_store(store: &Store) -> Arc<Self> {
+        let caches = Arc::new(Self::default());
+        if store.backend() == debrief_store::Backend::Postgres {
+            tokio::spawn(listen(Arc::downgrade(&caches), store.clone()));
+        }
+        caches
+    }
+
     /// The on-call link key, once read.
     pub fn link_key(&self) -> Option<Vec<u8>> {
         self.link_key.get().cloned()
@@ -119,4 +135,15 @@ impl Caches {
         *self.severities.lock().unwrap_or_else(|e| e.into_inner()) = None;
         *self.services.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
+}
+
+/// Forgets cached tokens as other servers announce account changes, until the caches drop.
+async fn listen(caches: Weak<Caches>, store: Store) {
+    crate::live::relay(
+        caches,
+        "account changes",
+        || store.listen_accounts(),
+        |c: Arc<Caches>, _: AccountNotice| async move { c.clear_tokens() },
+    )
+    .await;
 }

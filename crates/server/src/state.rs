@@ -131,6 +131,7 @@ impl AppState {
         let slack = config.slack.as_ref().map(|s| {
             crate::outbound::slack::SlackClient::new(jobs.outbound().clone(), s.api_url.clone())
         });
+        let caches = crate::cache::Caches::for_store(&store);
         Self(Arc::new(Shared {
             jobs,
             slack,
@@ -150,7 +151,7 @@ impl AppState {
             clock: config.clock.clone(),
             config: Arc::new(config),
             logins: Arc::default(),
-            caches: Arc::default(),
+            caches,
             subscribers: Arc::default(),
             slack_channels: Arc::default(),
         }))

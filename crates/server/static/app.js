@@ -4,16 +4,31 @@
 
 function pad(n, w) { return String(n).padStart(w || 2, "0"); }
 
+// The zone times are shown in: the one chosen in "Your settings" (the `debrief_zone` cookie),
+// else the browser's.
+function viewerZone() {
+  const m = document.cookie.match(/(?:^|;\s*)debrief_zone=([^;]+)/);
+  if (m) {
+    const z = decodeURIComponent(m[1]);
+    try { new Intl.DateTimeFormat("en", { timeZone: z }); return z; } catch (e) { /* unknown here */ }
+  }
+  return Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
 function localize(el) {
   const iso = el.getAttribute("datetime");
   const d = new Date(iso);
   if (isNaN(d)) return;
   const utc = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)} UTC`;
   el.title = utc;
-  if (d.getTimezoneOffset() === 0) { el.textContent = utc; return; }
-  const zone = new Intl.DateTimeFormat(undefined, { timeZoneName: "short" }).formatToParts(d).find(p => p.type === "timeZoneName");
-  const local = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)} ${zone ? zone.value : ""}`;
-  el.textContent = `${local} (${utc.slice(11)})`;
+  const p = {};
+  new Intl.DateTimeFormat("en-US", {
+    timeZone: viewerZone(), year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZoneName: "short",
+  }).formatToParts(d).forEach((x) => { p[x.type] = x.value; });
+  const wall = `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
+  if (wall === utc.slice(0, 19)) { el.textContent = utc; return; }
+  el.textContent = `${wall}.${pad(d.getUTCMilliseconds(), 3)} ${p.timeZoneName || ""} (${utc.slice(11)})`;
 }
 
 function localizeAll(root) { root.querySelectorAll("time[datetime]").forEach(localize); }
@@ -198,16 +213,46 @@ async function enablePush(button) {
   }
 }
 
-// The zone of datetime-local fields ("in your zone"): the browser's IANA zone.
+// The zone of datetime-local fields ("in your zone"): the viewer's IANA zone.
 function fillZones() {
-  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const browser = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  document.querySelectorAll("[data-browser-zone]").forEach((e) => { e.textContent = browser || "unknown"; });
+  const zone = viewerZone();
   if (!zone) return;
   document.querySelectorAll("input[data-viewer-zone]").forEach((i) => { i.value = zone; });
   document.querySelectorAll("[data-viewer-zone-label]").forEach((e) => { e.textContent = zone; });
 }
 
+// "Copy link" buttons: copy the named field's value (links shown once, e.g. invitations).
+function wireCopyButtons() {
+  document.querySelectorAll("button[data-copy]").forEach((b) => {
+    b.addEventListener("click", async () => {
+      const field = document.getElementById(b.dataset.copy);
+      if (!field) return;
+      try {
+        await navigator.clipboard.writeText(field.value);
+      } catch (e) {
+        field.select();
+        document.execCommand("copy");
+      }
+      b.textContent = "Copied";
+    });
+  });
+}
+
+// Buttons that need a second thought (deactivating someone) ask first.
+function wireConfirmations() {
+  document.querySelectorAll("button[data-confirm]").forEach((b) => {
+    b.addEventListener("click", (ev) => {
+      if (!window.confirm(b.dataset.confirm)) ev.preventDefault();
+    });
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   fillZones();
+  wireCopyButtons();
+  wireConfirmations();
   const b = document.getElementById("push-enable");
   if (b) b.addEventListener("click", () => enablePush(b));
 });

@@ -33,6 +33,7 @@
 //! - [`status_page`]: status pages, components and their history, published updates.
 //! - [`insight`]: reads over many incidents for the learning metrics.
 //! - [`meeting`]: postmortem meetings, the recurring review, calendar feeds.
+//! - [`people`]: invitations and password-reset links, deactivation, a person's own settings.
 //! - [`slack`]: Slack installations (bot tokens sealed by the server), install states, user links.
 
 pub mod account;
@@ -48,6 +49,7 @@ pub mod list;
 pub mod meeting;
 pub(crate) mod migrations;
 pub mod oncall;
+pub mod people;
 pub mod policy;
 pub mod postgres;
 pub mod postmortem;

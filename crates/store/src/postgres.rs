@@ -161,6 +161,17 @@ pub struct PageNotice {
     pub slug: Option<String>,
 }
 
+/// The channel that tells servers sharing the database that an account lost access (deactivated,
+/// a token revoked, a role changed), so they forget what they cached about it at once.
+const ACCOUNTS_CHANNEL: &str = "debrief_accounts";
+
+/// An account's access changed through some server sharing the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AccountNotice {
+    /// The account.
+    pub user_id: i64,
+}
+
 /// Receives announced notices of type `T` from every server on the same PostgreSQL database.
 pub struct Listener<T>(sqlx::postgres::PgListener, std::marker::PhantomData<T>);
 
@@ -169,6 +180,9 @@ pub type EventListener = Listener<EventNotice>;
 
 /// Receives [`PageNotice`]s.
 pub type PageListener = Listener<PageNotice>;
+
+/// Receives [`AccountNotice`]s.
+pub type AccountListener = Listener<AccountNotice>;
 
 impl<T: serde::de::DeserializeOwned> Listener<T> {
     /// The next notice; the listener reconnects by itself when the connection drops (notices
@@ -255,5 +269,16 @@ impl crate::Store {
     /// Listens for announced page changes (PostgreSQL only; `None` on SQLite).
     pub async fn listen_pages(&self) -> StoreResult<Option<PageListener>> {
         self.listen(PAGES_CHANNEL).await
+    }
+
+    /// Announces that an account's access changed (PostgreSQL only; a no-op on SQLite).
+    pub async fn notify_account(&self, notice: AccountNotice) -> StoreResult<()> {
+        let payload = serde_json::to_string(&notice).expect("a notice serializes");
+        self.notify(ACCOUNTS_CHANNEL, payload).await
+    }
+
+    /// Listens for announced account changes (PostgreSQL only; `None` on SQLite).
+    pub async fn listen_accounts(&self) -> StoreResult<Option<AccountListener>> {
+        self.listen(ACCOUNTS_CHANNEL).await
     }
 }

@@ -166,3 +166,39 @@ pub(crate) async fn at_path(b: &Browser, path: &str) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// The page's width against the window's, and the innermost elements that stick out on the
+/// right (tag, id, classes), for checking a page fits a phone's screen.
+pub(crate) async fn overflow(b: &Browser) -> (f64, f64, Vec<String>) {
+    let v = b
+        .client
+        .execute(
+            "const w = window.innerWidth; const out = [];
+             for (const e of document.body.querySelectorAll('*')) {
+               const r = e.getBoundingClientRect();
+               if (r.width === 0 || r.right <= w + 1) continue;
+               let clipped = false;
+               for (let p = e.parentElement; p; p = p.parentElement) {
+                 const o = getComputedStyle(p).overflowX;
+                 if (o === 'auto' || o === 'scroll' || o === 'hidden') { clipped = true; break; }
+               }
+               if (clipped) continue;
+               if ([...e.children].some(c => c.getBoundingClientRect().right > w + 1)) continue;
+               out.push(`${e.tagName.toLowerCase()}#${e.id}.${[...e.classList].join('.')} right=${Math.round(r.right)}`);
+             }
+             return [document.documentElement.scrollWidth, w, out.slice(0, 10)];",
+            vec![],
+        )
+        .await
+        .expect("measure the page");
+    let n = |i: usize| v[i].as_f64().unwrap_or(f64::MAX);
+    let names = v[2]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    (n(0), n(1), names)
+}

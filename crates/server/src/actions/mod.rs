@@ -13,6 +13,7 @@ pub mod maintenance;
 pub mod meetings;
 pub mod notify;
 pub mod oncall;
+pub mod people;
 pub mod policy;
 pub mod postmortem;
 pub mod slack;

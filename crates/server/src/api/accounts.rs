@@ -1,6 +1,7 @@
 //! `/api/v1/users` and `/api/v1/tokens`.
 
 use crate::actions::account::{self as act, NewTokenInput};
+use crate::actions::people::{self, ProfileInput};
 use crate::auth::Actor;
 use crate::request::ApiJson;
 use crate::{AppError, AppState};
@@ -10,7 +11,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get, patch};
 use debrief_core::access::{AccountRole, NewUserInput};
-use debrief_core::validation::ValidationError;
 use debrief_store::account::User;
 use serde_json::{Value, json};
 
@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/users", get(list_users).post(create_user))
-        .route("/users/me", get(me))
+        .route("/users/me", get(me).patch(update_me))
         .route("/users/{id}", patch(update_user))
         .route("/tokens", get(list_tokens).post(create_token))
         .route("/tokens/{id}", delete(revoke_token))
@@ -28,8 +28,22 @@ async fn list_users(State(state): State<AppState>, _: Actor) -> Result<Json<Valu
     Ok(Json(json!({"items": state.store.list_users().await?})))
 }
 
-async fn me(actor: Actor) -> Json<Value> {
-    Json(json!({"user": actor.user, "acting_as": actor.role, "csrf_token": actor.csrf_token()}))
+async fn me(State(state): State<AppState>, actor: Actor) -> Result<Json<Value>, AppError> {
+    let profile = state.store.profile(actor.user.id).await?;
+    Ok(Json(
+        json!({"user": actor.user, "acting_as": actor.role, "csrf_token": actor.csrf_token(), "profile": profile}),
+    ))
+}
+
+async fn update_me(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiJson(input): ApiJson<ProfileInput>,
+) -> Result<Json<Value>, AppError> {
+    people::update_profile(&state, &actor, &input).await?;
+    let user = state.store.user(actor.user.id).await?;
+    let profile = state.store.profile(actor.user.id).await?;
+    Ok(Json(json!({"user": user, "profile": profile})))
 }
 
 async fn create_user(
@@ -56,27 +70,23 @@ async fn update_user(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<UserUpdate>,
 ) -> Result<Json<User>, AppError> {
-    actor.require(AccountRole::Admin)?;
     let id: i64 = id
         .parse()
         .map_err(|_| AppError::NotFound(format!("user '{id}'")))?;
-    let role = match input.role.as_deref() {
-        Some(r) => Some(
-            r.parse::<AccountRole>()
-                .map_err(|m| ValidationError::one("role", m))?,
-        ),
-        None => None,
-    };
-    if id == actor.user.id
-        && (role.is_some_and(|r| r != AccountRole::Admin) || input.disabled == Some(true))
-    {
-        return Err(AppError::Conflict(
-            "you cannot demote or disable yourself; ask another admin".into(),
-        ));
+    let mut user = None;
+    if let Some(r) = input.role.as_deref() {
+        user = Some(people::set_role(&state, &actor, id, r).await?);
     }
-    let user = state.store.update_user(id, role, input.disabled).await?;
-    state.caches.clear_tokens();
-    Ok(Json(user))
+    if let Some(d) = input.disabled {
+        user = Some(people::set_active(&state, &actor, id, !d).await?);
+    }
+    match user {
+        Some(u) => Ok(Json(u)),
+        None => {
+            actor.require(AccountRole::Admin)?;
+            Ok(Json(state.store.user(id).await?))
+        }
+    }
 }
 
 async fn list_tokens(State(state): State<AppState>, actor: Actor) -> Result<Json<Value>, AppError> {
@@ -118,6 +128,6 @@ async fn revoke_token(
         .store
         .revoke_token(id, owner, state.clock.now())
         .await?;
-    state.caches.clear_tokens();
+    people::announce(&state, actor.user.id).await;
     Ok(StatusCode::NO_CONTENT)
 }

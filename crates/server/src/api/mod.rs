@@ -15,6 +15,7 @@ pub mod maintenances;
 pub mod meetings;
 pub mod oncall;
 pub mod pages;
+pub mod people;
 pub mod policy;
 pub mod postmortems;
 pub mod slack;
@@ -92,6 +93,7 @@ pub fn router() -> Router<AppState> {
         .merge(timeline::router())
         .merge(catalog::router())
         .merge(accounts::router())
+        .merge(people::router())
         .merge(stream::router())
         .merge(deliveries::router())
         .merge(webhooks::router())

@@ -27,7 +27,7 @@ pub fn router() -> Router<AppState> {
 
 /// The pre-session CSRF token (double-submit cookie) for sign-in and set-up forms, and the
 /// address the request came from (sign-ins are limited per address).
-struct LoginCsrf(Option<String>, Option<std::net::IpAddr>);
+pub(crate) struct LoginCsrf(Option<String>, pub(crate) Option<std::net::IpAddr>);
 
 impl FromRequestParts<AppState> for LoginCsrf {
     type Rejection = UiError;
@@ -51,7 +51,7 @@ impl FromRequestParts<AppState> for LoginCsrf {
     }
 }
 
-fn with_login_csrf(state: &AppState, page: impl IntoResponse, token: &str) -> Response {
+pub(crate) fn with_login_csrf(state: &AppState, page: impl IntoResponse, token: &str) -> Response {
     let mut res = page.into_response();
     if let Ok(v) = set_cookie(state, LOGIN_CSRF_COOKIE, token, 3600).parse() {
         res.headers_mut().append(header::SET_COOKIE, v);
@@ -59,7 +59,7 @@ fn with_login_csrf(state: &AppState, page: impl IntoResponse, token: &str) -> Re
     res
 }
 
-fn check_login_csrf(cookie: &LoginCsrf, sent: &str) -> Result<(), AppError> {
+pub(crate) fn check_login_csrf(cookie: &LoginCsrf, sent: &str) -> Result<(), AppError> {
     match &cookie.0 {
         Some(c) if constant_time_eq(c, sent) => Ok(()),
         _ => Err(AppError::Forbidden(
@@ -220,16 +220,28 @@ async fn login(
     }
 }
 
-async fn signed_in(
+/// Starts a session for `user` and sends the browser to `next`: the session cookie, the zone
+/// cookie of their settings, and the sign-in recorded.
+pub(crate) async fn signed_in(
     state: &AppState,
     user: &debrief_store::account::User,
     next: &str,
 ) -> Result<Response, UiError> {
     let secret = act::start_session(state, user).await?;
+    state
+        .store
+        .record_sign_in(user.id, state.clock.now())
+        .await?;
+    let zone = state.store.profile(user.id).await?.time_zone;
     let mut res = Redirect::to(next).into_response();
     let max_age = state.config.session_hours * 3600;
-    if let Ok(v) = set_cookie(state, SESSION_COOKIE, &secret, max_age).parse() {
-        res.headers_mut().append(header::SET_COOKIE, v);
+    for c in [
+        set_cookie(state, SESSION_COOKIE, &secret, max_age),
+        super::me::zone_cookie(state, zone.as_deref()),
+    ] {
+        if let Ok(v) = c.parse() {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
     }
     Ok(res)
 }

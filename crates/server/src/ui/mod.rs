@@ -5,7 +5,10 @@
 //! - [`session`]: the UI's caller (a signed-in session, else a redirect to sign in), CSRF checks.
 //! - [`form`]: reading form fields; [`field_errors`]: validation messages shown beside their
 //!   fields when a form is re-rendered (no dead-end error pages for form posts).
-//! - [`account`]: set-up of the first admin, sign in, sign out.
+//! - [`account`]: set-up of the first admin, sign in, sign out; [`account_links`]: the pages
+//!   behind invitation and password-reset links.
+//! - [`people`]: people (admins): invitations, roles, deactivation, reset links;
+//!   [`me`]: a person's own settings (name, zone, password, API tokens).
 //! - [`incidents`]: incident list, declare form, incident page and its forms.
 //! - [`alerts`]: the alerts page (tabs, filters, paging) and each alert's page and forms;
 //!   [`alert_service`]: a service's routing rule, silences and change events on it.
@@ -27,6 +30,7 @@
 //! - [`insights`], [`chart`]: the learning metrics page and its hand-written SVG charts.
 
 pub mod account;
+pub mod account_links;
 pub mod alert_service;
 pub mod alerts;
 pub mod chart;
@@ -35,6 +39,7 @@ pub mod form;
 pub mod incidents;
 pub mod insights;
 pub mod integrations;
+pub mod me;
 pub mod meetings;
 pub mod oncall;
 pub mod oncall_pages;
@@ -43,6 +48,7 @@ pub mod oncall_schedule;
 pub mod oncall_schedule_form;
 pub mod oncall_shift;
 pub mod page_link;
+pub mod people;
 pub mod picture;
 pub mod postmortem;
 pub mod schedule_picture;
@@ -67,6 +73,9 @@ const APP_CSS: &str = include_str!("../../static/app.css");
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(account::router())
+        .merge(account_links::router())
+        .merge(people::router())
+        .merge(me::router())
         .merge(incidents::router())
         .merge(alerts::router())
         .merge(alert_service::router())

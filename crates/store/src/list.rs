@@ -55,6 +55,18 @@ fn like_pattern(text: &str) -> String {
 }
 
 impl Store {
+    /// Every incident type some incident has, sorted.
+    pub async fn incident_types_in_use(&self) -> StoreResult<Vec<String>> {
+        self.read_rows(
+            "SELECT DISTINCT incident_type FROM incidents ORDER BY incident_type",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get("incident_type"))
+        .collect()
+    }
+
     /// Lists incidents the viewer may see, newest first, one page at a time.
     pub async fn list_incidents(
         &self,

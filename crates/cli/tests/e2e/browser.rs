@@ -202,3 +202,25 @@ pub(crate) async fn overflow(b: &Browser) -> (f64, f64, Vec<String>) {
         .unwrap_or_default();
     (n(0), n(1), names)
 }
+
+/// Fills the form `#form_id` by field name and submits it.
+pub(crate) async fn submit(b: &Browser, form_id: &str, fields: &[(&str, &str)]) {
+    let form = b
+        .client
+        .form(Locator::Id(form_id))
+        .await
+        .unwrap_or_else(|e| panic!("the form #{form_id}: {e}"));
+    for (name, value) in fields {
+        form.set_by_name(name, value)
+            .await
+            .unwrap_or_else(|e| panic!("set {name}: {e}"));
+    }
+    form.submit().await.expect("submit");
+}
+
+/// The `value` of the first element matching `css` (waiting for it, bounded).
+pub(crate) async fn value_of(b: &Browser, css: &str) -> String {
+    when_found(b, css, |e| async move { e.prop("value").await })
+        .await
+        .unwrap_or_default()
+}

@@ -158,6 +158,7 @@ mod subscribers;
 mod ui;
 mod ui_alerts;
 mod ui_contrast;
+mod ui_incident_edit;
 mod ui_oncall;
 mod ui_oncall_edit;
 mod ui_people;

@@ -4,33 +4,12 @@
 //! picks the zone their times are shown in; the admin deactivates them and their open session
 //! ends at once. Screenshots at desktop and phone sizes go to `target/ui-screenshots/`.
 
-use crate::browser::{Browser, overflow, when_found};
+use crate::browser::{Browser, overflow, submit, value_of};
 use crate::e2e_test;
 use crate::harness::TestApp;
 use crate::ui::{sign_in, text_of, user_with_password};
-use fantoccini::Locator;
 
 const NEW_PASSWORD: &str = "kims own long passphrase";
-
-async fn submit(b: &Browser, form_id: &str, fields: &[(&str, &str)]) {
-    let form = b
-        .client
-        .form(Locator::Id(form_id))
-        .await
-        .unwrap_or_else(|e| panic!("the form #{form_id}: {e}"));
-    for (name, value) in fields {
-        form.set_by_name(name, value)
-            .await
-            .unwrap_or_else(|e| panic!("set {name}: {e}"));
-    }
-    form.submit().await.expect("submit");
-}
-
-async fn value_of(b: &Browser, css: &str) -> String {
-    when_found(b, css, |e| async move { e.prop("value").await })
-        .await
-        .unwrap_or_default()
-}
 
 async fn an_admin_invites_a_colleague_and_deactivates_them(app: &TestApp) {
     // Arrange: an admin in one browser; the colleague will use another.

@@ -9,7 +9,8 @@
 //!   behind invitation and password-reset links.
 //! - [`people`]: people (admins): invitations, roles, deactivation, reset links;
 //!   [`me`]: a person's own settings (name, zone, password, API tokens).
-//! - [`incidents`]: incident list, declare form, incident page and its forms.
+//! - [`incidents`]: incident list, declare form, incident page and its forms;
+//!   [`incident_edit`]: correcting an incident's fields, merging it into another.
 //! - [`alerts`]: the alerts page (tabs, filters, paging) and each alert's page and forms;
 //!   [`alert_service`]: a service's routing rule, silences and change events on it.
 //! - [`integrations`]: alert integrations (admins): create, rotate, enable; keys shown once.
@@ -21,7 +22,8 @@
 //! - [`postmortem`]: the postmortem page (editor, workflow, action items) and the action items board.
 //! - [`slack`]: Slack set-up (admins): the app manifest, the install link, the OAuth callback,
 //!   the settings page (announcement channels, timeline reaction, archiving).
-//! - [`settings`]: postmortem settings (policy with a 90-day replay, templates, calendar).
+//! - [`settings`]: postmortem settings (policy with a 90-day replay, templates, calendar);
+//!   [`template_editor`]: a postmortem template's sections as a form.
 //! - [`status_pages`]: status pages and publishing an incident's public updates.
 //! - [`status_page_admin`]: one page's maintenance (updates, early completion, a new window,
 //!   cancellation) and subscribers.
@@ -36,6 +38,7 @@ pub mod alerts;
 pub mod chart;
 pub mod field_errors;
 pub mod form;
+pub mod incident_edit;
 pub mod incidents;
 pub mod insights;
 pub mod integrations;
@@ -58,6 +61,7 @@ pub mod slack;
 mod slack_link;
 pub mod status_page_admin;
 pub mod status_pages;
+pub mod template_editor;
 pub mod view;
 
 use crate::AppState;
@@ -77,6 +81,7 @@ pub fn router() -> Router<AppState> {
         .merge(people::router())
         .merge(me::router())
         .merge(incidents::router())
+        .merge(incident_edit::router())
         .merge(alerts::router())
         .merge(alert_service::router())
         .merge(integrations::router())
@@ -86,6 +91,7 @@ pub fn router() -> Router<AppState> {
         .merge(page_link::router())
         .merge(insights::router())
         .merge(settings::router())
+        .merge(template_editor::router())
         .merge(slack::router())
         .merge(slack_link::router())
         .merge(status_pages::router())

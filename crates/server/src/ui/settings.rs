@@ -16,7 +16,6 @@ use axum::routing::{get, post};
 use debrief_core::access::AccountRole;
 use debrief_core::deadline::WorkCalendar;
 use debrief_core::policy::PolicyConfig;
-use debrief_core::postmortem::Template as PmTemplate;
 use debrief_core::validation::ValidationError;
 use debrief_store::jobs::{JobFilter, JobStatus};
 
@@ -24,7 +23,6 @@ use debrief_store::jobs::{JobFilter, JobStatus};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/settings/postmortems", get(page).post(policy_form))
-        .route("/settings/postmortems/templates", post(template_form))
         .route("/settings/postmortems/calendar", post(calendar_form))
         .route("/settings/deliveries/{id}/retry", post(retry_form))
 }
@@ -104,10 +102,7 @@ async fn render(
             .templates()
             .await?
             .into_iter()
-            .map(|t| {
-                let json = serde_json::to_string_pretty(&t).expect("a template serializes");
-                (t.key, json)
-            })
+            .map(|t| (t.key, t.name))
             .collect(),
         weekdays: {
             use jiff::civil::Weekday::*;
@@ -181,23 +176,6 @@ async fn policy_form(
     }
     let replay = act::replay(&state, &actor.0, &p, 90).await?;
     render(&state, &actor, Some(p), Some(replay), false).await
-}
-
-async fn template_form(
-    State(state): State<AppState>,
-    actor: UiActor,
-    CsrfForm(pairs): CsrfForm,
-) -> Result<Response, UiError> {
-    actor.0.require(AccountRole::Admin)?;
-    let t: PmTemplate = serde_json::from_str(field(&pairs, "template")).map_err(|err| {
-        AppError::from(ValidationError::one(
-            "template",
-            format!("not a valid template: {err}"),
-        ))
-    })?;
-    t.validate().map_err(AppError::from)?;
-    state.store.put_template(&t, state.clock.now()).await?;
-    Ok(Redirect::to("/settings/postmortems#templates").into_response())
 }
 
 async fn calendar_form(

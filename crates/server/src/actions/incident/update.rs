@@ -62,8 +62,6 @@ fn update_write(
 ) -> IncidentWrite {
     let mut next = current.clone();
     let mut w_events = Vec::new();
-    let mut notes = Vec::new();
-    let mut data = serde_json::Map::new();
     if let Some(s) = &c.severity {
         next.severity = s.clone();
         w_events.push(draft_event(
@@ -75,61 +73,89 @@ fn update_write(
             json!({"from": current.severity, "to": s}),
         ));
     }
+    let who = &actor.user.name;
+    // One timeline event per corrected field, so each reads on its own ("Dana changed the
+    // title …") and its `data` holds that field's `from` and `to`.
+    let mut field_event =
+        |field: &str, body: String, from: serde_json::Value, to: serde_json::Value| {
+            w_events.push(draft_event(
+                actor,
+                source,
+                EventKind::IncidentUpdate,
+                now,
+                body,
+                json!({ field: {"from": from, "to": to} }),
+            ));
+        };
     if let Some(t) = &c.title {
-        notes.push(format!("title to \"{t}\""));
-        data.insert("title".into(), json!({"from": current.title, "to": t}));
+        field_event(
+            "title",
+            format!(
+                "{who} changed the title from \"{}\" to \"{t}\"",
+                current.title
+            ),
+            json!(current.title),
+            json!(t),
+        );
         next.title = t.clone();
     }
     if let Some(s) = &c.summary {
-        notes.push("the summary".to_string());
-        data.insert("summary".into(), json!({"from": current.summary, "to": s}));
+        let body = match s {
+            Some(text) => format!("{who} changed the summary to: {}", clip(text, 280)),
+            None => format!("{who} cleared the summary"),
+        };
+        field_event("summary", body, json!(current.summary), json!(s));
         next.summary = s.clone();
     }
     if let Some(t) = &c.incident_type {
-        notes.push(format!("type to {t}"));
-        data.insert(
-            "type".into(),
-            json!({"from": current.incident_type, "to": t}),
+        field_event(
+            "type",
+            format!(
+                "{who} changed the type from {} to {}",
+                current.incident_type, t
+            ),
+            json!(current.incident_type),
+            json!(t),
         );
         next.incident_type = t.clone();
     }
     if let Some(s) = &c.services {
-        notes.push(format!("services to [{}]", s.join(", ")));
-        data.insert(
-            "services".into(),
-            json!({"from": current.services, "to": s}),
+        let list = |v: &[String]| match v.is_empty() {
+            true => "none".to_string(),
+            false => v.join(", "),
+        };
+        field_event(
+            "services",
+            format!(
+                "{who} changed the affected services to {} (were {})",
+                list(s),
+                list(&current.services)
+            ),
+            json!(current.services),
+            json!(s),
         );
         next.services = s.clone();
     }
     if let Some(v) = c.customer_impact {
-        notes.push(format!(
-            "customer impact to {}",
-            if v { "yes" } else { "no" }
-        ));
-        data.insert(
-            "customer_impact".into(),
-            json!({"from": current.customer_impact, "to": v}),
+        let body = match v {
+            true => format!("{who} marked the incident as affecting customers"),
+            false => format!("{who} marked the incident as not affecting customers"),
+        };
+        field_event(
+            "customer_impact",
+            body,
+            json!(current.customer_impact),
+            json!(v),
         );
         next.customer_impact = v;
     }
     if let Some(v) = c.private {
-        notes.push(if v {
-            "the incident to private".to_string()
-        } else {
-            "the incident to public".to_string()
-        });
-        data.insert("private".into(), json!({"from": current.private, "to": v}));
+        let body = match v {
+            true => format!("{who} made the incident private"),
+            false => format!("{who} made the incident public"),
+        };
+        field_event("private", body, json!(current.private), json!(v));
         next.private = v;
-    }
-    if !notes.is_empty() {
-        w_events.push(draft_event(
-            actor,
-            source,
-            EventKind::IncidentUpdate,
-            now,
-            format!("{} changed {}", actor.user.name, notes.join(", ")),
-            serde_json::Value::Object(data),
-        ));
     }
     IncidentWrite {
         services_changed: c.services.is_some(),
@@ -258,4 +284,12 @@ pub async fn transition_incident(
         crate::actions::oncall::resolve_incident_pages(state, incident.id).await?;
     }
     Ok(incident)
+}
+
+/// The first `max` characters of `text`, with an ellipsis when cut.
+fn clip(text: &str, max: usize) -> String {
+    match text.chars().nth(max) {
+        Some(_) => format!("{}…", text.chars().take(max).collect::<String>()),
+        None => text.to_string(),
+    }
 }

@@ -1,0 +1,225 @@
+//! Correcting and merging incidents, and editing a postmortem template, in the browser (issue
+//! 14, part 4): a mistake keeps what was typed with the message beside the field; an edit that
+//! raced someone else's says so and saves on the second try; each corrected field is its own
+//! timeline event; a duplicate is found by search and merged; a template's sections are added,
+//! reordered and described as a form, not JSON.
+
+use crate::browser::{Browser, overflow, submit, value_of};
+use crate::e2e_test;
+use crate::harness::TestApp;
+use crate::ui::{sign_in, text_of, user_with_password};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+async fn click(b: &Browser, css: &str) {
+    b.wait_for(css)
+        .await
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
+async fn fill(b: &Browser, form_id: &str, fields: &[(&str, &str)]) {
+    let form = b
+        .client
+        .form(fantoccini::Locator::Id(form_id))
+        .await
+        .expect("the form");
+    for (name, value) in fields {
+        form.set_by_name(name, value).await.expect(name);
+    }
+}
+
+async fn incident(app: &TestApp, reference: &str) -> Value {
+    app.get(&format!("/api/v1/incidents/{reference}"), &app.admin_token)
+        .await
+        .2
+}
+
+async fn a_responder_corrects_and_merges_incidents(app: &TestApp) {
+    // Arrange: two services, an incident with a typo, a duplicate of it, a type in use.
+    user_with_password(app, "dana@example.com", "Dana", "responder").await;
+    app.create_service("api").await;
+    app.create_service("web").await;
+    app.declare(
+        &app.admin_token,
+        &json!({"title": "Old deploy", "type": "failed_deployment"}),
+    )
+    .await;
+    let first = app
+        .declare(
+            &app.admin_token,
+            &json!({"title": "Chekout fails", "severity": "SEV2"}),
+        )
+        .await;
+    let dup = app
+        .declare(&app.admin_token, &json!({"title": "Checkout errors"}))
+        .await;
+    let (one, two) = (
+        first["reference"].as_str().expect("ref").to_string(),
+        dup["reference"].as_str().expect("ref").to_string(),
+    );
+    let b = Browser::start().await;
+    sign_in(&b, app, "dana@example.com", &format!("/incidents/{one}")).await;
+
+    // Act 1: edit with an empty title (refused), then someone else changes the incident while
+    // the form is open, then save twice.
+    click(&b, "#edit-link").await;
+    submit(
+        &b,
+        "edit-form",
+        &[
+            ("title", "   "),
+            ("summary", "Card payments fail in the EU"),
+        ],
+    )
+    .await;
+    let title_error = text_of(&b, "#title-error").await;
+    let kept_summary = value_of(&b, "#edit-form textarea[name=summary]").await;
+    b.client.set_window_size(390, 844).await.expect("resize");
+    let fits = overflow(&b).await;
+    b.screenshot(&format!("incident-edit-phone-{:?}", app.backend))
+        .await;
+    b.client.set_window_size(1400, 1000).await.expect("resize");
+    let (raced, _, _) = app
+        .patch(
+            &format!("/api/v1/incidents/{one}"),
+            &app.admin_token,
+            &json!({"severity": "SEV1"}),
+        )
+        .await;
+    for css in [
+        "#edit-form input[name=services][value=api]",
+        "#edit-form input[name=customer_impact]",
+    ] {
+        click(&b, css).await;
+    }
+    submit(
+        &b,
+        "edit-form",
+        &[("title", "Checkout fails"), ("type", "failed_deployment")],
+    )
+    .await;
+    let race_notice = text_of(&b, "#form-errors").await;
+    submit(&b, "edit-form", &[]).await;
+    let shown_title = text_of(&b, "#incident-title").await;
+
+    // Act 2: merge the duplicate, found by searching its title's words.
+    b.client
+        .goto(&app.url(&format!("/incidents/{two}")))
+        .await
+        .expect("open the duplicate");
+    click(&b, "#merge-link").await;
+    submit(&b, "merge-search", &[("q", "checkout fails")]).await;
+    click(&b, &format!("#merge-form input[value='{one}']")).await;
+    click(&b, "#merge-form button[type=submit]").await;
+    b.wait_for("#incident-title").await;
+    let landed = b.path().await;
+
+    // Assert
+    assert!(title_error.contains("empty"), "{title_error}");
+    assert_eq!(kept_summary, "Card payments fail in the EU");
+    assert!(
+        fits.0 <= fits.1 + 1.0,
+        "the edit form fits 390 px: {fits:?}"
+    );
+    assert_eq!(raced, StatusCode::OK);
+    assert!(
+        race_notice.contains("while you were editing"),
+        "{race_notice}"
+    );
+    assert_eq!(shown_title, "Checkout fails");
+    let now = incident(app, &one).await;
+    assert_eq!(now["title"], "Checkout fails");
+    assert_eq!(now["summary"], "Card payments fail in the EU");
+    assert_eq!(now["type"], "failed_deployment");
+    assert_eq!(now["services"], json!(["api"]));
+    assert_eq!(now["customer_impact"], true);
+    assert_eq!(now["severity"], "SEV1", "the other change was kept");
+    let (_, _, timeline) = app
+        .get(
+            &format!("/api/v1/incidents/{one}/timeline"),
+            &app.admin_token,
+        )
+        .await;
+    let edits: Vec<String> = timeline["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|e| e["kind"] == "incident_update")
+        .map(|e| e["body"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(edits.len(), 5, "one event per corrected field: {edits:?}");
+    assert!(
+        edits
+            .iter()
+            .any(|e| e == "Dana changed the title from \"Chekout fails\" to \"Checkout fails\""),
+        "{edits:?}"
+    );
+    assert_eq!(landed, format!("/incidents/{one}"));
+    let merged = incident(app, &two).await;
+    assert_eq!(merged["status"], "merged");
+    assert_eq!(merged["merged_into"], json!(one));
+    b.close().await;
+}
+e2e_test!(a_responder_corrects_and_merges_incidents);
+
+async fn an_admin_builds_a_template_from_sections(app: &TestApp) {
+    // Arrange
+    user_with_password(app, "ina@example.com", "Ina Admin", "admin").await;
+    let b = Browser::start().await;
+    sign_in(&b, app, "ina@example.com", "/settings/postmortems").await;
+
+    // Act: a new template; a section without a heading is refused; add, fill, move, save.
+    click(&b, "#new-template").await;
+    fill(
+        &b,
+        "template-form",
+        &[("key", "security"), ("name", "Security incident")],
+    )
+    .await;
+    click(&b, "#save-template").await;
+    b.wait_for("#template-form .field-error").await;
+    let kept_name = value_of(&b, "#template-form input[name=name]").await;
+    fill(
+        &b,
+        "template-form",
+        &[
+            ("s0_title", "What happened"),
+            ("s0_prompt", "The attack, as it unfolded"),
+        ],
+    )
+    .await;
+    click(&b, "#add-section").await;
+    b.wait_for("#template-form input[name=s1_title]").await;
+    fill(&b, "template-form", &[("s1_title", "Who was told")]).await;
+    click(&b, "li.section-row[data-index='1'] button[value='up:1']").await;
+    b.wait_for("li.section-row[data-index='0'] input[value='Who was told']")
+        .await;
+    click(&b, "#save-template").await;
+    b.wait_for("#notice").await;
+
+    // Assert: stored in the new order, with keys made from the headings.
+    let (_, _, all) = app
+        .get("/api/v1/postmortem-templates", &app.admin_token)
+        .await;
+    let t = all["items"]
+        .as_array()
+        .or_else(|| all.as_array())
+        .expect("templates")
+        .iter()
+        .find(|t| t["key"] == "security")
+        .cloned()
+        .unwrap_or_else(|| panic!("the template is stored: {all}"));
+    let keys: Vec<&str> = t["sections"]
+        .as_array()
+        .expect("sections")
+        .iter()
+        .filter_map(|s| s["key"].as_str())
+        .collect();
+    assert_eq!(kept_name, "Security incident");
+    assert_eq!(keys, ["who_was_told", "what_happened"]);
+    assert_eq!(t["sections"][1]["prompt"], "The attack, as it unfolded");
+    b.close().await;
+}
+e2e_test!(an_admin_builds_a_template_from_sections);

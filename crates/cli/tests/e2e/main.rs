@@ -83,6 +83,7 @@
     reason = "tests slice text at boundaries they just found"
 )]
 
+mod a11y;
 mod accounts;
 mod alerts_alertmanager;
 mod alerts_burst;

@@ -2,6 +2,15 @@
 // Everything works without it; it only adds the viewer's zone and live updates.
 "use strict";
 
+// A stored value as people read it (`role_change` → "Role change"), as the server's
+// `ui::view::label` does.
+function label(v) {
+  const special = { follow_up: "Follow-up", wont_do: "Won't do" };
+  if (special[v]) return special[v];
+  const words = String(v).replace(/[_-]/g, " ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 function pad(n, w) { return String(n).padStart(w || 2, "0"); }
 
 // The zone times are shown in: the one chosen in "Your settings" (the `debrief_zone` cookie),
@@ -15,14 +24,28 @@ function viewerZone() {
   return Intl.DateTimeFormat().resolvedOptions().timeZone;
 }
 
+// A time for sentences, in the viewer's zone: "Tue 8 Dec, 05:51 CET" (the year when it is not
+// this year's).
+function prose(d) {
+  const zone = viewerZone();
+  const year = (x) => new Intl.DateTimeFormat("en-GB", { timeZone: zone, year: "numeric" }).format(x);
+  const opts = { timeZone: zone, weekday: "short", day: "numeric", month: "short",
+    hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "short" };
+  if (year(d) !== year(new Date())) opts.year = "numeric";
+  const p = {};
+  new Intl.DateTimeFormat("en-GB", opts).formatToParts(d).forEach((x) => { p[x.type] = x.value; });
+  return `${p.weekday} ${p.day} ${p.month}${p.year ? " " + p.year : ""}, ${p.hour}:${p.minute} ${p.timeZoneName || ""}`.trim();
+}
+
 function localize(el) {
   const iso = el.getAttribute("datetime");
   const d = new Date(iso);
   if (isNaN(d)) return;
   const utc = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)} UTC`;
   el.title = utc;
+  if (el.classList.contains("prose")) { el.textContent = prose(d); return; }
   const p = {};
-  new Intl.DateTimeFormat("en-US", {
+  new Intl.DateTimeFormat("en-GB", {
     timeZone: viewerZone(), year: "numeric", month: "2-digit", day: "2-digit",
     hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZoneName: "short",
   }).formatToParts(d).forEach((x) => { p[x.type] = x.value; });
@@ -45,7 +68,7 @@ function eventItem(ev, reference, csrf) {
   localize(t);
   const kind = document.createElement("span");
   kind.className = `kind kind-${ev.kind}`;
-  kind.textContent = ev.kind;
+  kind.textContent = label(ev.kind);
   const body = document.createElement("span");
   body.className = "body";
   body.textContent = ev.body;
@@ -249,8 +272,40 @@ function wireConfirmations() {
   });
 }
 
+// The incident page's keyboard shortcuts; `?` lists them. Keys typed into a field, or with
+// Ctrl/Alt/Meta, are left alone.
+function wireShortcuts() {
+  const head = document.querySelector(".incident-head");
+  const dialog = document.getElementById("shortcuts");
+  if (!head || !dialog) return;
+  const ref = head.dataset.reference;
+  const go = (path) => { window.location.assign(path); };
+  const focus = (css) => { const el = document.querySelector(css); if (el) { el.focus(); return true; } return false; };
+  const keys = {
+    "n": () => focus("#event-form input[name=body]"),
+    "s": () => focus("#status-form select[name=to]"),
+    "e": () => document.getElementById("edit-link") && go(`/incidents/${ref}/edit`),
+    "m": () => document.getElementById("merge-link") && go(`/incidents/${ref}/merge`),
+    "p": () => go(`/incidents/${ref}/postmortem`),
+    "u": () => go(`/incidents/${ref}/status-page`),
+    "l": () => go("/"),
+    "?": () => { if (dialog.open) dialog.close(); else dialog.showModal(); },
+  };
+  document.addEventListener("keydown", (ev) => {
+    if (ev.ctrlKey || ev.altKey || ev.metaKey) return;
+    const t = ev.target;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+    if (dialog.open && ev.key !== "?") return;
+    const act = keys[ev.key];
+    if (!act) return;
+    ev.preventDefault();
+    act();
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   fillZones();
+  wireShortcuts();
   wireCopyButtons();
   wireConfirmations();
   const b = document.getElementById("push-enable");

@@ -82,11 +82,35 @@ async fn seed(app: &TestApp) -> (String, String) {
 }
 
 async fn every_page_passes_axe_and_fits_a_phone(app: &TestApp) {
-    // Arrange: an admin, an open and a resolved incident (its postmortem), a status page.
+    check_every_page(app, false).await;
+}
+e2e_test!(every_page_passes_axe_and_fits_a_phone);
+
+async fn every_page_passes_axe_in_dark_mode(app: &TestApp) {
+    check_every_page(app, true).await;
+}
+e2e_test!(every_page_passes_axe_in_dark_mode);
+
+async fn check_every_page(app: &TestApp, dark: bool) {
+    // Arrange: an admin, an open and a resolved incident (its postmortem), a status page; the
+    // system's colour scheme light or dark.
     user_with_password(app, "ada@example.com", "Ada Admin", "admin").await;
     let (open, done) = seed(app).await;
     let axe = axe_source();
-    let b = Browser::start().await;
+    let b = match dark {
+        true => Browser::start_with(&["--blink-settings=preferredColorScheme=0"]).await,
+        false => Browser::start().await,
+    };
+    let scheme = b
+        .client
+        .execute(
+            "return matchMedia('(prefers-color-scheme: dark)').matches;",
+            vec![],
+        )
+        .await
+        .expect("ask the colour scheme");
+    assert_eq!(scheme, json!(dark), "the browser's colour scheme");
+    let mode = if dark { "dark" } else { "light" };
     b.client
         .goto(&app.url("/login"))
         .await
@@ -130,14 +154,14 @@ async fn every_page_passes_axe_and_fits_a_phone(app: &TestApp) {
         }
         let name = path.trim_matches('/').replace('/', "_");
         let name = if name.is_empty() { "list" } else { &name };
-        b.screenshot(&format!("page-{name}-desktop-{:?}", app.backend))
+        b.screenshot(&format!("page-{name}-desktop-{mode}-{:?}", app.backend))
             .await;
         b.client.set_window_size(390, 844).await.expect("resize");
         let (width, window, sticking_out) = overflow(&b).await;
         if width > window + 1.0 {
             too_wide.push(format!("{path}: {width} px ({sticking_out:?})"));
         }
-        b.screenshot(&format!("page-{name}-phone-{:?}", app.backend))
+        b.screenshot(&format!("page-{name}-phone-{mode}-{:?}", app.backend))
             .await;
     }
 
@@ -154,4 +178,3 @@ async fn every_page_passes_axe_and_fits_a_phone(app: &TestApp) {
     );
     b.close().await;
 }
-e2e_test!(every_page_passes_axe_and_fits_a_phone);

@@ -233,7 +233,7 @@ async fn an_admin_sets_up_an_integration_and_a_responder_handles_its_alert(app: 
 
     // Assert: it lists its alert, which links to the alert's page.
     assert!(
-        listed.contains("Disk full on db-1") && listed.contains("resolved"),
+        listed.contains("Disk full on db-1") && listed.contains("Resolved"),
         "{listed}"
     );
     assert_eq!(b.path().await, alert_path);
@@ -476,7 +476,7 @@ async fn an_admin_rotates_and_disables_a_key_and_sets_up_the_service(app: &TestA
 
     // Assert: a message on the alert's page, which now shows it resolved.
     assert!(message.contains("cannot become acknowledged"), "{message}");
-    assert_eq!(text_of(&b, "#alert-status").await, "resolved");
+    assert_eq!(text_of(&b, "#alert-status").await, "Resolved");
     assert!(
         b.client
             .find_all(Locator::Id("error-detail"))

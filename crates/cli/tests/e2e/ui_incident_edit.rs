@@ -223,3 +223,60 @@ async fn an_admin_builds_a_template_from_sections(app: &TestApp) {
     b.close().await;
 }
 e2e_test!(an_admin_builds_a_template_from_sections);
+
+async fn press(b: &Browser, keys: &str) {
+    b.client
+        .find(fantoccini::Locator::Css("body"))
+        .await
+        .expect("the page")
+        .send_keys(keys)
+        .await
+        .unwrap_or_else(|e| panic!("press {keys}: {e}"));
+}
+
+async fn the_incident_page_has_keyboard_shortcuts(app: &TestApp) {
+    // Arrange
+    user_with_password(app, "dana@example.com", "Dana", "responder").await;
+    let inc = app
+        .declare(&app.admin_token, &json!({"title": "Queue stuck"}))
+        .await;
+    let reference = inc["reference"].as_str().expect("ref").to_string();
+    let b = Browser::start().await;
+    sign_in(
+        &b,
+        app,
+        "dana@example.com",
+        &format!("/incidents/{reference}"),
+    )
+    .await;
+
+    // Act: `?` lists the shortcuts, Escape closes the list, `n` goes to the note, `e` edits.
+    press(&b, "?").await;
+    let listed = text_of(&b, "dialog#shortcuts[open]").await;
+    press(&b, "\u{e00c}").await; // Escape
+    let closed = b
+        .client
+        .execute("return document.getElementById('shortcuts').open;", vec![])
+        .await
+        .expect("asked");
+    press(&b, "n").await;
+    let focused = b
+        .client
+        .execute("return document.activeElement.name;", vec![])
+        .await
+        .expect("asked");
+    b.client
+        .execute("document.activeElement.blur();", vec![])
+        .await
+        .expect("blurred");
+    press(&b, "e").await;
+    b.wait_for("#edit-form").await;
+
+    // Assert
+    assert!(listed.contains("Write a timeline note"), "{listed}");
+    assert_eq!(closed, json!(false));
+    assert_eq!(focused, json!("body"), "the note field has the focus");
+    assert_eq!(b.path().await, format!("/incidents/{reference}/edit"));
+    b.close().await;
+}
+e2e_test!(the_incident_page_has_keyboard_shortcuts);

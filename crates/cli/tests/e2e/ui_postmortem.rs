@@ -69,7 +69,7 @@ async fn a_postmortem_is_written_reviewed_and_published_in_the_browser(app: &Tes
 
     // Act + assert: the decision and the owed document are shown.
     sign_in(&b, app, "lena@example.com", &page).await;
-    assert_eq!(text_of(&b, "#pm-status").await, "required");
+    assert_eq!(text_of(&b, "#pm-status").await, "Required");
     assert!(
         text_of(&b, "#pm-decision")
             .await

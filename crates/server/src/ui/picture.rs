@@ -103,17 +103,18 @@ pub fn render(
         let w = (x(to) - x(from)).max(if i + 1 == phases.len() { 2.0 } else { 0.0 });
         let _ = write!(
             svg,
-            r#"<rect class="phase" data-phase="{s}" x="{:.1}" y="40" width="{w:.1}" height="26" fill="{}"><title>{s}</title></rect>"#,
+            r#"<rect class="phase" data-phase="{s}" x="{:.1}" y="40" width="{w:.1}" height="26" fill="{}"><title>{label}</title></rect>"#,
             x(from),
             color(status),
-            s = esc(status)
+            s = esc(status),
+            label = esc(&super::view::label(status))
         );
         if w > 60.0 {
             let _ = write!(
                 svg,
                 r##"<text x="{:.1}" y="57" font-size="11" fill="#fff">{}</text>"##,
                 x(from) + 4.0,
-                esc(status)
+                esc(&super::view::label(status))
             );
         }
     }
@@ -139,7 +140,7 @@ pub fn render(
             };
             let _ = write!(
                 svg,
-                r##"<line class="key-time" data-key="{label}" x1="{xx:.1}" x2="{xx:.1}" y1="34" y2="{}" stroke="#111" stroke-width="1"/><text x="{xx:.1}" y="{y}" font-size="10" text-anchor="{anchor}">{label}</text>"##,
+                r##"<line class="key-time" data-key="{label}" x1="{xx:.1}" x2="{xx:.1}" y1="34" y2="{}" stroke="currentColor" stroke-width="1"/><text x="{xx:.1}" y="{y}" font-size="10" fill="currentColor" text-anchor="{anchor}">{label}</text>"##,
                 y - 9
             );
         }
@@ -158,11 +159,11 @@ pub fn render(
     // Axis with the start and end times.
     let _ = write!(
         svg,
-        r##"<line x1="{LEFT}" x2="{:.1}" y1="128" y2="128" stroke="#6b7280"/><text x="{LEFT}" y="144" font-size="10">{}</text><text x="{:.1}" y="144" font-size="10" text-anchor="end">{}</text></svg>"##,
+        r##"<line x1="{LEFT}" x2="{:.1}" y1="128" y2="128" stroke="#6b7280"/><text x="{LEFT}" y="144" font-size="10" fill="currentColor">{}</text><text x="{:.1}" y="144" font-size="10" fill="currentColor" text-anchor="end">{}</text></svg>"##,
         WIDTH - RIGHT,
-        esc(&debrief_core::format_utc(start)),
+        esc(&super::view::TimeView::new(start).prose),
         WIDTH - RIGHT,
-        esc(&debrief_core::format_utc(end))
+        esc(&super::view::TimeView::new(end).prose)
     );
     svg
 }

@@ -11,6 +11,9 @@ pub struct TimeView {
     pub iso: String,
     /// `2026-11-21 10:00:00.000 UTC`.
     pub utc: String,
+    /// For sentences: `Sat 21 Nov 2026, 10:00 UTC` (`app.js` rewrites it in the viewer's zone
+    /// for a `<time class="prose">`).
+    pub prose: String,
 }
 
 impl TimeView {
@@ -22,7 +25,29 @@ impl TimeView {
             ts.to_zoned(jiff::tz::TimeZone::UTC)
                 .strftime("%Y-%m-%d %H:%M:%S%.3f")
         );
-        Self { iso, utc }
+        let prose = format!(
+            "{} UTC",
+            ts.to_zoned(jiff::tz::TimeZone::UTC)
+                .strftime("%a %-d %b %Y, %H:%M")
+        );
+        Self { iso, utc, prose }
+    }
+}
+
+/// A stored value (`in_review`, `degraded_performance`, `follow_up`) as people read it
+/// ("In review", "Degraded performance", "Follow-up"), for every enum the pages show.
+pub fn label(value: &str) -> String {
+    match value {
+        "follow_up" => return "Follow-up".into(),
+        "wont_do" => return "Won't do".into(),
+        "sev" | "" => return value.to_string(),
+        _ => {}
+    }
+    let words = value.replace(['_', '-'], " ");
+    let mut c = words.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
     }
 }
 
@@ -184,6 +209,15 @@ mod tests {
                 "first external comms is before detection: check the times of the timeline events"
             )
         );
+    }
+
+    #[test]
+    fn stored_values_read_as_words() {
+        assert_eq!(label("in_review"), "In review");
+        assert_eq!(label("degraded_performance"), "Degraded performance");
+        assert_eq!(label("follow_up"), "Follow-up");
+        assert_eq!(label("triage"), "Triage");
+        assert_eq!(label("wont_do"), "Won't do");
     }
 
     #[test]

@@ -147,7 +147,7 @@ async fn an_admin_sets_up_an_integration_and_a_responder_handles_its_alert(app: 
         "Disk full on db-1",
         "checkout",
         "Prometheus production",
-        "triggered",
+        "Triggered",
         "INC-1",
     ] {
         assert!(row.contains(part), "'{part}' in the row: {row}");

@@ -280,3 +280,52 @@ async fn the_incident_page_has_keyboard_shortcuts(app: &TestApp) {
     b.close().await;
 }
 e2e_test!(the_incident_page_has_keyboard_shortcuts);
+
+async fn a_time_typed_in_the_viewers_zone_is_stored_in_utc(app: &TestApp) {
+    // Arrange: the browser runs in Europe/Berlin (UTC+1 in December).
+    user_with_password(app, "dana@example.com", "Dana", "responder").await;
+    let inc = app
+        .declare(&app.admin_token, &json!({"title": "Disk full"}))
+        .await;
+    let reference = inc["reference"].as_str().expect("ref").to_string();
+    let b = Browser::start().await;
+    sign_in(
+        &b,
+        app,
+        "dana@example.com",
+        &format!("/incidents/{reference}"),
+    )
+    .await;
+
+    // Act: a note dated 10:00 on the wall clock; the form names the zone it reads it in.
+    let zone_named = text_of(&b, "#event-form [data-viewer-zone-label]").await;
+    submit(
+        &b,
+        "event-form",
+        &[
+            ("body", "Disk alarm seen earlier"),
+            ("at_local", "2026-12-01T10:00:00"),
+        ],
+    )
+    .await;
+    b.wait_for("#timeline li[data-kind=note]").await;
+
+    // Assert
+    assert_eq!(zone_named, "Europe/Berlin");
+    let (_, _, timeline) = app
+        .get(
+            &format!("/api/v1/incidents/{reference}/timeline"),
+            &app.admin_token,
+        )
+        .await;
+    let note = timeline["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|e| e["kind"] == "note")
+        .cloned()
+        .expect("the note");
+    assert_eq!(note["at"], "2026-12-01T09:00:00.000Z");
+    b.close().await;
+}
+e2e_test!(a_time_typed_in_the_viewers_zone_is_stored_in_utc);

@@ -146,7 +146,7 @@ async fn a_postmortem_is_written_reviewed_and_published_in_the_browser(app: &Tes
     wait_text(
         &b,
         "#board tr[data-item] select[name=status] option[selected]",
-        "done",
+        "Done",
     )
     .await;
 

@@ -53,3 +53,56 @@ impl FromRequest<AppState> for CsrfForm {
         }
     }
 }
+
+/// The time a form gives for `name`: a `datetime-local` field `{name}_local` read in the zone
+/// the form's hidden `zone` field names (filled with the viewer's zone by `app.js`; UTC
+/// without script), else the RFC 3339 text of a field `name`. `None` when both are blank.
+/// Answers RFC 3339 in UTC, as the actions take it; a wall time or zone that does not parse
+/// is an error on `name`.
+pub fn instant(pairs: &Pairs, name: &str) -> Result<Option<String>, AppError> {
+    let Some(local) = opt(pairs, &format!("{name}_local")) else {
+        return Ok(opt(pairs, name));
+    };
+    let zone = opt(pairs, "zone").unwrap_or_else(|| "UTC".into());
+    let bad =
+        |why: String| AppError::from(debrief_core::validation::ValidationError::one(name, why));
+    let tz = jiff::tz::TimeZone::get(&zone)
+        .map_err(|_| bad(format!("the zone '{zone}' is not known here")))?;
+    let wall: jiff::civil::DateTime = local.parse().map_err(|_| {
+        bad(format!(
+            "'{local}' is not a date and time like 2026-11-21T09:30"
+        ))
+    })?;
+    let at = wall
+        .to_zoned(tz)
+        .map_err(|e| bad(format!("'{local}' does not exist in {zone}: {e}")))?;
+    Ok(Some(debrief_core::format_utc(at.timestamp())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(v: &[(&str, &str)]) -> Pairs {
+        v.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_wall_time_is_read_in_the_viewers_zone() {
+        let p = pairs(&[("at_local", "2026-12-08T05:51"), ("zone", "Europe/Paris")]);
+        assert_eq!(
+            instant(&p, "at").unwrap().as_deref(),
+            Some("2026-12-08T04:51:00.000Z")
+        );
+        let raw = pairs(&[("at", "2026-12-08T04:51:00Z"), ("at_local", "")]);
+        assert_eq!(
+            instant(&raw, "at").unwrap().as_deref(),
+            Some("2026-12-08T04:51:00Z")
+        );
+        assert_eq!(instant(&pairs(&[]), "at").unwrap(), None);
+        let bad = pairs(&[("at_local", "tomorrow"), ("zone", "UTC")]);
+        assert!(instant(&bad, "at").is_err());
+    }
+}

@@ -190,7 +190,7 @@ async fn declare(
             .collect(),
         customer_impact: field(&pairs, "customer_impact") == "on",
         private: field(&pairs, "private") == "on",
-        started_at: opt(&pairs, "started_at"),
+        started_at: super::form::instant(&pairs, "started_at")?,
         status: opt(&pairs, "status"),
     };
     let incident = act::declare_incident(&state, &actor.0, &input, Source::Web).await?;
@@ -352,7 +352,7 @@ async fn change_status(
 ) -> Result<Response, UiError> {
     let input = TransitionInput {
         to: field(&p, "to").into(),
-        at: opt(&p, "at"),
+        at: super::form::instant(&p, "at")?,
         message: opt(&p, "message"),
         version: None,
     };
@@ -403,7 +403,7 @@ async fn add_event(
         .unwrap_or_default();
     let input = NewEventInput {
         kind: field(&p, "kind").into(),
-        at: opt(&p, "at"),
+        at: super::form::instant(&p, "at")?,
         body: field(&p, "body").into(),
         links,
         source: None,
@@ -434,7 +434,8 @@ async fn override_timestamp(
     let mut body = serde_json::Map::new();
     body.insert(
         field(&p, "field").into(),
-        opt(&p, "value").map_or(serde_json::Value::Null, serde_json::Value::String),
+        super::form::instant(&p, "value")?
+            .map_or(serde_json::Value::Null, serde_json::Value::String),
     );
     body.insert(
         "reason".into(),
@@ -454,7 +455,7 @@ async fn edit_event(
     let id = crate::request::event_id(&id)?;
     let input = debrief_core::timeline::EditEventInput {
         body: opt(&p, "body"),
-        at: opt(&p, "at"),
+        at: super::form::instant(&p, "at")?,
         links: None,
     };
     tl::edit_event(&state, &actor.0, r, id, &input).await?;

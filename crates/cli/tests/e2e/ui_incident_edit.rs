@@ -329,3 +329,67 @@ async fn a_time_typed_in_the_viewers_zone_is_stored_in_utc(app: &TestApp) {
     b.close().await;
 }
 e2e_test!(a_time_typed_in_the_viewers_zone_is_stored_in_utc);
+
+async fn the_postmortem_page_offers_only_the_next_possible_step(app: &TestApp) {
+    // Arrange: a SEV1 resolved (a postmortem is required), seen by an admin.
+    user_with_password(app, "ina@example.com", "Ina Admin", "admin").await;
+    let inc = app
+        .declare(
+            &app.admin_token,
+            &json!({"title": "Payments down", "severity": "SEV1"}),
+        )
+        .await;
+    let r = inc["reference"].as_str().expect("ref").to_string();
+    for to in ["investigating", "resolved"] {
+        app.transition(&app.admin_token, &r, &json!({"to": to}))
+            .await;
+    }
+    let b = Browser::start().await;
+    let path = format!("/incidents/{r}/postmortem");
+    sign_in(&b, app, "ina@example.com", &path).await;
+    let present = async |css: &str| b.client.find(fantoccini::Locator::Css(css)).await.is_ok();
+
+    // Act 1: required, no reviewers yet.
+    let needs_reviewers = text_of(&b, "#waiting-for").await;
+    let required = (
+        present("#request-form").await,
+        present("#waive-form").await,
+        present("#submit-form").await,
+    );
+
+    // Act 2: a reviewer chosen and the draft submitted; nobody approved yet.
+    let (_, _, pm) = app
+        .patch(
+            &format!("/api/v1/incidents/{r}/postmortem"),
+            &app.admin_token,
+            &json!({"reviewer_ids": [app.admin.id]}),
+        )
+        .await;
+    let (submitted, _, v) = app
+        .post(
+            &format!("/api/v1/incidents/{r}/postmortem/steps"),
+            &app.admin_token,
+            &json!({"step": "submit"}),
+        )
+        .await;
+    b.client.goto(&app.url(&path)).await.expect("reload");
+    let needs_approval = text_of(&b, "#waiting-for").await;
+    let in_review = (
+        present("#publish-form").await,
+        present("#policy-actions").await,
+    );
+
+    // Assert: no button the server would refuse; the page says what is missing instead.
+    assert!(needs_reviewers.contains("reviewer"), "{needs_reviewers}");
+    assert_eq!(
+        required,
+        (false, true, false),
+        "no 'Request a postmortem' when one is required; no submit without reviewers"
+    );
+    assert!(pm.is_object(), "{pm}");
+    assert!(submitted.is_success(), "{v}");
+    assert!(needs_approval.contains("approval"), "{needs_approval}");
+    assert_eq!(in_review, (false, false), "no Publish before approval");
+    b.close().await;
+}
+e2e_test!(the_postmortem_page_offers_only_the_next_possible_step);

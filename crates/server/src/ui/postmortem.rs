@@ -65,6 +65,9 @@ struct Page {
     can_write: bool,
     can_lead: bool,
     is_reviewer: bool,
+    /// Why the document cannot go to review or be published yet (too few reviewers or
+    /// approvals), instead of a button that would be refused.
+    waiting_for: Option<String>,
     editable: bool,
     has_document: bool,
     meetings: Vec<MeetingRow>,
@@ -169,6 +172,7 @@ async fn page(
                 .iter()
                 .any(|a| a.role == "commander" && a.user_id == actor.0.user.id),
         is_reviewer: pm.record.reviewer_ids.contains(&actor.0.user.id),
+        waiting_for: waiting_for(&pm),
         editable: matches!(pm.record.status, PmStatus::Required | PmStatus::Draft),
         has_document: pm.record.status.has_document(),
         meetings,
@@ -176,6 +180,21 @@ async fn page(
         pm,
     };
     Ok(page.into_response())
+}
+
+/// What the next step waits for, when it cannot be taken yet.
+fn waiting_for(pm: &crate::actions::postmortem::view::PostmortemView) -> Option<String> {
+    let needed = usize::try_from(pm.record.approvals_required).unwrap_or(0);
+    match pm.record.status {
+        PmStatus::Required | PmStatus::Draft if pm.record.reviewer_ids.len() < needed => Some(
+            format!("Choose at least {needed} reviewer(s) under People to submit it for review."),
+        ),
+        PmStatus::InReview if pm.approvals < needed => Some(format!(
+            "Publishing needs {needed} approval(s) from the reviewers; it has {}.",
+            pm.approvals
+        )),
+        _ => None,
+    }
 }
 
 async fn edit(

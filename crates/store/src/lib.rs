@@ -33,6 +33,7 @@
 //! - [`status_page`]: status pages, components and their history, published updates.
 //! - [`insight`]: reads over many incidents for the learning metrics.
 //! - [`meeting`]: postmortem meetings, the recurring review, calendar feeds.
+//! - [`oidc`]: OpenID Connect identities and sign-ins under way.
 //! - [`slack`]: Slack installations (bot tokens sealed by the server), install states, user links.
 
 pub mod account;
@@ -47,6 +48,7 @@ pub mod jobs;
 pub mod list;
 pub mod meeting;
 pub(crate) mod migrations;
+pub mod oidc;
 pub mod oncall;
 pub mod policy;
 pub mod postgres;

@@ -5,7 +5,8 @@
 //! - [`session`]: the UI's caller (a signed-in session, else a redirect to sign in), CSRF checks.
 //! - [`form`]: reading form fields; [`field_errors`]: validation messages shown beside their
 //!   fields when a form is re-rendered (no dead-end error pages for form posts).
-//! - [`account`]: set-up of the first admin, sign in, sign out.
+//! - [`account`]: set-up of the first admin, sign in, sign out; [`oidc`]: sign-in through the
+//!   OpenID provider (start, callback); [`sign_in_settings`]: the provider's settings page.
 //! - [`incidents`]: incident list, declare form, incident page and its forms.
 //! - [`alerts`]: the alerts page (tabs, filters, paging) and each alert's page and forms;
 //!   [`alert_service`]: a service's routing rule, silences and change events on it.
@@ -36,6 +37,7 @@ pub mod incidents;
 pub mod insights;
 pub mod integrations;
 pub mod meetings;
+pub mod oidc;
 pub mod oncall;
 pub mod oncall_pages;
 pub mod oncall_policy;
@@ -48,6 +50,7 @@ pub mod postmortem;
 pub mod schedule_picture;
 pub mod session;
 pub mod settings;
+pub mod sign_in_settings;
 pub mod slack;
 mod slack_link;
 pub mod status_page_admin;
@@ -77,6 +80,8 @@ pub fn router() -> Router<AppState> {
         .merge(page_link::router())
         .merge(insights::router())
         .merge(settings::router())
+        .merge(sign_in_settings::router())
+        .merge(oidc::router())
         .merge(slack::router())
         .merge(slack_link::router())
         .merge(status_pages::router())

@@ -201,7 +201,7 @@ mod tests {
         // RFC 7636 appendix B.
         assert_eq!(
             pkce("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
-            "E9Melhoa2OwvFrEXXoZ4gqe2Dk3HP6ukdKrvO2ee2G0"
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
     }
 }

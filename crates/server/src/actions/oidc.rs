@@ -390,7 +390,8 @@ async fn account_for(
     let refuse = |m: String| Failure::new(StatusCode::FORBIDDEN, m);
     let now = state.clock.now();
     let email = c.email.clone().unwrap_or_default();
-    if !s.allowed_domains.is_empty() && !(c.email_verified && s.domain_allowed(&email)) {
+    let domain_ok = s.allowed_domains.is_empty() || (c.email_verified && s.domain_allowed(&email));
+    if !domain_ok {
         return Err(refuse(format!(
             "only people with a verified e-mail at {} may sign in here",
             s.allowed_domains.join(", ")

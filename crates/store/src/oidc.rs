@@ -4,7 +4,7 @@
 
 use crate::account::User;
 use crate::write::Arg;
-use crate::{Store, StoreError, StoreResult, ms};
+use crate::{Store, StoreResult, ms};
 use debrief_core::Timestamp;
 use debrief_core::access::AccountRole;
 
@@ -134,25 +134,7 @@ impl Store {
         now: Timestamp,
     ) -> StoreResult<User> {
         let mut tx = self.begin_write().await?;
-        let id = tx
-            .int(
-                "INSERT INTO users (email, name, role, password_hash, created_at, disabled) \
-                 VALUES ($1, $2, $3, NULL, $4, 0) RETURNING id",
-                &[
-                    Arg::S(email),
-                    Arg::S(name),
-                    Arg::S(role.as_str()),
-                    Arg::I(ms(now)),
-                ],
-            )
-            .await
-            .map_err(|e| match e {
-                StoreError::Conflict(_) => {
-                    StoreError::Conflict(format!("a user with email {email} already exists"))
-                }
-                other => other,
-            })?
-            .ok_or_else(|| StoreError::Other("an insert returned no id".into()))?;
+        let id = crate::account::insert_user(&mut tx, email, name, role, None, now).await?;
         tx.exec(
             "INSERT INTO oidc_identities (issuer, subject, user_id, email, created_at, last_sign_in_at) \
              VALUES ($1, $2, $3, $4, $5, $5)",

@@ -76,6 +76,17 @@ async fn through_provider(b: &Browser, app: &TestApp, login: &str) {
     wait(b, "header nav .who, #oidc-error").await;
 }
 
+/// Unticks "Allow sign-in with e-mail and password" on the settings page and saves.
+async fn untick_passwords_and_save(b: &Browser) {
+    click(b, "input[name=allow_password]").await;
+    let form = b
+        .client
+        .form(Locator::Id("sign-in-form"))
+        .await
+        .expect("form");
+    form.submit().await.expect("save");
+}
+
 async fn signed_out(b: &Browser) {
     // Debrief's session and the provider's (both on 127.0.0.1: cookies ignore the port).
     b.client
@@ -175,14 +186,7 @@ async fn a_company_signs_in_through_its_identity_provider(app: &TestApp) {
     );
 
     // Act: password sign-in off before Ina ever signed in through the provider.
-    click(&b, "input[name=allow_password]").await;
-    b.client
-        .form(Locator::Id("sign-in-form"))
-        .await
-        .expect("form")
-        .submit()
-        .await
-        .expect("save");
+    untick_passwords_and_save(&b).await;
     let lockout = text_of(&b, "#allow_password-error").await;
 
     // Assert
@@ -199,14 +203,7 @@ async fn a_company_signs_in_through_its_identity_provider(app: &TestApp) {
         .goto(&app.url("/settings/sign-in"))
         .await
         .expect("settings");
-    click(&b, "input[name=allow_password]").await;
-    b.client
-        .form(Locator::Id("sign-in-form"))
-        .await
-        .expect("form")
-        .submit()
-        .await
-        .expect("save");
+    untick_passwords_and_save(&b).await;
     wait(&b, "#saved").await;
 
     // Assert: the same account, still admin (mapped from groups); password sign-in now off.

@@ -173,16 +173,15 @@ async fn a_company_signs_in_through_its_identity_provider(app: &TestApp) {
     assert_eq!(api["client_secret_set"], true, "{api}");
     assert_eq!(api["issuer"], idp.issuer.as_str());
     assert!(api.get("client_secret").is_none());
-    let stored = app
-        .state
-        .store
-        .setting("oidc")
-        .await
-        .expect("read")
-        .expect("stored");
-    assert!(
-        !stored.contains(OIDC_CLIENT_SECRET),
-        "the secret is stored sealed"
+    let store = &app.state.store;
+    let settings = store.setting("oidc").await.expect("read").expect("stored");
+    let sealed = store.setting("oidc_client_secret").await.expect("read");
+    let sealed = sealed.expect("a sealed secret");
+    assert!(!settings.contains(OIDC_CLIENT_SECRET) && !sealed.contains(OIDC_CLIENT_SECRET));
+    assert_eq!(
+        TokenKey::from_bytes([5; 32]).open(&sealed).as_deref(),
+        Ok(OIDC_CLIENT_SECRET),
+        "sealed with the server's key"
     );
 
     // Act: password sign-in off before Ina ever signed in through the provider.

@@ -11,33 +11,16 @@ use debrief_core::validation::ValidationError;
 use debrief_store::StoreError;
 use debrief_store::account::User;
 use debrief_store::oidc::OidcFlow;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// The settings as the API and the settings page show them (the secret only as "set").
 #[derive(Debug, Clone, Serialize)]
 pub struct SettingsView {
-    /// Issuer URL ("" when no provider is set up).
-    pub issuer: String,
-    /// Client id.
-    pub client_id: String,
+    /// What the admin saved.
+    #[serde(flatten)]
+    pub settings: OidcSettings,
     /// Whether a client secret is stored (it is never shown).
     pub client_secret_set: bool,
-    /// The sign-in button's text.
-    pub button_label: String,
-    /// Allowed e-mail domains (empty: any).
-    pub allowed_domains: Vec<String>,
-    /// The claim the role mapping reads.
-    pub role_claim: Option<String>,
-    /// The claim value that makes an admin.
-    pub admin_value: Option<String>,
-    /// The claim value that makes a responder.
-    pub responder_value: Option<String>,
-    /// The claim value that makes a viewer.
-    pub viewer_value: Option<String>,
-    /// Whether accounts are created at first sign-in.
-    pub create_accounts: bool,
-    /// Whether password sign-in is on (as saved).
-    pub allow_password: bool,
     /// Whether the operator forces password sign-in on (`--allow-password-sign-in`).
     pub password_forced_on: bool,
     /// The redirect URI to register at the provider.
@@ -46,64 +29,41 @@ pub struct SettingsView {
     pub can_store_secret: bool,
 }
 
-/// New settings, from the API (JSON) or the settings page.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SettingsInput {
-    /// Issuer URL; empty switches sign-in through a provider off.
-    #[serde(default)]
-    pub issuer: String,
-    /// Client id.
-    #[serde(default)]
-    pub client_id: String,
-    /// A new client secret; absent or empty keeps the stored one.
-    #[serde(default)]
-    pub client_secret: Option<String>,
-    /// The sign-in button's text.
-    #[serde(default)]
-    pub button_label: String,
-    /// Allowed e-mail domains.
-    #[serde(default)]
-    pub allowed_domains: Vec<String>,
-    /// The claim the role mapping reads.
-    #[serde(default)]
-    pub role_claim: Option<String>,
-    /// The claim value that makes an admin.
-    #[serde(default)]
-    pub admin_value: Option<String>,
-    /// The claim value that makes a responder.
-    #[serde(default)]
-    pub responder_value: Option<String>,
-    /// The claim value that makes a viewer.
-    #[serde(default)]
-    pub viewer_value: Option<String>,
-    /// Create accounts at first sign-in.
-    #[serde(default)]
-    pub create_accounts: bool,
-    /// Keep password sign-in on.
-    pub allow_password: bool,
+/// The stored settings and the sealed client secret.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    /// The settings.
+    pub settings: OidcSettings,
+    /// The client secret, sealed.
+    pub sealed_secret: Option<String>,
+}
+
+impl Stored {
+    /// Whether sign-in through the provider can be offered.
+    pub fn configured(&self) -> bool {
+        !self.settings.issuer.is_empty()
+            && !self.settings.client_id.is_empty()
+            && self.sealed_secret.is_some()
+    }
 }
 
 /// The stored settings.
-pub async fn settings(state: &AppState) -> Result<OidcSettings, AppError> {
+pub async fn settings(state: &AppState) -> Result<Stored, AppError> {
     let json = state.store.setting(oidc::SETTING_KEY).await?;
-    Ok(OidcSettings::from_json(json.as_deref()))
+    Ok(Stored {
+        settings: OidcSettings::from_json(json.as_deref()),
+        sealed_secret: state.store.setting(oidc::SECRET_KEY).await?,
+    })
 }
 
 /// The settings for display.
-pub fn view(state: &AppState, s: &OidcSettings) -> SettingsView {
+pub fn view(state: &AppState, s: &Stored) -> SettingsView {
     SettingsView {
-        issuer: s.issuer.clone(),
-        client_id: s.client_id.clone(),
-        client_secret_set: s.client_secret_sealed.is_some(),
-        button_label: s.button_label.clone(),
-        allowed_domains: s.allowed_domains.clone(),
-        role_claim: s.role_claim.clone(),
-        admin_value: s.admin_value.clone(),
-        responder_value: s.responder_value.clone(),
-        viewer_value: s.viewer_value.clone(),
-        create_accounts: s.create_accounts,
-        allow_password: s.allow_password,
+        settings: OidcSettings {
+            client_secret: None,
+            ..s.settings.clone()
+        },
+        client_secret_set: s.sealed_secret.is_some(),
         password_forced_on: state.config.force_password_sign_in,
         callback_url: callback_url(state),
         can_store_secret: state.config.sealing_key.is_some(),
@@ -118,8 +78,8 @@ fn callback_url(state: &AppState) -> String {
 }
 
 /// Whether the sign-in page offers (and `/login` accepts) passwords.
-pub fn password_allowed(state: &AppState, s: &OidcSettings) -> bool {
-    state.config.force_password_sign_in || s.allow_password || !s.configured()
+pub fn password_allowed(state: &AppState, s: &Stored) -> bool {
+    state.config.force_password_sign_in || s.settings.allow_password || !s.configured()
 }
 
 fn trimmed(v: &Option<String>) -> Option<String> {
@@ -135,8 +95,8 @@ fn trimmed(v: &Option<String>) -> Option<String> {
 pub async fn save_settings(
     state: &AppState,
     actor: &Actor,
-    input: &SettingsInput,
-) -> Result<OidcSettings, AppError> {
+    input: &OidcSettings,
+) -> Result<Stored, AppError> {
     actor.require(AccountRole::Admin)?;
     let old = settings(state).await?;
     let mut errors = ValidationError::default();
@@ -158,7 +118,7 @@ pub async fn save_settings(
             );
         }
     }
-    let mut sealed = old.client_secret_sealed.clone();
+    let mut sealed = old.sealed_secret.clone();
     if let Some(secret) = &new_secret {
         match &state.config.sealing_key {
             Some(key) => sealed = Some(key.seal(secret)),
@@ -224,7 +184,7 @@ pub async fn save_settings(
     let new = OidcSettings {
         issuer,
         client_id,
-        client_secret_sealed: sealed,
+        client_secret: None,
         button_label: input.button_label.trim().to_string(),
         allowed_domains: domains,
         role_claim,
@@ -235,10 +195,18 @@ pub async fn save_settings(
         allow_password: input.allow_password,
     };
     let json = serde_json::to_string(&new).map_err(AppError::internal)?;
+    if let Some(sealed) = &sealed
+        && new_secret.is_some()
+    {
+        state.store.set_setting(oidc::SECRET_KEY, sealed).await?;
+    }
     state.store.set_setting(oidc::SETTING_KEY, &json).await?;
     state.oidc.forget();
     tracing::info!(admin = actor.user.id, issuer = %new.issuer, "OpenID Connect settings saved");
-    Ok(new)
+    Ok(Stored {
+        settings: new,
+        sealed_secret: sealed,
+    })
 }
 
 /// A sign-in through the provider that did not succeed: shown as a page saying why.
@@ -282,13 +250,14 @@ impl From<oidc::ProviderError> for Failure {
 /// Starts a sign-in: remembers a flow bound to `browser` (a cookie's value) and returns the
 /// provider's authorization URL.
 pub async fn start(state: &AppState, browser: &str, next: &str) -> Result<String, Failure> {
-    let s = settings(state).await?;
-    if !s.configured() {
+    let stored = settings(state).await?;
+    if !stored.configured() {
         return Err(Failure::new(
             StatusCode::NOT_FOUND,
             "sign-in through an identity provider is not set up here; sign in with your password",
         ));
     }
+    let s = stored.settings;
     let d = state
         .oidc
         .discovery(state.jobs.outbound(), &s.issuer)
@@ -342,8 +311,11 @@ pub async fn finish(
             "this sign-in was started in another browser (or its cookie is gone); start again here",
         ));
     }
-    let s = settings(state).await?;
-    let (Some(key), Some(sealed)) = (&state.config.sealing_key, &s.client_secret_sealed) else {
+    let Stored {
+        settings: s,
+        sealed_secret,
+    } = settings(state).await?;
+    let (Some(key), Some(sealed)) = (&state.config.sealing_key, &sealed_secret) else {
         return Err(Failure::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "the provider's client secret cannot be read: the server's key is not configured",

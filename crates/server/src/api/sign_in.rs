@@ -1,8 +1,9 @@
 //! `/api/v1/sign-in/settings`: the OpenID provider and whether password sign-in stays on
 //! (admins). The client secret is write-only: answers say only whether one is set.
 
-use crate::actions::oidc::{SettingsInput, SettingsView, save_settings, settings, view};
+use crate::actions::oidc::{SettingsView, save_settings, settings, view};
 use crate::auth::Actor;
+use crate::oidc::OidcSettings;
 use crate::request::ApiJson;
 use crate::{AppError, AppState};
 use axum::Json;
@@ -27,7 +28,7 @@ async fn get_settings(
 async fn put_settings(
     State(state): State<AppState>,
     actor: Actor,
-    ApiJson(input): ApiJson<SettingsInput>,
+    ApiJson(input): ApiJson<OidcSettings>,
 ) -> Result<Json<SettingsView>, AppError> {
     let saved = save_settings(&state, &actor, &input).await?;
     Ok(Json(view(&state, &saved)))

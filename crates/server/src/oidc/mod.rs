@@ -23,14 +23,20 @@ use sha2::{Digest, Sha256};
 /// The key of the `settings` row that holds [`OidcSettings`] as JSON.
 pub const SETTING_KEY: &str = "oidc";
 
+/// The key of the `settings` row that holds the client secret, sealed (AES-256-GCM under the
+/// operator's key).
+pub const SECRET_KEY: &str = "oidc_client_secret";
+
 /// The path of the callback the provider sends the browser back to.
 pub const CALLBACK_PATH: &str = "/auth/oidc/callback";
 
 /// How long a sign-in may take at the provider, in seconds.
 pub const FLOW_SECONDS: i64 = 600;
 
-/// The provider's settings, as an admin saved them.
+/// The provider's settings, as an admin saves them (the API's and the form's input) and as they
+/// are stored and shown (without the secret, which is kept sealed under [`SECRET_KEY`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OidcSettings {
     /// The issuer URL (discovery is at `{issuer}/.well-known/openid-configuration`); empty: no
     /// provider.
@@ -39,9 +45,10 @@ pub struct OidcSettings {
     /// The client id registered at the provider.
     #[serde(default)]
     pub client_id: String,
-    /// The client secret, sealed (AES-256-GCM under the operator's key); never shown again.
-    #[serde(default)]
-    pub client_secret_sealed: Option<String>,
+    /// A new client secret (input only: never stored in clear nor shown; absent or empty keeps
+    /// the stored one).
+    #[serde(default, skip_serializing)]
+    pub client_secret: Option<String>,
     /// The sign-in button's text.
     #[serde(default)]
     pub button_label: String,
@@ -77,7 +84,7 @@ impl Default for OidcSettings {
         Self {
             issuer: String::new(),
             client_id: String::new(),
-            client_secret_sealed: None,
+            client_secret: None,
             button_label: String::new(),
             allowed_domains: Vec::new(),
             role_claim: None,
@@ -95,11 +102,6 @@ impl OidcSettings {
     pub fn from_json(json: Option<&str>) -> Self {
         json.and_then(|j| serde_json::from_str(j).ok())
             .unwrap_or_default()
-    }
-
-    /// Whether sign-in through the provider can be offered.
-    pub fn configured(&self) -> bool {
-        !self.issuer.is_empty() && !self.client_id.is_empty() && self.client_secret_sealed.is_some()
     }
 
     /// The button's text.

@@ -180,7 +180,7 @@ impl LoginPage {
             csrf,
             error,
             email,
-            provider: s.configured().then(|| s.label()),
+            provider: s.configured().then(|| s.settings.label()),
             password: crate::actions::oidc::password_allowed(state, &s),
         })
     }
@@ -220,7 +220,7 @@ async fn login(
     if !crate::actions::oidc::password_allowed(&state, &oidc) {
         return Err(AppError::Forbidden(format!(
             "password sign-in is switched off here; use '{}' on the sign-in page",
-            oidc.label()
+            oidc.settings.label()
         ))
         .into());
     }

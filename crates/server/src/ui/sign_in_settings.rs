@@ -6,7 +6,8 @@ use super::field_errors::FieldErrors;
 use super::form::{CsrfForm, Pairs, field, opt};
 use super::session::{UiActor, UiError};
 use crate::AppState;
-use crate::actions::oidc::{self as act, SettingsInput, SettingsView};
+use crate::actions::oidc::{self as act, SettingsView};
+use crate::oidc::OidcSettings;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
@@ -69,15 +70,15 @@ async fn page(
         user: actor.0.user.name.clone(),
         csrf: actor.csrf(),
         saved: q.saved.is_some(),
-        domains: s.allowed_domains.join(", "),
+        domains: s.settings.allowed_domains.join(", "),
         s,
         errors: FieldErrors::none(),
     }
     .into_response())
 }
 
-fn input(pairs: &Pairs) -> SettingsInput {
-    SettingsInput {
+fn input(pairs: &Pairs) -> OidcSettings {
+    OidcSettings {
         issuer: field(pairs, "issuer").trim().to_string(),
         client_id: field(pairs, "client_id").trim().to_string(),
         client_secret: opt(pairs, "client_secret"),
@@ -106,16 +107,11 @@ async fn save(
             // What was typed is kept (never the secret).
             let stored = act::view(&state, &act::settings(&state).await?);
             let s = SettingsView {
-                issuer: i.issuer,
-                client_id: i.client_id,
-                button_label: i.button_label,
-                allowed_domains: Vec::new(),
-                role_claim: i.role_claim,
-                admin_value: i.admin_value,
-                responder_value: i.responder_value,
-                viewer_value: i.viewer_value,
-                create_accounts: i.create_accounts,
-                allow_password: i.allow_password,
+                settings: OidcSettings {
+                    client_secret: None,
+                    allowed_domains: Vec::new(),
+                    ..i
+                },
                 ..stored
             };
             let page = Page {

@@ -1,6 +1,6 @@
 -- OpenID Connect sign-in: which provider account is which Debrief user, and the sign-ins under
--- way. The provider's settings are one row of `settings` (key `oidc`, JSON; the client secret
--- sealed with AES-256-GCM under the operator's key).
+-- way. The provider's settings are rows of `settings` (key `oidc`, JSON; key
+-- `oidc_client_secret`, the client secret sealed with AES-256-GCM under the operator's key).
 
 -- One row per (issuer, subject): the provider's stable id of a person, linked to a user.
 -- `last_sign_in_at` is set at every sign-in through the provider (the lockout rule reads it).

@@ -335,6 +335,20 @@ async fn configure(app: &TestApp, idp: &OidcProvider, allow_password: bool) -> A
     .await
 }
 
+/// `GET /auth/oidc/start`: the provider's URL it redirects to, and the browser cookie it sets.
+async fn start_flow(client: &reqwest::Client, app: &TestApp) -> (String, String) {
+    let start = client
+        .get(app.url("/auth/oidc/start?next=/alerts"))
+        .send()
+        .await
+        .expect("start");
+    assert_eq!(start.status(), StatusCode::FOUND);
+    let header = |name: &str| start.headers()[name].to_str().expect("text").to_string();
+    let cookie = header("set-cookie");
+    let cookie = cookie.split(';').next().expect("a cookie").to_string();
+    (header("location"), cookie)
+}
+
 async fn the_sign_in_state_is_single_use_and_bound_to_the_browser(app: &TestApp) {
     // Arrange
     let idp = provider(app).await;
@@ -344,20 +358,7 @@ async fn the_sign_in_state_is_single_use_and_bound_to_the_browser(app: &TestApp)
 
     // Act: start a sign-in; answer the callback with a wrong state, then the right one from
     // another browser (no cookie), then the right one again from the first browser.
-    let start = client
-        .get(app.url("/auth/oidc/start?next=/alerts"))
-        .send()
-        .await
-        .expect("start");
-    let location = start.headers()["location"]
-        .to_str()
-        .expect("text")
-        .to_string();
-    let browser = start.headers()["set-cookie"]
-        .to_str()
-        .expect("text")
-        .to_string();
-    let browser = browser.split(';').next().expect("a cookie").to_string();
+    let (location, browser) = start_flow(&client, app).await;
     let url = reqwest::Url::parse(&location).expect("a URL");
     let q = |k: &str| {
         url.query_pairs()
@@ -378,6 +379,16 @@ async fn the_sign_in_state_is_single_use_and_bound_to_the_browser(app: &TestApp)
     let wrong = callback("not-the-state", Some(&browser)).await;
     let elsewhere = callback(&q("state"), None).await;
     let replay = callback(&q("state"), Some(&browser)).await;
+    // A second sign-in whose answer names another issuer (RFC 9207 mix-up).
+    let (second, browser2) = start_flow(&client, app).await;
+    let second = reqwest::Url::parse(&second).expect("a URL");
+    let state2 = second
+        .query_pairs()
+        .find(|(n, _)| n == "state")
+        .expect("state")
+        .1;
+    let mixed_up = format!("{state2}&iss=http%3A%2F%2Fevil.example");
+    let mixed_up = callback(&mixed_up, Some(&browser2)).await;
     let denied = client
         .get(app.url("/auth/oidc/callback?error=access_denied&state=x"))
         .send()
@@ -402,6 +413,7 @@ async fn the_sign_in_state_is_single_use_and_bound_to_the_browser(app: &TestApp)
         (&elsewhere, "another browser"),
         (&replay, "unknown, expired"),
         (&denied, "cancelled or refused"),
+        (&mixed_up, "not the configured provider"),
     ] {
         assert_eq!(answer.0, StatusCode::BAD_REQUEST, "{}", answer.1);
         assert!(answer.1.contains(says), "{says}: {}", answer.1);

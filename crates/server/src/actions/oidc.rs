@@ -140,6 +140,21 @@ pub async fn save_settings(
             );
         }
     }
+    let limits = [
+        ("issuer", Some(&input.issuer), 500),
+        ("client_id", Some(&input.client_id), 500),
+        ("client_secret", input.client_secret.as_ref(), 2000),
+        ("button_label", Some(&input.button_label), 200),
+        ("role_claim", input.role_claim.as_ref(), 200),
+        ("admin_value", input.admin_value.as_ref(), 200),
+        ("responder_value", input.responder_value.as_ref(), 200),
+        ("viewer_value", input.viewer_value.as_ref(), 200),
+    ];
+    for (name, value, max) in limits {
+        if value.is_some_and(|v| v.chars().count() > max) {
+            errors.push(name, format!("must be at most {max} characters"));
+        }
+    }
     let role_claim = trimmed(&input.role_claim);
     let values = [
         &input.admin_value,
@@ -297,6 +312,7 @@ pub async fn finish(
     browser: Option<&str>,
     flow_state: &str,
     code: &str,
+    iss: Option<&str>,
 ) -> Result<(User, String), Failure> {
     let again = "this sign-in is unknown, expired (10 minutes) or was already used; start again";
     let now = state.clock.now();
@@ -327,6 +343,16 @@ pub async fn finish(
             "the provider's client secret cannot be opened with the server's key; an admin must save it again",
         )
     })?;
+    // RFC 9207: a provider that names itself in the answer must be the configured one (a
+    // mix-up with another provider is refused before the code goes anywhere).
+    if let Some(iss) = iss
+        && iss != s.issuer
+    {
+        return Err(Failure::new(
+            StatusCode::BAD_REQUEST,
+            format!("the answer came from '{iss}', not the configured provider; start again"),
+        ));
+    }
     let out = state.jobs.outbound();
     let d = state.oidc.discovery(out, &s.issuer).await?;
     let token = oidc::exchange_code(

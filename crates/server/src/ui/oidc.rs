@@ -75,6 +75,8 @@ struct Callback {
     state: Option<String>,
     error: Option<String>,
     error_description: Option<String>,
+    /// The provider's issuer (RFC 9207), when it names itself.
+    iss: Option<String>,
 }
 
 async fn callback(
@@ -111,7 +113,15 @@ async fn callback(
             "/",
         ));
     };
-    match act::finish(&state, browser.as_deref(), &flow_state, &code).await {
+    match act::finish(
+        &state,
+        browser.as_deref(),
+        &flow_state,
+        &code,
+        q.iss.as_deref(),
+    )
+    .await
+    {
         Ok((user, next)) => {
             let mut res = signed_in(&state, &user, &next).await?;
             if let Ok(v) = set_cookie(&state, FLOW_COOKIE, "", 0).parse() {

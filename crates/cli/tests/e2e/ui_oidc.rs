@@ -431,7 +431,7 @@ async fn password_sign_in_cannot_lock_everyone_out_and_the_operator_can_force_it
     let refused = configure(app, &idp, false).await;
 
     // Assert: refused, naming the field and what to do.
-    assert_eq!(assert_problem(&refused, 422), ["allow_password"]);
+    assert_eq!(assert_problem(&refused, 409), ["allow_password"]);
     assert!(
         refused
             .2

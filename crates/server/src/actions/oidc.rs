@@ -103,15 +103,21 @@ pub async fn save_settings(
     let issuer = input.issuer.trim().to_string();
     let client_id = input.client_id.trim().to_string();
     let new_secret = trimmed(&input.client_secret);
+    // The same rule as the OpenAPI document's pattern: one optional leading `@`, then a name
+    // with a dot inside and no `@`, `/`, `,` or white space.
     let domains: Vec<String> = input
         .allowed_domains
         .iter()
-        .flat_map(|d| d.split([',', ' ', '\n']))
-        .map(|d| d.trim().trim_start_matches('@').to_ascii_lowercase())
-        .filter(|d| !d.is_empty())
+        .map(|d| d.strip_prefix('@').unwrap_or(d).to_lowercase())
         .collect();
     for d in &domains {
-        if !d.contains('.') || d.contains('@') || d.contains('/') {
+        let odd = d
+            .chars()
+            .any(|c| matches!(c, '@' | '/' | ',') || c.is_whitespace());
+        let dotted = d
+            .char_indices()
+            .any(|(i, c)| c == '.' && i > 0 && i + 1 < d.len());
+        if odd || !dotted || d.chars().count() > 253 {
             errors.push(
                 "allowed_domains",
                 format!("'{d}' is not a domain like example.com"),
@@ -122,7 +128,7 @@ pub async fn save_settings(
     if let Some(secret) = &new_secret {
         match &state.config.sealing_key {
             Some(key) => sealed = Some(key.seal(secret)),
-            None => errors.push(
+            None => errors.push_conflict(
                 "client_secret",
                 "the server has no key to seal secrets with: its operator must set \
                  DEBRIEF_SLACK_ENCRYPTION_KEY (32 bytes, `openssl rand -hex 32`) and restart",
@@ -131,10 +137,10 @@ pub async fn save_settings(
     }
     if !issuer.is_empty() {
         if client_id.is_empty() {
-            errors.push("client_id", "the client id the provider gave is needed");
+            errors.push_conflict("client_id", "the client id the provider gave is needed");
         }
         if sealed.is_none() && new_secret.is_none() {
-            errors.push(
+            errors.push_conflict(
                 "client_secret",
                 "the client secret the provider gave is needed",
             );
@@ -162,25 +168,25 @@ pub async fn save_settings(
         &input.viewer_value,
     ];
     if role_claim.is_some() && values.iter().all(|v| trimmed(v).is_none()) {
-        errors.push(
+        errors.push_conflict(
             "role_claim",
             "give the claim value for at least one role, or leave the claim empty",
         );
     }
     if role_claim.is_none() && values.iter().any(|v| trimmed(v).is_some()) {
-        errors.push(
+        errors.push_conflict(
             "role_claim",
             "name the claim the role values are in (e.g. groups)",
         );
     }
     if !input.allow_password {
         if issuer.is_empty() {
-            errors.push(
+            errors.push_conflict(
                 "allow_password",
                 "password sign-in can only be switched off once a provider is set up",
             );
         } else if !state.store.has_oidc_sign_in(actor.user.id).await? {
-            errors.push(
+            errors.push_conflict(
                 "allow_password",
                 "sign in through the provider yourself first (save with password sign-in on, sign out, \
                  sign in with the provider's button), so nobody is locked out",
@@ -190,9 +196,9 @@ pub async fn save_settings(
     if errors.fields.is_empty() && !issuer.is_empty() {
         let policy = state.jobs.outbound().policy();
         if let Err(r) = policy.check_url(&issuer) {
-            errors.push("issuer", r.to_string());
+            errors.push_conflict("issuer", r.to_string());
         } else if let Err(e) = oidc::provider_check(state.jobs.outbound(), &issuer).await {
-            errors.push("issuer", e.0);
+            errors.push_conflict("issuer", e.0);
         }
     }
     errors.into_result(())?;

@@ -83,7 +83,11 @@ fn input(pairs: &Pairs) -> OidcSettings {
         client_id: field(pairs, "client_id").trim().to_string(),
         client_secret: opt(pairs, "client_secret"),
         button_label: field(pairs, "button_label").trim().to_string(),
-        allowed_domains: vec![field(pairs, "allowed_domains").to_string()],
+        allowed_domains: field(pairs, "allowed_domains")
+            .split([',', ' ', '\n', '\r', '\t'])
+            .filter(|d| !d.is_empty())
+            .map(String::from)
+            .collect(),
         role_claim: opt(pairs, "role_claim"),
         admin_value: opt(pairs, "admin_value"),
         responder_value: opt(pairs, "responder_value"),

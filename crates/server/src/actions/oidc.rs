@@ -104,16 +104,16 @@ pub async fn save_settings(
     let client_id = input.client_id.trim().to_string();
     let new_secret = trimmed(&input.client_secret);
     // The same rule as the OpenAPI document's pattern: one optional leading `@`, then a name
-    // with a dot inside and no `@`, `/`, `,` or white space.
+    // with a dot inside and no `@`, `/`, `,`, NUL or ASCII white space.
     let domains: Vec<String> = input
         .allowed_domains
         .iter()
-        .map(|d| d.strip_prefix('@').unwrap_or(d).to_lowercase())
+        .map(|d| d.strip_prefix('@').unwrap_or(d).to_string())
         .collect();
     for d in &domains {
         let odd = d
             .chars()
-            .any(|c| matches!(c, '@' | '/' | ',') || c.is_whitespace());
+            .any(|c| matches!(c, '@' | '/' | ',' | '\0') || c.is_ascii_whitespace());
         let dotted = d
             .char_indices()
             .any(|(i, c)| c == '.' && i > 0 && i + 1 < d.len());
@@ -207,7 +207,7 @@ pub async fn save_settings(
         client_id,
         client_secret: None,
         button_label: input.button_label.trim().to_string(),
-        allowed_domains: domains,
+        allowed_domains: domains.iter().map(|d| d.to_lowercase()).collect(),
         role_claim,
         admin_value: trimmed(&input.admin_value),
         responder_value: trimmed(&input.responder_value),

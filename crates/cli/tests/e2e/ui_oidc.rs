@@ -165,9 +165,26 @@ async fn a_company_signs_in_through_its_identity_provider(app: &TestApp) {
     form.submit().await.expect("save");
     wait(&b, "#saved").await;
     let page = b.client.source().await.expect("source");
+    b.client.set_window_size(390, 844).await.expect("resize");
+    let fits = b
+        .client
+        .execute(
+            "const f = document.getElementById('provider'); \
+             return [f.getBoundingClientRect().right, window.innerWidth, f.scrollWidth, f.clientWidth, \
+                     document.getElementById('sign-in-settings-link').getBoundingClientRect().right];",
+            vec![],
+        )
+        .await
+        .expect("measured");
+    b.screenshot(&format!("oidc-settings-390-{:?}", app.backend))
+        .await;
+    b.client.set_window_size(1400, 1000).await.expect("resize");
     let (_, _, api) = app.get("/api/v1/sign-in/settings", &app.admin_token).await;
 
-    // Assert: saved; the secret is "set", never shown, and stored sealed.
+    // Assert: saved; the provider's card fits a phone (the callback URL wraps); the secret is "set", never shown, and stored sealed.
+    let n = |i: usize| fits[i].as_f64().unwrap_or(f64::MAX);
+    assert!(n(0) <= n(1) + 1.0 && n(2) <= n(3) + 1.0, "{fits}");
+    assert!(n(4) <= n(1), "the Sign-in tab is on the screen: {fits}");
     assert!(page.contains("id=\"secret-set\""));
     assert!(!page.contains(OIDC_CLIENT_SECRET));
     assert_eq!(api["client_secret_set"], true, "{api}");

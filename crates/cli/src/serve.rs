@@ -92,11 +92,16 @@ pub struct ServeArgs {
     /// The Slack app's signing secret. Prefer the environment variable.
     #[arg(long, env = "DEBRIEF_SLACK_SIGNING_SECRET", hide_env_values = true)]
     slack_signing_secret: Option<String>,
-    /// The key that encrypts Slack bot tokens in the database: 32 bytes as 64 hex digits or
-    /// base64 (`openssl rand -hex 32`). Keep it apart from database backups; losing it means
-    /// installing the app again. Prefer the environment variable.
+    /// The key that encrypts secrets kept in the database (Slack bot tokens, the OpenID
+    /// provider's client secret): 32 bytes as 64 hex digits or base64 (`openssl rand -hex 32`).
+    /// Keep it apart from database backups; losing it means installing the Slack app and saving
+    /// the provider's secret again. Prefer the environment variable.
     #[arg(long, env = "DEBRIEF_SLACK_ENCRYPTION_KEY", hide_env_values = true)]
     slack_encryption_key: Option<String>,
+    /// Break glass: allow sign-in with e-mail and password even when an admin switched it off
+    /// in the sign-in settings (for when the identity provider is down or misconfigured).
+    #[arg(long, env = "DEBRIEF_ALLOW_PASSWORD_SIGN_IN")]
+    allow_password_sign_in: bool,
     /// The Slack Web API base URL (tests point it at a fake).
     #[arg(long, env = "DEBRIEF_SLACK_API_URL", hide = true)]
     slack_api_url: Option<String>,
@@ -215,6 +220,17 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(s) = &slack {
         tracing::info!(slack.client_id = %s.client_id, "Slack is set up (install it from /slack/install)");
     }
+    let sealing_key = match args.slack_encryption_key.as_deref().map(str::trim) {
+        Some(k) if !k.is_empty() => Some(
+            TokenKey::parse(k).map_err(|e| anyhow::anyhow!("DEBRIEF_SLACK_ENCRYPTION_KEY: {e}"))?,
+        ),
+        _ => None,
+    };
+    if args.allow_password_sign_in {
+        tracing::warn!(
+            "Password sign-in is on whatever the sign-in settings say (--allow-password-sign-in)"
+        );
+    }
     let store = open_store(&args.db).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -239,6 +255,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             sign_ins_per_address_per_minute: args.sign_ins_per_minute_per_address,
             alert_events_per_minute: args.alert_events_per_minute,
             slack,
+            sealing_key,
+            force_password_sign_in: args.allow_password_sign_in,
             destinations: DestinationPolicy {
                 allow_private: args.allow_private_destinations,
                 allowed: args.allow_destinations.clone(),

@@ -24,6 +24,7 @@
 //! - `kinds`: the one list of job kinds the runner runs (each kind lives beside its work).
 //! - [`outbound`]: the one HTTP client for requests to URLs people gave, and the destination
 //!   policy that keeps it off loopback and private networks.
+//! - [`oidc`]: OpenID Connect sign-in: settings, discovery and keys, the ID token checks.
 //! - [`slack_in`]: Slack's signed requests: slash commands, interactivity, the Events API.
 //! - [`slack_memory`]: what the Slack channel syncs keep between runs (a lock per incident).
 //! - [`tls`]: HTTPS (`--tls-cert`, `--tls-key`): the certificate and key from PEM files, and the
@@ -48,6 +49,7 @@ pub mod live;
 pub mod markdown;
 #[cfg(test)]
 mod module_graph;
+pub mod oidc;
 pub mod outbound;
 pub mod password;
 pub mod request;

@@ -39,6 +39,12 @@ pub struct ServerConfig {
     /// The Slack app (client, signing secret, token key); `None`: Slack is not set up and its
     /// routes answer 404.
     pub slack: Option<crate::outbound::slack::SlackConfig>,
+    /// The key that seals secrets kept in the database (an OpenID provider's client secret;
+    /// `DEBRIEF_SLACK_ENCRYPTION_KEY`); `None`: such secrets cannot be saved.
+    pub sealing_key: Option<crate::outbound::slack::TokenKey>,
+    /// Break glass: password sign-in works even when an admin switched it off
+    /// (`--allow-password-sign-in`).
+    pub force_password_sign_in: bool,
 }
 
 impl Default for ServerConfig {
@@ -55,6 +61,8 @@ impl Default for ServerConfig {
             alert_events_per_minute: 0,
             destinations: DestinationPolicy::default(),
             slack: None,
+            sealing_key: None,
+            force_password_sign_in: false,
         }
     }
 }
@@ -113,6 +121,8 @@ pub struct Shared {
     /// What this server's Slack channel syncs hold: a lock per incident, and what each channel
     /// was last told.
     pub slack_channels: Arc<crate::slack_memory::ChannelMemory>,
+    /// The OpenID provider's discovery document and keys, fetched when first needed.
+    pub oidc: Arc<crate::oidc::Providers>,
 }
 
 impl AppState {
@@ -154,6 +164,7 @@ impl AppState {
             caches,
             subscribers: Arc::default(),
             slack_channels: Arc::default(),
+            oidc: Arc::default(),
         }))
     }
 }

@@ -82,6 +82,36 @@ fn user_from(r: &Row) -> StoreResult<User> {
 
 const USER_COLUMNS: &str = "id, email, name, role, created_at, disabled";
 
+/// Inserts an enabled user in `tx` and returns its id; a taken email is a `Conflict` naming it.
+pub(crate) async fn insert_user(
+    tx: &mut crate::write::WriteTx,
+    email: &str,
+    name: &str,
+    role: AccountRole,
+    password_hash: Option<&str>,
+    now: Timestamp,
+) -> StoreResult<i64> {
+    tx.int(
+        "INSERT INTO users (email, name, role, password_hash, created_at, disabled) \
+         VALUES ($1, $2, $3, $4, $5, 0) RETURNING id",
+        &[
+            Arg::S(email),
+            Arg::S(name),
+            Arg::S(role.as_str()),
+            Arg::OS(password_hash),
+            Arg::I(ms(now)),
+        ],
+    )
+    .await
+    .map_err(|e| match e {
+        StoreError::Conflict(_) => {
+            StoreError::Conflict(format!("a user with email {email} already exists"))
+        }
+        other => other,
+    })?
+    .ok_or_else(|| StoreError::Other("an insert returned no id".into()))
+}
+
 /// A token from `id, user_id, name, scope, created_at, last_used_at, revoked_at`, by name.
 fn token_from(r: &Row) -> StoreResult<ApiToken> {
     Ok(ApiToken {
@@ -115,26 +145,7 @@ impl Store {
         now: Timestamp,
     ) -> StoreResult<User> {
         let mut tx = self.begin_write().await?;
-        let id = tx
-            .int(
-                "INSERT INTO users (email, name, role, password_hash, created_at, disabled) \
-                 VALUES ($1, $2, $3, $4, $5, 0) RETURNING id",
-                &[
-                    Arg::S(email),
-                    Arg::S(name),
-                    Arg::S(role.as_str()),
-                    Arg::OS(password_hash),
-                    Arg::I(ms(now)),
-                ],
-            )
-            .await
-            .map_err(|e| match e {
-                StoreError::Conflict(_) => {
-                    StoreError::Conflict(format!("a user with email {email} already exists"))
-                }
-                other => other,
-            })?
-            .ok_or_else(|| StoreError::Other("an insert returned no id".into()))?;
+        let id = insert_user(&mut tx, email, name, role, password_hash, now).await?;
         tx.commit().await?;
         Ok(User {
             id,

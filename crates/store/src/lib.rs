@@ -34,6 +34,7 @@
 //! - [`insight`]: reads over many incidents for the learning metrics.
 //! - [`meeting`]: postmortem meetings, the recurring review, calendar feeds.
 //! - [`people`]: invitations and password-reset links, deactivation, a person's own settings.
+//! - [`oidc`]: OpenID Connect identities and sign-ins under way.
 //! - [`slack`]: Slack installations (bot tokens sealed by the server), install states, user links.
 
 pub mod account;
@@ -48,6 +49,7 @@ pub mod jobs;
 pub mod list;
 pub mod meeting;
 pub(crate) mod migrations;
+pub mod oidc;
 pub mod oncall;
 pub mod people;
 pub mod policy;

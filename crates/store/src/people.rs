@@ -212,6 +212,34 @@ impl Store {
             .collect()
     }
 
+    /// The live invitation for `email`, if any (the newest).
+    pub async fn live_invite_for(
+        &self,
+        email: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<AccountLink>> {
+        let sql = format!(
+            "SELECT {LINK_COLUMNS} FROM account_links WHERE purpose = 'invite' AND email = $1 \
+             AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $2 ORDER BY id DESC"
+        );
+        self.read_rows(&sql, &[Arg::S(email), Arg::I(ms(now))])
+            .await?
+            .first()
+            .map(link_from)
+            .transpose()
+    }
+
+    /// Marks a link used (an invitation taken up by signing in through the OpenID provider).
+    pub async fn mark_link_used(&self, id: i64, now: Timestamp) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        tx.exec(
+            "UPDATE account_links SET used_at = $1 WHERE id = $2 AND used_at IS NULL",
+            &[Arg::I(ms(now)), Arg::I(id)],
+        )
+        .await?;
+        tx.commit().await
+    }
+
     /// Revokes a live link; `NotFound` when there is no such live link.
     pub async fn revoke_link(&self, id: i64, now: Timestamp) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;

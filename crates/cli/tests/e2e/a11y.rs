@@ -141,6 +141,7 @@ async fn check_every_page(app: &TestApp, dark: bool) {
         "/settings/postmortems/templates/default".into(),
         "/settings/integrations".into(),
         "/settings/slack".into(),
+        "/settings/sign-in".into(),
     ];
 
     // Act: each page at desktop size, then at phone size.

@@ -16,6 +16,7 @@
 
 mod alerts;
 mod db;
+mod oidc;
 mod oncall;
 mod process;
 mod requests;
@@ -27,6 +28,7 @@ mod tls;
 
 pub use alerts::{DELIVERY, Integration, fetch_alerts, id_of, st, states, time, with_key};
 pub use db::{Backend, TestDb, unique_name};
+pub use oidc::{OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OidcProvider};
 pub use oncall::{NtfyReceiver, link};
 pub use process::{ServerProcess, debrief, prepare_admin};
 pub use requests::{Raw, assert_problem, expect_problem, send};

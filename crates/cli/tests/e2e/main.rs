@@ -39,6 +39,9 @@
 //!   deliveries retried with their reason; unreachable users flagged.
 //! - [`ui_oncall`]: on call in the browser: schedules (picture, taking and swapping shifts),
 //!   policies, pages acknowledged from their page, who is on call now.
+//! - [`ui_oidc`]: sign-in through a real OpenID provider (`oidc-provider` from npm) in the
+//!   browser: set-up, linking by e-mail, role mapping, password sign-in off, refusals; the
+//!   state single-use and bound to the browser; the lockout rule and the break-glass flag.
 //! - [`ui_oncall_edit`]: schedules changed in the browser: layers, restrictions, deletion.
 //! - [`statuspage_v2`]: every Statuspage v2 document of a rich page, read by a strict reader
 //!   (`scripts/statuspage-v2-check`).
@@ -160,6 +163,7 @@ mod ui;
 mod ui_alerts;
 mod ui_contrast;
 mod ui_incident_edit;
+mod ui_oidc;
 mod ui_oncall;
 mod ui_oncall_edit;
 mod ui_people;

@@ -106,6 +106,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/postmortem-policy/replay"),
     ("get", "/api/v1/slack/settings"),
     ("put", "/api/v1/slack/settings"),
+    ("get", "/api/v1/sign-in/settings"),
+    ("put", "/api/v1/sign-in/settings"),
     ("get", "/api/v1/feeds/{file}"),
     ("get", "/api/v1/status-pages"),
     ("post", "/api/v1/status-pages"),

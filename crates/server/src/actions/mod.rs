@@ -12,6 +12,7 @@ pub mod insights;
 pub mod maintenance;
 pub mod meetings;
 pub mod notify;
+pub mod oidc;
 pub mod oncall;
 pub mod people;
 pub mod policy;

@@ -18,6 +18,7 @@ pub mod pages;
 pub mod people;
 pub mod policy;
 pub mod postmortems;
+pub mod sign_in;
 pub mod slack;
 pub mod status_pages;
 pub mod stream;
@@ -102,6 +103,7 @@ pub fn router() -> Router<AppState> {
         .merge(maintenances::router())
         .merge(subscribers::router())
         .merge(slack::router())
+        .merge(sign_in::router())
         .route("/openapi.json", get(openapi))
         .fallback(not_found);
     Router::new()

@@ -248,6 +248,13 @@ impl Outbound {
         let url = self.policy.check_url(url)?;
         Ok(self.client.post(url))
     }
+
+    /// A `GET` of `url` (an OpenID provider's discovery document and keys), checked as
+    /// [`Outbound::post`] is.
+    pub fn get(&self, url: &str) -> Result<reqwest::RequestBuilder, Refusal> {
+        let url = self.policy.check_url(url)?;
+        Ok(self.client.get(url))
+    }
 }
 
 #[cfg(test)]

@@ -157,6 +157,33 @@ struct LoginPage {
     csrf: String,
     error: Option<String>,
     email: String,
+    /// The OpenID provider's button text, when sign-in through it is set up.
+    provider: Option<String>,
+    /// Whether the password form is shown.
+    password: bool,
+    /// `next`, percent-encoded for the provider's link.
+    next_q: String,
+}
+
+impl LoginPage {
+    async fn new(
+        state: &AppState,
+        next: String,
+        csrf: String,
+        error: Option<String>,
+        email: String,
+    ) -> Result<Self, AppError> {
+        let s = crate::actions::oidc::settings(state).await?;
+        Ok(Self {
+            next_q: super::session::urlencode(&next),
+            next,
+            csrf,
+            error,
+            email,
+            provider: s.configured().then(|| s.settings.label()),
+            password: crate::actions::oidc::password_allowed(state, &s),
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -170,16 +197,8 @@ async fn login_page(
 ) -> Result<Response, UiError> {
     let csrf = new_secret();
     let next = safe_next(q.next.as_deref());
-    Ok(with_login_csrf(
-        &state,
-        LoginPage {
-            next,
-            csrf: csrf.clone(),
-            error: None,
-            email: String::new(),
-        },
-        &csrf,
-    ))
+    let page = LoginPage::new(&state, next, csrf.clone(), None, String::new()).await?;
+    Ok(with_login_csrf(&state, page, &csrf))
 }
 
 #[derive(Deserialize)]
@@ -197,6 +216,14 @@ async fn login(
 ) -> Result<Response, UiError> {
     check_login_csrf(&c, &f.csrf)?;
     let next = safe_next(f.next.as_deref());
+    let oidc = crate::actions::oidc::settings(&state).await?;
+    if !crate::actions::oidc::password_allowed(&state, &oidc) {
+        return Err(AppError::Forbidden(format!(
+            "password sign-in is switched off here; use '{}' on the sign-in page",
+            oidc.settings.label()
+        ))
+        .into());
+    }
     match act::check_password(&state, c.1, &f.email, &f.password).await {
         Ok(user) => signed_in(&state, &user, &next).await,
         Err(
@@ -205,12 +232,8 @@ async fn login(
             | AppError::Unavailable { .. }),
         ) => {
             let csrf = new_secret();
-            let page = LoginPage {
-                next,
-                csrf: csrf.clone(),
-                error: Some(e.detail()),
-                email: f.email,
-            };
+            let page =
+                LoginPage::new(&state, next, csrf.clone(), Some(e.detail()), f.email).await?;
             let mut res = with_login_csrf(&state, page, &csrf);
             *res.status_mut() = e.status();
             e.add_retry_after(&mut res);

@@ -39,6 +39,10 @@ struct LinkPage {
     name: String,
     role: &'static str,
     errors: FieldErrors,
+    /// The OpenID provider's button, when sign-in through it is set up.
+    provider: Option<String>,
+    /// Whether a password may be chosen (password sign-in is on).
+    password: bool,
 }
 
 fn purpose_of(p: LinkPurpose) -> &'static str {
@@ -62,7 +66,10 @@ async fn show(
     } else {
         StatusCode::OK
     };
+    let oidc = crate::actions::oidc::settings(state).await?;
     let page = LinkPage {
+        provider: oidc.configured().then(|| oidc.settings.label()),
+        password: crate::actions::oidc::password_allowed(state, &oidc),
         purpose: purpose_of(purpose),
         secret,
         csrf: csrf.clone(),
@@ -104,6 +111,18 @@ async fn reset_page(
     .await
 }
 
+/// With password sign-in switched off, nobody chooses a password through a link either.
+async fn refuse_passwords_when_off(state: &AppState) -> Result<(), AppError> {
+    let oidc = crate::actions::oidc::settings(state).await?;
+    if crate::actions::oidc::password_allowed(state, &oidc) {
+        return Ok(());
+    }
+    Err(AppError::Forbidden(format!(
+        "password sign-in is switched off here; use “{}”",
+        oidc.settings.label()
+    )))
+}
+
 /// The two password fields agree, or the error to show beside the second.
 fn same_passwords(p: &Pairs) -> Result<(), AppError> {
     if field(p, "password") == field(p, "confirm_password") {
@@ -120,6 +139,7 @@ async fn accept(
     Form(p): Form<Pairs>,
 ) -> Result<Response, UiError> {
     check_login_csrf(&c, field(&p, "csrf"))?;
+    refuse_passwords_when_off(&state).await?;
     let done = match same_passwords(&p) {
         Ok(()) => {
             people::accept_invite(&state, &secret, field(&p, "name"), field(&p, "password")).await
@@ -143,6 +163,7 @@ async fn reset(
     Form(p): Form<Pairs>,
 ) -> Result<Response, UiError> {
     check_login_csrf(&c, field(&p, "csrf"))?;
+    refuse_passwords_when_off(&state).await?;
     let done = match same_passwords(&p) {
         Ok(()) => people::use_reset(&state, &secret, field(&p, "password")).await,
         Err(e) => Err(e),

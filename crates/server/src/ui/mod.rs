@@ -6,7 +6,8 @@
 //! - [`form`]: reading form fields; [`field_errors`]: validation messages shown beside their
 //!   fields when a form is re-rendered (no dead-end error pages for form posts).
 //! - [`account`]: set-up of the first admin, sign in, sign out; [`account_links`]: the pages
-//!   behind invitation and password-reset links.
+//!   behind invitation and password-reset links; [`oidc`]: sign-in through the OpenID provider
+//!   (start, callback); [`sign_in_settings`]: the provider's settings page.
 //! - [`people`]: people (admins): invitations, roles, deactivation, reset links;
 //!   [`me`]: a person's own settings (name, zone, password, API tokens).
 //! - [`incidents`]: incident list, declare form, incident page and its forms;
@@ -44,6 +45,7 @@ pub mod insights;
 pub mod integrations;
 pub mod me;
 pub mod meetings;
+pub mod oidc;
 pub mod oncall;
 pub mod oncall_pages;
 pub mod oncall_policy;
@@ -57,6 +59,7 @@ pub mod postmortem;
 pub mod schedule_picture;
 pub mod session;
 pub mod settings;
+pub mod sign_in_settings;
 pub mod slack;
 mod slack_link;
 pub mod status_page_admin;
@@ -92,6 +95,8 @@ pub fn router() -> Router<AppState> {
         .merge(insights::router())
         .merge(settings::router())
         .merge(template_editor::router())
+        .merge(sign_in_settings::router())
+        .merge(oidc::router())
         .merge(slack::router())
         .merge(slack_link::router())
         .merge(status_pages::router())

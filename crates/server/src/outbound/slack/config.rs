@@ -108,14 +108,14 @@ impl TokenKey {
             base64::engine::general_purpose::STANDARD_NO_PAD
                 .decode(cleaned)
                 .map_err(|_| {
-                    "the Slack encryption key must be 32 bytes as 64 hex digits or base64 \
+                    "the encryption key must be 32 bytes as 64 hex digits or base64 \
                      (e.g. `openssl rand -hex 32`)"
                         .to_string()
                 })?
         };
         let bytes: [u8; 32] = bytes.try_into().map_err(|b: Vec<u8>| {
             format!(
-                "the Slack encryption key must be 32 bytes, not {} (e.g. `openssl rand -hex 32`)",
+                "the encryption key must be 32 bytes, not {} (e.g. `openssl rand -hex 32`)",
                 b.len()
             )
         })?;

@@ -65,6 +65,11 @@ async fn an_admin_invites_a_colleague_and_deactivates_them(app: &TestApp) {
         .goto(&app.url("/settings/me"))
         .await
         .expect("settings");
+    let admin_tabs_for_kim = kim
+        .client
+        .find(fantoccini::Locator::Css("#people-link"))
+        .await
+        .is_ok();
     submit(&kim, "profile-form", &[("time_zone", "Asia/Tokyo")]).await;
     text_of(&kim, "#notice").await;
     submit(&kim, "token-form", &[("token_name", "laptop")]).await;
@@ -99,6 +104,10 @@ async fn an_admin_invites_a_colleague_and_deactivates_them(app: &TestApp) {
         "the people page fits 390 px: {fits:?}"
     );
     assert_eq!(kim_signed_in, "Kim Lee");
+    assert!(
+        !admin_tabs_for_kim,
+        "a responder sees no admin settings tabs"
+    );
     assert!(
         token_made.contains("GMT+9") && token_made.contains("UTC"),
         "times are shown in the chosen zone, UTC beside: {token_made}"

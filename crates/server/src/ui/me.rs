@@ -46,6 +46,8 @@ pub struct TokenRow {
 struct MePage {
     user: String,
     csrf: String,
+    /// Admins see the other settings' tabs; the others may only open this page.
+    is_admin: bool,
     email: String,
     role: &'static str,
     name: String,
@@ -107,6 +109,7 @@ async fn render(state: &AppState, actor: &UiActor, extra: Extra) -> Result<MePag
     Ok(MePage {
         user: me.name.clone(),
         csrf: actor.csrf(),
+        is_admin: me.role == AccountRole::Admin,
         email: me.email.clone(),
         role: super::people::role_name(me.role),
         name: typed("name", me.name.clone()),

@@ -142,6 +142,7 @@ async fn check_every_page(app: &TestApp, dark: bool) {
         "/settings/integrations".into(),
         "/settings/slack".into(),
         "/settings/sign-in".into(),
+        "/settings/webhooks".into(),
     ];
 
     // Act: each page at desktop size, then at phone size.

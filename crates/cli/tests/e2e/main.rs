@@ -169,4 +169,5 @@ mod ui_oncall_edit;
 mod ui_people;
 mod ui_postmortem;
 mod ui_status_pages;
+mod ui_webhooks;
 mod unknown_and_stale;

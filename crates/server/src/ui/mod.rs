@@ -28,6 +28,7 @@
 //! - [`status_pages`]: status pages and publishing an incident's public updates.
 //! - [`status_page_admin`]: one page's maintenance (updates, early completion, a new window,
 //!   cancellation) and subscribers.
+//! - [`webhooks`]: outgoing webhook endpoints (admins): add (secret shown once), test, remove.
 //! - [`view`]: view models and time formatting shared by the templates.
 //! - [`picture`]: the SVG picture of an incident's phases and key moments.
 //! - [`insights`], [`chart`]: the learning metrics page and its hand-written SVG charts.
@@ -66,6 +67,7 @@ pub mod status_page_admin;
 pub mod status_pages;
 pub mod template_editor;
 pub mod view;
+pub mod webhooks;
 
 use crate::AppState;
 use axum::Router;
@@ -98,6 +100,7 @@ pub fn router() -> Router<AppState> {
         .merge(sign_in_settings::router())
         .merge(oidc::router())
         .merge(slack::router())
+        .merge(webhooks::router())
         .merge(slack_link::router())
         .merge(status_pages::router())
         .merge(status_page_admin::router())

@@ -42,6 +42,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     migration!("20261209010000_create_slack_channels.sql"),
     migration!("20261209020000_create_slack_page_messages.sql"),
     migration!("20261209030000_create_slack_seen_requests.sql"),
+    migration!("20261210020000_create_catalog.sql"),
     // New migrations must be listed here too (the embedded list; a unit test checks it).
 ];
 

@@ -21,6 +21,8 @@
 //! - [`openapi_oncall`]: answers of the on-call routes (schedules, policies, pages, notification
 //!   settings) match the document.
 //! - [`accounts`], [`export`]: set-up, sign-in limits, incident export.
+//! - [`catalog`]: incident types, teams with members, services with owner, policy and
+//!   status page components over the API; [`ui_catalog`]: the catalogue built in the browser.
 //! - [`sign_in_load`]: hundreds of concurrent sign-ins keep the binary's memory bounded; limits per address.
 //! - [`csrf`]: cookie sessions need the CSRF token and the same origin; bearer tokens do not.
 //! - [`ssrf`]: no request to loopback, private or metadata addresses, however written; an
@@ -96,6 +98,7 @@ mod alerts_throttle;
 mod bad_input;
 mod browser;
 mod calendar_privacy;
+mod catalog;
 mod cli;
 mod cli_alerts;
 mod cli_oncall;

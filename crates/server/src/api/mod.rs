@@ -9,6 +9,7 @@ pub mod alerts;
 pub mod catalog;
 pub mod deliveries;
 pub mod export;
+pub mod incident_types;
 pub mod incidents;
 pub mod insights;
 pub mod maintenances;
@@ -91,6 +92,7 @@ pub fn router() -> Router<AppState> {
         .merge(postmortems::router())
         .merge(timeline::router())
         .merge(catalog::router())
+        .merge(incident_types::router())
         .merge(accounts::router())
         .merge(stream::router())
         .merge(deliveries::router())

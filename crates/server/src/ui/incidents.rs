@@ -147,7 +147,8 @@ struct DeclarePage {
     csrf: String,
     severities: Vec<(String, String)>,
     services: Vec<(String, String)>,
-    types: Vec<&'static str>,
+    /// Types that may be chosen: `(slug, name)`.
+    types: Vec<(String, String)>,
 }
 
 async fn declare_page(State(state): State<AppState>, actor: UiActor) -> Result<Response, UiError> {
@@ -168,7 +169,14 @@ async fn declare_page(State(state): State<AppState>, actor: UiActor) -> Result<R
             .into_iter()
             .map(|s| (s.slug, s.name))
             .collect(),
-        types: debrief_core::incident::KNOWN_TYPES.to_vec(),
+        types: state
+            .store
+            .list_incident_types()
+            .await?
+            .into_iter()
+            .filter(|t| !t.archived)
+            .map(|t| (t.slug, t.name))
+            .collect(),
     }
     .into_response())
 }
@@ -284,7 +292,11 @@ async fn incident_page(
         summary: incident.summary.clone().unwrap_or_default(),
         severity: incident.severity.clone(),
         status: incident.status.as_str().into(),
-        incident_type: incident.incident_type.clone(),
+        incident_type: state
+            .store
+            .incident_type(&incident.incident_type)
+            .await
+            .map_or_else(|_| incident.incident_type.clone(), |t| t.name),
         services: if incident.services.is_empty() {
             "—".into()
         } else {

@@ -18,6 +18,9 @@
 //! - [`postmortem`]: the postmortem page (editor, workflow, action items) and the action items board.
 //! - [`slack`]: Slack set-up (admins): the app manifest, the install link, the OAuth callback,
 //!   the settings page (announcement channels, timeline reaction, archiving).
+//! - [`incident_types`], [`teams`], [`services`]: the catalogue's settings pages (sharing
+//!   [`catalog_form`]): incident types, teams with their members, services with owner team,
+//!   escalation policy, alert integrations and status page components.
 //! - [`settings`]: postmortem settings (policy with a 90-day replay, templates, calendar).
 //! - [`status_pages`]: status pages and publishing an incident's public updates.
 //! - [`status_page_admin`]: one page's maintenance (updates, early completion, a new window,
@@ -29,9 +32,11 @@
 pub mod account;
 pub mod alert_service;
 pub mod alerts;
+pub mod catalog_form;
 pub mod chart;
 pub mod field_errors;
 pub mod form;
+pub mod incident_types;
 pub mod incidents;
 pub mod insights;
 pub mod integrations;
@@ -46,12 +51,14 @@ pub mod page_link;
 pub mod picture;
 pub mod postmortem;
 pub mod schedule_picture;
+pub mod services;
 pub mod session;
 pub mod settings;
 pub mod slack;
 mod slack_link;
 pub mod status_page_admin;
 pub mod status_pages;
+pub mod teams;
 pub mod view;
 
 use crate::AppState;
@@ -77,6 +84,9 @@ pub fn router() -> Router<AppState> {
         .merge(page_link::router())
         .merge(insights::router())
         .merge(settings::router())
+        .merge(incident_types::router())
+        .merge(teams::router())
+        .merge(services::router())
         .merge(slack::router())
         .merge(slack_link::router())
         .merge(status_pages::router())

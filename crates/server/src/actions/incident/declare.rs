@@ -83,6 +83,9 @@ pub async fn declare_incident(
     let validated = input.validate(now);
     let mut e = validated.as_ref().err().cloned().unwrap_or_default();
     check_catalog(state, &mut e, input.severity.as_deref(), &input.services).await?;
+    let wanted_type = input.incident_type.as_deref().map(str::trim);
+    let wanted_type = wanted_type.filter(|t| !t.is_empty()).unwrap_or("default");
+    crate::actions::incident_type::check_incident_type(state, &mut e, wanted_type).await?;
     let d = match validated {
         Ok(d) if e.fields.is_empty() => d,
         _ => return Err(e.into()),

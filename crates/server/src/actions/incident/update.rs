@@ -19,6 +19,12 @@ pub async fn update_incident(
     let mut e = input.validate(&probe).err().unwrap_or_default();
     let services = input.services.as_deref().unwrap_or_default();
     check_catalog(state, &mut e, input.severity.as_deref(), services).await?;
+    // A type is checked only when it changes: incidents keep a type archived since.
+    if let Some(t) = input.incident_type.as_deref().map(str::trim)
+        && t != probe.incident_type
+    {
+        crate::actions::incident_type::check_incident_type(state, &mut e, t).await?;
+    }
     e.into_result(())?;
     let expected = if_match.or(input.version);
     let policy_fields =

@@ -159,6 +159,7 @@ mod subscriber_admin;
 mod subscribers;
 mod ui;
 mod ui_alerts;
+mod ui_catalog;
 mod ui_contrast;
 mod ui_oncall;
 mod ui_oncall_edit;

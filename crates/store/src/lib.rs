@@ -39,6 +39,7 @@ pub mod account;
 pub mod action_item;
 pub mod alert;
 pub mod catalog;
+pub mod custom_field;
 pub mod error;
 pub(crate) mod group_commit;
 pub mod incident;

@@ -29,6 +29,8 @@ pub struct IncidentFilter {
     pub before: Option<i64>,
     /// Page size.
     pub limit: i64,
+    /// Custom field values it has: `(key, value)`, each required (`cf.region=eu`).
+    pub custom: Vec<(String, String)>,
 }
 
 enum Bind {
@@ -126,6 +128,14 @@ fn filter_clause(f: &IncidentFilter, viewer: Viewer) -> (String, Vec<Bind>) {
         let p = param(&mut binds, Bind::S(s.clone()));
         clauses.push(format!(
             "EXISTS (SELECT 1 FROM incident_services s WHERE s.incident_id = i.id AND s.service = {p})"
+        ));
+    }
+    for (field, value) in &f.custom {
+        let pf = param(&mut binds, Bind::S(field.clone()));
+        let pv = param(&mut binds, Bind::S(value.clone()));
+        clauses.push(format!(
+            "EXISTS (SELECT 1 FROM incident_field_values v WHERE v.incident_id = i.id \
+             AND v.field = {pf} AND v.value = {pv})"
         ));
     }
     if let Some(t) = &f.text {

@@ -22,7 +22,9 @@
 //!   settings) match the document.
 //! - [`accounts`], [`export`]: set-up, sign-in limits, incident export.
 //! - [`catalog`]: incident types, teams with members, services with owner, policy and
-//!   status page components over the API; [`ui_catalog`]: the catalogue built in the browser.
+//!   status page components over the API; [`custom_fields`]: custom field definitions and
+//!   values (validation, timeline, `cf.` filter, export); [`ui_catalog`]: the catalogue built
+//!   in the browser.
 //! - [`sign_in_load`]: hundreds of concurrent sign-ins keep the binary's memory bounded; limits per address.
 //! - [`csrf`]: cookie sessions need the CSRF token and the same origin; bearer tokens do not.
 //! - [`ssrf`]: no request to loopback, private or metadata addresses, however written; an
@@ -105,6 +107,7 @@ mod cli_oncall;
 mod cli_postmortem;
 mod concurrency;
 mod csrf;
+mod custom_fields;
 mod durability;
 mod export;
 mod harness;

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod alerts;
 pub mod catalog;
+pub mod custom_fields;
 pub mod deliveries;
 pub mod export;
 pub mod incident_types;
@@ -93,6 +94,7 @@ pub fn router() -> Router<AppState> {
         .merge(timeline::router())
         .merge(catalog::router())
         .merge(incident_types::router())
+        .merge(custom_fields::router())
         .merge(accounts::router())
         .merge(stream::router())
         .merge(deliveries::router())

@@ -200,6 +200,7 @@ async fn declare(
         private: field(&pairs, "private") == "on",
         started_at: opt(&pairs, "started_at"),
         status: opt(&pairs, "status"),
+        custom_fields: Default::default(),
     };
     let incident = act::declare_incident(&state, &actor.0, &input, Source::Web).await?;
     Ok(Redirect::to(&format!("/incidents/{}", incident.reference)).into_response())

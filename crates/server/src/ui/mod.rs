@@ -18,9 +18,10 @@
 //! - [`postmortem`]: the postmortem page (editor, workflow, action items) and the action items board.
 //! - [`slack`]: Slack set-up (admins): the app manifest, the install link, the OAuth callback,
 //!   the settings page (announcement channels, timeline reaction, archiving).
-//! - [`incident_types`], [`teams`], [`services`]: the catalogue's settings pages (sharing
-//!   [`catalog_form`]): incident types, teams with their members, services with owner team,
-//!   escalation policy, alert integrations and status page components.
+//! - [`incident_types`], [`teams`], [`services`], [`custom_fields`]: the catalogue's settings
+//!   pages (sharing [`catalog_form`]): incident types, teams with their members, services with
+//!   owner team, escalation policy, alert integrations and status page components, custom field
+//!   definitions.
 //! - [`settings`]: postmortem settings (policy with a 90-day replay, templates, calendar).
 //! - [`status_pages`]: status pages and publishing an incident's public updates.
 //! - [`status_page_admin`]: one page's maintenance (updates, early completion, a new window,
@@ -34,6 +35,7 @@ pub mod alert_service;
 pub mod alerts;
 pub mod catalog_form;
 pub mod chart;
+pub mod custom_fields;
 pub mod field_errors;
 pub mod form;
 pub mod incident_types;
@@ -86,6 +88,7 @@ pub fn router() -> Router<AppState> {
         .merge(settings::router())
         .merge(incident_types::router())
         .merge(teams::router())
+        .merge(custom_fields::router())
         .merge(services::router())
         .merge(slack::router())
         .merge(slack_link::router())

@@ -86,6 +86,8 @@ pub async fn declare_incident(
     let wanted_type = input.incident_type.as_deref().map(str::trim);
     let wanted_type = wanted_type.filter(|t| !t.is_empty()).unwrap_or("default");
     crate::actions::incident_type::check_incident_type(state, &mut e, wanted_type).await?;
+    let custom =
+        super::custom_values::parse_custom(state, &mut e, &input.custom_fields, true).await?;
     let d = match validated {
         Ok(d) if e.fields.is_empty() => d,
         _ => return Err(e.into()),
@@ -153,6 +155,7 @@ pub async fn declare_incident(
         .await?;
     tracing::info!(incident.reference = %incident.reference, "Declared incident {}", incident.reference);
     state.live.publish(incident.id, incident.private, &events);
+    super::custom_values::record_custom(state, actor, source, &incident, &custom, true).await?;
     crate::actions::slack::channels::follow_incident(state, incident.id, &events).await;
     // Severe enough: the services' escalation policies are paged. The incident is declared
     // whatever happens to the page; a failure to open one is logged and the alert or person

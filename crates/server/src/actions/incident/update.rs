@@ -25,6 +25,9 @@ pub async fn update_incident(
     {
         crate::actions::incident_type::check_incident_type(state, &mut e, t).await?;
     }
+    let no_values = serde_json::Map::new();
+    let raw = input.custom_fields.as_ref().unwrap_or(&no_values);
+    let custom = super::custom_values::parse_custom(state, &mut e, raw, false).await?;
     e.into_result(())?;
     let expected = if_match.or(input.version);
     let policy_fields =
@@ -56,6 +59,7 @@ pub async fn update_incident(
     if input.private.is_some() {
         state.status.invalidate_all();
     }
+    super::custom_values::record_custom(state, actor, source, &incident, &custom, false).await?;
     Ok(incident)
 }
 

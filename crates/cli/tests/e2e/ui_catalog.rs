@@ -1,7 +1,9 @@
 //! The catalogue built in a real browser: an admin adds a team (a form error first, which keeps
 //! what was typed) with a member, a service with its owner team, escalation policy and a status
-//! page component, and an incident type; then declares an incident with them from the declare
-//! form and sees them on the incident page. The settings pages fit a 390 px wide screen.
+//! page component, an incident type and a required select custom field; then declares an
+//! incident with them from the declare form (refused first without the required field, keeping
+//! what was typed), sees them on the incident page and filters the list by the custom field.
+//! The settings pages fit a 390 px wide screen.
 
 use crate::browser::{Browser, at_path, attr_of, click, text_of, wait};
 use crate::e2e_test;
@@ -117,7 +119,28 @@ async fn an_admin_builds_the_catalogue_and_declares_with_it(app: &TestApp) {
     let listed = text_of(&b, "#type-card_outage .name").await;
     assert_eq!(listed, "Card payments outage");
 
-    // Act: declare with them.
+    // Act: a required select custom field, its options typed as lines.
+    b.client
+        .goto(&app.url("/settings/custom-fields"))
+        .await
+        .expect("custom fields");
+    click(&b, "#custom-field-form input[name=required]").await;
+    send(
+        &b,
+        "#custom-field-form",
+        &[
+            ("key", "region"),
+            ("label", "Region"),
+            ("kind", "select"),
+            ("options", "eu\nus"),
+            ("required", "on"),
+        ],
+    )
+    .await;
+    let options = text_of(&b, "#field-region .options").await;
+    assert_eq!(options, "eu\nus");
+
+    // Act: declare with them, first without the required field.
     b.client
         .goto(&app.url("/incidents/new"))
         .await
@@ -137,15 +160,77 @@ async fn an_admin_builds_the_catalogue_and_declares_with_it(app: &TestApp) {
         ],
     )
     .await;
+    let required = text_of(&b, "#cf-region-error").await;
+    let kept_title = attr_of(&b, "#declare-form input[name=title]", "value").await;
+    let kept_type = attr_of(
+        &b,
+        "#declare-form select[name=type] option[selected]",
+        "value",
+    )
+    .await;
+    assert_eq!(required, "is required");
+    assert_eq!(kept_title, "Cards declined");
+    assert_eq!(kept_type, "card_outage");
+    send(&b, "#declare-form", &[("cf.region", "eu")]).await;
     let meta = text_of(&b, ".incident-head .meta").await;
+    let region = text_of(&b, "#incident-custom-fields dd[data-field=region]").await;
 
     // Assert: the type by its name on the form and the page; stored by slug.
     assert_eq!(offered, "Card payments outage");
     assert!(meta.contains("type Card payments outage"), "{meta}");
     assert!(meta.contains("checkout"), "{meta}");
+    assert_eq!(region, "eu");
     let (s, _, list) = app.get("/api/v1/incidents", &app.admin_token).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(list["items"][0]["type"], "card_outage", "{list}");
+    let eu = list["items"][0]["reference"].as_str().unwrap().to_string();
+
+    // Act: change the field on the incident page, and back.
+    click(&b, "#incident-custom-fields summary").await;
+    send(&b, "#custom-fields-form", &[("cf.region", "us")]).await;
+    // The page came back: its form is closed again.
+    wait(&b, "#incident-custom-fields details:not([open])").await;
+    let changed = text_of(&b, "#incident-custom-fields dd[data-field=region]").await;
+    let (_, _, timeline) = app
+        .get(
+            &format!("/api/v1/incidents/{eu}/timeline"),
+            &app.admin_token,
+        )
+        .await;
+    assert_eq!(changed, "us");
+    assert!(
+        timeline.to_string().contains("changed Region to us"),
+        "{timeline}"
+    );
+    click(&b, "#incident-custom-fields summary").await;
+    send(&b, "#custom-fields-form", &[("cf.region", "eu")]).await;
+    // The page came back: its form is closed again.
+    wait(&b, "#incident-custom-fields details:not([open])").await;
+    app.declare(
+        &app.admin_token,
+        &json!({"title": "US only", "custom_fields": {"region": "us"}}),
+    )
+    .await;
+
+    // Act: filter the list by the custom field.
+    b.client.goto(&app.url("/")).await.expect("list");
+    send(&b, "#filters", &[("cf.region", "eu")]).await;
+    wait(
+        &b,
+        "#filters select[name='cf.region'] option[value=eu][selected]",
+    )
+    .await;
+    let listed = b
+        .client
+        .execute(
+            "return [...document.querySelectorAll('#incident-list tr[data-reference]')].map(r => r.dataset.reference);",
+            vec![],
+        )
+        .await
+        .expect("the list");
+
+    // Assert: only the EU incident.
+    assert_eq!(listed, json!([eu]));
     let (_, _, service) = app.get("/api/v1/services/checkout", &app.admin_token).await;
     assert_eq!(service["escalation_policy"]["name"], "Payments primary");
     assert_eq!(service["components"][0]["component_id"], api);

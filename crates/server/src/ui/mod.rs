@@ -6,7 +6,8 @@
 //! - [`form`]: reading form fields; [`field_errors`]: validation messages shown beside their
 //!   fields when a form is re-rendered (no dead-end error pages for form posts).
 //! - [`account`]: set-up of the first admin, sign in, sign out.
-//! - [`incidents`]: incident list, declare form, incident page and its forms.
+//! - [`incidents`]: incident list, declare form, incident page and its forms;
+//!   [`custom_values`]: custom fields in those forms and the list's filters.
 //! - [`alerts`]: the alerts page (tabs, filters, paging) and each alert's page and forms;
 //!   [`alert_service`]: a service's routing rule, silences and change events on it.
 //! - [`integrations`]: alert integrations (admins): create, rotate, enable; keys shown once.
@@ -36,6 +37,7 @@ pub mod alerts;
 pub mod catalog_form;
 pub mod chart;
 pub mod custom_fields;
+pub mod custom_values;
 pub mod field_errors;
 pub mod form;
 pub mod incident_types;

@@ -195,6 +195,9 @@ pub struct DeclareInput {
     pub started_at: Option<String>,
     /// The initial status: `triage` (default) or `investigating`.
     pub status: Option<String>,
+    /// Custom field values by key (checked by `custom_field::parse_values`).
+    #[serde(default)]
+    pub custom_fields: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A declaration that passed validation.
@@ -304,6 +307,8 @@ pub struct UpdateInput {
     pub private: Option<bool>,
     /// The version the client last saw; the update fails if the incident changed since.
     pub version: Option<i64>,
+    /// Custom field values to set, by key (`null` clears one).
+    pub custom_fields: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// The fields an update changes, each compared against the current incident.

@@ -34,6 +34,7 @@ pub mod access;
 pub mod action_item;
 pub mod alert;
 pub mod blameless;
+pub mod custom_field;
 pub mod deadline;
 pub mod duration;
 pub mod ics;

@@ -337,7 +337,13 @@ pub fn parse_filter(pairs: &[(String, String)]) -> Result<IncidentFilter, AppErr
             },
             "cursor" => f.before = page_cursor(&mut e, v).or(f.before),
             "limit" => f.limit = page_limit(&mut e, v).unwrap_or(f.limit),
-            other => e.push(other, "unknown filter; use status, severity, service, q, from, to, private, cursor, limit"),
+            // A custom field's value: `cf.region=eu` (several are all required).
+            other if other.starts_with("cf.") && f.custom.len() < 20 => {
+                let raw = other.strip_prefix("cf.").unwrap_or_default();
+                let key = debrief_core::validation::slug(&mut e, other, raw);
+                f.custom.push((key, v.chars().take(200).collect()));
+            }
+            other => e.push(other, "unknown filter; use status, severity, service, q, from, to, private, cursor, limit, cf.<custom field>"),
         }
     }
     e.into_result(f).map_err(Into::into)

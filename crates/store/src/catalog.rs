@@ -213,14 +213,7 @@ impl Store {
         now: Timestamp,
     ) -> StoreResult<Service> {
         let mut tx = self.begin_write().await?;
-        if let Some(team) = team
-            && tx
-                .int("SELECT 1 FROM teams WHERE slug = $1", &[Arg::S(team)])
-                .await?
-                .is_none()
-        {
-            return Err(StoreError::NotFound(format!("team {team}")));
-        }
+        check_team(&mut tx, team).await?;
         tx.exec(
             "INSERT INTO services (slug, name, description, team, created_at) VALUES ($1, $2, $3, $4, $5)",
             &[Arg::S(slug), Arg::S(name), Arg::S(description), Arg::OS(team), Arg::I(ms(now))],
@@ -236,6 +229,22 @@ impl Store {
             created_at: now,
         })
     }
+}
+
+/// A `NotFound` naming `team` when it is given and is not a team.
+pub(crate) async fn check_team(
+    tx: &mut crate::write::WriteTx,
+    team: Option<&str>,
+) -> StoreResult<()> {
+    if let Some(team) = team
+        && tx
+            .int("SELECT 1 FROM teams WHERE slug = $1", &[Arg::S(team)])
+            .await?
+            .is_none()
+    {
+        return Err(StoreError::NotFound(format!("team {team}")));
+    }
+    Ok(())
 }
 
 /// Maps a unique violation to a `Conflict` with a readable message.

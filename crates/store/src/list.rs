@@ -29,6 +29,8 @@ pub struct IncidentFilter {
     pub before: Option<i64>,
     /// Page size.
     pub limit: i64,
+    /// Custom field values it has: `(key, value)`, each required (`cf.region=eu`).
+    pub custom: Vec<(String, String)>,
 }
 
 enum Bind {
@@ -55,18 +57,6 @@ fn like_pattern(text: &str) -> String {
 }
 
 impl Store {
-    /// Every incident type some incident has, sorted.
-    pub async fn incident_types_in_use(&self) -> StoreResult<Vec<String>> {
-        self.read_rows(
-            "SELECT DISTINCT incident_type FROM incidents ORDER BY incident_type",
-            &[],
-        )
-        .await?
-        .iter()
-        .map(|r| r.get("incident_type"))
-        .collect()
-    }
-
     /// Lists incidents the viewer may see, newest first, one page at a time.
     pub async fn list_incidents(
         &self,
@@ -138,6 +128,14 @@ fn filter_clause(f: &IncidentFilter, viewer: Viewer) -> (String, Vec<Bind>) {
         let p = param(&mut binds, Bind::S(s.clone()));
         clauses.push(format!(
             "EXISTS (SELECT 1 FROM incident_services s WHERE s.incident_id = i.id AND s.service = {p})"
+        ));
+    }
+    for (field, value) in &f.custom {
+        let pf = param(&mut binds, Bind::S(field.clone()));
+        let pv = param(&mut binds, Bind::S(value.clone()));
+        clauses.push(format!(
+            "EXISTS (SELECT 1 FROM incident_field_values v WHERE v.incident_id = i.id \
+             AND v.field = {pf} AND v.value = {pv})"
         ));
     }
     if let Some(t) = &f.text {

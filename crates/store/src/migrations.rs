@@ -43,6 +43,8 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     migration!("20261209020000_create_slack_page_messages.sql"),
     migration!("20261209030000_create_slack_seen_requests.sql"),
     migration!("20261210010000_create_oidc.sql"),
+    migration!("20261210020000_create_catalog.sql"),
+    migration!("20261210020100_create_custom_fields.sql"),
     migration!("20261210030000_create_account_links.sql"),
     // New migrations must be listed here too (the embedded list; a unit test checks it).
 ];

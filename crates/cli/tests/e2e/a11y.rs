@@ -143,6 +143,10 @@ async fn check_every_page(app: &TestApp, dark: bool) {
         "/settings/slack".into(),
         "/settings/sign-in".into(),
         "/settings/webhooks".into(),
+        "/settings/teams".into(),
+        "/settings/services".into(),
+        "/settings/custom-fields".into(),
+        "/settings/incident-types".into(),
     ];
 
     // Act: each page at desktop size, then at phone size.

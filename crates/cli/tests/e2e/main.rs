@@ -21,6 +21,10 @@
 //! - [`openapi_oncall`]: answers of the on-call routes (schedules, policies, pages, notification
 //!   settings) match the document.
 //! - [`accounts`], [`export`]: set-up, sign-in limits, incident export.
+//! - [`catalog`]: incident types, teams with members, services with owner, policy and
+//!   status page components over the API; [`custom_fields`]: custom field definitions and
+//!   values (validation, timeline, `cf.` filter, export); [`ui_catalog`]: the catalogue built
+//!   in the browser.
 //! - [`sign_in_load`]: hundreds of concurrent sign-ins keep the binary's memory bounded; limits per address.
 //! - [`csrf`]: cookie sessions need the CSRF token and the same origin; bearer tokens do not.
 //! - [`ssrf`]: no request to loopback, private or metadata addresses, however written; an
@@ -100,12 +104,14 @@ mod alerts_throttle;
 mod bad_input;
 mod browser;
 mod calendar_privacy;
+mod catalog;
 mod cli;
 mod cli_alerts;
 mod cli_oncall;
 mod cli_postmortem;
 mod concurrency;
 mod csrf;
+mod custom_fields;
 mod durability;
 mod export;
 mod harness;
@@ -161,6 +167,7 @@ mod subscriber_admin;
 mod subscribers;
 mod ui;
 mod ui_alerts;
+mod ui_catalog;
 mod ui_contrast;
 mod ui_incident_edit;
 mod ui_oidc;

@@ -6,8 +6,11 @@
 pub mod account;
 pub mod alerts;
 pub mod catalog;
+pub mod catalog_edit;
+pub mod custom_field;
 pub mod delivery;
 pub mod incident;
+pub mod incident_type;
 pub mod insights;
 pub mod maintenance;
 pub mod meetings;

@@ -172,19 +172,36 @@ async fn export_incidents(
         }
     }
     all.truncate(MAX_ROWS);
+    // Custom fields: a column `cf.<key>` each (a multi-select's values joined by "; ").
+    let defs = state.store.list_custom_fields().await?;
+    let ids: Vec<i64> = all.iter().map(|(i, _)| i.id).collect();
+    let mut values = state.store.custom_values(&ids).await?;
     let (content_type, name, body) = if format == "csv" {
         let mut out = csv_header();
+        for d in &defs {
+            out.push(',');
+            out.push_str(&cell(&format!("cf.{}", d.key)));
+        }
         out.push_str("\r\n");
         for (i, m) in &all {
             out.push_str(&csv_row(i, m));
+            let mine = values.remove(&i.id).unwrap_or_default();
+            for d in &defs {
+                out.push(',');
+                out.push_str(&cell(
+                    &mine.get(&d.key).map(|v| v.join("; ")).unwrap_or_default(),
+                ));
+            }
             out.push_str("\r\n");
         }
         ("text/csv; charset=utf-8", "incidents.csv", out)
     } else {
         let mut out = String::new();
+        let mut custom = crate::actions::incident::custom_fields_json(&state, &ids).await?;
         for (i, m) in &all {
             let mut line = serde_json::to_value(i).map_err(AppError::internal)?;
             line["metrics"] = serde_json::to_value(m).map_err(AppError::internal)?;
+            line["custom_fields"] = custom.remove(&i.id).unwrap_or_default();
             out.push_str(&line.to_string());
             out.push('\n');
         }

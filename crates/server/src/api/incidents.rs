@@ -47,9 +47,23 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{reference}/metrics", get(get_metrics))
 }
 
+/// An incident as the API shows it: its fields and its `custom_fields`.
+async fn incident_json(state: &AppState, incident: &Incident) -> Result<Value, AppError> {
+    let mut v = serde_json::to_value(incident).map_err(AppError::internal)?;
+    v["custom_fields"] = act::custom_fields_json(state, &[incident.id])
+        .await?
+        .remove(&incident.id)
+        .unwrap_or_default();
+    Ok(v)
+}
+
 /// An incident with its `ETag`.
-fn incident_response(status: StatusCode, incident: &Incident) -> Response {
-    let mut res = (status, Json(incident)).into_response();
+async fn incident_response(
+    state: &AppState,
+    status: StatusCode,
+    incident: &Incident,
+) -> Result<Response, AppError> {
+    let mut res = (status, Json(incident_json(state, incident).await?)).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("\"{}\"", incident.version)) {
         res.headers_mut().insert(header::ETAG, v);
     }
@@ -58,7 +72,7 @@ fn incident_response(status: StatusCode, incident: &Incident) -> Response {
     {
         res.headers_mut().insert(header::LOCATION, v);
     }
-    res
+    Ok(res)
 }
 
 async fn declare_incident(
@@ -68,7 +82,7 @@ async fn declare_incident(
     ApiJson(input): ApiJson<DeclareInput>,
 ) -> Result<Response, AppError> {
     let incident = act::declare_incident(&state, &actor, &input, channel(&headers)).await?;
-    Ok(incident_response(StatusCode::CREATED, &incident))
+    incident_response(&state, StatusCode::CREATED, &incident).await
 }
 
 /// The source recorded for API calls: `cli` when the CLI says so, `api` otherwise.
@@ -86,7 +100,7 @@ async fn list_incidents(
     State(state): State<AppState>,
     actor: Actor,
     QueryPairs(pairs): QueryPairs,
-) -> Result<Json<super::Page<Incident>>, AppError> {
+) -> Result<Json<super::Page<Value>>, AppError> {
     let f = parse_filter(&pairs)?;
     let mut page = state
         .store
@@ -104,8 +118,18 @@ async fn list_incidents(
     } else {
         None
     };
+    let ids: Vec<i64> = page.iter().map(|i| i.id).collect();
+    let mut custom = act::custom_fields_json(&state, &ids).await?;
+    let items = page
+        .iter()
+        .map(|i| {
+            let mut v = serde_json::to_value(i).map_err(AppError::internal)?;
+            v["custom_fields"] = custom.remove(&i.id).unwrap_or_default();
+            Ok(v)
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
     Ok(Json(super::Page {
-        items: page,
+        items,
         next_cursor: super::Skip::Present(next),
     }))
 }
@@ -131,7 +155,7 @@ async fn get_incident(
     RefPath(r): RefPath,
 ) -> Result<Response, AppError> {
     let incident = act::get_incident(&state, &actor, r).await?;
-    Ok(incident_response(StatusCode::OK, &incident))
+    incident_response(&state, StatusCode::OK, &incident).await
 }
 
 async fn update_incident(
@@ -153,7 +177,7 @@ async fn update_incident(
         )
         .await,
     )?;
-    Ok(incident_response(StatusCode::OK, &incident))
+    incident_response(&state, StatusCode::OK, &incident).await
 }
 
 async fn transition_incident(
@@ -175,7 +199,7 @@ async fn transition_incident(
         )
         .await,
     )?;
-    Ok(incident_response(StatusCode::OK, &incident))
+    incident_response(&state, StatusCode::OK, &incident).await
 }
 
 async fn assign_role(
@@ -186,7 +210,7 @@ async fn assign_role(
     ApiJson(input): ApiJson<RoleInput>,
 ) -> Result<Response, AppError> {
     let incident = act::assign_role(&state, &actor, r, &input, channel(&headers)).await?;
-    Ok(incident_response(StatusCode::OK, &incident))
+    incident_response(&state, StatusCode::OK, &incident).await
 }
 
 #[derive(serde::Deserialize)]
@@ -203,7 +227,7 @@ async fn merge_incident(
     ApiJson(input): ApiJson<MergeInput>,
 ) -> Result<Response, AppError> {
     let incident = act::merge_incident(&state, &actor, r, &input.into, channel(&headers)).await?;
-    Ok(incident_response(StatusCode::OK, &incident))
+    incident_response(&state, StatusCode::OK, &incident).await
 }
 
 async fn list_participants(

@@ -7,8 +7,10 @@
 pub mod accounts;
 pub mod alerts;
 pub mod catalog;
+pub mod custom_fields;
 pub mod deliveries;
 pub mod export;
+pub mod incident_types;
 pub mod incidents;
 pub mod insights;
 pub mod maintenances;
@@ -93,6 +95,8 @@ pub fn router() -> Router<AppState> {
         .merge(postmortems::router())
         .merge(timeline::router())
         .merge(catalog::router())
+        .merge(incident_types::router())
+        .merge(custom_fields::router())
         .merge(accounts::router())
         .merge(people::router())
         .merge(stream::router())

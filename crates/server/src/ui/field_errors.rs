@@ -31,14 +31,18 @@ impl FieldErrors {
     /// The errors an action returned, when they are ones a person can fix in the form (bad
     /// input or a conflict with the current state); `Err` gives back any other error, which is
     /// shown as an error page. `known` lists the form's field names: a message about any other
-    /// field is shown at the top of the form, naming the field.
+    /// field is shown at the top of the form, naming the field. A message about `services[1]`
+    /// or `a.b` goes to `services` or `a`, unless `known` names `a.b` itself.
     pub fn from_error(e: AppError, known: &[&str]) -> Result<Self, AppError> {
         let mut out = Self::default();
         match e {
             AppError::Validation(v) => {
                 for f in v.fields {
                     let base = f.field.split(['[', '.']).next().unwrap_or("").to_string();
-                    if known.contains(&base.as_str()) {
+                    // A known name with a dot (`custom_fields.region`) keeps its whole name.
+                    if known.contains(&f.field.as_str()) {
+                        out.fields.push((f.field, f.message));
+                    } else if known.contains(&base.as_str()) {
                         out.fields.push((base, f.message));
                     } else if f.field.is_empty() {
                         out.general.push(f.message);

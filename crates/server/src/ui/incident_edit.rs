@@ -53,21 +53,19 @@ struct EditPage {
     errors: FieldErrors,
 }
 
-/// The incident types to offer: every type in use, the incident's own, and `default`.
+/// The incident types to offer: the catalogue's live types, and the incident's own (an archived
+/// type stays as it is until someone picks another).
 async fn type_choices(state: &AppState, current: &str) -> Result<Vec<Choice>, AppError> {
-    let mut slugs: Vec<String> = state.store.incident_types_in_use().await?;
-    for s in ["default", current] {
-        if !slugs.iter().any(|t| t == s) {
-            slugs.push(s.to_string());
-        }
-    }
-    slugs.sort();
-    Ok(slugs
+    Ok(state
+        .store
+        .list_incident_types()
+        .await?
         .into_iter()
-        .map(|s| Choice {
-            label: human(&s),
-            chosen: s == current,
-            value: s,
+        .filter(|t| !t.archived || t.slug == current)
+        .map(|t| Choice {
+            chosen: t.slug == current,
+            label: t.name,
+            value: t.slug,
         })
         .collect())
 }

@@ -1,5 +1,7 @@
 //! Incident pages: the list with filters, the declare form, and the incident page with its forms.
 
+use super::custom_values;
+use super::field_errors::FieldErrors;
 use super::form::{Pairs, field, opt};
 use super::picture;
 use super::session::{UiActor, UiError, urlencode};
@@ -37,6 +39,10 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{reference}/status", post(change_status))
         .route("/incidents/{reference}/severity", post(change_severity))
         .route("/incidents/{reference}/roles", post(change_role))
+        .route(
+            "/incidents/{reference}/custom-fields",
+            post(change_custom_fields),
+        )
         .route("/incidents/{reference}/timeline", post(add_event))
         .route(
             "/incidents/{reference}/timeline/{event_id}/edit",
@@ -65,6 +71,8 @@ struct ListPage {
     f_severity: String,
     f_service: String,
     f_q: String,
+    /// Filters by custom field (`cf.<key>`), with the chosen values.
+    custom: Vec<custom_values::FieldView>,
     next: Option<String>,
     total: i64,
     open: i64,
@@ -129,6 +137,10 @@ async fn list_page(
         f_severity: field(&pairs, "severity").into(),
         f_service: field(&pairs, "service").into(),
         f_q: field(&pairs, "q").into(),
+        custom: {
+            let defs = state.store.list_custom_fields().await?;
+            custom_values::views(&defs, &custom_values::posted(&defs, &pairs))
+        },
         next,
         total: counts.iter().map(|(_, n)| n).sum(),
         open: counts
@@ -147,11 +159,44 @@ struct DeclarePage {
     csrf: String,
     severities: Vec<(String, String)>,
     services: Vec<(String, String)>,
-    types: Vec<&'static str>,
+    /// Types that may be chosen: `(slug, name)`.
+    types: Vec<(String, String)>,
+    /// Custom fields that are not archived, with what was typed.
+    custom: Vec<custom_values::FieldView>,
+    /// What was posted, when a declaration was refused.
+    typed: Pairs,
+    errors: FieldErrors,
+}
+
+impl DeclarePage {
+    /// What was typed into `name`.
+    fn typed(&self, name: &str) -> &str {
+        field(&self.typed, name)
+    }
+
+    /// Whether `value` was chosen for `name`.
+    fn picked(&self, name: &str, value: &str) -> bool {
+        self.typed.iter().any(|(k, v)| k == name && v == value)
+    }
 }
 
 async fn declare_page(State(state): State<AppState>, actor: UiActor) -> Result<Response, UiError> {
-    Ok(DeclarePage {
+    declare_form(&state, &actor, Pairs::new(), FieldErrors::none()).await
+}
+
+/// The declare form: blank, or (a refused declaration) with what was typed and the messages.
+async fn declare_form(
+    state: &AppState,
+    actor: &UiActor,
+    typed: Pairs,
+    errors: FieldErrors,
+) -> Result<Response, UiError> {
+    let defs = state.store.list_custom_fields().await?;
+    let status = match errors.any() {
+        true => axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        false => axum::http::StatusCode::OK,
+    };
+    let page = DeclarePage {
         user: actor.0.user.name.clone(),
         csrf: actor.csrf(),
         severities: state
@@ -168,9 +213,19 @@ async fn declare_page(State(state): State<AppState>, actor: UiActor) -> Result<R
             .into_iter()
             .map(|s| (s.slug, s.name))
             .collect(),
-        types: debrief_core::incident::KNOWN_TYPES.to_vec(),
-    }
-    .into_response())
+        types: state
+            .store
+            .list_incident_types()
+            .await?
+            .into_iter()
+            .filter(|t| !t.archived)
+            .map(|t| (t.slug, t.name))
+            .collect(),
+        custom: custom_values::views(&defs, &custom_values::posted(&defs, &typed)),
+        typed,
+        errors,
+    };
+    Ok((status, page).into_response())
 }
 
 async fn declare(
@@ -178,7 +233,9 @@ async fn declare(
     actor: UiActor,
     CsrfForm(pairs): CsrfForm,
 ) -> Result<Response, UiError> {
-    let input = DeclareInput {
+    let defs = state.store.list_custom_fields().await?;
+    let started_at = super::form::instant(&pairs, "started_at");
+    let mut input = DeclareInput {
         title: field(&pairs, "title").into(),
         severity: opt(&pairs, "severity"),
         summary: opt(&pairs, "summary"),
@@ -190,11 +247,39 @@ async fn declare(
             .collect(),
         customer_impact: field(&pairs, "customer_impact") == "on",
         private: field(&pairs, "private") == "on",
-        started_at: super::form::instant(&pairs, "started_at")?,
+        started_at: None,
         status: opt(&pairs, "status"),
+        custom_fields: custom_values::input(&defs, &custom_values::posted(&defs, &pairs), false),
     };
-    let incident = act::declare_incident(&state, &actor.0, &input, Source::Web).await?;
-    Ok(Redirect::to(&format!("/incidents/{}", incident.reference)).into_response())
+    let declared = match started_at {
+        Ok(at) => {
+            input.started_at = at;
+            act::declare_incident(&state, &actor.0, &input, Source::Web).await
+        }
+        Err(e) => Err(e),
+    };
+    match declared {
+        Ok(incident) => {
+            Ok(Redirect::to(&format!("/incidents/{}", incident.reference)).into_response())
+        }
+        Err(e) => {
+            let mut known = vec![
+                "title",
+                "severity",
+                "summary",
+                "type",
+                "services",
+                "started_at",
+            ];
+            let names: Vec<String> = defs
+                .iter()
+                .map(|d| format!("custom_fields.{}", d.key))
+                .collect();
+            known.extend(names.iter().map(String::as_str));
+            let errors = FieldErrors::from_error(e, &known)?;
+            declare_form(&state, &actor, pairs, errors).await
+        }
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -225,6 +310,9 @@ struct IncidentPage {
     pm_status: String,
     /// The alerts that opened or joined it, newest first.
     alerts: Vec<super::alerts::AlertRow>,
+    /// Its custom fields (`incident_custom_fields.html`).
+    custom: Vec<custom_values::FieldView>,
+    errors: FieldErrors,
 }
 
 fn label(field: &str) -> String {
@@ -274,7 +362,16 @@ async fn incident_page(
         .await?;
     let alerts =
         super::alerts::alert_rows(&alerts, &super::alerts::integration_names(&state).await?);
+    let defs = state.store.list_custom_fields().await?;
+    let values = state
+        .store
+        .custom_values(&[incident.id])
+        .await?
+        .remove(&incident.id)
+        .unwrap_or_default();
     let page = IncidentPage {
+        custom: custom_values::views(&defs, &values),
+        errors: FieldErrors::none(),
         alerts,
         pm_status,
         user: actor.0.user.name.clone(),
@@ -284,7 +381,11 @@ async fn incident_page(
         summary: incident.summary.clone().unwrap_or_default(),
         severity: incident.severity.clone(),
         status: incident.status.as_str().into(),
-        incident_type: incident.incident_type.clone(),
+        incident_type: state
+            .store
+            .incident_type(&incident.incident_type)
+            .await
+            .map_or_else(|_| incident.incident_type.clone(), |t| t.name),
         services: if incident.services.is_empty() {
             "—".into()
         } else {
@@ -368,6 +469,25 @@ async fn change_severity(
 ) -> Result<Response, UiError> {
     let input = UpdateInput {
         severity: opt(&p, "severity"),
+        ..Default::default()
+    };
+    act::update_incident(&state, &actor.0, r, &input, None, Source::Web).await?;
+    Ok(back(r))
+}
+
+async fn change_custom_fields(
+    State(state): State<AppState>,
+    actor: UiActor,
+    RefPath(r): RefPath,
+    CsrfForm(p): CsrfForm,
+) -> Result<Response, UiError> {
+    let defs = state.store.list_custom_fields().await?;
+    let input = UpdateInput {
+        custom_fields: Some(custom_values::input(
+            &defs,
+            &custom_values::posted(&defs, &p),
+            true,
+        )),
         ..Default::default()
     };
     act::update_incident(&state, &actor.0, r, &input, None, Source::Web).await?;

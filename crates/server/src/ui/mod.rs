@@ -11,7 +11,8 @@
 //! - [`people`]: people (admins): invitations, roles, deactivation, reset links;
 //!   [`me`]: a person's own settings (name, zone, password, API tokens).
 //! - [`incidents`]: incident list, declare form, incident page and its forms;
-//!   [`incident_edit`]: correcting an incident's fields, merging it into another.
+//!   [`incident_edit`]: correcting an incident's fields, merging it into another;
+//!   [`custom_values`]: custom fields in those forms and the list's filters.
 //! - [`alerts`]: the alerts page (tabs, filters, paging) and each alert's page and forms;
 //!   [`alert_service`]: a service's routing rule, silences and change events on it.
 //! - [`integrations`]: alert integrations (admins): create, rotate, enable; keys shown once.
@@ -23,6 +24,10 @@
 //! - [`postmortem`]: the postmortem page (editor, workflow, action items) and the action items board.
 //! - [`slack`]: Slack set-up (admins): the app manifest, the install link, the OAuth callback,
 //!   the settings page (announcement channels, timeline reaction, archiving).
+//! - [`incident_types`], [`teams`], [`services`], [`custom_fields`]: the catalogue's settings
+//!   pages (sharing [`catalog_form`]): incident types, teams with their members, services with
+//!   owner team, escalation policy, alert integrations and status page components, custom field
+//!   definitions.
 //! - [`settings`]: postmortem settings (policy with a 90-day replay, templates, calendar);
 //!   [`template_editor`]: a postmortem template's sections as a form.
 //! - [`status_pages`]: status pages and publishing an incident's public updates.
@@ -37,10 +42,14 @@ pub mod account;
 pub mod account_links;
 pub mod alert_service;
 pub mod alerts;
+pub mod catalog_form;
 pub mod chart;
+pub mod custom_fields;
+pub mod custom_values;
 pub mod field_errors;
 pub mod form;
 pub mod incident_edit;
+pub mod incident_types;
 pub mod incidents;
 pub mod insights;
 pub mod integrations;
@@ -58,6 +67,7 @@ pub mod people;
 pub mod picture;
 pub mod postmortem;
 pub mod schedule_picture;
+pub mod services;
 pub mod session;
 pub mod settings;
 pub mod sign_in_settings;
@@ -65,6 +75,7 @@ pub mod slack;
 mod slack_link;
 pub mod status_page_admin;
 pub mod status_pages;
+pub mod teams;
 pub mod template_editor;
 pub mod view;
 pub mod webhooks;
@@ -99,6 +110,10 @@ pub fn router() -> Router<AppState> {
         .merge(template_editor::router())
         .merge(sign_in_settings::router())
         .merge(oidc::router())
+        .merge(incident_types::router())
+        .merge(teams::router())
+        .merge(custom_fields::router())
+        .merge(services::router())
         .merge(slack::router())
         .merge(webhooks::router())
         .merge(slack_link::router())

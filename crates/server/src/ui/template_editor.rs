@@ -125,7 +125,14 @@ async fn render(
             value: s.key,
         })
         .collect();
-    let mut type_slugs = state.store.incident_types_in_use().await?;
+    let mut type_slugs: Vec<String> = state
+        .store
+        .list_incident_types()
+        .await?
+        .into_iter()
+        .filter(|t| !t.archived)
+        .map(|t| t.slug)
+        .collect();
     for ty in &t.types {
         if !type_slugs.contains(ty) {
             type_slugs.push(ty.clone());

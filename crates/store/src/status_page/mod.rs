@@ -399,6 +399,7 @@ impl Store {
             )
             .await?
             .ok_or_else(|| StoreError::Other("no id for the component".into()))?;
+        crate::service::sync_component_services(&mut tx, id, &c.services).await?;
         tx.exec(
             "INSERT INTO component_states (component_id, state, at, cause) VALUES ($1, $2, $3, 'created')",
             &[Arg::I(id), Arg::S(&c.state), Arg::I(ms(c.created_at))],
@@ -439,6 +440,7 @@ impl Store {
             ],
         )
         .await?;
+        crate::service::sync_component_services(&mut tx, c.id, &c.services).await?;
         if before.state != c.state {
             set_state(&mut tx, c.id, &c.state, cause, now).await?;
         }

@@ -83,6 +83,14 @@ pub async fn declare_incident(
     let validated = input.validate(now);
     let mut e = validated.as_ref().err().cloned().unwrap_or_default();
     check_catalog(state, &mut e, input.severity.as_deref(), &input.services).await?;
+    let wanted_type = input.incident_type.as_deref().map(str::trim);
+    let wanted_type = wanted_type.filter(|t| !t.is_empty()).unwrap_or("default");
+    crate::actions::incident_type::check_incident_type(state, &mut e, wanted_type).await?;
+    // Slack's declare modal has no custom fields: required ones are asked for on the web and
+    // over the API only.
+    let required = source != Source::Slack;
+    let custom =
+        super::custom_values::parse_custom(state, &mut e, &input.custom_fields, required).await?;
     let d = match validated {
         Ok(d) if e.fields.is_empty() => d,
         _ => return Err(e.into()),
@@ -150,6 +158,7 @@ pub async fn declare_incident(
         .await?;
     tracing::info!(incident.reference = %incident.reference, "Declared incident {}", incident.reference);
     state.live.publish(incident.id, incident.private, &events);
+    super::custom_values::record_custom(state, actor, source, &incident, &custom, true).await?;
     crate::actions::slack::channels::follow_incident(state, incident.id, &events).await;
     // Severe enough: the services' escalation policies are paged. The incident is declared
     // whatever happens to the page; a failure to open one is logged and the alert or person

@@ -5,6 +5,7 @@
 //! - `declare`, `update` (fields and status transitions), `roles`, `merge`, `key_times`
 //!   (derived key timestamps and their overrides).
 
+mod custom_values;
 mod declare;
 use declare::check_catalog;
 mod key_times;
@@ -12,6 +13,7 @@ mod merge;
 mod roles;
 mod update;
 
+pub use custom_values::custom_fields_json;
 pub use declare::declare_incident;
 pub(crate) use declare::severities;
 pub use key_times::{event_facts, key_timestamps, override_timestamps};

@@ -19,6 +19,15 @@ pub async fn update_incident(
     let mut e = input.validate(&probe).err().unwrap_or_default();
     let services = input.services.as_deref().unwrap_or_default();
     check_catalog(state, &mut e, input.severity.as_deref(), services).await?;
+    // A type is checked only when it changes: incidents keep a type archived since.
+    if let Some(t) = input.incident_type.as_deref().map(str::trim)
+        && t != probe.incident_type
+    {
+        crate::actions::incident_type::check_incident_type(state, &mut e, t).await?;
+    }
+    let no_values = serde_json::Map::new();
+    let raw = input.custom_fields.as_ref().unwrap_or(&no_values);
+    let custom = super::custom_values::parse_custom(state, &mut e, raw, false).await?;
     e.into_result(())?;
     let expected = if_match.or(input.version);
     let policy_fields =
@@ -50,6 +59,7 @@ pub async fn update_incident(
     if input.private.is_some() {
         state.status.invalidate_all();
     }
+    super::custom_values::record_custom(state, actor, source, &incident, &custom, false).await?;
     Ok(incident)
 }
 

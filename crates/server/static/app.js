@@ -249,8 +249,31 @@ function wireConfirmations() {
   });
 }
 
+// A status page update's "also move the incident" box names the status the chosen update
+// status moves the incident to, and hides when it would not move it.
+function wireIncidentMoves() {
+  document.querySelectorAll(".publish-form").forEach((form) => {
+    const select = form.querySelector("select.update-status");
+    const box = form.querySelector("label.move-incident");
+    if (!select || !box) return;
+    const moves = {};
+    box.dataset.moves.split(";").filter(Boolean).forEach((m) => {
+      const [status, label] = m.split(":");
+      moves[status] = label;
+    });
+    const show = () => {
+      const to = moves[select.value];
+      box.hidden = !to;
+      if (to) box.querySelector(".move-to").textContent = to;
+    };
+    select.addEventListener("change", show);
+    show();
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   fillZones();
+  wireIncidentMoves();
   wireCopyButtons();
   wireConfirmations();
   const b = document.getElementById("push-enable");

@@ -24,7 +24,8 @@
 //!   the settings page (announcement channels, timeline reaction, archiving).
 //! - [`settings`]: postmortem settings (policy with a 90-day replay, templates, calendar);
 //!   [`template_editor`]: a postmortem template's sections as a form.
-//! - [`status_pages`]: status pages and publishing an incident's public updates.
+//! - [`status_pages`]: the list of status pages; [`status_publish`]: publishing an incident's
+//!   public updates (proposed components, moving the incident along).
 //! - [`status_page_admin`]: one page's maintenance (updates, early completion, a new window,
 //!   cancellation) and subscribers.
 //! - [`view`]: view models and time formatting shared by the templates.
@@ -61,6 +62,7 @@ pub mod slack;
 mod slack_link;
 pub mod status_page_admin;
 pub mod status_pages;
+pub mod status_publish;
 pub mod template_editor;
 pub mod view;
 
@@ -95,6 +97,7 @@ pub fn router() -> Router<AppState> {
         .merge(slack::router())
         .merge(slack_link::router())
         .merge(status_pages::router())
+        .merge(status_publish::router())
         .merge(status_page_admin::router())
         .fallback(not_found)
         .route(

@@ -43,6 +43,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     migration!("20261209020000_create_slack_page_messages.sql"),
     migration!("20261209030000_create_slack_seen_requests.sql"),
     migration!("20261210030000_create_account_links.sql"),
+    migration!("20261210040000_add_status_page_domains_and_component_removal.sql"),
     // New migrations must be listed here too (the embedded list; a unit test checks it).
 ];
 

@@ -42,6 +42,7 @@
 //! - [`ui_oncall_edit`]: schedules changed in the browser: layers, restrictions, deletion.
 //! - [`statuspage_v2`]: every Statuspage v2 document of a rich page, read by a strict reader
 //!   (`scripts/statuspage-v2-check`).
+//! - [`status_admin`]: a page's admin screen (settings, components, groups) and its custom domain.
 //! - [`status_publish`]: the publish form proposes components and moves the incident along.
 //! - [`status_public`]: status pages as a strict reader sees them: opaque ids, the
 //!   `maintenance` indicator, pages that follow time without a write, the Atom feed's address.
@@ -150,6 +151,7 @@ mod slack_requests;
 mod slack_timeline;
 mod sse;
 mod ssrf;
+mod status_admin;
 mod status_pages;
 mod status_pages_ops;
 mod status_public;

@@ -18,6 +18,7 @@ pub mod policy;
 pub mod postmortem;
 pub mod slack;
 pub mod status_incident;
+pub mod status_layout;
 pub mod status_pages;
 pub mod subscribers;
 pub mod timeline;

@@ -27,7 +27,8 @@
 //! - [`status_pages`]: the list of status pages; [`status_publish`]: publishing an incident's
 //!   public updates (proposed components, moving the incident along).
 //! - [`status_page_admin`]: one page's maintenance (updates, early completion, a new window,
-//!   cancellation) and subscribers.
+//!   cancellation) and subscribers; [`status_page_layout`]: its settings, branding, custom
+//!   domain, components and groups.
 //! - [`view`]: view models and time formatting shared by the templates.
 //! - [`picture`]: the SVG picture of an incident's phases and key moments.
 //! - [`insights`], [`chart`]: the learning metrics page and its hand-written SVG charts.
@@ -61,6 +62,7 @@ pub mod settings;
 pub mod slack;
 mod slack_link;
 pub mod status_page_admin;
+pub mod status_page_layout;
 pub mod status_pages;
 pub mod status_publish;
 pub mod template_editor;
@@ -99,6 +101,7 @@ pub fn router() -> Router<AppState> {
         .merge(status_pages::router())
         .merge(status_publish::router())
         .merge(status_page_admin::router())
+        .merge(status_page_layout::router())
         .fallback(not_found)
         .route(
             "/static/app.js",

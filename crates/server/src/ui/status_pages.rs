@@ -66,6 +66,7 @@ async fn create_page(
         time_zone: opt(&pairs, "time_zone"),
         public: Some(field(&pairs, "public") == "on"),
         branding: None,
+        custom_domain: None,
     };
     act::create_page(&state, &actor.0, &input).await?;
     Ok(Redirect::to("/status-pages").into_response())

@@ -27,6 +27,7 @@
 //!   allowed network gets its deliveries; public webhook subscriptions need a confirmed contact.
 //! - [`browser`], [`ui`]: the web UI in headless Chromium (chromedriver).
 //! - [`ui_alerts`]: alerts, integrations (keys shown once) and a service's alerting in the browser.
+//! - [`ui_status_admin`]: a status page's admin screen and publishing that resolves, in Chromium.
 //! - [`ui_contrast`]: text buttons meet WCAG AA contrast; checkboxes in forms keep their size.
 //! - [`oncall_escalation`]: alert → page → e-mail and webhook → level 2 by ntfy and e-mail →
 //!   the acknowledge link → nothing more, with time moved.
@@ -167,5 +168,6 @@ mod ui_oncall;
 mod ui_oncall_edit;
 mod ui_people;
 mod ui_postmortem;
+mod ui_status_admin;
 mod ui_status_pages;
 mod unknown_and_stale;

@@ -250,12 +250,19 @@ function wireConfirmations() {
 }
 
 // A status page update's "also move the incident" box names the status the chosen update
-// status moves the incident to, and hides when it would not move it.
+// status moves the incident to, and hides when it would not move it; proposed components are
+// proposed back to operational while "resolved" is chosen.
 function wireIncidentMoves() {
   document.querySelectorAll(".publish-form").forEach((form) => {
     const select = form.querySelector("select.update-status");
+    if (!select) return;
+    select.addEventListener("change", () => {
+      form.querySelectorAll("select[data-proposal]").forEach((s) => {
+        s.value = select.value === "resolved" ? "operational" : s.dataset.proposal;
+      });
+    });
     const box = form.querySelector("label.move-incident");
-    if (!select || !box) return;
+    if (!box) return;
     const moves = {};
     box.dataset.moves.split(";").filter(Boolean).forEach((m) => {
       const [status, label] = m.split(":");

@@ -17,7 +17,9 @@ async fn confirm(b: &Browser, css: &str) {
     b.client.accept_alert().await.expect("accept the question");
 }
 
-async fn publish(b: &Browser, status: &str, body: &str) -> String {
+/// Picks the update's status and publishes; the move offer's text and the state then chosen
+/// for `component`.
+async fn publish(b: &Browser, status: &str, body: &str, component: i64) -> (String, String) {
     let form = "section[data-page=acme] .publish-form";
     b.client
         .find(Locator::Css(&format!("{form} select[name=status]")))
@@ -27,6 +29,7 @@ async fn publish(b: &Browser, status: &str, body: &str) -> String {
         .await
         .expect("pick a status");
     let offer = text_of(b, &format!("{form} label.move-incident")).await;
+    let state = value_of(b, &format!("{form} select[name='state:{component}']")).await;
     let f = b
         .client
         .form(Locator::Css(form))
@@ -34,7 +37,7 @@ async fn publish(b: &Browser, status: &str, body: &str) -> String {
         .expect("publish form");
     f.set_by_name("body", body).await.expect("body");
     f.submit().await.expect("publish");
-    offer
+    (offer, state)
 }
 
 async fn an_admin_arranges_the_page_and_a_responder_resolves_from_it(app: &TestApp) {
@@ -162,9 +165,9 @@ async fn an_admin_arranges_the_page_and_a_responder_resolves_from_it(app: &TestA
     .await;
     let proposed = value_of(&b, &format!("select[name='state:{api}']")).await;
     let badge = text_of(&b, &format!("label.proposed[data-component='{api}']")).await;
-    let first = publish(&b, "identified", "We found the cause.").await;
+    let (first, _) = publish(&b, "identified", "We found the cause.", api).await;
     wait(&b, "section[data-page=acme] ol.updates li").await;
-    let second = publish(&b, "resolved", "Payments work again.").await;
+    let (second, back_to) = publish(&b, "resolved", "Payments work again.", api).await;
     wait(&b, "section[data-page=acme] ol.updates li:nth-child(2)").await;
     b.screenshot(&format!("status-publish-{:?}", app.backend))
         .await;
@@ -173,6 +176,9 @@ async fn an_admin_arranges_the_page_and_a_responder_resolves_from_it(app: &TestA
     // Assert 3
     assert_eq!(proposed, "partial_outage");
     assert!(badge.contains("Proposed"), "{badge}");
+    assert_eq!(back_to, "operational", "resolving proposes operational");
+    let (_, _, list) = app.get("/api/v1/status-pages/acme/components", t).await;
+    assert_eq!(list["items"][0]["state"], "operational", "{list}");
     assert!(first.contains("from Triage to Identified"), "{first}");
     assert!(second.contains("from Identified to Resolved"), "{second}");
     let (_, _, inc) = app.get(&format!("/api/v1/incidents/{r}"), t).await;

@@ -104,6 +104,9 @@ struct IncidentStatus {
     private: bool,
     /// The incident's status, as a label.
     incident_status: String,
+    /// The state proposed for affected components (app.js proposes `operational` instead
+    /// while `resolved` is chosen).
+    proposal: &'static str,
     /// `data-moves` for the move checkbox: update statuses that would move the incident, with
     /// their labels (`identified:Identified,…`), for app.js to show the right sentence.
     moves: Vec<(String, String)>,
@@ -230,6 +233,7 @@ async fn render(
         reference: incident.reference.clone(),
         private: incident.private,
         incident_status: human(incident.status.as_str()),
+        proposal,
         moves,
         targets,
     })

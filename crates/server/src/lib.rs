@@ -72,14 +72,22 @@ use tokio::net::TcpListener;
 
 /// The whole application as one router (handy for tests and benchmarks).
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    let routes = Router::new()
         .merge(api::router())
         .merge(intake::router())
         .merge(status::router())
         .merge(slack_in::router())
         .merge(ui::router())
+        .with_state(state.clone());
+    // A page's custom domain rewrites the path before routing, so the middleware wraps the
+    // routed application rather than sitting inside it.
+    Router::new()
+        .fallback_service(routes)
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            status::domain::custom_domain,
+        ))
         .layer(axum::middleware::map_response(security_headers))
-        .with_state(state)
 }
 
 async fn security_headers(mut res: axum::response::Response) -> axum::response::Response {

@@ -134,6 +134,35 @@ function liveTimeline() {
   source.addEventListener("reload", () => location.reload());
 }
 
+// A status page update's "also move the incident" box names the status the chosen update
+// status moves the incident to, and hides when it would not move it; proposed components are
+// proposed back to operational while "resolved" is chosen.
+function wireIncidentMoves() {
+  document.querySelectorAll(".publish-form").forEach((form) => {
+    const select = form.querySelector("select.update-status");
+    if (!select) return;
+    select.addEventListener("change", () => {
+      form.querySelectorAll("select[data-proposal]").forEach((s) => {
+        s.value = select.value === "resolved" ? "operational" : s.dataset.proposal;
+      });
+    });
+    const box = form.querySelector("label.move-incident");
+    if (!box) return;
+    const moves = {};
+    box.dataset.moves.split(";").filter(Boolean).forEach((m) => {
+      const [status, label] = m.split(":");
+      moves[status] = label;
+    });
+    const show = () => {
+      const to = moves[select.value];
+      box.hidden = !to;
+      if (to) box.querySelector(".move-to").textContent = to;
+    };
+    select.addEventListener("change", show);
+    show();
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => { localizeAll(document); liveTimeline(); });
 
 // The postmortem editor: each section is checked for blame and previewed as you type (the
@@ -306,6 +335,7 @@ function wireShortcuts() {
 document.addEventListener("DOMContentLoaded", () => {
   fillZones();
   wireShortcuts();
+  wireIncidentMoves();
   wireCopyButtons();
   wireConfirmations();
   const b = document.getElementById("push-enable");

@@ -26,7 +26,8 @@ pub struct ServiceComponent {
 
 const LINK_SELECT: &str = "SELECT sc.service AS service, c.id AS component_id, c.name AS component, \
      p.id AS page_id, p.slug AS page_slug, p.name AS page_name FROM service_components sc \
-     JOIN status_components c ON c.id = sc.component_id JOIN status_pages p ON p.id = c.page_id";
+     JOIN status_components c ON c.id = sc.component_id AND c.removed_at IS NULL \
+     JOIN status_pages p ON p.id = c.page_id";
 
 fn link_from(r: &Row) -> StoreResult<ServiceComponent> {
     Ok(ServiceComponent {

@@ -31,6 +31,7 @@
 //!   allowed network gets its deliveries; public webhook subscriptions need a confirmed contact.
 //! - [`browser`], [`ui`]: the web UI in headless Chromium (chromedriver).
 //! - [`ui_alerts`]: alerts, integrations (keys shown once) and a service's alerting in the browser.
+//! - [`ui_status_admin`]: a status page's admin screen and publishing that resolves, in Chromium.
 //! - [`ui_contrast`]: text buttons meet WCAG AA contrast; checkboxes in forms keep their size.
 //! - [`oncall_escalation`]: alert → page → e-mail and webhook → level 2 by ntfy and e-mail →
 //!   the acknowledge link → nothing more, with time moved.
@@ -49,6 +50,8 @@
 //! - [`ui_oncall_edit`]: schedules changed in the browser: layers, restrictions, deletion.
 //! - [`statuspage_v2`]: every Statuspage v2 document of a rich page, read by a strict reader
 //!   (`scripts/statuspage-v2-check`).
+//! - [`status_admin`]: a page's admin screen (settings, components, groups) and its custom domain.
+//! - [`status_publish`]: the publish form proposes components and moves the incident along.
 //! - [`status_public`]: status pages as a strict reader sees them: opaque ids, the
 //!   `maintenance` indicator, pages that follow time without a write, the Atom feed's address.
 //! - [`multi_instance`]: two servers sharing one PostgreSQL database.
@@ -159,9 +162,11 @@ mod slack_requests;
 mod slack_timeline;
 mod sse;
 mod ssrf;
+mod status_admin;
 mod status_pages;
 mod status_pages_ops;
 mod status_public;
+mod status_publish;
 mod statuspage_v2;
 mod subscriber_admin;
 mod subscribers;
@@ -175,6 +180,7 @@ mod ui_oncall;
 mod ui_oncall_edit;
 mod ui_people;
 mod ui_postmortem;
+mod ui_status_admin;
 mod ui_status_pages;
 mod ui_webhooks;
 mod unknown_and_stale;

@@ -130,6 +130,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/status-pages/{slug}/components"),
     ("post", "/api/v1/status-pages/{slug}/components"),
     ("patch", "/api/v1/status-pages/{slug}/components/{id}"),
+    ("delete", "/api/v1/status-pages/{slug}/components/{id}"),
     ("get", "/api/v1/status-pages/{slug}/components/{id}/history"),
     ("get", "/api/v1/status-pages/{slug}/maintenances"),
     ("post", "/api/v1/status-pages/{slug}/maintenances"),

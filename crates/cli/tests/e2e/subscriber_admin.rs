@@ -208,13 +208,13 @@ fn form_body(pairs: &[(&str, &str)]) -> String {
 }
 
 /// A signed-in admin's browser, without a browser: the session cookie and the forms' token.
-struct Session {
+pub(crate) struct Session {
     cookie: String,
     client: reqwest::Client,
 }
 
 impl Session {
-    async fn start(app: &TestApp) -> Session {
+    pub(crate) async fn start(app: &TestApp) -> Session {
         let secret = debrief_server::actions::account::start_session(&app.state, &app.admin)
             .await
             .expect("a session");
@@ -228,7 +228,7 @@ impl Session {
         }
     }
 
-    async fn page(&self, app: &TestApp, path: &str) -> (StatusCode, String) {
+    pub(crate) async fn page(&self, app: &TestApp, path: &str) -> (StatusCode, String) {
         let res = self
             .client
             .get(app.url(path))
@@ -241,6 +241,17 @@ impl Session {
 
     /// Submits a form with the page's CSRF token; the status and `Location`.
     async fn submit(&self, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+        let (status, location, _) = self.send(app, path, fields).await;
+        (status, location)
+    }
+
+    /// Submits a form with the session's CSRF token; the status, `Location` and body.
+    pub(crate) async fn send(
+        &self,
+        app: &TestApp,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (u16, String, String) {
         let (_, html) = self.page(app, "/status-pages/acme").await;
         let at = html.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
         let csrf = html[at..at + 64].to_string();
@@ -261,7 +272,8 @@ impl Session {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_string();
-        (res.status().as_u16(), location)
+        let status = res.status().as_u16();
+        (status, location, res.text().await.unwrap_or_default())
     }
 }
 

@@ -21,6 +21,8 @@ pub mod people;
 pub mod policy;
 pub mod postmortem;
 pub mod slack;
+pub mod status_incident;
+pub mod status_layout;
 pub mod status_pages;
 pub mod subscribers;
 pub mod timeline;

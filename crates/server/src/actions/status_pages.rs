@@ -42,6 +42,8 @@ pub struct PageInput {
     pub public: Option<bool>,
     /// `{logo_url, accent_color, header}`.
     pub branding: Option<Branding>,
+    /// A host name the page also answers on (`status.example.com`); `""` removes it.
+    pub custom_domain: Option<String>,
 }
 
 /// A page's look.
@@ -75,6 +77,50 @@ fn check_branding(e: &mut ValidationError, b: &Branding) {
     if b.header.as_deref().is_some_and(|h| h.chars().count() > 300) {
         e.push("branding.header", "must be at most 300 characters");
     }
+}
+
+/// A custom domain: a host name of letters, digits and hyphens in dot-separated labels (lower
+/// case, no port), not taken by another page; `""` for none.
+async fn check_domain(
+    state: &AppState,
+    e: &mut ValidationError,
+    page: &StatusPage,
+    raw: &str,
+) -> Result<Option<String>, AppError> {
+    let host = raw.trim().trim_end_matches('.').to_ascii_lowercase();
+    if host.is_empty() {
+        return Ok(None);
+    }
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    let labels: Vec<&str> = host.split('.').collect();
+    if host.len() > 253
+        || labels.len() < 2
+        || !labels.iter().all(|l| label_ok(l))
+        || labels
+            .last()
+            .is_some_and(|l| l.chars().all(|c| c.is_ascii_digit()))
+    {
+        e.push(
+            "custom_domain",
+            "must be a host name like status.example.com (no scheme, port or path)",
+        );
+        return Ok(None);
+    }
+    if let Some(other) = state.store.page_by_domain(&host).await?
+        && other.id != page.id
+    {
+        e.push(
+            "custom_domain",
+            format!("is already the domain of the page '{}'", other.name),
+        );
+    }
+    Ok(Some(host))
 }
 
 fn check_zone(e: &mut ValidationError, zone: &str) {
@@ -114,6 +160,7 @@ pub async fn create_page(
             time_zone: zone,
             public: input.public.unwrap_or(true),
             branding: serde_json::to_value(&branding).expect("branding serializes"),
+            custom_domain: None,
             created_at: now,
             updated_at: now,
         })
@@ -146,6 +193,9 @@ pub async fn update_page(
     if let Some(b) = &input.branding {
         check_branding(&mut e, b);
         page.branding = serde_json::to_value(b).expect("branding serializes");
+    }
+    if let Some(d) = &input.custom_domain {
+        page.custom_domain = check_domain(state, &mut e, &page, d).await?;
     }
     e.into_result(())?;
     let page = state.store.update_page(&page, state.clock.now()).await?;

@@ -43,7 +43,7 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/status-pages/{slug}/components/{id}",
-            patch(update_component),
+            patch(update_component).delete(remove_component),
         )
         .route(
             "/status-pages/{slug}/components/{id}/history",
@@ -124,6 +124,16 @@ async fn update_component(
     Ok(Json(
         act::update_component(&state, &actor, &slug, component_id(&id)?, &input).await?,
     ))
+}
+
+async fn remove_component(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path((slug, id)): Path<(String, String)>,
+) -> Result<StatusCode, AppError> {
+    crate::actions::status_layout::remove_component(&state, &actor, &slug, component_id(&id)?)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn component_history(

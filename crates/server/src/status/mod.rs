@@ -8,7 +8,9 @@
 //! # Layout
 //! - this module: the HTTP handler.
 //! - [`subscribers`]: subscribing and unsubscribing; [`notices`]: telling subscribers of changes.
+//! - [`domain`]: serving a page on its custom domain (by the `Host` header).
 
+pub mod domain;
 pub mod notices;
 pub mod subscribers;
 

@@ -141,7 +141,13 @@ pub struct Snapshots {
     server: u64,
     /// Set on PostgreSQL, where changes are announced to the other servers.
     shared: bool,
+    /// Custom domains looked up so far: host → the page's slug (or none), and when; kept as
+    /// long as a snapshot is, and dropped at any page change.
+    domains: RwLock<HashMap<String, (Option<String>, Instant)>>,
 }
+
+/// How many host names are remembered at most (any `Host` header may be sent).
+const MAX_DOMAINS: usize = 1024;
 
 impl Snapshots {
     /// Snapshots of the pages in `store`, linking to them under `public_url`, rechecked
@@ -169,6 +175,7 @@ impl Snapshots {
                 u64::from_le_bytes(b)
             },
             shared,
+            domains: RwLock::default(),
         });
         if snapshots.shared {
             tokio::spawn(listen(Arc::downgrade(&snapshots), store.clone()));
@@ -202,8 +209,27 @@ impl Snapshots {
         self.announce(None);
     }
 
+    /// The slug of the page whose custom domain is `host` (lower case, no port), if any:
+    /// remembered for the recheck interval, so most requests ask no database.
+    pub async fn page_for_host(&self, host: &str) -> Result<Option<String>, AppError> {
+        if let Some((slug, at)) = self.domains.read().expect("not poisoned").get(host)
+            && at.elapsed() < self.recheck
+        {
+            return Ok(slug.clone());
+        }
+        let slug = self.store.page_by_domain(host).await?.map(|p| p.slug);
+        let mut domains = self.domains.write().expect("not poisoned");
+        if domains.len() >= MAX_DOMAINS {
+            domains.clear();
+        }
+        domains.insert(host.to_string(), (slug.clone(), Instant::now()));
+        Ok(slug)
+    }
+
     /// Tells the other servers sharing the database that a page (`None`: any) changed.
     fn announce(&self, slug: Option<&str>) {
+        // A page's change may be its domain.
+        self.domains.write().expect("not poisoned").clear();
         if !self.shared {
             return;
         }
@@ -224,6 +250,7 @@ impl Snapshots {
         if notice.server == self.server {
             return;
         }
+        self.domains.write().expect("not poisoned").clear();
         let mut entries = self.entries.write().expect("not poisoned");
         for (slug, e) in entries.iter_mut() {
             if notice.slug.as_deref().is_none_or(|s| s == slug) {

@@ -30,9 +30,11 @@
 //!   definitions.
 //! - [`settings`]: postmortem settings (policy with a 90-day replay, templates, calendar);
 //!   [`template_editor`]: a postmortem template's sections as a form.
-//! - [`status_pages`]: status pages and publishing an incident's public updates.
+//! - [`status_pages`]: the list of status pages; [`status_publish`]: publishing an incident's
+//!   public updates (proposed components, moving the incident along).
 //! - [`status_page_admin`]: one page's maintenance (updates, early completion, a new window,
-//!   cancellation) and subscribers.
+//!   cancellation) and subscribers; [`status_page_layout`]: its settings, branding, custom
+//!   domain, components and groups.
 //! - [`webhooks`]: outgoing webhook endpoints (admins): add (secret shown once), test, remove.
 //! - [`view`]: view models and time formatting shared by the templates.
 //! - [`picture`]: the SVG picture of an incident's phases and key moments.
@@ -74,7 +76,9 @@ pub mod sign_in_settings;
 pub mod slack;
 mod slack_link;
 pub mod status_page_admin;
+pub mod status_page_layout;
 pub mod status_pages;
+pub mod status_publish;
 pub mod teams;
 pub mod template_editor;
 pub mod view;
@@ -118,7 +122,9 @@ pub fn router() -> Router<AppState> {
         .merge(webhooks::router())
         .merge(slack_link::router())
         .merge(status_pages::router())
+        .merge(status_publish::router())
         .merge(status_page_admin::router())
+        .merge(status_page_layout::router())
         .fallback(not_found)
         .route(
             "/static/app.js",

@@ -3,8 +3,10 @@
 //! subscribers (admins), each of which can be removed. Times are shown and entered in the page's
 //! zone.
 
+use super::field_errors::FieldErrors;
 use super::form::{field, opt};
 use super::session::{UiActor, UiError};
+use super::status_page_layout::{LayoutView, Sent};
 use crate::AppState;
 use crate::actions::maintenance::{
     self as act, CANCELLED, CancelInput, CompleteInput, MaintenanceUpdateInput, ORDER,
@@ -93,7 +95,7 @@ struct SubscriberRow {
 
 #[derive(Template, WebTemplate)]
 #[template(path = "status_page.html")]
-struct PageView {
+pub(super) struct PageView {
     user: String,
     csrf: String,
     page: StatusPage,
@@ -101,6 +103,8 @@ struct PageView {
     maintenances: Vec<MaintenanceRow>,
     /// `None` when the viewer is not an admin.
     subscribers: Option<Vec<SubscriberRow>>,
+    /// Settings and layout forms; `None` when the viewer is not an admin.
+    layout: Option<LayoutView>,
 }
 
 fn maintenance_row(m: Maintenance, tz: &jiff::tz::TimeZone) -> MaintenanceRow {
@@ -137,15 +141,30 @@ async fn page(
     Path(slug): Path<String>,
 ) -> Result<Response, UiError> {
     let page = state.store.page_by_slug(&slug).await?;
+    Ok(render_page(&state, &actor, page, None)
+        .await?
+        .into_response())
+}
+
+/// The screen; `layout` carries the settings and layout forms as sent when one was refused
+/// (admins see them filled from the page otherwise).
+pub(super) async fn render_page(
+    state: &AppState,
+    actor: &UiActor,
+    page: StatusPage,
+    layout: Option<LayoutView>,
+) -> Result<PageView, UiError> {
+    let slug = page.slug.clone();
     let tz = jiff::tz::TimeZone::get(&page.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let maintenances = act::list_maintenances(&state, &actor.0, &slug)
+    let maintenances = act::list_maintenances(state, &actor.0, &slug)
         .await?
         .into_iter()
         .map(|m| maintenance_row(m, &tz))
         .collect();
-    let subscribers = match actor.0.role >= AccountRole::Admin {
+    let admin = actor.0.role >= AccountRole::Admin;
+    let subscribers = match admin {
         true => Some(
-            subs::list_subscribers(&state, &actor.0, &slug)
+            subs::list_subscribers(state, &actor.0, &slug)
                 .await?
                 .into_iter()
                 .map(|s| SubscriberRow {
@@ -160,6 +179,13 @@ async fn page(
         ),
         false => None,
     };
+    let layout = match (admin, layout) {
+        (true, Some(l)) => Some(l),
+        (true, None) => {
+            Some(LayoutView::load(state, &page, Sent::Nothing, FieldErrors::none()).await?)
+        }
+        (false, _) => None,
+    };
     Ok(PageView {
         user: actor.0.user.name.clone(),
         csrf: actor.csrf(),
@@ -167,8 +193,8 @@ async fn page(
         page,
         maintenances,
         subscribers,
-    }
-    .into_response())
+        layout,
+    })
 }
 
 fn id_of(raw: &str, what: &str) -> Result<i64, UiError> {

@@ -1,14 +1,10 @@
-//! Status pages in the web UI: managing pages and components (admins), and publishing an
-//! incident's public updates (responders).
+//! Status pages in the web UI: the list of pages, creating pages and adding components
+//! (admins); publishing is in [`super::status_publish`].
 
 use super::form::{field, opt};
 use super::session::{UiActor, UiError};
 use crate::AppState;
-use crate::actions::status_pages::{
-    self as act, COMPONENT_STATES, ComponentInput, ComponentState, PageInput, PublishInput,
-    UPDATE_STATUSES,
-};
-use crate::request::RefPath;
+use crate::actions::status_pages::{self as act, ComponentInput, PageInput};
 use crate::ui::form::CsrfForm;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -16,8 +12,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use debrief_core::timeline::Source;
-use debrief_store::status_page::{Component, PageIncident, StatusPage};
+use debrief_store::status_page::{Component, StatusPage};
 
 /// The routes.
 pub fn router() -> Router<AppState> {
@@ -27,10 +22,6 @@ pub fn router() -> Router<AppState> {
         .route(
             "/status-pages/{slug}/maintenances",
             post(schedule_maintenance),
-        )
-        .route(
-            "/incidents/{reference}/status-page",
-            get(incident_page).post(publish),
         )
 }
 
@@ -75,6 +66,7 @@ async fn create_page(
         time_zone: opt(&pairs, "time_zone"),
         public: Some(field(&pairs, "public") == "on"),
         branding: None,
+        custom_domain: None,
     };
     act::create_page(&state, &actor.0, &input).await?;
     Ok(Redirect::to("/status-pages").into_response())
@@ -93,107 +85,6 @@ async fn add_component(
     };
     act::add_component(&state, &actor.0, &slug, &input).await?;
     Ok(Redirect::to("/status-pages").into_response())
-}
-
-/// A page and what the incident shows on it.
-struct Target {
-    page: StatusPage,
-    components: Vec<PickComponent>,
-    published: Option<PageIncident>,
-}
-
-/// A component on the publish form.
-struct PickComponent {
-    id: i64,
-    name: String,
-    state: String,
-    /// The incident's services this component stands for ("" when none): a hint of what the
-    /// update probably affects.
-    serves: String,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "incident_status_page.html")]
-struct IncidentStatus {
-    user: String,
-    csrf: String,
-    reference: String,
-    title: String,
-    private: bool,
-    targets: Vec<Target>,
-    statuses: Vec<&'static str>,
-    states: Vec<&'static str>,
-}
-
-async fn incident_page(
-    State(state): State<AppState>,
-    actor: UiActor,
-    RefPath(r): RefPath,
-) -> Result<Response, UiError> {
-    let incident = state.store.incident(r.0, actor.0.viewer()).await?;
-    let mut targets = Vec::new();
-    for page in state.store.pages().await? {
-        let published = state.store.page_incident(page.id, incident.id).await?;
-        let components = state.store.components(page.id).await?;
-        targets.push(Target {
-            components: components
-                .into_iter()
-                .map(|c| PickComponent {
-                    serves: c
-                        .services
-                        .iter()
-                        .filter(|s| incident.services.contains(s))
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    id: c.id,
-                    name: c.name,
-                    state: c.state,
-                })
-                .collect(),
-            published,
-            page,
-        });
-    }
-    Ok(IncidentStatus {
-        user: actor.0.user.name.clone(),
-        csrf: actor.csrf(),
-        reference: incident.reference.clone(),
-        title: incident.title.clone(),
-        private: incident.private,
-        targets,
-        statuses: UPDATE_STATUSES.to_vec(),
-        states: COMPONENT_STATES.to_vec(),
-    }
-    .into_response())
-}
-
-async fn publish(
-    State(state): State<AppState>,
-    actor: UiActor,
-    RefPath(r): RefPath,
-    CsrfForm(pairs): CsrfForm,
-) -> Result<Response, UiError> {
-    // Component fields are `state:<id>`; "unchanged" leaves a component alone.
-    let components = pairs
-        .iter()
-        .filter_map(|(k, v)| {
-            let id = k.strip_prefix("state:")?.parse().ok()?;
-            (v != "unchanged").then(|| ComponentState {
-                id,
-                state: v.clone(),
-            })
-        })
-        .collect();
-    let input = PublishInput {
-        page: field(&pairs, "page").into(),
-        status: field(&pairs, "status").into(),
-        body: field(&pairs, "body").into(),
-        name: opt(&pairs, "name"),
-        components,
-    };
-    act::publish_update(&state, &actor.0, r, &input, Source::Web).await?;
-    Ok(Redirect::to(&format!("/incidents/{r}/status-page")).into_response())
 }
 
 /// A form's time, a wall-clock time in the page's zone (`2026-11-21T09:30`), as an RFC 3339

@@ -31,6 +31,8 @@ pub struct StatusPage {
     pub public: bool,
     /// Logo URL, colours, header text.
     pub branding: serde_json::Value,
+    /// A host name the page also answers on at `/` (`status.example.com`), unique across pages.
+    pub custom_domain: Option<String>,
     /// When created.
     #[serde(with = "debrief_core::ts")]
     pub created_at: Timestamp,
@@ -157,7 +159,8 @@ pub struct PageUpdateWrite {
     pub by: Option<i64>,
 }
 
-const PAGE_COLUMNS: &str = "id, slug, name, time_zone, public, branding, created_at, updated_at";
+const PAGE_COLUMNS: &str =
+    "id, slug, name, time_zone, public, branding, custom_domain, created_at, updated_at";
 const COMPONENT_COLUMNS: &str =
     "id, page_id, name, description, group_name, position, services, state, created_at, updated_at";
 
@@ -169,6 +172,7 @@ fn page_from(r: &Row) -> StoreResult<StatusPage> {
         time_zone: r.get("time_zone")?,
         public: r.get("public")?,
         branding: r.json("branding")?,
+        custom_domain: r.opt("custom_domain")?,
         created_at: r.time("created_at")?,
         updated_at: r.time("updated_at")?,
     })
@@ -327,13 +331,14 @@ impl Store {
         self.page(id).await
     }
 
-    /// Replaces a page's name, zone, visibility and branding.
+    /// Replaces a page's name, zone, visibility, branding and custom domain (a domain another
+    /// page has is a conflict).
     pub async fn update_page(&self, p: &StatusPage, now: Timestamp) -> StoreResult<StatusPage> {
         let branding = p.branding.to_string();
         let mut tx = self.begin_write().await?;
         tx.exec(
-            "UPDATE status_pages SET name = $1, time_zone = $2, public = $3, branding = $4, updated_at = $5 \
-             WHERE id = $6",
+            "UPDATE status_pages SET name = $1, time_zone = $2, public = $3, branding = $4, updated_at = $5, \
+             custom_domain = $7 WHERE id = $6",
             &[
                 Arg::S(&p.name),
                 Arg::S(&p.time_zone),
@@ -341,6 +346,7 @@ impl Store {
                 Arg::S(&branding),
                 Arg::I(ms(now)),
                 Arg::I(p.id),
+                Arg::OS(p.custom_domain.as_deref()),
             ],
         )
         .await?;
@@ -366,6 +372,16 @@ impl Store {
             .first()
             .ok_or_else(|| StoreError::NotFound(format!("status page '{slug}'")))
             .and_then(page_from)
+    }
+
+    /// The page answering on a host name (lower case, without a port), if any.
+    pub async fn page_by_domain(&self, host: &str) -> StoreResult<Option<StatusPage>> {
+        let sql = format!("SELECT {PAGE_COLUMNS} FROM status_pages WHERE custom_domain = $1");
+        self.read_rows(&sql, &[Arg::S(host)])
+            .await?
+            .first()
+            .map(page_from)
+            .transpose()
     }
 
     /// Every page.
@@ -456,9 +472,58 @@ impl Store {
         self.component(c.id).await
     }
 
-    /// One component.
+    /// Sets the group and position of several components of a page at once (a reordering).
+    pub async fn arrange_components(
+        &self,
+        page_id: i64,
+        layout: &[(i64, Option<String>, i64)],
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        for (id, group, position) in layout {
+            tx.exec(
+                "UPDATE status_components SET group_name = $1, position = $2, updated_at = $3 \
+                 WHERE id = $4 AND page_id = $5",
+                &[
+                    Arg::OS(group.as_deref()),
+                    Arg::I(*position),
+                    Arg::I(ms(now)),
+                    Arg::I(*id),
+                    Arg::I(page_id),
+                ],
+            )
+            .await?;
+        }
+        tx.exec(
+            "UPDATE status_pages SET updated_at = $1 WHERE id = $2",
+            &[Arg::I(ms(now)), Arg::I(page_id)],
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Removes a component from its page. Its rows stay: past updates name it and its state
+    /// history still reads; it is no longer shown, listed or proposed.
+    pub async fn remove_component(&self, c: &Component, now: Timestamp) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        tx.exec(
+            "UPDATE status_components SET removed_at = $1 WHERE id = $2",
+            &[Arg::I(ms(now)), Arg::I(c.id)],
+        )
+        .await?;
+        tx.exec(
+            "UPDATE status_pages SET updated_at = $1 WHERE id = $2",
+            &[Arg::I(ms(now)), Arg::I(c.page_id)],
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// One component (removed ones are `NotFound`).
     pub async fn component(&self, id: i64) -> StoreResult<Component> {
-        let sql = format!("SELECT {COMPONENT_COLUMNS} FROM status_components WHERE id = $1");
+        let sql = format!(
+            "SELECT {COMPONENT_COLUMNS} FROM status_components WHERE id = $1 AND removed_at IS NULL"
+        );
         self.read_rows(&sql, &[Arg::I(id)])
             .await?
             .first()
@@ -466,10 +531,11 @@ impl Store {
             .and_then(component_from)
     }
 
-    /// A page's components, in group and position order.
+    /// A page's components (not removed ones), in position order.
     pub async fn components(&self, page_id: i64) -> StoreResult<Vec<Component>> {
         let sql = format!(
-            "SELECT {COMPONENT_COLUMNS} FROM status_components WHERE page_id = $1 ORDER BY position, id"
+            "SELECT {COMPONENT_COLUMNS} FROM status_components WHERE page_id = $1 AND removed_at IS NULL \
+             ORDER BY position, id"
         );
         self.read_rows(&sql, &[Arg::I(page_id)])
             .await?

@@ -235,7 +235,7 @@ pub fn parse_values(
     for (key, raw) in input {
         let name = format!("custom_fields.{key}");
         let Some(def) = defs.iter().find(|d| d.key == *key && !d.archived) else {
-            e.push(&name, format!("unknown custom field '{key}'"));
+            e.push_missing(&name, format!("unknown custom field '{key}'"));
             continue;
         };
         let values: Vec<String> = match (def.kind, raw) {
@@ -251,24 +251,24 @@ pub fn parse_values(
                     match item.as_str().map(str::trim) {
                         Some(v) if !list.iter().any(|l| l == v) => list.push(v.to_string()),
                         Some(_) => {}
-                        None => e.push(&name, "must be a list of strings"),
+                        None => e.push_conflict(&name, "must be a list of strings"),
                     }
                 }
                 list
             }
             (FieldKind::MultiSelect, _) => {
-                e.push(&name, "must be a list of options (or null)");
+                e.push_conflict(&name, "must be a list of options (or null)");
                 continue;
             }
             _ => {
-                e.push(&name, "must be a string (or null)");
+                e.push_conflict(&name, "must be a string (or null)");
                 continue;
             }
         };
         if def.kind.has_options() {
             for v in &values {
                 if !def.options.contains(v) {
-                    e.push(
+                    e.push_missing(
                         &name,
                         format!(
                             "'{v}' is not an option; options: {}",
@@ -279,14 +279,14 @@ pub fn parse_values(
             }
         }
         if def.required && values.is_empty() && !declaring {
-            e.push(&name, "is required and cannot be cleared");
+            e.push_conflict(&name, "is required and cannot be cleared");
         }
         out.insert(key.clone(), values);
     }
     if declaring {
         for def in defs.iter().filter(|d| d.required && !d.archived) {
             if out.get(&def.key).is_none_or(Vec::is_empty) {
-                e.push(format!("custom_fields.{}", def.key), "is required");
+                e.push_conflict(format!("custom_fields.{}", def.key), "is required");
             }
         }
     }

@@ -46,7 +46,7 @@ async fn incident_types_are_a_table_and_declarations_must_use_a_live_one(app: &T
     let dup = app.post("/api/v1/incident-types", t, &body).await;
     assert_problem(&dup, 409);
 
-    // Declaring with it works; with an unknown one is a 422 naming `type`.
+    // Declaring with it works; with an unknown one is a 404 naming `type`.
     let inc = app
         .declare(
             &responder,
@@ -61,7 +61,7 @@ async fn incident_types_are_a_table_and_declarations_must_use_a_live_one(app: &T
             &json!({"title": "Nope", "type": "no_such_type"}),
         )
         .await;
-    assert_eq!(assert_problem(&answer, 422), ["type"]);
+    assert_eq!(assert_problem(&answer, 404), ["type"]);
 
     // Archived: no new declarations or changes to it, but its incidents keep working.
     let (s, _, archived) = app
@@ -81,7 +81,7 @@ async fn incident_types_are_a_table_and_declarations_must_use_a_live_one(app: &T
             &json!({"title": "Again", "type": "security_breach_2"}),
         )
         .await;
-    assert_eq!(assert_problem(&answer, 422), ["type"]);
+    assert_eq!(assert_problem(&answer, 409), ["type"]);
     assert!(
         answer.2["errors"][0]["message"]
             .as_str()
@@ -97,7 +97,7 @@ async fn incident_types_are_a_table_and_declarations_must_use_a_live_one(app: &T
             &json!({"type": "security_breach_2"}),
         )
         .await;
-    assert_eq!(assert_problem(&answer, 422), ["type"]);
+    assert_eq!(assert_problem(&answer, 409), ["type"]);
     let r = inc["reference"].as_str().unwrap();
     let (s, _, changed) = app
         .patch(

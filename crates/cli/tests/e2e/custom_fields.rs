@@ -104,7 +104,7 @@ async fn incidents_carry_custom_values_filtered_and_exported(app: &TestApp) {
     )
     .await;
 
-    // Act + Assert: bad values are 422s naming each field; the required one is enforced.
+    // Act + Assert: bad values are refused naming each field (404 unknown, 409 against the definition); the required one is enforced.
     let bad = app
         .post(
             "/api/v1/incidents",
@@ -114,7 +114,7 @@ async fn incidents_carry_custom_values_filtered_and_exported(app: &TestApp) {
         )
         .await;
     assert_eq!(
-        assert_problem(&bad, 422),
+        assert_problem(&bad, 409),
         [
             "custom_fields.areas",
             "custom_fields.nope",
@@ -129,7 +129,7 @@ async fn incidents_carry_custom_values_filtered_and_exported(app: &TestApp) {
             &json!({"title": "Bad", "custom_fields": {"region": "mars"}}),
         )
         .await;
-    assert_eq!(assert_problem(&not_offered, 422), ["custom_fields.region"]);
+    assert_eq!(assert_problem(&not_offered, 404), ["custom_fields.region"]);
     let eu = app
         .declare(
             &responder,
@@ -175,7 +175,7 @@ async fn incidents_carry_custom_values_filtered_and_exported(app: &TestApp) {
     // Assert: the change shows, and is on the timeline; a required one is not cleared.
     assert_eq!(s, StatusCode::OK, "{changed}");
     assert_eq!(changed["custom_fields"]["areas"], json!(["mobile"]));
-    assert_eq!(assert_problem(&cleared, 422), ["custom_fields.region"]);
+    assert_eq!(assert_problem(&cleared, 409), ["custom_fields.region"]);
     let bodies: Vec<&str> = timeline["items"]
         .as_array()
         .unwrap()
@@ -244,6 +244,6 @@ async fn incidents_carry_custom_values_filtered_and_exported(app: &TestApp) {
             &json!({"title": "X", "custom_fields": {"region": "eu", "ticket": "T"}}),
         )
         .await;
-    assert_eq!(assert_problem(&gone, 422), ["custom_fields.ticket"]);
+    assert_eq!(assert_problem(&gone, 404), ["custom_fields.ticket"]);
 }
 e2e_test!(incidents_carry_custom_values_filtered_and_exported);

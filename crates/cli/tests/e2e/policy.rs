@@ -221,6 +221,15 @@ async fn evaluating_an_unknown_severity_or_type_is_refused_naming_the_field(app:
     let no_type = evaluate(app, &ask("SEV1", Some(""))).await;
     let both = evaluate(app, &ask("SEV9", Some("made_up_type"))).await;
     let known = evaluate(app, &ask("sev4", Some("scheduled_work"))).await;
+    // A type of the catalogue (issue 14), used by an incident.
+    let (made, _, t) = app
+        .post(
+            "/api/v1/incident-types",
+            &app.admin_token,
+            &json!({"slug": "batch_delay", "name": "Batch delay"}),
+        )
+        .await;
+    assert!(made.is_success(), "{t}");
     app.declare(
         &app.admin_token,
         &json!({"title": "Batch job late", "severity": "SEV4", "type": "batch_delay"}),

@@ -299,6 +299,15 @@ async fn a_time_typed_in_the_viewers_zone_is_stored_in_utc(app: &TestApp) {
 
     // Act: a note dated 10:00 on the wall clock; the form names the zone it reads it in.
     let zone_named = text_of(&b, "#event-form [data-viewer-zone-label]").await;
+    b.client
+        .goto(&app.url("/incidents/new"))
+        .await
+        .expect("the declare form");
+    let new_type = value_of(&b, "select[name=type]").await;
+    b.client
+        .goto(&app.url(&format!("/incidents/{reference}")))
+        .await
+        .expect("back");
     submit(
         &b,
         "event-form",
@@ -312,6 +321,10 @@ async fn a_time_typed_in_the_viewers_zone_is_stored_in_utc(app: &TestApp) {
 
     // Assert
     assert_eq!(zone_named, "Europe/Berlin");
+    assert_eq!(
+        new_type, "default",
+        "a new declaration starts on the default type"
+    );
     let (_, _, timeline) = app
         .get(
             &format!("/api/v1/incidents/{reference}/timeline"),

@@ -102,7 +102,7 @@ pub async fn check_incident_type(
     }
     match state.store.incident_type(&wanted).await {
         Ok(t) if t.archived => {
-            e.push("type", format!("incident type '{wanted}' is archived"));
+            e.push_conflict("type", format!("incident type '{wanted}' is archived"));
         }
         Ok(_) => {}
         Err(StoreError::NotFound(_)) => {
@@ -115,7 +115,7 @@ pub async fn check_incident_type(
                 .map(|t| t.slug)
                 .collect::<Vec<_>>()
                 .join(", ");
-            e.push(
+            e.push_missing(
                 "type",
                 format!("unknown incident type '{wanted}'; configured: {known}"),
             );

@@ -409,7 +409,7 @@ pub async fn update_profile(
         if z.is_empty() {
             None
         } else if z.len() > 64 || jiff::tz::TimeZone::get(z).is_err() {
-            e.push(
+            e.push_missing(
                 "time_zone",
                 format!("'{z}' is not a time zone this server knows; pick one like Europe/Paris"),
             );

@@ -181,7 +181,9 @@ impl DeclarePage {
 }
 
 async fn declare_page(State(state): State<AppState>, actor: UiActor) -> Result<Response, UiError> {
-    declare_form(&state, &actor, Pairs::new(), FieldErrors::none()).await
+    // A new form starts on the `default` type, not on the first type alphabetically.
+    let start = vec![("type".to_string(), "default".to_string())];
+    declare_form(&state, &actor, start, FieldErrors::none()).await
 }
 
 /// The declare form: blank, or (a refused declaration) with what was typed and the messages.

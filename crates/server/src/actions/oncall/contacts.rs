@@ -266,8 +266,9 @@ pub struct PushInput {
     pub keys: PushKeys,
 }
 
-/// A subscription's keys.
+/// A subscription's keys (only the two Web Push defines).
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PushKeys {
     /// The browser's P-256 public key, base64url.
     pub p256dh: String,

@@ -418,11 +418,12 @@ async fn account_for(
                     "the provider says your e-mail {email} is not verified; verify it there, then try again"
                 )));
             }
-            let invited = match state.store.user_by_email(&email).await {
+            let existing = state.store.user_by_email(&email).await;
+            let invited = match existing {
                 Err(StoreError::NotFound(_)) => state.store.live_invite_for(&email, now).await?,
                 _ => None,
             };
-            match state.store.user_by_email(&email).await {
+            match existing {
                 Ok(u) => u,
                 // An invitation lets its address in with the invited role, even where
                 // accounts are not made on first sign-in.

@@ -70,16 +70,6 @@ async fn type_choices(state: &AppState, current: &str) -> Result<Vec<Choice>, Ap
         .collect())
 }
 
-/// `follow_up` → `Follow up`.
-pub fn human(slug: &str) -> String {
-    let words = slug.replace(['_', '-'], " ");
-    let mut c = words.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => String::new(),
-    }
-}
-
 async fn render(
     state: &AppState,
     actor: &UiActor,
@@ -272,7 +262,7 @@ async fn render_merge(
         .into_iter()
         .filter(|c| c.id != incident.id && c.status != Status::Merged)
         .map(|c| Candidate {
-            status: human(c.status.as_str()),
+            status: super::view::label(c.status.as_str()),
             reference: c.reference,
             title: c.title,
             severity: c.severity,

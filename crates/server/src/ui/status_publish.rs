@@ -7,9 +7,9 @@
 
 use super::field_errors::FieldErrors;
 use super::form::{Pairs, field, opt};
-use super::incident_edit::human;
 use super::session::{UiActor, UiError};
 use super::view::TimeView;
+use super::view::label as human;
 use crate::AppState;
 use crate::actions::status_incident::{incident_move, publish_and_move};
 use crate::actions::status_pages::{

@@ -72,13 +72,18 @@ use tokio::net::TcpListener;
 
 /// The whole application as one router (handy for tests and benchmarks).
 pub fn app(state: AppState) -> Router {
+    // A refused form post renders its page again through the UI router itself.
+    let ui = ui::router().with_state(state.clone());
+    let ui = ui
+        .clone()
+        .layer(axum::middleware::from_fn_with_state(ui, ui::refused::rerender));
     let routes = Router::new()
         .merge(api::router())
         .merge(intake::router())
         .merge(status::router())
         .merge(slack_in::router())
-        .merge(ui::router())
-        .with_state(state.clone());
+        .with_state(state.clone())
+        .merge(ui);
     // A page's custom domain rewrites the path before routing, so the middleware wraps the
     // routed application rather than sitting inside it.
     Router::new()

@@ -4,7 +4,9 @@
 //! # Layout
 //! - [`session`]: the UI's caller (a signed-in session, else a redirect to sign in), CSRF checks.
 //! - [`form`]: reading form fields; [`field_errors`]: validation messages shown beside their
-//!   fields when a form is re-rendered (no dead-end error pages for form posts).
+//!   fields when a form is re-rendered (no dead-end error pages for form posts);
+//!   [`refused`], [`refill`]: the same for every other form, generically: a refused post renders
+//!   its page again with the form refilled and the messages beside their fields.
 //! - [`account`]: set-up of the first admin, sign in, sign out; [`account_links`]: the pages
 //!   behind invitation and password-reset links; [`oidc`]: sign-in through the OpenID provider
 //!   (start, callback); [`sign_in_settings`]: the provider's settings page.
@@ -68,6 +70,8 @@ pub mod page_link;
 pub mod people;
 pub mod picture;
 pub mod postmortem;
+pub mod refill;
+pub mod refused;
 pub mod schedule_picture;
 pub mod services;
 pub mod session;

@@ -113,7 +113,21 @@ impl IntoResponse for UiError {
             status: status.as_u16(),
             title: status.canonical_reason().unwrap_or("Error").to_string(),
             detail: self.0.detail(),
-            fields,
+            fields: fields.clone(),
+        };
+        let refusal = match &self.0 {
+            AppError::Validation(_) => Some(crate::ui::refused::FormRefusal {
+                fields,
+                general: Vec::new(),
+            }),
+            AppError::BadRequest(_)
+            | AppError::NotFound(_)
+            | AppError::Conflict(_)
+            | AppError::Transition(_) => Some(crate::ui::refused::FormRefusal {
+                fields: Vec::new(),
+                general: vec![self.0.detail()],
+            }),
+            _ => None,
         };
         let mut res = (
             if status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE {
@@ -125,6 +139,9 @@ impl IntoResponse for UiError {
         )
             .into_response();
         self.0.add_retry_after(&mut res);
+        if let Some(r) = refusal {
+            res.extensions_mut().insert(r);
+        }
         res
     }
 }

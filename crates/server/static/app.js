@@ -272,6 +272,17 @@ function fillZones() {
   const zone = viewerZone();
   if (!zone) return;
   document.querySelectorAll("input[data-viewer-zone]").forEach((i) => { i.value = zone; });
+  // A time field showing a stored instant: its wall time in the viewer's zone.
+  document.querySelectorAll("input[data-utc]").forEach((i) => {
+    const d = new Date(i.dataset.utc);
+    if (isNaN(d)) return;
+    const p = {};
+    new Intl.DateTimeFormat("en-GB", {
+      timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
+    }).formatToParts(d).forEach((x) => { p[x.type] = x.value; });
+    i.value = `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}`;
+  });
   document.querySelectorAll("[data-viewer-zone-label]").forEach((e) => { e.textContent = zone; });
 }
 

@@ -180,6 +180,7 @@ mod ui_oncall;
 mod ui_oncall_edit;
 mod ui_people;
 mod ui_postmortem;
+mod ui_refused;
 mod ui_status_admin;
 mod ui_status_pages;
 mod ui_webhooks;

@@ -9,7 +9,7 @@ use debrief_server::actions::account::create_user;
 use fantoccini::Locator;
 use serde_json::json;
 
-const PASSWORD: &str = "correct horse battery staple";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
 
 pub(crate) async fn user_with_password(app: &TestApp, email: &str, name: &str, role: &str) {
     let input = NewUserInput {

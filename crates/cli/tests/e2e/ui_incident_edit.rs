@@ -4,20 +4,12 @@
 //! timeline event; a duplicate is found by search and merged; a template's sections are added,
 //! reordered and described as a form, not JSON.
 
-use crate::browser::{Browser, overflow, submit, value_of};
+use crate::browser::{Browser, click, overflow, submit, value_of};
 use crate::e2e_test;
 use crate::harness::TestApp;
 use crate::ui::{sign_in, text_of, user_with_password};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-async fn click(b: &Browser, css: &str) {
-    b.wait_for(css)
-        .await
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("click {css}: {e}"));
-}
 
 async fn fill(b: &Browser, form_id: &str, fields: &[(&str, &str)]) {
     let form = b

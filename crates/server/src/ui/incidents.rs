@@ -575,9 +575,26 @@ async fn edit_event(
     CsrfForm(p): CsrfForm,
 ) -> Result<Response, UiError> {
     let id = crate::request::event_id(&id)?;
+    // The form shows the time to the second: one posted back unchanged keeps the stored
+    // milliseconds.
+    let at = match super::form::instant(&p, "at")? {
+        Some(t) => {
+            let stored = state
+                .store
+                .list_events(r.0)
+                .await?
+                .into_iter()
+                .find(|e| e.id == id)
+                .map(|e| e.at.strftime("%Y-%m-%dT%H:%M:%S").to_string());
+            let posted: Option<jiff::Timestamp> = t.parse().ok();
+            let same = posted.map(|t| t.strftime("%Y-%m-%dT%H:%M:%S").to_string()) == stored;
+            (!same).then_some(t)
+        }
+        None => None,
+    };
     let input = debrief_core::timeline::EditEventInput {
         body: opt(&p, "body"),
-        at: super::form::instant(&p, "at")?,
+        at,
         links: None,
     };
     tl::edit_event(&state, &actor.0, r, id, &input).await?;

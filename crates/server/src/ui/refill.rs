@@ -21,6 +21,9 @@ pub struct Refusal<'a> {
     pub fields: &'a [(String, String)],
     /// Messages for no field.
     pub general: &'a [String],
+    /// The form was sent from a page that has changed since (a stale version): a field whose
+    /// text now differs from what was sent says what it reads now.
+    pub stale: bool,
 }
 
 /// The page with the refused form refilled, or `None` when the page has no form posting to
@@ -30,7 +33,7 @@ pub fn refill(html: &str, refusal: &Refusal<'_>) -> Option<String> {
     let (open, close) = pick_form(&tags, refusal)?;
     let mut edits = Edits::default();
     let controls = controls(&tags[open + 1..close]);
-    fill(html, &controls, refusal.pairs, &mut edits);
+    fill(html, &controls, refusal, &mut edits);
     let general = place_errors(html, &controls, refusal, &mut edits);
     let mut box_html = String::from(
         "<div class=\"form-errors\" role=\"alert\" id=\"refused\"><p><strong>Not saved.</strong>",
@@ -197,7 +200,8 @@ fn pick_form(tags: &[Tag], r: &Refusal<'_>) -> Option<(usize, usize)> {
     for (i, t) in tags.iter().enumerate() {
         let posts_here = t.name == "form"
             && !t.closing
-            && t.attr("method").is_some_and(|m| m.eq_ignore_ascii_case("post"))
+            && t.attr("method")
+                .is_some_and(|m| m.eq_ignore_ascii_case("post"))
             && t.attr("action")
                 .is_some_and(|a| a.split(['?', '#']).next() == Some(r.action));
         if !posts_here {
@@ -282,7 +286,8 @@ fn controls(tags: &[Tag]) -> Vec<Control<'_>> {
 /// Puts the posted values back: text-like inputs and textareas take the posted values of
 /// their name in order; checkboxes, radios and options are checked or selected as posted.
 /// Hidden fields (the fresh CSRF token, versions) and passwords are left as the page has them.
-fn fill(html: &str, controls: &[Control<'_>], pairs: &Pairs, edits: &mut Edits) {
+fn fill(html: &str, controls: &[Control<'_>], r: &Refusal<'_>, edits: &mut Edits) {
+    let pairs = r.pairs;
     let mut used: Vec<(&str, usize)> = Vec::new();
     for c in controls {
         let name = c.tag.attr("name").unwrap_or("");
@@ -317,10 +322,21 @@ fn fill(html: &str, controls: &[Control<'_>], pairs: &Pairs, edits: &mut Edits) 
                         }
                     };
                     let Some(value) = posted.get(n) else { continue };
+                    let close = html[c.tag.end..c.end]
+                        .rfind("</")
+                        .map_or(c.end, |p| c.tag.end + p);
+                    let now = match kind {
+                        "input" => c.tag.attr("value").unwrap_or("").to_string(),
+                        _ => unescape(&html[c.tag.end..close]),
+                    };
+                    if r.stale && now.trim() != value.replace("\r\n", "\n").trim() {
+                        edits.insert(c.end, changed_meanwhile(&now));
+                    }
                     if kind == "input" {
-                        edits.replace(c.tag.start, c.tag.end, c.tag.rewrite(&[("value", value)], &[]));
+                        // `data-utc` would have the script show the stored time instead.
+                        let tag = c.tag.rewrite(&[("value", value)], &["data-utc"]);
+                        edits.replace(c.tag.start, c.tag.end, tag);
                     } else {
-                        let close = html[c.tag.end..c.end].rfind("</").map_or(c.end, |p| c.tag.end + p);
                         edits.replace(c.tag.end, close, escape(value));
                     }
                     continue;
@@ -341,6 +357,22 @@ fn fill(html: &str, controls: &[Control<'_>], pairs: &Pairs, edits: &mut Edits) 
             }
         }
     }
+}
+
+/// The note beside a field of a stale form whose saved text differs from what was sent
+/// (changed by someone else meanwhile, or by this person in the form).
+fn changed_meanwhile(now: &str) -> String {
+    let now = now.trim();
+    let shown: String = now.chars().take(300).collect();
+    let more = if shown.len() < now.len() { "…" } else { "" };
+    let saved = if now.is_empty() {
+        "nothing".to_string()
+    } else {
+        format!("“{}{more}”", escape(&shown))
+    };
+    format!(
+        "<span class=\"field-error changed\">Saved now: {saved}. Yours is kept in the field; sending it replaces the saved text.</span>"
+    )
 }
 
 /// Puts each message beside the field it names (trying the name itself, then the part before

@@ -1,5 +1,5 @@
 //! No dead-end error pages for form posts: when a form's handler answers an error a person can
-//! fix (400, 404, 409, 422: [`FormRefusal`], put on the response by
+//! fix (400, 404, 409, 412, 422: [`FormRefusal`], put on the response by
 //! [`crate::ui::session::UiError`]), the page the form was posted from (the same-origin
 //! `Referer`) is rendered again for the same session and the form refilled there
 //! ([`crate::ui::refill`]) with what was typed and each message beside its field. The answer
@@ -67,8 +67,7 @@ pub async fn rerender(State(ui): State<Router>, req: Request, next: Next) -> Res
     let res = next
         .run(Request::from_parts(parts, Body::from(bytes.clone())))
         .await;
-    let (Some(refusal), Some(back)) = (res.extensions().get::<FormRefusal>().cloned(), back)
-    else {
+    let (Some(refusal), Some(back)) = (res.extensions().get::<FormRefusal>().cloned(), back) else {
         return res;
     };
     *get.uri_mut() = back;
@@ -96,6 +95,7 @@ pub async fn rerender(State(ui): State<Router>, req: Request, next: Next) -> Res
         pairs: &pairs,
         fields: &refusal.fields,
         general: &refusal.general,
+        stale: res.status() == StatusCode::PRECONDITION_FAILED,
     };
     let Some(filled) = refill(text, &refused) else {
         return res;

@@ -123,6 +123,7 @@ impl IntoResponse for UiError {
             AppError::BadRequest(_)
             | AppError::NotFound(_)
             | AppError::Conflict(_)
+            | AppError::PreconditionFailed(_)
             | AppError::Transition(_) => Some(crate::ui::refused::FormRefusal {
                 fields: Vec::new(),
                 general: vec![self.0.detail()],

@@ -113,8 +113,12 @@ pub struct EventView {
     pub edited: bool,
     /// A person's event, which can be edited (Debrief's own cannot).
     pub editable: bool,
-    /// The time as typed in the edit form (`2026-11-21T09:30:00.000Z`).
+    /// The time in RFC 3339 (`2026-11-21T09:30:00.000Z`), which `app.js` turns into the
+    /// viewer's wall time in the edit form.
     pub at_input: String,
+    /// The UTC wall time to the second (`2026-11-21T09:30:00`), the edit form's value without
+    /// script.
+    pub at_wall: String,
 }
 
 impl From<&TimelineEvent> for EventView {
@@ -140,6 +144,7 @@ impl From<&TimelineEvent> for EventView {
             edited: e.revision > 1,
             editable: e.kind.is_addable(),
             at_input: debrief_core::format_utc(e.at),
+            at_wall: e.at.strftime("%Y-%m-%dT%H:%M:%S").to_string(),
         }
     }
 }

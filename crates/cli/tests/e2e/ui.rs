@@ -106,7 +106,7 @@ async fn a_responder_runs_an_incident_in_the_browser_and_sees_others_live(app: &
     assert!(
         text_of(&b, "#roles")
             .await
-            .contains("commander Dana Responder")
+            .contains("Commander Dana Responder")
     );
     // Times show the viewer's zone (Europe/Berlin) with UTC beside it, and always the date.
     let declared = text_of(&b, "#timeline li[data-kind=declared] time").await;

@@ -101,8 +101,8 @@ pub async fn check_password(
     {
         return Err(AppError::TooManyRequests {
             detail: format!(
-                "too many sign-ins from your address; try again in {} second(s)",
-                wait.as_secs().max(1)
+                "too many sign-ins from your address; try again in {}",
+                debrief_core::duration::seconds_or_dash(Some(wait.as_secs().max(1) as f64))
             ),
             retry_after_secs: wait.as_secs().max(1),
         });
@@ -111,8 +111,10 @@ pub async fn check_password(
     if let Err(wait) = state.logins.check(&key, std::time::Instant::now()) {
         return Err(AppError::TooManyRequests {
             detail: format!(
-                "too many failed sign-ins for this email; try again in {} minute(s)",
-                wait.as_secs().div_ceil(60).max(1)
+                "too many failed sign-ins for this email; try again in {}",
+                debrief_core::duration::minutes_or_dash(Some(
+                    wait.as_secs().div_ceil(60).max(1) as f64
+                ))
             ),
             retry_after_secs: wait.as_secs().max(1),
         });

@@ -21,10 +21,11 @@ const ORDER: [Status; 5] = [
 ];
 
 /// The status an incident in `current` would move to when an update announcing `update` is
-/// published: `Some` only for `identified`, `monitoring` and `resolved`, and only when the
-/// incident is still active and behind it.
+/// published: `Some` only for `investigating`, `identified`, `monitoring` and `resolved`, and
+/// only when the incident is still active and behind it.
 pub fn incident_move(update: &str, current: Status) -> Option<Status> {
     let to = match update {
+        "investigating" => Status::Investigating,
         "identified" => Status::Identified,
         "monitoring" => Status::Monitoring,
         "resolved" => Status::Resolved,
@@ -92,7 +93,11 @@ mod tests {
             Some(Status::Identified)
         );
         assert_eq!(incident_move("identified", Status::Monitoring), None);
-        assert_eq!(incident_move("investigating", Status::Triage), None);
+        assert_eq!(
+            incident_move("investigating", Status::Triage),
+            Some(Status::Investigating)
+        );
+        assert_eq!(incident_move("investigating", Status::Identified), None);
         assert_eq!(incident_move("resolved", Status::Resolved), None);
         assert_eq!(incident_move("resolved", Status::Declined), None);
     }

@@ -125,7 +125,11 @@ fn level_text(l: &Level, names: &std::collections::BTreeMap<String, String>) -> 
             names.get(&v).cloned().unwrap_or(v)
         })
         .collect();
-    format!("{}; then {} min", who.join(", "), l.delay_minutes)
+    format!(
+        "{}; then {}",
+        who.join(", "),
+        debrief_core::duration::minutes_or_dash(Some(l.delay_minutes as f64))
+    )
 }
 
 async fn form_view(state: &AppState, policy: Option<&PolicyRow>) -> Result<FormView, AppError> {

@@ -196,3 +196,61 @@ async fn an_unticked_box_leaves_the_incident_and_minor_ones_propose_degraded(app
 }
 
 e2e_test!(an_unticked_box_leaves_the_incident_and_minor_ones_propose_degraded);
+
+async fn the_api_moves_the_incident_with_the_update_when_asked(app: &TestApp) {
+    // Arrange: an incident in triage on the page's component.
+    let (api, r) = incident_on_api(app, "SEV2").await;
+    let path = format!("/api/v1/incidents/{r}/status-updates");
+    let update = |status: &str, moving: Option<bool>| {
+        let mut body = json!({
+            "page": "acme", "status": status, "body": format!("We are {status}."),
+            "components": [{"id": api, "state": "partial_outage"}],
+        });
+        if let Some(m) = moving {
+            body["move_incident"] = json!(m);
+        }
+        body
+    };
+
+    // Act: identified without asking; then monitoring asking; then identified again asking
+    // (the incident is already past it).
+    let (plain, _, first) = app
+        .post(&path, &app.admin_token, &update("identified", None))
+        .await;
+    let after_plain = incident_status(app, &r).await;
+    let (moved, _, second) = app
+        .post(&path, &app.admin_token, &update("monitoring", Some(true)))
+        .await;
+    let after_move = incident_status(app, &r).await;
+    let (behind, _, third) = app
+        .post(&path, &app.admin_token, &update("identified", Some(true)))
+        .await;
+    let (_, _, timeline) = app
+        .get(&format!("/api/v1/incidents/{r}/timeline"), &app.admin_token)
+        .await;
+
+    // Assert
+    assert_eq!(plain.as_u16(), 201, "{first}");
+    assert!(first.get("incident_moved_to").is_none(), "{first}");
+    assert_eq!(after_plain, "triage", "not asked, not moved");
+    assert_eq!(moved.as_u16(), 201, "{second}");
+    assert_eq!(second["incident_moved_to"], "monitoring");
+    assert_eq!(after_move, "monitoring");
+    assert_eq!(behind.as_u16(), 201, "{third}");
+    assert_eq!(
+        third["incident_moved_to"],
+        Value::Null,
+        "never moved backwards"
+    );
+    assert_eq!(incident_status(app, &r).await, "monitoring");
+    assert!(
+        timeline["items"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|e| e["kind"] == "status_change"
+                && e["body"]
+                    .as_str()
+                    .is_some_and(|b| b.contains("We are monitoring.")))),
+        "the move carries the update's text: {timeline}"
+    );
+}
+e2e_test!(the_api_moves_the_incident_with_the_update_when_asked);

@@ -375,6 +375,10 @@ pub struct PublishInput {
     /// Components and their new states.
     #[serde(default)]
     pub components: Vec<ComponentState>,
+    /// Also move the incident to the update's status when it is behind it (the API's
+    /// `move_incident`; the publish form's box).
+    #[serde(default)]
+    pub move_incident: bool,
 }
 
 /// A component's new state.

@@ -22,6 +22,9 @@ pub struct Published {
     #[serde(flatten)]
     incident: PageIncident,
     public_id: String,
+    /// Only when publishing asked to move the incident: where it moved (`null`: it did not).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    incident_moved_to: Option<Option<String>>,
 }
 
 async fn published(state: &AppState, incident: PageIncident) -> Result<Published, AppError> {
@@ -29,6 +32,7 @@ async fn published(state: &AppState, incident: PageIncident) -> Result<Published
     Ok(Published {
         incident,
         public_id,
+        incident_moved_to: None,
     })
 }
 
@@ -158,8 +162,20 @@ async fn publish(
     headers: HeaderMap,
     ApiJson(input): ApiJson<PublishInput>,
 ) -> Result<(StatusCode, Json<Published>), AppError> {
-    let p = act::publish_update(&state, &actor, r, &input, channel(&headers)).await?;
-    Ok((StatusCode::CREATED, Json(published(&state, p).await?)))
+    let p = crate::actions::status_incident::publish_and_move(
+        &state,
+        &actor,
+        r,
+        &input,
+        input.move_incident,
+        channel(&headers),
+    )
+    .await?;
+    let mut body = published(&state, p.page_incident).await?;
+    if input.move_incident {
+        body.incident_moved_to = Some(p.moved_to.map(|s| s.as_str().to_string()));
+    }
+    Ok((StatusCode::CREATED, Json(body)))
 }
 
 async fn list_published(

@@ -348,6 +348,7 @@ async fn submit_update(state: &AppState, sub: &ViewSubmission) -> Value {
         body: meta.message.clone(),
         name: None,
         components: Vec::new(),
+        move_incident: false,
     };
     match publish_update(
         state,

@@ -273,8 +273,9 @@ async fn publish(
         body: field(&pairs, "body").into(),
         name: opt(&pairs, "name"),
         components,
+        move_incident: field(&pairs, "move_incident") == "on",
     };
-    let moving = field(&pairs, "move_incident") == "on";
+    let moving = input.move_incident;
     match publish_and_move(&state, &actor.0, r, &input, moving, Source::Web).await {
         Ok(_) => Ok(Redirect::to(&format!("/incidents/{r}/status-page")).into_response()),
         Err(e) => {

@@ -102,6 +102,10 @@ pub struct ServeArgs {
     /// in the sign-in settings (for when the identity provider is down or misconfigured).
     #[arg(long, env = "DEBRIEF_ALLOW_PASSWORD_SIGN_IN")]
     allow_password_sign_in: bool,
+    /// The bearer token Prometheus scrapes `GET /metrics` with (an admin's API token works
+    /// too). Prefer the environment variable.
+    #[arg(long, env = "DEBRIEF_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
     /// The Slack Web API base URL (tests point it at a fake).
     #[arg(long, env = "DEBRIEF_SLACK_API_URL", hide = true)]
     slack_api_url: Option<String>,
@@ -257,6 +261,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             slack,
             sealing_key,
             force_password_sign_in: args.allow_password_sign_in,
+            metrics_token: args.metrics_token.clone().filter(|t| !t.trim().is_empty()),
             destinations: DestinationPolicy {
                 allow_private: args.allow_private_destinations,
                 allowed: args.allow_destinations.clone(),

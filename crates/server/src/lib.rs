@@ -52,6 +52,7 @@ mod module_graph;
 pub mod oidc;
 pub mod outbound;
 pub mod password;
+pub mod prom;
 pub mod request;
 pub mod slack_in;
 pub mod slack_memory;
@@ -73,7 +74,9 @@ use tokio::net::TcpListener;
 /// The whole application as one router (handy for tests and benchmarks).
 pub fn app(state: AppState) -> Router {
     // A refused form post renders its page again through the UI router itself.
-    let ui = ui::router().with_state(state.clone());
+    // Each routed request is counted for `/metrics` under its route's pattern.
+    let count = || axum::middleware::from_fn_with_state(state.clone(), prom::track);
+    let ui = ui::router().route_layer(count()).with_state(state.clone());
     let ui = ui.clone().layer(axum::middleware::from_fn_with_state(
         ui,
         ui::refused::rerender,
@@ -83,6 +86,8 @@ pub fn app(state: AppState) -> Router {
         .merge(intake::router())
         .merge(status::router())
         .merge(slack_in::router())
+        .route_layer(count())
+        .route("/metrics", axum::routing::get(prom::endpoint))
         .with_state(state.clone())
         .merge(ui);
     // A page's custom domain rewrites the path before routing, so the middleware wraps the

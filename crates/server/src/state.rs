@@ -45,6 +45,9 @@ pub struct ServerConfig {
     /// Break glass: password sign-in works even when an admin switched it off
     /// (`--allow-password-sign-in`).
     pub force_password_sign_in: bool,
+    /// The bearer token Prometheus scrapes `/metrics` with (`--metrics-token`); `None`: only
+    /// an admin's credentials open it.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -63,6 +66,7 @@ impl Default for ServerConfig {
             slack: None,
             sealing_key: None,
             force_password_sign_in: false,
+            metrics_token: None,
         }
     }
 }
@@ -113,6 +117,8 @@ pub struct Shared {
     pub status: Arc<crate::status_snapshot::Snapshots>,
     /// Alert events per integration, to answer a runaway sender 429.
     pub alert_events: crate::limiter::EventLimiter,
+    /// This server's request and alert counters, for `/metrics` (see [`crate::prom`]).
+    pub metrics: crate::prom::Registry,
     /// Subscription requests to status pages, to slow floods down.
     pub subscribers: Arc<SubscribeLimiter>,
     /// The one Slack Web API client (its rate-limit buckets are shared by every call this
@@ -157,6 +163,7 @@ impl AppState {
             ),
             passwords: crate::password::PasswordGate::for_this_machine(),
             alert_events: crate::limiter::EventLimiter::new(config.alert_events_per_minute),
+            metrics: crate::prom::Registry::default(),
             store,
             clock: config.clock.clone(),
             config: Arc::new(config),

@@ -44,6 +44,7 @@ pub mod catalog;
 pub mod custom_field;
 pub mod error;
 pub(crate) mod group_commit;
+pub mod health;
 pub mod incident;
 pub mod incident_type;
 pub mod insight;

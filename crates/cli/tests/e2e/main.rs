@@ -128,6 +128,7 @@ mod jobs_restart;
 mod live;
 mod maintenance_cancel;
 mod maintenance_ops;
+mod metrics;
 mod multi_instance;
 mod oncall_escalation;
 mod oncall_push;

@@ -140,6 +140,9 @@ pub(crate) async fn record(
     request: Option<RequestRecord>,
 ) -> Result<Vec<SignalOutcome>, AppError> {
     let now = state.clock.now();
+    state
+        .metrics
+        .alerts_received(&integration.kind, signals.len() as u64);
     let outcomes = state
         .store
         .record_signals(SignalWrite {

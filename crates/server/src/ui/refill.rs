@@ -34,7 +34,7 @@ pub fn refill(html: &str, refusal: &Refusal<'_>) -> Option<String> {
     let mut edits = Edits::default();
     let controls = controls(&tags[open + 1..close]);
     fill(html, &controls, refusal, &mut edits);
-    let general = place_errors(html, &controls, refusal, &mut edits);
+    let general = place_errors(&controls, refusal, &mut edits);
     let mut box_html = String::from(
         "<div class=\"form-errors\" role=\"alert\" id=\"refused\"><p><strong>Not saved.</strong>",
     );
@@ -107,10 +107,11 @@ fn scan(html: &str) -> Vec<Tag> {
     let b = html.as_bytes();
     let mut tags = Vec::new();
     let mut i = 0;
-    while let Some(off) = html[i..].find('<') {
+    while let Some(off) = html.get(i..).and_then(|h| h.find('<')) {
         let start = i + off;
-        if html[start..].starts_with("<!--") {
-            i = html[start..].find("-->").map_or(b.len(), |e| start + e + 3);
+        let rest = html.get(start..).unwrap_or("");
+        if rest.starts_with("<!--") {
+            i = rest.find("-->").map_or(b.len(), |e| start + e + 3);
             continue;
         }
         let Some(tag) = read_tag(html, start) else {
@@ -120,7 +121,7 @@ fn scan(html: &str) -> Vec<Tag> {
         i = tag.end;
         if !tag.closing && matches!(tag.name.as_str(), "textarea" | "script" | "style") {
             let close = format!("</{}", tag.name);
-            let lower = html[i..].to_ascii_lowercase();
+            let lower = html.get(i..).unwrap_or("").to_ascii_lowercase();
             if let Some(e) = lower.find(&close) {
                 i += e;
             }
@@ -145,7 +146,7 @@ fn read_tag(html: &str, start: usize) -> Option<Tag> {
     if i == name_start {
         return None;
     }
-    let name = html[name_start..i].to_ascii_lowercase();
+    let name = html.get(name_start..i)?.to_ascii_lowercase();
     let mut attrs = Vec::new();
     loop {
         while i < b.len() && (b[i].is_ascii_whitespace() || b[i] == b'/') {
@@ -160,7 +161,7 @@ fn read_tag(html: &str, start: usize) -> Option<Tag> {
         while i < b.len() && !b[i].is_ascii_whitespace() && !matches!(b[i], b'=' | b'>' | b'/') {
             i += 1;
         }
-        let attr = html[n0..i].to_ascii_lowercase();
+        let attr = html.get(n0..i)?.to_ascii_lowercase();
         if b.get(i) != Some(&b'=') {
             attrs.push((attr, None));
             continue;
@@ -169,8 +170,8 @@ fn read_tag(html: &str, start: usize) -> Option<Tag> {
         let value = match b.get(i) {
             Some(q @ (b'"' | b'\'')) => {
                 let q = *q as char;
-                let end = html[i + 1..].find(q)? + i + 1;
-                let v = &html[i + 1..end];
+                let end = html.get(i + 1..)?.find(q)? + i + 1;
+                let v = html.get(i + 1..end)?;
                 i = end + 1;
                 v
             }
@@ -179,7 +180,7 @@ fn read_tag(html: &str, start: usize) -> Option<Tag> {
                 while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'>' {
                     i += 1;
                 }
-                &html[v0..i]
+                html.get(v0..i)?
             }
         };
         attrs.push((attr, Some(unescape(value))));
@@ -322,12 +323,14 @@ fn fill(html: &str, controls: &[Control<'_>], r: &Refusal<'_>, edits: &mut Edits
                         }
                     };
                     let Some(value) = posted.get(n) else { continue };
-                    let close = html[c.tag.end..c.end]
+                    let close = html
+                        .get(c.tag.end..c.end)
+                        .unwrap_or("")
                         .rfind("</")
                         .map_or(c.end, |p| c.tag.end + p);
                     let now = match kind {
                         "input" => c.tag.attr("value").unwrap_or("").to_string(),
-                        _ => unescape(&html[c.tag.end..close]),
+                        _ => unescape(html.get(c.tag.end..close).unwrap_or("")),
                     };
                     if r.stale && now.trim() != value.replace("\r\n", "\n").trim() {
                         edits.insert(c.end, changed_meanwhile(&now));
@@ -345,7 +348,7 @@ fn fill(html: &str, controls: &[Control<'_>], r: &Refusal<'_>, edits: &mut Edits
                     continue;
                 }
                 for (o, (t0, t1)) in c.options.iter().zip(&c.option_text) {
-                    let text = unescape(html[*t0..*t1].trim());
+                    let text = unescape(html.get(*t0..*t1).unwrap_or("").trim());
                     let value = o.attr("value").map_or(text, str::to_string);
                     let tag = if posted.contains(&value.as_str()) {
                         o.rewrite(&[("selected", "")], &[])
@@ -378,12 +381,7 @@ fn changed_meanwhile(now: &str) -> String {
 /// Puts each message beside the field it names (trying the name itself, then the part before
 /// `[` or `.`, a custom field's `cf.<key>`, and a time's `<name>_local`); answers the messages
 /// that found no field, each naming its field.
-fn place_errors(
-    html: &str,
-    controls: &[Control<'_>],
-    r: &Refusal<'_>,
-    edits: &mut Edits,
-) -> Vec<String> {
+fn place_errors(controls: &[Control<'_>], r: &Refusal<'_>, edits: &mut Edits) -> Vec<String> {
     let mut general: Vec<String> = r.general.to_vec();
     for (n, (field, message)) in r.fields.iter().enumerate() {
         let base = field.split(['[', '.']).next().unwrap_or("");
@@ -408,15 +406,15 @@ fn place_errors(
         let id = format!("refused-{n}");
         // The value rewrite (if any) already replaced this tag: write the attributes onto the
         // rewritten text.
-        let current = edits
+        let marks = [("aria-invalid", "true"), ("aria-describedby", id.as_str())];
+        let tag = match edits
             .replaced(c.tag.start, c.tag.end)
             .and_then(|t| read_tag(&t, 0))
-            .unwrap_or_else(|| read_tag(&html[..c.tag.end], c.tag.start).expect("a scanned tag"));
-        edits.replace(
-            c.tag.start,
-            c.tag.end,
-            current.rewrite(&[("aria-invalid", "true"), ("aria-describedby", &id)], &[]),
-        );
+        {
+            Some(current) => current.rewrite(&marks, &[]),
+            None => c.tag.rewrite(&marks, &[]),
+        };
+        edits.replace(c.tag.start, c.tag.end, tag);
         edits.insert(
             c.end,
             format!(

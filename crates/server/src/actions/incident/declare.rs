@@ -1,6 +1,7 @@
 //! Declaring an incident, with its severity and services checked against the catalogue.
 
 use super::*;
+use debrief_core::custom_field::FieldValues;
 
 /// Adds to `e` an error for the severity and each service that is well-formed but not
 /// configured, named by its place in the request (`services[2]`). Run beside the syntax checks,
@@ -153,12 +154,12 @@ pub async fn declare_incident(
                 },
                 commander,
             )),
+            custom.change(actor, source, now, &FieldValues::new(), true),
             now,
         )
         .await?;
     tracing::info!(incident.reference = %incident.reference, "Declared incident {}", incident.reference);
     state.live.publish(incident.id, incident.private, &events);
-    super::custom_values::record_custom(state, actor, source, &incident, &custom, true).await?;
     crate::actions::slack::channels::follow_incident(state, incident.id, &events).await;
     // Severe enough: the services' escalation policies are paged. The incident is declared
     // whatever happens to the page; a failure to open one is logged and the alert or person

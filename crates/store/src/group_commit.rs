@@ -226,7 +226,10 @@ mod tests {
                     let severity = if n % 10 == 7 { "SEV9" } else { "SEV2" };
                     let (new, event) = declaration(&format!("n{n}"), severity);
                     let now = event.at;
-                    (n, store.declare_incident(&new, event, None, None, now).await)
+                    (
+                        n,
+                        store.declare_incident(&new, event, None, None, now).await,
+                    )
                 })
             })
             .collect();

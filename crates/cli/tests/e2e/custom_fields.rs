@@ -291,7 +291,12 @@ async fn custom_values_are_written_with_the_incident_change(app: &TestApp) {
         events[0]["data"]["custom_fields"]["ticket"],
         json!({"from": [], "to": ["OPS-1"]})
     );
-    assert!(events[0]["body"].as_str().unwrap().ends_with(" set Ticket to OPS-1"));
+    assert!(
+        events[0]["body"]
+            .as_str()
+            .unwrap()
+            .ends_with(" set Ticket to OPS-1")
+    );
 
     // Act: a change of the value only, then the same value again, then one from a stale version.
     let path = format!("/api/v1/incidents/{r}");
@@ -303,7 +308,11 @@ async fn custom_values_are_written_with_the_incident_change(app: &TestApp) {
         )
         .await;
     let (_, _, same) = app
-        .patch(&path, &responder, &json!({"custom_fields": {"ticket": "OPS-2"}}))
+        .patch(
+            &path,
+            &responder,
+            &json!({"custom_fields": {"ticket": "OPS-2"}}),
+        )
         .await;
     let stale = app
         .patch(

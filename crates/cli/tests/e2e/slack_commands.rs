@@ -164,7 +164,7 @@ async fn mistakes_say_what_to_type_instead(backend: Backend) {
 }
 
 /// A `view_submission` of `view` by `user` with input `values`, as Slack sends it.
-fn submission(view: &Value, user: &str, values: Value) -> Value {
+pub(crate) fn submission(view: &Value, user: &str, values: Value) -> Value {
     json!({
         "type": "view_submission",
         "team": {"id": TEAM_ID, "domain": "fake"},

@@ -87,11 +87,10 @@ pub async fn declare_incident(
     let wanted_type = input.incident_type.as_deref().map(str::trim);
     let wanted_type = wanted_type.filter(|t| !t.is_empty()).unwrap_or("default");
     crate::actions::incident_type::check_incident_type(state, &mut e, wanted_type).await?;
-    // Slack's declare modal has no custom fields: required ones are asked for on the web and
-    // over the API only.
-    let required = source != Source::Slack;
+    // Every form asks for the custom fields (Slack's declare modal too), so required ones are
+    // enforced whatever the source.
     let custom =
-        super::custom_values::parse_custom(state, &mut e, &input.custom_fields, required).await?;
+        super::custom_values::parse_custom(state, &mut e, &input.custom_fields, true).await?;
     let d = match validated {
         Ok(d) if e.fields.is_empty() => d,
         _ => return Err(e.into()),

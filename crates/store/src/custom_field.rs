@@ -1,7 +1,7 @@
 //! Custom field definitions (`custom_fields`).
 
 use crate::read::Row;
-use crate::write::Arg;
+use crate::write::{Arg, WriteTx};
 use crate::{Store, StoreError, StoreResult};
 use debrief_core::custom_field::{CustomField, FieldValues};
 use std::collections::HashMap;
@@ -149,29 +149,43 @@ impl Store {
         }
         Ok(out)
     }
+}
 
-    /// Replaces an incident's values of the fields in `values` (an empty list clears one).
-    pub async fn set_custom_values(
-        &self,
-        incident_id: i64,
-        values: &FieldValues,
-    ) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
-        for (field, list) in values {
+/// Replaces incident `incident_id`'s values of the fields in `values` (an empty list clears
+/// one), in the open transaction `tx`: written with the incident change or declaration that
+/// carries them ([`crate::incident::IncidentWrite::custom_values`]), never on their own.
+pub(crate) async fn write_values(
+    tx: &mut WriteTx,
+    incident_id: i64,
+    values: &FieldValues,
+) -> StoreResult<()> {
+    for (field, list) in values {
+        tx.exec(
+            "DELETE FROM incident_field_values WHERE incident_id = $1 AND field = $2",
+            &[Arg::I(incident_id), Arg::S(field)],
+        )
+        .await?;
+        for v in list {
             tx.exec(
-                "DELETE FROM incident_field_values WHERE incident_id = $1 AND field = $2",
-                &[Arg::I(incident_id), Arg::S(field)],
+                "INSERT INTO incident_field_values (incident_id, field, value) VALUES ($1, $2, $3) \
+                 ON CONFLICT (incident_id, field, value) DO NOTHING",
+                &[Arg::I(incident_id), Arg::S(field), Arg::S(v)],
             )
             .await?;
-            for v in list {
-                tx.exec(
-                    "INSERT INTO incident_field_values (incident_id, field, value) VALUES ($1, $2, $3) \
-                     ON CONFLICT (incident_id, field, value) DO NOTHING",
-                    &[Arg::I(incident_id), Arg::S(field), Arg::S(v)],
-                )
-                .await?;
-            }
         }
-        tx.commit().await
     }
+    Ok(())
+}
+
+/// A new incident's values as the JSON array of `{field, value}` rows that PostgreSQL's
+/// declaration statement inserts ([`crate::postgres::DECLARE_INCIDENT`], `$18`).
+pub(crate) fn values_json(values: &FieldValues) -> String {
+    let rows: Vec<serde_json::Value> = values
+        .iter()
+        .flat_map(|(field, list)| {
+            list.iter()
+                .map(move |v| serde_json::json!({"field": field, "value": v}))
+        })
+        .collect();
+    serde_json::Value::Array(rows).to_string()
 }

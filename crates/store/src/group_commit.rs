@@ -18,6 +18,7 @@ use crate::timeline::EventDraft;
 use crate::write::{LiteWriter, WriteTx};
 use crate::{StoreError, StoreResult};
 use debrief_core::Timestamp;
+use debrief_core::custom_field::FieldValues;
 use debrief_core::incident::RoleAssignment;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -45,6 +46,8 @@ pub(crate) struct Declaration {
     pub(crate) new: NewIncident,
     pub(crate) declared_event: EventDraft,
     pub(crate) commander: Option<(RoleAssignment, EventDraft)>,
+    /// Its custom field values, with the event naming them.
+    pub(crate) custom: Option<(FieldValues, EventDraft)>,
     pub(crate) now: Timestamp,
     pub(crate) services: String,
     pub(crate) search: String,
@@ -223,7 +226,10 @@ mod tests {
                     let severity = if n % 10 == 7 { "SEV9" } else { "SEV2" };
                     let (new, event) = declaration(&format!("n{n}"), severity);
                     let now = event.at;
-                    (n, store.declare_incident(&new, event, None, now).await)
+                    (
+                        n,
+                        store.declare_incident(&new, event, None, None, now).await,
+                    )
                 })
             })
             .collect();

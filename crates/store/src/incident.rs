@@ -12,6 +12,7 @@ use crate::write::{Arg, WriteTx};
 use crate::{Store, StoreError, StoreResult, ms};
 use debrief_core::Timestamp;
 use debrief_core::access::Viewer;
+use debrief_core::custom_field::FieldValues;
 use debrief_core::incident::{Incident, RoleAssignment};
 use debrief_core::status::Status;
 use debrief_core::timeline::TimelineEvent;
@@ -159,6 +160,9 @@ pub struct IncidentWrite {
     pub page_updates: Vec<crate::status_page::PageUpdateWrite>,
     /// Jobs the change causes (committed with it).
     pub jobs: Vec<crate::jobs::NewJob>,
+    /// Custom field values that change (an empty list clears one); the event naming them is
+    /// among `events`.
+    pub custom_values: FieldValues,
 }
 
 impl IncidentWrite {
@@ -175,6 +179,7 @@ impl IncidentWrite {
             items: Vec::new(),
             page_updates: Vec::new(),
             jobs: Vec::new(),
+            custom_values: FieldValues::new(),
         }
     }
 }
@@ -210,12 +215,14 @@ pub(crate) fn search_text(title: &str, summary: Option<&str>) -> String {
 
 impl Store {
     /// Declares an incident: takes the next `INC-` number and writes the incident, its services,
-    /// its declarer as participant and commander, and its `declared` (and `role_change`) events.
+    /// its declarer as participant and commander, its custom field values, and its `declared`
+    /// (and `role_change`, and the values' `incident_update`) events, in one transaction.
     pub async fn declare_incident(
         &self,
         new: &NewIncident,
         declared_event: EventDraft,
         commander: Option<(RoleAssignment, EventDraft)>,
+        custom: Option<(FieldValues, EventDraft)>,
         now: Timestamp,
     ) -> StoreResult<(Incident, Vec<TimelineEvent>)> {
         let roles: Vec<RoleAssignment> = commander.iter().map(|(a, _)| a.clone()).collect();
@@ -226,6 +233,7 @@ impl Store {
             new: new.clone(),
             declared_event,
             commander,
+            custom,
             now,
         };
         let (id, events) = match self.backend() {
@@ -264,6 +272,8 @@ impl Store {
         let (commander, now) = (d.commander.as_ref(), d.now);
         let mut drafts = vec![declared_event];
         drafts.extend(commander.map(|(_, ev)| ev));
+        drafts.extend(d.custom.as_ref().map(|(_, ev)| ev));
+        let values = d.custom.as_ref().map(|(v, _)| v);
         let second = commander
             .map(|(a, _)| a.user_id)
             .filter(|u| Some(*u) != new.declared_by);
@@ -285,6 +295,9 @@ impl Store {
             .bind(commander.map(|(a, _)| a.user_id))
             .bind(crate::timeline::events_json(&drafts))
             .bind(&d.roles)
+            .bind(crate::custom_field::values_json(
+                values.unwrap_or(&FieldValues::new()),
+            ))
             .fetch_all(self.pg()?)
             .await?;
         let id = rows
@@ -417,6 +430,7 @@ impl Store {
             for job in &w.jobs {
                 crate::jobs::enqueue_in(&mut tx, job, now).await?;
             }
+            crate::custom_field::write_values(&mut tx, i.id, &w.custom_values).await?;
             for ev in &w.events {
                 events.push(insert_event(&mut tx, i.id, ev).await?);
             }
@@ -581,6 +595,10 @@ pub(crate) async fn declare_in(
             &[Arg::I(id), Arg::S(&assignment.role), Arg::I(assignment.user_id), Arg::I(ms(now))],
         )
         .await?;
+        events.push(insert_event_row(tx, id, ev).await?);
+    }
+    if let Some((values, ev)) = &d.custom {
+        crate::custom_field::write_values(tx, id, values).await?;
         events.push(insert_event_row(tx, id, ev).await?);
     }
     Ok((id, events))

@@ -22,7 +22,8 @@ macro_rules! event_record {
 /// services (`$6`, the JSON list also stored on the row), its participants (`$11` the declarer
 /// and `$13`, each when not NULL), its role (`$14` held by `$15`, when `$15` is not NULL) and its
 /// events (`$16`, a JSON array), with the roles' copy on its row (`$17`, see
-/// `incident::roles_json`), and returns one row per event: the incident's number and the
+/// `incident::roles_json`) and its custom field values (`$18`, a JSON array of
+/// `{field, value}`, see `custom_field::values_json`), and returns one row per event: the incident's number and the
 /// event's id, in the order of the array. Foreign keys are checked at the end of the statement,
 /// when the incident row is there. `$10` is now; `$12` the search text.
 pub(crate) const DECLARE_INCIDENT: &str = concat!(
@@ -36,6 +37,8 @@ pub(crate) const DECLARE_INCIDENT: &str = concat!(
          SELECT DISTINCT inc.id, p.u FROM inc, (VALUES ($11::bigint), ($13::bigint)) p(u) WHERE p.u IS NOT NULL), \
      rol AS (INSERT INTO incident_roles (incident_id, role, user_id, assigned_at) \
          SELECT inc.id, $14, $15, $10 FROM inc WHERE $15::bigint IS NOT NULL), \
+     cfv AS (INSERT INTO incident_field_values (incident_id, field, value) \
+         SELECT DISTINCT inc.id, v.field, v.value FROM inc, json_to_recordset($18::json) AS v(field text, value text)), \
      ev AS (INSERT INTO timeline_events (incident_id, kind, at, source, author_id, body, links, data, \
          starred, revision, created_at) \
          SELECT inc.id, e.kind, e.at, e.source, e.author_id, e.body, e.links, e.data, e.starred, 1, e.created_at \

@@ -202,6 +202,7 @@ async fn declaring_adding_an_event_and_listing_take_one_round_trip_each_on_postg
             &new,
             draft(EventKind::Declared, user.id, "declared", now),
             commander(),
+            None,
             now,
         )
     };

@@ -247,3 +247,96 @@ async fn incidents_carry_custom_values_filtered_and_exported(app: &TestApp) {
     assert_eq!(assert_problem(&gone, 404), ["custom_fields.ticket"]);
 }
 e2e_test!(incidents_carry_custom_values_filtered_and_exported);
+
+/// The timeline events of incident `r` that name custom fields.
+async fn custom_events(app: &TestApp, token: &str, r: &str) -> Vec<Value> {
+    let (s, _, timeline) = app
+        .get(&format!("/api/v1/incidents/{r}/timeline"), token)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{timeline}");
+    timeline["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| !e["data"]["custom_fields"].is_null())
+        .cloned()
+        .collect()
+}
+
+async fn custom_values_are_written_with_the_incident_change(app: &TestApp) {
+    // Arrange
+    let (_, responder) = app.create_user(AccountRole::Responder).await;
+    define(
+        app,
+        json!({"key": "ticket", "label": "Ticket", "kind": "text"}),
+    )
+    .await;
+
+    // Act: declare with a value.
+    let declared = app
+        .declare(
+            &responder,
+            &json!({"title": "Queue stuck", "custom_fields": {"ticket": "OPS-1"}}),
+        )
+        .await;
+    let r = declared["reference"].as_str().unwrap();
+
+    // Assert: the declaration carries the value and its one event.
+    assert_eq!(declared["custom_fields"]["ticket"], "OPS-1");
+    assert_eq!(declared["version"], 1);
+    let events = custom_events(app, &responder, r).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["kind"], "incident_update");
+    assert_eq!(
+        events[0]["data"]["custom_fields"]["ticket"],
+        json!({"from": [], "to": ["OPS-1"]})
+    );
+    assert!(
+        events[0]["body"]
+            .as_str()
+            .unwrap()
+            .ends_with(" set Ticket to OPS-1")
+    );
+
+    // Act: a change of the value only, then the same value again, then one from a stale version.
+    let path = format!("/api/v1/incidents/{r}");
+    let (s, _, changed) = app
+        .patch(
+            &path,
+            &responder,
+            &json!({"version": 1, "custom_fields": {"ticket": "OPS-2"}}),
+        )
+        .await;
+    let (_, _, same) = app
+        .patch(
+            &path,
+            &responder,
+            &json!({"custom_fields": {"ticket": "OPS-2"}}),
+        )
+        .await;
+    let stale = app
+        .patch(
+            &path,
+            &responder,
+            &json!({"version": 1, "custom_fields": {"ticket": "OPS-3"}}),
+        )
+        .await;
+
+    // Assert: the change is a new version with exactly one event; no change writes nothing; the
+    // stale one is refused and changes nothing.
+    assert_eq!(s, StatusCode::OK, "{changed}");
+    assert_eq!(changed["version"], 2);
+    assert_eq!(changed["custom_fields"]["ticket"], "OPS-2");
+    assert_eq!(same["version"], 2, "{same}");
+    assert_problem(&stale, 409);
+    let events = custom_events(app, &responder, r).await;
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(
+        events[1]["data"]["custom_fields"]["ticket"],
+        json!({"from": ["OPS-1"], "to": ["OPS-2"]})
+    );
+    let (_, _, now) = app.get(&path, &responder).await;
+    assert_eq!(now["custom_fields"]["ticket"], "OPS-2");
+    assert_eq!(now["version"], 2);
+}
+e2e_test!(custom_values_are_written_with_the_incident_change);

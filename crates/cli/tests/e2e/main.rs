@@ -85,7 +85,8 @@
 //!   the bot token sealed at rest, Slack users matched by e-mail.
 //! - [`slack_requests`]: Slack's signed requests: forged, stale and replayed ones refused,
 //!   `url_verification`, retried events taken once; [`slack_commands`]: every `/inc` command end
-//!   to end (the declare and update modals included); [`slack_timeline`]: reactions and pins
+//!   to end (the declare and update modals included); [`slack_declare_fields`]: the declare
+//!   modal's custom field inputs; [`slack_timeline`]: reactions and pins
 //!   add channel messages to the timeline with their author, permalink and time, once.
 
 #![expect(
@@ -155,6 +156,7 @@ mod sign_in_load;
 mod slack_announce;
 mod slack_channels;
 mod slack_commands;
+mod slack_declare_fields;
 mod slack_fake;
 mod slack_fake_channel;
 mod slack_install;

@@ -163,8 +163,24 @@ async fn mistakes_say_what_to_type_instead(backend: Backend) {
     s.app.close().await;
 }
 
+/// Submits the declare modal `view` as `user` with input `values`, checks that the modal
+/// closes, and lists the incidents then.
+pub(crate) async fn submit_declare(
+    s: &SlackApp,
+    view: &Value,
+    user: &str,
+    values: Value,
+) -> Vec<Value> {
+    let answer = s.interact(&submission(view, user, values)).await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert_eq!(answer.json(), Value::Null, "the modal closes: {answer:?}");
+    let (status, _, list) = s.app.get("/api/v1/incidents", &s.app.admin_token).await;
+    assert!(status.is_success(), "{list}");
+    list["items"].as_array().cloned().unwrap_or_default()
+}
+
 /// A `view_submission` of `view` by `user` with input `values`, as Slack sends it.
-fn submission(view: &Value, user: &str, values: Value) -> Value {
+pub(crate) fn submission(view: &Value, user: &str, values: Value) -> Value {
     json!({
         "type": "view_submission",
         "team": {"id": TEAM_ID, "domain": "fake"},
@@ -219,17 +235,10 @@ async fn declare_opens_a_modal_whose_submission_declares(backend: Backend) {
             "selected_option": {"text": {"type": "plain_text", "text": "SEV2"}, "value": "SEV2"}}},
         "private": {"private": {"type": "checkboxes", "selected_options": []}},
     });
-    let answer = s.interact(&submission(&view, DANA, values)).await;
-    assert_eq!(answer.status, 200, "{answer:?}");
-    assert_eq!(answer.json(), Value::Null, "the modal closes: {answer:?}");
-    let (status, _, list) = s.app.get("/api/v1/incidents", &s.app.admin_token).await;
-    assert!(status.is_success(), "{list}");
-    let declared = list["items"]
-        .as_array()
+    let declared = submit_declare(&s, &view, DANA, values)
+        .await
         .into_iter()
-        .flatten()
         .find(|i| i["title"] == "Checkout is down")
-        .cloned()
         .expect("the incident is declared");
     assert_eq!(declared["severity"], "SEV2");
     let r = declared["reference"].as_str().expect("a reference");

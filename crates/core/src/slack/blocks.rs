@@ -7,6 +7,7 @@
 //! it over every builder.
 
 use crate::Timestamp;
+use crate::custom_field::{CustomField, FieldKind};
 use serde_json::{Value, json};
 
 /// `action_id` of a page DM's Acknowledge button (its `value` is the page id).
@@ -27,6 +28,11 @@ pub const DECLARE_SERVICES: &str = "services";
 pub const DECLARE_PRIVATE: &str = "private";
 /// The `value` of the private checkbox's one option.
 pub const PRIVATE_VALUE: &str = "private";
+/// Prefix of the `block_id` and `action_id` of the declare modal's input for a custom field
+/// (`cf.region`).
+pub const DECLARE_CUSTOM_PREFIX: &str = "cf.";
+/// Slack's most blocks in a modal.
+pub const MAX_MODAL_BLOCKS: usize = 100;
 
 /// Slack's longest `header` block text.
 pub const MAX_HEADER: usize = 150;
@@ -262,6 +268,8 @@ pub struct DeclareForm {
     pub default_severity: Option<String>,
     /// Service slugs and names.
     pub services: Vec<(String, String)>,
+    /// The custom fields, in their order (archived ones are not offered).
+    pub custom_fields: Vec<CustomField>,
     /// Carried back in the submission (e.g. the channel the command was typed in).
     pub private_metadata: String,
 }
@@ -303,6 +311,14 @@ pub fn declare_modal(f: &DeclareForm) -> Value {
             "label": plain("Affected services", 2000),
             "element": {"type": "multi_static_select", "action_id": DECLARE_SERVICES, "options": options}}));
     }
+    let room = MAX_MODAL_BLOCKS.saturating_sub(blocks.len() + 1);
+    blocks.extend(
+        f.custom_fields
+            .iter()
+            .filter(|c| !c.archived)
+            .take(room)
+            .map(custom_input),
+    );
     blocks.push(
         json!({"type": "input", "block_id": DECLARE_PRIVATE, "optional": true,
         "label": plain("Visibility", 2000),
@@ -319,6 +335,35 @@ pub fn declare_modal(f: &DeclareForm) -> Value {
         "private_metadata": truncate(&f.private_metadata, 3000),
         "blocks": blocks,
     })
+}
+
+/// The declare modal's input for custom field `c` (`block_id` and `action_id`
+/// `cf.<key>`): a text input, a select or a multi-select of its options, optional unless the
+/// field is required.
+fn custom_input(c: &CustomField) -> Value {
+    let id = format!("{DECLARE_CUSTOM_PREFIX}{}", c.key);
+    let options = || -> Vec<Value> {
+        c.options
+            .iter()
+            .take(MAX_OPTIONS)
+            .map(|o| option(o, o))
+            .collect()
+    };
+    let element = match c.kind {
+        FieldKind::Text => json!({"type": "plain_text_input", "action_id": id, "max_length": 2000}),
+        FieldKind::Select => {
+            json!({"type": "static_select", "action_id": id, "options": options()})
+        }
+        FieldKind::MultiSelect => {
+            json!({"type": "multi_static_select", "action_id": id, "options": options()})
+        }
+    };
+    let mut block = json!({"type": "input", "block_id": id, "optional": !c.required,
+        "label": plain(&c.label, 2000), "element": element});
+    if !c.description.trim().is_empty() {
+        block["hint"] = plain(&c.description, 2000);
+    }
+    block
 }
 
 /// The modal confirming `/inc update`: shows the text as the status page will, and publishes on

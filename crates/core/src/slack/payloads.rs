@@ -4,7 +4,9 @@
 //! Parse only after [`super::signature::verify`] accepted the raw body. Fields Slack marks
 //! deprecated (`token`, `user_name`) are kept optional and never trusted.
 
-use super::blocks::{DECLARE_PRIVATE, DECLARE_SERVICES, DECLARE_SEVERITY, DECLARE_TITLE};
+use super::blocks::{
+    DECLARE_CUSTOM_PREFIX, DECLARE_PRIVATE, DECLARE_SERVICES, DECLARE_SEVERITY, DECLARE_TITLE,
+};
 use crate::validation::ValidationError;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -267,6 +269,9 @@ pub struct DeclareSubmission {
     pub services: Vec<String>,
     /// Whether it is private.
     pub private: bool,
+    /// The custom fields' answers, by key, as the API takes them (`custom_fields`): a string
+    /// for a text input or select, a list for a multi-select, `null` when left empty.
+    pub custom_fields: Map<String, Value>,
 }
 
 /// Reads the declare modal's state. The error's fields are `block_id`s, ready for a
@@ -299,7 +304,39 @@ pub fn declare_submission(view: &View) -> Result<DeclareSubmission, ValidationEr
         severity,
         services,
         private,
+        custom_fields: custom_answers(state),
     })
+}
+
+/// The answers of the declare modal's custom field inputs (`block_id` `cf.<key>`).
+fn custom_answers(state: &ViewState) -> Map<String, Value> {
+    state
+        .values
+        .iter()
+        .filter_map(|(block, actions)| {
+            let key = block.strip_prefix(DECLARE_CUSTOM_PREFIX)?;
+            let s = actions.get(block)?;
+            let answer = match s.kind.as_deref() {
+                Some("multi_static_select") => Value::Array(
+                    s.selected_options
+                        .iter()
+                        .map(|o| Value::String(o.value.clone()))
+                        .collect(),
+                ),
+                Some("static_select") => s
+                    .selected_option
+                    .as_ref()
+                    .map_or(Value::Null, |o| Value::String(o.value.clone())),
+                _ => s
+                    .value
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+                    .map_or(Value::Null, |v| Value::String(v.to_string())),
+            };
+            Some((key.to_string(), answer))
+        })
+        .collect()
 }
 
 /// The message a reaction or pin points at.

@@ -25,8 +25,8 @@ use axum::response::Response;
 use debrief_core::access::AccountRole;
 use debrief_core::incident::{DeclareInput, IncidentRef};
 use debrief_core::slack::blocks::{
-    self, DECLARE_CALLBACK, DECLARE_PRIVATE, DECLARE_SERVICES, DECLARE_SEVERITY, DECLARE_TITLE,
-    DeclareForm, UPDATE_CONFIRM_CALLBACK,
+    self, DECLARE_CALLBACK, DECLARE_CUSTOM_PREFIX, DECLARE_PRIVATE, DECLARE_SERVICES,
+    DECLARE_SEVERITY, DECLARE_TITLE, DeclareForm, UPDATE_CONFIRM_CALLBACK,
 };
 use debrief_core::slack::payloads::{
     Interaction, SlashCommand, ViewSubmission, declare_submission,
@@ -127,6 +127,7 @@ pub(super) async fn open_declare(
         default_severity: known.last().map(|s| s.key.clone()),
         severities: known.into_iter().map(|s| (s.key, s.name)).collect(),
         services: services.into_iter().map(|s| (s.slug, s.name)).collect(),
+        custom_fields: state.store.list_custom_fields().await?,
         private_metadata: serde_json::to_string(&meta).map_err(AppError::internal)?,
     };
     let view = blocks::declare_modal(&form);
@@ -236,14 +237,18 @@ fn errors_answer(errors: Map<String, Value>) -> Value {
     json!({"response_action": "errors", "errors": errors})
 }
 
-/// The declare modal's input a field error belongs under.
-fn block_for(field: &str, sub: &ViewSubmission) -> &'static str {
+/// The declare modal's input a field error belongs under: a custom field's own input
+/// (`custom_fields.region` under `cf.region`) when the modal has it, else the title.
+fn block_for(field: &str, sub: &ViewSubmission) -> String {
     let has = |b: &str| sub.view.state.values.contains_key(b);
+    let custom = field
+        .strip_prefix("custom_fields.")
+        .map(|key| format!("{DECLARE_CUSTOM_PREFIX}{key}"));
     match field {
-        f if f.starts_with("severity") => DECLARE_SEVERITY,
-        f if f.starts_with("services") && has(DECLARE_SERVICES) => DECLARE_SERVICES,
-        f if f.starts_with("private") && has(DECLARE_PRIVATE) => DECLARE_PRIVATE,
-        _ => DECLARE_TITLE,
+        f if f.starts_with("severity") => DECLARE_SEVERITY.into(),
+        f if f.starts_with("services") && has(DECLARE_SERVICES) => DECLARE_SERVICES.into(),
+        f if f.starts_with("private") && has(DECLARE_PRIVATE) => DECLARE_PRIVATE.into(),
+        _ => custom.filter(|b| has(b)).unwrap_or(DECLARE_TITLE.into()),
     }
 }
 
@@ -251,11 +256,11 @@ fn field_errors(v: &ValidationError, sub: &ViewSubmission) -> Map<String, Value>
     let mut errors = Map::new();
     for f in &v.fields {
         let block = block_for(&f.field, sub);
-        let text = match errors.get(block).and_then(Value::as_str) {
+        let text = match errors.get(&block).and_then(Value::as_str) {
             Some(before) => format!("{before} {}", f.message),
             None => f.message.clone(),
         };
-        errors.insert(block.into(), Value::String(text));
+        errors.insert(block, Value::String(text));
     }
     errors
 }
@@ -291,6 +296,7 @@ async fn submit_declare(state: &AppState, sub: &ViewSubmission) -> Value {
         severity: d.severity,
         services: d.services,
         private: d.private,
+        custom_fields: d.custom_fields,
         ..DeclareInput::default()
     };
     match declare_incident(state, &actor, &input, Source::Slack).await {

@@ -41,6 +41,7 @@ impl Store {
             new: new.clone(),
             declared_event: declared,
             commander: None,
+            custom: None,
             now,
         };
         let (id, mut events) = match self.backend() {
@@ -118,6 +119,7 @@ async fn declare_pg_in(
                 Arg::OI(None),
                 Arg::S(&events),
                 Arg::S(&d.roles),
+                Arg::S("[]"),
             ],
         )
         .await?;

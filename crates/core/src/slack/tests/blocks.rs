@@ -2,6 +2,7 @@
 
 use super::CAPTURED;
 use crate::Timestamp;
+use crate::custom_field::{CustomField, FieldKind};
 use crate::slack::blocks::*;
 use serde_json::Value;
 
@@ -221,6 +222,7 @@ fn the_declare_modal_has_the_four_inputs() {
         ],
         default_severity: Some("SEV2".into()),
         services: vec![("checkout".into(), "Checkout".into())],
+        custom_fields: Vec::new(),
         private_metadata: "C0GENERAL".into(),
     };
     let v = declare_modal(&form);
@@ -307,4 +309,86 @@ fn the_page_dm_has_the_shape_slack_sdk_sent_for_a_button_message() {
         sent["blocks"][0]["text"]["type"],
         ours["blocks"][1]["text"]["type"]
     );
+}
+
+fn field(key: &str, kind: FieldKind, options: Vec<String>, required: bool) -> CustomField {
+    CustomField {
+        key: key.into(),
+        label: format!("The {key}"),
+        description: String::new(),
+        kind,
+        options,
+        required,
+        position: 0,
+        archived: false,
+    }
+}
+
+#[test]
+fn the_declare_modal_asks_for_the_custom_fields_within_slacks_limits() {
+    // Arrange: a required text, a select of 100 long options, a multi-select, an archived one.
+    let long: Vec<String> = (0..100)
+        .map(|i| format!("{i:03}{}", "x".repeat(97)))
+        .collect();
+    let mut old = field("old", FieldKind::Text, Vec::new(), false);
+    old.archived = true;
+    let form = DeclareForm {
+        severities: vec![("SEV1".into(), "Critical".into())],
+        custom_fields: vec![
+            field("ticket", FieldKind::Text, Vec::new(), true),
+            field("region", FieldKind::Select, long.clone(), false),
+            field(
+                "areas",
+                FieldKind::MultiSelect,
+                vec!["web".into(), "api".into()],
+                false,
+            ),
+            old,
+        ],
+        ..DeclareForm::default()
+    };
+
+    // Act
+    let v = declare_modal(&form);
+
+    // Assert: one input per field that is not archived, before the private checkbox.
+    let blocks = v["blocks"].as_array().expect("blocks");
+    let ids: Vec<&str> = blocks
+        .iter()
+        .filter_map(|b| b["block_id"].as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            DECLARE_TITLE,
+            DECLARE_SEVERITY,
+            "cf.ticket",
+            "cf.region",
+            "cf.areas",
+            DECLARE_PRIVATE
+        ]
+    );
+    let (ticket, region, areas) = (&blocks[2], &blocks[3], &blocks[4]);
+    assert_eq!(ticket["optional"], false);
+    assert_eq!(ticket["label"]["text"], "The ticket");
+    assert_eq!(ticket["element"]["type"], "plain_text_input");
+    assert_eq!(ticket["element"]["action_id"], "cf.ticket");
+    assert_eq!(region["optional"], true);
+    assert_eq!(region["element"]["type"], "static_select");
+    let options = region["element"]["options"].as_array().expect("options");
+    assert_eq!(options.len(), MAX_OPTIONS);
+    assert_eq!(
+        options[7]["value"],
+        long[7].as_str(),
+        "the value is kept whole"
+    );
+    let text = options[7]["text"]["text"].as_str().unwrap_or_default();
+    assert_eq!(
+        text.chars().count(),
+        MAX_OPTION_TEXT,
+        "the label is cut: {text}"
+    );
+    assert_eq!(areas["element"]["type"], "multi_static_select");
+    assert_eq!(areas["element"]["options"][1]["value"], "api");
+    assert!(limit_problems(&v).is_empty(), "{:?}", limit_problems(&v));
 }

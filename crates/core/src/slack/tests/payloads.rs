@@ -161,6 +161,7 @@ fn the_declare_modal_submission_reads_all_four_inputs() {
             severity: Some("SEV1".into()),
             services: vec!["checkout".into(), "payments".into()],
             private: true,
+            custom_fields: serde_json::Map::new(),
         })
     );
     let mut blank = s.view.clone();
@@ -271,4 +272,43 @@ fn a_message_event_parses_and_unknown_events_are_other() {
         Ok(EventEnvelope::Other)
     );
     assert_eq!(parse_event(b"[]").map_err(|e| e.kind), Err("event"));
+}
+
+#[test]
+fn the_declare_modal_submission_reads_the_custom_fields() {
+    // Arrange: the documented submission, with custom field inputs in the same shapes as its
+    // text input, select and multi-select.
+    let mut payload: serde_json::Value =
+        serde_json::from_str(fixture!("from-docs/debrief-declare-submission.json")).expect("json");
+    let values = &mut payload["view"]["state"]["values"];
+    let title = values["title"]["title"].clone();
+    let severity = values["severity"]["severity"].clone();
+    let services = values["services"]["services"].clone();
+    let mut ticket = title.clone();
+    ticket["value"] = " OPS-1 ".into();
+    let mut empty = title;
+    empty["value"] = serde_json::Value::Null;
+    let mut unset = severity.clone();
+    unset["selected_option"] = serde_json::Value::Null;
+    values["cf.ticket"] = serde_json::json!({"cf.ticket": ticket});
+    values["cf.note"] = serde_json::json!({"cf.note": empty});
+    values["cf.region"] = serde_json::json!({"cf.region": severity});
+    values["cf.tier"] = serde_json::json!({"cf.tier": unset});
+    values["cf.areas"] = serde_json::json!({"cf.areas": services});
+    let i = parse_interaction(&interaction_body(&payload.to_string())).expect("parses");
+    let Interaction::ViewSubmission(s) = i else {
+        panic!("view_submission: {i:?}")
+    };
+
+    // Act
+    let d = declare_submission(&s.view).expect("valid");
+
+    // Assert: keyed by field, as the API takes them.
+    assert_eq!(
+        serde_json::Value::Object(d.custom_fields),
+        serde_json::json!({
+            "ticket": "OPS-1", "note": null, "region": "SEV1", "tier": null,
+            "areas": ["checkout", "payments"],
+        })
+    );
 }

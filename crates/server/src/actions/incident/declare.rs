@@ -1,6 +1,7 @@
 //! Declaring an incident, with its severity and services checked against the catalogue.
 
 use super::*;
+use debrief_core::custom_field::FieldValues;
 
 /// Adds to `e` an error for the severity and each service that is well-formed but not
 /// configured, named by its place in the request (`services[2]`). Run beside the syntax checks,
@@ -86,11 +87,10 @@ pub async fn declare_incident(
     let wanted_type = input.incident_type.as_deref().map(str::trim);
     let wanted_type = wanted_type.filter(|t| !t.is_empty()).unwrap_or("default");
     crate::actions::incident_type::check_incident_type(state, &mut e, wanted_type).await?;
-    // Slack's declare modal has no custom fields: required ones are asked for on the web and
-    // over the API only.
-    let required = source != Source::Slack;
+    // Every form asks for the custom fields (Slack's declare modal too), so required ones are
+    // enforced whatever the source.
     let custom =
-        super::custom_values::parse_custom(state, &mut e, &input.custom_fields, required).await?;
+        super::custom_values::parse_custom(state, &mut e, &input.custom_fields, true).await?;
     let d = match validated {
         Ok(d) if e.fields.is_empty() => d,
         _ => return Err(e.into()),
@@ -153,12 +153,12 @@ pub async fn declare_incident(
                 },
                 commander,
             )),
+            custom.change(actor, source, now, &FieldValues::new(), true),
             now,
         )
         .await?;
     tracing::info!(incident.reference = %incident.reference, "Declared incident {}", incident.reference);
     state.live.publish(incident.id, incident.private, &events);
-    super::custom_values::record_custom(state, actor, source, &incident, &custom, true).await?;
     crate::actions::slack::channels::follow_incident(state, incident.id, &events).await;
     // Severe enough: the services' escalation policies are paged. The incident is declared
     // whatever happens to the page; a failure to open one is logged and the alert or person

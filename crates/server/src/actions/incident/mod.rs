@@ -25,6 +25,7 @@ use crate::auth::Actor;
 use crate::{AppError, AppState};
 use debrief_core::Timestamp;
 use debrief_core::access::AccountRole;
+use debrief_core::custom_field::FieldValues;
 use debrief_core::incident::{
     DeclareInput, Incident, IncidentChanges, IncidentRef, RoleAssignment, UpdateInput, parse_time,
 };
@@ -116,6 +117,48 @@ pub(crate) async fn change_with<F>(
 where
     F: FnMut(&Incident, &[TimelineEvent], &Postmortem) -> Result<Option<IncidentWrite>, AppError>,
 {
+    let reads = Reads {
+        postmortem: with_postmortem,
+        custom: false,
+    };
+    change_reading(state, actor, r, expected, reads, |c, read| {
+        decide(c, read.events, read.postmortem)
+    })
+    .await
+}
+
+/// What [`change_reading`] reads besides the incident and its timeline.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Reads {
+    /// The incident's postmortem (an empty record when it has none yet, or when not read).
+    pub(crate) postmortem: bool,
+    /// Its custom field values (none when not read). Read after the incident, so that a write
+    /// guarded by the version read can only succeed if they have not changed since.
+    pub(crate) custom: bool,
+}
+
+/// The state a change is decided on, besides the incident.
+pub(crate) struct Read<'a> {
+    /// Its timeline.
+    pub(crate) events: &'a [TimelineEvent],
+    /// Its postmortem.
+    pub(crate) postmortem: &'a Postmortem,
+    /// Its custom field values.
+    pub(crate) custom: &'a FieldValues,
+}
+
+/// [`change`], reading what `reads` names and giving it to `decide`.
+pub(crate) async fn change_reading<F>(
+    state: &AppState,
+    actor: &Actor,
+    r: IncidentRef,
+    expected: Option<i64>,
+    reads: Reads,
+    mut decide: F,
+) -> Result<(Incident, Vec<TimelineEvent>), AppError>
+where
+    F: FnMut(&Incident, Read<'_>) -> Result<Option<IncidentWrite>, AppError>,
+{
     actor.require(AccountRole::Responder)?;
     for attempt in 0..RETRIES {
         if attempt > 0 {
@@ -128,13 +171,23 @@ where
                 current.reference, current.version
             )));
         }
+        let custom = match reads.custom {
+            true => state.store.custom_values(&[r.0]).await?.remove(&r.0),
+            false => None,
+        }
+        .unwrap_or_default();
         let events = state.store.list_events(r.0).await?;
-        let pm = match with_postmortem {
+        let pm = match reads.postmortem {
             true => state.store.postmortem(r.0).await?,
             false => None,
         }
         .unwrap_or_else(|| Postmortem::empty(r.0, state.clock.now()));
-        let Some(mut write) = decide(&current, &events, &pm)? else {
+        let read = Read {
+            events: &events,
+            postmortem: &pm,
+            custom: &custom,
+        };
+        let Some(mut write) = decide(&current, read)? else {
             return Ok((current, Vec::new()));
         };
         // Slack hears of the change through a job committed with it.

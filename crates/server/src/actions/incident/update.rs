@@ -36,12 +36,22 @@ pub async fn update_incident(
         true => Some(PolicyInputs::load(state, &probe).await?),
         false => None,
     };
-    let (incident, _) = change_with(state, actor, r, expected, true, |current, events, pm| {
+    // The custom values are read with the incident on each try and written with its version
+    // check, so a racing change makes this one decide again instead of interleaving.
+    let with_custom = !custom.values.is_empty();
+    let reads = Reads {
+        postmortem: true,
+        custom: with_custom,
+    };
+    let (incident, _) = change_reading(state, actor, r, expected, reads, |current, read| {
+        let (events, pm) = (read.events, read.postmortem);
         let c = input.validate(current)?;
-        if c.is_empty() {
+        let now = state.clock.now();
+        let values = custom.change(actor, source, now, read.custom, false);
+        if c.is_empty() && values.is_none() {
             return Ok(None);
         }
-        let mut write = update_write(actor, source, current, &c, state.clock.now());
+        let mut write = update_write(actor, source, current, &c, now);
         // A resolved incident whose severity, type or services change is decided again.
         if let Some(inputs) = &inputs
             && (c.severity.is_some() || c.incident_type.is_some() || c.services.is_some())
@@ -53,13 +63,16 @@ pub async fn update_incident(
                 write.postmortem = Some(pm);
             }
         }
+        if let Some((values, event)) = values {
+            write.custom_values = values;
+            write.events.push(event);
+        }
         Ok(Some(write))
     })
     .await?;
     if input.private.is_some() {
         state.status.invalidate_all();
     }
-    super::custom_values::record_custom(state, actor, source, &incident, &custom, false).await?;
     Ok(incident)
 }
 

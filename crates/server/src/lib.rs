@@ -74,9 +74,10 @@ use tokio::net::TcpListener;
 pub fn app(state: AppState) -> Router {
     // A refused form post renders its page again through the UI router itself.
     let ui = ui::router().with_state(state.clone());
-    let ui = ui
-        .clone()
-        .layer(axum::middleware::from_fn_with_state(ui, ui::refused::rerender));
+    let ui = ui.clone().layer(axum::middleware::from_fn_with_state(
+        ui,
+        ui::refused::rerender,
+    ));
     let routes = Router::new()
         .merge(api::router())
         .merge(intake::router())

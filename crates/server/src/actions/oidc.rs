@@ -460,7 +460,19 @@ async fn account_for(
     if let Some(role) = s.mapped_role(&c.all)
         && role != user.role
     {
-        user = state.store.update_user(user.id, Some(role), None).await?;
+        // The same guard as people management: the mapping never leaves no active admin.
+        match state.store.set_user_role(user.id, role).await {
+            Ok(u) => {
+                user = u;
+                crate::actions::people::announce(state, user.id).await;
+            }
+            Err(StoreError::Conflict(_)) => tracing::warn!(
+                user = user.id,
+                mapped = %role,
+                "The provider's claims would demote the last active admin; the admin role is kept"
+            ),
+            Err(e) => return Err(e.into()),
+        }
     }
     let shown = if email.is_empty() {
         user.email.clone()

@@ -197,7 +197,8 @@ fn pick_form(tags: &[Tag], r: &Refusal<'_>) -> Option<(usize, usize)> {
     for (i, t) in tags.iter().enumerate() {
         let posts_here = t.name == "form"
             && !t.closing
-            && t.attr("method").is_some_and(|m| m.eq_ignore_ascii_case("post"))
+            && t.attr("method")
+                .is_some_and(|m| m.eq_ignore_ascii_case("post"))
             && t.attr("action")
                 .is_some_and(|a| a.split(['?', '#']).next() == Some(r.action));
         if !posts_here {
@@ -318,9 +319,15 @@ fn fill(html: &str, controls: &[Control<'_>], pairs: &Pairs, edits: &mut Edits) 
                     };
                     let Some(value) = posted.get(n) else { continue };
                     if kind == "input" {
-                        edits.replace(c.tag.start, c.tag.end, c.tag.rewrite(&[("value", value)], &[]));
+                        edits.replace(
+                            c.tag.start,
+                            c.tag.end,
+                            c.tag.rewrite(&[("value", value)], &[]),
+                        );
                     } else {
-                        let close = html[c.tag.end..c.end].rfind("</").map_or(c.end, |p| c.tag.end + p);
+                        let close = html[c.tag.end..c.end]
+                            .rfind("</")
+                            .map_or(c.end, |p| c.tag.end + p);
                         edits.replace(c.tag.end, close, escape(value));
                     }
                     continue;

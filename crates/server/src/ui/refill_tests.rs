@@ -53,11 +53,26 @@ fn what_was_typed_comes_back_with_messages_beside_their_fields() {
     assert!(out.contains(r#"name="at_local" value="2026-12-08T05:51" aria-invalid="true" aria-describedby="refused-0">"#), "{out}");
     assert!(out.contains("&lt;b&gt;rolled back&lt;/b&gt; &quot;v2&quot;</textarea>"));
     assert!(!out.contains("old &amp; stale"));
-    assert!(out.contains("<option selected>action</option>") || out.contains("<option>note</option><option selected>"), "{out}");
-    assert!(out.contains(r#"<input type="checkbox" name="starred">"#), "{out}");
-    assert!(out.contains(r#"<span class="field-error" id="refused-0">must not be in the future</span>"#));
+    assert!(
+        out.contains("<option selected>action</option>")
+            || out.contains("<option>note</option><option selected>"),
+        "{out}"
+    );
+    assert!(
+        out.contains(r#"<input type="checkbox" name="starred">"#),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            r#"<span class="field-error" id="refused-0">must not be in the future</span>"#
+        )
+    );
     // `links[0].url` has no field of its own; it is shown at the top with the unknown one.
-    assert!(out.contains("<p>links[0].url: must be http(s)</p>") || out.contains("<p>links[0].url: must be http(s)</p>"), "{out}");
+    assert!(
+        out.contains("<p>links[0].url: must be http(s)</p>")
+            || out.contains("<p>links[0].url: must be http(s)</p>"),
+        "{out}"
+    );
     assert!(out.contains("<p>started at: is odd</p>"), "{out}");
     // The form with the posted names is picked (not the other one to the same action), its
     // details opened, and the top of the page links to it.
@@ -81,7 +96,10 @@ fn a_conflict_goes_to_the_top_of_the_form_and_select_values_are_kept() {
         },
     )
     .unwrap();
-    assert!(out.contains(r#"<option value="SEV1">SEV1</option><option value="SEV2" selected>"#), "{out}");
+    assert!(
+        out.contains(r#"<option value="SEV1">SEV1</option><option value="SEV2" selected>"#),
+        "{out}"
+    );
     assert!(out.contains(r#"action="/incidents/INC-1/severity"><div class="form-errors" role="alert" id="refused"><p><strong>Not saved.</strong></p><p>the incident changed meanwhile</p></div>"#), "{out}");
 }
 

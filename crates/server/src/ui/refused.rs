@@ -67,8 +67,7 @@ pub async fn rerender(State(ui): State<Router>, req: Request, next: Next) -> Res
     let res = next
         .run(Request::from_parts(parts, Body::from(bytes.clone())))
         .await;
-    let (Some(refusal), Some(back)) = (res.extensions().get::<FormRefusal>().cloned(), back)
-    else {
+    let (Some(refusal), Some(back)) = (res.extensions().get::<FormRefusal>().cloned(), back) else {
         return res;
     };
     *get.uri_mut() = back;

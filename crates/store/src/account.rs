@@ -415,13 +415,14 @@ impl Store {
         .collect()
     }
 
-    /// Revokes a token; `owner` limits it to that user's tokens.
+    /// Revokes a token; `owner` limits it to that user's tokens. Returns the id of the user
+    /// the token belonged to.
     pub async fn revoke_token(
         &self,
         id: i64,
         owner: Option<i64>,
         now: Timestamp,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<i64> {
         let mut tx = self.begin_write().await?;
         let n = tx
             .exec(
@@ -433,7 +434,15 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NotFound(format!("token {id}")));
         }
-        tx.commit().await
+        let user_id = tx
+            .int(
+                "SELECT user_id AS n FROM api_tokens WHERE id = $1",
+                &[Arg::I(id)],
+            )
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("token {id}")))?;
+        tx.commit().await?;
+        Ok(user_id)
     }
 
     /// A setting's value.

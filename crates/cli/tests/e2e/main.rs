@@ -168,6 +168,7 @@ mod status_pages_ops;
 mod status_public;
 mod status_publish;
 mod statuspage_v2;
+mod stream_access;
 mod subscriber_admin;
 mod subscribers;
 mod ui;

@@ -276,6 +276,8 @@ async fn logout(
 ) -> Result<Response, UiError> {
     if let crate::auth::Via::Session { token_hash, .. } = &actor.0.via {
         state.store.delete_session(token_hash).await?;
+        // Its open live streams end too.
+        crate::actions::people::announce(&state, actor.0.user.id).await;
     }
     let mut res = Redirect::to("/login").into_response();
     if let Ok(v) = set_cookie(&state, SESSION_COOKIE, "", 0).parse() {

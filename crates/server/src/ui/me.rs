@@ -312,7 +312,7 @@ async fn revoke_token(
         .store
         .revoke_token(id, Some(actor.0.user.id), state.clock.now())
         .await?;
-    state.caches.clear_tokens();
+    crate::actions::people::announce(&state, actor.0.user.id).await;
     let page = render(
         &state,
         &actor,

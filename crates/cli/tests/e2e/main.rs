@@ -177,6 +177,7 @@ mod ui_catalog;
 mod ui_contrast;
 mod ui_incident_edit;
 mod ui_oidc;
+mod ui_oidc_accounts;
 mod ui_oncall;
 mod ui_oncall_edit;
 mod ui_people;

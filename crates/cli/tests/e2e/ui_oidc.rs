@@ -18,7 +18,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 /// The test servers have a key to seal the client secret with.
-fn with_key(c: &mut ServerConfig) {
+pub(crate) fn with_key(c: &mut ServerConfig) {
     c.sealing_key = Some(TokenKey::from_bytes([5; 32]));
 }
 
@@ -43,7 +43,7 @@ async fn provider(app: &TestApp) -> OidcProvider {
 }
 
 /// Signs in on the provider's own pages as `login` (any password), consenting when asked.
-async fn through_provider(b: &Browser, app: &TestApp, login: &str) {
+pub(crate) async fn through_provider(b: &Browser, app: &TestApp, login: &str) {
     b.client
         .goto(&app.url("/login"))
         .await
@@ -557,43 +557,3 @@ async fn an_invitation_lets_its_address_in_through_the_provider(app: &TestApp) {
     drop(idp);
 }
 e2e_test!(an_invitation_lets_its_address_in_through_the_provider, configured crate::ui_oidc::with_key);
-
-async fn the_role_mapping_never_demotes_the_last_active_admin(app: &TestApp) {
-    // Arrange: the harness's admin is the only active admin; at the provider their groups map
-    // to responder.
-    let admins = app.state.store.list_users().await.expect("users");
-    let active_admins = admins
-        .iter()
-        .filter(|u| u.role == AccountRole::Admin && !u.disabled)
-        .count();
-    assert_eq!(active_admins, 1, "one active admin to begin with");
-    let accounts = json!({"boss": {"email": app.admin_email, "email_verified": true,
-                                   "name": "Only Admin", "groups": ["oncall"]}});
-    let idp = OidcProvider::start(&app.url("/auth/oidc/callback"), &accounts).await;
-    let (status, _, body) = app
-        .request(
-            reqwest::Method::PUT,
-            "/api/v1/sign-in/settings",
-            Some(&app.admin_token),
-            Some(&json!({"issuer": idp.issuer, "client_id": OIDC_CLIENT_ID,
-                         "client_secret": OIDC_CLIENT_SECRET, "allow_password": true,
-                         "role_claim": "groups", "admin_value": "debrief-admins",
-                         "responder_value": "oncall"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let b = Browser::start().await;
-
-    // Act: the admin signs in through the provider.
-    through_provider(&b, app, "boss").await;
-    let who = text_of(&b, "header nav .who").await;
-    let after = app.state.store.user(app.admin.id).await.expect("the admin");
-    let (api_status, _, _) = app.get("/api/v1/users", &app.admin_token).await;
-
-    // Assert: signed in, still admin, and the admin's token still acts as one.
-    assert!(!who.is_empty(), "signed in");
-    assert_eq!(after.role, AccountRole::Admin);
-    assert_eq!(api_status, StatusCode::OK);
-    b.close().await;
-}
-e2e_test!(the_role_mapping_never_demotes_the_last_active_admin, configured crate::ui_oidc::with_key);

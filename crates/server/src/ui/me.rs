@@ -231,7 +231,7 @@ async fn change_password(
     }
     // Every session ended with the change; this browser gets a new one.
     let me = state.store.user(actor.0.user.id).await?;
-    let secret = account::start_session(&state, &me).await?;
+    let secret = account::start_session(&state, &me, None).await?;
     let max_age = state.config.session_hours * 3600;
     let fresh = crate::ui::session::UiActor(crate::auth::Actor {
         via: crate::auth::Via::Session {

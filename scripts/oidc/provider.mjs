@@ -7,6 +7,10 @@
 //   {"ann": {"email": "ann@example.com", "email_verified": true, "name": "Ann", "groups": ["ops"]}}
 // The provider's own development pages sign people in: any login of the file with any password,
 // then a consent page ("Continue"). Prints "ready ISSUER" once it listens.
+//
+// With OIDC_CLAIMS_IN_USERINFO=1 the ID token carries only `sub` (and the checks' claims): the
+// e-mail, name and groups are given only at the UserInfo endpoint, as some providers do.
+// Signing out (RP-initiated logout) may send the browser back to REDIRECT_URI's origin + /login.
 import { readFileSync } from 'node:fs';
 
 // Where `npm ci` put the pinned package (OIDC_PROVIDER_MODULES: .tools/oidc/node_modules).
@@ -22,13 +26,15 @@ const provider = new Provider(issuer, {
     client_id: clientId,
     client_secret: clientSecret,
     redirect_uris: [redirectUri],
+    post_logout_redirect_uris: [new URL('/login', redirectUri).href],
     grant_types: ['authorization_code'],
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',
   }],
   pkce: { required: () => true },
-  // Claims go into the ID token (Debrief reads them there, as from Okta, Google or Entra).
-  conformIdTokenClaims: false,
+  // Claims go into the ID token (Debrief reads them there, as from Okta, Google or Entra),
+  // unless the test wants them only at the UserInfo endpoint.
+  conformIdTokenClaims: process.env.OIDC_CLAIMS_IN_USERINFO === '1',
   claims: {
     openid: ['sub'],
     email: ['email', 'email_verified'],

@@ -3,8 +3,8 @@
 //!
 //! Changes made through this server clear the caches at once. A change of an account's access
 //! (deactivated, a token revoked, a role changed) made through another server sharing
-//! PostgreSQL is announced (`NOTIFY`), and every server forgets its cached tokens as it hears
-//! it; only a notice lost while a listener reconnects waits for [`TTL`]. Other changes made
+//! PostgreSQL is announced (`NOTIFY`), and every server forgets its cached tokens (and ends
+//! the account's live streams that may no longer run) as it hears it; only a notice lost while a listener reconnects waits for [`TTL`]. Other changes made
 //! through another server show after at most [`TTL`]. A catalogue miss always asks the database before answering "unknown", so a newly added
 //! severity or service is never refused.
 
@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
+use tokio::sync::broadcast;
 
 /// How long a cached entry is trusted.
 pub const TTL: Duration = Duration::from_secs(5);
@@ -27,8 +28,8 @@ struct Entry<T> {
     read_at: Instant,
 }
 
-/// Tokens by the hash of their secret, and the catalogue.
-#[derive(Debug, Default)]
+/// Tokens by the hash of their secret, the catalogue, and the news of account changes.
+#[derive(Debug)]
 pub struct Caches {
     tokens: Mutex<HashMap<String, Entry<(User, ApiToken)>>>,
     severities: Mutex<Option<Entry<Vec<Severity>>>>,
@@ -36,6 +37,21 @@ pub struct Caches {
     /// The key on-call links are signed with: made once, stored, never changed, so it is read
     /// from the database once per server.
     link_key: std::sync::OnceLock<Vec<u8>>,
+    /// The ids of accounts whose access changed (here, or announced by another server): open
+    /// live streams re-check their credentials when their account is named.
+    accounts: broadcast::Sender<i64>,
+}
+
+impl Default for Caches {
+    fn default() -> Self {
+        Self {
+            tokens: Mutex::default(),
+            severities: Mutex::default(),
+            services: Mutex::default(),
+            link_key: std::sync::OnceLock::new(),
+            accounts: broadcast::channel(256).0,
+        }
+    }
 }
 
 fn fresh<T: Clone>(e: &Entry<T>) -> Option<T> {
@@ -96,6 +112,19 @@ impl Caches {
             .clear();
     }
 
+    /// An account's access changed: forgets every cached token and tells this server's open
+    /// streams (nobody listening is fine).
+    pub fn account_changed(&self, user_id: i64) {
+        self.clear_tokens();
+        let _ = self.accounts.send(user_id);
+    }
+
+    /// A subscription to the ids of accounts whose access changed. A receiver that lags behind
+    /// has missed some ids and must treat every account as changed.
+    pub fn account_changes(&self) -> broadcast::Receiver<i64> {
+        self.accounts.subscribe()
+    }
+
     /// Cached severities, if read within the TTL.
     pub fn severities(&self) -> Option<Vec<Severity>> {
         self.severities
@@ -137,13 +166,14 @@ impl Caches {
     }
 }
 
-/// Forgets cached tokens as other servers announce account changes, until the caches drop.
+/// Forgets cached tokens and tells open streams as servers (this one included) announce
+/// account changes, until the caches drop.
 async fn listen(caches: Weak<Caches>, store: Store) {
     crate::live::relay(
         caches,
         "account changes",
         || store.listen_accounts(),
-        |c: Arc<Caches>, _: AccountNotice| async move { c.clear_tokens() },
+        |c: Arc<Caches>, n: AccountNotice| async move { c.account_changed(n.user_id) },
     )
     .await;
 }

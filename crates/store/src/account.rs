@@ -278,12 +278,14 @@ impl Store {
         Ok(())
     }
 
-    /// Starts a web session.
+    /// Starts a web session; `oidc_id_token` is the ID token of a sign-in through the OpenID
+    /// provider (kept to name it when signing out there).
     pub async fn create_session(
         &self,
         token_hash: &str,
         user_id: i64,
         csrf_token: &str,
+        oidc_id_token: Option<&str>,
         now: Timestamp,
         expires_at: Timestamp,
     ) -> StoreResult<()> {
@@ -295,8 +297,9 @@ impl Store {
         )
         .await?;
         tx.exec(
-            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
-            &[Arg::S(token_hash), Arg::I(user_id), Arg::S(csrf_token), Arg::I(ms(now)), Arg::I(ms(expires_at))],
+            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at, oidc_id_token) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[Arg::S(token_hash), Arg::I(user_id), Arg::S(csrf_token), Arg::I(ms(now)), Arg::I(ms(expires_at)), Arg::OS(oidc_id_token)],
         )
         .await?;
         tx.commit().await
@@ -322,15 +325,27 @@ impl Store {
             .transpose()
     }
 
-    /// Ends a session.
-    pub async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+    /// Ends a session; returns the ID token it was started with when it was a sign-in through
+    /// the OpenID provider.
+    pub async fn delete_session(&self, token_hash: &str) -> StoreResult<Option<String>> {
+        let rows = self
+            .read_keyed(
+                "SELECT oidc_id_token FROM sessions WHERE token_hash = $1",
+                &[Arg::S(token_hash)],
+            )
+            .await?;
+        let id_token = match rows.first() {
+            Some(r) => r.opt::<String>("oidc_id_token")?,
+            None => None,
+        };
         let mut tx = self.begin_write().await?;
         tx.exec(
             "DELETE FROM sessions WHERE token_hash = $1",
             &[Arg::S(token_hash)],
         )
         .await?;
-        tx.commit().await
+        tx.commit().await?;
+        Ok(id_token)
     }
 
     /// Creates an API token from the hash of its secret.
@@ -415,13 +430,14 @@ impl Store {
         .collect()
     }
 
-    /// Revokes a token; `owner` limits it to that user's tokens.
+    /// Revokes a token; `owner` limits it to that user's tokens. Returns the id of the user
+    /// the token belonged to.
     pub async fn revoke_token(
         &self,
         id: i64,
         owner: Option<i64>,
         now: Timestamp,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<i64> {
         let mut tx = self.begin_write().await?;
         let n = tx
             .exec(
@@ -433,7 +449,15 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NotFound(format!("token {id}")));
         }
-        tx.commit().await
+        let user_id = tx
+            .int(
+                "SELECT user_id AS n FROM api_tokens WHERE id = $1",
+                &[Arg::I(id)],
+            )
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("token {id}")))?;
+        tx.commit().await?;
+        Ok(user_id)
     }
 
     /// A setting's value.

@@ -14,7 +14,7 @@ use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
-const PASSWORD: &str = "correct horse battery staple";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
 
 /// A client that shows redirects instead of following them.
 fn browser_like() -> reqwest::Client {
@@ -245,7 +245,7 @@ async fn sign_in_response(app: &TestApp, email: &str, password: &str) -> reqwest
 }
 
 /// Signs in with a password over HTTP; returns the session cookie.
-async fn password_session(app: &TestApp, email: &str, password: &str) -> String {
+pub(crate) async fn password_session(app: &TestApp, email: &str, password: &str) -> String {
     let res = sign_in_response(app, email, password).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "signed in as {email}");
     cookies(&res)

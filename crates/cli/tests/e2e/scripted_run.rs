@@ -446,7 +446,7 @@ crate::e2e_test!(an_incident_recorded_after_the_fact_keeps_its_given_times);
 
 /// The incident page as the admin sees it in a browser (a session cookie, no browser needed).
 async fn incident_page(app: &TestApp, reference: &str) -> String {
-    let secret = debrief_server::actions::account::start_session(&app.state, &app.admin)
+    let secret = debrief_server::actions::account::start_session(&app.state, &app.admin, None)
         .await
         .expect("a session");
     let res = app

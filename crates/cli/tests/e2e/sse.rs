@@ -43,7 +43,12 @@ impl EventStream {
         if let Some(id) = last_event_id {
             req = req.header("last-event-id", id.to_string());
         }
-        let res = req.send().await.expect("open the stream");
+        Self::of(req.send().await.expect("open the stream"), path)
+    }
+
+    /// The stream a sent request answered (any server, any credential); fails the test unless
+    /// it is a 200 event stream.
+    pub fn of(res: reqwest::Response, path: &str) -> EventStream {
         assert_eq!(res.status(), 200, "opening {path}");
         let content_type = res
             .headers()
@@ -81,6 +86,24 @@ impl EventStream {
                 }
                 Ok(Ok(None)) => panic!("the stream ended; read so far: {:?}", self.messages),
                 Ok(Err(e)) => panic!("the stream failed: {e}"),
+                Err(_) => return false,
+            }
+        }
+    }
+
+    /// Reads until the server ends the stream: `true` once it has, `false` if it is still
+    /// open after `within` (a failure for the caller, never a pause).
+    pub async fn ends(&mut self, within: Duration) -> bool {
+        let deadline = Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, self.res.chunk()).await {
+                Ok(Ok(Some(bytes))) => {
+                    self.buf.push_str(&String::from_utf8_lossy(&bytes));
+                    self.parse();
+                }
+                Ok(Ok(None)) => return true,
+                Ok(Err(e)) => panic!("the stream failed instead of ending: {e}"),
                 Err(_) => return false,
             }
         }

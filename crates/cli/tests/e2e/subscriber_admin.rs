@@ -215,7 +215,7 @@ pub(crate) struct Session {
 
 impl Session {
     pub(crate) async fn start(app: &TestApp) -> Session {
-        let secret = debrief_server::actions::account::start_session(&app.state, &app.admin)
+        let secret = debrief_server::actions::account::start_session(&app.state, &app.admin, None)
             .await
             .expect("a session");
         Session {

@@ -18,7 +18,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 /// The test servers have a key to seal the client secret with.
-fn with_key(c: &mut ServerConfig) {
+pub(crate) fn with_key(c: &mut ServerConfig) {
     c.sealing_key = Some(TokenKey::from_bytes([5; 32]));
 }
 
@@ -43,7 +43,7 @@ async fn provider(app: &TestApp) -> OidcProvider {
 }
 
 /// Signs in on the provider's own pages as `login` (any password), consenting when asked.
-async fn through_provider(b: &Browser, app: &TestApp, login: &str) {
+pub(crate) async fn through_provider(b: &Browser, app: &TestApp, login: &str) {
     b.client
         .goto(&app.url("/login"))
         .await

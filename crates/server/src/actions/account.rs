@@ -142,8 +142,13 @@ pub async fn check_password(
     }
 }
 
-/// Starts a web session; returns the session secret (for the cookie).
-pub async fn start_session(state: &AppState, user: &User) -> Result<String, AppError> {
+/// Starts a web session; returns the session secret (for the cookie). `oidc_id_token` is the
+/// ID token of a sign-in through the OpenID provider, kept to sign out there too.
+pub async fn start_session(
+    state: &AppState,
+    user: &User,
+    oidc_id_token: Option<&str>,
+) -> Result<String, AppError> {
     let secret = new_secret();
     let now = state.clock.now();
     let expires = now
@@ -151,7 +156,14 @@ pub async fn start_session(state: &AppState, user: &User) -> Result<String, AppE
         .map_err(AppError::internal)?;
     state
         .store
-        .create_session(&hash_secret(&secret), user.id, &new_secret(), now, expires)
+        .create_session(
+            &hash_secret(&secret),
+            user.id,
+            &new_secret(),
+            oidc_id_token,
+            now,
+            expires,
+        )
         .await?;
     Ok(secret)
 }

@@ -3,7 +3,7 @@
 //! ID token checks, the account found, linked or created).
 
 use crate::auth::{Actor, hash_secret};
-use crate::oidc::{self, CALLBACK_PATH, FLOW_SECONDS, OidcSettings, id_token};
+use crate::oidc::{self, CALLBACK_PATH, FLOW_SECONDS, OidcSettings, id_token, userinfo};
 use crate::{AppError, AppState};
 use axum::http::StatusCode;
 use debrief_core::access::AccountRole;
@@ -311,15 +311,16 @@ pub async fn start(state: &AppState, browser: &str, next: &str) -> Result<String
 }
 
 /// Finishes a sign-in at the callback: the flow (by `state`, from the same browser) is taken
-/// for good, the code exchanged, the ID token checked, and the account found, linked or
-/// created. Returns the user and where to go.
+/// for good, the code exchanged, the ID token checked (and completed from the UserInfo endpoint
+/// when it lacks the person's claims), and the account found, linked or created. Returns the
+/// user, where to go, and the ID token (kept with the session for signing out).
 pub async fn finish(
     state: &AppState,
     browser: Option<&str>,
     flow_state: &str,
     code: &str,
     iss: Option<&str>,
-) -> Result<(User, String), Failure> {
+) -> Result<(User, String, String), Failure> {
     let again = "this sign-in is unknown, expired (10 minutes) or was already used; start again";
     let now = state.clock.now();
     let flow = state
@@ -371,17 +372,48 @@ pub async fn finish(
         &flow.verifier,
     )
     .await?;
-    let jwks = state.oidc.jwks_for(out, &d, &token).await?;
+    let jwks = state.oidc.jwks_for(out, &d, &token.id_token).await?;
     let want = id_token::Expected {
         issuer: &s.issuer,
         client_id: &s.client_id,
         nonce: &flow.nonce,
         now: now.as_second(),
     };
-    let claims = id_token::verify(&token, &jwks, &want)
+    let mut claims = id_token::verify(&token.id_token, &jwks, &want)
         .map_err(|e| Failure::new(StatusCode::BAD_GATEWAY, e.to_string()))?;
+    if userinfo::lacks_claims(&claims, s.role_claim.as_deref()) {
+        claims = userinfo::complete(out, &d, token.access_token.as_deref(), claims).await?;
+    }
     let user = account_for(state, &s, &claims).await?;
-    Ok((user, flow.next_path))
+    Ok((user, flow.next_path, token.id_token))
+}
+
+/// Where to send a browser signing out of a session started through the provider, so it signs
+/// out there too (RP-initiated logout 1.0): the provider's end-session endpoint with the
+/// session's ID token as hint and the sign-in page to come back to (registered at the
+/// provider). `None` when no provider is set up, it offers no end-session endpoint, or it
+/// cannot be reached: the sign-out from Debrief stands either way.
+pub async fn end_session_url(state: &AppState, id_token: &str) -> Option<String> {
+    let stored = match settings(state).await {
+        Ok(s) => s,
+        Err(e) => {
+            e.log();
+            return None;
+        }
+    };
+    if !stored.configured() {
+        return None;
+    }
+    let s = stored.settings;
+    let d = match state.oidc.discovery(state.jobs.outbound(), &s.issuer).await {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::warn!(error = %e, "Could not read the provider's discovery document to sign out there too");
+            return None;
+        }
+    };
+    let back = format!("{}/login", state.config.public_url.trim_end_matches('/'));
+    oidc::end_session_url(&d, &s.client_id, id_token, &back)
 }
 
 /// The account for verified claims: the linked one, else the one with the verified e-mail
@@ -460,7 +492,19 @@ async fn account_for(
     if let Some(role) = s.mapped_role(&c.all)
         && role != user.role
     {
-        user = state.store.update_user(user.id, Some(role), None).await?;
+        // The same guard as people management: the mapping never leaves no active admin.
+        match state.store.set_user_role(user.id, role).await {
+            Ok(u) => {
+                user = u;
+                crate::actions::people::announce(state, user.id).await;
+            }
+            Err(StoreError::Conflict(_)) => tracing::warn!(
+                user = user.id,
+                mapped = %role,
+                "The provider's claims would demote the last active admin; the admin role is kept"
+            ),
+            Err(e) => return Err(e.into()),
+        }
     }
     let shown = if email.is_empty() {
         user.email.clone()

@@ -331,9 +331,11 @@ pub async fn use_reset(state: &AppState, secret: &str, password: &str) -> Result
     Ok(user)
 }
 
-/// Forgets cached tokens here and tells the other servers to.
+/// Forgets cached tokens here and tells the other servers to; this server's open live streams
+/// of the account check at once whether it may still stream (other servers' do as they hear
+/// the notice).
 pub(crate) async fn announce(state: &AppState, user_id: i64) {
-    state.caches.clear_tokens();
+    state.caches.account_changed(user_id);
     if let Err(e) = state.store.notify_account(AccountNotice { user_id }).await {
         tracing::warn!(error = %e, "Could not announce an account change to other servers");
     }

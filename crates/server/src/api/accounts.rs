@@ -124,10 +124,10 @@ async fn revoke_token(
     } else {
         Some(actor.user.id)
     };
-    state
+    let holder = state
         .store
         .revoke_token(id, owner, state.clock.now())
         .await?;
-    people::announce(&state, actor.user.id).await;
+    people::announce(&state, holder).await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -8,8 +8,13 @@
 //! A client that reconnects with `Last-Event-ID` (browsers' `EventSource` does so by itself)
 //! first gets the events recorded since that one, then the live ones; when too many were missed
 //! it gets one `event: reload` instead.
+//!
+//! A stream ends as soon as the credential it was opened with stops working: its account
+//! deactivated, its session ended or its token revoked. Such changes are announced to every
+//! server ([`crate::cache::Caches::account_changes`]), and each stream of the named account
+//! checks its credential again.
 
-use crate::auth::Actor;
+use crate::auth::{Actor, Via};
 use crate::live::LiveEvent;
 use crate::request::RefPath;
 use crate::{AppError, AppState};
@@ -24,6 +29,7 @@ use debrief_store::Store;
 use futures_util::stream::Stream;
 use std::convert::Infallible;
 use std::time::Duration;
+use tokio::sync::broadcast;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
@@ -85,9 +91,65 @@ async fn catch_up(store: Store, viewer: Viewer, only: Option<i64>, after: i64) -
     }
 }
 
+/// Whether `actor`'s credential still works: the account active, and its session alive or its
+/// token unrevoked. When the database cannot say, the stream goes on (the next request
+/// checks again).
+async fn still_allowed(state: &AppState, actor: &Actor) -> bool {
+    let store = &state.store;
+    let credential = match &actor.via {
+        Via::Session { token_hash, .. } => store
+            .session(token_hash, state.clock.now())
+            .await
+            .map(|s| s.is_some()),
+        Via::Token { token_id } => store.list_tokens(Some(actor.user.id)).await.map(|tokens| {
+            tokens
+                .iter()
+                .any(|t| t.id == *token_id && t.revoked_at.is_none())
+        }),
+        _ => Ok(true),
+    };
+    let active = match store.user(actor.user.id).await {
+        Err(debrief_store::StoreError::NotFound(_)) => Ok(false),
+        other => other.map(|u| !u.disabled),
+    };
+    match (credential, active) {
+        (Ok(c), Ok(a)) => c && a,
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::warn!(error = %e, user.id = actor.user.id, "Could not re-check a live stream's credential");
+            true
+        }
+    }
+}
+
+/// Completes once `actor`'s credential stops working, checked whenever a change to the
+/// account is announced (or, after missing announcements, at the next one).
+async fn credential_ends(state: AppState, actor: Actor, mut changes: broadcast::Receiver<i64>) {
+    loop {
+        match changes.recv().await {
+            Ok(id) if id != actor.user.id => continue,
+            Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+            // The caches live as long as the server: nothing more will be announced.
+            Err(broadcast::error::RecvError::Closed) => std::future::pending().await,
+        }
+        if !still_allowed(&state, &actor).await {
+            tracing::info!(
+                user.id = actor.user.id,
+                "Ended a live stream whose credential stopped working"
+            );
+            return;
+        }
+    }
+}
+
 fn sse(state: AppState, actor: Actor, only: Option<i64>, after: Option<i64>) -> SseStream {
     let viewer = actor.viewer();
     let store = state.store.clone();
+    // Subscribed now, so a change made right after the stream opens is not missed.
+    let ended = Box::pin(credential_ends(
+        state.clone(),
+        actor,
+        state.caches.account_changes(),
+    ));
     // Subscribe before reading what was missed, so nothing falls between the two (an event in
     // both is sent twice; clients keep events by id).
     let live = BroadcastStream::new(state.live.subscribe());
@@ -130,6 +192,7 @@ fn sse(state: AppState, actor: Actor, only: Option<i64>, after: Option<i64>) -> 
         }
     });
     let stream = replay.chain(stream).filter_map(|e| e.map(Ok));
+    let stream = futures_util::StreamExt::take_until(stream, ended);
     Sse::new(Box::pin(stream) as std::pin::Pin<Box<dyn Stream<Item = _> + Send>>)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

@@ -242,20 +242,28 @@ fn check_claims(all: Value, want: &Expected<'_>) -> Result<Claims, IdTokenError>
     let subject = text("sub")
         .filter(|s| !s.is_empty())
         .ok_or_else(|| claim("has no subject (sub)".into()))?;
-    let email_verified = match all.get("email_verified") {
-        Some(Value::Bool(b)) => *b,
-        Some(Value::String(s)) => s == "true",
-        _ => false,
-    };
-    Ok(Claims {
-        subject,
-        email: text("email").map(|e| e.trim().to_ascii_lowercase()),
-        email_verified,
-        name: text("name")
-            .or_else(|| text("preferred_username"))
-            .filter(|n| !n.trim().is_empty()),
-        all,
-    })
+    Ok(Claims::of(subject, all))
+}
+
+impl Claims {
+    /// The claims Debrief reads, from every claim of a person whose subject is `subject`.
+    pub fn of(subject: String, all: Value) -> Claims {
+        let text = |k: &str| all.get(k).and_then(Value::as_str).map(String::from);
+        let email_verified = match all.get("email_verified") {
+            Some(Value::Bool(b)) => *b,
+            Some(Value::String(s)) => s == "true",
+            _ => false,
+        };
+        Claims {
+            email: text("email").map(|e| e.trim().to_ascii_lowercase()),
+            email_verified,
+            name: text("name")
+                .or_else(|| text("preferred_username"))
+                .filter(|n| !n.trim().is_empty()),
+            subject,
+            all,
+        }
+    }
 }
 
 #[cfg(test)]

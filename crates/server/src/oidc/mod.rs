@@ -1,15 +1,17 @@
 //! OpenID Connect sign-in: the provider's settings ([`OidcSettings`], stored as the `oidc`
 //! setting with the client secret sealed), its discovery document and keys ([`Providers`], a
-//! cache the state holds), the code exchange, and the ID token checks ([`id_token`]).
+//! cache the state holds), the code exchange, the ID token checks ([`id_token`]) and the
+//! claims read from the UserInfo endpoint when the ID token lacks them ([`userinfo`]).
 //!
 //! This module never imports the state (it is held by it): the sign-in itself, which needs the
 //! store and the session, is in [`crate::actions::oidc`].
 
 pub mod id_token;
 mod provider;
+pub mod userinfo;
 
 pub use provider::{
-    Discovery, ProviderError, Providers, authorization_url, exchange_code,
+    Discovery, ProviderError, Providers, Tokens, authorization_url, end_session_url, exchange_code,
     fetch_discovery as provider_check,
 };
 

@@ -1,6 +1,7 @@
 //! The provider's side: discovery (checked to name the configured issuer), the JWKS (cached,
 //! fetched again once when a token names a key it lacks), the authorization URL and the code
-//! exchange. Every request goes through [`Outbound`].
+//! exchange, and the end-session URL a browser signs out at. Every request goes through
+//! [`Outbound`].
 
 use super::id_token::{Jwks, has_key};
 use crate::outbound::{Outbound, Refusal};
@@ -28,6 +29,13 @@ pub struct Discovery {
     /// How clients may authenticate at the token endpoint (default: `client_secret_basic`).
     #[serde(default)]
     pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
+    /// Where claims the ID token lacks may be read with the access token, when offered.
+    #[serde(default)]
+    pub userinfo_endpoint: Option<String>,
+    /// Where the browser is sent to sign out at the provider too (RP-initiated logout), when
+    /// offered.
+    #[serde(default)]
+    pub end_session_endpoint: Option<String>,
 }
 
 /// Why talking to the provider failed; the message is shown to admins and people signing in.
@@ -41,7 +49,7 @@ impl From<Refusal> for ProviderError {
     }
 }
 
-fn send_error(what: &str, e: &reqwest::Error) -> ProviderError {
+pub(super) fn send_error(what: &str, e: &reqwest::Error) -> ProviderError {
     match Refusal::of(e) {
         Some(r) => ProviderError(format!("{what}: {r}")),
         None if e.is_timeout() => {
@@ -51,18 +59,22 @@ fn send_error(what: &str, e: &reqwest::Error) -> ProviderError {
     }
 }
 
-async fn get_json<T: serde::de::DeserializeOwned>(
+/// GETs `url` through [`Outbound`] (with `bearer` as the access token, when given) and reads
+/// its JSON; `what` names it in errors.
+pub(super) async fn get_json<T: serde::de::DeserializeOwned>(
     out: &Outbound,
     url: &str,
     what: &str,
+    bearer: Option<&str>,
 ) -> Result<T, ProviderError> {
-    let res = out
+    let mut req = out
         .get(url)
         .map_err(|r| ProviderError(format!("{what} ({url}): {r}")))?
-        .header("accept", "application/json")
-        .send()
-        .await
-        .map_err(|e| send_error(what, &e))?;
+        .header("accept", "application/json");
+    if let Some(token) = bearer {
+        req = req.bearer_auth(token);
+    }
+    let res = req.send().await.map_err(|e| send_error(what, &e))?;
     if !res.status().is_success() {
         return Err(ProviderError(format!(
             "{what} ({url}) answered HTTP {}",
@@ -80,7 +92,7 @@ pub async fn fetch_discovery(out: &Outbound, issuer: &str) -> Result<Discovery, 
         "{}/.well-known/openid-configuration",
         issuer.trim_end_matches('/')
     );
-    let d: Discovery = get_json(out, &url, "the discovery document").await?;
+    let d: Discovery = get_json(out, &url, "the discovery document", None).await?;
     if d.issuer != issuer {
         return Err(ProviderError(format!(
             "the discovery document names the issuer '{}', not '{issuer}' (use exactly that URL)",
@@ -148,7 +160,7 @@ impl Providers {
         {
             return Ok(k);
         }
-        let fresh: Jwks = get_json(out, &d.jwks_uri, "the provider's keys (JWKS)").await?;
+        let fresh: Jwks = get_json(out, &d.jwks_uri, "the provider's keys (JWKS)", None).await?;
         if let Some(c) = self
             .cached
             .lock()
@@ -193,9 +205,41 @@ pub fn authorization_url(
     Ok(u.into())
 }
 
+/// The provider's end-session URL (RP-initiated logout 1.0 §2) with `id_token_hint`,
+/// `client_id` and `post_logout_redirect_uri`; `None` when discovery names no end-session
+/// endpoint, or one that is not an HTTP(S) URL.
+pub fn end_session_url(
+    d: &Discovery,
+    client_id: &str,
+    id_token: &str,
+    post_logout_redirect_uri: &str,
+) -> Option<String> {
+    let mut u = Url::parse(d.end_session_endpoint.as_deref()?).ok()?;
+    if !matches!(u.scheme(), "https" | "http") {
+        return None;
+    }
+    u.query_pairs_mut().extend_pairs([
+        ("id_token_hint", id_token),
+        ("client_id", client_id),
+        ("post_logout_redirect_uri", post_logout_redirect_uri),
+    ]);
+    Some(u.into())
+}
+
 #[derive(Deserialize)]
 struct TokenAnswer {
     id_token: Option<String>,
+    #[serde(default)]
+    access_token: Option<String>,
+}
+
+/// What the token endpoint gave for a code.
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    /// The ID token (checked by [`super::id_token::verify`]).
+    pub id_token: String,
+    /// The access token, for the UserInfo endpoint; never stored nor logged.
+    pub access_token: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -206,7 +250,7 @@ struct TokenError {
 }
 
 /// Exchanges `code` at the token endpoint (`client_secret_basic`, or `client_secret_post` when
-/// discovery offers only that) and returns the ID token.
+/// discovery offers only that) and returns the ID token and the access token.
 pub async fn exchange_code(
     out: &Outbound,
     d: &Discovery,
@@ -215,7 +259,7 @@ pub async fn exchange_code(
     code: &str,
     redirect_uri: &str,
     verifier: &str,
-) -> Result<String, ProviderError> {
+) -> Result<Tokens, ProviderError> {
     let methods = d.token_endpoint_auth_methods_supported.as_deref();
     let post_only = methods.is_some_and(|m| {
         !m.iter().any(|x| x == "client_secret_basic") && m.iter().any(|x| x == "client_secret_post")
@@ -261,6 +305,11 @@ pub async fn exchange_code(
     }
     serde_json::from_slice::<TokenAnswer>(&body)
         .ok()
-        .and_then(|t| t.id_token)
+        .and_then(|t| {
+            Some(Tokens {
+                id_token: t.id_token?,
+                access_token: t.access_token.filter(|a| !a.is_empty()),
+            })
+        })
         .ok_or_else(|| ProviderError("the token endpoint's answer has no ID token".into()))
 }

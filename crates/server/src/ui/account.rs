@@ -127,7 +127,7 @@ async fn setup(
         password: Some(f.password),
     };
     match act::complete_setup(&state, &f.token, &input).await {
-        Ok(user) => signed_in(&state, &user, "/").await,
+        Ok(user) => signed_in(&state, &user, "/", None).await,
         Err(AppError::Validation(v)) => {
             let csrf = new_secret();
             let error = v
@@ -225,7 +225,7 @@ async fn login(
         .into());
     }
     match act::check_password(&state, c.1, &f.email, &f.password).await {
-        Ok(user) => signed_in(&state, &user, &next).await,
+        Ok(user) => signed_in(&state, &user, &next, None).await,
         Err(
             e @ (AppError::Unauthorized(_)
             | AppError::TooManyRequests { .. }
@@ -249,8 +249,9 @@ pub(crate) async fn signed_in(
     state: &AppState,
     user: &debrief_store::account::User,
     next: &str,
+    oidc_id_token: Option<&str>,
 ) -> Result<Response, UiError> {
-    let secret = act::start_session(state, user).await?;
+    let secret = act::start_session(state, user, oidc_id_token).await?;
     state
         .store
         .record_sign_in(user.id, state.clock.now())
@@ -274,10 +275,21 @@ async fn logout(
     actor: UiActor,
     _form: crate::ui::form::CsrfForm,
 ) -> Result<Response, UiError> {
+    let mut provider_sign_out = None;
     if let crate::auth::Via::Session { token_hash, .. } = &actor.0.via {
-        state.store.delete_session(token_hash).await?;
+        let id_token = state.store.delete_session(token_hash).await?;
+        // Its open live streams end too.
+        crate::actions::people::announce(&state, actor.0.user.id).await;
+        if let Some(t) = id_token {
+            provider_sign_out = crate::actions::oidc::end_session_url(&state, &t).await;
+        }
     }
-    let mut res = Redirect::to("/login").into_response();
+    // Signed in through the provider: on to its sign-out too (RP-initiated logout). A page,
+    // not a redirect: the form-action CSP would stop a form's redirect to another origin.
+    let mut res = match provider_sign_out {
+        Some(url) => super::oidc::SigningOut { url }.into_response(),
+        None => Redirect::to("/login").into_response(),
+    };
     if let Ok(v) = set_cookie(&state, SESSION_COOKIE, "", 0).parse() {
         res.headers_mut().append(header::SET_COOKIE, v);
     }

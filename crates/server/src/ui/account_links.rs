@@ -147,7 +147,7 @@ async fn accept(
         Err(e) => Err(e),
     };
     match done {
-        Ok(user) => signed_in(&state, &user, "/").await,
+        Ok(user) => signed_in(&state, &user, "/", None).await,
         Err(e) => {
             let errors = FieldErrors::from_error(e, &["name", "password", "confirm_password"])?;
             let name = field(&p, "name").to_string();
@@ -169,7 +169,7 @@ async fn reset(
         Err(e) => Err(e),
     };
     match done {
-        Ok(user) => signed_in(&state, &user, "/").await,
+        Ok(user) => signed_in(&state, &user, "/", None).await,
         Err(e) => {
             let errors = FieldErrors::from_error(e, &["password", "confirm_password"])?;
             show(&state, secret, LinkPurpose::Reset, errors, None).await

@@ -231,7 +231,7 @@ async fn change_password(
     }
     // Every session ended with the change; this browser gets a new one.
     let me = state.store.user(actor.0.user.id).await?;
-    let secret = account::start_session(&state, &me).await?;
+    let secret = account::start_session(&state, &me, None).await?;
     let max_age = state.config.session_hours * 3600;
     let fresh = crate::ui::session::UiActor(crate::auth::Actor {
         via: crate::auth::Via::Session {
@@ -312,7 +312,7 @@ async fn revoke_token(
         .store
         .revoke_token(id, Some(actor.0.user.id), state.clock.now())
         .await?;
-    state.caches.clear_tokens();
+    crate::actions::people::announce(&state, actor.0.user.id).await;
     let page = render(
         &state,
         &actor,

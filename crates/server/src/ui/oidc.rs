@@ -1,6 +1,7 @@
 //! Sign-in through the OpenID provider: `/auth/oidc/start` sends the browser to the provider
 //! (a cookie binds the sign-in to this browser), `/auth/oidc/callback` finishes it and starts
-//! the same web session a password sign-in starts. Every failure is a page saying what went
+//! the same web session a password sign-in starts (keeping the ID token, so signing out of
+//! Debrief signs out at the provider too when it offers that). Every failure is a page saying what went
 //! wrong, with a link to try again.
 
 use super::account::signed_in;
@@ -45,6 +46,14 @@ fn failure(f: Failure, next: &str) -> Response {
         next: urlencode(next),
     };
     (status, page).into_response()
+}
+
+/// The page that sends a browser signing out of Debrief on to the provider's sign-out.
+#[derive(Template, WebTemplate)]
+#[template(path = "oidc_signing_out.html")]
+pub(crate) struct SigningOut {
+    /// The provider's end-session URL, with the hint and the way back.
+    pub(crate) url: String,
 }
 
 #[derive(Deserialize)]
@@ -122,8 +131,8 @@ async fn callback(
     )
     .await
     {
-        Ok((user, next)) => {
-            let mut res = signed_in(&state, &user, &next).await?;
+        Ok((user, next, id_token)) => {
+            let mut res = signed_in(&state, &user, &next, Some(&id_token)).await?;
             if let Ok(v) = set_cookie(&state, FLOW_COOKIE, "", 0).parse() {
                 res.headers_mut().append(header::SET_COOKIE, v);
             }

@@ -1,6 +1,7 @@
 //! A real OpenID provider on loopback: panva's certified `oidc-provider` (npm, pinned by
 //! `scripts/oidc/package-lock.json`, installed into `.tools/oidc` by `scripts/install-test-deps`),
-//! run by `scripts/oidc/provider.mjs` with one client and the accounts a test gives. The Node
+//! run by `scripts/oidc/provider.mjs` with one client (allowed to come back to `/login` after
+//! signing out there) and the accounts a test gives. The Node
 //! process is killed when the provider is dropped.
 
 use super::sinks::{TempDir, workspace};
@@ -27,6 +28,19 @@ impl OidcProvider {
     /// Starts the provider with a client whose redirect URI is `redirect_uri` and `accounts`
     /// (login → claims). Fails (never skips) when the npm package is not installed.
     pub async fn start(redirect_uri: &str, accounts: &Value) -> OidcProvider {
+        Self::launch(redirect_uri, accounts, false).await
+    }
+
+    /// [`OidcProvider::start`], but the provider gives the accounts' claims only at its
+    /// UserInfo endpoint: the ID token carries none of them.
+    pub async fn start_with_claims_in_userinfo(
+        redirect_uri: &str,
+        accounts: &Value,
+    ) -> OidcProvider {
+        Self::launch(redirect_uri, accounts, true).await
+    }
+
+    async fn launch(redirect_uri: &str, accounts: &Value, userinfo_only: bool) -> OidcProvider {
         let modules = workspace().join(".tools/oidc/node_modules");
         assert!(
             modules.join("oidc-provider/package.json").exists(),
@@ -52,6 +66,10 @@ impl OidcProvider {
                 ])
                 .arg(&file)
                 .env("OIDC_PROVIDER_MODULES", &modules)
+                .env(
+                    "OIDC_CLAIMS_IN_USERINFO",
+                    if userinfo_only { "1" } else { "0" },
+                )
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::null())

@@ -24,7 +24,7 @@ pub(super) struct Hit {
 }
 
 impl Hit {
-    fn new(from: usize, to: usize, rule: Rule) -> Self {
+    pub(super) fn new(from: usize, to: usize, rule: Rule) -> Self {
         Self {
             from,
             to,

@@ -1,0 +1,215 @@
+//! A small logistic regression over a sentence's words, word pairs and rule hits, which
+//! weighs what the rules found and catches blame the rules have no pattern for ("Cause:
+//! Morgan", "the network group never tested their change", "this was avoidable").
+//!
+//! Words are normalised before they become features: a known person's name is `<name>`
+//! (without registered users, a capitalised word the model never saw as a common word is
+//! taken for one), numbers are `<num>`, quoted words are `<q>` and code is `<code>`. The
+//! weights live in `model.tsv` (`feature TAB weight`, the `<bias>` first, then the `vocab`
+//! lines of common words), trained on `tests/blameless/dev.tsv` by the ignored test
+//! `train_the_model` in `model_train.rs`.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use super::Rule;
+use super::rules::Hit;
+use super::subject::{Sentence, Who};
+use super::text::Kind;
+
+/// Below this probability of blame, the rules' findings in a sentence are dropped: the words
+/// around them say the sentence is about systems, thanks or blame language itself.
+pub(super) const VETO: f32 = 0.2;
+/// At or above this probability, a sentence the rules found nothing in is flagged.
+pub(super) const FLAG: f32 = 0.6;
+
+/// Words that judge rather than describe; a model finding on one of them is a
+/// [`Rule::Judgement`].
+const JUDGING: &[&str] = &[
+    "clearly",
+    "obviously",
+    "avoidable",
+    "preventable",
+    "avoided",
+    "prevented",
+    "timely",
+    "careful",
+    "careless",
+    "lazy",
+    "sloppy",
+    "incompetent",
+    "unacceptable",
+    "inexcusable",
+    "poor",
+    "bad",
+    "wrong",
+    "slow",
+    "late",
+    "panicked",
+    "rushed",
+    "hindsight",
+    "retrospect",
+    "again",
+    "typical",
+    "usual",
+];
+
+/// The trained weights and the common words.
+pub(super) struct Model {
+    bias: f32,
+    weights: HashMap<String, f32>,
+    vocab: HashSet<String>,
+}
+
+/// The weights, read once from `model.tsv`.
+fn model() -> &'static Model {
+    static MODEL: OnceLock<Model> = OnceLock::new();
+    MODEL.get_or_init(|| Model::parse(include_str!("model.tsv")))
+}
+
+impl Model {
+    /// Reads `feature TAB weight` and `vocab TAB word` lines; others are skipped.
+    pub(super) fn parse(text: &str) -> Self {
+        let mut m = Model {
+            bias: 0.0,
+            weights: HashMap::new(),
+            vocab: HashSet::new(),
+        };
+        for line in text.lines() {
+            let Some((a, b)) = line.split_once('\t') else {
+                continue;
+            };
+            if a == "vocab" {
+                m.vocab.insert(b.to_string());
+            } else if let Ok(w) = b.parse::<f32>() {
+                if a == "<bias>" {
+                    m.bias = w;
+                } else {
+                    m.weights.insert(a.to_string(), w);
+                }
+            }
+        }
+        m
+    }
+
+    fn weight(&self, feature: &str) -> f32 {
+        self.weights.get(feature).copied().unwrap_or(0.0)
+    }
+}
+
+/// What the model makes of one sentence.
+pub(super) struct Verdict {
+    /// Probability that the sentence blames someone.
+    pub p: f32,
+    /// The word that pushed most towards blame, if any did.
+    pub top: Option<usize>,
+}
+
+/// The normalised words of a sentence, one per token. `vocab` is the model's common words,
+/// given only when no users are registered, so that unknown capitalised words read as names.
+pub(super) fn words(s: &Sentence<'_>, quoted: &[bool], vocab: Option<&HashSet<String>>) -> Vec<String> {
+    (0..s.len())
+        .map(|i| {
+            let t = &s.t[i];
+            let b = t.base();
+            if quoted.get(i).copied().unwrap_or(false) {
+                "<q>".into()
+            } else if t.kind == Kind::Code {
+                "<code>".into()
+            } else if t.kind == Kind::Comma {
+                ",".into()
+            } else if s.is_name(i) || vocab.is_some_and(|v| maybe_name(s, i, v)) {
+                if t.possessive() { "<name>'s" } else { "<name>" }.into()
+            } else if b.starts_with(|c: char| c.is_ascii_digit()) {
+                "<num>".into()
+            } else {
+                t.norm.clone()
+            }
+        })
+        .collect()
+}
+
+/// A capitalised plain word the model never saw in lower case: possibly a person. At the
+/// start of a sentence every word is capitalised, so there it must also be a possessive or be
+/// followed by a verb.
+fn maybe_name(s: &Sentence<'_>, i: usize, vocab: &HashSet<String>) -> bool {
+    let t = &s.t[i];
+    let b = t.base();
+    let plain = t.cap
+        && !t.inner_cap
+        && b.chars().count() > 1
+        && b.chars().all(char::is_alphabetic)
+        && !vocab.contains(b);
+    if !plain || i > 0 {
+        return plain;
+    }
+    let next = s.w(1);
+    t.possessive() || next.ends_with("ed") || AFTER_A_NAME.contains(&next)
+}
+
+/// Words that follow a name at the start of a sentence and seldom a common word.
+const AFTER_A_NAME: &[&str] = &[
+    "was", "is", "did", "didn't", "does", "had", "has", "should", "could", "would", "forgot",
+    "ran", "broke", "made", "took", "let", "went", "put", "wrote", "never", "just", "again",
+    "and", "needs", "must", "=",
+];
+
+/// The features of a sentence, each with the token it belongs to (none for rule features).
+pub(super) fn features(words: &[String], hits: &[Hit]) -> Vec<(String, Option<usize>)> {
+    let mut out = Vec::with_capacity(words.len() * 2 + hits.len() + 2);
+    let mut prev = "<s>";
+    for (i, w) in words.iter().enumerate() {
+        out.push((format!("u:{w}"), Some(i)));
+        out.push((format!("b:{prev}|{w}"), Some(i)));
+        prev = w;
+    }
+    for h in hits {
+        out.push((format!("r:{}", h.rule.as_str()), None));
+    }
+    if !hits.is_empty() {
+        out.push(("r:any".into(), None));
+    }
+    out
+}
+
+/// Scores one sentence.
+pub(super) fn judge(s: &Sentence<'_>, quoted: &[bool], hits: &[Hit], users: bool) -> Verdict {
+    let m = model();
+    let words = words(s, quoted, (!users).then_some(&m.vocab));
+    let mut z = m.bias;
+    let mut per_token = vec![0.0f32; words.len()];
+    // Training counts a feature once per sentence, so scoring does too.
+    let mut seen = HashSet::new();
+    for (f, at) in features(&words, hits) {
+        if !seen.insert(f.clone()) {
+            continue;
+        }
+        let w = m.weight(&f);
+        z += w;
+        if let Some(i) = at {
+            per_token[i] += w;
+        }
+    }
+    let top = per_token
+        .iter()
+        .enumerate()
+        .filter(|&(i, &w)| w > 0.0 && s.t[i].kind == Kind::Word && !quoted[i])
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .map(|(i, _)| i);
+    Verdict {
+        p: 1.0 / (1.0 + (-z).exp()),
+        top,
+    }
+}
+
+/// A finding for a sentence the model flags and the rules did not: the word that weighed
+/// most, as a person named as the cause, a judgement, or fault.
+pub(super) fn hit(s: &Sentence<'_>, verdict: &Verdict) -> Option<Hit> {
+    let i = verdict.top?;
+    let rule = match s.classify(i) {
+        Who::Person | Who::MaybeName => Rule::PersonAsCause,
+        _ if JUDGING.contains(&s.base(i)) => Rule::Judgement,
+        _ => Rule::FaultBlame,
+    };
+    Some(Hit::new(i, i + 1, rule))
+}

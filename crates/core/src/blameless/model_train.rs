@@ -1,0 +1,103 @@
+//! Trains the model of [`super::model`] on `tests/blameless/dev.tsv` and writes `model.tsv`.
+//!
+//! Run it after changing the rules, the features or the dev corpus:
+//! `cargo test -p debrief-core --lib blameless::model_train -- --ignored`. Training is plain
+//! batch gradient descent on the logistic loss with an L2 penalty, so it is deterministic:
+//! the same corpus and code give the same file. Only `dev.tsv` is read; `test.tsv` is for
+//! measuring.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{model, name_words, quoted, rule_hits, subject, text};
+
+/// Passes over the corpus.
+const EPOCHS: usize = 400;
+/// Step size.
+const RATE: f32 = 0.5;
+/// L2 penalty per feature.
+const L2: f32 = 0.002;
+/// Weights smaller than this are not written.
+const KEEP: f32 = 0.01;
+
+/// The features of one labelled text (all its sentences) and the words it uses.
+fn example(sentence: &str, people: &[&str], vocab: &mut BTreeSet<String>) -> Vec<String> {
+    let chars: Vec<char> = sentence.chars().collect();
+    let names = name_words(people);
+    let mut out = Vec::new();
+    for tokens in text::sentences(&chars) {
+        let q = quoted(&chars, &tokens);
+        let s = subject::Sentence {
+            t: &tokens,
+            names: &names,
+        };
+        let hits = rule_hits(&s, &q);
+        let words = model::words(&s, &q, None);
+        for (i, t) in tokens.iter().enumerate() {
+            if t.kind == text::Kind::Word && !s.is_name(i) && !q[i] {
+                vocab.insert(t.base().to_string());
+            }
+        }
+        out.extend(model::features(&words, &hits).into_iter().map(|(f, _)| f));
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[test]
+#[ignore = "writes src/blameless/model.tsv; run by hand after changing the rules or dev.tsv"]
+fn train_the_model() {
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let data = std::fs::read_to_string(format!("{dir}/tests/blameless/dev.tsv"))
+        .unwrap_or_else(|e| panic!("dev.tsv: {e}"));
+    let mut vocab = BTreeSet::new();
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    let mut examples: Vec<(Vec<usize>, f32)> = Vec::new();
+    for line in data.lines().filter(|l| !l.trim().is_empty()) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let [label, named, sentence] = cols[..] else {
+            panic!("want 3 columns: {line}");
+        };
+        let people: Vec<&str> = named.split(',').filter(|p| !p.is_empty()).collect();
+        let ids = example(sentence, &people, &mut vocab)
+            .into_iter()
+            .map(|f| {
+                let next = index.len();
+                *index.entry(f).or_insert(next)
+            })
+            .collect();
+        examples.push((ids, if label == "blame" { 1.0 } else { 0.0 }));
+    }
+    let mut w = vec![0.0f32; index.len()];
+    let mut bias = 0.0f32;
+    let n = examples.len() as f32;
+    for _ in 0..EPOCHS {
+        let mut grad = vec![0.0f32; w.len()];
+        let mut grad_bias = 0.0f32;
+        for (ids, y) in &examples {
+            let z = bias + ids.iter().map(|&i| w[i]).sum::<f32>();
+            let err = 1.0 / (1.0 + (-z).exp()) - y;
+            grad_bias += err;
+            for &i in ids {
+                grad[i] += err;
+            }
+        }
+        bias -= RATE * grad_bias / n;
+        for (wi, g) in w.iter_mut().zip(grad) {
+            *wi -= RATE * (g / n + L2 * *wi);
+        }
+    }
+    let mut out = format!(
+        "# Trained by blameless::model_train on tests/blameless/dev.tsv; do not edit.\n<bias>\t{bias:.4}\n"
+    );
+    for (f, &i) in &index {
+        if w[i].abs() >= KEEP {
+            out.push_str(&format!("{f}\t{:.4}\n", w[i]));
+        }
+    }
+    for v in &vocab {
+        out.push_str(&format!("vocab\t{v}\n"));
+    }
+    std::fs::write(format!("{dir}/src/blameless/model.tsv"), out)
+        .unwrap_or_else(|e| panic!("model.tsv: {e}"));
+}

@@ -154,14 +154,93 @@ const AFTER_A_NAME: &[&str] = &[
     "and", "needs", "must", "=",
 ];
 
+/// Word classes that let the model carry what it learnt to words it never saw: roles and
+/// teams, judgements of effort or character, fault, hindsight, thanks and talk about wording.
+const CLASSES: &[(&str, &[&str])] = &[
+    (
+        "<role>",
+        &[
+            "team", "teams", "group", "ops", "sre", "sres", "dba", "dbas", "devops", "intern",
+            "contractor", "contractors", "consultant", "analyst", "reviewer", "responder",
+            "staff", "personnel", "employee", "lead", "manager", "commander", "architect",
+            "author", "deployer", "owner", "qa", "support", "networking", "infra", "leadership",
+            "management", "vendor", "colleagues", "folks", "people", "whoever", "hire",
+            "technician", "administrator", "admin", "sysadmin", "on-call", "oncall", "engineer",
+            "engineers", "developer", "developers", "dev", "devs", "operator", "operators",
+            "guy", "person", "member", "shift",
+        ],
+    ),
+    (
+        "<judge>",
+        &[
+            "negligent", "negligence", "incompetent", "incompetence", "reckless",
+            "recklessness", "careless", "carelessness", "lazy", "sloppy", "botched", "messed",
+            "fat-fingered", "ignored", "ignoring", "ignores", "neglected", "overlooked",
+            "misread", "mishandled", "misjudged", "misconfigured", "mistyped", "rushed", "haste",
+            "panicked", "complacent", "inexperienced", "inexperience", "unqualified",
+            "diligence", "attention", "bothered", "bother", "care", "cared", "lapse",
+            "judgment", "judgement", "ignorance", "unwillingness", "refusal", "willingly",
+            "asleep", "careful", "slow", "late", "poor", "poorly", "badly", "shocking",
+            "amateur", "classic", "yolo'd", "wasted", "dragged", "blew",
+        ],
+    ),
+    (
+        "<fault>",
+        &[
+            "fault", "blame", "culprit", "responsible", "accountable", "accountability",
+            "mistake", "mistakes", "lies", "rests", "boils", "comes", "came", "points",
+        ],
+    ),
+    (
+        "<hindsight>",
+        &[
+            "obviously", "clearly", "obvious", "avoidable", "preventable", "hindsight",
+            "retrospect", "typical", "usual", "again", "predictably", "naturally", "timely",
+            "inexcusable", "unacceptable", "simply", "just", "even", "finally", "competent",
+        ],
+    ),
+    (
+        "<thanks>",
+        &[
+            "thanks", "thank", "kudos", "shout-out", "credit", "great", "excellent", "quick",
+            "huge", "special",
+        ],
+    ),
+    (
+        "<meta>",
+        &[
+            "phrase", "phrases", "word", "words", "term", "terms", "language", "wording",
+            "blameless", "culture", "tempting", "label", "labelling", "labeling", "punished",
+        ],
+    ),
+];
+
+/// The class of a normalised word, if it has one.
+fn class(w: &str) -> Option<&'static str> {
+    CLASSES
+        .iter()
+        .find(|(_, words)| words.contains(&w))
+        .map(|(c, _)| *c)
+}
+
 /// The features of a sentence, each with the token it belongs to (none for rule features).
 pub(super) fn features(words: &[String], hits: &[Hit]) -> Vec<(String, Option<usize>)> {
-    let mut out = Vec::with_capacity(words.len() * 2 + hits.len() + 2);
+    let mut out = Vec::with_capacity(words.len() * 4 + hits.len() + 2);
     let mut prev = "<s>";
+    let mut prev_class = "<s>";
     for (i, w) in words.iter().enumerate() {
         out.push((format!("u:{w}"), Some(i)));
         out.push((format!("b:{prev}|{w}"), Some(i)));
+        let c = class(w.trim_end_matches("'s"));
+        if let Some(c) = c {
+            out.push((format!("c:{c}"), Some(i)));
+        }
+        let here = c.unwrap_or(w);
+        if c.is_some() || prev_class.starts_with('<') {
+            out.push((format!("k:{prev_class}|{here}"), Some(i)));
+        }
         prev = w;
+        prev_class = here;
     }
     for h in hits {
         out.push((format!("r:{}", h.rule.as_str()), None));

@@ -365,6 +365,15 @@ const CLASSES: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// The word without a common inflection: `-ing`, `-ed`, `-es`, `-s`, `-ly`, when at least
+/// four letters remain.
+fn stem(w: &str) -> &str {
+    ["ing", "ed", "es", "ly", "s"]
+        .iter()
+        .find_map(|suffix| w.strip_suffix(suffix).filter(|rest| rest.len() >= 4))
+        .unwrap_or(w)
+}
+
 /// The class of a normalised word, if it has one.
 fn class(w: &str) -> Option<&'static str> {
     CLASSES
@@ -381,6 +390,11 @@ pub(super) fn features(words: &[String], hits: &[Hit]) -> Vec<(String, Option<us
     for (i, w) in words.iter().enumerate() {
         out.push((format!("u:{w}"), Some(i)));
         out.push((format!("b:{prev}|{w}"), Some(i)));
+        // A crude stem carries "ignore" to "ignored" and "ignoring".
+        let stem = stem(w);
+        if stem.len() < w.len() {
+            out.push((format!("s:{stem}"), Some(i)));
+        }
         let c = class(w.trim_end_matches("'s"));
         if let Some(c) = c {
             out.push((format!("c:{c}"), Some(i)));

@@ -1,6 +1,7 @@
 //! The rules: each looks at one sentence and reports the token ranges it flags.
 
 mod cause;
+mod deeds;
 mod hindsight;
 mod judged;
 mod omission;
@@ -54,6 +55,7 @@ pub(super) fn run(s: &Sentence<'_>) -> Vec<Hit> {
         omission::failed_to(s, i, &mut out);
         cause::person_as_cause(s, i, &mut out);
         hindsight::hindsight(s, i, &mut out);
+        deeds::deeds(s, i, &mut out);
     }
     out
 }

@@ -107,27 +107,28 @@ pub(super) struct Verdict {
 
 /// The normalised words of a sentence, one per token. `vocab` is the model's common words,
 /// given only when no users are registered, so that unknown capitalised words read as names.
-pub(super) fn words(
-    s: &Sentence<'_>,
+pub(super) fn words<'t>(
+    s: &Sentence<'t>,
     quoted: &[bool],
     vocab: Option<&HashSet<String>>,
-) -> Vec<String> {
-    (0..s.len())
-        .map(|i| {
-            let t = &s.t[i];
-            let b = t.base();
+) -> Vec<&'t str> {
+    let tokens: &'t [super::text::Token] = s.t;
+    tokens
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
             if quoted.get(i).copied().unwrap_or(false) {
-                "<q>".into()
+                "<q>"
             } else if t.kind == Kind::Code {
-                "<code>".into()
+                "<code>"
             } else if t.kind == Kind::Comma {
-                ",".into()
+                ","
             } else if s.is_name(i) || vocab.is_some_and(|v| maybe_name(s, i, v)) {
-                if t.possessive() { "<name>'s" } else { "<name>" }.into()
-            } else if b.starts_with(|c: char| c.is_ascii_digit()) {
-                "<num>".into()
+                if t.possessive() { "<name>'s" } else { "<name>" }
+            } else if t.base().starts_with(|c: char| c.is_ascii_digit()) {
+                "<num>"
             } else {
-                t.norm.clone()
+                t.norm.as_str()
             }
         })
         .collect()
@@ -382,57 +383,66 @@ fn class(w: &str) -> Option<&'static str> {
         .map(|(c, _)| *c)
 }
 
-/// The features of a sentence, each with the token it belongs to (none for rule features).
-pub(super) fn features(words: &[String], hits: &[Hit]) -> Vec<(String, Option<usize>)> {
-    let mut out = Vec::with_capacity(words.len() * 4 + hits.len() + 2);
+/// Calls `emit` with each feature of a sentence and the token it belongs to (none for rule
+/// features). One buffer is reused, so a long document costs no allocation per feature.
+pub(super) fn features(words: &[&str], hits: &[Hit], mut emit: impl FnMut(&str, Option<usize>)) {
+    use std::fmt::Write as _;
+    let mut f = String::new();
+    let mut with = |at: Option<usize>, args: std::fmt::Arguments<'_>| {
+        f.clear();
+        // Writing to a String cannot fail.
+        let _ = f.write_fmt(args);
+        emit(&f, at);
+    };
     let mut prev = "<s>";
     let mut prev_class = "<s>";
-    for (i, w) in words.iter().enumerate() {
-        out.push((format!("u:{w}"), Some(i)));
-        out.push((format!("b:{prev}|{w}"), Some(i)));
+    for (i, &w) in words.iter().enumerate() {
+        with(Some(i), format_args!("u:{w}"));
+        with(Some(i), format_args!("b:{prev}|{w}"));
         // A crude stem carries "ignore" to "ignored" and "ignoring".
         let stem = stem(w);
         if stem.len() < w.len() {
-            out.push((format!("s:{stem}"), Some(i)));
+            with(Some(i), format_args!("s:{stem}"));
         }
         let c = class(w.trim_end_matches("'s"));
         if let Some(c) = c {
-            out.push((format!("c:{c}"), Some(i)));
+            with(Some(i), format_args!("c:{c}"));
         }
         let here = c.unwrap_or(w);
         if c.is_some() || prev_class.starts_with('<') {
-            out.push((format!("k:{prev_class}|{here}"), Some(i)));
+            with(Some(i), format_args!("k:{prev_class}|{here}"));
         }
         prev = w;
         prev_class = here;
     }
     for h in hits {
-        out.push((format!("r:{}", h.rule.as_str()), None));
+        with(None, format_args!("r:{}", h.rule.as_str()));
     }
     if !hits.is_empty() {
-        out.push(("r:any".into(), None));
+        with(None, format_args!("r:any"));
     }
-    out
 }
 
 /// Scores one sentence.
 pub(super) fn judge(s: &Sentence<'_>, quoted: &[bool], hits: &[Hit], users: bool) -> Verdict {
+    use std::hash::{BuildHasher, RandomState};
     let m = model();
     let words = words(s, quoted, (!users).then_some(&m.vocab));
     let mut z = m.bias;
     let mut per_token = vec![0.0f32; words.len()];
     // Training counts a feature once per sentence, so scoring does too.
+    let hasher = RandomState::new();
     let mut seen = HashSet::new();
-    for (f, at) in features(&words, hits) {
-        if !seen.insert(f.clone()) {
-            continue;
+    features(&words, hits, |f, at| {
+        if !seen.insert(hasher.hash_one(f)) {
+            return;
         }
-        let w = m.weight(&f);
+        let w = m.weight(f);
         z += w;
         if let Some(i) = at {
             per_token[i] += w;
         }
-    }
+    });
     let top = per_token
         .iter()
         .enumerate()

@@ -37,7 +37,7 @@ fn example(sentence: &str, people: &[&str], vocab: &mut BTreeSet<String>) -> Vec
                 vocab.insert(t.base().to_string());
             }
         }
-        out.extend(model::features(&words, &hits).into_iter().map(|(f, _)| f));
+        model::features(&words, &hits, |f, _| out.push(f.to_string()));
     }
     out.sort();
     out.dedup();

@@ -6,7 +6,13 @@
 //! "sloppy"), "forgot", and fault or blame ("at fault", "dropped the ball"). Each finding says
 //! why in one sentence and suggests wording about actions, results and impact.
 //!
-//! Blameless writing is left alone: a system failing ("the health check failed to detect"),
+//! It also flags fault pointed at someone without a cause verb ("Cause: Morgan", "it came down
+//! to Kim"), a team or role as the cause, and hindsight ("this was avoidable"), and a trained
+//! model (`model`) weighs each sentence's words with the rules' hits.
+//!
+//! Blameless writing is left alone: a system failing ("the health check failed to detect"), a
+//! counterfactual about a system ("a retry would have prevented the storm"), thanks, quoted
+//! phrases ("we avoid \"human error\""),
 //! `fault tolerance`, `default`, normative "should" ("the alert should fire when…"), and a
 //! person acting ("the on-call engineer rolled back the change at 14:05").
 //!
@@ -374,6 +380,34 @@ mod tests {
         assert_eq!(found.len(), 7, "{found:#?}");
         for f in found {
             assert!(f.why.ends_with('.') && f.suggestion.len() > 40, "{f:#?}");
+        }
+    }
+
+    #[test]
+    fn blame_without_a_cause_verb_is_flagged_and_explained_even_without_users() {
+        for text in [
+            "Cause: Morgan.",
+            "In the end it came down to Kim.",
+            "This was entirely avoidable.",
+            "The network group never tested their change before pushing it.",
+        ] {
+            let found = check(text, &[]);
+            assert!(!found.is_empty(), "{text}");
+            for f in found {
+                assert!(f.why.ends_with('.') && f.suggestion.len() > 40, "{f:#?}");
+            }
+        }
+    }
+
+    #[test]
+    fn system_counterfactuals_thanks_and_quoted_phrases_are_fine() {
+        for text in [
+            "A retry with jitter would have prevented the storm.",
+            "Thanks to Morgan for spotting the anomaly at 03:12 and paging the team.",
+            "We avoid the phrase \"human error\" because it stops the analysis too early.",
+            "Kim rolled back the deploy at 10:02.",
+        ] {
+            assert_eq!(check(text, &["Morgan", "Kim"]), [], "{text}");
         }
     }
 

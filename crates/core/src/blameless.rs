@@ -383,31 +383,31 @@ mod tests {
         }
     }
 
+    /// Blame without a cause verb is flagged and explained, even with no users registered;
+    /// counterfactuals about systems, thanks, quoted phrases and people acting are not.
     #[test]
-    fn blame_without_a_cause_verb_is_flagged_and_explained_even_without_users() {
-        for text in [
-            "Cause: Morgan.",
-            "In the end it came down to Kim.",
-            "This was entirely avoidable.",
-            "The network group never tested their change before pushing it.",
+    fn blame_without_a_cause_verb_is_flagged_and_its_hard_negatives_are_not() {
+        for (text, blame) in [
+            ("Cause: Morgan.", true),
+            ("In the end it came down to Kim.", true),
+            ("This was entirely avoidable.", true),
+            (
+                "The network group never tested their change before pushing it.",
+                true,
+            ),
+            ("A retry with jitter would have prevented the storm.", false),
+            ("Thanks to Morgan for spotting the anomaly at 03:12.", false),
+            (
+                "We avoid the phrase \"human error\" because it stops the analysis.",
+                false,
+            ),
+            ("Kim rolled back the deploy at 10:02.", false),
         ] {
-            let found = check(text, &[]);
-            assert!(!found.is_empty(), "{text}");
+            let found = check(text, if blame { &[] } else { &["Morgan", "Kim"] });
+            assert_eq!(!found.is_empty(), blame, "{text}: {found:#?}");
             for f in found {
                 assert!(f.why.ends_with('.') && f.suggestion.len() > 40, "{f:#?}");
             }
-        }
-    }
-
-    #[test]
-    fn system_counterfactuals_thanks_and_quoted_phrases_are_fine() {
-        for text in [
-            "A retry with jitter would have prevented the storm.",
-            "Thanks to Morgan for spotting the anomaly at 03:12 and paging the team.",
-            "We avoid the phrase \"human error\" because it stops the analysis too early.",
-            "Kim rolled back the deploy at 10:02.",
-        ] {
-            assert_eq!(check(text, &["Morgan", "Kim"]), [], "{text}");
         }
     }
 

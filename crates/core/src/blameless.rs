@@ -6,7 +6,13 @@
 //! "sloppy"), "forgot", and fault or blame ("at fault", "dropped the ball"). Each finding says
 //! why in one sentence and suggests wording about actions, results and impact.
 //!
-//! Blameless writing is left alone: a system failing ("the health check failed to detect"),
+//! It also flags fault pointed at someone without a cause verb ("Cause: Morgan", "it came down
+//! to Kim"), a team or role as the cause, and hindsight ("this was avoidable"), and a trained
+//! model (`model`) weighs each sentence's words with the rules' hits.
+//!
+//! Blameless writing is left alone: a system failing ("the health check failed to detect"), a
+//! counterfactual about a system ("a retry would have prevented the storm"), thanks, quoted
+//! phrases ("we avoid \"human error\""),
 //! `fault tolerance`, `default`, normative "should" ("the alert should fire when…"), and a
 //! person acting ("the on-call engineer rolled back the change at 14:05").
 //!
@@ -20,10 +26,16 @@
 //! - `rules`: the rules, one function each: counterfactuals and "human error" in `rules`,
 //!   judgements, fault and "forgot" in `rules::judged`, omissions in `rules::omission`, a
 //!   person as the cause in `rules::cause`.
+//! - `model`: a logistic regression over words, word pairs and rule hits that drops the
+//!   rules' findings in sentences about systems, thanks or blame language, and flags blame the
+//!   rules have no pattern for; `model_train` trains it on `tests/blameless/dev.tsv`.
 //! - `advice`: the `why` and `suggestion` of each finding.
 
 mod advice;
 mod lexicon;
+mod model;
+#[cfg(test)]
+mod model_train;
 mod rules;
 mod subject;
 mod text;
@@ -100,11 +112,18 @@ pub fn check(text: &str, people: &[&str]) -> Vec<Finding> {
     let names = name_words(people);
     let mut findings = Vec::new();
     for tokens in text::sentences(&chars) {
+        let quoted = quoted(&chars, &tokens);
         let sentence = subject::Sentence {
             t: &tokens,
             names: &names,
         };
-        let mut hits = rules::run(&sentence);
+        let mut hits = rule_hits(&sentence, &quoted);
+        let verdict = model::judge(&sentence, &quoted, &hits, !names.is_empty());
+        if verdict.p < model::VETO {
+            hits.clear();
+        } else if hits.is_empty() && verdict.p >= model::FLAG {
+            hits.extend(model::hit(&sentence, &verdict));
+        }
         keep_most_specific(&mut hits);
         for hit in hits {
             findings.push(finding(&chars, &tokens, &hit));
@@ -112,6 +131,35 @@ pub fn check(text: &str, people: &[&str]) -> Vec<Finding> {
     }
     findings.sort_by_key(|f| f.start);
     findings
+}
+
+/// The rules' hits in one sentence, leaving out words in quotation marks: a quoted phrase is
+/// mentioned ("we avoid the phrase \"human error\""), not used.
+fn rule_hits(sentence: &subject::Sentence<'_>, quoted: &[bool]) -> Vec<rules::Hit> {
+    let mut hits = rules::run(sentence);
+    hits.retain(|h| !quoted[h.from..h.to].iter().any(|&q| q));
+    hits
+}
+
+/// Which tokens stand inside double quotation marks (straight or curly).
+fn quoted(chars: &[char], tokens: &[text::Token]) -> Vec<bool> {
+    let mut inside = false;
+    let mut prev_end = tokens.first().map_or(0, |t| t.start.saturating_sub(1));
+    tokens
+        .iter()
+        .map(|t| {
+            for &c in chars.get(prev_end..t.end).unwrap_or(&[]) {
+                match c {
+                    '"' => inside = !inside,
+                    '\u{201C}' => inside = true,
+                    '\u{201D}' => inside = false,
+                    _ => {}
+                }
+            }
+            prev_end = t.end;
+            inside && t.kind != text::Kind::Comma
+        })
+        .collect()
 }
 
 /// The lower-case words of people's names: "Dana Scully" gives `dana` and `scully`.
@@ -332,6 +380,34 @@ mod tests {
         assert_eq!(found.len(), 7, "{found:#?}");
         for f in found {
             assert!(f.why.ends_with('.') && f.suggestion.len() > 40, "{f:#?}");
+        }
+    }
+
+    /// Blame without a cause verb is flagged and explained, even with no users registered;
+    /// counterfactuals about systems, thanks, quoted phrases and people acting are not.
+    #[test]
+    fn blame_without_a_cause_verb_is_flagged_and_its_hard_negatives_are_not() {
+        for (text, blame) in [
+            ("Cause: Morgan.", true),
+            ("In the end it came down to Kim.", true),
+            ("This was entirely avoidable.", true),
+            (
+                "The network group never tested their change before pushing it.",
+                true,
+            ),
+            ("A retry with jitter would have prevented the storm.", false),
+            ("Thanks to Morgan for spotting the anomaly at 03:12.", false),
+            (
+                "We avoid the phrase \"human error\" because it stops the analysis.",
+                false,
+            ),
+            ("Kim rolled back the deploy at 10:02.", false),
+        ] {
+            let found = check(text, if blame { &[] } else { &["Morgan", "Kim"] });
+            assert_eq!(!found.is_empty(), blame, "{text}: {found:#?}");
+            for f in found {
+                assert!(f.why.ends_with('.') && f.suggestion.len() > 40, "{f:#?}");
+            }
         }
     }
 

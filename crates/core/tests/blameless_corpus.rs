@@ -1,13 +1,19 @@
 //! Precision and recall of the blameless check on labelled postmortem sentences.
 //!
-//! `tests/blameless/train.tsv` is what the rules were tuned against. `heldout.tsv` was written
-//! before the rules and never used to tune them, so its figures are the honest ones. Each line
-//! is `blame` or `ok`, a tab, and a sentence; a sentence is predicted blame when the check
-//! finds anything in it. Run with `--nocapture` to see the figures and the misses.
+//! `tests/blameless/train.tsv` is what the first rules were tuned against and `heldout.tsv` was
+//! written before them; both are `label TAB sentence`, checked with the fixed [`PEOPLE`].
+//!
+//! `corpus.tsv` is a larger corpus in many styles of postmortem, `label TAB people TAB
+//! sentence`, where `people` are the names the sentence mentions as an organisation's user list
+//! would hold them. `split.py` deals it into `dev.tsv` (what the check is tuned on) and
+//! `test.tsv` (whose figures are read after each change, never its misses). Each half is scored
+//! twice: with its people registered as users, and with no users registered, as a fresh
+//! install would run. A sentence is predicted blame when the check finds anything in it.
+//! Run with `--nocapture` to see the figures and the misses.
 
 use debrief_core::blameless::check;
 
-/// The organisation's people, as the server would pass them.
+/// The organisation's people for the old files, as the server would pass them.
 const PEOPLE: &[&str] = &[
     "Dana Whitfield",
     "Bob Okafor",
@@ -23,6 +29,17 @@ const PEOPLE: &[&str] = &[
     "Grace Adeyemi",
     "Mark Dubois",
 ];
+
+/// Whose names the check is given.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Users {
+    /// The fixed [`PEOPLE`] (the old two-column files).
+    Fixed,
+    /// The people of each sentence's own column.
+    Named,
+    /// Nobody.
+    None,
+}
 
 /// Counts of one labelled file.
 #[derive(Debug, Default)]
@@ -44,7 +61,8 @@ impl Score {
     }
 }
 
-fn score(file: &str) -> Score {
+/// Scores one file; prints its figures, and its misses when `show_misses`.
+fn score(file: &str, users: Users, show_misses: bool) -> Score {
     let path = format!("{}/tests/blameless/{file}", env!("CARGO_MANIFEST_DIR"));
     let data = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let mut s = Score::default();
@@ -53,10 +71,23 @@ fn score(file: &str) -> Score {
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
     {
-        let (label, sentence) = line
-            .split_once('\t')
-            .unwrap_or_else(|| panic!("{file}:{}: no tab", n + 1));
-        let found = check(sentence, PEOPLE);
+        let cols: Vec<&str> = line.split('\t').collect();
+        let (label, named, sentence) = match cols[..] {
+            [label, sentence] => (label, "", sentence),
+            [label, named, sentence] => (label, named, sentence),
+            _ => panic!("{file}:{}: want 2 or 3 columns", n + 1),
+        };
+        let own: Vec<&str> = named
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect();
+        let people: &[&str] = match users {
+            Users::Fixed => PEOPLE,
+            Users::Named => &own,
+            Users::None => &[],
+        };
+        let found = check(sentence, people);
         let blame = match label {
             "blame" => true,
             "ok" => false,
@@ -85,7 +116,12 @@ fn score(file: &str) -> Score {
         }
     }
     println!(
-        "{file}: precision {:.3} ({}/{}), recall {:.3} ({}/{}); {} blame, {} ok sentences",
+        "{file} ({}): precision {:.3} ({}/{}), recall {:.3} ({}/{}); {} blame, {} ok sentences",
+        match users {
+            Users::Fixed => "fixed users",
+            Users::Named => "with users",
+            Users::None => "no users",
+        },
         s.precision(),
         s.true_pos,
         s.true_pos + s.false_pos,
@@ -95,22 +131,46 @@ fn score(file: &str) -> Score {
         s.true_pos + s.false_neg,
         s.true_neg + s.false_pos,
     );
-    for m in &s.misses {
-        println!("{m}");
+    if show_misses {
+        for m in &s.misses {
+            println!("{m}");
+        }
     }
     s
 }
 
 #[test]
 fn the_check_is_precise_and_complete_on_the_training_sentences() {
-    let s = score("train.tsv");
+    let s = score("train.tsv", Users::Fixed, true);
     assert!(s.precision() >= 0.95, "precision {:.3}", s.precision());
     assert!(s.recall() >= 0.95, "recall {:.3}", s.recall());
 }
 
 #[test]
 fn the_check_generalises_to_held_out_sentences() {
-    let s = score("heldout.tsv");
+    let s = score("heldout.tsv", Users::Fixed, true);
     assert!(s.precision() >= 0.9, "precision {:.3}", s.precision());
     assert!(s.recall() >= 0.85, "recall {:.3}", s.recall());
+}
+
+/// The dev half is what the check is tuned on, so its misses are printed.
+#[test]
+fn the_check_meets_the_bar_on_the_dev_half() {
+    let s = score("dev.tsv", Users::Named, true);
+    score("dev.tsv", Users::None, true);
+    assert!(s.precision() >= 0.9, "precision {:.3}", s.precision());
+    assert!(s.recall() >= 0.85, "recall {:.3}", s.recall());
+}
+
+/// The test half is never tuned on: only its figures are printed, not its misses.
+///
+/// The bar is precision >= 0.9 and recall >= 0.85 (issue 15). The check does not meet it yet
+/// (0.940 and 0.801 when this was written), so this asserts the figures reached, to catch a
+/// regression; raise them to the bar once the check gets there.
+#[test]
+fn the_check_holds_its_figures_on_the_test_half() {
+    let s = score("test.tsv", Users::Named, false);
+    score("test.tsv", Users::None, false);
+    assert!(s.precision() >= 0.92, "precision {:.3}", s.precision());
+    assert!(s.recall() >= 0.79, "recall {:.3}", s.recall());
 }

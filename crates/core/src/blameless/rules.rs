@@ -1,6 +1,8 @@
 //! The rules: each looks at one sentence and reports the token ranges it flags.
 
 mod cause;
+mod deeds;
+mod hindsight;
 mod judged;
 mod omission;
 
@@ -24,7 +26,7 @@ pub(super) struct Hit {
 }
 
 impl Hit {
-    fn new(from: usize, to: usize, rule: Rule) -> Self {
+    pub(super) fn new(from: usize, to: usize, rule: Rule) -> Self {
         Self {
             from,
             to,
@@ -52,6 +54,8 @@ pub(super) fn run(s: &Sentence<'_>) -> Vec<Hit> {
         judged::forgot(s, i, &mut out);
         omission::failed_to(s, i, &mut out);
         cause::person_as_cause(s, i, &mut out);
+        hindsight::hindsight(s, i, &mut out);
+        deeds::deeds(s, i, &mut out);
     }
     out
 }
@@ -199,6 +203,10 @@ fn counterfactual(s: &Sentence<'_>, i: usize, out: &mut Vec<Hit>) {
     if let Some(after) = modal_have(s, i)
         && let Some(p) = participle_at(s, after)
     {
+        // "A retry with jitter would have prevented the storm" is about the system.
+        if s.subject(i).who == Who::Thing {
+            return;
+        }
         // "might have" is as often a guess as a counterfactual; only its clear uses count.
         let might = w.starts_with("might");
         let prevents = matches!(
@@ -223,6 +231,7 @@ fn counterfactual(s: &Sentence<'_>, i: usize, out: &mut Vec<Hit>) {
     // participle.
     if w == "had" && (i == 0 || s.boundary(i - 1)) {
         if let Some(p) = s.phrase(i + 1, s.len())
+            && p.who != Who::Thing
             && let Some(v) = participle_at(s, p.end)
         {
             out.push(Hit::new(i, v + 1, Rule::Counterfactual).about(s, v));
@@ -234,6 +243,7 @@ fn counterfactual(s: &Sentence<'_>, i: usize, out: &mut Vec<Hit>) {
         let mut k = i + 1;
         while k < s.len() && k - i <= 7 && !(s.boundary(k) && k > i + 1) {
             if matches!(s.w(k), "had" | "hadn't")
+                && s.phrase(i + 1, k).is_none_or(|p| p.who != Who::Thing)
                 && let Some(v) = participle_at(s, k + 1)
             {
                 out.push(Hit::new(i, v + 1, Rule::Counterfactual).about(s, v));

@@ -16,6 +16,9 @@ const CAUSE_VERBS: &[&str] = &[
     "misinterpreted",
     "misunderstood",
     "misclicked",
+    "misclassified",
+    "mishandled",
+    "neglected",
     "mislabeled",
     "mislabelled",
     "ignored",
@@ -272,8 +275,16 @@ pub(super) fn person_as_cause(s: &Sentence<'_>, i: usize, out: &mut Vec<Hit>) {
             return;
         }
     }
-    // "because of Dana", "due to the intern's change", "thanks to Bob".
+    // "because of Dana", "due to the intern's change", "thanks to Bob". "Thanks to Kim for
+    // staying on the bridge" and "huge thanks to Kim" are gratitude, not a cause.
+    let grateful = w == "thanks"
+        && (i == 0
+            || matches!(
+                s.w(i - 1),
+                "huge" | "many" | "special" | "big" | "and" | "," | "our" | "warm" | "sincere"
+            ));
     let via = match w {
+        "thanks" if grateful => None,
         "because" | "thanks" if s.w(i + 1) == "of" || s.w(i + 1) == "to" => Some(i + 2),
         "due" if s.w(i + 1) == "to" => Some(i + 2),
         _ => None,

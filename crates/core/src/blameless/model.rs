@@ -1,0 +1,468 @@
+//! A small logistic regression over a sentence's words, word pairs and rule hits, which
+//! weighs what the rules found and catches blame the rules have no pattern for ("Cause:
+//! Morgan", "the network group never tested their change", "this was avoidable").
+//!
+//! Words are normalised before they become features: a known person's name is `<name>`
+//! (without registered users, a capitalised word the model never saw as a common word is
+//! taken for one), numbers are `<num>`, quoted words are `<q>` and code is `<code>`. The
+//! weights live in `model.tsv` (`feature TAB weight`, the `<bias>` first, then the `vocab`
+//! lines of common words), trained on `tests/blameless/dev.tsv` by the ignored test
+//! `train_the_model` in `model_train.rs`.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use super::Rule;
+use super::rules::Hit;
+use super::subject::{Sentence, Who};
+use super::text::Kind;
+
+/// Below this probability of blame, the rules' findings in a sentence are dropped: the words
+/// around them say the sentence is about systems, thanks or blame language itself.
+pub(super) const VETO: f32 = 0.2;
+/// At or above this probability, a sentence the rules found nothing in is flagged.
+pub(super) const FLAG: f32 = 0.5;
+
+/// Words that judge rather than describe; a model finding on one of them is a
+/// [`Rule::Judgement`].
+const JUDGING: &[&str] = &[
+    "clearly",
+    "obviously",
+    "avoidable",
+    "preventable",
+    "avoided",
+    "prevented",
+    "timely",
+    "careful",
+    "careless",
+    "lazy",
+    "sloppy",
+    "incompetent",
+    "unacceptable",
+    "inexcusable",
+    "poor",
+    "bad",
+    "wrong",
+    "slow",
+    "late",
+    "panicked",
+    "rushed",
+    "hindsight",
+    "retrospect",
+    "again",
+    "typical",
+    "usual",
+];
+
+/// The trained weights and the common words.
+pub(super) struct Model {
+    bias: f32,
+    weights: HashMap<String, f32>,
+    vocab: HashSet<String>,
+}
+
+/// The weights, read once from `model.tsv`.
+fn model() -> &'static Model {
+    static MODEL: OnceLock<Model> = OnceLock::new();
+    MODEL.get_or_init(|| Model::parse(include_str!("model.tsv")))
+}
+
+impl Model {
+    /// Reads `feature TAB weight` and `vocab TAB word` lines; others are skipped.
+    pub(super) fn parse(text: &str) -> Self {
+        let mut m = Model {
+            bias: 0.0,
+            weights: HashMap::new(),
+            vocab: HashSet::new(),
+        };
+        for line in text.lines() {
+            let Some((a, b)) = line.split_once('\t') else {
+                continue;
+            };
+            if a == "vocab" {
+                m.vocab.insert(b.to_string());
+            } else if let Ok(w) = b.parse::<f32>() {
+                if a == "<bias>" {
+                    m.bias = w;
+                } else {
+                    m.weights.insert(a.to_string(), w);
+                }
+            }
+        }
+        m
+    }
+
+    fn weight(&self, feature: &str) -> f32 {
+        self.weights.get(feature).copied().unwrap_or(0.0)
+    }
+}
+
+/// What the model makes of one sentence.
+pub(super) struct Verdict {
+    /// Probability that the sentence blames someone.
+    pub p: f32,
+    /// The word that pushed most towards blame, if any did.
+    pub top: Option<usize>,
+}
+
+/// The normalised words of a sentence, one per token. `vocab` is the model's common words,
+/// given only when no users are registered, so that unknown capitalised words read as names.
+pub(super) fn words<'t>(
+    s: &Sentence<'t>,
+    quoted: &[bool],
+    vocab: Option<&HashSet<String>>,
+) -> Vec<&'t str> {
+    let tokens: &'t [super::text::Token] = s.t;
+    tokens
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            if quoted.get(i).copied().unwrap_or(false) {
+                "<q>"
+            } else if t.kind == Kind::Code {
+                "<code>"
+            } else if t.kind == Kind::Comma {
+                ","
+            } else if s.is_name(i) || vocab.is_some_and(|v| maybe_name(s, i, v)) {
+                if t.possessive() { "<name>'s" } else { "<name>" }
+            } else if t.base().starts_with(|c: char| c.is_ascii_digit()) {
+                "<num>"
+            } else {
+                t.norm.as_str()
+            }
+        })
+        .collect()
+}
+
+/// A capitalised plain word the model never saw in lower case: possibly a person. At the
+/// start of a sentence every word is capitalised, so there it must also be a possessive or be
+/// followed by a verb.
+fn maybe_name(s: &Sentence<'_>, i: usize, vocab: &HashSet<String>) -> bool {
+    let t = &s.t[i];
+    let b = t.base();
+    let plain = t.cap
+        && !t.inner_cap
+        && b.chars().count() > 1
+        && b.chars().all(char::is_alphabetic)
+        && !vocab.contains(b);
+    if !plain || i > 0 {
+        return plain;
+    }
+    let next = s.w(1);
+    t.possessive() || next.ends_with("ed") || AFTER_A_NAME.contains(&next)
+}
+
+/// Words that follow a name at the start of a sentence and seldom a common word.
+const AFTER_A_NAME: &[&str] = &[
+    "was", "is", "did", "didn't", "does", "had", "has", "should", "could", "would", "forgot",
+    "ran", "broke", "made", "took", "let", "went", "put", "wrote", "never", "just", "again", "and",
+    "needs", "must", "=",
+];
+
+/// Word classes that let the model carry what it learnt to words it never saw: roles and
+/// teams, judgements of effort or character, fault, hindsight, thanks and talk about wording.
+const CLASSES: &[(&str, &[&str])] = &[
+    (
+        "<role>",
+        &[
+            "team",
+            "teams",
+            "group",
+            "ops",
+            "sre",
+            "sres",
+            "dba",
+            "dbas",
+            "devops",
+            "intern",
+            "contractor",
+            "contractors",
+            "consultant",
+            "analyst",
+            "reviewer",
+            "responder",
+            "staff",
+            "personnel",
+            "employee",
+            "lead",
+            "manager",
+            "commander",
+            "architect",
+            "author",
+            "deployer",
+            "owner",
+            "qa",
+            "support",
+            "networking",
+            "infra",
+            "leadership",
+            "management",
+            "vendor",
+            "colleagues",
+            "folks",
+            "people",
+            "whoever",
+            "hire",
+            "technician",
+            "administrator",
+            "admin",
+            "sysadmin",
+            "on-call",
+            "oncall",
+            "engineer",
+            "engineers",
+            "developer",
+            "developers",
+            "dev",
+            "devs",
+            "operator",
+            "operators",
+            "guy",
+            "person",
+            "member",
+            "shift",
+        ],
+    ),
+    (
+        "<judge>",
+        &[
+            "negligent",
+            "negligence",
+            "incompetent",
+            "incompetence",
+            "reckless",
+            "recklessness",
+            "careless",
+            "carelessness",
+            "lazy",
+            "sloppy",
+            "botched",
+            "messed",
+            "fat-fingered",
+            "ignored",
+            "ignoring",
+            "ignores",
+            "neglected",
+            "overlooked",
+            "misread",
+            "mishandled",
+            "misjudged",
+            "misconfigured",
+            "mistyped",
+            "rushed",
+            "haste",
+            "panicked",
+            "complacent",
+            "inexperienced",
+            "inexperience",
+            "unqualified",
+            "diligence",
+            "attention",
+            "bothered",
+            "bother",
+            "care",
+            "cared",
+            "lapse",
+            "judgment",
+            "judgement",
+            "ignorance",
+            "unwillingness",
+            "refusal",
+            "willingly",
+            "asleep",
+            "careful",
+            "slow",
+            "late",
+            "poor",
+            "poorly",
+            "badly",
+            "shocking",
+            "amateur",
+            "classic",
+            "yolo'd",
+            "wasted",
+            "dragged",
+            "blew",
+        ],
+    ),
+    (
+        "<fault>",
+        &[
+            "fault",
+            "blame",
+            "culprit",
+            "responsible",
+            "accountable",
+            "accountability",
+            "mistake",
+            "mistakes",
+            "lies",
+            "rests",
+            "boils",
+            "comes",
+            "came",
+            "points",
+        ],
+    ),
+    (
+        "<hindsight>",
+        &[
+            "obviously",
+            "clearly",
+            "obvious",
+            "avoidable",
+            "preventable",
+            "hindsight",
+            "retrospect",
+            "typical",
+            "usual",
+            "again",
+            "predictably",
+            "naturally",
+            "timely",
+            "inexcusable",
+            "unacceptable",
+            "simply",
+            "just",
+            "even",
+            "finally",
+            "competent",
+        ],
+    ),
+    (
+        "<thanks>",
+        &[
+            "thanks",
+            "thank",
+            "kudos",
+            "shout-out",
+            "credit",
+            "great",
+            "excellent",
+            "quick",
+            "huge",
+            "special",
+        ],
+    ),
+    (
+        "<meta>",
+        &[
+            "phrase",
+            "phrases",
+            "word",
+            "words",
+            "term",
+            "terms",
+            "language",
+            "wording",
+            "blameless",
+            "culture",
+            "tempting",
+            "label",
+            "labelling",
+            "labeling",
+            "punished",
+        ],
+    ),
+];
+
+/// The word without a common inflection: `-ing`, `-ed`, `-es`, `-s`, `-ly`, when at least
+/// four letters remain.
+fn stem(w: &str) -> &str {
+    ["ing", "ed", "es", "ly", "s"]
+        .iter()
+        .find_map(|suffix| w.strip_suffix(suffix).filter(|rest| rest.len() >= 4))
+        .unwrap_or(w)
+}
+
+/// The class of a normalised word, if it has one.
+fn class(w: &str) -> Option<&'static str> {
+    CLASSES
+        .iter()
+        .find(|(_, words)| words.contains(&w))
+        .map(|(c, _)| *c)
+}
+
+/// Calls `emit` with each feature of a sentence and the token it belongs to (none for rule
+/// features). One buffer is reused, so a long document costs no allocation per feature.
+pub(super) fn features(words: &[&str], hits: &[Hit], mut emit: impl FnMut(&str, Option<usize>)) {
+    use std::fmt::Write as _;
+    let mut f = String::new();
+    let mut with = |at: Option<usize>, args: std::fmt::Arguments<'_>| {
+        f.clear();
+        // Writing to a String cannot fail.
+        let _ = f.write_fmt(args);
+        emit(&f, at);
+    };
+    let mut prev = "<s>";
+    let mut prev_class = "<s>";
+    for (i, &w) in words.iter().enumerate() {
+        with(Some(i), format_args!("u:{w}"));
+        with(Some(i), format_args!("b:{prev}|{w}"));
+        // A crude stem carries "ignore" to "ignored" and "ignoring".
+        let stem = stem(w);
+        if stem.len() < w.len() {
+            with(Some(i), format_args!("s:{stem}"));
+        }
+        let c = class(w.trim_end_matches("'s"));
+        if let Some(c) = c {
+            with(Some(i), format_args!("c:{c}"));
+        }
+        let here = c.unwrap_or(w);
+        if c.is_some() || prev_class.starts_with('<') {
+            with(Some(i), format_args!("k:{prev_class}|{here}"));
+        }
+        prev = w;
+        prev_class = here;
+    }
+    for h in hits {
+        with(None, format_args!("r:{}", h.rule.as_str()));
+    }
+    if !hits.is_empty() {
+        with(None, format_args!("r:any"));
+    }
+}
+
+/// Scores one sentence.
+pub(super) fn judge(s: &Sentence<'_>, quoted: &[bool], hits: &[Hit], users: bool) -> Verdict {
+    use std::hash::{BuildHasher, RandomState};
+    let m = model();
+    let words = words(s, quoted, (!users).then_some(&m.vocab));
+    let mut z = m.bias;
+    let mut per_token = vec![0.0f32; words.len()];
+    // Training counts a feature once per sentence, so scoring does too.
+    let hasher = RandomState::new();
+    let mut seen = HashSet::new();
+    features(&words, hits, |f, at| {
+        if !seen.insert(hasher.hash_one(f)) {
+            return;
+        }
+        let w = m.weight(f);
+        z += w;
+        if let Some(i) = at {
+            per_token[i] += w;
+        }
+    });
+    let top = per_token
+        .iter()
+        .enumerate()
+        .filter(|&(i, &w)| w > 0.0 && s.t[i].kind == Kind::Word && !quoted[i])
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .map(|(i, _)| i);
+    Verdict {
+        p: 1.0 / (1.0 + (-z).exp()),
+        top,
+    }
+}
+
+/// A finding for a sentence the model flags and the rules did not: the word that weighed
+/// most, as a person named as the cause, a judgement, or fault.
+pub(super) fn hit(s: &Sentence<'_>, verdict: &Verdict) -> Option<Hit> {
+    let i = verdict.top?;
+    let rule = match s.classify(i) {
+        Who::Person | Who::MaybeName => Rule::PersonAsCause,
+        _ if JUDGING.contains(&s.base(i)) => Rule::Judgement,
+        _ => Rule::FaultBlame,
+    };
+    Some(Hit::new(i, i + 1, rule))
+}

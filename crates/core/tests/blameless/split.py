@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""Splits corpus.tsv into dev.tsv and test.tsv, deterministically and stratified by label.
+
+corpus.tsv has three tab-separated columns: `blame` or `ok`; the people the sentence names,
+comma-separated, as an organisation's user list would hold them (empty if none); the sentence.
+
+Within each label the sentences are ordered by the 64-bit FNV-1a hash of their UTF-8 bytes and
+dealt alternately to dev and test, so each half gets half of each label and the split never
+changes unless the corpus does. A sentence that also appears in the old train.tsv or
+heldout.tsv always goes to dev, so test holds only sentences the rules were never tuned on.
+
+Run from this directory: `python3 split.py`. Tune the check on dev only; read test's figures,
+never its misses.
+"""
+
+import pathlib
+
+HERE = pathlib.Path(__file__).parent
+
+
+def fnv1a(text: str) -> int:
+    h = 0xCBF29CE484222325
+    for b in text.encode("utf-8"):
+        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def old_sentences() -> set:
+    old = set()
+    for name in ("train.tsv", "heldout.tsv"):
+        for line in (HERE / name).read_text(encoding="utf-8").splitlines():
+            if "\t" in line:
+                old.add(line.split("\t", 1)[1].strip())
+    return old
+
+
+def main() -> None:
+    rows = [
+        line.split("\t")
+        for line in (HERE / "corpus.tsv").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    old = old_sentences()
+    dev, test = [], []
+    for label in ("blame", "ok"):
+        these = sorted((r for r in rows if r[0] == label), key=lambda r: fnv1a(r[2]))
+        for i, row in enumerate(these):
+            (dev if i % 2 == 0 or row[2] in old else test).append(row)
+    for name, part in (("dev.tsv", dev), ("test.tsv", test)):
+        (HERE / name).write_text("".join("\t".join(r) + "\n" for r in part), encoding="utf-8")
+        blame = sum(r[0] == "blame" for r in part)
+        print(f"{name}: {len(part)} sentences, {blame} blame, {len(part) - blame} ok")
+
+
+if __name__ == "__main__":
+    main()

@@ -75,7 +75,7 @@ use tokio::net::TcpListener;
 pub fn app(state: AppState) -> Router {
     // A refused form post renders its page again through the UI router itself.
     // Each routed request is counted for `/metrics` under its route's pattern.
-    let count = || axum::middleware::from_fn_with_state(state.clone(), prom::track);
+    let count = || axum::middleware::from_fn_with_state(state.clone(), api::metrics::track);
     let ui = ui::router().route_layer(count()).with_state(state.clone());
     let ui = ui.clone().layer(axum::middleware::from_fn_with_state(
         ui,
@@ -87,7 +87,7 @@ pub fn app(state: AppState) -> Router {
         .merge(status::router())
         .merge(slack_in::router())
         .route_layer(count())
-        .route("/metrics", axum::routing::get(prom::endpoint))
+        .route("/metrics", axum::routing::get(api::metrics::endpoint))
         .with_state(state.clone())
         .merge(ui);
     // A page's custom domain rewrites the path before routing, so the middleware wraps the

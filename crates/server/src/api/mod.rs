@@ -15,6 +15,7 @@ pub mod incidents;
 pub mod insights;
 pub mod maintenances;
 pub mod meetings;
+pub mod metrics;
 pub mod oncall;
 pub mod pages;
 pub mod people;

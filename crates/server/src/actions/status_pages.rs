@@ -115,7 +115,7 @@ async fn check_domain(
     if let Some(other) = state.store.page_by_domain(&host).await?
         && other.id != page.id
     {
-        e.push(
+        e.push_conflict(
             "custom_domain",
             format!("is already the domain of the page '{}'", other.name),
         );
@@ -123,9 +123,12 @@ async fn check_domain(
     Ok(Some(host))
 }
 
+/// A time zone the server knows: blank is malformed, a name it does not hold is missing (404).
 fn check_zone(e: &mut ValidationError, zone: &str) {
-    if jiff::tz::TimeZone::get(zone).is_err() {
-        e.push("time_zone", format!("unknown time zone '{zone}'"));
+    if zone.trim().is_empty() {
+        e.push("time_zone", "must name a time zone like Europe/Paris");
+    } else if jiff::tz::TimeZone::get(zone).is_err() {
+        e.push_missing("time_zone", format!("unknown time zone '{zone}'"));
     }
 }
 

@@ -1,7 +1,7 @@
 //! Custom fields on incidents: their definitions (key, label, kind, options, required on
 //! declare, order, archived) and the rules a definition must meet.
 
-use crate::validation::{ValidationError, optional_text, required_text, slug};
+use crate::validation::{ValidationError, not_null, optional_text, required_text, slug};
 use serde::{Deserialize, Serialize};
 
 /// What a field holds.
@@ -81,20 +81,27 @@ pub struct CustomField {
 #[serde(deny_unknown_fields)]
 pub struct CustomFieldInput {
     /// Key (on creation).
+    #[serde(default, deserialize_with = "not_null")]
     pub key: Option<String>,
     /// Label.
+    #[serde(default, deserialize_with = "not_null")]
     pub label: Option<String>,
     /// Help text.
     pub description: Option<String>,
     /// `text`, `select` or `multi_select` (on creation).
+    #[serde(default, deserialize_with = "not_null")]
     pub kind: Option<String>,
     /// Choices of a select.
+    #[serde(default, deserialize_with = "not_null")]
     pub options: Option<Vec<String>>,
     /// Required on declare.
+    #[serde(default, deserialize_with = "not_null")]
     pub required: Option<bool>,
     /// Order.
+    #[serde(default, deserialize_with = "not_null")]
     pub position: Option<i64>,
     /// Archived.
+    #[serde(default, deserialize_with = "not_null")]
     pub archived: Option<bool>,
 }
 
@@ -126,7 +133,7 @@ impl CustomFieldInput {
             position: 0,
             archived: false,
         };
-        let f = self.fill(&mut e, &blank);
+        let f = self.fill(&mut e, &blank, true);
         e.into_result(f)
     }
 
@@ -143,13 +150,13 @@ impl CustomFieldInput {
         {
             e.push("kind", "the kind of a field cannot change");
         }
-        let f = self.fill(&mut e, current);
+        let f = self.fill(&mut e, current, false);
         e.into_result(f)
     }
 
     /// `current` with this input's label, description, options, flags and order, each
-    /// checked into `e`.
-    fn fill(&self, e: &mut ValidationError, current: &CustomField) -> CustomField {
+    /// checked into `e` (`creating`: a new field, whose kind the input names).
+    fn fill(&self, e: &mut ValidationError, current: &CustomField, creating: bool) -> CustomField {
         let label = required_text(
             e,
             "label",
@@ -167,11 +174,20 @@ impl CustomFieldInput {
             Some(list) => parse_options(e, list),
             None => current.options.clone(),
         };
+        // On a new field the body names the kind, so options that do not suit it are malformed
+        // (the document says so); on a change they contradict the stored kind (a conflict).
+        let mut wrong = |m: &str| {
+            if creating {
+                e.push("options", m);
+            } else {
+                e.push_conflict("options", m);
+            }
+        };
         if current.kind.has_options() && options.is_empty() {
-            e.push("options", "a select needs at least one option");
+            wrong("a select needs at least one option");
         }
         if !current.kind.has_options() && !options.is_empty() {
-            e.push("options", "a text field has no options");
+            wrong("a text field has no options");
         }
         let position = self.position.unwrap_or(current.position);
         if !(0..=10_000).contains(&position) {

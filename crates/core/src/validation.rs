@@ -107,6 +107,18 @@ impl ValidationError {
     }
 }
 
+/// Reads a field that may be left out (`None`) but, when given, is never `null`: used with
+/// `#[serde(default, deserialize_with = "not_null")]` on the fields of a change where `null`
+/// would mean nothing (a name, a flag), so that `null` is refused naming the field instead of
+/// being read as "left out".
+pub fn not_null<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
+
 /// Checks a required free-text field: trimmed, non-empty, at most `max` characters.
 pub fn required_text(errors: &mut ValidationError, field: &str, value: &str, max: usize) -> String {
     let trimmed = value.trim();

@@ -192,7 +192,10 @@ fn integral_numbers_as_integers(value: &mut serde_json::Value) {
         serde_json::Value::Number(n) if !(n.is_i64() || n.is_u64()) => {
             if let Some(f) = n.as_f64()
                 && f.fract() == 0.0
-                && (-LIMIT..LIMIT).contains(&f)
+                // Exclusive at both ends: -2^63 itself comes here only as an integer out of
+                // range (-9223372036854775809) rounded onto it, since serde reads -2^63 as i64.
+                && f > -LIMIT
+                && f < LIMIT
             {
                 #[expect(
                     clippy::cast_possible_truncation,

@@ -397,13 +397,6 @@ async fn malformed_catalogue_and_account_input_is_refused(app: &TestApp) {
             vec!["slug"],
         ),
         (
-            "a service of an unknown team",
-            Method::POST,
-            "/api/v1/services",
-            json!({"slug": "ab", "name": "x", "team": "nope"}),
-            vec!["team"],
-        ),
-        (
             "a team without a name",
             Method::POST,
             "/api/v1/teams",
@@ -452,6 +445,18 @@ async fn malformed_catalogue_and_account_input_is_refused(app: &TestApp) {
         )
         .await;
     }
+    // A well-formed team that does not exist is a missing reference: 404, naming it.
+    let unknown_team = json!({"slug": "ab", "name": "x", "team": "nope"}).to_string();
+    expect_problem(
+        app,
+        "a service of an unknown team",
+        Raw::new(Method::POST, "/api/v1/services")
+            .token(t)
+            .json(&unknown_team),
+        404,
+        &["team"],
+    )
+    .await;
 }
 
 crate::e2e_test!(malformed_catalogue_and_account_input_is_refused);

@@ -152,7 +152,7 @@ async fn teams_have_members_and_are_edited_and_deleted(app: &TestApp) {
             Some(&json!({"members": [alice.id, 999_999]})),
         )
         .await;
-    assert_eq!(assert_problem(&answer, 422), ["members"]);
+    assert_eq!(assert_problem(&answer, 404), ["members"]);
     let (s, _, team) = app
         .request(
             reqwest::Method::PUT,
@@ -276,17 +276,18 @@ async fn services_carry_owner_policy_and_components(app: &TestApp) {
     );
 
     // Bad references name their fields; absent fields stay; null clears.
-    for (body, field) in [
-        (json!({"team": "nobody"}), "team"),
+    for (body, field, status) in [
+        (json!({"team": "nobody"}), "team", 404),
         (
             json!({"escalation_policy_id": 999_999}),
             "escalation_policy_id",
+            404,
         ),
-        (json!({"components": [999_999]}), "components"),
-        (json!({"name": ""}), "name"),
+        (json!({"components": [999_999]}), "components", 404),
+        (json!({"name": ""}), "name", 422),
     ] {
         let answer = app.patch("/api/v1/services/checkout", t, &body).await;
-        assert_eq!(assert_problem(&answer, 422), [field], "{body}");
+        assert_eq!(assert_problem(&answer, status), [field], "{body}");
     }
     let (_, _, kept) = app
         .patch(

@@ -244,18 +244,30 @@ async fn evaluating_an_unknown_severity_or_type_is_refused_naming_the_field(app:
     .await;
 
     // Assert
-    for (what, (status, problem), field) in [
-        ("SEV9", &sev9, "severity"),
-        ("empty severity", &empty, "severity"),
-        ("blank severity", &blank, "severity"),
-        ("made-up type", &made_up, "type"),
-        ("empty type", &no_type, "type"),
-    ] {
-        assert_eq!(
-            *status,
+    // Blank is malformed (422); a well-formed name nothing configures is missing (404).
+    for (what, (status, problem), field, expected) in [
+        ("SEV9", &sev9, "severity", StatusCode::NOT_FOUND),
+        (
+            "empty severity",
+            &empty,
+            "severity",
             StatusCode::UNPROCESSABLE_ENTITY,
-            "{what}: {problem}"
-        );
+        ),
+        (
+            "blank severity",
+            &blank,
+            "severity",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        ("made-up type", &made_up, "type", StatusCode::NOT_FOUND),
+        (
+            "empty type",
+            &no_type,
+            "type",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ] {
+        assert_eq!(*status, expected, "{what}: {problem}");
         assert_eq!(fields(problem), [field], "{what}: {problem}");
     }
     assert!(

@@ -256,7 +256,7 @@ async fn settings_are_checked_beside_their_fields_and_the_api_removes_components
         .await;
 
     // Assert
-    assert_eq!(taken, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(taken, StatusCode::CONFLICT, "{problem}");
     assert!(problem.to_string().contains("custom_domain"), "{problem}");
     assert_eq!(removed, StatusCode::NO_CONTENT);
     assert_eq!(again, StatusCode::NOT_FOUND);

@@ -79,7 +79,7 @@ pub async fn create_service(
         .await
         .map_err(|e| match e {
             debrief_store::StoreError::NotFound(what) => {
-                AppError::from(ValidationError::one("team", format!("unknown {what}")))
+                AppError::from(ValidationError::missing("team", format!("unknown {what}")))
             }
             other => other.into(),
         })?;

@@ -5,7 +5,7 @@
 use crate::auth::Actor;
 use crate::{AppError, AppState};
 use debrief_core::access::AccountRole;
-use debrief_core::validation::{ValidationError, optional_text, required_text};
+use debrief_core::validation::{ValidationError, not_null, optional_text, required_text};
 use debrief_store::StoreError;
 use debrief_store::catalog::{Service, Team};
 use debrief_store::service::ServiceComponent;
@@ -36,6 +36,7 @@ pub struct TeamDetail {
 #[serde(deny_unknown_fields)]
 pub struct TeamPatch {
     /// Display name.
+    #[serde(default, deserialize_with = "not_null")]
     pub name: Option<String>,
     /// Description.
     pub description: Option<String>,
@@ -91,7 +92,7 @@ pub async fn delete_team(state: &AppState, actor: &Actor, slug: &str) -> Result<
     Ok(state.store.delete_team(slug).await?)
 }
 
-/// Replaces a team's members; an unknown user is a 422 naming `members`.
+/// Replaces a team's members; an unknown user is a 404 naming `members`.
 pub async fn set_team_members(
     state: &AppState,
     actor: &Actor,
@@ -107,9 +108,9 @@ pub async fn set_team_members(
         .set_team_members(slug, user_ids, state.clock.now())
         .await
         .map_err(|e| match e {
-            StoreError::NotFound(what) if what.starts_with("user ") => {
-                AppError::from(ValidationError::one("members", format!("unknown {what}")))
-            }
+            StoreError::NotFound(what) if what.starts_with("user ") => AppError::from(
+                ValidationError::missing("members", format!("unknown {what}")),
+            ),
             other => other.into(),
         })?;
     team_detail(state, slug).await
@@ -184,6 +185,7 @@ pub async fn service_detail(state: &AppState, slug: &str) -> Result<ServiceDetai
 #[serde(deny_unknown_fields)]
 pub struct ServicePatch {
     /// Display name.
+    #[serde(default, deserialize_with = "not_null")]
     pub name: Option<String>,
     /// Description.
     pub description: Option<String>,
@@ -194,10 +196,11 @@ pub struct ServicePatch {
     #[serde(default, deserialize_with = "nullable")]
     pub escalation_policy_id: Option<Option<i64>>,
     /// Ids of the status page components that show it (any page).
+    #[serde(default, deserialize_with = "not_null")]
     pub components: Option<Vec<i64>>,
 }
 
-/// Changes a service; each unknown reference is a 422 naming its field.
+/// Changes a service; each unknown reference is a 404 naming its field.
 pub async fn update_service(
     state: &AppState,
     actor: &Actor,
@@ -221,7 +224,7 @@ pub async fn update_service(
     let as_field = |field: &'static str| {
         move |e: StoreError| match e {
             StoreError::NotFound(what) => {
-                AppError::from(ValidationError::one(field, format!("unknown {what}")))
+                AppError::from(ValidationError::missing(field, format!("unknown {what}")))
             }
             other => other.into(),
         }

@@ -77,7 +77,7 @@ pub async fn create_webhook(
         }
     }
     let secret = match &input.secret {
-        Some(s) if s.len() < 16 || s.len() > 200 => {
+        Some(s) if !(16..=200).contains(&s.chars().count()) => {
             e.push("secret", "must be 16 to 200 characters");
             String::new()
         }

@@ -4,7 +4,7 @@
 use crate::auth::Actor;
 use crate::{AppError, AppState};
 use debrief_core::access::AccountRole;
-use debrief_core::validation::{ValidationError, optional_text, required_text, slug};
+use debrief_core::validation::{ValidationError, not_null, optional_text, required_text, slug};
 use debrief_store::StoreError;
 use debrief_store::incident_type::IncidentType;
 use serde::Deserialize;
@@ -14,12 +14,15 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub struct IncidentTypeInput {
     /// Slug (on creation).
+    #[serde(default, deserialize_with = "not_null")]
     pub slug: Option<String>,
     /// Human name.
+    #[serde(default, deserialize_with = "not_null")]
     pub name: Option<String>,
     /// When to use it.
     pub description: Option<String>,
     /// Archived types cannot be chosen.
+    #[serde(default, deserialize_with = "not_null")]
     pub archived: Option<bool>,
 }
 

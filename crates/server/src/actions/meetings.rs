@@ -235,8 +235,12 @@ pub async fn schedule_series(
         .unwrap_or_else(|| calendar.time_zone.clone());
     let tz = match jiff::tz::TimeZone::get(&zone) {
         Ok(tz) => Some(tz),
+        Err(_) if zone.trim().is_empty() => {
+            e.push("time_zone", "must name a time zone like Europe/Paris");
+            None
+        }
         Err(_) => {
-            e.push("time_zone", format!("unknown time zone '{zone}'"));
+            e.push_missing("time_zone", format!("unknown time zone '{zone}'"));
             None
         }
     };

@@ -15,8 +15,10 @@ async fn validate_policy(state: &AppState, p: &PolicyConfig, prefix: &str) -> Re
         ("severity_threshold", &p.severity_threshold),
         ("exempt_unless_severity", &p.exempt_unless_severity),
     ] {
-        if !severities.iter().any(|s| &s.key == key) {
-            e.push(
+        if key.trim().is_empty() {
+            e.push(format!("{prefix}{field}"), "must name a severity");
+        } else if !severities.iter().any(|s| &s.key == key) {
+            e.push_missing(
                 format!("{prefix}{field}"),
                 format!("unknown severity '{key}'"),
             );
@@ -148,7 +150,7 @@ pub async fn evaluate(
             format!("must name a severity: one of {}", keys.join(", ")),
         );
     } else if !keys.contains(&severity.as_str()) {
-        e.push(
+        e.push_missing(
             "severity",
             format!(
                 "unknown severity '{}'; expected one of {}",
@@ -160,7 +162,7 @@ pub async fn evaluate(
     if !e.fields.iter().any(|f| f.field == "type") {
         let known = known_types(state, input.policy.as_ref().or(saved.as_ref())).await?;
         if !known.contains(&incident_type) {
-            e.push(
+            e.push_missing(
                 "type",
                 format!(
                     "unknown incident type '{incident_type}'; expected one of {}",

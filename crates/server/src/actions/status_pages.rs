@@ -9,7 +9,7 @@ use crate::{AppError, AppState};
 use debrief_core::access::AccountRole;
 use debrief_core::incident::IncidentRef;
 use debrief_core::timeline::{EventKind, Source};
-use debrief_core::validation::{ValidationError, optional_text, required_text, slug};
+use debrief_core::validation::{ValidationError, not_null, optional_text, required_text, slug};
 use debrief_store::incident::IncidentWrite;
 use debrief_store::status_page::{
     Component, ComponentChange, PageIncident, PageUpdateWrite, StatusPage,
@@ -115,7 +115,7 @@ async fn check_domain(
     if let Some(other) = state.store.page_by_domain(&host).await?
         && other.id != page.id
     {
-        e.push(
+        e.push_conflict(
             "custom_domain",
             format!("is already the domain of the page '{}'", other.name),
         );
@@ -123,9 +123,12 @@ async fn check_domain(
     Ok(Some(host))
 }
 
+/// A time zone the server knows: blank is malformed, a name it does not hold is missing (404).
 fn check_zone(e: &mut ValidationError, zone: &str) {
-    if jiff::tz::TimeZone::get(zone).is_err() {
-        e.push("time_zone", format!("unknown time zone '{zone}'"));
+    if zone.trim().is_empty() {
+        e.push("time_zone", "must name a time zone like Europe/Paris");
+    } else if jiff::tz::TimeZone::get(zone).is_err() {
+        e.push_missing("time_zone", format!("unknown time zone '{zone}'"));
     }
 }
 
@@ -178,7 +181,7 @@ pub async fn update_page(
     let mut page = state.store.page_by_slug(page_slug).await?;
     let mut e = ValidationError::default();
     if input.slug.as_deref().is_some_and(|s| s != page.slug) {
-        e.push("slug", "cannot be changed (links to the page would break)");
+        e.push_conflict("slug", "cannot be changed (links to the page would break)");
     }
     if let Some(n) = &input.name {
         page.name = required_text(&mut e, "name", n, 200);
@@ -203,21 +206,28 @@ pub async fn update_page(
     Ok(page)
 }
 
+/// The highest position a client may give a component (the layout numbers them from 1).
+const MAX_POSITION: i64 = 10_000;
+
 /// A component as clients send it.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ComponentInput {
     /// Name.
+    #[serde(default, deserialize_with = "not_null")]
     pub name: Option<String>,
     /// What it is.
     pub description: Option<Option<String>>,
     /// Group.
     pub group: Option<Option<String>>,
     /// Order.
+    #[serde(default, deserialize_with = "not_null")]
     pub position: Option<i64>,
     /// Debrief services it stands for.
+    #[serde(default, deserialize_with = "not_null")]
     pub services: Option<Vec<String>>,
     /// State.
+    #[serde(default, deserialize_with = "not_null")]
     pub state: Option<String>,
     /// Why the state changed (for its history).
     pub reason: Option<String>,
@@ -257,6 +267,9 @@ fn apply_component(e: &mut ValidationError, c: &mut Component, input: &Component
         c.group = optional_text(e, "group", g.as_deref(), 200);
     }
     if let Some(p) = input.position {
+        if !(0..=MAX_POSITION).contains(&p) {
+            e.push("position", format!("must be from 0 to {MAX_POSITION}"));
+        }
         c.position = p;
     }
     if let Some(s) = &input.services {
@@ -285,7 +298,12 @@ pub async fn add_component(
         name: String::new(),
         description: None,
         group: None,
-        position: existing.iter().map(|c| c.position).max().unwrap_or(0) + 1,
+        position: existing
+            .iter()
+            .map(|c| c.position)
+            .max()
+            .unwrap_or(0)
+            .saturating_add(1),
         services: Vec::new(),
         state: "operational".into(),
         created_at: now,

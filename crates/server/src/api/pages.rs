@@ -98,6 +98,8 @@ async fn list_pages(
                 Err(_) => e.push("incident", "is not an incident like INC-42"),
             },
             "cursor" => f.before = page_cursor(&mut e, v),
+            // An empty limit is the default, as in the other lists.
+            "limit" if v.trim().is_empty() => {}
             "limit" => f.limit = page_limit(&mut e, v).unwrap_or(50),
             other => e.push(other, "is not a filter of this list"),
         }

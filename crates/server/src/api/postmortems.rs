@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use debrief_core::access::AccountRole;
 use debrief_core::action_item::{ActionItem, ItemInput};
-use debrief_core::deadline::WorkCalendar;
+use debrief_core::deadline::{CalendarError, WorkCalendar};
 use debrief_core::postmortem::{PmStatus, Template};
 use debrief_core::validation::ValidationError;
 use serde_json::{Value, json};
@@ -479,14 +479,17 @@ async fn put_template(
 ) -> Result<Json<Template>, AppError> {
     actor.require(AccountRole::Admin)?;
     if t.key != key {
-        return Err(ValidationError::one("key", format!("must match the path ('{key}')")).into());
+        // Well formed, but naming another template than the path does: a conflict.
+        return Err(
+            ValidationError::conflict("key", format!("must match the path ('{key}')")).into(),
+        );
     }
     t.validate()?;
     let severities = state.store.list_severities().await?;
     let mut e = ValidationError::default();
     for (i, s) in t.severities.iter().enumerate() {
         if !severities.iter().any(|x| &x.key == s) {
-            e.push(
+            e.push_missing(
                 format!("severities[{i}]"),
                 format!("unknown severity '{s}'"),
             );
@@ -523,8 +526,13 @@ async fn put_calendar(
     ApiJson(c): ApiJson<WorkCalendar>,
 ) -> Result<Json<WorkCalendar>, AppError> {
     actor.require(AccountRole::Admin)?;
-    c.validate()
-        .map_err(|err| ValidationError::one(err.field(), err.to_string()))?;
+    c.validate().map_err(|err| match err {
+        // A well-formed name the time zone database does not hold: a missing reference (404).
+        CalendarError::UnknownTimeZone { ref zone } if !zone.trim().is_empty() => {
+            ValidationError::missing(err.field(), err.to_string())
+        }
+        err => ValidationError::one(err.field(), err.to_string()),
+    })?;
     state.store.put_work_calendar(&c).await?;
     Ok(Json(c))
 }

@@ -390,7 +390,7 @@ impl Schedule {
                 }
             };
             if l.end.is_some_and(|end| end <= l.start) {
-                errors.push(format!("{f}.end"), "must be after the layer's start");
+                errors.push_conflict(format!("{f}.end"), "must be after the layer's start");
             }
             let mut restrictions = Vec::new();
             for (j, r) in l.restrictions.iter().enumerate() {

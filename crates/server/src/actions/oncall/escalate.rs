@@ -194,7 +194,12 @@ pub async fn preview(
         (a, r) => a.or(r),
     };
     if stop.is_some_and(|s| s < opened) {
-        return Err(ValidationError::one("acknowledged_at", "must not be before opened_at").into());
+        let field = if input.acknowledged_at == stop {
+            "acknowledged_at"
+        } else {
+            "resolved_at"
+        };
+        return Err(ValidationError::conflict(field, "must not be before opened_at").into());
     }
     let mut out = Vec::new();
     for f in policy.firings_before(opened, stop) {

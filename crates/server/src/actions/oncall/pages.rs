@@ -108,7 +108,7 @@ pub async fn set_page_declared_at(
     if let Some(s) = severity {
         let sevs = crate::actions::incident::severities(state, None).await?;
         if !sevs.iter().any(|x| x.key == s) {
-            return Err(ValidationError::one(
+            return Err(ValidationError::missing(
                 "page_declared_at",
                 format!(
                     "'{s}' is not a severity; use one of {}",

@@ -190,7 +190,7 @@ pub(crate) fn description(e: &mut ValidationError, value: Option<&str>) -> Strin
     d
 }
 
-/// A team slug of the catalogue, if one was given (else an error at `team`).
+/// A team slug of the catalogue, if one was given (else a missing reference at `team`: 404).
 pub(crate) async fn check_team(
     state: &AppState,
     team: Option<&str>,
@@ -200,7 +200,7 @@ pub(crate) async fn check_team(
         return Ok(None);
     };
     if !state.store.list_teams().await?.iter().any(|x| x.slug == t) {
-        e.push("team", format!("'{t}' is not a team of the catalogue"));
+        e.push_missing("team", format!("'{t}' is not a team of the catalogue"));
     }
     Ok(Some(t.to_string()))
 }

@@ -116,6 +116,7 @@ async fn a_company_signs_in_through_its_identity_provider(app: &TestApp) {
     // Act: Ina opens the settings page and first types the issuer with a trailing slash.
     sign_in(&b, app, "ina@example.com", "/settings/sign-in").await;
     let callback = text_of(&b, "#callback-url").await;
+    let sign_out = text_of(&b, "#sign-out-url").await;
     let fields = [
         ("issuer", format!("{}/", idp.issuer)),
         ("client_id", OIDC_CLIENT_ID.to_string()),
@@ -149,6 +150,11 @@ async fn a_company_signs_in_through_its_identity_provider(app: &TestApp) {
     assert!(issuer_error.contains("names the issuer"), "{issuer_error}");
     assert_eq!(kept_label.as_deref(), Some("Sign in with TestID"));
     assert_eq!(callback, app.url("/auth/oidc/callback"));
+    assert_eq!(
+        sign_out,
+        app.url("/login"),
+        "the post-logout URL to register"
+    );
 
     // Act: the exact issuer (the secret typed again: it is never echoed back).
     let form = b

@@ -412,8 +412,13 @@ pub async fn end_session_url(state: &AppState, id_token: &str) -> Option<String>
             return None;
         }
     };
-    let back = format!("{}/login", state.config.public_url.trim_end_matches('/'));
-    oidc::end_session_url(&d, &s.client_id, id_token, &back)
+    oidc::end_session_url(&d, &s.client_id, id_token, &post_logout_url(state))
+}
+
+/// Where the provider sends people back after signing them out (its
+/// `post_logout_redirect_uri`, which the provider must have registered): the sign-in page.
+pub fn post_logout_url(state: &AppState) -> String {
+    format!("{}/login", state.config.public_url.trim_end_matches('/'))
 }
 
 /// The account for verified claims: the linked one, else the one with the verified e-mail

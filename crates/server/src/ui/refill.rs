@@ -379,13 +379,21 @@ fn changed_meanwhile(now: &str) -> String {
 }
 
 /// Puts each message beside the field it names (trying the name itself, then the part before
-/// `[` or `.`, a custom field's `cf.<key>`, and a time's `<name>_local`); answers the messages
+/// `[` or `.`, a custom field's `cf.<key>`, a time's `<name>_local`, and the part before `[`
+/// without a plural `s`); answers the messages
 /// that found no field, each naming its field.
 fn place_errors(controls: &[Control<'_>], r: &Refusal<'_>, edits: &mut Edits) -> Vec<String> {
     let mut general: Vec<String> = r.general.to_vec();
     for (n, (field, message)) in r.fields.iter().enumerate() {
         let base = field.split(['[', '.']).next().unwrap_or("");
-        let mut names = vec![field.clone(), base.to_string(), format!("{field}_local")];
+        // `links[0].url` from a form with one `link` field goes beside it.
+        let singular = base.strip_suffix('s').unwrap_or(base).to_string();
+        let mut names = vec![
+            field.clone(),
+            base.to_string(),
+            format!("{field}_local"),
+            singular,
+        ];
         if let Some(key) = field.strip_prefix("custom_fields.") {
             names.insert(1, format!("cf.{key}"));
         }

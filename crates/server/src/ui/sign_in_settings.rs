@@ -46,6 +46,8 @@ struct Page {
     s: SettingsView,
     domains: String,
     errors: FieldErrors,
+    /// The post-logout redirect URL to register with the provider.
+    sign_out_url: String,
 }
 
 impl Page {
@@ -73,6 +75,7 @@ async fn page(
         domains: s.settings.allowed_domains.join(", "),
         s,
         errors: FieldErrors::none(),
+        sign_out_url: act::post_logout_url(&state),
     }
     .into_response())
 }
@@ -125,6 +128,7 @@ async fn save(
                 domains: field(&pairs, "allowed_domains").to_string(),
                 s,
                 errors,
+                sign_out_url: act::post_logout_url(&state),
             };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }

@@ -398,7 +398,7 @@ impl Store {
                 refresh_roles(&mut tx, i.id).await?;
             }
             for user in &w.participants {
-                add_participant(&mut tx, i.id, *user).await?;
+                crate::participant::add_participant(&mut tx, i.id, *user).await?;
             }
             if let Some(p) = &w.postmortem {
                 crate::postmortem::write_postmortem(&mut tx, p, &w.reviews, now).await?;
@@ -478,38 +478,6 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("INC-{id}")))?
             .get("private")
     }
-
-    /// Whether a user takes part in an incident.
-    pub async fn is_participant(&self, id: i64, user_id: i64) -> StoreResult<bool> {
-        let row = self
-            .read_row(
-                "SELECT 1 AS one FROM incident_participants WHERE incident_id = $1 AND user_id = $2",
-                &[Arg::I(id), Arg::I(user_id)],
-            )
-            .await?;
-        Ok(row.is_some())
-    }
-
-    /// The ids of an incident's participants.
-    pub async fn participants(&self, id: i64) -> StoreResult<Vec<i64>> {
-        self.read_rows(
-            "SELECT user_id FROM incident_participants WHERE incident_id = $1 ORDER BY user_id",
-            &[Arg::I(id)],
-        )
-        .await?
-        .iter()
-        .map(|r| r.get("user_id"))
-        .collect()
-    }
-}
-
-pub(crate) async fn add_participant(tx: &mut WriteTx, id: i64, user: i64) -> StoreResult<()> {
-    tx.exec(
-        "INSERT INTO incident_participants (incident_id, user_id) VALUES ($1, $2) ON CONFLICT (incident_id, user_id) DO NOTHING",
-        &[Arg::I(id), Arg::I(user)],
-    )
-    .await?;
-    Ok(())
 }
 
 async fn set_role(tx: &mut WriteTx, id: i64, op: &RoleOp, now: Timestamp) -> StoreResult<()> {
@@ -521,7 +489,7 @@ async fn set_role(tx: &mut WriteTx, id: i64, op: &RoleOp, now: Timestamp) -> Sto
                 &[Arg::I(id), Arg::S(role), Arg::I(*user_id), Arg::I(ms(now))],
             )
             .await?;
-            add_participant(tx, id, *user_id).await?;
+            crate::participant::add_participant(tx, id, *user_id).await?;
         }
         RoleOp::Release { role } => {
             tx.exec(
@@ -586,7 +554,7 @@ pub(crate) async fn declare_in(
             .filter(|u| Some(*u) != new.declared_by),
     );
     for user in &people {
-        add_participant(tx, id, *user).await?;
+        crate::participant::add_participant(tx, id, *user).await?;
     }
     let mut events = vec![insert_event_row(tx, id, declared_event).await?];
     if let Some((assignment, ev)) = commander {

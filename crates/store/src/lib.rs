@@ -21,7 +21,7 @@
 //! - `write`, `read` (private): write transactions, and reads into rows decoded by column name.
 //! - [`account`]: users, web sessions, API tokens, settings.
 //! - [`catalog`]: severities, services, teams.
-//! - [`incident`]: declaring, reading and changing incidents.
+//! - [`incident`]: declaring, reading and changing incidents; [`participant`]: who takes part.
 //! - [`list`]: listing and counting incidents with filters.
 //! - [`timeline`]: timeline events and their revisions.
 //! - [`policy`]: the postmortem policy and the history it reads.
@@ -54,6 +54,7 @@ pub mod meeting;
 pub(crate) mod migrations;
 pub mod oidc;
 pub mod oncall;
+pub mod participant;
 pub mod people;
 pub mod policy;
 pub mod postgres;

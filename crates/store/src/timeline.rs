@@ -73,7 +73,7 @@ pub(crate) async fn insert_event(
 ) -> StoreResult<TimelineEvent> {
     let event = insert_event_row(tx, incident_id, e).await?;
     if let Some(author) = e.author_id {
-        crate::incident::add_participant(tx, incident_id, author).await?;
+        crate::participant::add_participant(tx, incident_id, author).await?;
     }
     Ok(event)
 }
@@ -300,7 +300,7 @@ impl Store {
             ],
         )
         .await?;
-        crate::incident::add_participant(&mut tx, incident_id, editor).await?;
+        crate::participant::add_participant(&mut tx, incident_id, editor).await?;
         tx.commit().await?;
         self.event(incident_id, current.id).await
     }

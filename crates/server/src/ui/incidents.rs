@@ -577,17 +577,11 @@ async fn edit_event(
     let id = crate::request::event_id(&id)?;
     // The form shows the time to the second: one posted back unchanged keeps the stored
     // milliseconds.
+    let second = |t: jiff::Timestamp| t.strftime("%Y-%m-%dT%H:%M:%S").to_string();
     let at = match super::form::instant(&p, "at")? {
         Some(t) => {
-            let stored = state
-                .store
-                .list_events(r.0)
-                .await?
-                .into_iter()
-                .find(|e| e.id == id)
-                .map(|e| e.at.strftime("%Y-%m-%dT%H:%M:%S").to_string());
-            let posted: Option<jiff::Timestamp> = t.parse().ok();
-            let same = posted.map(|t| t.strftime("%Y-%m-%dT%H:%M:%S").to_string()) == stored;
+            let stored = state.store.event(r.0, id).await?.at;
+            let same = t.parse().ok().map(second) == Some(second(stored));
             (!same).then_some(t)
         }
         None => None,

@@ -19,6 +19,24 @@ async fn timeline(app: &TestApp, reference: &str) -> Vec<Value> {
     t["items"].as_array().cloned().unwrap_or_default()
 }
 
+/// Waits (bounded, polling) until the page shown is no longer a refilled one: the form sent
+/// from it was saved and the browser followed the redirect.
+async fn until_saved(b: &Browser) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while b
+        .client
+        .find(fantoccini::Locator::Css("#refused"))
+        .await
+        .is_ok()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the form was never saved"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 async fn a_refused_form_comes_back_filled_in_on_its_page(app: &TestApp) {
     // Arrange: an incident with a note, seen by a responder (browser in Europe/Berlin).
     user_with_password(app, "dana@example.com", "Dana", "responder").await;
@@ -56,8 +74,7 @@ async fn a_refused_form_comes_back_filled_in_on_its_page(app: &TestApp) {
 
     // Act 2: the refused form, corrected, is sent again from the refilled page.
     submit(&b, "event-form", &[("at_local", "")]).await;
-    b.wait_for("#timeline li[data-kind=note] + li, #timeline li[data-kind=note] ~ li")
-        .await;
+    until_saved(&b).await;
     let after_fix = timeline(app, &r).await;
 
     // Act 3: the first note's edit form shows its time in Berlin; a body edit keeps the time.
@@ -72,12 +89,19 @@ async fn a_refused_form_comes_back_filled_in_on_its_page(app: &TestApp) {
         )
         .await
         .expect("edit the note");
-    crate::browser::wait(&b, "#event-form").await;
-    let edited = timeline(app, &r)
-        .await
-        .into_iter()
-        .find(|e| e["id"] == note["id"])
-        .expect("the note");
+    // The edit answers a redirect to the same page: wait (bounded) for the stored edit.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let edited = loop {
+        let e = timeline(app, &r)
+            .await
+            .into_iter()
+            .find(|e| e["id"] == note["id"])
+            .expect("the note");
+        if e["revision"] != 1 || std::time::Instant::now() >= deadline {
+            break e;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
 
     // Assert
     assert!(at_error.contains("future"), "{at_error}");
@@ -147,7 +171,20 @@ async fn a_stale_postmortem_edit_keeps_what_was_typed(app: &TestApp) {
         &[("customer_summary", "Card payments failed for 20 minutes.")],
     )
     .await;
-    crate::browser::wait(&b, "#sections").await;
+    // The refilled page has `#sections` too: wait for the saved page, which has no refusal.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while b
+        .client
+        .find(fantoccini::Locator::Css("#refused"))
+        .await
+        .is_ok()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the edit was never saved"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let (_, _, pm) = app
         .get(
             &format!("/api/v1/incidents/{r}/postmortem"),

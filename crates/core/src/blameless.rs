@@ -26,12 +26,15 @@
 //! - `rules`: the rules, one function each: counterfactuals and "human error" in `rules`,
 //!   judgements, fault and "forgot" in `rules::judged`, omissions in `rules::omission`, a
 //!   person as the cause in `rules::cause`.
-//! - `model`: a logistic regression over words, word pairs and rule hits that drops the
+//! - `classes`: the word classes the model's features generalise through.
+//! - `model`: a logistic regression over words, word pairs, word classes, pairs of the classes
+//!   a sentence holds, and rule hits, that drops the
 //!   rules' findings in sentences about systems, thanks or blame language, and flags blame the
 //!   rules have no pattern for; `model_train` trains it on `tests/blameless/dev.tsv`.
 //! - `advice`: the `why` and `suggestion` of each finding.
 
 mod advice;
+mod classes;
 mod lexicon;
 mod model;
 #[cfg(test)]

@@ -164,13 +164,23 @@ fn the_check_meets_the_bar_on_the_dev_half() {
 
 /// The test half is never tuned on: only its figures are printed, not its misses.
 ///
-/// The bar is precision >= 0.9 and recall >= 0.85 (issue 15). The check does not meet it yet
-/// (0.940 and 0.801 when this was written), so this asserts the figures reached, to catch a
-/// regression; raise them to the bar once the check gets there.
+/// The bar is precision >= 0.9 and recall >= 0.85 with the sentences' people registered as
+/// users (issue 15); the check reached 0.932 and 0.867 when this was written (0.934 and 0.831
+/// with no users registered, which has no bar but must not fall back).
 #[test]
-fn the_check_holds_its_figures_on_the_test_half() {
+fn the_check_meets_the_bar_on_the_test_half() {
     let s = score("test.tsv", Users::Named, false);
-    score("test.tsv", Users::None, false);
-    assert!(s.precision() >= 0.92, "precision {:.3}", s.precision());
-    assert!(s.recall() >= 0.79, "recall {:.3}", s.recall());
+    let none = score("test.tsv", Users::None, false);
+    assert!(s.precision() >= 0.9, "precision {:.3}", s.precision());
+    assert!(s.recall() >= 0.85, "recall {:.3}", s.recall());
+    assert!(
+        none.precision() >= 0.9,
+        "no users: precision {:.3}",
+        none.precision()
+    );
+    assert!(
+        none.recall() >= 0.8,
+        "no users: recall {:.3}",
+        none.recall()
+    );
 }

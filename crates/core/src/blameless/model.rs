@@ -159,229 +159,7 @@ const AFTER_A_NAME: &[&str] = &[
     "needs", "must", "=",
 ];
 
-/// Word classes that let the model carry what it learnt to words it never saw: roles and
-/// teams, judgements of effort or character, fault, hindsight, thanks and talk about wording.
-const CLASSES: &[(&str, &[&str])] = &[
-    (
-        "<role>",
-        &[
-            "team",
-            "teams",
-            "group",
-            "ops",
-            "sre",
-            "sres",
-            "dba",
-            "dbas",
-            "devops",
-            "intern",
-            "contractor",
-            "contractors",
-            "consultant",
-            "analyst",
-            "reviewer",
-            "responder",
-            "staff",
-            "personnel",
-            "employee",
-            "lead",
-            "manager",
-            "commander",
-            "architect",
-            "author",
-            "deployer",
-            "owner",
-            "qa",
-            "support",
-            "networking",
-            "infra",
-            "leadership",
-            "management",
-            "vendor",
-            "colleagues",
-            "folks",
-            "people",
-            "whoever",
-            "hire",
-            "technician",
-            "administrator",
-            "admin",
-            "sysadmin",
-            "on-call",
-            "oncall",
-            "engineer",
-            "engineers",
-            "developer",
-            "developers",
-            "dev",
-            "devs",
-            "operator",
-            "operators",
-            "guy",
-            "person",
-            "member",
-            "shift",
-        ],
-    ),
-    (
-        "<judge>",
-        &[
-            "negligent",
-            "negligence",
-            "incompetent",
-            "incompetence",
-            "reckless",
-            "recklessness",
-            "careless",
-            "carelessness",
-            "lazy",
-            "sloppy",
-            "botched",
-            "messed",
-            "fat-fingered",
-            "ignored",
-            "ignoring",
-            "ignores",
-            "neglected",
-            "overlooked",
-            "misread",
-            "mishandled",
-            "misjudged",
-            "misconfigured",
-            "mistyped",
-            "rushed",
-            "haste",
-            "panicked",
-            "complacent",
-            "inexperienced",
-            "inexperience",
-            "unqualified",
-            "diligence",
-            "attention",
-            "bothered",
-            "bother",
-            "care",
-            "cared",
-            "lapse",
-            "judgment",
-            "judgement",
-            "ignorance",
-            "unwillingness",
-            "refusal",
-            "willingly",
-            "asleep",
-            "careful",
-            "slow",
-            "late",
-            "poor",
-            "poorly",
-            "badly",
-            "shocking",
-            "amateur",
-            "classic",
-            "yolo'd",
-            "wasted",
-            "dragged",
-            "blew",
-        ],
-    ),
-    (
-        "<fault>",
-        &[
-            "fault",
-            "blame",
-            "culprit",
-            "responsible",
-            "accountable",
-            "accountability",
-            "mistake",
-            "mistakes",
-            "lies",
-            "rests",
-            "boils",
-            "comes",
-            "came",
-            "points",
-        ],
-    ),
-    (
-        "<hindsight>",
-        &[
-            "obviously",
-            "clearly",
-            "obvious",
-            "avoidable",
-            "preventable",
-            "hindsight",
-            "retrospect",
-            "typical",
-            "usual",
-            "again",
-            "predictably",
-            "naturally",
-            "timely",
-            "inexcusable",
-            "unacceptable",
-            "simply",
-            "just",
-            "even",
-            "finally",
-            "competent",
-        ],
-    ),
-    (
-        "<thanks>",
-        &[
-            "thanks",
-            "thank",
-            "kudos",
-            "shout-out",
-            "credit",
-            "great",
-            "excellent",
-            "quick",
-            "huge",
-            "special",
-        ],
-    ),
-    (
-        "<meta>",
-        &[
-            "phrase",
-            "phrases",
-            "word",
-            "words",
-            "term",
-            "terms",
-            "language",
-            "wording",
-            "blameless",
-            "culture",
-            "tempting",
-            "label",
-            "labelling",
-            "labeling",
-            "punished",
-        ],
-    ),
-];
-
-/// The word without a common inflection: `-ing`, `-ed`, `-es`, `-s`, `-ly`, when at least
-/// four letters remain.
-fn stem(w: &str) -> &str {
-    ["ing", "ed", "es", "ly", "s"]
-        .iter()
-        .find_map(|suffix| w.strip_suffix(suffix).filter(|rest| rest.len() >= 4))
-        .unwrap_or(w)
-}
-
-/// The class of a normalised word, if it has one.
-fn class(w: &str) -> Option<&'static str> {
-    CLASSES
-        .iter()
-        .find(|(_, words)| words.contains(&w))
-        .map(|(c, _)| *c)
-}
+pub(super) use super::classes::{class, stem};
 
 /// Calls `emit` with each feature of a sentence and the token it belongs to (none for rule
 /// features). One buffer is reused, so a long document costs no allocation per feature.
@@ -396,6 +174,9 @@ pub(super) fn features(words: &[&str], hits: &[Hit], mut emit: impl FnMut(&str, 
     };
     let mut prev = "<s>";
     let mut prev_class = "<s>";
+    // The classes the sentence holds, for the pair features below: "a name and a failure",
+    // "a role and a judgement" carry to sentences whose words the model never saw.
+    let mut present: Vec<&str> = Vec::new();
     for (i, &w) in words.iter().enumerate() {
         with(Some(i), format_args!("u:{w}"));
         with(Some(i), format_args!("b:{prev}|{w}"));
@@ -408,12 +189,31 @@ pub(super) fn features(words: &[&str], hits: &[Hit], mut emit: impl FnMut(&str, 
         if let Some(c) = c {
             with(Some(i), format_args!("c:{c}"));
         }
+        let whole = match w {
+            "<name>" | "<name>'s" => Some("<name>"),
+            "<q>" | "<code>" => Some(w),
+            _ => c,
+        };
+        if let Some(k) = whole {
+            if i == 0 {
+                with(Some(i), format_args!("f:{k}"));
+            }
+            if !present.contains(&k) {
+                present.push(k);
+            }
+        }
         let here = c.unwrap_or(w);
         if c.is_some() || prev_class.starts_with('<') {
             with(Some(i), format_args!("k:{prev_class}|{here}"));
         }
         prev = w;
         prev_class = here;
+    }
+    present.sort_unstable();
+    for (n, a) in present.iter().enumerate() {
+        for b in present.iter().skip(n + 1) {
+            with(None, format_args!("x:{a}&{b}"));
+        }
     }
     for h in hits {
         with(None, format_args!("r:{}", h.rule.as_str()));

@@ -38,6 +38,7 @@
 //!     …), the time from the incident's declaration until it was resolved (or until now when it
 //!     is not), cut to the period; an incident counts once however many roles the person holds.
 //!     The role holders are those recorded now (a handed-over role counts for its new holder).
+//!
 //!   Pages of an incident the caller may not see are not counted; pages of no incident are.
 //! - **Action item follow-through**: the action items of the counted incidents, per bucket of
 //!   the item's *creation*: how many were created, and each one's state today as

@@ -52,7 +52,7 @@ mod table;
 
 pub use responders::out_of_hours;
 use responders::responders;
-pub use table::{SECTIONS, table};
+pub use table::{SECTIONS, csv, csv_cell, table};
 
 use crate::Timestamp;
 use crate::deadline::WorkCalendar;

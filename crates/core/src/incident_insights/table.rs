@@ -4,6 +4,32 @@
 
 use super::{IncidentInsights, Mttx, PlaceRow};
 
+/// Quotes a CSV cell, and defuses cells a spreadsheet would run as a formula.
+pub fn csv_cell(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+/// One section as CSV: the header, then the rows, each line ending in CRLF; `None` for an
+/// unknown section.
+pub fn csv(r: &IncidentInsights, section: &str) -> Option<String> {
+    let (head, rows) = table(r, section)?;
+    let line = |v: &[String]| v.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(",") + "\r\n";
+    Some(
+        std::iter::once(line(&head))
+            .chain(rows.iter().map(|r| line(r)))
+            .collect(),
+    )
+}
+
 /// The sections, in the order of the page.
 pub const SECTIONS: [&str; 8] = [
     "trends",

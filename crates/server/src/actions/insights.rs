@@ -40,17 +40,23 @@ pub async fn parse_query(
 ) -> Result<LearningQuery, AppError> {
     let today = state.clock.now().to_zoned(TimeZone::UTC).date();
     let q = LearningQuery::parse(pairs, today)?;
-    if let Some(team) = &q.team
+    check_team(state, q.team.as_deref()).await?;
+    Ok(q)
+}
+
+/// A 404 problem naming `team` when it is given and no such team exists.
+pub(crate) async fn check_team(state: &AppState, team: Option<&str>) -> Result<(), AppError> {
+    if let Some(team) = team
         && !state
             .store
             .list_teams()
             .await?
             .iter()
-            .any(|t| &t.slug == team)
+            .any(|t| t.slug == team)
     {
         return Err(ValidationError::missing("team", format!("unknown team '{team}'")).into());
     }
-    Ok(q)
+    Ok(())
 }
 
 /// The learning report for `q`, over the incidents the actor may see.
@@ -69,7 +75,7 @@ pub async fn learning(
         .unwrap_or(TimeZone::UTC);
     let today = now.to_zoned(tz.clone()).date();
 
-    let incidents = team_incidents(state, actor, q.team.as_deref()).await?;
+    let incidents = team_incidents(state, actor, q.team.as_deref(), &RESOLVED).await?;
     let mut events: BTreeMap<String, Vec<TimelineEvent>> = BTreeMap::new();
     for e in state.store.resolution_events().await? {
         events.entry(e.incident.clone()).or_default().push(e);
@@ -118,12 +124,13 @@ pub async fn learning(
     Ok(learning_report(&facts, q, now, today))
 }
 
-/// Every resolved incident the actor may see, narrowed to those affecting one of the team's
-/// services when a team is given.
-async fn team_incidents(
+/// Every incident in one of `statuses` (all when empty) the actor may see, narrowed to those
+/// affecting one of the team's services when a team is given.
+pub(crate) async fn team_incidents(
     state: &AppState,
     actor: &Actor,
     team: Option<&str>,
+    statuses: &[Status],
 ) -> Result<Vec<Incident>, AppError> {
     let services: Option<BTreeSet<String>> = match team {
         Some(team) => Some(
@@ -145,7 +152,7 @@ async fn team_incidents(
             .store
             .list_incidents(
                 &IncidentFilter {
-                    statuses: RESOLVED.to_vec(),
+                    statuses: statuses.to_vec(),
                     before,
                     limit: PAGE,
                     ..Default::default()

@@ -122,6 +122,7 @@ mod harness;
 mod headers;
 mod incident_ops;
 mod insights;
+mod insights_incidents;
 mod jobs;
 mod jobs_queue;
 mod jobs_registry;

@@ -95,7 +95,7 @@ impl InsightsQuery {
                 "service" => service = Some(slug(&mut e, "service", &v.to_ascii_lowercase())),
                 "tz" => match TimeZone::get(v) {
                     Ok(z) => (tz_name, tz) = (v.to_string(), z),
-                    Err(_) => e.push("tz", format!("unknown time zone '{v}'")),
+                    Err(_) => e.push_missing("tz", format!("unknown time zone '{v}'")),
                 },
                 "from" | "to" | "team" | "bucket" => rest.push((k.clone(), v.to_string())),
                 other => e.push(

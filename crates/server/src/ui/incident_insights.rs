@@ -214,8 +214,8 @@ fn place_charts(id: &'static str, what: &str, rows: &[PlaceRow]) -> Vec<String> 
             })
             .collect()
     };
-    let incidents_title = format!("Incidents by {what}");
-    let downtime_title = format!("Downtime by {what}, minutes");
+    let incidents_title = format!("Incidents by {}", what.to_lowercase());
+    let downtime_title = format!("Downtime by {}, minutes", what.to_lowercase());
     let (a, b) = (format!("{id}-incidents"), format!("{id}-downtime"));
     vec![
         chart::bars(

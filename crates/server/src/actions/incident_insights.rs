@@ -7,17 +7,16 @@
 //! private incident never shows up in anyone else's numbers.
 
 use crate::actions::incident::key_timestamps;
-use crate::actions::insights::{check_team, team_incidents};
+use crate::actions::insights::{check_team, item_facts, postmortems_by_incident, team_incidents};
 use crate::auth::Actor;
 use crate::{AppError, AppState};
 use debrief_core::incident_insights::{
     Facts, IncidentFact, IncidentInsights, InsightsQuery, PageFact, incident_insights,
 };
-use debrief_core::learning::{ItemFacts, PostmortemFacts};
+use debrief_core::learning::PostmortemFacts;
 use debrief_core::metrics;
 use debrief_core::timeline::TimelineEvent;
 use debrief_core::validation::ValidationError;
-use debrief_store::action_item::ItemFilter;
 use jiff::tz::TimeZone;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -64,28 +63,8 @@ pub async fn incident_report(
     for e in state.store.key_time_events(&ids).await? {
         events.entry(e.incident.clone()).or_default().push(e);
     }
-    let mut postmortems: BTreeMap<i64, _> = state
-        .store
-        .postmortems(&[])
-        .await?
-        .into_iter()
-        .map(|p| (p.incident_id, p))
-        .collect();
-    let mut items: BTreeMap<String, Vec<_>> = BTreeMap::new();
-    for i in state
-        .store
-        .action_items(&ItemFilter::default(), today)
-        .await?
-    {
-        items.entry(i.incident.clone()).or_default().push((
-            i.created_at,
-            ItemFacts {
-                status: i.status,
-                due_on: i.due_on.as_deref().and_then(|d| d.parse().ok()),
-                settled_on: i.settled_at.map(|s| s.to_zoned(org_tz.clone()).date()),
-            },
-        ));
-    }
+    let mut postmortems = postmortems_by_incident(state).await?;
+    let mut items = item_facts(state, &org_tz, today).await?;
     let facts: Vec<IncidentFact> = incidents
         .iter()
         .map(|i| {

@@ -13,6 +13,7 @@ use debrief_core::incident::Incident;
 use debrief_core::learning::{
     IncidentFacts, ItemFacts, LearningQuery, LearningReport, PostmortemFacts, learning_report,
 };
+use debrief_core::postmortem::Postmortem;
 use debrief_core::status::Status;
 use debrief_core::timeline::TimelineEvent;
 use debrief_core::validation::ValidationError;
@@ -90,28 +91,12 @@ pub async fn learning(
         .filter(|(_, at)| *at >= start && *at < end)
         .collect();
 
-    let mut postmortems: BTreeMap<i64, _> = state
-        .store
-        .postmortems(&[])
+    let mut postmortems = postmortems_by_incident(state).await?;
+    let mut items: BTreeMap<String, Vec<ItemFacts>> = item_facts(state, &tz, today)
         .await?
         .into_iter()
-        .map(|p| (p.incident_id, p))
+        .map(|(k, v)| (k, v.into_iter().map(|(_, f)| f).collect()))
         .collect();
-    let mut items: BTreeMap<String, Vec<ItemFacts>> = BTreeMap::new();
-    for i in state
-        .store
-        .action_items(&ItemFilter::default(), today)
-        .await?
-    {
-        items
-            .entry(i.incident.clone())
-            .or_default()
-            .push(ItemFacts {
-                status: i.status,
-                due_on: i.due_on.as_deref().and_then(|d| d.parse().ok()),
-                settled_on: i.settled_at.map(|s| s.to_zoned(tz.clone()).date()),
-            });
-    }
     let facts: Vec<IncidentFacts> = resolved
         .into_iter()
         .map(|(i, at)| IncidentFacts {
@@ -122,6 +107,44 @@ pub async fn learning(
         })
         .collect();
     Ok(learning_report(&facts, q, now, today))
+}
+
+/// Every postmortem, by incident id.
+pub(crate) async fn postmortems_by_incident(
+    state: &AppState,
+) -> Result<BTreeMap<i64, Postmortem>, AppError> {
+    Ok(state
+        .store
+        .postmortems(&[])
+        .await?
+        .into_iter()
+        .map(|p| (p.incident_id, p))
+        .collect())
+}
+
+/// Every action item's facts with its creation time, by incident reference; settled days in
+/// the calendar zone `tz`.
+pub(crate) async fn item_facts(
+    state: &AppState,
+    tz: &TimeZone,
+    today: jiff::civil::Date,
+) -> Result<BTreeMap<String, Vec<(Timestamp, ItemFacts)>>, AppError> {
+    let mut items: BTreeMap<String, Vec<_>> = BTreeMap::new();
+    for i in state
+        .store
+        .action_items(&ItemFilter::default(), today)
+        .await?
+    {
+        items.entry(i.incident.clone()).or_default().push((
+            i.created_at,
+            ItemFacts {
+                status: i.status,
+                due_on: i.due_on.as_deref().and_then(|d| d.parse().ok()),
+                settled_on: i.settled_at.map(|s| s.to_zoned(tz.clone()).date()),
+            },
+        ));
+    }
+    Ok(items)
 }
 
 /// Every incident in one of `statuses` (all when empty) the actor may see, narrowed to those

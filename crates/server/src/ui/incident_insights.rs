@@ -66,13 +66,7 @@ async fn page(
 ) -> Result<Response, UiError> {
     let teams = state.store.list_teams().await?;
     let services = state.store.list_services().await?;
-    let given = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_string())
-            .unwrap_or_default()
-    };
+    let given = |name: &str| super::insights::given(&pairs, name);
     let mut page = Page {
         user: actor.0.user.name.clone(),
         csrf: actor.csrf(),
@@ -83,11 +77,7 @@ async fn page(
         tz: given("tz"),
         tz_given: !given("tz").is_empty(),
         utc_link: String::new(),
-        bucket: if given("bucket") == "week" {
-            "week"
-        } else {
-            "month"
-        },
+        bucket: super::insights::bucket(&given("bucket")),
         teams: teams.into_iter().map(|t| t.slug).collect(),
         services: services.into_iter().map(|s| s.slug).collect(),
         errors: Vec::new(),
@@ -97,11 +87,7 @@ async fn page(
     let q = match act::parse_query(&state, &pairs).await {
         Ok(q) => q,
         Err(crate::AppError::Validation(v)) => {
-            page.errors = v
-                .fields
-                .iter()
-                .map(|f| format!("{}: {}", f.field, f.message))
-                .collect();
+            page.errors = super::insights::error_lines(&v);
             let status = if v.fields.iter().all(|f| f.problem == Problem::Missing) {
                 StatusCode::NOT_FOUND
             } else {

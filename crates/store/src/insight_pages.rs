@@ -1,6 +1,6 @@
 //! Reads for the incident insights' responder load (issue 15, part 4): who each page notified
 //! and who acknowledged it, for the pages the viewer may see (those of no incident, and those
-//! of an incident visible to them: the one clause [`crate::incident::VISIBLE`]).
+//! of an incident visible to them: the one clause `incident::VISIBLE`).
 
 use crate::incident::VISIBLE;
 use crate::write::Arg;

@@ -48,6 +48,8 @@ struct Seeded {
     bob: (i64, String),
     bob_token: String,
     private: String,
+    repeat: String,
+    monday: Timestamp,
 }
 
 /// Declares an incident at `declared` (the clock moves there) and gives `commander` the role.
@@ -80,6 +82,29 @@ async fn override_times(app: &TestApp, r: &str, times: &[(&str, Timestamp)]) {
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{r}: {b}");
+}
+
+/// Adds an action item due on `due` to incident `r` (created now), in `status`.
+async fn item(app: &TestApp, r: &str, due: &str, status: &str) {
+    let items = format!("/api/v1/incidents/{r}/action-items");
+    let (s, _, created) = app
+        .post(
+            &items,
+            &app.admin_token,
+            &json!({"title": "Follow up", "due_on": due}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    if status != "open" {
+        let (s, _, changed) = app
+            .patch(
+                &format!("{items}/{}", created["id"]),
+                &app.admin_token,
+                &json!({"status": status}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{changed}");
+    }
 }
 
 /// Opens a page to `users` for incident `r` at `t` and lets it fire.
@@ -117,12 +142,15 @@ async fn acknowledge(app: &TestApp, t: Timestamp, id: i64, token: &str) {
 /// | B | Wed W1 22:30 | SEV2 | checkout, search | Bob | 10 m | 30 m | – | 60 m |
 /// | C | Tue W2 08:00 | SEV2 | search | Bob | 30 m | 10 m | 60 m | 180 m |
 /// | P (private) | Thu W2 12:00 | SEV1 | checkout | Alice | 10 m | 10 m | – | 120 m |
+/// | E (repeats A) | Tue W3 10:00 | SEV2 | checkout | Bob | 5 m | 5 m | – | 80 m |
 ///
 /// (detect = detected − started, ack = acknowledged − detected, mitigate and resolve from the
 /// start). Pages: P1 Tue W1 10:01 to Alice for A, she acknowledges at 10:05 (working hours);
 /// P2 Wed W1 22:31 to Alice and Bob for B, Bob acknowledges at 22:40 (out of hours); P3 Thu
 /// W2 12:05 to Alice for P, she acknowledges at 12:10. Checkout belongs to team payments,
-/// search to discovery.
+/// search to discovery. Action items: one on A created Tue W1 12:00, due Thu W1, done at once
+/// (on time); one on C created Tue W2 11:00, due Wed W2, left open (overdue at the end, Tue W3
+/// 00:00); one on E created Tue W3 11:00, due Sat W3, open.
 async fn arrange(app: &TestApp) -> Seeded {
     for (path, body) in [
         (
@@ -148,6 +176,7 @@ async fn arrange(app: &TestApp) -> Seeded {
     let (alice, alice_token) = app.create_user(AccountRole::Responder).await;
     let (bob, bob_token) = app.create_user(AccountRole::Responder).await;
     let m = monday(app);
+    let day = |d: i64| (m.to_zoned(TimeZone::UTC).date() + d.days()).to_string();
     let inc = |title: &str, sev: &str, services: &[&str], started: Timestamp| json!({"title": title, "severity": sev, "services": services, "started_at": utc(started)});
 
     let a_started = at(m, 1, "09:50");
@@ -161,6 +190,9 @@ async fn arrange(app: &TestApp) -> Seeded {
     let p1 = page(app, at(m, 1, "10:01"), &a, &[alice.id]).await;
     acknowledge(app, at(m, 1, "10:05"), p1, &alice_token).await;
     clock_to(app, at(m, 1, "12:00")).await;
+    app.transition(&app.admin_token, &a, &json!({"to": "resolved"}))
+        .await;
+    item(app, &a, &day(3), "done").await;
     override_times(
         app,
         &a,
@@ -209,6 +241,7 @@ async fn arrange(app: &TestApp) -> Seeded {
     )
     .await;
     clock_to(app, at(m, 8, "11:00")).await;
+    item(app, &c, &day(9), "open").await;
     override_times(
         app,
         &c,
@@ -238,8 +271,30 @@ async fn arrange(app: &TestApp) -> Seeded {
         ],
     )
     .await;
+
+    // E repeats A (same service, a similar title, A resolved before it was declared).
+    let e_started = at(m, 15, "09:40");
+    let e = incident(
+        app,
+        inc("Checkout errors again", "SEV2", &["checkout"], e_started),
+        at(m, 15, "10:00"),
+        &bob.email,
+    )
+    .await;
+    clock_to(app, at(m, 15, "11:00")).await;
+    app.transition(&app.admin_token, &e, &json!({"to": "resolved"}))
+        .await;
+    override_times(
+        app,
+        &e,
+        &[
+            ("detected_at", at(m, 15, "09:45")),
+            ("acknowledged_at", at(m, 15, "09:50")),
+        ],
+    )
+    .await;
+    item(app, &e, &day(20), "open").await;
     clock_to(app, at(m, 16, "00:00")).await;
-    let day = |d: i64| (m.to_zoned(TimeZone::UTC).date() + d.days()).to_string();
     Seeded {
         from: day(0),
         to: day(21),
@@ -247,6 +302,8 @@ async fn arrange(app: &TestApp) -> Seeded {
         bob: (bob.id, bob.name),
         bob_token,
         private: p,
+        repeat: e,
+        monday: m,
     }
 }
 
@@ -279,7 +336,7 @@ async fn incident_insights_match_numbers_worked_by_hand(app: &TestApp) {
 
     // Assert: the admin sees all four incidents.
     assert_eq!(status, StatusCode::OK, "{all}");
-    assert_eq!(all["incidents"], 4, "{all}");
+    assert_eq!(all["incidents"], 5, "{all}");
     let trends = all["trends"].as_array().expect("trends");
     assert_eq!(trends.len(), 3);
     // W1: A and B. Detect 300 s and 600 s → median 450, p90 (nearest rank 2 of 2) 600;
@@ -295,11 +352,13 @@ async fn incident_insights_match_numbers_worked_by_hand(app: &TestApp) {
     assert_eq!(trends[1]["mtta"], mttx(2, 600.0, 600.0));
     assert_eq!(trends[1]["mttm"], mttx(1, 3600.0, 3600.0));
     assert_eq!(trends[1]["mttr"], mttx(2, 9000.0, 10800.0));
-    assert_eq!(
-        (&trends[2]["incidents"], &trends[2]["mttr"]),
-        (&json!(0), &none())
-    );
-    // Severity: W1 one of each; W2 one of each; W3 none.
+    // W3: E alone (detect 300, acknowledge 300, never mitigated, resolve 4800).
+    assert_eq!(trends[2]["incidents"], 1);
+    assert_eq!(trends[2]["mttd"], mttx(1, 300.0, 300.0));
+    assert_eq!(trends[2]["mtta"], mttx(1, 300.0, 300.0));
+    assert_eq!(trends[2]["mttm"], none());
+    assert_eq!(trends[2]["mttr"], mttx(1, 4800.0, 4800.0));
+    // Severity: W1 one of each; W2 one of each; W3 one SEV2.
     let mix: Vec<&Value> = all["severity_mix"]
         .as_array()
         .unwrap()
@@ -311,26 +370,27 @@ async fn incident_insights_match_numbers_worked_by_hand(app: &TestApp) {
         [
             &json!({"SEV1": 1, "SEV2": 1}),
             &json!({"SEV1": 1, "SEV2": 1}),
-            &json!({"SEV1": 0, "SEV2": 0})
+            &json!({"SEV1": 0, "SEV2": 1})
         ]
     );
-    // Services: checkout A (60 m to mitigation), B (60 m to resolution), P (120 m): 3, 240 m;
+    // Services: checkout A (60 m to mitigation), B (60 m to resolution), P (120 m), E (80 m):
+    // 4, 320 m;
     // search B (60 m), C (60 m): 2, 120 m. Teams follow their services.
     assert_eq!(
         all["services"],
         json!([
-            {"name": "checkout", "team": "payments", "incidents": 3, "downtime_minutes": 240.0},
+            {"name": "checkout", "team": "payments", "incidents": 4, "downtime_minutes": 320.0},
             {"name": "search", "team": "discovery", "incidents": 2, "downtime_minutes": 120.0},
         ])
     );
     assert_eq!(
         all["teams"],
         json!([
-            {"name": "payments", "incidents": 3, "downtime_minutes": 240.0},
+            {"name": "payments", "incidents": 4, "downtime_minutes": 320.0},
             {"name": "discovery", "incidents": 2, "downtime_minutes": 120.0},
         ])
     );
-    // Busiest hours (UTC): Tue 10, Wed 22, Tue 08, Thu 12.
+    // Busiest hours (UTC): Tue 10 (A and E), Wed 22, Tue 08, Thu 12.
     let busy: Vec<(i64, i64, i64)> = all["busiest_hours"]
         .as_array()
         .unwrap()
@@ -344,11 +404,11 @@ async fn incident_insights_match_numbers_worked_by_hand(app: &TestApp) {
             )
         })
         .collect();
-    assert_eq!(busy, [(2, 8, 1), (2, 10, 1), (3, 22, 1), (4, 12, 1)]);
+    assert_eq!(busy, [(2, 8, 1), (2, 10, 2), (3, 22, 1), (4, 12, 1)]);
     // Responders: Alice got P1 (Tue 10:01), P2 (Wed 22:31, out of hours) and P3 (Thu 12:05),
     // acknowledged P1 and P3; she commanded A (10:00 → 11:50) and P (12:00 → 13:00): 2.8333 h.
-    // Bob got P2 (out of hours) and acknowledged it; he commanded B (22:30 → 23:00) and C
-    // (08:00 → 10:00): 2.5 h.
+    // Bob got P2 (out of hours) and acknowledged it; he commanded B (22:30 → 23:00), C
+    // (08:00 → 10:00) and E (10:00 → 11:00): 3.5 h.
     let (alice_id, alice_name) = &s.alice;
     let (bob_id, bob_name) = &s.bob;
     let load = |r: &Value, id: i64| {
@@ -386,28 +446,52 @@ async fn incident_insights_match_numbers_worked_by_hand(app: &TestApp) {
             &json!(1),
             &json!(1),
             &json!(1),
-            &json!(2.5)
+            &json!(3.5)
         )
     );
-    // No action items were created; no incident is a repeat.
-    assert!(
-        all["action_items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|b| b["created"] == 0)
+    // Action items by week of creation, in their state today.
+    let items: Vec<Value> = all["action_items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            json!([
+                b["created"],
+                b["done_on_time"],
+                b["done_late"],
+                b["overdue"],
+                b["open"],
+                b["wont_do"]
+            ])
+        })
+        .collect();
+    assert_eq!(
+        items,
+        [
+            json!([1, 1, 0, 0, 0, 0]),
+            json!([1, 0, 0, 1, 0, 0]),
+            json!([1, 0, 0, 0, 1, 0])
+        ]
     );
-    assert!(
-        all["repeats"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|b| b["repeated"] == 0)
+    // E is the one repeat.
+    let repeats: Vec<(&Value, &Value, &Value)> = all["repeats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| (&b["incidents"], &b["repeated"], &b["references"]))
+        .collect();
+    assert_eq!(
+        repeats,
+        [
+            (&json!(2), &json!(0), &json!([])),
+            (&json!(2), &json!(0), &json!([])),
+            (&json!(1), &json!(1), &json!([s.repeat])),
+        ]
     );
 
-    // Bob may not see the private incident: three incidents, and Alice's load without it
+    // Bob may not see the private incident: four incidents, and Alice's load without it
     // (two pages, one acknowledged, A's 1h50 only).
-    assert_eq!(bobs["incidents"], 3, "{bobs}");
+    assert_eq!(bobs["incidents"], 4, "{bobs}");
     assert_eq!(bobs["trends"][1]["mttr"], mttx(1, 10800.0, 10800.0));
     assert!(!bobs.to_string().contains(&s.private), "{bobs}");
     let alice = load(&bobs, *alice_id);
@@ -417,12 +501,23 @@ async fn incident_insights_match_numbers_worked_by_hand(app: &TestApp) {
     );
     assert!((alice["hours_on_incidents"].as_f64().unwrap() - 11.0 / 6.0).abs() < 1e-6);
 
-    // Payments' incidents (A, B, P), with hours in Berlin (UTC+1 in winter, +2 in summer).
-    assert_eq!(berlin["incidents"], 3);
+    // Payments' incidents (A, B, P, E), with the busiest hours in Berlin's wall-clock time.
+    assert_eq!(berlin["incidents"], 4);
     assert_eq!(berlin["tz"], "Europe/Berlin");
+    let local = at(s.monday, 1, "10:00")
+        .in_tz("Europe/Berlin")
+        .expect("a zone");
+    let cells = berlin["busiest_hours"].as_array().unwrap();
+    let a_cell = cells
+        .iter()
+        .find(|c| c["weekday"] == 2 && c["hour"] == i64::from(local.hour()))
+        .expect("A's hour");
+    assert!(a_cell["incidents"].as_i64().unwrap() >= 1, "{a_cell}");
+    let total: i64 = cells.iter().map(|c| c["incidents"].as_i64().unwrap()).sum();
+    assert_eq!(total, 4);
     assert_eq!(
         berlin["teams"][0],
-        json!({"name": "payments", "incidents": 3, "downtime_minutes": 240.0})
+        json!({"name": "payments", "incidents": 4, "downtime_minutes": 320.0})
     );
 
     // The CSV of the trends, exactly.
@@ -454,7 +549,7 @@ async fn incident_insights_match_numbers_worked_by_hand(app: &TestApp) {
             "start,end,incidents,mttd_count,mttd_median_seconds,mttd_p90_seconds,mtta_count,mtta_median_seconds,mtta_p90_seconds,mttm_count,mttm_median_seconds,mttm_p90_seconds,mttr_count,mttr_median_seconds,mttr_p90_seconds\r\n\
              {},2,2,450,600,2,1200,1800,1,3600,3600,2,5400,7200\r\n\
              {},2,2,1200,1800,2,600,600,1,3600,3600,2,9000,10800\r\n\
-             {},0,0,,,0,,,0,,,0,,\r\n",
+             {},1,1,300,300,1,300,300,0,,,1,4800,4800\r\n",
             b(0),
             b(1),
             b(2)
@@ -470,10 +565,10 @@ async fn incident_insights_match_numbers_worked_by_hand(app: &TestApp) {
         .text()
         .await
         .expect("text");
-    // Bob does not see P: checkout has A and B only.
+    // Bob does not see P: checkout has A, B and E (60 + 60 + 80 minutes).
     assert_eq!(
         services_csv,
-        "service,team,incidents,downtime_minutes\r\ncheckout,payments,2,120\r\nsearch,discovery,2,120\r\n"
+        "service,team,incidents,downtime_minutes\r\ncheckout,payments,3,200\r\nsearch,discovery,2,120\r\n"
     );
 
     // The answer is what the OpenAPI document says.
@@ -539,7 +634,7 @@ async fn the_incident_insights_page_draws_a_chart_per_section(app: &TestApp) {
 
     // Assert: a section per chart, each with an accessible SVG and its CSV link.
     let scope = text_of(&b, "#insights-scope").await;
-    assert!(scope.starts_with("4 incidents declared"), "{scope}");
+    assert!(scope.starts_with("5 incidents declared"), "{scope}");
     let charts = b
         .client
         .find_all(Locator::Css("section svg.chart[role=img]"))
@@ -551,7 +646,7 @@ async fn the_incident_insights_page_draws_a_chart_per_section(app: &TestApp) {
         "Median times, minutes",
         "Incidents by severity",
         "Incidents by service",
-        "Tue 10: 1</title>",
+        "Tue 10: 2</title>",
         "Pages received per person",
         "Repeat incidents",
     ] {

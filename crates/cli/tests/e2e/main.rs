@@ -123,6 +123,7 @@ mod headers;
 mod incident_ops;
 mod insights;
 mod insights_incidents;
+mod insights_seed;
 mod jobs;
 mod jobs_queue;
 mod jobs_registry;

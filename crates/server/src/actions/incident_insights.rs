@@ -55,9 +55,11 @@ pub async fn incident_report(
     let today = now.to_zoned(org_tz.clone()).date();
 
     let mut incidents = team_incidents(state, actor, q.period.team.as_deref(), &[]).await?;
-    if let Some(s) = &q.service {
-        incidents.retain(|i| i.services.contains(s));
-    }
+    // Nothing declared after the period counts, not even for hours on incidents.
+    let end = q.period.end();
+    incidents.retain(|i| {
+        i.declared_at < end && q.service.as_ref().is_none_or(|s| i.services.contains(s))
+    });
     let ids: Vec<i64> = incidents.iter().map(|i| i.id).collect();
     let mut events: BTreeMap<String, Vec<TimelineEvent>> = BTreeMap::new();
     for e in state.store.key_time_events(&ids).await? {
@@ -107,7 +109,7 @@ pub async fn incident_report(
     let ids: BTreeSet<i64> = ids.into_iter().collect();
     let pages: Vec<PageFact> = state
         .store
-        .insight_pages(actor.viewer(), q.period.end())
+        .insight_pages(actor.viewer(), end)
         .await?
         .into_iter()
         .filter(|p| {

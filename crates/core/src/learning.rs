@@ -84,7 +84,7 @@ impl BucketSize {
     }
 
     /// The first day of the bucket after the one starting on `start`.
-    fn next(self, start: Date) -> Date {
+    pub(crate) fn next(self, start: Date) -> Date {
         let step = match self {
             BucketSize::Week => 1.week(),
             BucketSize::Month => 1.month(),
@@ -171,7 +171,7 @@ impl LearningQuery {
     }
 }
 
-fn midnight(d: Date) -> Timestamp {
+pub(crate) fn midnight(d: Date) -> Timestamp {
     d.to_zoned(TimeZone::UTC)
         .map(|z| z.timestamp())
         .unwrap_or(Timestamp::MAX)

@@ -15,6 +15,8 @@
 //! - [`metrics`]: per-incident metrics computed from key timestamps, their definitions, and the
 //!   contradictions that keep a metric from being a number.
 //! - [`duration`]: the one way a duration is written for people (`3m 22s`, `1h 05m`, `2d 4h`).
+//! - [`incident_insights`]: insights on incidents over a period: MTTx trends, severity mix,
+//!   services and teams, busiest hours, responder load, action items, repeats.
 //! - [`learning`]: learning metrics over a period: postmortems on time, action items, repeats.
 //! - [`policy`]: whether a postmortem is owed, and why (issue #3).
 //! - [`postmortem`]: the postmortem's workflow, templates, sections and reviews.
@@ -39,6 +41,7 @@ pub mod deadline;
 pub mod duration;
 pub mod ics;
 pub mod incident;
+pub mod incident_insights;
 pub mod learning;
 pub mod metrics;
 pub mod oncall;

@@ -32,6 +32,7 @@
 //!   events.
 //! - [`status_page`]: status pages, components and their history, published updates.
 //! - [`insight`]: reads over many incidents for the learning metrics.
+//! - [`insight_pages`]: pages and who they notified, for the incident insights' responder load.
 //! - [`meeting`]: postmortem meetings, the recurring review, calendar feeds.
 //! - [`people`]: invitations and password-reset links, deactivation, a person's own settings.
 //! - [`oidc`]: OpenID Connect identities and sign-ins under way.
@@ -48,6 +49,7 @@ pub mod health;
 pub mod incident;
 pub mod incident_type;
 pub mod insight;
+pub mod insight_pages;
 pub mod jobs;
 pub mod list;
 pub mod meeting;

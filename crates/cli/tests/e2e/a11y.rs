@@ -133,6 +133,7 @@ async fn check_every_page(app: &TestApp, dark: bool) {
         "/on-call".into(),
         "/me/on-call".into(),
         "/insights".into(),
+        "/insights/incidents".into(),
         "/status-pages".into(),
         "/status-pages/public".into(),
         "/settings/me".into(),

@@ -89,6 +89,7 @@ async fn every_html_page_has_a_strict_policy_and_nothing_inline(app: &TestApp) {
         "/postmortems".into(),
         "/action-items".into(),
         "/insights".into(),
+        "/insights/incidents".into(),
         "/settings/postmortems".into(),
         "/status-pages".into(),
         "/status-pages/acme".into(),

@@ -122,6 +122,8 @@ mod harness;
 mod headers;
 mod incident_ops;
 mod insights;
+mod insights_incidents;
+mod insights_seed;
 mod jobs;
 mod jobs_queue;
 mod jobs_registry;

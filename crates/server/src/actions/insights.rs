@@ -13,6 +13,7 @@ use debrief_core::incident::Incident;
 use debrief_core::learning::{
     IncidentFacts, ItemFacts, LearningQuery, LearningReport, PostmortemFacts, learning_report,
 };
+use debrief_core::postmortem::Postmortem;
 use debrief_core::status::Status;
 use debrief_core::timeline::TimelineEvent;
 use debrief_core::validation::ValidationError;
@@ -40,17 +41,23 @@ pub async fn parse_query(
 ) -> Result<LearningQuery, AppError> {
     let today = state.clock.now().to_zoned(TimeZone::UTC).date();
     let q = LearningQuery::parse(pairs, today)?;
-    if let Some(team) = &q.team
+    check_team(state, q.team.as_deref()).await?;
+    Ok(q)
+}
+
+/// A 404 problem naming `team` when it is given and no such team exists.
+pub(crate) async fn check_team(state: &AppState, team: Option<&str>) -> Result<(), AppError> {
+    if let Some(team) = team
         && !state
             .store
             .list_teams()
             .await?
             .iter()
-            .any(|t| &t.slug == team)
+            .any(|t| t.slug == team)
     {
         return Err(ValidationError::missing("team", format!("unknown team '{team}'")).into());
     }
-    Ok(q)
+    Ok(())
 }
 
 /// The learning report for `q`, over the incidents the actor may see.
@@ -69,7 +76,7 @@ pub async fn learning(
         .unwrap_or(TimeZone::UTC);
     let today = now.to_zoned(tz.clone()).date();
 
-    let incidents = team_incidents(state, actor, q.team.as_deref()).await?;
+    let incidents = team_incidents(state, actor, q.team.as_deref(), &RESOLVED).await?;
     let mut events: BTreeMap<String, Vec<TimelineEvent>> = BTreeMap::new();
     for e in state.store.resolution_events().await? {
         events.entry(e.incident.clone()).or_default().push(e);
@@ -84,28 +91,12 @@ pub async fn learning(
         .filter(|(_, at)| *at >= start && *at < end)
         .collect();
 
-    let mut postmortems: BTreeMap<i64, _> = state
-        .store
-        .postmortems(&[])
+    let mut postmortems = postmortems_by_incident(state).await?;
+    let mut items: BTreeMap<String, Vec<ItemFacts>> = item_facts(state, &tz, today)
         .await?
         .into_iter()
-        .map(|p| (p.incident_id, p))
+        .map(|(k, v)| (k, v.into_iter().map(|(_, f)| f).collect()))
         .collect();
-    let mut items: BTreeMap<String, Vec<ItemFacts>> = BTreeMap::new();
-    for i in state
-        .store
-        .action_items(&ItemFilter::default(), today)
-        .await?
-    {
-        items
-            .entry(i.incident.clone())
-            .or_default()
-            .push(ItemFacts {
-                status: i.status,
-                due_on: i.due_on.as_deref().and_then(|d| d.parse().ok()),
-                settled_on: i.settled_at.map(|s| s.to_zoned(tz.clone()).date()),
-            });
-    }
     let facts: Vec<IncidentFacts> = resolved
         .into_iter()
         .map(|(i, at)| IncidentFacts {
@@ -118,12 +109,51 @@ pub async fn learning(
     Ok(learning_report(&facts, q, now, today))
 }
 
-/// Every resolved incident the actor may see, narrowed to those affecting one of the team's
-/// services when a team is given.
-async fn team_incidents(
+/// Every postmortem, by incident id.
+pub(crate) async fn postmortems_by_incident(
+    state: &AppState,
+) -> Result<BTreeMap<i64, Postmortem>, AppError> {
+    Ok(state
+        .store
+        .postmortems(&[])
+        .await?
+        .into_iter()
+        .map(|p| (p.incident_id, p))
+        .collect())
+}
+
+/// Every action item's facts with its creation time, by incident reference; settled days in
+/// the calendar zone `tz`.
+pub(crate) async fn item_facts(
+    state: &AppState,
+    tz: &TimeZone,
+    today: jiff::civil::Date,
+) -> Result<BTreeMap<String, Vec<(Timestamp, ItemFacts)>>, AppError> {
+    let mut items: BTreeMap<String, Vec<_>> = BTreeMap::new();
+    for i in state
+        .store
+        .action_items(&ItemFilter::default(), today)
+        .await?
+    {
+        items.entry(i.incident.clone()).or_default().push((
+            i.created_at,
+            ItemFacts {
+                status: i.status,
+                due_on: i.due_on.as_deref().and_then(|d| d.parse().ok()),
+                settled_on: i.settled_at.map(|s| s.to_zoned(tz.clone()).date()),
+            },
+        ));
+    }
+    Ok(items)
+}
+
+/// Every incident in one of `statuses` (all when empty) the actor may see, narrowed to those
+/// affecting one of the team's services when a team is given.
+pub(crate) async fn team_incidents(
     state: &AppState,
     actor: &Actor,
     team: Option<&str>,
+    statuses: &[Status],
 ) -> Result<Vec<Incident>, AppError> {
     let services: Option<BTreeSet<String>> = match team {
         Some(team) => Some(
@@ -145,7 +175,7 @@ async fn team_incidents(
             .store
             .list_incidents(
                 &IncidentFilter {
-                    statuses: RESOLVED.to_vec(),
+                    statuses: statuses.to_vec(),
                     before,
                     limit: PAGE,
                     ..Default::default()

@@ -10,6 +10,7 @@ pub mod catalog_edit;
 pub mod custom_field;
 pub mod delivery;
 pub mod incident;
+pub mod incident_insights;
 pub mod incident_type;
 pub mod insights;
 pub mod maintenance;

@@ -21,6 +21,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use debrief_core::incident::Incident;
+use debrief_core::incident_insights::csv_cell as cell;
 use debrief_core::metrics::{self, DEFINITIONS, IncidentMetrics};
 use debrief_core::timeline::TimelineEvent;
 use debrief_core::validation::ValidationError;
@@ -32,20 +33,6 @@ const MAX_ROWS: usize = 100_000;
 /// The export route.
 pub fn router() -> Router<AppState> {
     Router::new().route("/incidents/export", get(export_incidents))
-}
-
-/// Quotes a CSV cell, and defuses cells a spreadsheet would run as a formula.
-fn cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
 }
 
 /// The CSV header: the incident's columns, then each metric with how it is measured, then the

@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod custom_fields;
 pub mod deliveries;
 pub mod export;
+pub mod incident_insights;
 pub mod incident_types;
 pub mod incidents;
 pub mod insights;
@@ -93,6 +94,7 @@ pub fn router() -> Router<AppState> {
         .merge(export::router())
         .merge(policy::router())
         .merge(insights::router())
+        .merge(incident_insights::router())
         .merge(postmortems::router())
         .merge(timeline::router())
         .merge(catalog::router())

@@ -1,4 +1,5 @@
-//! Hand-written SVG charts for the insights page: stacked bars, lines and plain bars.
+//! Hand-written SVG charts for the insights pages: stacked bars, lines, plain bars and a
+//! heatmap.
 //!
 //! Each chart is one `<svg role="img">` labelled by its `<title>` and `<desc>`, with axes, ticks,
 //! axis labels and a legend, and a `<title>` on every bar and point that gives its number (a
@@ -6,6 +7,9 @@
 //! deterministic (fixed decimals, no maps), and every text is escaped.
 
 use std::fmt::Write;
+
+mod heatmap;
+pub use heatmap::heatmap;
 
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 300.0;

@@ -61,24 +61,14 @@ async fn page(
         .into_iter()
         .map(|t| t.slug)
         .collect();
-    let given = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_string())
-            .unwrap_or_default()
-    };
+    let given = |name: &str| given(&pairs, name);
     let mut page = Page {
         user: actor.0.user.name.clone(),
         csrf: actor.csrf(),
         from: given("from"),
         to: given("to"),
         team: given("team"),
-        bucket: if given("bucket") == "week" {
-            "week"
-        } else {
-            "month"
-        },
+        bucket: bucket(&given("bucket")),
         teams,
         errors: Vec::new(),
         totals: None,
@@ -89,11 +79,7 @@ async fn page(
     let q = match insights::parse_query(&state, &pairs).await {
         Ok(q) => q,
         Err(crate::AppError::Validation(v)) => {
-            page.errors = v
-                .fields
-                .iter()
-                .map(|f| format!("{}: {}", f.field, f.message))
-                .collect();
+            page.errors = error_lines(&v);
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
         Err(e) => return Err(e.into()),
@@ -107,6 +93,28 @@ async fn page(
     page.publication_hours = hours(c.median_hours_to_publication, c.p90_hours_to_publication);
     page.totals = Some(report.totals);
     Ok(page.into_response())
+}
+
+/// Each refused parameter as `field: message`.
+pub(super) fn error_lines(v: &debrief_core::validation::ValidationError) -> Vec<String> {
+    v.fields
+        .iter()
+        .map(|f| format!("{}: {}", f.field, f.message))
+        .collect()
+}
+
+/// The bucket the form shows as chosen: `week` when asked for, else `month`.
+pub(super) fn bucket(given: &str) -> &'static str {
+    if given == "week" { "week" } else { "month" }
+}
+
+/// A query parameter's trimmed value, or "" when absent.
+pub(super) fn given(pairs: &[(String, String)], name: &str) -> String {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_default()
 }
 
 /// The three charts of a report.

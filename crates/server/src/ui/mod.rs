@@ -41,6 +41,8 @@
 //! - [`view`]: view models and time formatting shared by the templates.
 //! - [`picture`]: the SVG picture of an incident's phases and key moments.
 //! - [`insights`], [`chart`]: the learning metrics page and its hand-written SVG charts.
+//! - [`incident_insights`]: the incident insights page (MTTx, severity, services, hours,
+//!   responders, action items, repeats), a chart and its numbers per section.
 
 pub mod account;
 pub mod account_links;
@@ -53,6 +55,7 @@ pub mod custom_values;
 pub mod field_errors;
 pub mod form;
 pub mod incident_edit;
+pub mod incident_insights;
 pub mod incident_types;
 pub mod incidents;
 pub mod insights;
@@ -114,6 +117,7 @@ pub fn router() -> Router<AppState> {
         .merge(oncall::router())
         .merge(page_link::router())
         .merge(insights::router())
+        .merge(incident_insights::router())
         .merge(settings::router())
         .merge(template_editor::router())
         .merge(sign_in_settings::router())

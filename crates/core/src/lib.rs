@@ -17,6 +17,7 @@
 //! - [`duration`]: the one way a duration is written for people (`3m 22s`, `1h 05m`, `2d 4h`).
 //! - [`learning`]: learning metrics over a period: postmortems on time, action items, repeats.
 //! - [`policy`]: whether a postmortem is owed, and why (issue #3).
+//! - [`similar`]: similar past incidents, ranked with why (issue 15, part 2).
 //! - [`postmortem`]: the postmortem's workflow, templates, sections and reviews.
 //! - [`action_item`]: follow-up work and its statuses.
 //! - [`blameless`]: the blameless check over postmortem writing.
@@ -47,6 +48,7 @@ pub mod postmortem;
 pub mod recurrence;
 pub mod role;
 pub mod severity;
+pub mod similar;
 pub mod slack;
 pub mod status;
 pub mod statuspage;

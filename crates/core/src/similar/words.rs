@@ -1,0 +1,180 @@
+//! The words of the measure: tokens, stop-words, light stems and the mechanism lexicon.
+
+use std::collections::HashSet;
+
+/// Words that carry no mechanism: English glue and words every incident report uses.
+#[rustfmt::skip]
+const STOPWORDS: &[&str] = &[
+    "a", "about", "after", "again", "all", "also", "an", "and", "any", "are", "as", "at", "be",
+    "because", "been", "before", "being", "both", "but", "by", "can", "could", "did", "do", "does",
+    "due", "during", "each", "every", "for", "from", "got", "had", "has", "have", "how", "if", "in",
+    "into", "is", "it", "its", "just", "made", "make", "many", "more", "most", "no", "nobody",
+    "not", "now", "of", "off", "on", "once", "one", "only", "or", "other", "our", "out", "over",
+    "same", "so", "some", "still", "than", "that", "the", "their", "them", "then", "there", "these",
+    "they", "this", "those", "through", "to", "too", "two", "under", "until", "up", "us", "very",
+    "was", "we", "were", "what", "when", "which", "while", "who", "why", "will", "with", "without",
+    "would", "yet", "you", "your", "incident", "issue", "problem", "error", "errors", "fail",
+    "failed", "failing", "fails", "failure", "failures", "broken", "broke", "users", "user",
+    "customers", "customer", "minutes", "minute", "hours", "hour", "day", "days", "week", "weeks",
+    "month", "today", "yesterday", "morning", "night", "new", "old", "went", "get", "gets",
+    "getting", "see", "saw", "seen", "found", "find", "someone", "everyone", "service", "services",
+    "app", "system", "production", "show", "shows", "showed", "shown", "wrong", "right", "return",
+    "returned", "returns", "cause", "caused", "causes", "stop", "stopped", "stops", "ran", "run",
+    "runs", "took", "take", "api", "request", "requests", "com", "example", "www", "http", "https",
+    "working", "work", "works", "started", "start", "sent", "send", "set", "kept", "keep", "keeps",
+    "mins", "times", "everything", "nothing", "something", "across", "another", "others",
+];
+
+/// The mechanism lexicon: words written for the same failure mechanism map to one term.
+#[rustfmt::skip]
+const LEXICON: &[(&str, &[&str])] = &[
+    ("certificate", &[
+        "cert", "certs", "certificate", "certificates", "tls", "ssl", "x509",
+        "handshake", "acme", "letsencrypt"
+    ]),
+    ("expiry", &[
+        "expired", "expiry", "expire", "expires", "expiring", "expiration", "lapsed",
+        "lapse", "lapses", "valid"
+    ]),
+    ("memory", &[
+        "oom", "oomkilled", "oomkill", "memory", "heap", "outofmemoryerror", "ram",
+        "swap", "swapping", "leak", "leaks", "leaking", "137"
+    ]),
+    ("dns", &[
+        "dns", "resolve", "resolving", "resolution", "resolver", "resolvers", "nxdomain",
+        "getaddrinfo", "enotfound", "lookup", "lookups", "coredns", "resolv"
+    ]),
+    ("disk", &["disk", "disks", "space", "storage", "inode", "inodes", "watermark"]),
+    ("deploy", &[
+        "deploy", "deployed", "deploys", "deployment", "rollout", "release",
+        "released", "releases", "rollback", "rolled", "build", "version"
+    ]),
+    ("config", &[
+        "config", "configuration", "configured", "misconfigured", "misconfiguration",
+        "setting", "settings", "flag", "flags", "toggle", "toggles", "feature"
+    ]),
+    ("ratelimit", &[
+        "throttle", "throttled", "throttling", "429", "quota", "quotas",
+        "over_query_limit", "resource_exhausted", "limited"
+    ]),
+    ("connection pool", &["pool", "pools", "connection", "connections", "max_connections"]),
+    ("replica", &["replica", "replicas", "replication", "standby", "wal", "primary"]),
+    ("stampede", &["stampede", "herd", "thundering", "flush", "flushing", "warmup", "cold"]),
+    ("cache", &["cache", "cached", "caching", "ttl", "redis"]),
+    ("queue", &[
+        "consumer", "consumers", "kafka", "backlog", "queue", "queued", "offset",
+        "topic"
+    ]),
+    ("bad message", &[
+        "poison", "malformed", "deserialisation", "deserialization", "parsed",
+        "parse", "unparseable"
+    ]),
+    ("clock", &["clock", "clocks", "ntp", "chrony", "drift", "drifted", "skew"]),
+    ("credential", &[
+        "credential", "credentials", "secret", "secrets", "401", "unauthorized",
+        "revoked", "invalid_grant", "apikey"
+    ]),
+    ("rotation", &["rotation", "rotated", "rotate", "rotating"]),
+    ("health check", &["health", "healthz", "healthcheck", "unhealthy", "drained", "drain"]),
+    ("flood", &["ddos", "flood", "botnet", "bots", "stuffing", "surge"]),
+    ("schedule", &["cron", "scheduler", "scheduled", "schedule", "crons"]),
+    ("duplicate", &["duplicate", "duplicated", "duplicates", "twice", "double", "overlapping"]),
+    ("lock", &["lock", "locks", "locked", "locking", "deadlock", "deadlocks"]),
+    ("migration", &["migration", "migrations", "alter", "schema"]),
+    ("cdn", &["cdn", "purge", "purged"]),
+    ("provider outage", &["outage", "outages", "503", "5xx"]),
+    ("backup", &["backup", "backups", "restore", "snapshot"]),
+    ("gc", &["gc", "garbage", "pause", "pauses", "collector"]),
+];
+
+/// The term a lowercase word stands for: its mechanism, else its light stem.
+pub(super) fn term(word: &str) -> String {
+    if let Some((concept, _)) = LEXICON.iter().find(|(_, ws)| ws.contains(&word)) {
+        return (*concept).to_string();
+    }
+    let stem = ["ing", "ed", "es", "s"]
+        .iter()
+        .find_map(|suffix| word.strip_suffix(suffix).filter(|s| s.chars().count() >= 4))
+        .unwrap_or(word);
+    stem.to_string()
+}
+
+/// The terms of a text with the word each was first written as, in order. "rate limit" is read
+/// as one term.
+pub(super) fn terms(text: &str) -> Vec<(String, String)> {
+    let lower = text.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut out = Vec::new();
+    let mut skip = false;
+    for (i, w) in words.iter().enumerate() {
+        if std::mem::take(&mut skip) {
+            continue;
+        }
+        let next = words.get(i + 1).copied().unwrap_or_default();
+        if *w == "rate" && next.starts_with("limit") {
+            out.push(("ratelimit".to_string(), "rate limit".to_string()));
+            skip = true;
+            continue;
+        }
+        let known = LEXICON.iter().any(|(_, ws)| ws.contains(w));
+        // Bare numbers (versions, counts) carry no mechanism unless the lexicon knows them.
+        let number = w.chars().all(|c| c.is_ascii_digit());
+        if known || (w.chars().count() >= 2 && !STOPWORDS.contains(w) && !number) {
+            out.push((term(w), (*w).to_string()));
+        }
+    }
+    out
+}
+
+/// Whether a term names a mechanism of the lexicon (a symptom such as `duplicate` does not:
+/// many mechanisms duplicate things).
+pub(super) fn is_mechanism(term: &str) -> bool {
+    term != "duplicate" && LEXICON.iter().any(|(concept, _)| *concept == term)
+}
+
+/// A factor's terms, for comparing factors written a little differently.
+pub(super) fn factor_terms(factor: &str) -> Vec<String> {
+    let mut t: Vec<String> = terms(factor).into_iter().map(|(t, _)| t).collect();
+    t.sort();
+    t.dedup();
+    t
+}
+
+/// Whether two contributing factors say the same: most of their terms are shared.
+pub(super) fn same_factor(a: &[String], b: &[String]) -> bool {
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    let shared = a.iter().filter(|t| b.contains(t)).count();
+    let union = a.len() + b.len() - shared;
+    shared * 3 >= union * 2
+}
+
+/// The terms of service names (`api-gateway` gives `api` and `gateway`).
+pub(super) fn service_terms<'s>(services: impl IntoIterator<Item = &'s String>) -> HashSet<String> {
+    services
+        .into_iter()
+        .flat_map(|s| terms(&s.replace(['-', '_'], " ")))
+        .map(|(t, _)| t)
+        .collect()
+}
+
+/// The contributing factors written in a postmortem section: one per line or `;`, without
+/// list markers.
+pub fn split_factors(body: &str) -> Vec<String> {
+    body.lines()
+        .flat_map(|l| l.split(';'))
+        .map(|l| {
+            l.trim()
+                .trim_start_matches(['-', '*', '+'])
+                .trim_start_matches(|c: char| c.is_ascii_digit())
+                .trim_start_matches(['.', ')'])
+                .trim()
+                .to_string()
+        })
+        .filter(|l| !l.is_empty())
+        .collect()
+}

@@ -13,7 +13,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
-use words::{factor_terms, is_mechanism, same_factor, service_terms, terms};
+use words::{Term, factor_terms, is_mechanism, same_factor, service_terms, terms};
 
 mod words;
 pub use words::split_factors;
@@ -55,6 +55,8 @@ const TYPE_WEIGHT: f64 = 0.03;
 const BACKGROUND_DOCS: f64 = 10.0;
 /// How much more a mechanism of the lexicon weighs than another word of the same rarity.
 const MECHANISM_BOOST: f64 = 2.0;
+/// What a word every report uses, or a service's name, weighs in the text.
+const MINOR_WEIGHT: f64 = 0.25;
 /// How many shared words a match names.
 const WHY_WORDS: usize = 5;
 
@@ -85,6 +87,7 @@ pub struct Match {
 /// An incident's weighted terms before IDF: the title counts double, factors half.
 struct Doc {
     tf: HashMap<String, f64>,
+    /// The words that count in full, as first written.
     surface: HashMap<String, String>,
     factors: Vec<(String, Vec<String>)>,
     /// TF-IDF weights, once the candidates' document frequencies are known.
@@ -93,7 +96,8 @@ struct Doc {
 }
 
 impl Doc {
-    /// `exclude` holds the terms of service names: a shared service counts once, as a service.
+    /// `exclude` holds the terms of service names: they count little here, since a shared service
+    /// counts as a service. Only words that count in full are kept in `surface`, to be named.
     fn new(p: &Profile, exclude: &HashSet<String>) -> Self {
         let mut tf: HashMap<String, f64> = HashMap::new();
         let mut surface: HashMap<String, String> = HashMap::new();
@@ -105,12 +109,18 @@ impl Doc {
             (factors_text.as_str(), 0.5),
         ];
         for (text, weight) in fields {
-            for (t, w) in terms(text) {
-                if exclude.contains(&t) {
-                    continue;
+            for Term {
+                term,
+                word,
+                generic,
+            } in terms(text)
+            {
+                let minor = generic || exclude.contains(&term);
+                let factor = if minor { MINOR_WEIGHT } else { 1.0 };
+                *tf.entry(term.clone()).or_default() += weight * factor;
+                if !minor {
+                    surface.entry(term).or_insert(word);
                 }
-                *tf.entry(t.clone()).or_default() += weight;
-                surface.entry(t).or_insert(w);
             }
         }
         let factors = p
@@ -248,8 +258,9 @@ impl<'a> Corpus<'a> {
         shared.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
         let words = shared
             .iter()
+            .filter(|(_, t)| q_doc.surface.contains_key(*t))
+            .filter_map(|(_, t)| doc.surface.get(*t).cloned())
             .take(WHY_WORDS)
-            .map(|(_, t)| doc.surface.get(*t).cloned().unwrap_or_else(|| (*t).clone()))
             .collect();
 
         let services: Vec<String> = past

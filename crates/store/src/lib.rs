@@ -32,6 +32,7 @@
 //!   events.
 //! - [`status_page`]: status pages, components and their history, published updates.
 //! - [`insight`]: reads over many incidents for the learning metrics.
+//! - [`similar`]: the candidates of the similar-incident measure, with their evidence.
 //! - [`meeting`]: postmortem meetings, the recurring review, calendar feeds.
 //! - [`people`]: invitations and password-reset links, deactivation, a person's own settings.
 //! - [`oidc`]: OpenID Connect identities and sign-ins under way.
@@ -61,6 +62,7 @@ pub mod postgres;
 pub mod postmortem;
 pub(crate) mod read;
 pub mod service;
+pub mod similar;
 pub mod slack;
 pub mod sqlite;
 pub mod status_page;

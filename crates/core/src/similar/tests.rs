@@ -77,7 +77,7 @@ fn empty_profiles_score_nothing() {
 fn rate_limit_is_one_term_and_numbers_only_count_when_known() {
     let t: Vec<String> = terms("Rate limits hit: 429 on v2 after 20 retries")
         .into_iter()
-        .map(|(t, _)| t)
+        .map(|t| t.term)
         .collect();
     assert_eq!(t, ["ratelimit", "hit", "ratelimit", "v2", "retri"]);
 }

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-/// Words that carry no mechanism: English glue and words every incident report uses.
+/// Words that carry nothing: English glue, times and padding.
 #[rustfmt::skip]
 const STOPWORDS: &[&str] = &[
     "a", "about", "after", "again", "all", "also", "an", "and", "any", "are", "as", "at", "be",
@@ -13,16 +13,22 @@ const STOPWORDS: &[&str] = &[
     "same", "so", "some", "still", "than", "that", "the", "their", "them", "then", "there", "these",
     "they", "this", "those", "through", "to", "too", "two", "under", "until", "up", "us", "very",
     "was", "we", "were", "what", "when", "which", "while", "who", "why", "will", "with", "without",
-    "would", "yet", "you", "your", "incident", "issue", "problem", "error", "errors", "fail",
-    "failed", "failing", "fails", "failure", "failures", "broken", "broke", "users", "user",
-    "customers", "customer", "minutes", "minute", "hours", "hour", "day", "days", "week", "weeks",
-    "month", "today", "yesterday", "morning", "night", "new", "old", "went", "get", "gets",
-    "getting", "see", "saw", "seen", "found", "find", "someone", "everyone", "service", "services",
-    "app", "system", "production", "show", "shows", "showed", "shown", "wrong", "right", "return",
-    "returned", "returns", "cause", "caused", "causes", "stop", "stopped", "stops", "ran", "run",
-    "runs", "took", "take", "api", "request", "requests", "com", "example", "www", "http", "https",
-    "working", "work", "works", "started", "start", "sent", "send", "set", "kept", "keep", "keeps",
-    "mins", "times", "everything", "nothing", "something", "across", "another", "others",
+    "would", "yet", "you", "your", "minutes", "minute", "hours", "hour", "day", "days", "week",
+    "weeks", "month", "today", "yesterday", "morning", "night", "went", "get", "gets", "getting",
+    "see", "saw", "seen", "found", "find", "someone", "everyone", "took", "take", "com", "example",
+    "www", "http", "https", "set", "kept", "keep", "keeps", "mins", "times", "everything",
+    "nothing", "something", "across", "another", "others",
+];
+
+/// Words every incident report uses: they count, but little (as the names of services do).
+#[rustfmt::skip]
+const GENERIC: &[&str] = &[
+    "incident", "issue", "problem", "error", "errors", "fail", "failed", "failing", "fails",
+    "failure", "failures", "broken", "broke", "users", "user", "customers", "customer", "new",
+    "old", "service", "services", "app", "system", "production", "show", "shows", "showed", "shown",
+    "wrong", "right", "return", "returned", "returns", "cause", "caused", "causes", "stop",
+    "stopped", "stops", "ran", "run", "runs", "api", "request", "requests", "working", "work",
+    "works", "started", "start", "sent", "send",
 ];
 
 /// The mechanism lexicon: words written for the same failure mechanism map to one term.
@@ -82,7 +88,8 @@ const LEXICON: &[(&str, &[&str])] = &[
     ("lock", &["lock", "locks", "locked", "locking", "deadlock", "deadlocks"]),
     ("migration", &["migration", "migrations", "alter", "schema"]),
     ("cdn", &["cdn", "purge", "purged"]),
-    ("provider outage", &["outage", "outages", "503", "5xx"]),
+    ("provider outage", &["outage", "outages"]),
+    ("server error", &["500", "502", "503", "504", "5xx"]),
     ("backup", &["backup", "backups", "restore", "snapshot"]),
     ("gc", &["gc", "garbage", "pause", "pauses", "collector"]),
 ];
@@ -99,9 +106,19 @@ pub(super) fn term(word: &str) -> String {
     stem.to_string()
 }
 
-/// The terms of a text with the word each was first written as, in order. "rate limit" is read
-/// as one term.
-pub(super) fn terms(text: &str) -> Vec<(String, String)> {
+/// A term of a text: what it stands for, the word it was written as, and whether that word is
+/// one every report uses.
+pub(super) struct Term {
+    /// The mechanism or stem.
+    pub(super) term: String,
+    /// The word as written (lowercase).
+    pub(super) word: String,
+    /// One of [`GENERIC`].
+    pub(super) generic: bool,
+}
+
+/// The terms of a text, in order. "rate limit" is read as one term.
+pub(super) fn terms(text: &str) -> Vec<Term> {
     let lower = text.to_lowercase();
     let words: Vec<&str> = lower
         .split(|c: char| !(c.is_alphanumeric() || c == '_'))
@@ -115,7 +132,11 @@ pub(super) fn terms(text: &str) -> Vec<(String, String)> {
         }
         let next = words.get(i + 1).copied().unwrap_or_default();
         if *w == "rate" && next.starts_with("limit") {
-            out.push(("ratelimit".to_string(), "rate limit".to_string()));
+            out.push(Term {
+                term: "ratelimit".into(),
+                word: "rate limit".into(),
+                generic: false,
+            });
             skip = true;
             continue;
         }
@@ -123,7 +144,11 @@ pub(super) fn terms(text: &str) -> Vec<(String, String)> {
         // Bare numbers (versions, counts) carry no mechanism unless the lexicon knows them.
         let number = w.chars().all(|c| c.is_ascii_digit());
         if known || (w.chars().count() >= 2 && !STOPWORDS.contains(w) && !number) {
-            out.push((term(w), (*w).to_string()));
+            out.push(Term {
+                term: term(w),
+                word: (*w).to_string(),
+                generic: GENERIC.contains(w),
+            });
         }
     }
     out
@@ -132,12 +157,17 @@ pub(super) fn terms(text: &str) -> Vec<(String, String)> {
 /// Whether a term names a mechanism of the lexicon (a symptom such as `duplicate` does not:
 /// many mechanisms duplicate things).
 pub(super) fn is_mechanism(term: &str) -> bool {
-    term != "duplicate" && LEXICON.iter().any(|(concept, _)| *concept == term)
+    !["duplicate", "server error"].contains(&term)
+        && LEXICON.iter().any(|(concept, _)| *concept == term)
 }
 
 /// A factor's terms, for comparing factors written a little differently.
 pub(super) fn factor_terms(factor: &str) -> Vec<String> {
-    let mut t: Vec<String> = terms(factor).into_iter().map(|(t, _)| t).collect();
+    let mut t: Vec<String> = terms(factor)
+        .into_iter()
+        .filter(|t| !t.generic)
+        .map(|t| t.term)
+        .collect();
     t.sort();
     t.dedup();
     t
@@ -158,7 +188,7 @@ pub(super) fn service_terms<'s>(services: impl IntoIterator<Item = &'s String>) 
     services
         .into_iter()
         .flat_map(|s| terms(&s.replace(['-', '_'], " ")))
-        .map(|(t, _)| t)
+        .map(|t| t.term)
         .collect()
 }
 

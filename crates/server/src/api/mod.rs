@@ -22,6 +22,7 @@ pub mod people;
 pub mod policy;
 pub mod postmortems;
 pub mod sign_in;
+pub mod similar;
 pub mod slack;
 pub mod status_pages;
 pub mod stream;
@@ -93,6 +94,7 @@ pub fn router() -> Router<AppState> {
         .merge(export::router())
         .merge(policy::router())
         .merge(insights::router())
+        .merge(similar::router())
         .merge(postmortems::router())
         .merge(timeline::router())
         .merge(catalog::router())

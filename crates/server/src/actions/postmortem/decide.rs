@@ -22,8 +22,11 @@ pub struct PolicyInputs {
     pub severities: Vec<Severity>,
     /// Templates.
     pub templates: Vec<Template>,
-    /// Incidents resolved in the repeat window before the incident was declared.
+    /// Incidents resolved in the repeat window before the incident was declared, with what the
+    /// similar-incident measure reads of them.
     pub past: Vec<PastIncident>,
+    /// The fingerprints of the incident's own alerts, for the same measure.
+    pub fingerprints: Vec<String>,
     /// The organisation's working calendar.
     pub calendar: debrief_core::deadline::WorkCalendar,
 }
@@ -38,18 +41,29 @@ impl PolicyInputs {
                 24 * policy.repeat_window_days,
             ))
             .unwrap_or(jiff::Timestamp::MIN);
-        let past = state
+        let mut past: Vec<PastIncident> = state
             .store
             .resolved_between(from, incident.declared_at)
             .await?
             .into_iter()
             .filter(|p| p.reference.as_deref() != Some(incident.reference.as_str()))
             .collect();
+        state.store.fill_past_evidence(&mut past).await?;
+        let system = debrief_core::access::Viewer {
+            user_id: 0,
+            sees_all: true,
+        };
+        let fingerprints = state
+            .store
+            .evidence_of(incident.id, system)
+            .await?
+            .fingerprints;
         Ok(Self {
             policy,
             severities: state.store.list_severities().await?,
             templates: state.store.templates().await?,
             past,
+            fingerprints,
             calendar: state.store.work_calendar().await?,
         })
     }
@@ -76,6 +90,8 @@ pub fn redecide(
         incident_type: incident.incident_type.clone(),
         services: incident.services.clone(),
         title: incident.title.clone(),
+        summary: incident.summary.clone().unwrap_or_default(),
+        fingerprints: inputs.fingerprints.clone(),
         declared_at: incident.declared_at,
         resolved_at: Some(resolved_at),
         customer_impact: incident.customer_impact,

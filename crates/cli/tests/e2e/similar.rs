@@ -39,9 +39,18 @@ fn references(body: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The incidents [`arrange`] declares.
+struct Past {
+    expiry: String,
+    oom: String,
+    private: String,
+    unrelated: String,
+}
+
 /// Past incidents: a certificate expiry with a postmortem and action items, an out-of-memory
-/// crash on the same service, and a private certificate expiry. Returns (expiry, oom, private).
-async fn arrange(app: &TestApp) -> (String, String, String) {
+/// crash on the same service, a private certificate expiry, and an unrelated incident on the
+/// same service.
+async fn arrange(app: &TestApp) -> Past {
     for s in ["checkout", "billing"] {
         app.create_service(s).await;
     }
@@ -96,23 +105,34 @@ async fn arrange(app: &TestApp) -> (String, String, String) {
                "services": ["billing"], "private": true}),
     )
     .await;
-    (expiry, oom, private)
+    // Only a shared service with the out-of-memory crash: nothing should show for it.
+    let unrelated = declare(
+        app,
+        json!({"title": "Checkout button misaligned on small screens", "severity": "SEV4",
+               "services": ["checkout"]}),
+    )
+    .await;
+    Past {
+        expiry,
+        oom,
+        private,
+        unrelated,
+    }
 }
 
 async fn similar_incidents_are_ranked_with_why_and_open_items_and_respect_privacy(app: &TestApp) {
     // Arrange
-    let (expiry, oom, private) = arrange(app).await;
+    let Past {
+        expiry,
+        oom,
+        private,
+        unrelated,
+    } = arrange(app).await;
     let query = declare(
         app,
         json!({"title": "Billing portal down: SSL cert lapsed", "severity": "SEV3",
                "summary": "Browsers say the certificate is no longer valid.",
                "services": ["billing"]}),
-    )
-    .await;
-    let unrelated = declare(
-        app,
-        json!({"title": "Checkout button misaligned on small screens", "severity": "SEV4",
-               "services": ["checkout"]}),
     )
     .await;
     let (_, responder) = app.create_user(AccountRole::Responder).await;
@@ -135,7 +155,7 @@ async fn similar_incidents_are_ranked_with_why_and_open_items_and_respect_privac
     assert!(!refs.contains(&oom));
     // The private incident is not shown to a responder who does not take part in it.
     assert_eq!(responder_status, StatusCode::OK, "{seen_by_responder}");
-    assert_eq!(references(&seen_by_responder), [expiry.clone()]);
+    assert_eq!(references(&seen_by_responder), [expiry.as_str()]);
     let m = &seen_by_responder["items"][0];
     assert_eq!(m["title"], "TLS certificate expired on the checkout API");
     assert_eq!(m["status"], "postmortem");
@@ -179,8 +199,10 @@ async fn similar_incidents_are_ranked_with_why_and_open_items_and_respect_privac
 e2e_test!(similar_incidents_are_ranked_with_why_and_open_items_and_respect_privacy);
 
 async fn the_incident_and_postmortem_pages_show_what_it_looks_like(app: &TestApp) {
-    // Arrange: a repeat of the expiry that owes a postmortem (SEV2), and an unrelated incident.
-    let (expiry, _, _) = arrange(app).await;
+    // Arrange: a repeat of the expiry that owes a postmortem (SEV2).
+    let Past {
+        expiry, unrelated, ..
+    } = arrange(app).await;
     let query = declare(
         app,
         json!({"title": "Billing portal down: SSL cert lapsed", "severity": "SEV2",
@@ -189,12 +211,6 @@ async fn the_incident_and_postmortem_pages_show_what_it_looks_like(app: &TestApp
     .await;
     app.transition(&app.admin_token, &query, &json!({"to": "resolved"}))
         .await;
-    let unrelated = declare(
-        app,
-        json!({"title": "Checkout button misaligned on small screens", "severity": "SEV4",
-               "services": ["checkout"]}),
-    )
-    .await;
     user_with_password(app, "lee@example.com", "Lee Lead", "admin").await;
     let b = Browser::start().await;
 

@@ -35,63 +35,90 @@ const GENERIC: &[&str] = &[
 #[rustfmt::skip]
 const LEXICON: &[(&str, &[&str])] = &[
     ("certificate", &[
-        "cert", "certs", "certificate", "certificates", "tls", "ssl", "x509",
-        "handshake", "acme", "letsencrypt"
+        "cert", "certs", "certificate", "certificates", "tls", "ssl", "x509", "handshake", "acme",
+        "letsencrypt", "pki", "validity",
     ]),
     ("expiry", &[
-        "expired", "expiry", "expire", "expires", "expiring", "expiration", "lapsed",
-        "lapse", "lapses", "valid"
+        "expired", "expiry", "expire", "expires", "expiring", "expiration", "lapsed", "lapse",
+        "lapses", "valid",
     ]),
     ("memory", &[
-        "oom", "oomkilled", "oomkill", "memory", "heap", "outofmemoryerror", "ram",
-        "swap", "swapping", "leak", "leaks", "leaking", "137"
+        "oom", "oomkilled", "oomkill", "memory", "heap", "outofmemoryerror", "ram", "swap",
+        "swapping", "leak", "leaks", "leaking", "137", "oomkiller", "killer", "rss",
     ]),
     ("dns", &[
         "dns", "resolve", "resolving", "resolution", "resolver", "resolvers", "nxdomain",
-        "getaddrinfo", "enotfound", "lookup", "lookups", "coredns", "resolv"
+        "getaddrinfo", "enotfound", "lookup", "lookups", "coredns", "resolv", "servfail",
+        "nameserver", "nameservers", "route53",
     ]),
-    ("disk", &["disk", "disks", "space", "storage", "inode", "inodes", "watermark"]),
+    ("disk", &[
+        "disk", "disks", "space", "storage", "inode", "inodes", "watermark", "enospc", "filesystem",
+    ]),
     ("deploy", &[
-        "deploy", "deployed", "deploys", "deployment", "rollout", "release",
-        "released", "releases", "rollback", "rolled", "build", "version"
+        "deploy", "deployed", "deploys", "deployment", "rollout", "release", "released", "releases",
+        "rollback", "rolled", "build", "version", "canary", "revert", "reverted", "redeploy",
+        "redeployed", "shipped",
     ]),
     ("config", &[
-        "config", "configuration", "configured", "misconfigured", "misconfiguration",
-        "setting", "settings", "flag", "flags", "toggle", "toggles", "feature"
+        "config", "configuration", "configured", "misconfigured", "misconfiguration", "setting",
+        "settings", "flag", "flags", "toggle", "toggles", "feature", "misconfig", "toggled",
     ]),
     ("ratelimit", &[
-        "throttle", "throttled", "throttling", "429", "quota", "quotas",
-        "over_query_limit", "resource_exhausted", "limited"
+        "throttle", "throttled", "throttling", "429", "quota", "quotas", "over_query_limit",
+        "resource_exhausted", "limited", "ratelimited", "ratelimit", "ratelimiting",
     ]),
-    ("connection pool", &["pool", "pools", "connection", "connections", "max_connections"]),
-    ("replica", &["replica", "replicas", "replication", "standby", "wal", "primary"]),
+    ("connection pool", &[
+        "pool", "pools", "connection", "connections", "max_connections", "pgbouncer", "hikari",
+        "hikaricp",
+    ]),
+    ("replica", &[
+        "replica", "replicas", "replication", "standby", "wal", "primary", "follower", "followers",
+    ]),
     ("stampede", &["stampede", "herd", "thundering", "flush", "flushing", "warmup", "cold"]),
-    ("cache", &["cache", "cached", "caching", "ttl", "redis"]),
+    ("cache", &[
+        "cache", "cached", "caching", "ttl", "redis", "memcached", "eviction", "evictions",
+        "evicted",
+    ]),
     ("queue", &[
-        "consumer", "consumers", "kafka", "backlog", "queue", "queued", "offset",
-        "topic"
+        "consumer", "consumers", "kafka", "backlog", "queue", "queued", "offset", "topic",
+        "rabbitmq", "sqs",
     ]),
     ("bad message", &[
-        "poison", "malformed", "deserialisation", "deserialization", "parsed",
-        "parse", "unparseable"
+        "poison", "malformed", "deserialisation", "deserialization", "parsed", "parse",
+        "unparseable",
     ]),
-    ("clock", &["clock", "clocks", "ntp", "chrony", "drift", "drifted", "skew"]),
+    ("clock", &[
+        "clock", "clocks", "ntp", "chrony", "drift", "drifted", "skew", "ntpd", "chronyd",
+        "timesync",
+    ]),
     ("credential", &[
-        "credential", "credentials", "secret", "secrets", "401", "unauthorized",
-        "revoked", "invalid_grant", "apikey"
+        "credential", "credentials", "secret", "secrets", "401", "unauthorized", "revoked",
+        "invalid_grant", "apikey", "unauthorised",
     ]),
     ("rotation", &["rotation", "rotated", "rotate", "rotating"]),
-    ("health check", &["health", "healthz", "healthcheck", "unhealthy", "drained", "drain"]),
-    ("flood", &["ddos", "flood", "botnet", "bots", "stuffing", "surge"]),
-    ("schedule", &["cron", "scheduler", "scheduled", "schedule", "crons"]),
+    ("health check", &[
+        "health", "healthz", "healthcheck", "unhealthy", "drained", "drain", "readiness",
+        "liveness", "probe", "probes",
+    ]),
+    ("flood", &[
+        "ddos", "flood", "botnet", "bots", "stuffing", "surge", "dos", "attack", "attackers",
+        "scraper", "scrapers",
+    ]),
+    ("schedule", &["cron", "scheduler", "scheduled", "schedule", "crons", "cronjob", "crontab"]),
     ("duplicate", &["duplicate", "duplicated", "duplicates", "twice", "double", "overlapping"]),
-    ("lock", &["lock", "locks", "locked", "locking", "deadlock", "deadlocks"]),
-    ("migration", &["migration", "migrations", "alter", "schema"]),
-    ("cdn", &["cdn", "purge", "purged"]),
+    ("lock", &[
+        "lock", "locks", "locked", "locking", "deadlock", "deadlocks", "deadlocked", "contention",
+    ]),
+    ("migration", &["migration", "migrations", "alter", "schema", "ddl"]),
+    ("cdn", &["cdn", "purge", "purged", "cloudfront", "akamai", "fastly"]),
     ("provider outage", &["outage", "outages"]),
     ("server error", &["500", "502", "503", "504", "5xx"]),
-    ("backup", &["backup", "backups", "restore", "snapshot"]),
+    ("backup", &["backup", "backups", "restore", "snapshot", "dump", "pg_dump", "snapshots"]),
     ("gc", &["gc", "garbage", "pause", "pauses", "collector"]),
+    ("autoscaling", &["autoscaler", "autoscaling", "hpa", "maxreplicas"]),
+    ("threads", &["thread", "threads", "threadpool"]),
+    ("deliverability", &["spf", "dkim", "dmarc", "spam", "bounce", "bounced", "bounces"]),
+    ("injection", &["injection", "sqli", "xss"]),
 ];
 
 /// The term a lowercase word stands for: its mechanism, else its light stem.

@@ -162,3 +162,20 @@ fn test_queries_reach_their_recall_and_no_match_queries_show_nothing() {
     assert!(recall >= 0.9, "test top-3 recall {recall:.3}");
     assert!(false_shows.len() <= 1, "{false_shows:?}");
 }
+
+#[test]
+fn a_few_thousand_candidates_rank_in_one_pass() {
+    // 3,000 candidates (the past incidents, 42 times over), as the API compares at the most;
+    // `--nocapture` prints how long preparing and ranking took.
+    let (_, past, queries) = corpus();
+    let many: Vec<Profile> = (0..42).flat_map(|_| past.iter().cloned()).collect();
+    let started = std::time::Instant::now();
+    let corpus = Corpus::new(&many);
+    let ranked = corpus.rank(&queries[0].profile, 5);
+    println!(
+        "{} candidates prepared and ranked in {:?}",
+        many.len(),
+        started.elapsed()
+    );
+    assert_eq!(ranked.len(), 5);
+}

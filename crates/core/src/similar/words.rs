@@ -1,6 +1,24 @@
 //! The words of the measure: tokens, stop-words, light stems and the mechanism lexicon.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
+/// Each word of the lexicon with its mechanism, for lookups in constant time.
+static MECHANISM_OF: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| {
+    LEXICON
+        .iter()
+        .flat_map(|(concept, words)| words.iter().map(move |w| (*w, *concept)))
+        .collect()
+});
+/// The mechanisms of the lexicon.
+static CONCEPTS: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| LEXICON.iter().map(|(concept, _)| *concept).collect());
+/// [`STOPWORDS`] as a set.
+static STOP: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| STOPWORDS.iter().copied().collect());
+/// [`GENERIC`] as a set.
+static GENERIC_SET: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| GENERIC.iter().copied().collect());
 
 /// Words that carry nothing: English glue, times and padding.
 #[rustfmt::skip]
@@ -123,7 +141,7 @@ const LEXICON: &[(&str, &[&str])] = &[
 
 /// The term a lowercase word stands for: its mechanism, else its light stem.
 pub(super) fn term(word: &str) -> String {
-    if let Some((concept, _)) = LEXICON.iter().find(|(_, ws)| ws.contains(&word)) {
+    if let Some(concept) = MECHANISM_OF.get(word) {
         return (*concept).to_string();
     }
     let stem = ["ing", "ed", "es", "s"]
@@ -167,14 +185,14 @@ pub(super) fn terms(text: &str) -> Vec<Term> {
             skip = true;
             continue;
         }
-        let known = LEXICON.iter().any(|(_, ws)| ws.contains(w));
+        let known = MECHANISM_OF.contains_key(w);
         // Bare numbers (versions, counts) carry no mechanism unless the lexicon knows them.
         let number = w.chars().all(|c| c.is_ascii_digit());
-        if known || (w.chars().count() >= 2 && !STOPWORDS.contains(w) && !number) {
+        if known || (w.chars().count() >= 2 && !STOP.contains(w) && !number) {
             out.push(Term {
                 term: term(w),
                 word: (*w).to_string(),
-                generic: GENERIC.contains(w),
+                generic: GENERIC_SET.contains(w),
             });
         }
     }
@@ -184,8 +202,7 @@ pub(super) fn terms(text: &str) -> Vec<Term> {
 /// Whether a term names a mechanism of the lexicon (a symptom such as `duplicate` does not:
 /// many mechanisms duplicate things).
 pub(super) fn is_mechanism(term: &str) -> bool {
-    !["duplicate", "server error"].contains(&term)
-        && LEXICON.iter().any(|(concept, _)| *concept == term)
+    !["duplicate", "server error"].contains(&term) && CONCEPTS.contains(term)
 }
 
 /// A factor's terms, for comparing factors written a little differently.

@@ -21,6 +21,8 @@ const FACTORS_SECTION: &str = "contributing_factors";
 pub struct Evidence {
     /// Dedup keys of the alerts linked to it, sorted, once each.
     pub fingerprints: Vec<String>,
+    /// The summaries of those alerts, once each: what the monitors said is wrong.
+    pub alert_summaries: Vec<String>,
     /// The root cause sections, joined.
     pub root_cause: String,
     /// The contributing factors, one per entry.
@@ -40,7 +42,12 @@ pub struct Candidate {
 pub fn profile_of(incident: &Incident, evidence: Evidence) -> Profile {
     Profile {
         title: incident.title.clone(),
-        summary: incident.summary.clone().unwrap_or_default(),
+        // What the alerts said counts as part of the summary.
+        summary: std::iter::once(incident.summary.clone().unwrap_or_default())
+            .chain(evidence.alert_summaries)
+            .filter(|s| !s.trim().is_empty())
+            .collect::<Vec<_>>()
+            .join("\n"),
         root_cause: evidence.root_cause,
         contributing_factors: evidence.contributing_factors,
         services: incident.services.clone(),
@@ -122,6 +129,9 @@ impl Store {
         let mut evidence = self.evidence_between(*low, high + 1, system).await?;
         for p in past.iter_mut() {
             if let Some(e) = id(p).and_then(|i| evidence.remove(&i)) {
+                for alert in e.alert_summaries {
+                    p.summary = format!("{}\n{alert}", p.summary);
+                }
                 p.fingerprints = e.fingerprints;
                 p.root_cause = e.root_cause;
                 p.contributing_factors = e.contributing_factors;
@@ -145,14 +155,13 @@ impl Store {
         ];
         let mut out: HashMap<i64, Evidence> = HashMap::new();
         let alerts = format!(
-            "SELECT a.incident_id, a.dedup_key FROM alerts a JOIN incidents i ON i.id = a.incident_id \
+            "SELECT a.incident_id, a.dedup_key, a.summary FROM alerts a JOIN incidents i ON i.id = a.incident_id \
              WHERE a.incident_id >= $3 AND a.incident_id < $4 AND {VISIBLE}"
         );
         for r in self.read_rows(&alerts, &args).await? {
-            out.entry(r.get("incident_id")?)
-                .or_default()
-                .fingerprints
-                .push(r.get("dedup_key")?);
+            let e = out.entry(r.get("incident_id")?).or_default();
+            e.fingerprints.push(r.get("dedup_key")?);
+            e.alert_summaries.push(r.get("summary")?);
         }
         let postmortems = format!(
             "SELECT p.incident_id, p.sections FROM postmortems p JOIN incidents i ON i.id = p.incident_id \
@@ -177,6 +186,8 @@ impl Store {
         for e in out.values_mut() {
             e.fingerprints.sort();
             e.fingerprints.dedup();
+            e.alert_summaries.sort();
+            e.alert_summaries.dedup();
         }
         Ok(out)
     }

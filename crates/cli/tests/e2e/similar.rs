@@ -264,3 +264,69 @@ async fn the_incident_and_postmortem_pages_show_what_it_looks_like(app: &TestApp
     b.close().await;
 }
 e2e_test!(the_incident_and_postmortem_pages_show_what_it_looks_like);
+
+/// Sends a critical PagerDuty trigger to an integration and lets it open an incident.
+async fn page(app: &TestApp, key: &str, dedup_key: &str, summary: &str) {
+    let event = json!({"routing_key": key, "event_action": "trigger", "dedup_key": dedup_key,
+        "payload": {"summary": summary, "source": "db-1", "severity": "critical"}})
+    .to_string();
+    let (status, _, answer) = app
+        .raw(crate::harness::Raw {
+            method: reqwest::Method::POST,
+            path: "/v2/enqueue",
+            token: None,
+            content_type: Some("application/json"),
+            body: Some(&event),
+            headers: &[],
+        })
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+    app.settle().await;
+}
+
+async fn incidents_opened_by_the_same_alert_share_its_fingerprint(app: &TestApp) {
+    // Arrange: the same alert (dedup key) opens an incident on search, then on reports.
+    for s in ["search", "reports"] {
+        app.create_service(s).await;
+    }
+    let search = app.create_integration("search", "pagerduty", "Prom").await;
+    let reports = app.create_integration("reports", "pagerduty", "Prom").await;
+    page(
+        app,
+        &search.key,
+        "host-disk-full",
+        "Disk usage above 95% on the data volume",
+    )
+    .await;
+    page(
+        app,
+        &reports.key,
+        "host-disk-full",
+        "No space left on device on the database host",
+    )
+    .await;
+    let first = app.incidents_of("search").await;
+    let second = app.incidents_of("reports").await;
+    let r1 = first[0]["reference"]
+        .as_str()
+        .expect("an incident on search");
+    let r2 = second[0]["reference"]
+        .as_str()
+        .expect("an incident on reports");
+
+    // Act
+    let (s, body) = similar(app, &app.admin_token, r2).await;
+
+    // Assert: the first is like the second, by the alert and by the words of the alerts.
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(references(&body), [r1], "{body}");
+    let why = &body["items"][0]["why"];
+    assert_eq!(why["fingerprints"], json!(["host-disk-full"]), "{body}");
+    assert!(
+        why["words"]
+            .as_array()
+            .is_some_and(|w| w.iter().any(|x| x == "disk")),
+        "{body}"
+    );
+}
+e2e_test!(incidents_opened_by_the_same_alert_share_its_fingerprint);

@@ -334,13 +334,16 @@ pub async fn replay(
             .filter(|x| x.reference != p.reference)
             .collect();
         state.store.fill_past_evidence(&mut past).await?;
-        let own = state.store.evidence_of(id, actor.viewer()).await?;
+        let own = debrief_store::similar::profile_of(
+            &incident,
+            state.store.evidence_of(id, actor.viewer()).await?,
+        );
         let described = PolicyIncident {
             severity: incident.severity.clone(),
             incident_type: incident.incident_type.clone(),
             services: incident.services.clone(),
             title: incident.title.clone(),
-            summary: incident.summary.clone().unwrap_or_default(),
+            summary: own.summary,
             fingerprints: own.fingerprints,
             declared_at: incident.declared_at,
             resolved_at: Some(p.resolved_at),

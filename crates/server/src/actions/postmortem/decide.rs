@@ -25,8 +25,8 @@ pub struct PolicyInputs {
     /// Incidents resolved in the repeat window before the incident was declared, with what the
     /// similar-incident measure reads of them.
     pub past: Vec<PastIncident>,
-    /// The fingerprints of the incident's own alerts, for the same measure.
-    pub fingerprints: Vec<String>,
+    /// The incident's own alerts and postmortem text, for the same measure.
+    pub evidence: debrief_store::similar::Evidence,
     /// The organisation's working calendar.
     pub calendar: debrief_core::deadline::WorkCalendar,
 }
@@ -53,17 +53,13 @@ impl PolicyInputs {
             user_id: 0,
             sees_all: true,
         };
-        let fingerprints = state
-            .store
-            .evidence_of(incident.id, system)
-            .await?
-            .fingerprints;
+        let evidence = state.store.evidence_of(incident.id, system).await?;
         Ok(Self {
             policy,
             severities: state.store.list_severities().await?,
             templates: state.store.templates().await?,
             past,
-            fingerprints,
+            evidence,
             calendar: state.store.work_calendar().await?,
         })
     }
@@ -85,13 +81,14 @@ pub fn redecide(
             .find(|s| s.key == key)
             .map(|s| s.rank)
     };
+    let profile = debrief_store::similar::profile_of(incident, inputs.evidence.clone());
     let described = PolicyIncident {
         severity: incident.severity.clone(),
         incident_type: incident.incident_type.clone(),
         services: incident.services.clone(),
         title: incident.title.clone(),
-        summary: incident.summary.clone().unwrap_or_default(),
-        fingerprints: inputs.fingerprints.clone(),
+        summary: profile.summary,
+        fingerprints: profile.fingerprints,
         declared_at: incident.declared_at,
         resolved_at: Some(resolved_at),
         customer_impact: incident.customer_impact,

@@ -58,7 +58,8 @@ pub fn profile_of(incident: &Incident, evidence: Evidence) -> Profile {
 
 impl Store {
     /// The incidents declared before `before_id` that `viewer` may see (not merged into
-    /// another), most recent first, at most `limit`, with what the measure reads of them.
+    /// another, not declined as no incident), most recent first, at most `limit`, with what
+    /// the measure reads of them.
     pub async fn similar_candidates(
         &self,
         before_id: i64,
@@ -67,7 +68,7 @@ impl Store {
     ) -> StoreResult<Vec<Candidate>> {
         let sql = format!(
             "SELECT {INCIDENT_COLUMNS} FROM incidents i WHERE i.id < $3 AND i.merged_into IS NULL \
-             AND {VISIBLE} ORDER BY i.id DESC LIMIT $4"
+             AND i.status <> 'declined' AND {VISIBLE} ORDER BY i.id DESC LIMIT $4"
         );
         let rows = self
             .read_rows(

@@ -79,7 +79,7 @@ fn rate_limit_is_one_term_and_numbers_only_count_when_known() {
         .into_iter()
         .map(|t| t.term)
         .collect();
-    assert_eq!(t, ["ratelimit", "hit", "ratelimit", "v2", "retri"]);
+    assert_eq!(t, ["ratelimit", "hit", "ratelimit", "v2", "retry"]);
 }
 
 #[test]
@@ -88,4 +88,22 @@ fn factors_are_split_by_line_and_semicolon_without_list_markers() {
         split_factors("- no canary stage\n2. flags unsafe; no review\n\n* cron"),
         ["no canary stage", "flags unsafe", "no review", "cron"]
     );
+}
+
+#[test]
+fn the_forms_of_a_word_meet_in_one_stem() {
+    let stems = |ws: &[&str]| ws.iter().map(|w| words::term(w)).collect::<Vec<_>>();
+    assert_eq!(stems(&["database", "databases"]), ["databas", "databas"]);
+    assert_eq!(
+        stems(&["stopped", "stop", "stops"]),
+        ["stop", "stop", "stop"]
+    );
+    assert_eq!(stems(&["queries", "query"]), ["query", "query"]);
+    assert_eq!(
+        stems(&["pushes", "push", "pushed"]),
+        ["push", "push", "push"]
+    );
+    assert_eq!(stems(&["status", "bus", "us"]), ["status", "bus", "us"]);
+    // Words of the lexicon stand for their mechanism.
+    assert_eq!(stems(&["x509", "lapsed"]), ["certificate", "expiry"]);
 }

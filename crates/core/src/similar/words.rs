@@ -144,11 +144,48 @@ pub(super) fn term(word: &str) -> String {
     if let Some(concept) = MECHANISM_OF.get(word) {
         return (*concept).to_string();
     }
-    let stem = ["ing", "ed", "es", "s"]
+    stem(word)
+}
+
+/// A light stem, so that the forms of a word meet: plurals (`queries`, `boxes`, `pods`), `-ing`
+/// and `-ed` (with a doubled consonant undone: `stopped`), and a final `e` (`release`,
+/// `released` and `releases` all give `releas`). Short words are left alone.
+fn stem(word: &str) -> String {
+    let long = |s: &str, n: usize| s.chars().count() >= n;
+    let mut s = if let Some(x) = word.strip_suffix("ies").filter(|x| long(x, 3)) {
+        format!("{x}y")
+    } else if let Some(x) = word
+        .strip_suffix("es")
+        .filter(|x| ["s", "x", "z", "ch", "sh"].iter().any(|e| x.ends_with(e)) && long(x, 3))
+    {
+        x.to_string()
+    } else if let Some(x) = word
+        .strip_suffix('s')
+        .filter(|x| !["s", "u", "i"].iter().any(|e| x.ends_with(e)) && long(x, 3))
+    {
+        x.to_string()
+    } else {
+        word.to_string()
+    };
+    if let Some(x) = ["ing", "ed"]
         .iter()
-        .find_map(|suffix| word.strip_suffix(suffix).filter(|s| s.chars().count() >= 4))
-        .unwrap_or(word);
-    stem.to_string()
+        .find_map(|suffix| s.strip_suffix(suffix).filter(|x| long(x, 3)))
+    {
+        let mut x = x.to_string();
+        let mut tail = x.chars().rev();
+        if let (Some(a), Some(b)) = (tail.next(), tail.next())
+            && a == b
+            && !"lsz".contains(a)
+            && !"aeiou".contains(a)
+        {
+            x.pop();
+        }
+        s = x;
+    }
+    if s.ends_with('e') && long(&s, 4) {
+        s.pop();
+    }
+    s
 }
 
 /// A term of a text: what it stands for, the word it was written as, and whether that word is

@@ -19,6 +19,7 @@
 //!   services and teams, busiest hours, responder load, action items, repeats.
 //! - [`learning`]: learning metrics over a period: postmortems on time, action items, repeats.
 //! - [`policy`]: whether a postmortem is owed, and why (issue #3).
+//! - [`similar`]: similar past incidents, ranked with why (issue 15, part 2).
 //! - [`postmortem`]: the postmortem's workflow, templates, sections and reviews.
 //! - [`action_item`]: follow-up work and its statuses.
 //! - [`blameless`]: the blameless check over postmortem writing.
@@ -50,6 +51,7 @@ pub mod postmortem;
 pub mod recurrence;
 pub mod role;
 pub mod severity;
+pub mod similar;
 pub mod slack;
 pub mod status;
 pub mod statuspage;

@@ -1,8 +1,8 @@
 //! The postmortem policy: whether an incident owes a postmortem, and why.
 //!
 //! Triggers: a severity at or above a threshold; an incident type that always needs one; a
-//! repeated incident (a shared service and a similar title, resolved in the window before this
-//! one was declared); an incident open too long; a commander's request. Exempt types switch off
+//! repeated incident (a shared service and the same failure mechanism by the measure of
+//! [`crate::similar`], resolved in the window before this one was declared); an incident open too long; a commander's request. Exempt types switch off
 //! the repeated and long-open triggers unless the incident had customer impact or a high
 //! severity. A waiver with a reason switches the requirement off, except for the types that
 //! cannot be waived.
@@ -14,6 +14,7 @@
 //! required"), with the triggers it switched off in `overridden`.
 
 use crate::Timestamp;
+use crate::similar::{Corpus, Profile};
 use serde::{Deserialize, Serialize};
 
 /// The policy's settings, with the defaults of issue #3.
@@ -79,6 +80,10 @@ pub struct PolicyIncident {
     pub services: Vec<String>,
     /// Title.
     pub title: String,
+    /// Summary, compared with past incidents' for the repeated trigger.
+    pub summary: String,
+    /// Fingerprints of its alerts.
+    pub fingerprints: Vec<String>,
     /// When it was declared.
     pub declared_at: Timestamp,
     /// When it was resolved, if it was.
@@ -106,6 +111,36 @@ pub struct PastIncident {
     /// When it was resolved.
     #[serde(with = "crate::ts")]
     pub resolved_at: Timestamp,
+    /// Summary.
+    #[serde(default)]
+    pub summary: String,
+    /// Incident type.
+    #[serde(default, rename = "type")]
+    pub incident_type: String,
+    /// Fingerprints of its alerts.
+    #[serde(default)]
+    pub fingerprints: Vec<String>,
+    /// Its postmortem's root cause.
+    #[serde(default)]
+    pub root_cause: String,
+    /// Its postmortem's contributing factors.
+    #[serde(default)]
+    pub contributing_factors: Vec<String>,
+}
+
+impl PastIncident {
+    /// What the similar-incident measure reads of it.
+    pub fn profile(&self) -> Profile {
+        Profile {
+            title: self.title.clone(),
+            summary: self.summary.clone(),
+            root_cause: self.root_cause.clone(),
+            contributing_factors: self.contributing_factors.clone(),
+            services: self.services.clone(),
+            fingerprints: self.fingerprints.clone(),
+            incident_type: self.incident_type.clone(),
+        }
+    }
 }
 
 /// The decision: what decided it, as tags and in words, and what it overrode, kept apart.
@@ -157,44 +192,6 @@ impl Decision {
 /// The rank of a severity key (1 is the most severe), from the configured levels.
 pub type RankOf<'a> = &'a dyn Fn(&str) -> Option<i64>;
 
-const STOPWORDS: &[&str] = &[
-    "a", "an", "the", "on", "in", "of", "for", "to", "is", "are", "was", "were", "and", "or",
-    "with", "at", "by", "from", "due", "after", "during", "not", "no", "some", "all", "our", "we",
-];
-
-/// The words of a title that carry its meaning, lightly stemmed.
-fn words(title: &str) -> Vec<String> {
-    let mut out: Vec<String> = title
-        .to_lowercase()
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty() && !STOPWORDS.contains(w))
-        .map(|w| {
-            let stem = ["ing", "ed", "es", "s"]
-                .iter()
-                .find_map(|suffix| w.strip_suffix(suffix).filter(|s| s.chars().count() >= 3))
-                .unwrap_or(w);
-            stem.to_string()
-        })
-        .collect();
-    out.sort();
-    out.dedup();
-    out
-}
-
-/// Whether two titles describe the same problem: most of their meaningful words are shared
-/// (Jaccard similarity at least one half), or every word of the shorter one (two or more) is in
-/// the longer one.
-pub fn similar_titles(a: &str, b: &str) -> bool {
-    let (wa, wb) = (words(a), words(b));
-    if wa.is_empty() || wb.is_empty() {
-        return false;
-    }
-    let shared = wa.iter().filter(|w| wb.contains(w)).count();
-    let union = wa.len() + wb.len() - shared;
-    let shorter = wa.len().min(wb.len());
-    shared * 2 >= union || (shorter >= 2 && shared == shorter)
-}
-
 /// A rule that applied: its tag and its sentence.
 type Rule = (String, String);
 
@@ -229,12 +226,26 @@ pub fn decide(
 
     // The triggers an exemption can switch off.
     let window_start = incident.declared_at.as_millisecond() - cfg.repeat_window_days * 86_400_000;
-    let like = past.iter().find(|p| {
-        let t = p.resolved_at.as_millisecond();
-        (window_start..=incident.declared_at.as_millisecond()).contains(&t)
-            && p.services.iter().any(|s| incident.services.contains(s))
-            && similar_titles(&p.title, &incident.title)
-    });
+    // The most similar past incident resolved in the window on a shared service, if it passes
+    // the similar-incident threshold; all of `past` weighs the words.
+    let profiles: Vec<Profile> = past.iter().map(PastIncident::profile).collect();
+    let query = Profile {
+        title: incident.title.clone(),
+        summary: incident.summary.clone(),
+        services: incident.services.clone(),
+        fingerprints: incident.fingerprints.clone(),
+        incident_type: incident.incident_type.clone(),
+        ..Profile::default()
+    };
+    let like = Corpus::new(&profiles)
+        .rank(&query, usize::MAX)
+        .into_iter()
+        .filter_map(|m| past.get(m.index))
+        .find(|p| {
+            let t = p.resolved_at.as_millisecond();
+            (window_start..=incident.declared_at.as_millisecond()).contains(&t)
+                && p.services.iter().any(|s| incident.services.contains(s))
+        });
     let long_open = incident.resolved_at.is_some_and(|r| {
         r.as_millisecond() - incident.declared_at.as_millisecond() > cfg.long_open_hours * 3_600_000
     });

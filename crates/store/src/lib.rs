@@ -33,6 +33,7 @@
 //! - [`status_page`]: status pages, components and their history, published updates.
 //! - [`insight`]: reads over many incidents for the learning metrics.
 //! - [`insight_pages`]: pages and who they notified, for the incident insights' responder load.
+//! - [`similar`]: the candidates of the similar-incident measure, with their evidence.
 //! - [`meeting`]: postmortem meetings, the recurring review, calendar feeds.
 //! - [`people`]: invitations and password-reset links, deactivation, a person's own settings.
 //! - [`oidc`]: OpenID Connect identities and sign-ins under way.
@@ -63,6 +64,7 @@ pub mod postgres;
 pub mod postmortem;
 pub(crate) mod read;
 pub mod service;
+pub mod similar;
 pub mod slack;
 pub mod sqlite;
 pub mod status_page;

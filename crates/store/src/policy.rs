@@ -56,8 +56,9 @@ impl Store {
         .await
     }
 
-    /// Incidents resolved between `from` and `to` (both inclusive), with their titles and
-    /// services. The resolution time is the latest move into `resolved` of an incident that has
+    /// Incidents resolved between `from` and `to` (both inclusive), with their titles,
+    /// summaries, types and services ([`Store::fill_past_evidence`] adds the rest the
+    /// similar-incident measure reads). The resolution time is the latest move into `resolved` of an incident that has
     /// not been reopened since (its status is resolved or later).
     pub async fn resolved_between(
         &self,
@@ -66,11 +67,12 @@ impl Store {
     ) -> StoreResult<Vec<PastIncident>> {
         let rows = self
             .read_rows(
-                "SELECT i.id, i.title, i.services, MAX(e.at) AS resolved_at FROM incidents i \
+                "SELECT i.id, i.title, i.summary, i.incident_type, i.services, MAX(e.at) AS resolved_at \
+                 FROM incidents i \
                  JOIN timeline_events e ON e.incident_id = i.id \
                  WHERE e.kind = 'status_change' AND e.data LIKE '%\"to\":\"resolved\"%' \
                  AND i.status IN ('resolved', 'postmortem', 'follow_up', 'closed') \
-                 GROUP BY i.id, i.title, i.services HAVING MAX(e.at) BETWEEN $1 AND $2",
+                 GROUP BY i.id, i.title, i.summary, i.incident_type, i.services HAVING MAX(e.at) BETWEEN $1 AND $2",
                 &[Arg::I(ms(from)), Arg::I(ms(to))],
             )
             .await?;
@@ -81,6 +83,11 @@ impl Store {
                     title: r.get("title")?,
                     services: r.json("services")?,
                     resolved_at: r.time("resolved_at")?,
+                    summary: r.opt("summary")?.unwrap_or_default(),
+                    incident_type: r.get("incident_type")?,
+                    fingerprints: Vec::new(),
+                    root_cause: String::new(),
+                    contributing_factors: Vec::new(),
                 })
             })
             .collect()

@@ -155,6 +155,7 @@ mod reminders;
 mod schema;
 mod scripted_run;
 mod sign_in_load;
+mod similar;
 mod slack_announce;
 mod slack_channels;
 mod slack_commands;

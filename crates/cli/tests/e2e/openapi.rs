@@ -25,6 +25,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/incidents/{reference}/timestamps"),
     ("patch", "/api/v1/incidents/{reference}/timestamps"),
     ("get", "/api/v1/incidents/{reference}/metrics"),
+    ("get", "/api/v1/incidents/{reference}/similar"),
     ("get", "/api/v1/incidents/{reference}/timeline"),
     ("post", "/api/v1/incidents/{reference}/timeline"),
     ("get", "/api/v1/incidents/{reference}/timeline/{event_id}"),

@@ -16,6 +16,8 @@ fn incident(severity: &str, ty: &str) -> PolicyIncident {
         incident_type: ty.into(),
         services: vec!["checkout".into()],
         title: "Checkout returns 500 errors".into(),
+        summary: String::new(),
+        fingerprints: Vec::new(),
         declared_at: t("2026-11-20T10:00:00Z"),
         resolved_at: Some(t("2026-11-20T12:00:00Z")),
         customer_impact: false,
@@ -30,6 +32,11 @@ fn past(title: &str, service: &str, resolved: &str) -> PastIncident {
         title: title.into(),
         services: vec![service.into()],
         resolved_at: t(resolved),
+        summary: String::new(),
+        incident_type: "default".into(),
+        fingerprints: Vec::new(),
+        root_cause: String::new(),
+        contributing_factors: Vec::new(),
     }
 }
 
@@ -266,18 +273,32 @@ fn a_waiver_with_a_reason_switches_it_off_except_for_breaches_and_data_loss() {
 }
 
 #[test]
-fn titles_are_compared_by_their_meaningful_words() {
-    assert!(similar_titles(
-        "Checkout returns 500 errors",
-        "500 errors on checkout"
-    ));
-    assert!(similar_titles(
-        "Database failover",
-        "Unexpected database failover in eu-west"
-    ));
-    assert!(!similar_titles(
-        "Checkout returns 500 errors",
-        "Search is slow"
-    ));
-    assert!(!similar_titles("", "anything"));
+fn a_repeat_is_the_same_mechanism_by_the_similar_incident_measure() {
+    // Arrange: a past certificate expiry on checkout, described in other words, with its
+    // postmortem; and an unrelated checkout incident.
+    let mut i = incident("SEV4", "default");
+    i.title = "Checkout down: SSL cert lapsed".into();
+    let mut cert = past(
+        "TLS certificate expired on the payment page",
+        "checkout",
+        "2026-11-01T00:00:00Z",
+    );
+    cert.root_cause = "The certificate expired; renewal was manual.".into();
+    let other = PastIncident {
+        reference: Some("INC-13".into()),
+        ..past(
+            "Checkout button misaligned on phones",
+            "checkout",
+            "2026-11-02T00:00:00Z",
+        )
+    };
+
+    // Act
+    let repeat = decide_default(&i, &[other.clone(), cert]);
+    let unrelated = decide_default(&i, &[other]);
+
+    // Assert: the expiry is a repeat; a shared service alone is not.
+    assert_eq!(repeat.tags, ["repeated"]);
+    assert_eq!(repeat.reasons, ["repeated, like INC-12"]);
+    assert!(!unrelated.required, "{unrelated:?}");
 }

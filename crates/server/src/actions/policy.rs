@@ -86,6 +86,12 @@ pub struct EvaluateInput {
     pub services: Vec<String>,
     /// Title.
     pub title: String,
+    /// Summary, compared with past incidents' for the repeated rule.
+    #[serde(default)]
+    pub summary: Option<String>,
+    /// Fingerprints of its alerts, compared likewise.
+    #[serde(default)]
+    pub fingerprints: Vec<String>,
     /// When it was declared (RFC 3339).
     pub declared_at: String,
     /// When it was resolved (RFC 3339), if it was.
@@ -189,7 +195,9 @@ pub async fn evaluate(
                     24 * policy.repeat_window_days,
                 ))
                 .unwrap_or(jiff::Timestamp::MIN);
-            state.store.resolved_between(from, declared_at).await?
+            let mut past = state.store.resolved_between(from, declared_at).await?;
+            state.store.fill_past_evidence(&mut past).await?;
+            past
         }
     };
     let rank_of = |key: &str| severities.iter().find(|s| s.key == key).map(|s| s.rank);
@@ -202,6 +210,8 @@ pub async fn evaluate(
             .map(|s| s.trim().to_ascii_lowercase())
             .collect(),
         title: input.title.clone(),
+        summary: input.summary.clone().unwrap_or_default(),
+        fingerprints: input.fingerprints.clone(),
         declared_at,
         resolved_at,
         customer_impact: input.customer_impact,
@@ -316,18 +326,25 @@ pub async fn replay(
             .declared_at
             .checked_sub(jiff::SignedDuration::from_hours(24 * window))
             .unwrap_or(jiff::Timestamp::MIN);
-        let past: Vec<PastIncident> = state
+        let mut past: Vec<PastIncident> = state
             .store
             .resolved_between(history_from, incident.declared_at)
             .await?
             .into_iter()
             .filter(|x| x.reference != p.reference)
             .collect();
+        state.store.fill_past_evidence(&mut past).await?;
+        let own = debrief_store::similar::profile_of(
+            &incident,
+            state.store.evidence_of(id, actor.viewer()).await?,
+        );
         let described = PolicyIncident {
             severity: incident.severity.clone(),
             incident_type: incident.incident_type.clone(),
             services: incident.services.clone(),
             title: incident.title.clone(),
+            summary: own.summary,
+            fingerprints: own.fingerprints,
             declared_at: incident.declared_at,
             resolved_at: Some(p.resolved_at),
             customer_impact: incident.customer_impact,

@@ -23,6 +23,7 @@ pub mod people;
 pub mod policy;
 pub mod postmortems;
 pub mod sign_in;
+pub mod similar;
 pub mod slack;
 pub mod status_pages;
 pub mod stream;
@@ -95,6 +96,7 @@ pub fn router() -> Router<AppState> {
         .merge(policy::router())
         .merge(insights::router())
         .merge(incident_insights::router())
+        .merge(similar::router())
         .merge(postmortems::router())
         .merge(timeline::router())
         .merge(catalog::router())

@@ -314,6 +314,8 @@ struct IncidentPage {
     alerts: Vec<super::alerts::AlertRow>,
     /// Its custom fields (`incident_custom_fields.html`).
     custom: Vec<custom_values::FieldView>,
+    /// "This looks like" (`similar.html`).
+    similar: Vec<crate::actions::similar::SimilarIncident>,
     errors: FieldErrors,
 }
 
@@ -372,6 +374,7 @@ async fn incident_page(
         .remove(&incident.id)
         .unwrap_or_default();
     let page = IncidentPage {
+        similar: crate::actions::similar::similar_incidents(&state, &actor.0, r).await?,
         custom: custom_values::views(&defs, &values),
         errors: FieldErrors::none(),
         alerts,

@@ -72,6 +72,8 @@ struct Page {
     has_document: bool,
     meetings: Vec<MeetingRow>,
     zone: String,
+    /// "This looks like" (`similar.html`).
+    similar: Vec<crate::actions::similar::SimilarIncident>,
 }
 
 /// A meeting on the postmortem page.
@@ -126,6 +128,7 @@ async fn page(
     let t = |x: Option<debrief_core::Timestamp>| x.map(TimeView::new);
     let status = pm.record.status.as_str();
     let page = Page {
+        similar: crate::actions::similar::similar_incidents(&state, &actor.0, r).await?,
         user: actor.0.user.name.clone(),
         csrf: actor.csrf(),
         status,

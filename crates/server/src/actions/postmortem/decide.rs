@@ -22,8 +22,11 @@ pub struct PolicyInputs {
     pub severities: Vec<Severity>,
     /// Templates.
     pub templates: Vec<Template>,
-    /// Incidents resolved in the repeat window before the incident was declared.
+    /// Incidents resolved in the repeat window before the incident was declared, with what the
+    /// similar-incident measure reads of them.
     pub past: Vec<PastIncident>,
+    /// The incident's own alerts and postmortem text, for the same measure.
+    pub evidence: debrief_store::similar::Evidence,
     /// The organisation's working calendar.
     pub calendar: debrief_core::deadline::WorkCalendar,
 }
@@ -38,18 +41,25 @@ impl PolicyInputs {
                 24 * policy.repeat_window_days,
             ))
             .unwrap_or(jiff::Timestamp::MIN);
-        let past = state
+        let mut past: Vec<PastIncident> = state
             .store
             .resolved_between(from, incident.declared_at)
             .await?
             .into_iter()
             .filter(|p| p.reference.as_deref() != Some(incident.reference.as_str()))
             .collect();
+        state.store.fill_past_evidence(&mut past).await?;
+        let system = debrief_core::access::Viewer {
+            user_id: 0,
+            sees_all: true,
+        };
+        let evidence = state.store.evidence_of(incident.id, system).await?;
         Ok(Self {
             policy,
             severities: state.store.list_severities().await?,
             templates: state.store.templates().await?,
             past,
+            evidence,
             calendar: state.store.work_calendar().await?,
         })
     }
@@ -71,11 +81,14 @@ pub fn redecide(
             .find(|s| s.key == key)
             .map(|s| s.rank)
     };
+    let profile = debrief_store::similar::profile_of(incident, inputs.evidence.clone());
     let described = PolicyIncident {
         severity: incident.severity.clone(),
         incident_type: incident.incident_type.clone(),
         services: incident.services.clone(),
         title: incident.title.clone(),
+        summary: profile.summary,
+        fingerprints: profile.fingerprints,
         declared_at: incident.declared_at,
         resolved_at: Some(resolved_at),
         customer_impact: incident.customer_impact,

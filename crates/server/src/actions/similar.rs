@@ -54,8 +54,8 @@ pub struct SimilarIncident {
     pub open_action_items: Vec<OpenItem>,
 }
 
-/// The incidents declared before `r` that the actor may see and that look like it, best first;
-/// 404 when the actor may not see `r`.
+/// The incidents declared before `r` that the actor may see and that look like it: those over
+/// first, then those still active, each best first; 404 when the actor may not see `r`.
 pub async fn similar_incidents(
     state: &AppState,
     actor: &Actor,
@@ -72,7 +72,16 @@ pub async fn similar_incidents(
         .similar_candidates(incident.id, viewer, MAX_CANDIDATES)
         .await?;
     let profiles: Vec<Profile> = candidates.iter().map(|c| c.profile.clone()).collect();
-    let matches = Corpus::new(&profiles).rank(&query, SHOWN);
+    // Incidents that are over (resolved and on) are the past the measure is for: they come
+    // first, each group best first, so an earlier incident still burning with the same
+    // mechanism is shown after them rather than in their place.
+    let mut matches = Corpus::new(&profiles).rank(&query, usize::MAX);
+    matches.sort_by_key(|m| {
+        candidates
+            .get(m.index)
+            .is_none_or(|c| c.incident.status.is_active())
+    });
+    matches.truncate(SHOWN);
     let day = today(state).await?;
     let mut out = Vec::new();
     for m in matches {

@@ -46,6 +46,7 @@ pub mod policy;
 pub mod postmortem;
 pub mod recurrence;
 pub mod role;
+pub mod search;
 pub mod severity;
 pub mod slack;
 pub mod status;

@@ -20,6 +20,7 @@ pub mod oncall;
 pub mod people;
 pub mod policy;
 pub mod postmortem;
+pub mod search;
 pub mod slack;
 pub mod status_incident;
 pub mod status_layout;

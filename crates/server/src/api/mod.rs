@@ -21,6 +21,7 @@ pub mod pages;
 pub mod people;
 pub mod policy;
 pub mod postmortems;
+pub mod search;
 pub mod sign_in;
 pub mod slack;
 pub mod status_pages;
@@ -93,6 +94,7 @@ pub fn router() -> Router<AppState> {
         .merge(export::router())
         .merge(policy::router())
         .merge(insights::router())
+        .merge(search::router())
         .merge(postmortems::router())
         .merge(timeline::router())
         .merge(catalog::router())

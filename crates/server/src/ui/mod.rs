@@ -41,6 +41,7 @@
 //! - [`view`]: view models and time formatting shared by the templates.
 //! - [`picture`]: the SVG picture of an incident's phases and key moments.
 //! - [`insights`], [`chart`]: the learning metrics page and its hand-written SVG charts.
+//! - [`search`]: the search page the header's search box opens.
 
 pub mod account;
 pub mod account_links;
@@ -73,6 +74,7 @@ pub mod postmortem;
 pub mod refill;
 pub mod refused;
 pub mod schedule_picture;
+pub mod search;
 pub mod services;
 pub mod session;
 pub mod settings;
@@ -114,6 +116,7 @@ pub fn router() -> Router<AppState> {
         .merge(oncall::router())
         .merge(page_link::router())
         .merge(insights::router())
+        .merge(search::router())
         .merge(settings::router())
         .merge(template_editor::router())
         .merge(sign_in_settings::router())

@@ -1,0 +1,168 @@
+//! Full-text search over incidents, timeline events, postmortems and action items.
+//!
+//! The index is the `search_docs` table (migration `20261212100000_create_search`): FTS5 on
+//! SQLite, a weighted `tsvector` under a GIN index on PostgreSQL, kept in step with its sources
+//! by triggers, so a write and its index entry commit together. A search is one statement: the
+//! matching documents of incidents the viewer may see (the same [`VISIBLE`] clause as every
+//! read, so a private incident is never counted nor shown to someone who may not see it),
+//! ranked (bm25 / `ts_rank_cd`, a title weighing more than a body), counted with a window over
+//! the same rows, and cut to the page; only the page's rows get a snippet (`snippet()` /
+//! `ts_headline`, which is slow over many rows).
+
+use crate::incident::VISIBLE;
+use crate::write::Arg;
+use crate::{Backend, Store, StoreResult};
+use debrief_core::access::Viewer;
+use debrief_core::search::{SearchKind, Snippet, Terms};
+use debrief_core::status::Status;
+
+/// What to search for and which page of the results.
+#[derive(Debug, Clone)]
+pub struct SearchRequest {
+    /// The words.
+    pub terms: Terms,
+    /// Only these kinds (every kind when empty).
+    pub kinds: Vec<SearchKind>,
+    /// Page size (1 to 100).
+    pub limit: i64,
+    /// Results skipped.
+    pub offset: i64,
+}
+
+/// One result.
+#[derive(Debug, Clone)]
+pub struct SearchHit {
+    /// What was found.
+    pub kind: SearchKind,
+    /// The incident it belongs to (its number).
+    pub incident_id: i64,
+    /// That incident's title.
+    pub incident_title: String,
+    /// That incident's status.
+    pub status: Status,
+    /// That incident's severity.
+    pub severity: String,
+    /// Whether that incident is private.
+    pub private: bool,
+    /// The thing's id: the incident's or the postmortem's incident number, the event's or the
+    /// action item's id.
+    pub item_id: i64,
+    /// The matching text, highlighted.
+    pub snippet: Snippet,
+    /// Relevance: higher is better (comparable within one search only).
+    pub score: i64,
+}
+
+/// A page of results and how many there are in all.
+#[derive(Debug, Clone)]
+pub struct SearchPage {
+    /// Every match the viewer may see.
+    pub total: i64,
+    /// This page, best first.
+    pub hits: Vec<SearchHit>,
+}
+
+/// SQLite: the page's documents ranked and counted in one pass, then their snippets (the
+/// highlight marks are U+E000 and U+E001, see [`Snippet::from_marked`]).
+const SQLITE_PAGE: &str = "WITH page AS (\
+     SELECT search_docs.rowid AS doc, bm25(search_docs, 10.0, 1.0) AS rank, COUNT(*) OVER () AS total \
+     FROM search_docs JOIN incidents i ON i.id = search_docs.incident_id \
+     WHERE search_docs MATCH $3 AND {VISIBLE}{KINDS} \
+     ORDER BY rank, search_docs.rowid DESC LIMIT {LIMIT} OFFSET {OFFSET}) \
+     SELECT search_docs.kind AS kind, search_docs.incident_id AS incident_id, search_docs.item_id AS item_id, \
+     i.title AS incident_title, i.status AS status, i.severity AS severity, i.private AS private, \
+     snippet(search_docs, -1, char(57344), char(57345), '…', 20) AS snippet, \
+     CAST(-page.rank * 1000000 AS INTEGER) AS score, page.total AS total \
+     FROM page CROSS JOIN search_docs JOIN incidents i ON i.id = search_docs.incident_id \
+     WHERE search_docs MATCH $3 AND search_docs.rowid = page.doc \
+     ORDER BY page.rank, page.doc DESC";
+
+/// The count alone, for a page past the last.
+const SQLITE_COUNT: &str = "SELECT COUNT(*) AS total FROM search_docs \
+     JOIN incidents i ON i.id = search_docs.incident_id \
+     WHERE search_docs MATCH $3 AND {VISIBLE}{KINDS}";
+
+/// PostgreSQL: as on SQLite; `ts_headline` only for the page.
+const POSTGRES_PAGE: &str = "WITH q AS (SELECT to_tsquery('english', $3) AS q), \
+     page AS (\
+     SELECT d.doc_id, ts_rank_cd(d.tsv, q.q) AS rank, COUNT(*) OVER () AS total \
+     FROM search_docs d CROSS JOIN q JOIN incidents i ON i.id = d.incident_id \
+     WHERE d.tsv @@ q.q AND {VISIBLE}{KINDS} \
+     ORDER BY rank DESC, d.doc_id DESC LIMIT {LIMIT} OFFSET {OFFSET}) \
+     SELECT d.kind AS kind, d.incident_id AS incident_id, d.item_id AS item_id, \
+     i.title AS incident_title, i.status AS status, i.severity AS severity, i.private AS private, \
+     ts_headline('english', CASE WHEN d.title = '' THEN d.body WHEN d.body = '' THEN d.title \
+     ELSE d.title || E'\\n' || d.body END, q.q, \
+     'StartSel=' || chr(57344) || ', StopSel=' || chr(57345) \
+     || ', MaxWords=24, MinWords=10, ShortWord=2, MaxFragments=2, FragmentDelimiter=\" … \"') AS snippet, \
+     (page.rank * 1000000)::bigint AS score, page.total AS total \
+     FROM page JOIN search_docs d ON d.doc_id = page.doc_id JOIN incidents i ON i.id = d.incident_id \
+     CROSS JOIN q ORDER BY page.rank DESC, page.doc_id DESC";
+
+/// The count alone, for a page past the last.
+const POSTGRES_COUNT: &str = "SELECT COUNT(*) AS total FROM search_docs d \
+     JOIN incidents i ON i.id = d.incident_id \
+     WHERE d.tsv @@ to_tsquery('english', $3) AND {VISIBLE}{KINDS}";
+
+impl Store {
+    /// The page of `req`'s matches the viewer may see, best first, with the count of them all.
+    #[tracing::instrument(skip_all, fields(words = req.terms.words().len()))]
+    pub async fn search(&self, req: &SearchRequest, viewer: Viewer) -> StoreResult<SearchPage> {
+        let (page, count, query, table) = match self.backend() {
+            Backend::Sqlite => (SQLITE_PAGE, SQLITE_COUNT, req.terms.fts5(), "search_docs"),
+            Backend::Postgres => (POSTGRES_PAGE, POSTGRES_COUNT, req.terms.tsquery(), "d"),
+        };
+        let kinds = kinds_clause(&req.kinds, table);
+        let fill = |sql: &str| {
+            sql.replace("{VISIBLE}", VISIBLE)
+                .replace("{KINDS}", &kinds)
+                .replace("{LIMIT}", &req.limit.clamp(1, 100).to_string())
+                .replace("{OFFSET}", &req.offset.max(0).to_string())
+        };
+        let args = [
+            Arg::I(viewer.user_id),
+            Arg::I(i64::from(viewer.sees_all)),
+            Arg::S(&query),
+        ];
+        let rows = self.read_rows(&fill(page), &args).await?;
+        let hits = rows
+            .iter()
+            .map(|r| {
+                Ok(SearchHit {
+                    kind: r.parse("kind")?,
+                    incident_id: r.get("incident_id")?,
+                    incident_title: r.get("incident_title")?,
+                    status: r.parse("status")?,
+                    severity: r.get("severity")?,
+                    private: r.get("private")?,
+                    item_id: r.get("item_id")?,
+                    snippet: Snippet::from_marked(&r.opt::<String>("snippet")?.unwrap_or_default()),
+                    score: r.get("score")?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let total = match rows.first() {
+            Some(r) => r.get("total")?,
+            // Past the last page (or nothing at all): count on its own.
+            None if req.offset > 0 => self
+                .read_rows(&fill(count), &args)
+                .await?
+                .first()
+                .map(|r| r.get("total"))
+                .transpose()?
+                .unwrap_or(0),
+            None => 0,
+        };
+        Ok(SearchPage { total, hits })
+    }
+}
+
+/// ` AND kind IN (…)` for the kinds asked for; nothing when all are (or none is named). The
+/// names are the enum's own, never input.
+fn kinds_clause(kinds: &[SearchKind], table: &str) -> String {
+    if kinds.is_empty() || SearchKind::ALL.iter().all(|k| kinds.contains(k)) {
+        return String::new();
+    }
+    let names: Vec<String> = kinds.iter().map(|k| format!("'{}'", k.as_str())).collect();
+    format!(" AND {table}.kind IN ({})", names.join(", "))
+}

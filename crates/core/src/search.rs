@@ -107,31 +107,35 @@ impl Terms {
             .map(String::as_str)
     }
 
+    /// Every word written by `word`, the last by `prefix` when it is long enough, joined
+    /// by `and`.
+    fn join(&self, word: fn(&str) -> String, prefix: fn(&str) -> String, and: &str) -> String {
+        let n = self.words.len();
+        let last_prefix = self.prefix().is_some();
+        self.words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| match i + 1 == n && last_prefix {
+                true => prefix(w),
+                false => word(w),
+            })
+            .collect::<Vec<_>>()
+            .join(and)
+    }
+
     /// An FTS5 query: every word quoted and required; the last also as a prefix.
     pub fn fts5(&self) -> String {
-        let n = self.words.len();
-        let mut parts: Vec<String> = Vec::with_capacity(n);
-        for (i, w) in self.words.iter().enumerate() {
-            match self.prefix() {
-                Some(p) if i + 1 == n => parts.push(format!("(\"{p}\" OR \"{p}\"*)")),
-                _ => parts.push(format!("\"{w}\"")),
-            }
-        }
-        parts.join(" AND ")
+        self.join(
+            |w| format!("\"{w}\""),
+            |w| format!("(\"{w}\" OR \"{w}\"*)"),
+            " AND ",
+        )
     }
 
     /// A `to_tsquery` text: every word quoted and required; the last as a prefix (PostgreSQL
     /// stems a prefix term, so the whole word still matches).
     pub fn tsquery(&self) -> String {
-        let n = self.words.len();
-        let mut parts: Vec<String> = Vec::with_capacity(n);
-        for (i, w) in self.words.iter().enumerate() {
-            match self.prefix() {
-                Some(p) if i + 1 == n => parts.push(format!("'{p}':*")),
-                _ => parts.push(format!("'{w}'")),
-            }
-        }
-        parts.join(" & ")
+        self.join(|w| format!("'{w}'"), |w| format!("'{w}':*"), " & ")
     }
 }
 

@@ -63,16 +63,18 @@ pub struct SearchPage {
 }
 
 /// SQLite: the page's documents ranked and counted in one pass, then their snippets (the
-/// highlight marks are U+E000 and U+E001, see [`Snippet::from_marked`]).
-const SQLITE_PAGE: &str = "WITH page AS (\
-     SELECT search_docs.rowid AS doc, bm25(search_docs, 10.0, 1.0) AS rank, COUNT(*) OVER () AS total \
+/// highlight marks are U+E000 and U+E001, see [`Snippet::from_marked`]). FTS5 refuses `bm25()`
+/// beside a window function in one `SELECT`, hence `hits` apart from `page`.
+const SQLITE_PAGE: &str = "WITH hits AS (\
+     SELECT search_docs.rowid AS doc, bm25(search_docs, 10.0, 1.0) AS rank \
      FROM search_docs JOIN incidents i ON i.id = search_docs.incident_id \
-     WHERE search_docs MATCH $3 AND {VISIBLE}{KINDS} \
-     ORDER BY rank, search_docs.rowid DESC LIMIT {LIMIT} OFFSET {OFFSET}) \
+     WHERE search_docs MATCH $3 AND {VISIBLE}{KINDS}), \
+     page AS (SELECT doc, rank, COUNT(*) OVER () AS total FROM hits \
+     ORDER BY rank, doc DESC LIMIT {LIMIT} OFFSET {OFFSET}) \
      SELECT search_docs.kind AS kind, search_docs.incident_id AS incident_id, search_docs.item_id AS item_id, \
      i.title AS incident_title, i.status AS status, i.severity AS severity, i.private AS private, \
      snippet(search_docs, -1, char(57344), char(57345), '…', 20) AS snippet, \
-     CAST(-page.rank * 1000000 AS INTEGER) AS score, page.total AS total \
+     CAST(-page.rank * 1000000000 AS INTEGER) AS score, page.total AS total \
      FROM page CROSS JOIN search_docs JOIN incidents i ON i.id = search_docs.incident_id \
      WHERE search_docs MATCH $3 AND search_docs.rowid = page.doc \
      ORDER BY page.rank, page.doc DESC";
@@ -95,7 +97,7 @@ const POSTGRES_PAGE: &str = "WITH q AS (SELECT to_tsquery('english', $3) AS q), 
      ELSE d.title || E'\\n' || d.body END, q.q, \
      'StartSel=' || chr(57344) || ', StopSel=' || chr(57345) \
      || ', MaxWords=24, MinWords=10, ShortWord=2, MaxFragments=2, FragmentDelimiter=\" … \"') AS snippet, \
-     (page.rank * 1000000)::bigint AS score, page.total AS total \
+     (page.rank * 1000000000)::bigint AS score, page.total AS total \
      FROM page JOIN search_docs d ON d.doc_id = page.doc_id JOIN incidents i ON i.id = d.incident_id \
      CROSS JOIN q ORDER BY page.rank DESC, page.doc_id DESC";
 

@@ -133,6 +133,7 @@ async fn check_every_page(app: &TestApp, dark: bool) {
         "/on-call".into(),
         "/me/on-call".into(),
         "/insights".into(),
+        "/search?q=checkout".into(),
         "/status-pages".into(),
         "/status-pages/public".into(),
         "/settings/me".into(),
@@ -158,7 +159,7 @@ async fn check_every_page(app: &TestApp, dark: bool) {
         for v in serious_violations(&b, &axe).await {
             found.push(format!("{path}: {v}"));
         }
-        let name = path.trim_matches('/').replace('/', "_");
+        let name = path.trim_matches('/').replace(['/', '?', '='], "_");
         let name = if name.is_empty() { "list" } else { &name };
         b.screenshot(&format!("page-{name}-desktop-{mode}-{:?}", app.backend))
             .await;

@@ -108,6 +108,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("put", "/api/v1/calendar"),
     ("post", "/api/v1/blameless-check"),
     ("get", "/api/v1/insights/learning"),
+    ("get", "/api/v1/search"),
     ("get", "/api/v1/incidents/{reference}/meetings"),
     ("post", "/api/v1/incidents/{reference}/meetings"),
     ("get", "/api/v1/meetings/{id}"),

@@ -2,6 +2,7 @@
 //! search box posting to it by a plain GET form (no script needed). The results are those of
 //! `GET /api/v1/search` with the same parameters.
 
+use super::form;
 use super::session::{UiActor, UiError};
 use crate::AppState;
 use crate::actions::search;
@@ -77,13 +78,7 @@ async fn page(
     actor: UiActor,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
-    let given = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_string())
-            .unwrap_or_default()
-    };
+    let given = |name: &str| form::opt(&pairs, name).unwrap_or_default();
     let mut page = Page {
         user: actor.0.user.name.clone(),
         csrf: actor.csrf(),

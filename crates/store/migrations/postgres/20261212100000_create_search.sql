@@ -3,6 +3,8 @@
 -- step with its sources by triggers (so a write and its index entry commit together) and
 -- back-filled from the rows already there. A document's id is its source's id times four plus
 -- its kind (0 incident, 1 timeline event, 2 postmortem, keyed by its incident, 3 action item).
+-- Timeline events are indexed when people or alerts wrote them (notes, comms, alerts, changes,
+-- chat): the events Debrief writes repeat what is indexed already or say little.
 CREATE TABLE search_docs (
     doc_id BIGINT PRIMARY KEY,
     kind TEXT NOT NULL,
@@ -27,7 +29,8 @@ $$;
 INSERT INTO search_docs (doc_id, kind, incident_id, item_id, title, body)
 SELECT id * 4, 'incident', id, id, title, COALESCE(summary, '') FROM incidents;
 INSERT INTO search_docs (doc_id, kind, incident_id, item_id, title, body)
-SELECT id * 4 + 1, 'timeline', incident_id, id, '', body FROM timeline_events WHERE body <> '';
+SELECT id * 4 + 1, 'timeline', incident_id, id, '', body FROM timeline_events
+WHERE body <> '' AND kind IN ('alert', 'comms_internal', 'comms_external', 'status_page_update', 'remediation', 'change', 'note', 'chat');
 INSERT INTO search_docs (doc_id, kind, incident_id, item_id, title, body)
 SELECT incident_id * 4 + 2, 'postmortem', incident_id, incident_id, '',
        search_postmortem_text(customer_summary, sections)
@@ -59,7 +62,8 @@ BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
         DELETE FROM search_docs WHERE doc_id = OLD.id * 4 + 1;
     END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.body <> '' THEN
+    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.body <> ''
+       AND NEW.kind IN ('alert', 'comms_internal', 'comms_external', 'status_page_update', 'remediation', 'change', 'note', 'chat') THEN
         INSERT INTO search_docs (doc_id, kind, incident_id, item_id, title, body)
         VALUES (NEW.id * 4 + 1, 'timeline', NEW.incident_id, NEW.id, '', NEW.body);
     END IF;

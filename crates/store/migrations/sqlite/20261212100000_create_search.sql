@@ -2,7 +2,9 @@
 -- table of documents, kept in step with its sources by triggers (so a write and its index
 -- entry commit together) and back-filled from the rows already there. A document's rowid is
 -- its source's id times four plus its kind (0 incident, 1 timeline event, 2 postmortem, keyed
--- by its incident, 3 action item), so a trigger finds it without a scan.
+-- by its incident, 3 action item), so a trigger finds it without a scan. Timeline events are
+-- indexed when people or alerts wrote them (notes, comms, alerts, changes, chat): the events
+-- Debrief writes repeat what is indexed already (a declaration, an action item) or say little.
 CREATE VIRTUAL TABLE search_docs USING fts5(
     title,
     body,
@@ -15,7 +17,8 @@ CREATE VIRTUAL TABLE search_docs USING fts5(
 INSERT INTO search_docs (rowid, title, body, kind, incident_id, item_id)
 SELECT id * 4, title, COALESCE(summary, ''), 'incident', id, id FROM incidents;
 INSERT INTO search_docs (rowid, title, body, kind, incident_id, item_id)
-SELECT id * 4 + 1, '', body, 'timeline', incident_id, id FROM timeline_events WHERE body <> '';
+SELECT id * 4 + 1, '', body, 'timeline', incident_id, id FROM timeline_events
+WHERE body <> '' AND kind IN ('alert', 'comms_internal', 'comms_external', 'status_page_update', 'remediation', 'change', 'note', 'chat');
 INSERT INTO search_docs (rowid, title, body, kind, incident_id, item_id)
 SELECT incident_id * 4 + 2, '',
        customer_summary || char(10) || COALESCE((SELECT group_concat(json_extract(s.value, '$.body'), char(10))
@@ -39,7 +42,8 @@ CREATE TRIGGER search_incident_delete AFTER DELETE ON incidents BEGIN
     DELETE FROM search_docs WHERE rowid = OLD.id * 4;
 END;
 
-CREATE TRIGGER search_event_insert AFTER INSERT ON timeline_events WHEN NEW.body <> '' BEGIN
+CREATE TRIGGER search_event_insert AFTER INSERT ON timeline_events
+WHEN NEW.body <> '' AND NEW.kind IN ('alert', 'comms_internal', 'comms_external', 'status_page_update', 'remediation', 'change', 'note', 'chat') BEGIN
     INSERT INTO search_docs (rowid, title, body, kind, incident_id, item_id)
     VALUES (NEW.id * 4 + 1, '', NEW.body, 'timeline', NEW.incident_id, NEW.id);
 END;
@@ -47,7 +51,8 @@ CREATE TRIGGER search_event_update AFTER UPDATE OF body ON timeline_events
 WHEN OLD.body IS NOT NEW.body BEGIN
     DELETE FROM search_docs WHERE rowid = OLD.id * 4 + 1;
     INSERT INTO search_docs (rowid, title, body, kind, incident_id, item_id)
-    SELECT NEW.id * 4 + 1, '', NEW.body, 'timeline', NEW.incident_id, NEW.id WHERE NEW.body <> '';
+    SELECT NEW.id * 4 + 1, '', NEW.body, 'timeline', NEW.incident_id, NEW.id
+    WHERE NEW.body <> '' AND NEW.kind IN ('alert', 'comms_internal', 'comms_external', 'status_page_update', 'remediation', 'change', 'note', 'chat');
 END;
 CREATE TRIGGER search_event_delete AFTER DELETE ON timeline_events BEGIN
     DELETE FROM search_docs WHERE rowid = OLD.id * 4 + 1;

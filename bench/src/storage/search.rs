@@ -1,5 +1,5 @@
 //! The storage baseline's search: the statement Debrief's `Store::search` sends for a first
-//! page of 20 over every kind (`crates/store/src/search.rs`), copied as text, with the query
+//! page of 20 over every kind, the newest 1,001 matches ranked (`crates/store/src/search.rs`), copied as text, with the query
 //! built from the words as Debrief builds it (`debrief_core::search::Terms`).
 
 use super::VISIBLE;
@@ -10,7 +10,8 @@ use debrief_core::search::Terms;
 const SQLITE_PAGE: &str = "WITH hits AS (\
      SELECT search_docs.rowid AS doc, bm25(search_docs, 10.0, 1.0) AS rank \
      FROM search_docs JOIN incidents i ON i.id = search_docs.incident_id \
-     WHERE search_docs MATCH $3 AND {VISIBLE}), \
+     WHERE search_docs MATCH $3 AND {VISIBLE} \
+     ORDER BY search_docs.rowid DESC LIMIT 1001), \
      page AS (SELECT doc, rank, COUNT(*) OVER () AS total FROM hits \
      ORDER BY rank, doc DESC LIMIT 20 OFFSET 0) \
      SELECT search_docs.kind AS kind, search_docs.incident_id AS incident_id, search_docs.item_id AS item_id, \
@@ -23,11 +24,13 @@ const SQLITE_PAGE: &str = "WITH hits AS (\
 
 /// PostgreSQL: the same; `ts_headline` only for the page.
 const POSTGRES_PAGE: &str = "WITH q AS (SELECT to_tsquery('english', $3) AS q), \
-     page AS (\
-     SELECT d.doc_id, ts_rank_cd(d.tsv, q.q) AS rank, COUNT(*) OVER () AS total \
-     FROM search_docs d CROSS JOIN q JOIN incidents i ON i.id = d.incident_id \
-     WHERE d.tsv @@ q.q AND {VISIBLE} \
-     ORDER BY rank DESC, d.doc_id DESC LIMIT 20 OFFSET 0) \
+     hits AS (\
+     SELECT d.doc_id, ts_rank_cd(d.tsv, to_tsquery('english', $3)) AS rank \
+     FROM search_docs d JOIN incidents i ON i.id = d.incident_id \
+     WHERE d.tsv @@ to_tsquery('english', $3) AND {VISIBLE} \
+     ORDER BY d.doc_id DESC LIMIT 1001), \
+     page AS (SELECT doc_id, rank, COUNT(*) OVER () AS total FROM hits \
+     ORDER BY rank DESC, doc_id DESC LIMIT 20 OFFSET 0) \
      SELECT d.kind AS kind, d.incident_id AS incident_id, d.item_id AS item_id, \
      i.title AS incident_title, i.status AS status, i.severity AS severity, i.private AS private, \
      ts_headline('english', CASE WHEN d.title = '' THEN d.body WHEN d.body = '' THEN d.title \

@@ -3,7 +3,8 @@
 //!
 //! `q` (required, at least one word), `kind` (`incident`, `timeline`, `postmortem`,
 //! `action_item`; repeated or comma-separated), `limit` (1 to 100, default 20), `offset`.
-//! The answer is `{ "total": n, "results": [...] }`; a snippet's `highlights` are `[start, end)`
+//! The answer is `{ "total": n, "capped": false, "results": [...] }` (`capped`: there are more
+//! than `total`, which is then 1,000, and only the newest 1,000 matches were ranked); a snippet's `highlights` are `[start, end)`
 //! ranges in characters (Unicode scalar values) of its plain `text`.
 
 use crate::actions::search;
@@ -25,6 +26,8 @@ pub fn router() -> Router<AppState> {
 #[derive(Serialize)]
 struct Answer {
     total: i64,
+    /// More matches than `total` (the newest 1,000 were ranked).
+    capped: bool,
     results: Vec<Hit>,
 }
 
@@ -78,6 +81,7 @@ async fn get_search(
     let page = search::search(&state, &actor, &req).await?;
     Ok(Json(Answer {
         total: page.total,
+        capped: page.capped,
         results: page.hits.into_iter().map(Hit::from).collect(),
     }))
 }

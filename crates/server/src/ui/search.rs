@@ -43,6 +43,7 @@ struct Page {
     error: Option<String>,
     searched: bool,
     total: i64,
+    capped: bool,
     first: i64,
     rows: Vec<Row>,
     previous: Option<String>,
@@ -87,6 +88,7 @@ async fn page(
         error: None,
         searched: false,
         total: 0,
+        capped: false,
         first: 0,
         rows: Vec::new(),
         previous: None,
@@ -106,6 +108,7 @@ async fn page(
     let found = search::search(&state, &actor.0, &req).await?;
     page.searched = true;
     page.total = found.total;
+    page.capped = found.capped;
     page.first = req.offset + 1;
     if req.offset > 0 {
         page.previous = Some(page_url(

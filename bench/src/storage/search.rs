@@ -18,8 +18,9 @@ const SQLITE_PAGE: &str = "WITH hits AS (\
      i.title AS incident_title, i.status AS status, i.severity AS severity, i.private AS private, \
      snippet(search_docs, -1, char(57344), char(57345), '…', 20) AS snippet, \
      CAST(-page.rank * 1000000000 AS INTEGER) AS score, page.total AS total \
-     FROM page CROSS JOIN search_docs JOIN incidents i ON i.id = search_docs.incident_id \
+     FROM search_docs CROSS JOIN page JOIN incidents i ON i.id = search_docs.incident_id \
      WHERE search_docs MATCH $3 AND search_docs.rowid = page.doc \
+     AND search_docs.rowid >= (SELECT MIN(doc) FROM page) AND search_docs.rowid <= (SELECT MAX(doc) FROM page) \
      ORDER BY page.rank, page.doc DESC";
 
 /// PostgreSQL: the same; `ts_headline` only for the page.

@@ -76,7 +76,9 @@ pub struct SearchPage {
 /// SQLite: the newest matches (one more than [`RANKED`], to tell whether there are more),
 /// ranked and counted in one pass, then the page's snippets (the highlight marks are U+E000
 /// and U+E001, see [`Snippet::from_marked`]). FTS5 refuses `bm25()` beside a window function
-/// in one `SELECT`, hence `hits` apart from `page`.
+/// in one `SELECT`, hence `hits` apart from `page`. The snippets come from one more pass of
+/// the query over the page's range of rowids (the newest matches), not from a lookup per row:
+/// FTS5 would evaluate the query again for each (with a prefix, merging every matching term).
 const SQLITE_PAGE: &str = "WITH hits AS (\
      SELECT search_docs.rowid AS doc, bm25(search_docs, 10.0, 1.0) AS rank \
      FROM search_docs JOIN incidents i ON i.id = search_docs.incident_id \
@@ -88,8 +90,9 @@ const SQLITE_PAGE: &str = "WITH hits AS (\
      i.title AS incident_title, i.status AS status, i.severity AS severity, i.private AS private, \
      snippet(search_docs, -1, char(57344), char(57345), '…', 20) AS snippet, \
      CAST(-page.rank * 1000000000 AS INTEGER) AS score, page.total AS total \
-     FROM page CROSS JOIN search_docs JOIN incidents i ON i.id = search_docs.incident_id \
+     FROM search_docs CROSS JOIN page JOIN incidents i ON i.id = search_docs.incident_id \
      WHERE search_docs MATCH $3 AND search_docs.rowid = page.doc \
+     AND search_docs.rowid >= (SELECT MIN(doc) FROM page) AND search_docs.rowid <= (SELECT MAX(doc) FROM page) \
      ORDER BY page.rank, page.doc DESC";
 
 /// The count alone, for a page past the last.

@@ -25,11 +25,12 @@ const SQLITE_PAGE: &str = "WITH hits AS (\
 
 /// PostgreSQL: the same; `ts_headline` only for the page.
 const POSTGRES_PAGE: &str = "WITH q AS (SELECT to_tsquery('english', $3) AS q), \
-     hits AS (\
-     SELECT d.doc_id, ts_rank_cd(d.tsv, to_tsquery('english', $3)) AS rank \
-     FROM search_docs d JOIN incidents i ON i.id = d.incident_id \
+     cand AS (\
+     SELECT d.doc_id FROM search_docs d JOIN incidents i ON i.id = d.incident_id \
      WHERE d.tsv @@ to_tsquery('english', $3) AND {VISIBLE} \
      ORDER BY d.doc_id DESC LIMIT 1001), \
+     hits AS (SELECT d.doc_id, ts_rank_cd(d.tsv, q.q) AS rank \
+     FROM cand JOIN search_docs d ON d.doc_id = cand.doc_id CROSS JOIN q), \
      page AS (SELECT doc_id, rank, COUNT(*) OVER () AS total FROM hits \
      ORDER BY rank DESC, doc_id DESC LIMIT 20 OFFSET 0) \
      SELECT d.kind AS kind, d.incident_id AS incident_id, d.item_id AS item_id, \

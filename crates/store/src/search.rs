@@ -103,13 +103,15 @@ const SQLITE_COUNT: &str = "SELECT COUNT(*) AS total FROM (SELECT 1 FROM search_
 /// PostgreSQL: as on SQLite; `ts_headline` only for the page. The query is written inline,
 /// not through a CTE, so the planner (custom plans) sees it and estimates the matches: for a
 /// common word it walks the documents newest first and stops at the cap, for a rare one it
-/// reads the GIN index.
+/// reads the GIN index. The rank is computed for the candidates alone (`cand`, then `hits`):
+/// computed beside the match, it ran for every match before the sort.
 const POSTGRES_PAGE: &str = "WITH q AS (SELECT to_tsquery('english', $3) AS q), \
-     hits AS (\
-     SELECT d.doc_id, ts_rank_cd(d.tsv, to_tsquery('english', $3)) AS rank \
-     FROM search_docs d JOIN incidents i ON i.id = d.incident_id \
+     cand AS (\
+     SELECT d.doc_id FROM search_docs d JOIN incidents i ON i.id = d.incident_id \
      WHERE d.tsv @@ to_tsquery('english', $3) AND {VISIBLE}{KINDS} \
      ORDER BY d.doc_id DESC LIMIT {CANDIDATES}), \
+     hits AS (SELECT d.doc_id, ts_rank_cd(d.tsv, q.q) AS rank \
+     FROM cand JOIN search_docs d ON d.doc_id = cand.doc_id CROSS JOIN q), \
      page AS (SELECT doc_id, rank, COUNT(*) OVER () AS total FROM hits \
      ORDER BY rank DESC, doc_id DESC LIMIT {LIMIT} OFFSET {OFFSET}) \
      SELECT d.kind AS kind, d.incident_id AS incident_id, d.item_id AS item_id, \

@@ -217,6 +217,13 @@ async fn every_kind_is_found_ranked_and_highlighted(app: &TestApp) {
         "{timeline}"
     );
 
+    // The answers are what the OpenAPI document says, a 400 included.
+    let doc = crate::openapi::document(app).await;
+    for query in ["q=replication", "q=walsender&kind=postmortem", "q=%22"] {
+        let answer = app.get(&format!("/api/v1/search?{query}"), &admin).await;
+        crate::openapi::conforms(&doc, "get", "/api/v1/search", &answer);
+    }
+
     // The page: marks around the matches, stored markup escaped (or dropped), paging links.
     let page = html(app, &app.admin, "/search?q=replicas").await;
     assert!(page.contains("<mark>"), "{page}");

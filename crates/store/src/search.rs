@@ -3,7 +3,7 @@
 //! The index is the `search_docs` table (migration `20261212100000_create_search`): FTS5 on
 //! SQLite, a weighted `tsvector` under a GIN index on PostgreSQL, kept in step with its sources
 //! by triggers, so a write and its index entry commit together. A search is one statement: the
-//! matching documents of incidents the viewer may see (the same [`VISIBLE`] clause as every
+//! matching documents of incidents the viewer may see (the same `incident::VISIBLE` clause as every
 //! read, so a private incident is never counted nor shown to someone who may not see it), the
 //! newest [`RANKED`] of them (a word that common is found everywhere; ranking them all would
 //! cost more than a search may),

@@ -64,6 +64,22 @@ fn event() -> Value {
     })
 }
 
+/// A page of 20 search results as the API shows it.
+fn search_page() -> Value {
+    let result = |n: u64| {
+        json!({
+            "kind": "timeline", "id": 300_000 + n, "rank": 412_345,
+            "incident": {"reference": format!("INC-{n}"), "number": n,
+                "title": format!("Checkout errors above 2% (eu-west) #{n}"),
+                "status": "closed", "severity": "SEV3", "private": false},
+            "snippet": {"text": "Rolled back the payment gateway in eu-west; latency recovered after 12 minutes (ref zq123)",
+                "highlights": [[74, 79]]},
+            "url": format!("/incidents/INC-{n}#timeline"),
+        })
+    };
+    json!({"total": 103, "results": (0..20).map(|i| result(99_000 - i * 13)).collect::<Vec<_>>()})
+}
+
 #[derive(Clone)]
 struct Bodies {
     incident: Bytes,
@@ -88,6 +104,7 @@ fn router() -> Router {
         page: Bytes::from(page.to_string()),
     };
     let (b1, b2, b3, b4) = (b.clone(), b.clone(), b.clone(), b);
+    let search = Bytes::from(search_page().to_string());
     Router::new()
         .route(
             "/api/v1/incidents",
@@ -108,6 +125,7 @@ fn router() -> Router {
                 answer(StatusCode::ACCEPTED, &Bytes::from(body.to_string()))
             }),
         )
+        .route("/api/v1/search", get(move || async move { answer(StatusCode::OK, &search) }))
         .route("/healthz", get(|| async { "ok" }))
         .merge(receiver())
 }

@@ -33,6 +33,28 @@ pub enum Scenario {
     /// `POST /v2/enqueue`: a PagerDuty Events v2 trigger (issue 11), one in four with a new
     /// dedup key, the others repeating one of [`HOT_KEYS`] keys (a flapping monitor).
     Alert,
+    /// `GET /api/v1/search?q=…` (the search suite): a rare word, a common word, two words or
+    /// a prefix, in turn at random ([`search_words`]).
+    Search,
+}
+
+/// The words of the `search` scenario's next request: a rare word (one of the 997 `zqN`
+/// tags of the seeded notes, about 100 incidents each), a common word (in two summaries of
+/// three), two words, or a prefix.
+pub fn search_words(rng: &mut Rng) -> String {
+    const TWO: [&str; 4] = [
+        "replica lag",
+        "payment timeouts",
+        "cache cluster",
+        "rolled back",
+    ];
+    const PREFIX: [&str; 4] = ["check", "webho", "throttl", "ingre"];
+    match rng.below(4) {
+        0 => format!("zq{}", rng.below(997)),
+        1 => "customers".into(),
+        2 => TWO[rng.below(TWO.len() as u64) as usize].into(),
+        _ => PREFIX[rng.below(PREFIX.len() as u64) as usize].into(),
+    }
 }
 
 /// The routing key of the bench's PagerDuty integration (seeded with the incidents).
@@ -70,6 +92,7 @@ impl Scenario {
             Scenario::Get => "get incident",
             Scenario::List => "list (filtered, first page)",
             Scenario::Alert => "alert event (PagerDuty v2)",
+            Scenario::Search => "search (mixed words)",
         }
     }
 
@@ -106,6 +129,10 @@ impl Scenario {
                 rng.below(incidents) + 1
             )),
             Scenario::List => Call::get(LIST_QUERY),
+            Scenario::Search => Call::get(format!(
+                "/api/v1/search?q={}",
+                search_words(rng).replace(' ', "%20")
+            )),
             Scenario::Alert => Call {
                 method: Method::POST,
                 path: "/v2/enqueue".into(),

@@ -193,17 +193,19 @@ fn config(args: &RunArgs, work_dir: PathBuf) -> Result<Config> {
         ),
         // Who is on call in 1,001 schedules takes milliseconds: runs are cut by time.
         Suite::Oncall => (pick(args.requests, 2_000, 200), pick(args.warmup, 20, 5)),
-        Suite::Api | Suite::Slack => (pick(args.requests, 5_000, 300), pick(args.warmup, 200, 30)),
+        Suite::Api | Suite::Slack | Suite::Search => {
+            (pick(args.requests, 5_000, 300), pick(args.warmup, 200, 30))
+        }
     };
     let concurrency = match (args.concurrency.is_empty(), args.suite) {
         (false, _) => args.concurrency.clone(),
         (true, Suite::Status) => vec![64],
         (true, Suite::Oncall) => vec![1, 4],
-        (true, Suite::Api | Suite::Slack) => vec![1, 8],
+        (true, Suite::Api | Suite::Slack | Suite::Search) => vec![1, 8],
     };
     // Who is on call in 1,001 schedules takes tens of milliseconds on PostgreSQL (a query per
     // schedule): a full oncall run gets 10 s per run to collect enough samples for a p99.
-    let full = if args.suite == Suite::Oncall {
+    let full = if matches!(args.suite, Suite::Oncall | Suite::Search) {
         10.0
     } else {
         5.0
@@ -275,7 +277,7 @@ async fn run_in(args: &RunArgs, work_dir: PathBuf) -> Result<bool> {
         Suite::Status => return status::run(&cfg, &backends).await,
         Suite::Oncall => return oncall::run(&cfg, &backends).await,
         Suite::Slack => return slack::run(&cfg, &backends).await,
-        Suite::Api => {}
+        Suite::Api | Suite::Search => {}
     }
     let me =
         std::env::current_exe().context("Failed to find this program to start the baseline")?;

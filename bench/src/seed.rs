@@ -24,6 +24,60 @@ const TITLES: [&str; 8] = [
 ];
 const REGIONS: [&str; 4] = ["eu-west", "us-east", "ap-south", "all regions"];
 
+/// The search suite's notes: what was done, to what, and what recovered.
+const ACTIONS: [&str; 8] = [
+    "Restarted",
+    "Rolled back",
+    "Drained",
+    "Scaled up",
+    "Failed over",
+    "Patched",
+    "Throttled",
+    "Rebuilt",
+];
+const COMPONENTS: [&str; 10] = [
+    "the primary database",
+    "the cache cluster",
+    "the ingress controller",
+    "the payment gateway",
+    "the search index",
+    "the message queue",
+    "the auth service",
+    "the DNS resolver",
+    "the CDN edge",
+    "the job scheduler",
+];
+const SIGNALS: [&str; 5] = [
+    "throughput",
+    "latency",
+    "the error rate",
+    "queue depth",
+    "memory",
+];
+
+/// What to seed besides the incidents as declared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Extra {
+    /// Nothing (the api suite).
+    None,
+    /// A responder's note on every incident, with varied words and a rare tag `zqN` (N below
+    /// 997), for the search suite.
+    Notes,
+}
+
+/// The note of incident `i` (hash `h`) for the search suite.
+fn note(i: u64, h: u64) -> String {
+    format!(
+        "{} {} in {}; {} recovered after {} minutes (ref zq{})",
+        ACTIONS[(h >> 40) as usize % ACTIONS.len()],
+        COMPONENTS[(h >> 44) as usize % COMPONENTS.len()],
+        REGIONS[(h >> 48) as usize % REGIONS.len()],
+        SIGNALS[(h >> 52) as usize % SIGNALS.len()],
+        (h >> 56) % 50 + 2,
+        i % 997
+    )
+}
+
 /// An SQL string literal.
 fn lit(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
@@ -68,6 +122,7 @@ fn chunk_sql(
     n: u64,
     admin: (i64, &str, &str),
     now_ms: i64,
+    extra: Extra,
 ) -> [String; 4] {
     let (admin_id, admin_name, admin_email) = admin;
     // The copy of its roles each incident row keeps (`incidents.roles`).
@@ -136,14 +191,22 @@ fn chunk_sql(
             lit(&format!("{admin_name} is the commander")),
             lit(&commander.to_string()),
         );
+        if extra == Extra::Notes {
+            let at = declared_at + 600_000;
+            let _ = write!(
+                ev,
+                ",({i}, 'note', {at}, 'api', {admin_id}, {}, '[]', '{{}}', 0, 1, {at})",
+                lit(&note(i, h)),
+            );
+        }
         let _ = write!(part, "{sep}({i}, {admin_id})");
         let _ = write!(roles, "{sep}({i}, 'commander', {admin_id}, {declared_at})");
     }
     [inc, ev, part, roles]
 }
 
-/// Seeds `n` incidents declared by the user `email`; returns how long it took.
-pub async fn seed(url: &str, n: u64, email: &str) -> Result<Duration> {
+/// Seeds `n` incidents declared by the user `email` (and `extra`); returns how long it took.
+pub async fn seed(url: &str, n: u64, email: &str, extra: Extra) -> Result<Duration> {
     let started = Instant::now();
     let now_ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -151,7 +214,7 @@ pub async fn seed(url: &str, n: u64, email: &str) -> Result<Duration> {
         .as_millis() as i64;
     if let Some(path) = url.strip_prefix("sqlite://") {
         let (path, email) = (path.to_string(), email.to_string());
-        tokio::task::spawn_blocking(move || seed_sqlite(&path, n, &email, now_ms))
+        tokio::task::spawn_blocking(move || seed_sqlite(&path, n, &email, now_ms, extra))
             .await
             .context("The SQLite seeding thread failed")??;
         return Ok(started.elapsed());
@@ -180,7 +243,13 @@ pub async fn seed(url: &str, n: u64, email: &str) -> Result<Duration> {
     let mut first = 1;
     while first <= n {
         let last = (first + CHUNK - 1).min(n);
-        for sql in chunk_sql(first..=last, n, (admin_id, &admin_name, email), now_ms) {
+        for sql in chunk_sql(
+            first..=last,
+            n,
+            (admin_id, &admin_name, email),
+            now_ms,
+            extra,
+        ) {
             sqlx::raw_sql(AssertSqlSafe(sql))
                 .execute(&mut *tx)
                 .await
@@ -236,7 +305,7 @@ fn integration_sql(now_ms: i64) -> String {
 }
 
 /// Seeds a SQLite file (see [`seed`]), with rusqlite on a blocking thread.
-fn seed_sqlite(path: &str, n: u64, email: &str, now_ms: i64) -> Result<()> {
+fn seed_sqlite(path: &str, n: u64, email: &str, now_ms: i64, extra: Extra) -> Result<()> {
     let mut conn =
         rusqlite::Connection::open(path).context("Failed to open the SQLite file to seed it")?;
     conn.busy_timeout(Duration::from_secs(10))?;
@@ -260,7 +329,13 @@ fn seed_sqlite(path: &str, n: u64, email: &str, now_ms: i64) -> Result<()> {
     let mut first = 1;
     while first <= n {
         let last = (first + CHUNK - 1).min(n);
-        for sql in chunk_sql(first..=last, n, (admin_id, &admin_name, email), now_ms) {
+        for sql in chunk_sql(
+            first..=last,
+            n,
+            (admin_id, &admin_name, email),
+            now_ms,
+            extra,
+        ) {
             tx.execute_batch(&sql)
                 .with_context(|| format!("Failed to insert incidents {first} to {last}"))?;
         }

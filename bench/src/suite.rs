@@ -27,6 +27,8 @@ pub enum Suite {
     Oncall,
     /// Slack (issue #13): signed slash commands and events, answered within Slack's 3 s.
     Slack,
+    /// Search (issue #15): `GET /api/v1/search` over incidents seeded with a note each.
+    Search,
 }
 
 /// What the whole run was asked to do.
@@ -153,7 +155,11 @@ async fn run_on(
     eprintln!("[{name}] creating the admin and an API token with the debrief CLI");
     let token = db.make_token(&cfg.debrief, "write").await?;
     eprintln!("[{name}] seeding {} incidents", cfg.incidents);
-    let seed_time = crate::seed::seed(&db.url, cfg.incidents, EMAIL).await?;
+    let extra = match cfg.suite {
+        Suite::Search => crate::seed::Extra::Notes,
+        _ => crate::seed::Extra::None,
+    };
+    let seed_time = crate::seed::seed(&db.url, cfg.incidents, EMAIL, extra).await?;
     eprintln!(
         "[{name}] seeded in {:.1} s; starting debrief serve",
         seed_time.as_secs_f64()
@@ -219,7 +225,11 @@ async fn measure(
 
     let storage = crate::storage::Storage::open(db).await?;
     let mut rows = Vec::new();
-    for scenario in Scenario::RUN_ORDER {
+    let scenarios: &[Scenario] = match cfg.suite {
+        Suite::Search => &[Scenario::Search],
+        _ => &Scenario::RUN_ORDER,
+    };
+    for &scenario in scenarios {
         // Alert intake is judged at 8 and 64 senders (issue 11), whatever the other runs use.
         let levels: Vec<usize> = match scenario {
             Scenario::Alert => vec![8, 64],

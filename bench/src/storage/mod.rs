@@ -20,6 +20,7 @@ use crate::database::{Backend, BenchDb, EMAIL};
 use crate::load::{Plan, Rng, Scenario};
 use crate::stats::{Latencies, RunFigures, ServerUse, Tally};
 mod postgres;
+mod search;
 mod sqlite;
 
 use anyhow::{Context, Result};
@@ -121,7 +122,13 @@ const LIST_LIMIT: usize = 50;
 /// The read statement of a scenario (for a timeline event, the visibility check), in `$N`
 /// (PostgreSQL) or `?N` (SQLite) form. Each incident row carries its roles (`i.roles`).
 fn read_sql(scenario: Scenario, backend: Backend) -> Arc<str> {
-    let rows = read_sql_pg(scenario);
+    let rows = match scenario {
+        Scenario::Search => search::sql(Backend::Postgres),
+        _ => read_sql_pg(scenario),
+    };
+    if scenario == Scenario::Search && backend == Backend::Sqlite {
+        return search::sql(Backend::Sqlite).replace('$', "?").into();
+    }
     match backend {
         Backend::Postgres => rows.into(),
         // `?N` binds by position on SQLite, whatever order the numbers first appear in.

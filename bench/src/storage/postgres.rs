@@ -152,6 +152,20 @@ impl Storage {
                 }
                 tx.commit().await?;
             }
+            Scenario::Search => {
+                use sqlx::Row;
+                let q = search::query(Backend::Postgres, &crate::load::search_words(rng));
+                let rows = sqlx::query(AssertSqlSafe(sql.clone()))
+                    .bind(uid)
+                    .bind(0i64)
+                    .bind(q)
+                    .fetch_all(&mut *conn)
+                    .await?;
+                for r in &rows {
+                    r.try_get::<String, _>("snippet")?;
+                    r.try_get::<i64, _>("total")?;
+                }
+            }
             Scenario::Get | Scenario::List => {
                 use sqlx::Row;
                 let q = sqlx::query(AssertSqlSafe(sql.clone())).bind(uid).bind(0i64);

@@ -299,6 +299,16 @@ impl Storage {
                 self.lite_alert(&w, &key, now)?;
                 tx.commit()?;
             }
+            Scenario::Search => {
+                let q = search::query(Backend::Sqlite, &crate::load::search_words(rng));
+                let mut stmt = reader.prepare_cached(sql)?;
+                let mut rows = stmt.query(rusqlite::params![uid, 0, q])?;
+                while let Some(r) = rows.next()? {
+                    for c in 0..10 {
+                        let _: rusqlite::types::Value = r.get(c)?;
+                    }
+                }
+            }
             Scenario::Get | Scenario::List => {
                 let mut stmt = reader.prepare_cached(sql)?;
                 let mut rows = match scenario {

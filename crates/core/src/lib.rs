@@ -50,6 +50,7 @@ pub mod policy;
 pub mod postmortem;
 pub mod recurrence;
 pub mod role;
+pub mod search;
 pub mod severity;
 pub mod similar;
 pub mod slack;

@@ -63,6 +63,7 @@ pub mod policy;
 pub mod postgres;
 pub mod postmortem;
 pub(crate) mod read;
+pub mod search;
 pub mod service;
 pub mod similar;
 pub mod slack;

@@ -134,6 +134,7 @@ async fn check_every_page(app: &TestApp, dark: bool) {
         "/me/on-call".into(),
         "/insights".into(),
         "/insights/incidents".into(),
+        "/search?q=checkout".into(),
         "/status-pages".into(),
         "/status-pages/public".into(),
         "/settings/me".into(),
@@ -159,7 +160,7 @@ async fn check_every_page(app: &TestApp, dark: bool) {
         for v in serious_violations(&b, &axe).await {
             found.push(format!("{path}: {v}"));
         }
-        let name = path.trim_matches('/').replace('/', "_");
+        let name = path.trim_matches('/').replace(['/', '?', '='], "_");
         let name = if name.is_empty() { "list" } else { &name };
         b.screenshot(&format!("page-{name}-desktop-{mode}-{:?}", app.backend))
             .await;

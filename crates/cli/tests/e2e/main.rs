@@ -12,6 +12,7 @@
 //!   document and changes nothing.
 //! - [`concurrency`]: unique references (gap-free on SQLite), no lost updates.
 //! - [`privacy`]: private incidents stay invisible to outsiders everywhere.
+//! - [`search`]: full-text search: kinds, ranking, highlights, privacy, re-indexing, odd input.
 //! - [`live`]: live streams catch up after a reconnect.
 //! - [`incident_ops`]: timeline edits and stars, merges, roles.
 //! - [`durability`]: `kill -9` of the real binary loses no acknowledged write.
@@ -154,6 +155,7 @@ mod refusals;
 mod reminders;
 mod schema;
 mod scripted_run;
+mod search;
 mod sign_in_load;
 mod similar;
 mod slack_announce;

@@ -111,6 +111,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/insights/learning"),
     ("get", "/api/v1/insights/incidents"),
     ("get", "/api/v1/insights/incidents/{section}.csv"),
+    ("get", "/api/v1/search"),
     ("get", "/api/v1/incidents/{reference}/meetings"),
     ("post", "/api/v1/incidents/{reference}/meetings"),
     ("get", "/api/v1/meetings/{id}"),

@@ -21,6 +21,7 @@ pub mod oncall;
 pub mod people;
 pub mod policy;
 pub mod postmortem;
+pub mod search;
 pub mod similar;
 pub mod slack;
 pub mod status_incident;

@@ -22,6 +22,7 @@ pub mod pages;
 pub mod people;
 pub mod policy;
 pub mod postmortems;
+pub mod search;
 pub mod sign_in;
 pub mod similar;
 pub mod slack;
@@ -97,6 +98,7 @@ pub fn router() -> Router<AppState> {
         .merge(insights::router())
         .merge(incident_insights::router())
         .merge(similar::router())
+        .merge(search::router())
         .merge(postmortems::router())
         .merge(timeline::router())
         .merge(catalog::router())

@@ -43,6 +43,7 @@
 //! - [`insights`], [`chart`]: the learning metrics page and its hand-written SVG charts.
 //! - [`incident_insights`]: the incident insights page (MTTx, severity, services, hours,
 //!   responders, action items, repeats), a chart and its numbers per section.
+//! - [`search`]: the search page the header's search box opens.
 
 pub mod account;
 pub mod account_links;
@@ -76,6 +77,7 @@ pub mod postmortem;
 pub mod refill;
 pub mod refused;
 pub mod schedule_picture;
+pub mod search;
 pub mod services;
 pub mod session;
 pub mod settings;
@@ -118,6 +120,7 @@ pub fn router() -> Router<AppState> {
         .merge(page_link::router())
         .merge(insights::router())
         .merge(incident_insights::router())
+        .merge(search::router())
         .merge(settings::router())
         .merge(template_editor::router())
         .merge(sign_in_settings::router())

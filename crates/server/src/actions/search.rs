@@ -1,8 +1,9 @@
 //! Full-text search, for `GET /api/v1/search` and the `/search` page.
 //!
 //! [`parse`] reads the query parameters (`q`, `kind` repeated or comma-separated, `limit`,
-//! `offset`): `q` needs at least one word (letters or digits; nothing typed is query syntax,
-//! see [`debrief_core::search`]), and every bad parameter is a 400 naming it. [`search`] asks
+//! `offset`): `q` is required, at most [`MAX_Q_CHARS`] characters, and its words (letters or
+//! digits; nothing typed is query syntax, see [`debrief_core::search`]) are searched for; text
+//! without any finds nothing. Every bad parameter is a 400 naming it. [`search`] asks
 //! the store, which applies the caller's visibility in the query itself.
 
 use crate::auth::Actor;
@@ -17,8 +18,15 @@ pub const MAX_LIMIT: i64 = 100;
 /// The furthest a page may start.
 pub const MAX_OFFSET: i64 = 10_000;
 
-/// Reads `q`, `kind`, `limit` and `offset`; other parameters are ignored.
-pub fn parse(pairs: &[(String, String)]) -> Result<SearchRequest, AppError> {
+/// What a `q` that is missing or empty is told.
+pub const NO_WORDS: &str = "q: type at least one word (letters or digits) to search for";
+
+/// The longest `q`, in characters (as the OpenAPI document says).
+pub const MAX_Q_CHARS: usize = 4000;
+
+/// Reads `q`, `kind`, `limit` and `offset`; other parameters are ignored. `None` when `q`
+/// holds no word to search for (only punctuation or symbols): nothing can match it.
+pub fn parse(pairs: &[(String, String)]) -> Result<Option<SearchRequest>, AppError> {
     let mut q: Option<&str> = None;
     let mut kinds = Vec::new();
     let mut limit = DEFAULT_LIMIT;
@@ -43,15 +51,22 @@ pub fn parse(pairs: &[(String, String)]) -> Result<SearchRequest, AppError> {
             _ => {}
         }
     }
-    let terms = Terms::parse(q.unwrap_or("")).ok_or_else(|| {
-        AppError::BadRequest("q: type at least one word (letters or digits) to search for".into())
-    })?;
-    Ok(SearchRequest {
+    let q = q.unwrap_or("");
+    if q.is_empty() {
+        return Err(AppError::BadRequest(NO_WORDS.into()));
+    }
+    if q.chars().count() > MAX_Q_CHARS {
+        return Err(AppError::BadRequest(format!(
+            "q: at most {MAX_Q_CHARS} characters"
+        )));
+    }
+    // Text with no letters or digits in it ("*", "--") is a search that finds nothing.
+    Ok(Terms::parse(q).map(|terms| SearchRequest {
         terms,
         kinds,
         limit,
         offset,
-    })
+    }))
 }
 
 fn number(field: &str, v: &str, min: i64, max: i64) -> Result<i64, AppError> {
@@ -99,6 +114,7 @@ mod tests {
             ("kind", "incident,timeline"),
             ("kind", "action_item"),
         ]))
+        .unwrap()
         .unwrap();
         assert_eq!(
             r.kinds,
@@ -114,7 +130,8 @@ mod tests {
     fn bad_parameters_are_named() {
         for (list, field) in [
             (vec![], "q:"),
-            (vec![("q", " *\"- ")], "q:"),
+            (vec![("q", "")], "q:"),
+            (vec![("q", "x".repeat(MAX_Q_CHARS + 1).as_str())], "q:"),
             (vec![("q", "x"), ("kind", "people")], "kind:"),
             (vec![("q", "x"), ("limit", "0")], "limit:"),
             (vec![("q", "x"), ("offset", "-1")], "offset:"),
@@ -122,5 +139,15 @@ mod tests {
             let e = parse(&pairs(&list)).unwrap_err().to_string();
             assert!(e.starts_with(field), "{e}");
         }
+    }
+
+    #[test]
+    fn text_without_words_finds_nothing() {
+        assert!(parse(&pairs(&[("q", " *\"- ")])).unwrap().is_none());
+        assert!(
+            parse(&pairs(&[("q", "x".repeat(MAX_Q_CHARS).as_str())]))
+                .unwrap()
+                .is_some()
+        );
     }
 }

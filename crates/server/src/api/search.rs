@@ -77,7 +77,13 @@ async fn get_search(
     actor: Actor,
     QueryPairs(pairs): QueryPairs,
 ) -> Result<Json<Answer>, AppError> {
-    let req = search::parse(&pairs)?;
+    let Some(req) = search::parse(&pairs)? else {
+        return Ok(Json(Answer {
+            total: 0,
+            capped: false,
+            results: Vec::new(),
+        }));
+    };
     let page = search::search(&state, &actor, &req).await?;
     Ok(Json(Answer {
         total: page.total,

@@ -98,7 +98,11 @@ async fn page(
         return Ok(page.into_response());
     }
     let req = match search::parse(&pairs) {
-        Ok(r) => r,
+        Ok(Some(r)) => r,
+        Ok(None) => {
+            page.error = Some(search::NO_WORDS.into());
+            return Ok((StatusCode::BAD_REQUEST, page).into_response());
+        }
         Err(crate::AppError::BadRequest(why)) => {
             page.error = Some(why);
             return Ok((StatusCode::BAD_REQUEST, page).into_response());

@@ -4,7 +4,7 @@
 //! it; and the `/insights/incidents` page draws a chart per section with a CSV link. The
 //! history, in a table, is in `insights_seed::arrange`.
 
-use crate::browser::Browser;
+use crate::browser::{Browser, submit};
 use crate::e2e_test;
 use crate::harness::{TestApp, assert_problem};
 use crate::insights_seed::{arrange, at};
@@ -392,6 +392,23 @@ async fn the_incident_insights_page_draws_a_chart_per_section(app: &TestApp) {
         "{text}"
     );
     assert_eq!(text.lines().count(), 4);
+
+    // Without a zone asked for, the busiest hours are in the viewer's own zone setting.
+    b.client
+        .goto(&app.url("/settings/me"))
+        .await
+        .expect("settings");
+    submit(&b, "profile-form", &[("time_zone", "Asia/Tokyo")]).await;
+    text_of(&b, "#notice").await;
+    let without_zone = format!(
+        "/insights/incidents?from={}&to={}&bucket=week",
+        s.from, s.to
+    );
+    b.client
+        .goto(&app.url(&without_zone))
+        .await
+        .expect("open the page");
+    assert_eq!(text_of(&b, "#insights-zone").await, "Asia/Tokyo");
     b.close().await;
 }
 e2e_test!(

@@ -1,7 +1,7 @@
 //! The incident insights page (issue 15, part 4): a chart per section of
 //! `GET /api/v1/insights/incidents`, each with its numbers (a table in `<details>`, the same
 //! table the CSV has) and a link to the section's CSV, for a period, bucket, team, service and
-//! zone chosen in a form.
+//! zone chosen in a form (the zone, unless chosen, is the viewer's own setting, else UTC).
 
 use super::chart::{self, Bar, Frame, Series};
 use super::session::{UiActor, UiError, urlencode};
@@ -62,8 +62,16 @@ const COLORS: [&str; 8] = [
 async fn page(
     State(state): State<AppState>,
     actor: UiActor,
-    Query(pairs): Query<Vec<(String, String)>>,
+    Query(mut pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
+    // Without a zone asked for, the busiest hours are in the viewer's own zone (their
+    // setting), with a link to UTC; UTC when they have none.
+    if super::insights::given(&pairs, "tz").is_empty()
+        && let Some(zone) = state.store.profile(actor.0.user.id).await?.time_zone
+    {
+        pairs.retain(|(k, _)| k != "tz");
+        pairs.push(("tz".into(), zone));
+    }
     let teams = state.store.list_teams().await?;
     let services = state.store.list_services().await?;
     let given = |name: &str| super::insights::given(&pairs, name);

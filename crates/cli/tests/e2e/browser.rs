@@ -175,13 +175,57 @@ pub(crate) async fn attr_of(b: &Browser, css: &str, name: &'static str) -> Strin
         .unwrap_or_default()
 }
 
-/// Waits (bounded) until the browser's path is `path` (a form's 303 was followed).
-pub(crate) async fn at_path(b: &Browser, path: &str) {
+/// Polls (at most 10 s) until `check` gives a value; fails saying `what` never happened.
+pub(crate) async fn until<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
     let deadline = Instant::now() + Duration::from_secs(10);
-    while b.path().await != path {
-        assert!(Instant::now() < deadline, "never reached {path}");
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "{what}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// Waits (bounded) until the browser's path is `path` (a form's 303 was followed).
+pub(crate) async fn at_path(b: &Browser, path: &str) {
+    until(&format!("never reached {path}"), || async move {
+        (b.path().await == path).then_some(())
+    })
+    .await;
+}
+
+/// Waits (bounded) until `css` is no longer on the page (the page it was on was left).
+pub(crate) async fn gone(b: &Browser, css: &str) {
+    until(&format!("'{css}' never went away"), || async move {
+        b.client
+            .find(Locator::Css(css))
+            .await
+            .is_err()
+            .then_some(())
+    })
+    .await;
+}
+
+/// The text of `css` once it holds `needle` (bounded): for a page that reloads onto one with
+/// the same elements, where waiting for the element alone would read the old page.
+pub(crate) async fn text_holding(b: &Browser, css: &str, needle: &str) -> String {
+    until(&format!("'{css}' never held '{needle}'"), || async move {
+        let text = b
+            .client
+            .find(Locator::Css(css))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        text.contains(needle).then_some(text)
+    })
+    .await
 }
 
 /// The page's width against the window's, and the innermost elements that stick out on the

@@ -3,7 +3,7 @@
 //! field (or at the top of the form for a conflict), the error's status kept and nothing
 //! written; a timeline event's time is edited in the viewer's zone.
 
-use crate::browser::{Browser, attr_of, submit, value_of};
+use crate::browser::{Browser, attr_of, gone, submit, text_holding, value_of};
 use crate::e2e_test;
 use crate::harness::TestApp;
 use crate::ui::{sign_in, text_of, user_with_password};
@@ -19,22 +19,10 @@ async fn timeline(app: &TestApp, reference: &str) -> Vec<Value> {
     t["items"].as_array().cloned().unwrap_or_default()
 }
 
-/// Waits (bounded, polling) until the page shown is no longer a refilled one: the form sent
-/// from it was saved and the browser followed the redirect.
+/// Waits (bounded) until the page shown is no longer a refilled one: the form sent from it was
+/// saved and the browser followed the redirect.
 async fn until_saved(b: &Browser) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while b
-        .client
-        .find(fantoccini::Locator::Css("#refused"))
-        .await
-        .is_ok()
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the form was never saved"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    gone(b, "#refused").await;
 }
 
 async fn a_refused_form_comes_back_filled_in_on_its_page(app: &TestApp) {
@@ -89,19 +77,13 @@ async fn a_refused_form_comes_back_filled_in_on_its_page(app: &TestApp) {
         )
         .await
         .expect("edit the note");
-    // The edit answers a redirect to the same page: wait (bounded) for the stored edit.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    let edited = loop {
-        let e = timeline(app, &r)
-            .await
-            .into_iter()
-            .find(|e| e["id"] == note["id"])
-            .expect("the note");
-        if e["revision"] != 1 || std::time::Instant::now() >= deadline {
-            break e;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    };
+    // The edit answers a redirect to the same page: wait (bounded) for it to show the edit.
+    text_holding(&b, &format!("li[data-event-id='{id}'] .by"), "(edited)").await;
+    let edited = timeline(app, &r)
+        .await
+        .into_iter()
+        .find(|e| e["id"] == note["id"])
+        .expect("the note");
 
     // Assert
     assert!(at_error.contains("future"), "{at_error}");
@@ -172,19 +154,7 @@ async fn a_stale_postmortem_edit_keeps_what_was_typed(app: &TestApp) {
     )
     .await;
     // The refilled page has `#sections` too: wait for the saved page, which has no refusal.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while b
-        .client
-        .find(fantoccini::Locator::Css("#refused"))
-        .await
-        .is_ok()
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the edit was never saved"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    until_saved(&b).await;
     let (_, _, pm) = app
         .get(
             &format!("/api/v1/incidents/{r}/postmortem"),

@@ -184,3 +184,14 @@ fn the_check_meets_the_bar_on_the_test_half() {
         none.recall()
     );
 }
+
+/// Figures for one file named by `BLAMELESS_FILE` (inside `tests/blameless/`), to measure a new
+/// batch's halves before the model is retrained on any of it:
+/// `BLAMELESS_FILE=x.tsv cargo test -p debrief-core --test blameless_corpus -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measuring tool, run by hand"]
+fn figures_for_one_file() {
+    let file = std::env::var("BLAMELESS_FILE").unwrap_or_else(|_| "test.tsv".into());
+    score(&file, Users::Named, false);
+    score(&file, Users::None, false);
+}

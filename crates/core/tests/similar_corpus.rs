@@ -22,6 +22,9 @@ fn list(field: &str, sep: char) -> Vec<String> {
 }
 
 struct Query {
+    /// 1 for `queries.tsv`, 2 for `queries2.tsv` (written in session 24, before the measure was
+    /// changed again).
+    batch: u8,
     id: String,
     split: String,
     profile: Profile,
@@ -43,9 +46,15 @@ fn corpus() -> (Vec<String>, Vec<Profile>, Vec<Query>) {
             contributing_factors: list(&r[7], ';'),
         })
         .collect();
-    let queries = rows(include_str!("similar/queries.tsv"))
+    let batches = [
+        (1, include_str!("similar/queries.tsv")),
+        (2, include_str!("similar/queries2.tsv")),
+    ];
+    let queries = batches
         .into_iter()
-        .map(|r| Query {
+        .flat_map(|(batch, text)| rows(text).into_iter().map(move |r| (batch, r)))
+        .map(|(batch, r)| Query {
+            batch,
             id: r[0].clone(),
             split: r[1].clone(),
             profile: Profile {
@@ -62,7 +71,8 @@ fn corpus() -> (Vec<String>, Vec<Profile>, Vec<Query>) {
     (ids, profiles, queries)
 }
 
-/// (top-3 recall over queries with a true match, queries without one that showed something).
+/// (top-3 recall over queries with a true match, queries without one that showed something),
+/// over both batches; each batch's figures are printed too.
 fn evaluate(split: &str) -> (f64, Vec<String>) {
     let (ids, past, queries) = corpus();
     let corpus = Corpus::new(&past);
@@ -86,22 +96,37 @@ fn evaluate(split: &str) -> (f64, Vec<String>) {
         );
         if q.truth.is_empty() {
             if !shown.is_empty() {
-                false_shows.push(q.id.clone());
+                false_shows.push((q.batch, q.id.clone()));
             }
         } else {
             let hit = shown
                 .iter()
                 .filter(|s| q.truth.iter().any(|t| t == *s))
                 .count();
-            recall.push(hit as f64 / q.truth.len().min(3) as f64);
+            recall.push((q.batch, hit as f64 / q.truth.len().min(3) as f64));
         }
     }
-    let mean = recall.iter().sum::<f64>() / recall.len() as f64;
-    println!(
-        "{split}: top-3 recall {mean:.3} over {} queries; no-match queries that showed something: {false_shows:?}",
-        recall.len()
-    );
-    (mean, false_shows)
+    let summary = |batch: Option<u8>| {
+        let r: Vec<f64> = recall
+            .iter()
+            .filter(|(b, _)| batch.is_none_or(|x| x == *b))
+            .map(|(_, r)| *r)
+            .collect();
+        let shows: Vec<String> = false_shows
+            .iter()
+            .filter(|(b, _)| batch.is_none_or(|x| x == *b))
+            .map(|(_, id)| id.clone())
+            .collect();
+        (r.iter().sum::<f64>() / r.len().max(1) as f64, r.len(), shows)
+    };
+    for (name, batch) in [("batch 1", Some(1)), ("batch 2", Some(2)), ("both", None)] {
+        let (mean, n, shows) = summary(batch);
+        println!(
+            "{split} {name}: top-3 recall {mean:.3} over {n} queries; no-match queries that showed something: {shows:?}"
+        );
+    }
+    let (mean, _, shows) = summary(None);
+    (mean, shows)
 }
 
 /// Recall and false shows at other thresholds, to see how much room the chosen one leaves.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Splits corpus.tsv, corpus2.tsv and corpus3.tsv into dev.tsv and test.tsv, deterministically and stratified by label.
+"""Splits the corpus batches (corpus.tsv to corpus4.tsv) into dev.tsv and test.tsv, deterministically and stratified by label.
 
 corpus.tsv has three tab-separated columns: `blame` or `ok`; the people the sentence names,
 comma-separated, as an organisation's user list would hold them (empty if none); the sentence.
@@ -21,8 +21,12 @@ HERE = pathlib.Path(__file__).parent
 # before the check was changed again: more team and role blame, fault labels, judgement, and
 # the hard negatives beside each, neutral deeds of named people and roles) and corpus3.tsv
 # (written in session 23 after the model's class features, before measuring them on it: longer
-# narrative sentences in the style of public postmortems).
-BATCHES = ("corpus.tsv", "corpus2.tsv", "corpus3.tsv")
+# narrative sentences in the style of public postmortems), corpus4.tsv (written in session 24 by
+# someone who had not read the check's code, before the check was measured on it: chat-style
+# retro lines, timeline bullets, managers' summaries, customer RCAs, non-native English, meeting
+# minutes, 5-whys, sarcasm, threats of consequences, punishing action items, and the hard
+# negatives beside each).
+BATCHES = ("corpus.tsv", "corpus2.tsv", "corpus3.tsv", "corpus4.tsv")
 
 
 def fnv1a(text: str) -> int:

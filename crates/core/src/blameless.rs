@@ -121,7 +121,8 @@ pub fn check(text: &str, people: &[&str]) -> Vec<Finding> {
             names: &names,
         };
         let mut hits = rule_hits(&sentence, &quoted);
-        let verdict = model::judge(&sentence, &quoted, &hits, !names.is_empty());
+        let asks = asks(&chars, &tokens);
+        let verdict = model::judge(&sentence, &quoted, &hits, asks, !names.is_empty());
         if verdict.p < model::VETO {
             hits.clear();
         } else if hits.is_empty() && verdict.p >= model::FLAG {
@@ -142,6 +143,18 @@ fn rule_hits(sentence: &subject::Sentence<'_>, quoted: &[bool]) -> Vec<rules::Hi
     let mut hits = rules::run(sentence);
     hits.retain(|h| !quoted[h.from..h.to].iter().any(|&q| q));
     hits
+}
+
+/// Whether the sentence ends with a question mark (past closing quotes and brackets): a
+/// question about what someone was doing can reproach them.
+fn asks(chars: &[char], tokens: &[text::Token]) -> bool {
+    let end = tokens.last().map_or(0, |t| t.end);
+    chars
+        .get(end..)
+        .unwrap_or(&[])
+        .iter()
+        .find(|c| !c.is_whitespace() && !matches!(c, '"' | '\'' | ')' | '\u{201D}' | '\u{2019}'))
+        == Some(&'?')
 }
 
 /// Which tokens stand inside double quotation marks (straight or curly).
@@ -372,6 +385,24 @@ mod tests {
         for f in &found {
             let span: String = text.chars().skip(f.start).take(f.end - f.start).collect();
             assert_eq!(span, f.text);
+        }
+    }
+
+    /// Kinds of blame the word classes carry to words of the same kind: haste, discipline,
+    /// incompetence, sarcasm and reproachful questions; each finding is explained.
+    #[test]
+    fn kinds_of_blame_carry_to_words_of_the_same_kind() {
+        for text in [
+            "Priya was exhausted and hurried the failover.",
+            "The engineers involved will face disciplinary action.",
+            "Frankly the contractor was clueless about replication.",
+            "Why was the on-call engineer not watching the pages?",
+        ] {
+            let found = check(text, &["Priya"]);
+            assert!(!found.is_empty(), "{text}");
+            for f in found {
+                assert!(f.why.ends_with('.') && f.suggestion.len() > 40, "{f:#?}");
+            }
         }
     }
 

@@ -54,6 +54,12 @@ const JUDGING: &[&str] = &[
     "usual",
 ];
 
+/// Whether a word's class judges a person rather than naming fault: haste, incompetence,
+/// sarcasm, discipline, hindsight or a judgement of effort.
+fn judges(w: &str) -> bool {
+    class(w).is_some_and(|c| family(c) == Some("<censure>") && c != "<fault>")
+}
+
 /// The trained weights and the common words.
 pub(super) struct Model {
     bias: f32,
@@ -159,11 +165,18 @@ const AFTER_A_NAME: &[&str] = &[
     "needs", "must", "=",
 ];
 
-pub(super) use super::classes::{class, stem};
+pub(super) use super::classes::{class, family, stem};
 
 /// Calls `emit` with each feature of a sentence and the token it belongs to (none for rule
-/// features). One buffer is reused, so a long document costs no allocation per feature.
-pub(super) fn features(words: &[&str], hits: &[Hit], mut emit: impl FnMut(&str, Option<usize>)) {
+/// features). `question` is whether the sentence ends with a question mark: it adds a feature
+/// of its own and pairs with the classes the sentence holds ("what was the on-call doing?").
+/// One buffer is reused, so a long document costs no allocation per feature.
+pub(super) fn features(
+    words: &[&str],
+    hits: &[Hit],
+    question: bool,
+    mut emit: impl FnMut(&str, Option<usize>),
+) {
     use std::fmt::Write as _;
     let mut f = String::new();
     let mut with = |at: Option<usize>, args: std::fmt::Arguments<'_>| {
@@ -201,6 +214,12 @@ pub(super) fn features(words: &[&str], hits: &[Hit], mut emit: impl FnMut(&str, 
             if !present.contains(&k) {
                 present.push(k);
             }
+            if let Some(fam) = family(k) {
+                with(Some(i), format_args!("c:{fam}"));
+                if !present.contains(&fam) {
+                    present.push(fam);
+                }
+            }
         }
         let here = c.unwrap_or(w);
         if c.is_some() || prev_class.starts_with('<') {
@@ -209,9 +228,17 @@ pub(super) fn features(words: &[&str], hits: &[Hit], mut emit: impl FnMut(&str, 
         prev = w;
         prev_class = here;
     }
+    if question {
+        with(None, format_args!("q:?"));
+        present.push("<?>");
+    }
     present.sort_unstable();
     for (n, a) in present.iter().enumerate() {
+        // A class paired with its own family says nothing the class does not.
         for b in present.iter().skip(n + 1) {
+            if family(a) == Some(*b) || family(b) == Some(*a) {
+                continue;
+            }
             with(None, format_args!("x:{a}&{b}"));
         }
     }
@@ -224,7 +251,13 @@ pub(super) fn features(words: &[&str], hits: &[Hit], mut emit: impl FnMut(&str, 
 }
 
 /// Scores one sentence.
-pub(super) fn judge(s: &Sentence<'_>, quoted: &[bool], hits: &[Hit], users: bool) -> Verdict {
+pub(super) fn judge(
+    s: &Sentence<'_>,
+    quoted: &[bool],
+    hits: &[Hit],
+    question: bool,
+    users: bool,
+) -> Verdict {
     use std::hash::{BuildHasher, RandomState};
     let m = model();
     let words = words(s, quoted, (!users).then_some(&m.vocab));
@@ -233,7 +266,7 @@ pub(super) fn judge(s: &Sentence<'_>, quoted: &[bool], hits: &[Hit], users: bool
     // Training counts a feature once per sentence, so scoring does too.
     let hasher = RandomState::new();
     let mut seen = HashSet::new();
-    features(&words, hits, |f, at| {
+    features(&words, hits, question, |f, at| {
         if !seen.insert(hasher.hash_one(f)) {
             return;
         }
@@ -261,7 +294,7 @@ pub(super) fn hit(s: &Sentence<'_>, verdict: &Verdict) -> Option<Hit> {
     let i = verdict.top?;
     let rule = match s.classify(i) {
         Who::Person | Who::MaybeName => Rule::PersonAsCause,
-        _ if JUDGING.contains(&s.base(i)) => Rule::Judgement,
+        _ if JUDGING.contains(&s.base(i)) || judges(s.base(i)) => Rule::Judgement,
         _ => Rule::FaultBlame,
     };
     Some(Hit::new(i, i + 1, rule))

@@ -23,11 +23,12 @@ const SQLITE_PAGE: &str = "WITH hits AS (\
      AND search_docs.rowid >= (SELECT MIN(doc) FROM page) AND search_docs.rowid <= (SELECT MAX(doc) FROM page) \
      ORDER BY page.rank, page.doc DESC";
 
-/// PostgreSQL: the same; `ts_headline` only for the page.
+/// PostgreSQL: the same; `ts_headline` only for the page. The matches are filtered on the
+/// documents' own copy of the private flag, not joined to their incidents.
 const POSTGRES_PAGE: &str = "WITH q AS (SELECT to_tsquery('english', $3) AS q), \
      cand AS (\
-     SELECT d.doc_id FROM search_docs d JOIN incidents i ON i.id = d.incident_id \
-     WHERE d.tsv @@ to_tsquery('english', $3) AND {VISIBLE} \
+     SELECT d.doc_id FROM search_docs d \
+     WHERE d.tsv @@ to_tsquery('english', $3) AND {DOC_VISIBLE} \
      ORDER BY d.doc_id DESC LIMIT 1001), \
      hits AS (SELECT d.doc_id, ts_rank_cd(d.tsv, q.q) AS rank \
      FROM cand JOIN search_docs d ON d.doc_id = cand.doc_id CROSS JOIN q), \
@@ -47,7 +48,12 @@ const POSTGRES_PAGE: &str = "WITH q AS (SELECT to_tsquery('english', $3) AS q), 
 pub(super) fn sql(backend: Backend) -> String {
     match backend {
         Backend::Sqlite => SQLITE_PAGE.replace("{VISIBLE}", VISIBLE),
-        Backend::Postgres => POSTGRES_PAGE.replace("{VISIBLE}", VISIBLE),
+        Backend::Postgres => POSTGRES_PAGE.replace(
+            "{DOC_VISIBLE}",
+            &VISIBLE
+                .replace("i.private", "d.private")
+                .replace("i.id", "d.incident_id"),
+        ),
     }
 }
 

@@ -27,6 +27,14 @@ pub use crate::list::IncidentFilter;
 pub(crate) const VISIBLE: &str = "(i.private = 0 OR $2 = 1 OR (SELECT 1 FROM incident_participants p \
      WHERE p.incident_id = i.id AND p.user_id = $1) = 1)";
 
+/// [`VISIBLE`] for a row that carries its incident's private flag itself (`private`) and the
+/// incident's id (`incident`), so it needs no join to `incidents`: PostgreSQL's search documents.
+pub(crate) fn visible_on(private: &str, incident: &str) -> String {
+    VISIBLE
+        .replace("i.private", private)
+        .replace("i.id", incident)
+}
+
 pub(crate) const INCIDENT_COLUMNS: &str = "i.id, i.title, i.summary, i.severity, i.status, i.incident_type, i.services, \
      i.customer_impact, i.private, i.started_at, i.declared_at, i.declared_by, i.merged_into, i.version, i.updated_at, i.roles";
 

@@ -49,6 +49,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     migration!("20261210040000_add_status_page_domains_and_component_removal.sql"),
     migration!("20261211100000_add_session_oidc_id_token.sql"),
     migration!("20261212100000_create_search.sql"),
+    migration!("20261213100000_add_search_private.sql"),
     // New migrations must be listed here too (the embedded list; a unit test checks it).
 ];
 

@@ -304,6 +304,53 @@ async fn a_private_incident_is_never_found_nor_counted_by_outsiders(app: &TestAp
 }
 e2e_test!(a_private_incident_is_never_found_nor_counted_by_outsiders);
 
+async fn an_incident_made_private_leaves_outsiders_results_at_once(app: &TestApp) {
+    // Arrange: a public incident with a note and an action item, found by an outsider.
+    let (_, owner) = app.create_user(AccountRole::Responder).await;
+    let (_, outsider) = app.create_user(AccountRole::Responder).await;
+    let inc = app
+        .declare(
+            &owner,
+            &json!({"title": "Quokka queue stalled", "severity": "SEV2"}),
+        )
+        .await;
+    let r = reference(&inc);
+    app.add_event(
+        &owner,
+        &r,
+        &json!({"kind": "note", "body": "drained the quokka workers"}),
+    )
+    .await;
+    let (s, _, item) = app
+        .post(
+            &format!("/api/v1/incidents/{r}/action-items"),
+            &owner,
+            &json!({"title": "Alert on quokka backlog", "priority": "high"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{item}");
+    assert_eq!(search(app, &outsider, "q=quokka").await["total"], 3);
+
+    // Act and assert: made private, none of it is found or counted by the outsider, while the
+    // owner (a participant) still finds all three; made public again, it is back.
+    for (private, outsiders) in [(true, 0), (false, 3)] {
+        let (s, _, body) = app
+            .patch(
+                &format!("/api/v1/incidents/{r}"),
+                &app.admin_token,
+                &json!({"private": private}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        let body = search(app, &outsider, "q=quokka").await;
+        assert_eq!(body["total"], outsiders, "private {private}: {body}");
+        assert_eq!(found(&body).len(), outsiders, "private {private}: {body}");
+        let body = search(app, &owner, "q=quokka").await;
+        assert_eq!(body["total"], 3, "private {private}: {body}");
+    }
+}
+e2e_test!(an_incident_made_private_leaves_outsiders_results_at_once);
+
 async fn edits_are_reindexed_at_once(app: &TestApp) {
     // Arrange
     let admin = app.admin_token.clone();

@@ -166,7 +166,10 @@ fn the_check_meets_the_bar_on_the_dev_half() {
 ///
 /// The bar is precision >= 0.9 and recall >= 0.85 with the sentences' people registered as
 /// users (issue 15); the check reached 0.933 and 0.880 when this was written (0.933 and 0.838
-/// with no users registered, which has no bar but must not fall back).
+/// with no users registered, which has no bar but must not fall back). With batch 4 (written by
+/// someone who had not read the check) dealt in and the model retrained on dev: 0.926 / 0.890,
+/// and 0.927 / 0.861 with no users. Batch 4's own test half, measured before the model had
+/// seen any of batch 4: 0.907 / 0.736; after: 0.911 / 0.774.
 #[test]
 fn the_check_meets_the_bar_on_the_test_half() {
     let s = score("test.tsv", Users::Named, false);

@@ -351,6 +351,69 @@ async fn an_incident_made_private_leaves_outsiders_results_at_once(app: &TestApp
 }
 e2e_test!(an_incident_made_private_leaves_outsiders_results_at_once);
 
+async fn more_matches_than_are_ranked_are_counted_as_more(app: &TestApp) {
+    // Arrange: an incident with 1,000 notes naming the wombat (its title names it too): 1,001
+    // matches, one more than are ranked and counted.
+    let inc = app
+        .declare(
+            &app.admin_token,
+            &json!({"title": "Wombat feeder offline", "severity": "SEV3"}),
+        )
+        .await;
+    let r = reference(&inc);
+    for chunk in (0..1000).collect::<Vec<u32>>().chunks(25) {
+        let tasks: Vec<_> = chunk
+            .iter()
+            .map(|i| {
+                let req = app
+                    .client
+                    .post(app.url(&format!("/api/v1/incidents/{r}/timeline")))
+                    .bearer_auth(&app.admin_token)
+                    .json(&json!({"kind": "note", "body": format!("wombat sighting {i}")}));
+                tokio::spawn(async move { req.send().await.expect("the server answers").status() })
+            })
+            .collect();
+        for t in tasks {
+            assert_eq!(t.await.expect("the task finishes"), StatusCode::CREATED);
+        }
+    }
+    app.add_event(
+        &app.admin_token,
+        &r,
+        &json!({"kind": "note", "body": "a numbat, not a wombat"}),
+    )
+    .await;
+
+    // Act
+    let common = search(app, &app.admin_token, "q=wombat&limit=100").await;
+    let rare = search(app, &app.admin_token, "q=numbat").await;
+    let past_the_last = search(app, &app.admin_token, "q=wombat&offset=5000").await;
+
+    // Assert: the common word says "more than 1,000" and shows a full page; the rare one, and
+    // the common one in titles alone, are counted exactly.
+    assert_eq!(common["capped"], true, "{common}");
+    assert_eq!(common["total"], 1000, "{common}");
+    assert_eq!(found(&common).len(), 100);
+    // Only the newest 1,001 are ranked: the notes, not the incident's own (older) title.
+    assert!(
+        found(&common).iter().all(|(kind, _)| kind == "timeline"),
+        "{common}"
+    );
+    let titles = search(app, &app.admin_token, "q=wombat&kind=incident").await;
+    assert_eq!(
+        (&titles["total"], &titles["capped"]),
+        (&json!(1), &json!(false))
+    );
+    assert_eq!(rare["capped"], false, "{rare}");
+    assert_eq!(rare["total"], 1, "{rare}");
+    assert_eq!(past_the_last["capped"], true, "{past_the_last}");
+    assert_eq!(past_the_last["total"], 1000, "{past_the_last}");
+    assert!(found(&past_the_last).is_empty());
+    let page = html(app, &app.admin, "/search?q=wombat").await;
+    assert!(page.contains("More than 1000 results"), "{page}");
+}
+e2e_test!(more_matches_than_are_ranked_are_counted_as_more);
+
 async fn edits_are_reindexed_at_once(app: &TestApp) {
     // Arrange
     let admin = app.admin_token.clone();

@@ -21,7 +21,7 @@ use super::text::Kind;
 /// around them say the sentence is about systems, thanks or blame language itself.
 pub(super) const VETO: f32 = 0.2;
 /// At or above this probability, a sentence the rules found nothing in is flagged.
-pub(super) const FLAG: f32 = 0.5;
+pub(super) const FLAG: f32 = 0.55;
 
 /// Words that judge rather than describe; a model finding on one of them is a
 /// [`Rule::Judgement`].

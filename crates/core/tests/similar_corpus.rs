@@ -200,6 +200,13 @@ fn dev_queries_reach_their_recall_and_no_match_queries_show_nothing() {
     let (recall, false_shows) = &figures[1];
     assert!(*recall >= 0.75, "dev batch 2 top-3 recall {recall:.3}");
     assert!(false_shows.len() <= 6, "{false_shows:?}");
+    // Batch 3 (written the same way, over the whole past set, with red herrings ruled out in
+    // words): 0.403, and five of eight no-match queries show something. Most misses rank the
+    // true match first, under the threshold (0.19 to 0.26): other teams' words for the same
+    // mechanism share too little with it. Floors again.
+    let (recall, false_shows) = &figures[2];
+    assert!(*recall >= 0.4, "dev batch 3 top-3 recall {recall:.3}");
+    assert!(false_shows.len() <= 5, "{false_shows:?}");
 }
 
 #[test]
@@ -216,6 +223,10 @@ fn test_queries_reach_their_recall_and_no_match_queries_show_nothing() {
     let (recall, false_shows) = &figures[1];
     assert!(*recall >= 0.85, "test batch 2 top-3 recall {recall:.3}");
     assert!(false_shows.len() <= 5, "{false_shows:?}");
+    // Batch 3, measured before any change: 0.611, and its four hard traps show something.
+    let (recall, false_shows) = &figures[2];
+    assert!(*recall >= 0.6, "test batch 3 top-3 recall {recall:.3}");
+    assert!(false_shows.len() <= 4, "{false_shows:?}");
 }
 
 #[test]

@@ -126,6 +126,11 @@ pub struct PastIncident {
     /// Its postmortem's contributing factors.
     #[serde(default)]
     pub contributing_factors: Vec<String>,
+    /// Whether it is private: the reason then does not name it, since everyone who may see this
+    /// incident's decision reads the reason, and not all of them may see that one. Set by the
+    /// store, never read from input.
+    #[serde(skip)]
+    pub private: bool,
 }
 
 impl PastIncident {
@@ -254,6 +259,7 @@ pub fn decide(
         switchable.push((
             "repeated".into(),
             match &p.reference {
+                _ if p.private => "repeated, like an earlier private incident".to_string(),
                 Some(r) => format!("repeated, like {r}"),
                 None => format!("repeated, like \"{}\"", p.title),
             },

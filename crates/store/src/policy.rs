@@ -67,12 +67,12 @@ impl Store {
     ) -> StoreResult<Vec<PastIncident>> {
         let rows = self
             .read_rows(
-                "SELECT i.id, i.title, i.summary, i.incident_type, i.services, MAX(e.at) AS resolved_at \
+                "SELECT i.id, i.title, i.summary, i.incident_type, i.services, i.private, MAX(e.at) AS resolved_at \
                  FROM incidents i \
                  JOIN timeline_events e ON e.incident_id = i.id \
                  WHERE e.kind = 'status_change' AND e.data LIKE '%\"to\":\"resolved\"%' \
                  AND i.status IN ('resolved', 'postmortem', 'follow_up', 'closed') \
-                 GROUP BY i.id, i.title, i.summary, i.incident_type, i.services HAVING MAX(e.at) BETWEEN $1 AND $2",
+                 GROUP BY i.id, i.title, i.summary, i.incident_type, i.services, i.private HAVING MAX(e.at) BETWEEN $1 AND $2",
                 &[Arg::I(ms(from)), Arg::I(ms(to))],
             )
             .await?;
@@ -88,6 +88,7 @@ impl Store {
                     fingerprints: Vec::new(),
                     root_cause: String::new(),
                     contributing_factors: Vec::new(),
+                    private: r.get::<i64>("private")? != 0,
                 })
             })
             .collect()

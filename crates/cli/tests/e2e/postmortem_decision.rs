@@ -121,3 +121,46 @@ async fn the_timeline_sentence_names_what_decided_the_postmortem(app: &TestApp) 
     );
 }
 e2e_test!(the_timeline_sentence_names_what_decided_the_postmortem);
+
+/// The reason of a repeat never names a private earlier incident: everyone who may see this
+/// incident reads it, and not all of them may see that one.
+async fn a_private_earlier_incident_is_not_named_as_the_repeat(app: &TestApp) {
+    // Arrange: a private incident on checkout, resolved; then a public one like it.
+    setup_service(app).await;
+    let first = app
+        .declare(
+            &app.admin_token,
+            &json!({"title": "Checkout returns errors", "severity": "SEV4",
+                    "services": ["checkout"], "private": true}),
+        )
+        .await;
+    let f = first["reference"].as_str().unwrap();
+    app.transition(&app.admin_token, f, &json!({"to": "resolved"}))
+        .await;
+    let repeat = app
+        .declare(
+            &app.admin_token,
+            &json!({"title": "Checkout returns errors again", "severity": "SEV4",
+                    "services": ["checkout"]}),
+        )
+        .await;
+    let r = repeat["reference"].as_str().unwrap();
+
+    // Act
+    app.transition(&app.admin_token, r, &json!({"to": "resolved"}))
+        .await;
+    let (_, _, pm) = app.get(&pm_path(r), &app.admin_token).await;
+
+    // Assert: a repeat, said without the private incident's reference.
+    assert_eq!(pm["decision"]["tags"], json!(["repeated"]), "{pm}");
+    let sentences = decision_sentences(app, r).await;
+    assert_eq!(sentences.len(), 1, "{sentences:?}");
+    assert!(
+        sentences[0]
+            .starts_with("Postmortem required: repeated, like an earlier private incident. "),
+        "{}",
+        sentences[0]
+    );
+    assert!(!pm.to_string().contains(f), "{pm}");
+}
+e2e_test!(a_private_earlier_incident_is_not_named_as_the_repeat);

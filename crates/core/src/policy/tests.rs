@@ -37,6 +37,7 @@ fn past(title: &str, service: &str, resolved: &str) -> PastIncident {
         fingerprints: Vec::new(),
         root_cause: String::new(),
         contributing_factors: Vec::new(),
+        private: false,
     }
 }
 
@@ -301,4 +302,22 @@ fn a_repeat_is_the_same_mechanism_by_the_similar_incident_measure() {
     assert_eq!(repeat.tags, ["repeated"]);
     assert_eq!(repeat.reasons, ["repeated, like INC-12"]);
     assert!(!unrelated.required, "{unrelated:?}");
+}
+
+#[test]
+fn a_private_past_incident_is_not_named_in_the_reason() {
+    let i = incident("SEV4", "default");
+    let p = PastIncident {
+        private: true,
+        ..past("Checkout 500 errors", "checkout", "2026-11-01T00:00:00Z")
+    };
+    let d = decide_default(&i, &[p]);
+    assert_eq!(d.tags, ["repeated"]);
+    assert!(
+        d.summary()
+            .contains("repeated, like an earlier private incident"),
+        "{}",
+        d.summary()
+    );
+    assert!(!d.summary().contains("INC-12"), "{}", d.summary());
 }

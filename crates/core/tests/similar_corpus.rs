@@ -124,24 +124,21 @@ fn evaluate(split: &str) -> Vec<(f64, Vec<String>)> {
             shows,
         )
     };
-    for (name, batch) in [
+    [
         ("batch 1", Some(1)),
         ("batch 2", Some(2)),
         ("batch 3", Some(3)),
         ("all", None),
-    ] {
+    ]
+    .into_iter()
+    .map(|(name, batch)| {
         let (mean, n, shows) = summary(batch);
         println!(
             "{split} {name}: top-3 recall {mean:.3} over {n} queries; no-match queries that showed something: {shows:?}"
         );
-    }
-    [Some(1), Some(2), Some(3), None]
-        .map(|batch| {
-            let (mean, _, shows) = summary(batch);
-            (mean, shows)
-        })
-        .into_iter()
-        .collect()
+        (mean, shows)
+    })
+    .collect()
 }
 
 /// Recall and false shows at other thresholds, to see how much room the chosen one leaves.

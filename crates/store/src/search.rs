@@ -17,6 +17,7 @@ use crate::{Backend, Store, StoreResult};
 use debrief_core::access::Viewer;
 use debrief_core::search::{SearchKind, Snippet, Terms};
 use debrief_core::status::Status;
+use std::sync::LazyLock;
 
 /// What to search for and which page of the results.
 #[derive(Debug, Clone)]
@@ -127,6 +128,9 @@ const POSTGRES_PAGE: &str = "WITH q AS (SELECT to_tsquery('english', $3) AS q), 
      FROM page JOIN search_docs d ON d.doc_id = page.doc_id JOIN incidents i ON i.id = d.incident_id \
      CROSS JOIN q ORDER BY page.rank DESC, page.doc_id DESC";
 
+/// PostgreSQL's visibility rule on the documents' own columns, built once.
+static DOC_VISIBLE: LazyLock<String> = LazyLock::new(|| visible_on("d.private", "d.incident_id"));
+
 /// The count alone, for a page past the last.
 const POSTGRES_COUNT: &str = "SELECT COUNT(*) AS total FROM (SELECT 1 FROM search_docs d \
      WHERE d.tsv @@ to_tsquery('english', $3) AND {VISIBLE}{KINDS} LIMIT {CANDIDATES}) c";
@@ -141,19 +145,19 @@ impl Store {
                 SQLITE_COUNT,
                 req.terms.fts5(),
                 "search_docs",
-                VISIBLE.to_string(),
+                VISIBLE,
             ),
             Backend::Postgres => (
                 POSTGRES_PAGE,
                 POSTGRES_COUNT,
                 req.terms.tsquery(),
                 "d",
-                visible_on("d.private", "d.incident_id"),
+                DOC_VISIBLE.as_str(),
             ),
         };
         let kinds = kinds_clause(&req.kinds, table);
         let fill = |sql: &str| {
-            sql.replace("{VISIBLE}", &visible)
+            sql.replace("{VISIBLE}", visible)
                 .replace("{KINDS}", &kinds)
                 .replace("{LIMIT}", &req.limit.clamp(1, 100).to_string())
                 .replace("{OFFSET}", &req.offset.max(0).to_string())

@@ -70,6 +70,53 @@ fn fit(examples: &[(Vec<usize>, f32)], features: usize, l2: f32) -> (f32, Vec<f3
     (bias, w)
 }
 
+/// The veto and flag thresholds tried.
+const THRESHOLDS: [(f32, f32); 9] = [
+    (0.2, 0.4),
+    (0.2, 0.45),
+    (0.2, 0.5),
+    (0.2, 0.55),
+    (0.2, 0.6),
+    (0.3, 0.5),
+    (0.3, 0.55),
+    (0.3, 0.6),
+    (0.2, 0.7),
+];
+
+/// Prints precision and recall of `scored` (probability, rule hit, label, index into `texts`)
+/// at each of [`THRESHOLDS`]; with `SHOW_MISSES` set, also the texts the shipped penalty and
+/// thresholds get wrong.
+fn report(name: &str, kind: &str, scored: &[(f32, bool, bool, usize)], texts: &[&str], l2: f32) {
+    for (veto, flag) in THRESHOLDS {
+        let (mut tp, mut fp, mut fnn) = (0, 0, 0);
+        for &(p, hit, y, n) in scored {
+            let predicted = (hit && p >= veto) || p >= flag;
+            if std::env::var_os("SHOW_MISSES").is_some()
+                && l2 == L2
+                && (veto, flag) == (model::VETO, model::FLAG)
+                && y != predicted
+            {
+                println!(
+                    "  {} p={p:.2} rule={hit}: {}",
+                    if y { "missed" } else { "flagged" },
+                    texts[n]
+                );
+            }
+            match (y, predicted) {
+                (true, true) => tp += 1,
+                (false, true) => fp += 1,
+                (true, false) => fnn += 1,
+                _ => {}
+            }
+        }
+        println!(
+            "{name} veto {veto} flag {flag}: {kind}precision {:.3}, recall {:.3}",
+            tp as f32 / (tp + fp).max(1) as f32,
+            tp as f32 / (tp + fnn).max(1) as f32
+        );
+    }
+}
+
 #[test]
 #[ignore = "writes src/blameless/model.tsv; run by hand after changing the rules or dev.tsv"]
 fn train_the_model() {
@@ -99,6 +146,12 @@ fn train_the_model() {
     // Two-fold cross-validation within dev, to choose the penalty and the thresholds without
     // looking at test. A text is blame when a rule hit survives the veto or the model flags it.
     let any = index.get("r:any").copied();
+    let score = |b: f32, w: &[f32], n: usize| {
+        let (ids, y) = &examples[n];
+        let z = b + ids.iter().map(|&i| w[i]).sum::<f32>();
+        let p = 1.0 / (1.0 + (-z).exp());
+        (p, any.is_some_and(|a| ids.contains(&a)), *y > 0.5, n)
+    };
     for l2 in [0.0005, 0.002, 0.01] {
         let mut scored = Vec::new();
         for fold in 0..2 {
@@ -109,50 +162,9 @@ fn train_the_model() {
                 .map(|(_, e)| e.clone())
                 .collect();
             let (b, w) = fit(&train, index.len(), l2);
-            for (n, (ids, y)) in examples.iter().enumerate().filter(|(i, _)| i % 2 == fold) {
-                let z = b + ids.iter().map(|&i| w[i]).sum::<f32>();
-                let p = 1.0 / (1.0 + (-z).exp());
-                scored.push((p, any.is_some_and(|a| ids.contains(&a)), *y > 0.5, n));
-            }
+            scored.extend((fold..examples.len()).step_by(2).map(|n| score(b, &w, n)));
         }
-        for (veto, flag) in [
-            (0.2, 0.4),
-            (0.2, 0.45),
-            (0.2, 0.5),
-            (0.2, 0.55),
-            (0.2, 0.6),
-            (0.3, 0.5),
-            (0.3, 0.55),
-            (0.3, 0.6),
-            (0.2, 0.7),
-        ] {
-            let (mut tp, mut fp, mut fnn) = (0, 0, 0);
-            for &(p, hit, y, n) in &scored {
-                let predicted = (hit && p >= veto) || p >= flag;
-                if std::env::var_os("SHOW_MISSES").is_some()
-                    && l2 == L2
-                    && (veto, flag) == (model::VETO, model::FLAG)
-                    && y != predicted
-                {
-                    println!(
-                        "  {} p={p:.2} rule={hit}: {}",
-                        if y { "missed" } else { "flagged" },
-                        texts[n]
-                    );
-                }
-                match (y, predicted) {
-                    (true, true) => tp += 1,
-                    (false, true) => fp += 1,
-                    (true, false) => fnn += 1,
-                    _ => {}
-                }
-            }
-            println!(
-                "l2 {l2} veto {veto} flag {flag}: cross-validated precision {:.3}, recall {:.3}",
-                tp as f32 / (tp + fp).max(1) as f32,
-                tp as f32 / (tp + fnn).max(1) as f32
-            );
-        }
+        report(&format!("l2 {l2}"), "cross-validated ", &scored, &texts, l2);
     }
     // With HOLDOUT=<file in tests/blameless> (a part of dev, such as one batch's dev half),
     // the model is also trained without that file's sentences and scored on them: how it does
@@ -161,47 +173,18 @@ fn train_the_model() {
         let held = std::fs::read_to_string(format!("{dir}/tests/blameless/{file}"))
             .unwrap_or_else(|e| panic!("{file}: {e}"));
         let held: BTreeSet<&str> = held.lines().filter_map(|l| l.rsplit('\t').next()).collect();
+        let is_held = |n: &usize| held.contains(texts[*n]);
         for l2 in [0.0005, 0.002, 0.01] {
-            let train: Vec<_> = examples
-                .iter()
-                .zip(&texts)
-                .filter(|(_, t)| !held.contains(**t))
-                .map(|(e, _)| e.clone())
+            let train: Vec<_> = (0..examples.len())
+                .filter(|n| !is_held(n))
+                .map(|n| examples[n].clone())
                 .collect();
             let (b, w) = fit(&train, index.len(), l2);
-            for (veto, flag) in [(0.2, 0.4), (0.2, 0.45), (0.2, 0.5), (0.2, 0.6)] {
-                let (mut tp, mut fp, mut fnn) = (0, 0, 0);
-                for ((ids, y), t) in examples.iter().zip(&texts) {
-                    if !held.contains(*t) {
-                        continue;
-                    }
-                    let z = b + ids.iter().map(|&i| w[i]).sum::<f32>();
-                    let p = 1.0 / (1.0 + (-z).exp());
-                    let hit = any.is_some_and(|a| ids.contains(&a));
-                    let predicted = (hit && p >= veto) || p >= flag;
-                    if std::env::var_os("SHOW_MISSES").is_some()
-                        && l2 == L2
-                        && (veto, flag) == (model::VETO, model::FLAG)
-                        && (*y > 0.5) != predicted
-                    {
-                        println!(
-                            "  held out, {} p={p:.2} rule={hit}: {t}",
-                            if *y > 0.5 { "missed" } else { "flagged" }
-                        );
-                    }
-                    match (*y > 0.5, predicted) {
-                        (true, true) => tp += 1,
-                        (false, true) => fp += 1,
-                        (true, false) => fnn += 1,
-                        _ => {}
-                    }
-                }
-                println!(
-                    "holdout {file} l2 {l2} veto {veto} flag {flag}: precision {:.3}, recall {:.3}",
-                    tp as f32 / (tp + fp).max(1) as f32,
-                    tp as f32 / (tp + fnn).max(1) as f32
-                );
-            }
+            let scored: Vec<_> = (0..examples.len())
+                .filter(is_held)
+                .map(|n| score(b, &w, n))
+                .collect();
+            report(&format!("holdout {file} l2 {l2}"), "", &scored, &texts, l2);
         }
     }
     let (bias, w) = fit(&examples, index.len(), L2);
